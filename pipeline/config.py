@@ -1,0 +1,371 @@
+"""The pydantic models of jobs.yaml, and loading it strictly. Every default lives here.
+
+``load_config(path)`` reads the file, resolves relative paths against the file's folder, and
+validates it; any problem raises ``ConfigError`` with one line per bad key, naming the file, the key
+path (``sources[2].type``), the bad value and what is allowed. Secrets are never written in the
+file: a secret key holds ``${ENV_VAR}``, resolved with ``secret()`` when it is used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from pipeline.errors import ConfigError
+from pipeline.posting import Remote
+from pipeline.sources import REGISTRY
+
+DEFAULT_CONFIG = Path("jobs.yaml")
+DEFAULT_DATABASE = "sqlite:///data/jobs.db"
+DEFAULT_PROFILE = Path("models/care_manager.yaml")
+DEFAULT_OUTBOX_DIR = Path("out/emails")
+DEFAULT_DIGEST_SIZE = 10
+DEFAULT_MAX_PER_EMPLOYER = 2
+DEFAULT_MIN_SCORE = 0.35
+DEFAULT_USER_AGENT = "care-manager-job-alerts/0.1"
+
+#: Keys whose values are secrets: only ``${ENV_VAR}`` references are allowed, and never echoed.
+SECRET_KEYS = frozenset({"username", "password", "api_key", "secret", "token"})
+
+_ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+class Strict(BaseModel):
+    """Base of every config section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def secret(value: str | None, key: str) -> str | None:
+    """Resolve a ``${ENV_VAR}`` reference; raise ConfigError naming ``key`` when it is unset."""
+    if value is None:
+        return None
+    match = _ENV_REF.match(value)
+    if not match:
+        raise ConfigError(f"{key}: secrets come from the environment; write ${{VARIABLE}}")
+    resolved = os.environ.get(match.group(1))
+    if resolved is None:
+        raise ConfigError(f"{key}: environment variable {match.group(1)} is not set")
+    return resolved
+
+
+def _env_reference(value: str | None) -> str | None:
+    """Validator for secret keys: only ``${ENV_VAR}`` is accepted in the file."""
+    if value is not None and not _ENV_REF.match(value):
+        raise ValueError("secrets are not written in jobs.yaml; use ${ENV_VARIABLE}")
+    return value
+
+
+def check_email(value: str) -> str:
+    """Validate and normalise an e-mail address (lower-cased)."""
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not a valid e-mail address")
+    return value.lower()
+
+
+def check_timezone(value: str) -> str:
+    """Validate an IANA time zone name such as 'America/Chicago'."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name like 'America/New_York'")
+    return value
+
+
+class DatabaseConfig(Strict):
+    """Where postings, subscribers and the outbox live."""
+
+    url: str = Field(default=DEFAULT_DATABASE, description="SQLAlchemy URL; sqlite paths are "
+                     "relative to jobs.yaml")
+
+
+class HttpConfig(Strict):
+    """How network sources talk to job boards."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    contact: str | None = Field(default=None, description="e-mail or URL put in the User-Agent")
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=3, ge=0, le=10)
+    backoff: float = Field(default=0.5, ge=0)
+    max_retry_after: float = Field(default=60.0, ge=0, description="cap on Retry-After seconds")
+    max_body_bytes: int = Field(default=20_000_000, gt=0)
+    per_host_interval: float = Field(default=0.5, ge=0, description="seconds between requests")
+    per_host_concurrency: int = Field(default=2, ge=1)
+    concurrency: int = Field(default=8, ge=1, description="sources fetched at once")
+    cache_dir: Path | None = Field(default=Path("data/http-cache"),
+                                   description="conditional-GET cache; null disables it")
+
+
+class Filters(Strict):
+    """Hard filters applied before ranking; an empty filter lets everything through."""
+
+    remote: list[Remote] = Field(default_factory=list, description="remote, hybrid, onsite")
+    states: list[str] = Field(default_factory=list, description="US states or regions")
+    cities: list[str] = Field(default_factory=list)
+    min_salary: float | None = Field(default=None, ge=0, description="annualized minimum")
+    employment_types: list[str] = Field(default_factory=list)
+    exclude_words: list[str] = Field(default_factory=list)
+    exclude_companies: list[str] = Field(default_factory=list)
+
+
+class SubscriberConfig(Strict):
+    """A subscriber declared in jobs.yaml (kept in step with the database)."""
+
+    email: str
+    name: str | None = None
+    resume: Path | None = Field(default=None, description="PDF, DOCX, text or Markdown")
+    frequency: Literal["instant", "daily", "weekly"] = "instant"
+    send_at: time = Field(default=time(8, 0), description="local time for daily/weekly")
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    timezone: str = "UTC"
+    filters: Filters = Field(default_factory=Filters)
+    min_score: float | None = Field(default=None, ge=0, le=1)
+    digest_size: int = Field(default=DEFAULT_DIGEST_SIZE, ge=1, le=50)
+    paused: bool = False
+
+    _email = field_validator("email")(check_email)
+    _tz = field_validator("timezone")(check_timezone)
+
+
+class ProfileConfig(Strict):
+    """The role profile postings are scored against."""
+
+    path: Path = DEFAULT_PROFILE
+
+
+class MatchingConfig(Strict):
+    """Ranking settings shared by every subscriber."""
+
+    min_score: float = Field(default=DEFAULT_MIN_SCORE, ge=0, le=1)
+    settings: Path | None = Field(default=None, description="tuned weights written by "
+                                  "`pipeline tune`; defaults to the profile's own")
+    labels: Path = Field(default=Path("fixtures/labels.csv"),
+                         description="graded postings for `pipeline eval`")
+
+
+class SmtpConfig(Strict):
+    """A real SMTP server."""
+
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = Field(default=None, description="${ENV_VAR} holding the login")
+    password: str | None = Field(default=None, description="${ENV_VAR} holding the password")
+    timeout: float = Field(default=30.0, gt=0)
+
+    _secrets = field_validator("username", "password")(_env_reference)
+
+
+class EmailConfig(Strict):
+    """How digests are delivered."""
+
+    transport: Literal["file", "smtp"] = "file"
+    outbox_dir: Path = Field(default=DEFAULT_OUTBOX_DIR, description="file transport: .eml folder")
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+    sender: str = Field(default="Care Manager job alerts <alerts@example.org>", alias="from")
+    reply_to: str | None = None
+    list_id: str = "Care Manager job alerts <care-manager-alerts.example.org>"
+    unsubscribe_url: str = Field(default="https://alerts.example.org",
+                                 description="public base URL of `pipeline serve`")
+    unsubscribe_mailto: str | None = "unsubscribe@example.org"
+    max_per_employer: int = Field(default=DEFAULT_MAX_PER_EMPLOYER, ge=1)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _source_union() -> Any:
+    configs = tuple(cls.Config for cls in REGISTRY.values())
+    union = configs[0] if len(configs) == 1 else Union[configs]  # noqa: UP007
+    return Annotated[union, Field(discriminator="type")]
+
+
+SourceEntry = _source_union()
+
+
+class JobsConfig(Strict):
+    """The whole of jobs.yaml."""
+
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    profile: ProfileConfig = Field(default_factory=ProfileConfig)
+    http: HttpConfig = Field(default_factory=HttpConfig)
+    sources: list[SourceEntry] = Field(default_factory=list)  # type: ignore[valid-type]
+    subscribers: list[SubscriberConfig] = Field(default_factory=list)
+    matching: MatchingConfig = Field(default_factory=MatchingConfig)
+    email: EmailConfig = Field(default_factory=EmailConfig)
+
+    #: Folder of the config file; relative paths are resolved against it.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    path: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> JobsConfig:
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        emails = [s.email for s in self.subscribers]
+        dupes = sorted({e for e in emails if emails.count(e) > 1})
+        if dupes:
+            raise ValueError(f"subscriber e-mails must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    def resolve(self, path: Path | None) -> Path | None:
+        """A path from the config, made absolute against the config file's folder."""
+        if path is None:
+            return None
+        path = Path(os.path.expanduser(path))
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path resolved against the config folder."""
+        url = self.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(self.resolve(Path(url[len(prefix):])))
+        return url
+
+
+def load_config(path: Path | str = DEFAULT_CONFIG) -> JobsConfig:
+    """Read and validate jobs.yaml; raise ConfigError that says exactly what is wrong."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(
+            f"{path}: no such config file. Create one with `pipeline init {path}` "
+            "(a commented example), or pass --config FILE."
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections "
+                          f"({', '.join(_allowed(JobsConfig))})")
+    return parse_config(data, base_dir=path.resolve().parent, path=path)
+
+
+def parse_config(data: dict, base_dir: Path, path: Path | None = None) -> JobsConfig:
+    """Validate an already-parsed config mapping."""
+    try:
+        config = JobsConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [_describe(error, data) for error in exc.errors()]
+        where = str(path) if path else "config"
+        raise ConfigError(f"{where}: " + ("\n" + where + ": ").join(lines)) from exc
+    config.base_dir = base_dir
+    config.path = path
+    _resolve_paths(config)
+    return config
+
+
+def _resolve_paths(config: JobsConfig) -> None:
+    """Make every path in the config absolute against the config folder."""
+    config.profile.path = config.resolve(config.profile.path)
+    config.matching.labels = config.resolve(config.matching.labels)
+    config.matching.settings = config.resolve(config.matching.settings)
+    config.email.outbox_dir = config.resolve(config.email.outbox_dir)
+    config.http.cache_dir = config.resolve(config.http.cache_dir)
+    for subscriber in config.subscribers:
+        subscriber.resume = config.resolve(subscriber.resume)
+    for source in config.sources:
+        for field, value in source:
+            if isinstance(value, Path):
+                setattr(source, field, config.resolve(value))
+
+
+def _describe(error: dict, data: dict) -> str:
+    """One line for one validation error: key path, bad value, what is allowed."""
+    loc = list(error["loc"])
+    if len(loc) >= 3 and loc[0] == "sources" and isinstance(loc[1], int) and loc[2] in REGISTRY:
+        del loc[2]  # pydantic puts the union tag in the path; the user never wrote it
+    kind = error["type"]
+    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        allowed = ", ".join(REGISTRY)
+        got = error.get("ctx", {}).get("tag", "nothing")
+        return f"{_path(loc + ['type'])}: {got!r} is not a source type; allowed: {allowed}"
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1], data)
+        allowed = ", ".join(_allowed(model)) if model else "none"
+        return f"{_path(loc)}: unknown key {loc[-1]!r}; allowed keys here: {allowed}"
+    if kind == "missing":
+        return f"{_path(loc)}: required key is missing"
+    message = error["msg"].removeprefix("Value error, ")
+    if not loc:
+        return message
+    if loc[-1] in SECRET_KEYS:  # never echo a secret back into logs
+        return f"{_path(loc)}: {message}"
+    return f"{_path(loc)}: {message} (got {_short(error.get('input'))})"
+
+
+def _path(loc: list) -> str:
+    """('sources', 2, 'type') -> 'sources[2].type'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()
+            if not info.exclude]
+
+
+def _model_at(loc: list, data: Any) -> type[BaseModel] | None:
+    """The config model that validates the mapping at ``loc`` (for listing allowed keys)."""
+    model: type[BaseModel] | None = JobsConfig
+    rest = loc
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        try:
+            kind = data["sources"][loc[1]].get("type")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return None
+        model, rest = (REGISTRY[kind].Config if kind in REGISTRY else None), loc[2:]
+    for part in rest:
+        if model is None:
+            return None
+        if not isinstance(part, int):
+            model = _field(model, part)
+    return model
+
+
+def _field(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The model type of a field, looking through ``list[...]`` and ``X | None``."""
+    for field_name, info in model.model_fields.items():
+        if field_name == name or info.alias == name:
+            return _inner_model(info.annotation)
+    return None
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found:
+            return found
+    return None

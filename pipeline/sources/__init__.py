@@ -1,0 +1,17 @@
+"""Every source the pipeline can read, by its ``type`` in jobs.yaml.
+
+Adding a board: write ``pipeline/sources/<name>.py`` and add one line to ``_SOURCES``.
+"""
+
+from __future__ import annotations
+
+from pipeline.sources import files
+from pipeline.sources.base import Source, SourceConfig
+
+_SOURCES: tuple[type[Source], ...] = (
+    files.FilesSource,
+)
+
+REGISTRY: dict[str, type[Source]] = {cls.type: cls for cls in _SOURCES}
+
+__all__ = ["REGISTRY", "Source", "SourceConfig"]

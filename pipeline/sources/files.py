@@ -1,0 +1,76 @@
+"""Local files: postings already in the ``Posting`` model, as JSON, JSONL or YAML.
+
+``path`` is a file or a folder (read recursively, in name order). A JSON or YAML file holds one
+posting or a list of them; JSONL holds one per line. ``source`` may be left out of each record: it is
+set to the source's name. Used by the default jobs.yaml so the pipeline runs with no network.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError
+
+from pipeline.errors import ParseError, SourceError
+from pipeline.posting import Posting
+from pipeline.sources.base import Source, SourceConfig
+
+SUFFIXES = (".json", ".jsonl", ".yaml", ".yml")
+
+
+class FilesConfig(SourceConfig):
+    """A folder or file of postings."""
+
+    type: Literal["files"]
+    path: Path = Field(description="file or folder of .json/.jsonl/.yaml postings")
+
+
+class FilesSource(Source):
+    """Reads postings from local files."""
+
+    type = "files"
+    Config = FilesConfig
+
+    def fetch(self) -> list[Posting]:
+        """Read every posting file under the configured path."""
+        path = self.config.path
+        if not path.exists():
+            raise SourceError(f"{path} does not exist", source=self.name)
+        files = [path] if path.is_file() else sorted(
+            p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
+        )
+        postings: list[Posting] = []
+        for file in files:
+            for index, record in enumerate(_records(file)):
+                postings.append(self._posting(file, index, record))
+        return postings
+
+    def _posting(self, file: Path, index: int, record: Any) -> Posting:
+        if not isinstance(record, dict):
+            raise ParseError(f"{file}: record {index + 1} is not a mapping", source=self.name)
+        record = {**record, "source": self.name}
+        try:
+            return Posting.model_validate(record)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ParseError(
+                f"{file}: record {index + 1}: {where}: {first['msg']}", source=self.name
+            ) from exc
+
+
+def _records(file: Path) -> list[Any]:
+    """The records of one file, whatever its format."""
+    text = file.read_text(encoding="utf-8")
+    try:
+        if file.suffix.lower() == ".jsonl":
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ParseError(f"{file}: not valid {file.suffix[1:].upper()}: {exc}") from exc
+    if data is None:
+        return []
+    return data if isinstance(data, list) else [data]
