@@ -83,8 +83,10 @@ def check_timezone(value: str) -> str:
     """Validate an IANA time zone name such as 'America/Chicago'."""
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r}; use an IANA name like 'America/New_York'")
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name like 'America/New_York'"
+        ) from exc
     return value
 
 

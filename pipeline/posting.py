@@ -35,6 +35,7 @@ class Posting(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
+    id: int | None = Field(default=None, description="database id, set by the store")
     source: str
     source_id: str
     url: str | None = None

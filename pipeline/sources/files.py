@@ -1,8 +1,8 @@
 """Local files: postings already in the ``Posting`` model, as JSON, JSONL or YAML.
 
 ``path`` is a file or a folder (read recursively, in name order). A JSON or YAML file holds one
-posting or a list of them; JSONL holds one per line. ``source`` may be left out of each record: it is
-set to the source's name. Used by the default jobs.yaml so the pipeline runs with no network.
+posting or a list of them; JSONL holds one per line. ``source`` may be left out of each record:
+it is set to the source's name. Used by the default jobs.yaml so the pipeline runs with no network.
 """
 
 from __future__ import annotations

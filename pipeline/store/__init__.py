@@ -1,0 +1,70 @@
+"""The database: postings, subscribers, the outbox, source health and locks (SQLAlchemy).
+
+SQLite by default (a file created on first use, WAL mode so the scheduler, the web app and a manual
+run can share it); any SQLAlchemy URL works, e.g. PostgreSQL when several machines share the data.
+``Store`` is composed of one mixin per area so each module stays small:
+
+    postings.py     upsert, close, read postings
+    subscribers.py  subscribers and their settings
+    outbox.py       digests queued for delivery, and which postings each subscriber has had
+    runs.py         per-source run records and the run lock
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from pipeline.errors import StoreError
+from pipeline.store.outbox import OutboxMixin
+from pipeline.store.postings import PostingsMixin, UpsertResult
+from pipeline.store.runs import RunsMixin
+from pipeline.store.schema import migrate
+from pipeline.store.subscribers import Subscriber, SubscribersMixin
+
+__all__ = ["Store", "Subscriber", "UpsertResult"]
+
+
+class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin):
+    """All database access of the pipeline; opening it creates or upgrades the schema."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = _engine(url)
+        try:
+            with self.engine.begin() as conn:
+                self.migrated_from, self.version = migrate(conn)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the database {url}: {exc.__class__.__name__}: "
+                             f"{exc.orig if hasattr(exc, 'orig') else exc}") from exc
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _engine(url: str) -> Engine:
+    """An engine; for SQLite, the folder is created and WAL + a busy timeout are switched on."""
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

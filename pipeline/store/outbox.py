@@ -1,0 +1,107 @@
+"""The outbox: digests queued for delivery, and the postings each subscriber has been sent.
+
+A digest row and the delivery rows of its postings are written in one transaction, so a posting
+is recorded as "given to this subscriber" exactly when a digest holding it is queued. A relay then
+sends pending rows and marks them sent; a crash between the two leaves the row pending, and the
+same Message-ID is reused when it is sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+
+from pipeline.store.schema import deliveries, outbox, subscribers, utcnow
+
+
+@dataclass
+class OutboxRow:
+    """One queued digest."""
+
+    id: int
+    subscriber_id: int | None
+    recipient: str
+    message_id: str
+    subject: str
+    message: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+
+
+class OutboxMixin:
+    """Outbox and delivery queries of ``Store``."""
+
+    def sent_posting_ids(self, subscriber_id: int) -> set[int]:
+        """Postings already put in a digest for this subscriber (never to be sent again)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(deliveries.c.posting_id).where(
+                deliveries.c.subscriber_id == subscriber_id))
+            return {r.posting_id for r in rows}
+
+    def enqueue_digest(self, subscriber_id: int, recipient: str, message_id: str, subject: str,
+                       message: str, scores: dict[int, float], now: datetime | None = None) -> int:
+        """Queue a digest and record its postings as delivered, in one transaction."""
+        now = now or utcnow()
+        with self.engine.begin() as conn:
+            row = conn.execute(outbox.insert().values(
+                subscriber_id=subscriber_id, recipient=recipient, message_id=message_id,
+                subject=subject, message=message, status="pending", attempts=0,
+                created_at=now, next_attempt_at=now))
+            outbox_id = row.inserted_primary_key[0]
+            conn.execute(deliveries.insert(), [
+                {"subscriber_id": subscriber_id, "posting_id": posting_id, "outbox_id": outbox_id,
+                 "score": score, "created_at": now} for posting_id, score in scores.items()])
+            conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
+                         .values(last_digest_at=now))
+        return outbox_id
+
+    def due_outbox(self, now: datetime | None = None) -> list[OutboxRow]:
+        """Pending digests whose next attempt is due, oldest first."""
+        now = now or utcnow()
+        query = select(outbox).where(
+            outbox.c.status == "pending",
+            or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
+        ).order_by(outbox.c.id)
+        with self.engine.connect() as conn:
+            return [OutboxRow(**r._mapping) for r in conn.execute(query)]
+
+    def outbox_rows(self, statuses: Iterable[str] = ("pending", "failed")) -> list[OutboxRow]:
+        """Outbox rows in the given states, oldest first."""
+        query = select(outbox).where(outbox.c.status.in_(list(statuses))).order_by(outbox.c.id)
+        with self.engine.connect() as conn:
+            return [OutboxRow(**r._mapping) for r in conn.execute(query)]
+
+    def mark_sent(self, outbox_id: int, now: datetime | None = None) -> None:
+        """The server accepted the digest."""
+        self._set_outbox(outbox_id, status="sent", sent_at=now or utcnow(), last_error=None,
+                         attempts=outbox.c.attempts + 1)
+
+    def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+        """Sending failed for now; try again at ``next_attempt_at``."""
+        self._set_outbox(outbox_id, last_error=error, next_attempt_at=next_attempt_at,
+                         attempts=outbox.c.attempts + 1)
+
+    def mark_failed(self, outbox_id: int, error: str) -> None:
+        """Sending can never succeed; keep the row with the reason."""
+        self._set_outbox(outbox_id, status="failed", last_error=error,
+                         attempts=outbox.c.attempts + 1)
+
+    def requeue(self, outbox_ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
+        """Put failed rows (all, or these) back to pending, due now."""
+        query = update(outbox).where(outbox.c.status == "failed")
+        if outbox_ids is not None:
+            query = query.where(outbox.c.id.in_(list(outbox_ids)))
+        with self.engine.begin() as conn:
+            return conn.execute(query.values(status="pending", next_attempt_at=now or utcnow())
+                                ).rowcount
+
+    def _set_outbox(self, outbox_id: int, **values) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))

@@ -1,0 +1,165 @@
+"""Postings in the database: upsert with first/last seen kept, closing, and reading open ones."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, update
+
+from pipeline.posting import Posting
+from pipeline.store.schema import postings, utcnow
+
+#: Fields that belong to the database, not to what the board said; they never mark a change.
+_BOOKKEEPING = {"id", "first_seen", "last_seen", "closed_at"}
+_COLUMNS = [c.name for c in postings.columns if c.name not in {"content_hash", "canonical_id"}]
+
+
+@dataclass
+class UpsertResult:
+    """What storing one batch of postings did."""
+
+    new: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    reopened: int = 0
+
+
+def content_hash(posting: Posting) -> str:
+    """A digest of what the board said, to tell a changed posting from an unchanged one."""
+    data = posting.model_dump(mode="json", exclude=_BOOKKEEPING)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def row_to_posting(row) -> Posting:
+    """A database row as a Posting."""
+    data = {name: getattr(row, name) for name in _COLUMNS}
+    return Posting.model_validate(data)
+
+
+class PostingsMixin:
+    """Posting queries of ``Store``."""
+
+    def upsert_postings(
+        self, batch: Iterable[Posting], now: datetime | None = None
+    ) -> UpsertResult:
+        """Insert new postings and update changed ones, in one transaction.
+
+        ``first_seen`` is kept, ``last_seen`` moves to ``now``; a closed posting seen again reopens.
+        Storing the same postings twice changes nothing but ``last_seen``.
+        """
+        now = now or utcnow()
+        result = UpsertResult()
+        batch = list(batch)
+        with self.engine.begin() as conn:
+            existing = self._existing(conn, batch)
+            for posting in batch:
+                self._upsert_one(conn, posting, existing.get(posting.key), now, result)
+        return result
+
+    def _existing(self, conn, batch: list[Posting]) -> dict[tuple[str, str], tuple]:
+        found: dict[tuple[str, str], tuple] = {}
+        for source in {p.source for p in batch}:
+            ids = [p.source_id for p in batch if p.source == source]
+            for start in range(0, len(ids), 500):
+                rows = conn.execute(
+                    select(postings.c.source_id, postings.c.id, postings.c.content_hash,
+                           postings.c.closed_at)
+                    .where(postings.c.source == source,
+                           postings.c.source_id.in_(ids[start:start + 500])))
+                found.update({(source, r.source_id): (r.id, r.content_hash, r.closed_at)
+                              for r in rows})
+        return found
+
+    def _upsert_one(self, conn, posting: Posting, known, now, result: UpsertResult) -> None:
+        digest = content_hash(posting)
+        values = posting.model_dump(exclude=_BOOKKEEPING)
+        values["remote"] = posting.remote.value
+        if known is None:
+            row = conn.execute(postings.insert().values(
+                **values, content_hash=digest, first_seen=now, last_seen=now))
+            result.new.append(row.inserted_primary_key[0])
+            return
+        posting_id, old_digest, closed_at = known
+        changes = {"last_seen": now}
+        if closed_at is not None:
+            changes["closed_at"] = None
+            result.reopened += 1
+        if old_digest != digest:
+            changes.update(values, content_hash=digest)
+            result.changed.append(posting_id)
+        else:
+            result.unchanged += 1
+        conn.execute(update(postings).where(postings.c.id == posting_id).values(**changes))
+
+    def close_missing(
+        self, source: str, seen_ids: Iterable[str], now: datetime | None = None
+    ) -> int:
+        """Close the open postings of ``source`` that a successful full fetch no longer lists."""
+        seen = set(seen_ids)
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(postings.c.id, postings.c.source_id).where(
+                postings.c.source == source, postings.c.closed_at.is_(None))).all()
+            gone = [r.id for r in rows if r.source_id not in seen]
+            for start in range(0, len(gone), 500):
+                conn.execute(update(postings).where(postings.c.id.in_(gone[start:start + 500]))
+                             .values(closed_at=now or utcnow()))
+        return len(gone)
+
+    def close_expired(self, now: datetime | None = None) -> int:
+        """Close open postings whose ``valid_through`` has passed."""
+        now = now or utcnow()
+        with self.engine.begin() as conn:
+            done = conn.execute(update(postings).where(
+                postings.c.closed_at.is_(None), postings.c.valid_through.is_not(None),
+                postings.c.valid_through < now).values(closed_at=now))
+        return done.rowcount
+
+    def open_postings(self, ids: Iterable[int] | None = None) -> list[Posting]:
+        """Open postings that duplicate no other, oldest first (optionally only ``ids``)."""
+        query = select(postings).where(postings.c.closed_at.is_(None),
+                                       postings.c.canonical_id.is_(None))
+        if ids is not None:
+            query = query.where(postings.c.id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            return [row_to_posting(r) for r in conn.execute(query.order_by(postings.c.id))]
+
+    def all_postings(self, source: str | None = None) -> list[Posting]:
+        """Every stored posting, open or closed (optionally of one source)."""
+        query = select(postings).order_by(postings.c.id)
+        if source is not None:
+            query = query.where(postings.c.source == source)
+        with self.engine.connect() as conn:
+            return [row_to_posting(r) for r in conn.execute(query)]
+
+    def is_open(self, posting_id: int) -> bool:
+        """Whether a posting is still open (checked again just before a digest is sent)."""
+        with self.engine.connect() as conn:
+            closed = conn.execute(select(postings.c.closed_at).where(
+                postings.c.id == posting_id)).first()
+        return closed is not None and closed.closed_at is None
+
+    def set_canonical(self, duplicates: dict[int, int | None]) -> None:
+        """Mark postings as duplicates of a canonical one (``None`` makes one canonical again)."""
+        with self.engine.begin() as conn:
+            for posting_id, canonical in duplicates.items():
+                conn.execute(update(postings).where(postings.c.id == posting_id)
+                             .values(canonical_id=canonical))
+
+    def duplicates_of(self, posting_id: int) -> list[Posting]:
+        """The postings recorded as the same job as ``posting_id`` (its other sources)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(postings).where(postings.c.canonical_id == posting_id))
+            return [row_to_posting(r) for r in rows]
+
+    def count_postings(self, open_only: bool = False) -> int:
+        """How many postings are stored (or open and canonical)."""
+        query = select(func.count()).select_from(postings)
+        if open_only:
+            query = query.where(and_(postings.c.closed_at.is_(None),
+                                     postings.c.canonical_id.is_(None)))
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()

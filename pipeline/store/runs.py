@@ -1,0 +1,90 @@
+"""Per-source run records (source health) and the lock that keeps runs from overlapping."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from pipeline.errors import LockedError
+from pipeline.store.schema import locks, source_runs, utcnow
+
+
+@dataclass
+class SourceRun:
+    """What one fetch of one source did."""
+
+    source: str
+    started_at: datetime
+    status: str  # ok, failed, empty
+    duration: float = 0.0
+    seen: int = 0
+    new: int = 0
+    changed: int = 0
+    closed: int = 0
+    suspicious: bool = False
+    error: str | None = None
+
+
+class RunsMixin:
+    """Source-health and lock queries of ``Store``."""
+
+    def record_source_run(self, run: SourceRun) -> None:
+        """Keep the record of one source's fetch."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(source_runs).values(**run.__dict__))
+
+    def source_runs(self, source: str | None = None, limit: int = 10) -> list[SourceRun]:
+        """The latest runs, newest first (of one source, or of all)."""
+        query = select(source_runs).order_by(source_runs.c.started_at.desc(),
+                                             source_runs.c.id.desc())
+        if source is not None:
+            query = query.where(source_runs.c.source == source)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.limit(limit))
+            return [SourceRun(**{k: v for k, v in r._mapping.items() if k != "id"})
+                    for r in rows]
+
+    def acquire_lock(self, name: str) -> str:
+        """Take the named lock or raise LockedError saying who holds it; return the owner id.
+
+        A lock left by a process that no longer exists on this host is taken over.
+        """
+        owner = f"{socket.gethostname()}:{os.getpid()}"
+        with self.engine.begin() as conn:
+            held = conn.execute(select(locks).where(locks.c.name == name)).first()
+            if held is not None and _stale(held.owner):
+                conn.execute(delete(locks).where(locks.c.name == name))
+                held = None
+            if held is not None:
+                raise LockedError(f"another {name} is in progress (process {held.owner}, "
+                                  f"since {held.acquired_at:%Y-%m-%d %H:%M} UTC); wait for it "
+                                  "to finish")
+            try:
+                conn.execute(insert(locks).values(name=name, owner=owner, acquired_at=utcnow()))
+            except IntegrityError as exc:
+                raise LockedError(f"another {name} started at the same moment") from exc
+        return owner
+
+    def release_lock(self, name: str, owner: str) -> None:
+        """Give the lock back (only if we still hold it)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(locks).where(locks.c.name == name, locks.c.owner == owner))
+
+
+def _stale(owner: str) -> bool:
+    """True when the owner is a process of this host that has gone."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

@@ -1,0 +1,187 @@
+"""The database schema, and the migrations that build and upgrade it.
+
+The tables below are the latest schema: a new database is created from them directly. A database
+records its version in ``schema_version``; opening an older one applies the ``MIGRATIONS`` steps it
+has not had, in order, so it is upgraded in place without losing data. To change the schema: edit
+the table here AND add a step that makes the same change to an existing database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+from pipeline.errors import StoreError
+
+
+class UTCDateTime(TypeDecorator):
+    """Datetimes stored as naive UTC and read back as aware UTC (SQLite keeps no time zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+postings = Table(
+    "postings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(200), nullable=False),
+    Column("source_id", String(500), nullable=False),
+    Column("url", Text), Column("title", Text, nullable=False), Column("company", Text),
+    Column("location", Text), Column("city", Text), Column("region", Text), Column("country", Text),
+    Column("remote", String(16), nullable=False, default="unknown"),
+    Column("description", Text, nullable=False, default=""), Column("description_html", Text),
+    Column("salary_min", Float), Column("salary_max", Float),
+    Column("salary_currency", String(8)), Column("salary_period", String(16)),
+    Column("employment_type", Text),
+    Column("posted_at", UTCDateTime), Column("valid_through", UTCDateTime),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime),
+    Column("extra", JSON, nullable=False, default=dict),
+    Column("content_hash", String(64), nullable=False),
+    Column("canonical_id", Integer, ForeignKey("postings.id")),
+    UniqueConstraint("source", "source_id", name="uq_postings_source_id"),
+)
+Index("ix_postings_open", postings.c.closed_at, postings.c.canonical_id)
+
+subscribers = Table(
+    "subscribers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", Text),
+    Column("resume_path", Text), Column("resume_text", Text),
+    Column("settings", JSON, nullable=False, default=dict),
+    Column("from_config", Boolean, nullable=False, default=False),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("unsubscribed_at", UTCDateTime),
+    Column("last_digest_at", UTCDateTime),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE")),
+    Column("recipient", String(320), nullable=False),
+    Column("message_id", String(300), nullable=False, unique=True),
+    Column("subject", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+)
+Index("ix_outbox_status", outbox.c.status, outbox.c.next_attempt_at)
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("posting_id", Integer, ForeignKey("postings.id"), primary_key=True),
+    Column("outbox_id", Integer, ForeignKey("outbox.id", ondelete="CASCADE")),
+    Column("score", Float),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+source_runs = Table(
+    "source_runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(200), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("duration", Float, nullable=False, default=0.0),
+    Column("status", String(16), nullable=False),
+    Column("seen", Integer, nullable=False, default=0),
+    Column("new", Integer, nullable=False, default=0),
+    Column("changed", Integer, nullable=False, default=0),
+    Column("closed", Integer, nullable=False, default=0),
+    Column("suspicious", Boolean, nullable=False, default=False),
+    Column("error", Text),
+)
+Index("ix_source_runs_source", source_runs.c.source, source_runs.c.started_at)
+
+locks = Table(
+    "locks", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("owner", Text, nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+)
+
+
+#: Columns that version 1 of the schema did not have yet.
+ADDED_IN_V2 = ("city", "region", "country")
+
+
+def _v2_location_parts(conn: Connection) -> None:
+    """Version 2: postings get city / region / country, parsed from the location by sources."""
+    for name in ADDED_IN_V2:
+        conn.execute(text(f"ALTER TABLE postings ADD COLUMN {name} TEXT"))
+
+
+def _v3_indexes(conn: Connection) -> None:
+    """Version 3: indexes for the open-postings, outbox and source-health queries."""
+    for index in (i for t in metadata.sorted_tables for i in t.indexes):
+        index.create(conn, checkfirst=True)
+
+
+#: The step that brings a database from version N-1 to N, for N = 2, 3, ...
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes}
+LATEST = max(MIGRATIONS)
+
+
+def migrate(conn: Connection) -> tuple[int, int]:
+    """Create a new database at the latest version, or upgrade an older one step by step.
+
+    Returns (version before, version after); before is 0 for a new database.
+    """
+    if not conn.dialect.has_table(conn, "schema_version"):
+        metadata.create_all(conn)
+        conn.execute(schema_version.insert().values(version=LATEST))
+        return (0, LATEST)
+    current = conn.execute(schema_version.select()).scalar() or 1
+    if current > LATEST:
+        raise StoreError(f"the database is at schema version {current}, newer than this "
+                         f"program knows ({LATEST}); upgrade the program")
+    for version in range(current + 1, LATEST + 1):
+        MIGRATIONS[version](conn)
+        conn.execute(schema_version.update().values(version=version))
+    return (current, LATEST)
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)

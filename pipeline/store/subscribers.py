@@ -1,0 +1,148 @@
+"""Subscribers: who gets digests, with their resume text and settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+
+from pipeline.config import SubscriberConfig, check_email
+from pipeline.errors import SubscriberError
+from pipeline.store.schema import deliveries, outbox, subscribers, utcnow
+
+#: SubscriberConfig fields kept in the ``settings`` JSON column.
+_SETTINGS = [name for name in SubscriberConfig.model_fields
+             if name not in {"email", "name", "resume", "paused"}]
+
+
+class Subscriber(SubscriberConfig):
+    """A subscriber as stored: the config fields plus database state."""
+
+    id: int
+    resume_text: str | None = None
+    from_config: bool = False
+    created_at: datetime | None = None
+    unsubscribed_at: datetime | None = None
+    last_digest_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """Receives digests: neither paused nor unsubscribed."""
+        return not self.paused and self.unsubscribed_at is None
+
+
+def _row_values(config: SubscriberConfig, resume_text: str | None) -> dict:
+    return {
+        "email": config.email,
+        "name": config.name,
+        "resume_path": str(config.resume) if config.resume else None,
+        "resume_text": resume_text,
+        "paused": config.paused,
+        "settings": config.model_dump(mode="json", include=set(_SETTINGS)),
+    }
+
+
+def _from_row(row) -> Subscriber:
+    return Subscriber.model_validate({
+        **row.settings, "id": row.id, "email": row.email, "name": row.name,
+        "resume": row.resume_path, "resume_text": row.resume_text, "paused": row.paused,
+        "from_config": row.from_config, "created_at": row.created_at,
+        "unsubscribed_at": row.unsubscribed_at, "last_digest_at": row.last_digest_at,
+    })
+
+
+class SubscribersMixin:
+    """Subscriber queries of ``Store``."""
+
+    def save_subscriber(self, config: SubscriberConfig, resume_text: str | None = None,
+                        from_config: bool = False) -> Subscriber:
+        """Add a subscriber, or update the one with that e-mail; return it as stored.
+
+        Updating never clears an unsubscribe: a subscriber who left stays out even when jobs.yaml
+        still lists them.
+        """
+        values = _row_values(config, resume_text)
+        with self.engine.begin() as conn:
+            found = conn.execute(select(subscribers.c.id).where(
+                subscribers.c.email == config.email)).first()
+            if found is None:
+                conn.execute(subscribers.insert().values(
+                    **values, from_config=from_config, created_at=utcnow()))
+            else:
+                conn.execute(update(subscribers).where(subscribers.c.id == found.id)
+                             .values(**values, from_config=from_config))
+        return self.get_subscriber(config.email)
+
+    def get_subscriber(self, email: str) -> Subscriber:
+        """The subscriber with this e-mail; SubscriberError when there is none."""
+        email = _valid(email)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(subscribers).where(subscribers.c.email == email)).first()
+        if row is None:
+            raise SubscriberError(f"no subscriber {email}; `pipeline subscribers list` shows them")
+        return _from_row(row)
+
+    def subscriber_by_id(self, subscriber_id: int) -> Subscriber | None:
+        """The subscriber with this id, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(subscribers).where(
+                subscribers.c.id == subscriber_id)).first()
+        return _from_row(row) if row else None
+
+    def list_subscribers(self, active_only: bool = False) -> list[Subscriber]:
+        """Every subscriber, by e-mail (only those receiving digests with ``active_only``)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(subscribers).order_by(subscribers.c.email))
+            found = [_from_row(r) for r in rows]
+        return [s for s in found if s.active] if active_only else found
+
+    def set_paused(self, email: str, paused: bool) -> Subscriber:
+        """Pause or resume a subscriber's digests."""
+        subscriber = self.get_subscriber(email)
+        with self.engine.begin() as conn:
+            conn.execute(update(subscribers).where(subscribers.c.id == subscriber.id)
+                         .values(paused=paused))
+        return self.get_subscriber(email)
+
+    def update_settings(self, subscriber_id: int, **settings) -> None:
+        """Change some of a subscriber's settings (frequency, min_score, filters...)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(subscribers).where(
+                subscribers.c.id == subscriber_id)).first()
+            if row is None:
+                raise SubscriberError(f"no subscriber with id {subscriber_id}")
+            paused = settings.pop("paused", row.paused)
+            merged = {**row.settings, **settings}
+            SubscriberConfig.model_validate({**merged, "email": row.email})
+            conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
+                         .values(settings=merged, paused=paused))
+
+    def unsubscribe(self, subscriber_id: int, now: datetime | None = None) -> None:
+        """Stop all digests at once; pending ones are cancelled."""
+        with self.engine.begin() as conn:
+            conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
+                         .values(unsubscribed_at=now or utcnow()))
+            conn.execute(update(outbox).where(outbox.c.subscriber_id == subscriber_id,
+                                              outbox.c.status == "pending")
+                         .values(status="cancelled", last_error="unsubscribed"))
+
+    def resubscribe(self, subscriber_id: int) -> None:
+        """Undo an unsubscribe."""
+        with self.engine.begin() as conn:
+            conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
+                         .values(unsubscribed_at=None))
+
+    def remove_subscriber(self, email: str) -> None:
+        """Delete a subscriber and everything stored about them, resume text included."""
+        subscriber = self.get_subscriber(email)
+        with self.engine.begin() as conn:
+            for table in (deliveries, outbox):
+                conn.execute(delete(table).where(table.c.subscriber_id == subscriber.id))
+            conn.execute(delete(subscribers).where(subscribers.c.id == subscriber.id))
+
+
+def _valid(email: str) -> str:
+    try:
+        return check_email(email)
+    except ValueError as exc:
+        raise SubscriberError(str(exc)) from exc
