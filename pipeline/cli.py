@@ -1,0 +1,292 @@
+"""The ``pipeline`` command: every subcommand, and the only place errors become messages.
+
+Library code raises ``PipelineError`` subclasses; ``PipelineGroup`` turns each into a one-line
+``Error: ...`` on stderr and the error's exit code (2 for bad config or input, 3 when another run
+holds the lock, 1 otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from pipeline import __version__
+from pipeline.config import DEFAULT_CONFIG, JobsConfig, SubscriberConfig, load_config
+from pipeline.errors import PipelineError
+
+err_console = Console(stderr=True)
+
+CONFIG_OPTION = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_CONFIG, show_default=True, help="The jobs.yaml to use.")
+
+
+class CommandError(click.ClickException):
+    """A library error shown as one line, with the error's own exit code."""
+
+    def __init__(self, error: PipelineError):
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+
+class PipelineGroup(click.Group):
+    """A click group that turns library errors into messages and exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except PipelineError as exc:
+            raise CommandError(exc) from exc
+
+
+@click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pipeline")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """Care Manager job alerts: fetch job postings, rank them for Care Managers, e-mail digests.
+
+    \b
+    Typical use:
+      pipeline run                 fetch every source, then send the digests that are due
+      pipeline rank --top 20       see how stored postings rank, with the reasons
+      pipeline subscribers list    who receives digests
+    Every command reads ./jobs.yaml unless --config says otherwise.
+    """
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def open_config(path: Path) -> JobsConfig:
+    """Load the config (ConfigError on any problem, turned into exit 2 by the group)."""
+    return load_config(path)
+
+
+@contextmanager
+def progress_bar(label: str, total: int):
+    """A progress callback: a rich bar on a terminal, nothing when output is redirected."""
+    if not err_console.is_terminal or total == 0:
+        yield lambda _name: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+               "{task.total} {task.fields[item]}"))
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(label, total=total, item="")
+        yield lambda name: bar.update(task, advance=1, item=name)
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--dry-run", is_flag=True,
+              help="Fetch and rank, but queue and send no digest.")
+def run(config_path: Path, dry_run: bool) -> None:
+    """Run everything once: fetch all sources, then queue and send due digests.
+
+    Exit status 0 when every stage ran, even if some sources failed (they are listed in the
+    summary); 1 when the run could not do its job; 3 when another run holds the lock.
+    """
+    from pipeline.run import run_once
+
+    config = open_config(config_path)
+    with progress_bar("Fetching", len(config.sources)) as progress:
+        report = run_once(config, dry_run=dry_run, progress=progress)
+    _print_run_summary(report, dry_run)
+
+
+def _print_run_summary(report, dry_run: bool) -> None:
+    fetched, notified = report.fetch, report.notify
+    click.echo(f"Sources: {len(fetched.runs)} fetched, {len(fetched.failed)} failed; "
+               f"postings: {fetched.seen} seen, {fetched.new} new, {fetched.closed} closed, "
+               f"{report.open_postings} open.")
+    for run in fetched.failed:
+        click.echo(f"  FAILED {run.source}: {run.error}")
+    verb = "would be queued" if dry_run else "queued"
+    click.echo(f"Subscribers: {notified.subscribers}; digests {verb}: {notified.queued}, "
+               f"sent: {notified.sent}, pending: {notified.pending}, failed: {notified.failed}.")
+    for line in notified.lines:
+        click.echo(f"  {line}")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--source", "only", metavar="NAME", help="Fetch only the source with this name.")
+def fetch(config_path: Path, only: str | None) -> None:
+    """Fetch sources and store their postings, without ranking or sending."""
+    from pipeline.fetch import fetch_sources
+    from pipeline.http import HttpClient
+    from pipeline.store import Store
+
+    config = open_config(config_path)
+    with Store(config.database_url()) as store, HttpClient(config.http) as http:
+        with progress_bar("Fetching", 1 if only else len(config.sources)) as progress:
+            report = fetch_sources(config, store, http, only=only, progress=progress)
+    for run in report.runs:
+        detail = f"  {run.error}" if run.error else ""
+        click.echo(f"{run.source}: {run.status}, {run.seen} seen, {run.new} new, "
+                   f"{run.closed} closed ({run.duration:.1f}s){detail}")
+    if report.failed and len(report.failed) == len(report.runs):
+        raise click.ClickException("every source failed")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--resume", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Rank against this resume (PDF, DOCX, text or Markdown).")
+@click.option("--subscriber", metavar="EMAIL",
+              help="Rank for this subscriber: their resume and filters.")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many postings to show.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per line: posting fields, score and why.")
+def rank(config_path: Path, resume: Path | None, subscriber: str | None, top: int,
+         as_json: bool) -> None:
+    """Rank the stored open postings against the role profile (and a resume), best first."""
+    from pipeline.match import Matcher, read_resume
+    from pipeline.store import Store
+
+    if resume and subscriber:
+        raise click.UsageError("give --resume or --subscriber, not both")
+    config = open_config(config_path)
+    with Store(config.database_url()) as store:
+        postings = store.open_postings()
+        resume_text, filters = None, None
+        if subscriber:
+            found = store.get_subscriber(subscriber)
+            resume_text, filters = found.resume_text, found.filters
+        elif resume:
+            resume_text = read_resume(resume)
+    if not postings:
+        err_console.print("No open postings stored yet: run `pipeline fetch` first.")
+    matches = Matcher.from_config(config).rank(postings, resume_text=resume_text,
+                                               filters=filters, top=top)
+    if as_json:
+        for match in matches:
+            click.echo(json.dumps(match_record(match), ensure_ascii=False))
+    else:
+        _print_rank_table(matches)
+
+
+def match_record(match) -> dict:
+    """A match as the flat JSON object ``rank --json`` prints."""
+    record = match.posting.model_dump(mode="json")
+    head = {key: record.pop(key) for key in
+            ("source", "source_id", "title", "company", "url")}
+    return {**head, "score": round(match.score, 4), "why": match.why.model_dump(mode="json"),
+            **record}
+
+
+def _print_rank_table(matches) -> None:
+    table = Table(show_lines=False)
+    for column in ("#", "score", "title", "company", "location", "why"):
+        table.add_column(column, overflow="fold")
+    for number, match in enumerate(matches, 1):
+        posting = match.posting
+        table.add_row(str(number), f"{match.score:.2f}", posting.title, posting.company or "",
+                      posting.location or posting.remote.value, match.why.summary())
+    Console(width=160 if not sys.stdout.isatty() else None).print(table)
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--dry-run", is_flag=True, help="Show what is due; queue and send nothing.")
+def notify(config_path: Path, dry_run: bool) -> None:
+    """Queue the digests that are due and send everything pending in the outbox."""
+    from pipeline.match import Matcher
+    from pipeline.notify import notify as notify_all
+    from pipeline.store import Store
+    from pipeline.subscribers import sync_subscribers
+
+    config = open_config(config_path)
+    with Store(config.database_url()) as store:
+        sync_subscribers(config, store)
+        report = notify_all(config, store, Matcher.from_config(config), dry_run=dry_run)
+    click.echo(f"Subscribers: {report.subscribers}; digests queued: {report.queued}, "
+               f"sent: {report.sent}, pending: {report.pending}, failed: {report.failed}.")
+    for line in report.lines:
+        click.echo(f"  {line}")
+
+
+@cli.group()
+def subscribers() -> None:
+    """Add, list and remove the people who receive digests."""
+
+
+@subscribers.command("list")
+@CONFIG_OPTION
+def subscribers_list(config_path: Path) -> None:
+    """List subscribers with their frequency and state."""
+    from pipeline.store import Store
+    from pipeline.subscribers import sync_subscribers
+
+    config = open_config(config_path)
+    with Store(config.database_url()) as store:
+        sync_subscribers(config, store)
+        found = store.list_subscribers()
+    if not found:
+        click.echo("No subscribers. Add one with `pipeline subscribers add EMAIL`.")
+    for sub in found:
+        state = "unsubscribed" if sub.unsubscribed_at else ("paused" if sub.paused else "active")
+        origin = "jobs.yaml" if sub.from_config else "cli"
+        resume = sub.resume.name if sub.resume else "no resume"
+        click.echo(f"{sub.email}\t{sub.name or ''}\t{sub.frequency}\t{state}\t{resume}\t{origin}")
+
+
+@subscribers.command("add")
+@CONFIG_OPTION
+@click.argument("email")
+@click.option("--name", help="Name used in the greeting.")
+@click.option("--resume", type=click.Path(dir_okay=False, path_type=Path),
+              help="Resume file (PDF, DOCX, text or Markdown).")
+@click.option("--frequency", type=click.Choice(["instant", "daily", "weekly"]),
+              default="instant", show_default=True, help="How often digests are sent.")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
+@click.option("--min-score", type=click.FloatRange(0, 1), help="Only postings scoring above.")
+@click.option("--remote-only", is_flag=True, help="Only remote postings.")
+def subscribers_add(config_path: Path, email: str, name: str | None, resume: Path | None,
+                    frequency: str, timezone: str, min_score: float | None,
+                    remote_only: bool) -> None:
+    """Add a subscriber (or update the one with this e-mail)."""
+    from pydantic import ValidationError
+
+    from pipeline.errors import SubscriberError
+    from pipeline.store import Store
+    from pipeline.subscribers import add_subscriber
+
+    config = open_config(config_path)
+    fields = {"email": email, "name": name, "resume": resume, "frequency": frequency,
+              "timezone": timezone, "min_score": min_score,
+              "filters": {"remote": ["remote"]} if remote_only else {}}
+    try:
+        sub_config = SubscriberConfig.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        raise SubscriberError(f"{first['loc'][0]}: {message}") from exc
+    with Store(config.database_url()) as store:
+        added = add_subscriber(store, sub_config)
+    click.echo(f"Subscribed {added.email} ({added.frequency}).")
+
+
+@subscribers.command("remove")
+@CONFIG_OPTION
+@click.argument("email")
+def subscribers_remove(config_path: Path, email: str) -> None:
+    """Remove a subscriber and everything stored about them, resume text included."""
+    from pipeline.store import Store
+
+    config = open_config(config_path)
+    with Store(config.database_url()) as store:
+        store.remove_subscriber(email)
+    click.echo(f"Removed {email} and their data.")
+
+
+def main() -> None:
+    """Entry point of the ``pipeline`` console script."""
+    cli(prog_name="pipeline")
