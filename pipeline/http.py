@@ -1,0 +1,267 @@
+"""One polite HTTP client shared by every network source.
+
+``HttpClient.get`` sends a GET with connect and read timeouts; retries 429 and 5xx with
+exponential backoff and jitter (urllib3 ``Retry``), honouring ``Retry-After`` up to
+``max_retry_after`` seconds; paces each host (a minimum interval between request starts and at
+most ``per_host_concurrency`` requests in flight, safe across threads); reads the body as a stream
+and gives up past ``max_body_bytes``; sends an honest User-Agent with the operator's contact;
+honours robots.txt when asked (``robots=True``, used for career pages; parsed with protego and
+cached per host); and makes conditional GETs (ETag / Last-Modified) against an on-disk cache, so
+an unchanged board answers 304 and the cached body is returned with ``from_cache=True``.
+
+Every failure raises ``FetchError`` (carrying the source name); ``HttpResponse.json`` raises
+``ParseError`` for bodies that are not JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from protego import Protego
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3.util.retry import Retry
+
+from pipeline.config import HttpConfig
+from pipeline.errors import FetchError, ParseError
+from pipeline.http_cache import HttpCache, cache_key
+from pipeline.normalize.encoding import decode_body
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+CHUNK_BYTES = 64 * 1024
+
+
+@dataclass
+class HttpResponse:
+    """A finished response: status, headers, the whole body, and whether it came from the cache."""
+
+    status: int
+    headers: CaseInsensitiveDict
+    content: bytes
+    url: str
+    from_cache: bool = False
+    source: str | None = None
+    _text: str | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        """The body decoded with the declared charset, else a detected one; never raises."""
+        if self._text is None:
+            self._text = decode_body(self.content, self.headers.get("Content-Type"))
+        return self._text
+
+    def json(self) -> Any:
+        """The body parsed as JSON; ParseError (naming an HTML page when it was one) if not."""
+        try:
+            return json.loads(self.text)
+        except ValueError as exc:
+            raise ParseError(self._not_json_message(exc), source=self.source) from exc
+
+    def _not_json_message(self, exc: ValueError) -> str:
+        content_type = self.headers.get("Content-Type", "")
+        start = self.text.lstrip()[:200].lower()
+        if "html" in content_type or start.startswith(("<!doctype html", "<html", "<")):
+            return (f"{self.url}: expected JSON but got an HTML page (status {self.status}, "
+                    f"{content_type or 'no Content-Type'}); the endpoint may have moved")
+        return f"{self.url}: malformed JSON: {exc}"
+
+
+class _HostGate:
+    """Per-host pacing: a semaphore for requests in flight and the next allowed start time."""
+
+    def __init__(self, concurrency: int, interval: float):
+        self.slots = threading.BoundedSemaphore(concurrency)
+        self.interval = interval
+        self.lock = threading.Lock()
+        self.next_start = 0.0
+        self.in_flight = 0
+        self.peak = 0
+
+    def __enter__(self) -> _HostGate:
+        self.slots.acquire()
+        with self.lock:
+            now = time.monotonic()
+            start = max(now, self.next_start)
+            self.next_start = start + self.interval
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        if start > now:
+            time.sleep(start - now)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self.lock:
+            self.in_flight -= 1
+        self.slots.release()
+
+
+class HttpClient:
+    """The one HTTP client of the pipeline; thread-safe, use one per run."""
+
+    def __init__(self, config: HttpConfig) -> None:
+        self.config = config
+        self.session = _session(config)
+        self.cache = HttpCache(config.cache_dir) if config.cache_dir else None
+        self._gates: dict[str, _HostGate] = {}
+        self._robots: dict[str, Protego | None] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def user_agent(self) -> str:
+        """The User-Agent sent with every request: product, version and contact."""
+        agent = self.config.user_agent
+        return f"{agent} (+{self.config.contact})" if self.config.contact else agent
+
+    def get(self, url: str, *, params: dict | None = None, headers: dict | None = None,
+            robots: bool = False, source: str | None = None) -> HttpResponse:
+        """GET ``url`` politely; raise FetchError on any failure (see the module docstring)."""
+        if robots and not self.allowed(url, source=source):
+            raise FetchError(f"{url}: disallowed by the site's robots.txt for "
+                             f"{self.config.user_agent}", source=source)
+        key = cache_key(url, params) if self.cache else ""
+        cached = self.cache.load(key) if self.cache else None
+        request_headers = {**(cached.validators() if cached else {}), **(headers or {})}
+        status, got_headers, content, final_url = self._send(url, params, request_headers, source)
+        if status == 304 and cached is not None:
+            return HttpResponse(304, CaseInsensitiveDict({**cached.headers, **got_headers}),
+                                cached.content, final_url, from_cache=True, source=source)
+        if status >= 400 or status == 304:
+            raise FetchError(f"{final_url}: HTTP {status}{_reason(status)}", source=source)
+        if self.cache and status == 200:
+            self.cache.save(key, final_url, dict(got_headers), content)
+        return HttpResponse(status, got_headers, content, final_url, source=source)
+
+    def get_json(self, url: str, **kw: Any) -> Any:
+        """GET ``url`` and parse the body as JSON (ParseError when it is not)."""
+        return self.get(url, **kw).json()
+
+    def get_text(self, url: str, **kw: Any) -> str:
+        """GET ``url`` and return the decoded body."""
+        return self.get(url, **kw).text
+
+    def allowed(self, url: str, *, source: str | None = None) -> bool:
+        """Whether robots.txt of ``url``'s host lets our User-Agent fetch it (cached per host)."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._lock:
+            known = origin in self._robots
+        if not known:
+            rules = self._fetch_robots(origin, source)
+            with self._lock:
+                self._robots[origin] = rules
+        rules = self._robots[origin]
+        return rules is None or rules.can_fetch(url, self.config.user_agent)
+
+    def peak_in_flight(self) -> dict[str, int]:
+        """The most requests seen in flight at once, per host (for benchmarks and tests)."""
+        with self._lock:
+            return {host: gate.peak for host, gate in self._gates.items()}
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _fetch_robots(self, origin: str, source: str | None) -> Protego | None:
+        """robots.txt rules; None (allow all) when it is missing; deny all when unreachable."""
+        try:
+            status, _, content, _ = self._send(f"{origin}/robots.txt", None, {}, source)
+        except FetchError:
+            status, content = 503, b""
+        if 400 <= status < 500:
+            return None  # RFC 9309: an unavailable robots.txt allows everything
+        if status >= 500:
+            content = b"User-agent: *\nDisallow: /\n"  # RFC 9309: unreachable means disallow
+        return Protego.parse(decode_body(content, "text/plain"))
+
+    def _gate(self, url: str) -> _HostGate:
+        host = urlsplit(url).netloc.lower()
+        with self._lock:
+            gate = self._gates.get(host)
+            if gate is None:
+                gate = _HostGate(self.config.per_host_concurrency, self.config.per_host_interval)
+                self._gates[host] = gate
+            return gate
+
+    def _send(self, url: str, params: dict | None, headers: dict,
+              source: str | None) -> tuple[int, CaseInsensitiveDict, bytes, str]:
+        """One paced, retried, streamed GET; returns status, headers, body and final URL."""
+        timeout = (self.config.connect_timeout, self.config.read_timeout)
+        with self._gate(url):
+            try:
+                with self.session.get(url, params=params, headers=headers, timeout=timeout,
+                                      stream=True) as response:
+                    content = self._read_capped(response, source)
+                    return response.status_code, response.headers, content, response.url
+            except requests.Timeout as exc:
+                raise FetchError(f"{url}: timed out ({_cause(exc)})", source=source) from exc
+            except requests.ConnectionError as exc:
+                raise FetchError(f"{url}: cannot connect ({_cause(exc)})", source=source) from exc
+            except requests.RequestException as exc:
+                raise FetchError(f"{url}: request failed ({_cause(exc)})", source=source) from exc
+
+    def _read_capped(self, response: requests.Response, source: str | None) -> bytes:
+        """Read the body in chunks; FetchError as soon as it exceeds ``max_body_bytes``."""
+        cap = self.config.max_body_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise FetchError(f"{response.url}: body of {declared} bytes is over the "
+                             f"{cap}-byte limit", source=source)
+        chunks, size = [], 0
+        for chunk in response.iter_content(CHUNK_BYTES):
+            size += len(chunk)
+            if size > cap:
+                raise FetchError(f"{response.url}: body is over the {cap}-byte limit; "
+                                 "stopped reading", source=source)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _session(config: HttpConfig) -> requests.Session:
+    """A requests session with retries, a connection pool per host and our User-Agent."""
+    retry = Retry(
+        total=config.retries, status_forcelist=RETRY_STATUSES, allowed_methods=["GET"],
+        backoff_factor=config.backoff, backoff_jitter=config.backoff / 2, backoff_max=30,
+        respect_retry_after_header=True, retry_after_max=config.max_retry_after,
+        raise_on_status=False,
+    )
+    pool = max(config.per_host_concurrency, config.concurrency)
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
+    session = requests.Session()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    contact = f" (+{config.contact})" if config.contact else ""
+    session.headers["User-Agent"] = config.user_agent + contact
+    session.headers["Accept-Encoding"] = "gzip, deflate"
+    return session
+
+
+def _cause(exc: BaseException) -> str:
+    """The reason of a requests error, in a few words."""
+    text = str(exc)
+    if "Connection refused" in text or "Errno 111" in text:
+        return "connection refused"
+    if "timed out" in text.lower():
+        return "no answer within the timeout"
+    if "Name or service not known" in text or "getaddrinfo" in text:
+        return "unknown host name"
+    return text[:200]
+
+
+def _reason(status: int) -> str:
+    """A short human reason for common statuses."""
+    reasons = {304: " (not modified, but nothing cached)", 403: " (forbidden)",
+               404: " (not found: the board or endpoint may have moved)",
+               429: " (rate limited, still after retries)", 500: " (server error after retries)"}
+    return reasons.get(status, "")

@@ -1,0 +1,19 @@
+"""Normalization: turning what boards send into the fields of ``Posting``.
+
+    html_to_text, sanitize_html      descriptions (also entity-escaped HTML)
+    parse_salary, parse_period       salary ranges, currencies and periods; Salary.annual()
+    parse_date                       ISO, date-only, epoch s / ms, RFC 822 -> aware UTC
+    parse_remote, parse_location     remote / hybrid / on-site; city / region / country
+    decode_body                      response bytes -> text, whatever the charset says
+"""
+
+from pipeline.normalize.dates import parse_date
+from pipeline.normalize.encoding import decode_body
+from pipeline.normalize.html import html_to_text, sanitize_html
+from pipeline.normalize.location import parse_location, parse_remote
+from pipeline.normalize.salary import Salary, annualize, parse_period, parse_salary
+
+__all__ = [
+    "Salary", "annualize", "decode_body", "html_to_text", "parse_date", "parse_location",
+    "parse_period", "parse_remote", "parse_salary", "sanitize_html",
+]

@@ -1,0 +1,70 @@
+"""Dates from every format the boards use, always as time-zone-aware UTC datetimes.
+
+Accepted: ``datetime`` / ``date`` objects; ISO 8601 with or without a time zone (no zone means
+UTC), date-only strings; epoch seconds and epoch milliseconds as numbers or digit strings (told
+apart by magnitude: above 10^11 it is milliseconds, i.e. any date after 1973 in ms); RFC 822 dates
+as RSS feeds send them. Anything unreadable gives None, never an exception.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from dateutil import parser as date_parser
+
+MS_THRESHOLD = 100_000_000_000  # 10^11: as seconds that is year 5138, as ms it is 1973
+_DIGITS = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def parse_date(value: Any) -> datetime | None:
+    """A tz-aware UTC datetime from ISO text, a date, epoch s/ms or RFC 822; None if unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, datetime):
+        return _utc(value)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, (int, float)):
+        return _from_epoch(float(value))
+    text = str(value).strip()
+    if not text:
+        return None
+    if _DIGITS.match(text) and len(text.split(".")[0].lstrip("-")) >= 9:
+        return _from_epoch(float(text))
+    return _from_text(text)
+
+
+def _from_epoch(number: float) -> datetime | None:
+    """Epoch seconds or milliseconds, told apart by magnitude."""
+    if number >= MS_THRESHOLD:
+        number /= 1000
+    try:
+        return datetime.fromtimestamp(number, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _from_text(text: str) -> datetime | None:
+    """ISO 8601 first (fast, strict), then RFC 822, then dateutil's lenient parser."""
+    try:
+        return _utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        pass  # not ISO; try the other formats
+    try:
+        return _utc(email.utils.parsedate_to_datetime(text))
+    except (TypeError, ValueError, IndexError):
+        pass  # not RFC 822 either
+    try:
+        return _utc(date_parser.parse(text))
+    except (ValueError, OverflowError, date_parser.ParserError):
+        return None
+
+
+def _utc(moment: datetime) -> datetime:
+    """The same moment in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
