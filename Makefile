@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` (set up and run the main job) and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: run test setup setup-test browser bench clean
+
+run: setup
+	$(BIN)/pipeline run
+
+test: setup-test browser
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+setup-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Headless Chromium for the web tests, from Debian's packages (needs root; skipped otherwise,
+# and the browser tests then skip with a reason).
+browser:
+	@bash scripts/install-browser.sh
+
+bench: setup-test
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) data out
