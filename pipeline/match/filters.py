@@ -1,0 +1,98 @@
+"""Hard filters per subscriber (``pipeline.config.Filters``), applied to a whole index at once.
+
+Rules: ``remote`` keeps only postings whose remote status is listed (unknown is dropped);
+``states`` and ``cities`` keep postings in those places, and remote postings (workable from
+anywhere); ``min_salary`` compares the top of the annualised range and keeps postings that state
+no salary; ``employment_types`` matches loosely ("Full Time" = "full-time") and keeps postings that
+state none; ``exclude_words`` drops postings whose title or description has the word;
+``exclude_companies`` drops those companies (case-insensitive).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Filters
+from pipeline.match.text import norm
+from pipeline.posting import Posting, Remote
+
+US_STATES = {
+    "AL": "alabama", "AK": "alaska", "AZ": "arizona", "AR": "arkansas", "CA": "california",
+    "CO": "colorado", "CT": "connecticut", "DE": "delaware", "FL": "florida", "GA": "georgia",
+    "HI": "hawaii", "ID": "idaho", "IL": "illinois", "IN": "indiana", "IA": "iowa",
+    "KS": "kansas", "KY": "kentucky", "LA": "louisiana", "ME": "maine", "MD": "maryland",
+    "MA": "massachusetts", "MI": "michigan", "MN": "minnesota", "MS": "mississippi",
+    "MO": "missouri", "MT": "montana", "NE": "nebraska", "NV": "nevada", "NH": "new hampshire",
+    "NJ": "new jersey", "NM": "new mexico", "NY": "new york", "NC": "north carolina",
+    "ND": "north dakota", "OH": "ohio", "OK": "oklahoma", "OR": "oregon", "PA": "pennsylvania",
+    "RI": "rhode island", "SC": "south carolina", "SD": "south dakota", "TN": "tennessee",
+    "TX": "texas", "UT": "utah", "VT": "vermont", "VA": "virginia", "WA": "washington",
+    "WV": "west virginia", "WI": "wisconsin", "WY": "wyoming", "DC": "district of columbia",
+}
+
+
+def _state(value: str) -> str:
+    """'tx', 'Texas', 'TX' -> 'texas'."""
+    value = value.strip()
+    return US_STATES.get(value.upper(), norm(value))
+
+
+def posting_frame(postings: list[Posting]) -> pd.DataFrame:
+    """The columns filters look at, one row per posting."""
+    rows = []
+    for p in postings:
+        low, high = p.annual_salary()
+        rows.append({
+            "remote": p.remote.value, "region": _state(p.region) if p.region else "",
+            "city": norm(p.city or ""), "location": norm(p.location or ""),
+            "salary": high if high is not None else low, "type": norm(p.employment_type or ""),
+            "company": norm(p.company or ""),
+        })
+    frame = pd.DataFrame(rows, columns=["remote", "region", "city", "location", "salary",
+                                        "type", "company"])
+    frame["salary"] = frame["salary"].astype(float)
+    return frame
+
+
+def _place_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
+    keep = np.ones(len(frame), dtype=bool)
+    anywhere = (frame["remote"] == Remote.REMOTE.value).to_numpy()
+    if filters.states:
+        states = {_state(s) for s in filters.states}
+        codes = {code.lower() for code, name in US_STATES.items() if name in states}
+        in_state = frame["region"].isin(states).to_numpy() | frame["location"].map(
+            lambda loc: bool(set(loc.split()) & codes) or any(s in loc for s in states)).to_numpy()
+        keep &= in_state | anywhere
+    if filters.cities:
+        cities = [norm(c) for c in filters.cities]
+        in_city = (frame["city"].isin(cities) | frame["location"].map(
+            lambda loc: any(c in loc for c in cities))).to_numpy()
+        keep &= in_city | anywhere
+    return keep
+
+
+def filter_mask(frame: pd.DataFrame, filters: Filters | None,
+                texts: list[str] | None = None) -> np.ndarray:
+    """Boolean mask of the rows that pass ``filters``; ``texts`` are titles + descriptions."""
+    keep = np.ones(len(frame), dtype=bool)
+    if filters is None:
+        return keep
+    if filters.remote:
+        keep &= frame["remote"].isin([r.value for r in filters.remote]).to_numpy()
+    keep &= _place_mask(frame, filters)
+    if filters.min_salary is not None:
+        salary = frame["salary"].to_numpy()
+        keep &= np.isnan(salary) | (salary >= filters.min_salary)
+    if filters.employment_types:
+        wanted = {norm(t) for t in filters.employment_types}
+        keep &= ((frame["type"] == "") | frame["type"].isin(wanted)).to_numpy()
+    if filters.exclude_companies:
+        keep &= ~frame["company"].isin({norm(c) for c in filters.exclude_companies}).to_numpy()
+    if filters.exclude_words and texts is not None:
+        pattern = re.compile(r"\b(" + "|".join(re.escape(w.lower()) for w in
+                                               filters.exclude_words) + r")\b")
+        keep &= np.array([not pattern.search(t.lower()) for t in texts], dtype=bool)
+    return keep

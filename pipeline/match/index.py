@@ -1,0 +1,186 @@
+"""Posting-side features for ranking, computed once per set of postings and reused per subscriber.
+
+``PostingIndex.build(profile, postings)`` fits the vectorizers on the postings themselves (so IDF
+damps what every employer writes), drops boilerplate sentences (a sentence of 8+ words repeated in
+``boilerplate_min_repeats`` postings of one company), and computes the profile-only features of
+each posting: title score and matched title, negative title cue, skills found, body similarity to
+the profile, and credentials asked. ``add(postings)`` appends new postings with the fitted
+vectorizers (no refit), so a few new postings cost a few rows, not a rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from pipeline.match.credentials import PostingCredentials, posting_credentials
+from pipeline.match.filters import posting_frame
+from pipeline.match.profile import Profile
+from pipeline.match.text import norm, norm_title, sentences
+from pipeline.posting import Posting
+
+_BOILERPLATE_MIN_WORDS = 8
+_FUZZY_TITLE_MIN = 0.5
+
+
+def _sentence_key(sentence: str) -> bytes:
+    return hashlib.blake2b(norm(sentence).encode(), digest_size=8).digest()
+
+
+def boilerplate_keys(postings: list[Posting], min_repeats: int) -> set[tuple[str, bytes]]:
+    """(company, sentence hash) pairs repeated in ``min_repeats``+ postings of that company."""
+    counts: Counter[tuple[str, bytes]] = Counter()
+    for posting in postings:
+        company = norm(posting.company or "")
+        keys = {_sentence_key(s) for s in sentences(posting.description)
+                if len(s.split()) >= _BOILERPLATE_MIN_WORDS}
+        counts.update((company, key) for key in keys)
+    return {pair for pair, count in counts.items() if count >= min_repeats}
+
+
+def clean_body(posting: Posting, boilerplate: set[tuple[str, bytes]]) -> str:
+    """The description without the company's boilerplate sentences."""
+    if not boilerplate:
+        return posting.description
+    company = norm(posting.company or "")
+    return "\n".join(s for s in sentences(posting.description)
+                     if (company, _sentence_key(s)) not in boilerplate)
+
+
+def _phrase_regex(phrases: list[str]) -> re.Pattern[str]:
+    """One alternation of whole-word phrases over normalised text, longest first."""
+    unique = sorted({norm(p) for p in phrases if norm(p)}, key=len, reverse=True)
+    return re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, unique)) + r")(?![a-z0-9])")
+
+
+@dataclass
+class ProfileMatchers:
+    """The profile compiled for fast matching: phrase regexes and phrase -> name maps."""
+
+    family: list[str]
+    negatives: list[str]
+    skill_regex: re.Pattern[str]
+    skill_of: dict[str, str]
+    n_skills: int
+
+    @classmethod
+    def compile(cls, profile: Profile) -> ProfileMatchers:
+        """Normalise the title family and negatives; one regex for every skill phrase."""
+        skill_of = {norm(p): s.name for s in profile.skills() for p in s.phrases()}
+        return cls(
+            family=list(dict.fromkeys(norm_title(t) for t in profile.title_family)),
+            negatives=list(dict.fromkeys(norm_title(t) for t in profile.negative_titles)),
+            skill_regex=_phrase_regex(list(skill_of)),
+            skill_of=skill_of, n_skills=len(profile.skills()))
+
+    def skills_in(self, text: str) -> list[str]:
+        """Names of the skills whose phrases occur in ``text``, in order of first appearance."""
+        found = (self.skill_of[m.group(1)] for m in self.skill_regex.finditer(norm(text)))
+        return list(dict.fromkeys(found))
+
+    def exact_title(self, title: str) -> str | None:
+        """The longest family phrase inside the normalised title, if any."""
+        padded = f" {title} "
+        hits = [f for f in self.family if f" {f} " in padded]
+        return max(hits, key=len) if hits else None
+
+    def negative(self, title: str) -> str | None:
+        """The first negative cue inside the normalised title, if any."""
+        padded = f" {title} "
+        return next((n for n in self.negatives if f" {n} " in padded), None)
+
+
+@dataclass
+class PostingIndex:
+    """Fitted vectorizers plus per-posting features; rows line up with ``postings``."""
+
+    profile: Profile
+    matchers: ProfileMatchers
+    body_vectorizer: TfidfVectorizer
+    title_vectorizers: tuple[TfidfVectorizer, TfidfVectorizer]
+    boilerplate: set[tuple[str, bytes]]
+    family_matrix: sp.csr_matrix
+    profile_vector: sp.csr_matrix
+    postings: list[Posting] = field(default_factory=list)
+    bodies: sp.csr_matrix | None = None
+    title_score: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    title_match: list[str | None] = field(default_factory=list)
+    negative: list[str | None] = field(default_factory=list)
+    skills: list[list[str]] = field(default_factory=list)
+    body_sim: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    creds: list[PostingCredentials] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, profile: Profile, postings: list[Posting]) -> PostingIndex:
+        """Fit on ``postings`` (IDF, boilerplate) and compute their features."""
+        boilerplate = boilerplate_keys(postings, profile.weights.boilerplate_min_repeats)
+        bodies = [clean_body(p, boilerplate) for p in postings] or [profile.body_text()]
+        body_vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2),
+                                   min_df=1, max_df=0.9 if len(bodies) > 20 else 1.0,
+                                   dtype=np.float32)
+        body_vec.fit(bodies)
+        matchers = ProfileMatchers.compile(profile)
+        titles = [norm_title(p.title) for p in postings] + matchers.family
+        word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
+        char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+                               dtype=np.float32)
+        word.fit(titles)
+        char.fit(titles)
+        index = cls(profile=profile, matchers=matchers, body_vectorizer=body_vec,
+                    title_vectorizers=(word, char), boilerplate=boilerplate,
+                    family_matrix=sp.csr_matrix((0, 0)),
+                    profile_vector=normalize(body_vec.transform([profile.body_text()])))
+        index.family_matrix = index._title_matrix(matchers.family)
+        index.add(postings, _bodies=bodies if postings else None)
+        return index
+
+    def _title_matrix(self, titles: list[str]) -> sp.csr_matrix:
+        """Word and character n-gram TF-IDF of normalised titles, side by side, unit length."""
+        word, char = self.title_vectorizers
+        return normalize(sp.hstack([word.transform(titles), char.transform(titles)]).tocsr())
+
+    def add(self, postings: list[Posting], _bodies: list[str] | None = None) -> None:
+        """Append postings using the fitted vectorizers (no refit)."""
+        if not postings:
+            return
+        bodies = _bodies or [clean_body(p, self.boilerplate) for p in postings]
+        matrix = normalize(self.body_vectorizer.transform(bodies))
+        self.bodies = matrix if self.bodies is None else sp.vstack([self.bodies, matrix]).tocsr()
+        self.body_sim = np.concatenate(
+            [self.body_sim, (matrix @ self.profile_vector.T).toarray().ravel()])
+        self._add_titles(postings)
+        self.skills += [self.matchers.skills_in(b) for b in bodies]
+        self.creds += [posting_credentials(p.description, self.profile.credentials)
+                       for p in postings]
+        self.postings += postings
+        self._frame = None
+
+    def _add_titles(self, postings: list[Posting]) -> None:
+        titles = [norm_title(p.title) for p in postings]
+        sims = (self._title_matrix(titles) @ self.family_matrix.T).toarray()
+        best = sims.argmax(axis=1)
+        scores = sims[np.arange(len(titles)), best]
+        for i, title in enumerate(titles):
+            exact = self.matchers.exact_title(title)
+            if exact:
+                scores[i] = 1.0
+            fuzzy = self.matchers.family[best[i]] if scores[i] >= _FUZZY_TITLE_MIN else None
+            self.title_match.append(exact or fuzzy)
+            self.negative.append(self.matchers.negative(title))
+        self.title_score = np.concatenate([self.title_score, scores])
+
+    def frame(self):
+        """The filter columns of every posting (cached until postings are added)."""
+        if getattr(self, "_frame", None) is None:
+            self._frame = posting_frame(self.postings)
+        return self._frame
+
+    def __len__(self) -> int:
+        return len(self.postings)

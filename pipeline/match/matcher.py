@@ -1,0 +1,142 @@
+"""``Matcher``: ranks postings for the role profile and, optionally, a subscriber's resume.
+
+``rank`` is the one call the CLI and the notifier need. It builds (or reuses) a ``PostingIndex``
+for the postings it is given, scores them (``pipeline.match.scoring``), applies the subscriber's
+hard filters and minimum score, and returns ``Match`` objects with explanations, best first.
+``rank_many`` serves many subscribers over one index in chunks of resumes, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from pipeline.config import Filters, JobsConfig
+from pipeline.match.explain import Explanation, Match
+from pipeline.match.filters import filter_mask
+from pipeline.match.index import PostingIndex
+from pipeline.match.profile import Profile, Weights, load_profile, load_weights, settings_path_for
+from pipeline.match.scoring import Resume, Scores, score, top_rows
+from pipeline.posting import Posting
+
+_RESUME_TERMS = 8
+_RESUME_CHUNK = 128
+
+
+class Matcher:
+    """Scores postings against one role profile with the given weights."""
+
+    def __init__(self, profile: Profile, weights: Weights | None = None):
+        self.profile = profile
+        self.weights = weights or profile.weights
+        self._index: PostingIndex | None = None
+        self._index_key: tuple | None = None
+
+    @classmethod
+    def from_config(cls, config: JobsConfig) -> Matcher:
+        """The profile at ``profile.path`` with weights from ``matching.settings``, else from
+        ``<profile>.settings.yaml`` beside the profile when it exists, else the profile's own."""
+        profile = load_profile(config.profile.path)
+        settings = config.matching.settings
+        if settings is None and settings_path_for(config.profile.path).exists():
+            settings = settings_path_for(config.profile.path)
+        return cls(profile, load_weights(settings) if settings else None)
+
+    @classmethod
+    def from_files(cls, profile: Path, settings: Path | None = None) -> Matcher:
+        """A matcher from a profile file and an optional settings file."""
+        return cls(load_profile(profile), load_weights(settings) if settings else None)
+
+    def index(self, postings: list[Posting]) -> PostingIndex:
+        """The index of these postings; reused while the same postings are ranked again."""
+        key = tuple((p.source, p.source_id, len(p.title), len(p.description)) for p in postings)
+        if self._index is None or key != self._index_key:
+            self._index = PostingIndex.build(self.profile, postings)
+            self._index_key = key
+        return self._index
+
+    def rank(self, postings: list[Posting], resume_text: str | None = None,
+             filters: Filters | None = None, min_score: float = 0.0,
+             top: int | None = None) -> list[Match]:
+        """Postings that pass the filters and min score, best first, with explanations."""
+        if not postings:
+            return []
+        index = self.index(postings)
+        resume = Resume.from_text(index, resume_text) if resume_text else None
+        scores = score(index, self.weights, resume)
+        keep = filter_mask(index.frame(), filters, _texts(index) if _needs_text(filters) else None)
+        rows = top_rows(scores.score, keep, min_score, top)
+        return [self._match(index, scores, int(row), resume) for row in rows]
+
+    def rank_many(self, index: PostingIndex, resumes: list[str | None],
+                  filters: list[Filters | None] | None = None, min_score: float = 0.0,
+                  top: int = 20, rows: np.ndarray | None = None) -> list[np.ndarray]:
+        """Top row numbers per subscriber over ``index`` (or only ``rows`` of it), best first.
+
+        Resume similarities are computed for chunks of subscribers at a time, so memory stays at
+        postings x chunk, whatever the number of subscribers.
+        """
+        filters = filters or [None] * len(resumes)
+        subset = np.arange(len(index)) if rows is None else np.asarray(rows)
+        results: list[np.ndarray] = []
+        for start in range(0, len(resumes), _RESUME_CHUNK):
+            chunk = resumes[start:start + _RESUME_CHUNK]
+            parsed = [Resume.from_text(index, text) if text else None for text in chunk]
+            sims = _resume_sims(index, parsed)
+            for offset, resume in enumerate(parsed):
+                sim = sims[:, offset] if resume is not None else None
+                scores = score(index, self.weights, resume, resume_sim=sim)
+                keep = np.zeros(len(index), dtype=bool)
+                keep[subset] = True
+                keep &= filter_mask(index.frame(), filters[start + offset])
+                results.append(top_rows(scores.score, keep, min_score, top))
+        return results
+
+    def _match(self, index: PostingIndex, scores: Scores, row: int,
+               resume: Resume | None) -> Match:
+        """One result with its explanation."""
+        creds = index.creds[row]
+        asked = creds.codes()
+        held = resume.held if resume is not None else set(asked)
+        components = {name: round(float(part[row]), 4) for name, part in scores.parts.items()}
+        base = sum(components.values())
+        if scores.negative_factor[row] < 1:
+            components["negative_title"] = round(-base * (1 - scores.negative_factor[row]), 4)
+        if scores.missing[row]:
+            components["missing_credentials"] = round(float(scores.score[row]) - base
+                                                      - components.get("negative_title", 0), 4)
+        why = Explanation(
+            title_match=index.title_match[row], title_score=round(float(index.title_score[row]), 4),
+            skills=index.skills[row], credentials=[c for c in asked if c in held],
+            missing_credentials=creds.missing(resume.held) if resume is not None else [],
+            resume_terms=_shared_terms(index, row, resume), components=components,
+            negative_title=index.negative[row])
+        return Match(posting=index.postings[row], score=round(float(scores.score[row]), 4),
+                     why=why)
+
+
+def _needs_text(filters: Filters | None) -> bool:
+    return bool(filters and filters.exclude_words)
+
+
+def _texts(index: PostingIndex) -> list[str]:
+    return [f"{p.title}\n{p.description}" for p in index.postings]
+
+
+def _resume_sims(index: PostingIndex, resumes: list[Resume | None]) -> np.ndarray:
+    """Posting x resume cosine matrix (dense, one column per resume in the chunk)."""
+    vectors = [r.vector if r is not None else sp.csr_matrix((1, index.bodies.shape[1]))
+               for r in resumes]
+    return (index.bodies @ sp.vstack(vectors).T).toarray()
+
+
+def _shared_terms(index: PostingIndex, row: int, resume: Resume | None) -> list[str]:
+    """The terms that add most to the posting-resume similarity."""
+    if resume is None:
+        return []
+    product = index.bodies[row].multiply(resume.vector).tocoo()
+    order = np.argsort(-product.data)[:_RESUME_TERMS]
+    names = index.body_vectorizer.get_feature_names_out()
+    return [str(names[product.col[i]]) for i in order]

@@ -1,0 +1,146 @@
+"""Role profiles (``models/<role>.yaml``) and tuned settings (``models/<role>.settings.yaml``).
+
+A profile is data: the title family, negative title cues, responsibilities and skills (each a name
+and the phrases that reveal it in a posting), credentials, settings, specialisations and the
+scoring weights. A settings file holds only ``weights:`` and overrides the profile's own; it is
+what ``pipeline tune`` writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline.errors import ProfileError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Skill(_Strict):
+    """A responsibility or skill: a display name and the phrases that reveal it in a posting."""
+
+    name: str
+    terms: list[str] = Field(default_factory=list)
+
+    def phrases(self) -> list[str]:
+        """Every phrase that counts as this skill, the name included."""
+        return [self.name, *self.terms]
+
+
+class Credential(_Strict):
+    """A license, degree or certification (RN, LCSW, CCM...) and the phrases that name it."""
+
+    code: str
+    kind: Literal["license", "degree", "certification"] = "certification"
+    terms: list[str] = Field(default_factory=list)
+
+    def phrases(self) -> list[str]:
+        """Every phrase that names this credential, its code included."""
+        return [self.code.lower(), *self.terms]
+
+
+class Weights(_Strict):
+    """How the score's components are combined. Components are 0..1; penalties are fractions."""
+
+    title: float = Field(default=0.5, ge=0)
+    skills: float = Field(default=0.15, ge=0)
+    body: float = Field(default=0.15, ge=0)
+    credentials: float = Field(default=0.1, ge=0)
+    resume: float = Field(default=0.2, ge=0, description="used only when a resume is given")
+    negative_title_penalty: float = Field(default=0.5, ge=0, le=1)
+    missing_credential_penalty: float = Field(default=0.1, ge=0, le=1,
+                                              description="per required credential missing")
+    skills_saturation: float = Field(default=8, gt=0, description="skills found for a full "
+                                     "skills component")
+    body_cap: float = Field(default=0.3, gt=0, description="body-profile cosine counted as 1")
+    resume_cap: float = Field(default=0.3, gt=0, description="body-resume cosine counted as 1")
+    boilerplate_min_repeats: int = Field(default=3, ge=2, description="a sentence seen in this "
+                                         "many postings of one company is boilerplate")
+
+
+class Profile(_Strict):
+    """A role: what its postings are called, what they ask for, and how to weigh it."""
+
+    name: str
+    description: str = ""
+    title_family: list[str] = Field(min_length=1)
+    negative_titles: list[str] = Field(default_factory=list)
+    responsibilities: list[Skill] = Field(default_factory=list)
+    technical_skills: list[Skill] = Field(default_factory=list)
+    soft_skills: list[Skill] = Field(default_factory=list)
+    credentials: list[Credential] = Field(default_factory=list)
+    settings: list[str] = Field(default_factory=list)
+    specialisations: list[str] = Field(default_factory=list)
+    weights: Weights = Field(default_factory=Weights)
+
+    def skills(self) -> list[Skill]:
+        """Responsibilities, technical and soft skills, in that order."""
+        return [*self.responsibilities, *self.technical_skills, *self.soft_skills]
+
+    def body_text(self) -> str:
+        """The profile as one text for comparing with posting bodies."""
+        parts = [self.description]
+        for skill in self.skills():
+            parts.append(" ".join(skill.phrases()))
+        parts += self.settings + self.specialisations + self.title_family
+        return "\n".join(parts)
+
+    def full_text(self) -> str:
+        """Everything in the profile as one text (the plain TF-IDF baseline uses this)."""
+        creds = [" ".join(c.phrases()) for c in self.credentials]
+        return "\n".join([self.name, self.body_text(), *creds])
+
+
+def _read_yaml(path: Path, what: str) -> dict:
+    """A YAML mapping from ``path``, or ProfileError saying what is wrong."""
+    if not path.exists():
+        raise ProfileError(f"{path}: no such {what} file; check profile.path / "
+                           "matching.settings in jobs.yaml")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{path}: not valid YAML: {exc}") from exc
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read: {exc.strerror}") from exc
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}: a {what} file must be a mapping of keys")
+    return data
+
+
+def _explain(path: Path, exc: ValidationError) -> ProfileError:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    return ProfileError(f"{path}: {where}: {first['msg']}")
+
+
+def load_profile(path: Path) -> Profile:
+    """Read and validate a role profile; raise ProfileError naming the bad key."""
+    path = Path(path)
+    try:
+        return Profile.model_validate(_read_yaml(path, "profile"))
+    except ValidationError as exc:
+        raise _explain(path, exc) from exc
+
+
+def load_weights(path: Path) -> Weights:
+    """Read a settings file (``weights:`` written by ``pipeline tune``)."""
+    path = Path(path)
+    data = _read_yaml(path, "settings")
+    unknown = set(data) - {"weights", "tuned"}
+    if unknown:
+        raise ProfileError(f"{path}: unknown keys {sorted(unknown)}; allowed: weights, tuned")
+    try:
+        return Weights.model_validate(data.get("weights") or {})
+    except ValidationError as exc:
+        raise _explain(path, exc) from exc
+
+
+def settings_path_for(profile_path: Path) -> Path:
+    """Where tuned settings for a profile live: ``models/care_manager.settings.yaml``."""
+    profile_path = Path(profile_path)
+    return profile_path.with_name(profile_path.stem + ".settings.yaml")

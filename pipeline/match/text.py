@@ -1,0 +1,57 @@
+"""Text normalisation shared by the matcher: titles, sentences, whole-word phrase search.
+
+Titles are written many ways ("Case Mgr", "Care Co-ordinator", "RN-CM", "Sr. UR Nurse");
+``norm_title`` expands the usual abbreviations so the profile's title family matches as phrases.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_SPACES = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[^a-z0-9+']+")
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+[•·▪]\s*|\s-\s")
+
+#: Abbreviations in titles, applied to whole tokens after lower-casing and hyphen splitting.
+_TITLE_ABBREVIATIONS = {
+    "mgr": "manager", "mngr": "manager", "mgmt": "management", "mgt": "management",
+    "coord": "coordinator", "coordinater": "coordinator", "ordinator": "coordinator",
+    "cm": "case manager", "rncm": "rn case manager", "ur": "utilization review",
+    "um": "utilization management", "sr": "senior", "jr": "junior", "soc": "social",
+    "sw": "social worker", "hc": "health care", "healthcare": "health care",
+    "toc": "transitions of care",
+    "nav": "navigator", "ltc": "long term care", "bh": "behavioral health",
+}
+
+
+def norm(text: str) -> str:
+    """Lower-case, punctuation to spaces, single spaces (apostrophes kept inside words)."""
+    text = text.lower().replace("’", "'")
+    return _SPACES.sub(" ", _NON_WORD.sub(" ", text)).strip()
+
+
+def norm_title(title: str) -> str:
+    """A title with abbreviations expanded: 'Sr. RN-CM' -> 'senior rn case manager'."""
+    text = title.lower().replace("co-ordinator", "coordinator").replace("&", " and ")
+    words = norm(text.replace("-", " ").replace("/", " ")).split()
+    expanded = [_TITLE_ABBREVIATIONS.get(word, word) for word in words]
+    return " ".join(expanded).replace("healthcare", "health care")
+
+
+def has_phrase(normalised_text: str, phrase: str) -> bool:
+    """True when ``phrase`` occurs as whole words in an already-normalised text."""
+    target = norm(phrase)
+    if not target:
+        return False
+    return f" {target} " in f" {normalised_text} "
+
+
+def found_phrases(normalised_text: str, phrases: Iterable[str]) -> list[str]:
+    """The phrases that occur as whole words, in the order given."""
+    return [phrase for phrase in phrases if has_phrase(normalised_text, phrase)]
+
+
+def sentences(text: str) -> list[str]:
+    """Split a plain-text description into sentences and bullet items (non-empty, stripped)."""
+    return [part.strip() for part in _SENTENCE.split(text or "") if part and part.strip()]
