@@ -204,12 +204,8 @@ class HttpClient:
                                       stream=True) as response:
                     content = self._read_capped(response, source)
                     return response.status_code, response.headers, content, response.url
-            except requests.Timeout as exc:
-                raise FetchError(f"{url}: timed out ({_cause(exc)})", source=source) from exc
-            except requests.ConnectionError as exc:
-                raise FetchError(f"{url}: cannot connect ({_cause(exc)})", source=source) from exc
             except requests.RequestException as exc:
-                raise FetchError(f"{url}: request failed ({_cause(exc)})", source=source) from exc
+                raise FetchError(f"{url}: {_cause(exc)}", source=source) from exc
 
     def _read_capped(self, response: requests.Response, source: str | None) -> bytes:
         """Read the body in chunks; FetchError as soon as it exceeds ``max_body_bytes``."""
@@ -247,16 +243,18 @@ def _session(config: HttpConfig) -> requests.Session:
     return session
 
 
-def _cause(exc: BaseException) -> str:
+def _cause(exc: requests.RequestException) -> str:
     """The reason of a requests error, in a few words."""
     text = str(exc)
     if "Connection refused" in text or "Errno 111" in text:
-        return "connection refused"
-    if "timed out" in text.lower():
-        return "no answer within the timeout"
+        return "cannot connect (connection refused)"
+    if isinstance(exc, requests.Timeout) or "timed out" in text.lower():
+        return "timed out (no answer within the connect or read timeout)"
     if "Name or service not known" in text or "getaddrinfo" in text:
-        return "unknown host name"
-    return text[:200]
+        return "cannot connect (unknown host name)"
+    if isinstance(exc, requests.ConnectionError):
+        return f"cannot connect ({text[:200]})"
+    return f"request failed ({text[:200]})"
 
 
 def _reason(status: int) -> str:

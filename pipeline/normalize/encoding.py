@@ -1,9 +1,11 @@
 """Turning response bytes into text without ever crashing on a wrong or missing charset.
 
 Order of trust: a BOM; the charset the server declared, when the bytes really decode with it;
-UTF-8 (what nearly every job board sends); then charset-normalizer's detection; last, UTF-8 with
-replacement characters. A declared Latin-1 / Windows-1252 body that is valid UTF-8 with non-ASCII
-bytes is read as UTF-8: that mislabel is common and the other way round is almost impossible.
+UTF-8 (what nearly every job board sends); then charset-normalizer's detection for bodies long
+enough to detect reliably (short ones are read as Windows-1252, the usual Western mislabel); last,
+UTF-8 with replacement characters. A declared Latin-1 / Windows-1252 body that is valid UTF-8
+with non-ASCII bytes is read as UTF-8: that mislabel is common, the other way round almost
+impossible.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import charset_normalizer
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
+DETECT_MIN_BYTES = 1024  # below this, charset detection guesses more than it knows
 _SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "us-ascii", "ascii"}
 
 
@@ -41,6 +44,10 @@ def decode_body(content: bytes, content_type: str | None = None) -> str:
     text = _try(content, "utf-8")
     if text is not None:
         return text
+    if len(content) < DETECT_MIN_BYTES:
+        text = _try(content, "cp1252")
+        if text is not None:
+            return text
     best = charset_normalizer.from_bytes(content).best()
     if best is not None:
         return str(best)

@@ -1,0 +1,268 @@
+"""The polite HTTP client against a real HTTP server on 127.0.0.1 (pytest-httpserver)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from pipeline.config import HttpConfig
+from pipeline.errors import FetchError, ParseError
+from pipeline.http import HttpClient
+
+
+def make_client(tmp_path=None, **overrides) -> HttpClient:
+    """A client with fast defaults: no pacing, tiny backoff, cache only when tmp_path is given."""
+    settings = dict(per_host_interval=0, backoff=0.01, retries=2,
+                    cache_dir=(tmp_path / "cache") if tmp_path else None)
+    settings.update(overrides)
+    return HttpClient(HttpConfig(**settings))
+
+
+@pytest.fixture
+def threaded_server():
+    """A threaded HTTP server, so concurrent requests really overlap."""
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def free_port() -> int:
+    """A local port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_connection_refused_raises_fetch_error_naming_the_source():
+    client = make_client(retries=0)
+    with pytest.raises(FetchError, match="connection refused") as info:
+        client.get(f"http://127.0.0.1:{free_port()}/jobs", source="acme")
+    assert info.value.source == "acme"
+
+
+def test_read_timeout_raises_fetch_error(httpserver: HTTPServer):
+    def slow(request: Request) -> Response:
+        time.sleep(1.0)
+        return Response("late")
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    client = make_client(retries=0, read_timeout=0.2)
+    with pytest.raises(FetchError, match="timed out"):
+        client.get(httpserver.url_for("/slow"), source="slowpoke")
+
+
+def test_429_with_retry_after_is_waited_out_then_succeeds(httpserver: HTTPServer):
+    times: list[float] = []
+
+    def limited(request: Request) -> Response:
+        times.append(time.monotonic())
+        if len(times) == 1:
+            return Response("slow down", status=429, headers={"Retry-After": "1"})
+        return Response(json.dumps({"jobs": []}), content_type="application/json")
+
+    httpserver.expect_request("/jobs").respond_with_handler(limited)
+    assert make_client().get_json(httpserver.url_for("/jobs")) == {"jobs": []}
+    assert len(times) == 2
+    assert times[1] - times[0] >= 0.9  # the server's Retry-After was honoured
+
+
+def test_retry_after_is_capped_by_config(httpserver: HTTPServer):
+    times: list[float] = []
+
+    def limited(request: Request) -> Response:
+        times.append(time.monotonic())
+        if len(times) == 1:
+            return Response("later", status=503, headers={"Retry-After": "3600"})
+        return Response("ok")
+
+    httpserver.expect_request("/jobs").respond_with_handler(limited)
+    assert make_client(max_retry_after=0.1).get_text(httpserver.url_for("/jobs")) == "ok"
+    assert times[1] - times[0] < 60  # an hour-long Retry-After was cut to the cap
+
+
+def test_500_then_success_is_retried(httpserver: HTTPServer):
+    httpserver.expect_ordered_request("/jobs").respond_with_data("oops", status=500)
+    httpserver.expect_ordered_request("/jobs").respond_with_json({"ok": True})
+    assert make_client().get_json(httpserver.url_for("/jobs")) == {"ok": True}
+
+
+def test_persistent_500_fails_after_the_configured_retries(httpserver: HTTPServer):
+    httpserver.expect_request("/jobs").respond_with_data("down", status=500)
+    with pytest.raises(FetchError, match="HTTP 500") as info:
+        make_client(retries=2).get(httpserver.url_for("/jobs"), source="down")
+    assert info.value.source == "down"
+    assert len(httpserver.log) == 3  # one try and two retries
+
+
+def test_404_is_not_retried(httpserver: HTTPServer):
+    httpserver.expect_request("/gone").respond_with_data("no", status=404)
+    with pytest.raises(FetchError, match="404"):
+        make_client(retries=3).get(httpserver.url_for("/gone"))
+    assert len(httpserver.log) == 1
+
+
+def test_malformed_json_raises_parse_error(httpserver: HTTPServer):
+    httpserver.expect_request("/jobs").respond_with_data(
+        '{"jobs": [', content_type="application/json")
+    with pytest.raises(ParseError, match="malformed JSON") as info:
+        make_client().get_json(httpserver.url_for("/jobs"), source="broken")
+    assert info.value.source == "broken"
+
+
+def test_html_page_where_json_was_expected_says_so(httpserver: HTTPServer):
+    page = "<!DOCTYPE html><html><head><title>Maintenance</title></head><body>Back soon</body>"
+    httpserver.expect_request("/jobs").respond_with_data(page, content_type="text/html")
+    with pytest.raises(ParseError, match="expected JSON but got an HTML page"):
+        make_client().get_json(httpserver.url_for("/jobs"))
+
+
+def test_oversized_body_with_content_length_is_refused(httpserver: HTTPServer):
+    httpserver.expect_request("/big").respond_with_data(b"x" * 5000)
+    with pytest.raises(FetchError, match="1000-byte limit"):
+        make_client(max_body_bytes=1000).get(httpserver.url_for("/big"))
+
+
+def test_oversized_streamed_body_is_cut_off(httpserver: HTTPServer):
+    sent: list[int] = []
+
+    def endless(request: Request) -> Response:
+        def chunks():
+            for _ in range(10_000):
+                sent.append(1)
+                yield b"y" * 1024
+        return Response(chunks(), content_type="text/plain")  # chunked, no Content-Length
+
+    httpserver.expect_request("/stream").respond_with_handler(endless)
+    with pytest.raises(FetchError, match="over the 4096-byte limit"):
+        make_client(max_body_bytes=4096).get(httpserver.url_for("/stream"))
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("Café – Crème".encode("cp1252"), "text/plain; charset=utf-8"),  # declared wrong
+    ("Café – Crème".encode(), "text/plain; charset=iso-8859-1"),  # UTF-8 labelled Latin-1
+    ("Café – Crème".encode(), "text/plain; charset=x-no-such-charset"),
+    ("Café – Crème".encode(), "text/plain"),
+])
+def test_wrong_or_missing_charset_still_decodes(httpserver: HTTPServer, body, content_type):
+    httpserver.expect_request("/text").respond_with_data(body, content_type=content_type)
+    assert make_client().get_text(httpserver.url_for("/text")) == "Café – Crème"
+
+
+def test_declared_charset_is_used(httpserver: HTTPServer):
+    body = "Größe".encode("iso-8859-1")
+    httpserver.expect_request("/t").respond_with_data(body,
+                                                      content_type="text/plain; charset=latin-1")
+    assert make_client().get_text(httpserver.url_for("/t")) == "Größe"
+
+
+def test_conditional_get_returns_cached_body_on_304(httpserver: HTTPServer, tmp_path):
+    def board(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return Response(json.dumps({"jobs": [1, 2]}), content_type="application/json",
+                        headers={"ETag": '"v1"'})
+
+    httpserver.expect_request("/board").respond_with_handler(board)
+    client = make_client(tmp_path)
+    first = client.get(httpserver.url_for("/board"), params={"content": "true"})
+    second = client.get(httpserver.url_for("/board"), params={"content": "true"})
+    assert (first.from_cache, second.from_cache) == (False, True)
+    assert second.json() == {"jobs": [1, 2]}
+    assert second.status == 304
+    other = client.get(httpserver.url_for("/board"), params={"content": "false"})
+    assert other.from_cache is False  # the cache is keyed by URL and parameters
+
+
+def test_conditional_get_with_last_modified_survives_a_new_client(httpserver: HTTPServer,
+                                                                   tmp_path):
+    stamp = "Wed, 01 Jan 2025 00:00:00 GMT"
+
+    def board(request: Request) -> Response:
+        if request.headers.get("If-Modified-Since") == stamp:
+            return Response(status=304)
+        return Response("listing", headers={"Last-Modified": stamp})
+
+    httpserver.expect_request("/feed").respond_with_handler(board)
+    make_client(tmp_path).get(httpserver.url_for("/feed"))
+    again = make_client(tmp_path).get(httpserver.url_for("/feed"))
+    assert again.from_cache and again.text == "listing"
+
+
+def test_robots_txt_disallow_is_honoured_and_fetched_once(httpserver: HTTPServer):
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /careers/private\n")
+    httpserver.expect_request("/careers/open").respond_with_data("welcome")
+    client = make_client()
+    with pytest.raises(FetchError, match="robots.txt") as info:
+        client.get(httpserver.url_for("/careers/private/job"), robots=True, source="acme")
+    assert info.value.source == "acme"
+    assert client.get_text(httpserver.url_for("/careers/open"), robots=True) == "welcome"
+    robots_hits = [r for r, _ in httpserver.log if r.path == "/robots.txt"]
+    assert len(robots_hits) == 1
+
+
+def test_missing_robots_txt_allows_everything(httpserver: HTTPServer):
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    httpserver.expect_request("/careers").respond_with_data("jobs")
+    assert make_client().get_text(httpserver.url_for("/careers"), robots=True) == "jobs"
+
+
+def test_user_agent_names_the_contact(httpserver: HTTPServer):
+    httpserver.expect_request(
+        "/ua", headers={"User-Agent": "care-bot/1.0 (+ops@example.org)"}
+    ).respond_with_data("hi")
+    client = make_client(user_agent="care-bot/1.0", contact="ops@example.org")
+    assert client.get_text(httpserver.url_for("/ua")) == "hi"
+
+
+def test_per_host_concurrency_is_never_exceeded(threaded_server: HTTPServer):
+    lock = threading.Lock()
+    state = {"now": 0, "max": 0}
+
+    def counted(request: Request) -> Response:
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        time.sleep(0.1)
+        with lock:
+            state["now"] -= 1
+        return Response("ok")
+
+    threaded_server.expect_request("/job").respond_with_handler(counted)
+    client = make_client(per_host_concurrency=2, concurrency=8)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        bodies = list(pool.map(lambda i: client.get_text(threaded_server.url_for(f"/job?i={i}")),
+                               range(16)))
+    assert bodies == ["ok"] * 16
+    assert state["max"] == 2  # requests did overlap, but never more than two
+    assert max(client.peak_in_flight().values()) == 2
+
+
+def test_per_host_interval_spaces_requests(httpserver: HTTPServer):
+    times: list[float] = []
+
+    def stamp(request: Request) -> Response:
+        times.append(time.monotonic())
+        return Response("ok")
+
+    httpserver.expect_request("/p").respond_with_handler(stamp)
+    client = make_client(per_host_interval=0.2)
+    for _ in range(3):
+        client.get(httpserver.url_for("/p"))
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 0.18
+
+
+def test_client_is_a_context_manager(httpserver: HTTPServer):
+    httpserver.expect_request("/x").respond_with_data("x")
+    with make_client() as client:
+        assert client.get_text(httpserver.url_for("/x")) == "x"
