@@ -44,7 +44,7 @@ class FilesSource(Source):
         )
         postings: list[Posting] = []
         for file in files:
-            for index, record in enumerate(_records(file)):
+            for index, record in enumerate(_records(file, self.name)):
                 postings.append(self._posting(file, index, record))
         return postings
 
@@ -62,7 +62,7 @@ class FilesSource(Source):
             ) from exc
 
 
-def _records(file: Path) -> list[Any]:
+def _records(file: Path, source: str) -> list[Any]:
     """The records of one file, whatever its format."""
     text = file.read_text(encoding="utf-8")
     try:
@@ -70,7 +70,7 @@ def _records(file: Path) -> list[Any]:
             return [json.loads(line) for line in text.splitlines() if line.strip()]
         data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ParseError(f"{file}: not valid {file.suffix[1:].upper()}: {exc}") from exc
+        raise ParseError(f"{file}: not valid {file.suffix[1:].upper()}: {exc}", source=source) from exc
     if data is None:
         return []
     return data if isinstance(data, list) else [data]

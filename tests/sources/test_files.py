@@ -1,0 +1,53 @@
+"""The files source: postings in the project's model from JSON, JSONL and YAML files."""
+
+import json
+
+import pytest
+
+from pipeline.errors import ParseError, SourceError
+from pipeline.posting import Remote
+from pipeline.sources.files import FilesConfig, FilesSource
+
+
+def source(path) -> FilesSource:
+    return FilesSource(FilesConfig(name="local", type="files", path=path))
+
+
+def test_reads_every_format_in_a_folder_recursively(tmp_path):
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps({"source_id": "1", "title": "RN Case Manager", "remote": "remote",
+                    "salary_min": 38, "salary_max": 45, "salary_period": "hour"}) + "\n\n"
+        + json.dumps({"source_id": "2", "title": "Care Coordinator"}) + "\n")
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "b.yaml").write_text(
+        "- source_id: '3'\n  title: Utilization Review Nurse\n  company: Plan Co\n"
+        "  posted_at: 2026-11-01T09:00:00-05:00\n")
+    (tmp_path / "c.json").write_text(json.dumps({"source_id": "4", "title": "Discharge Planner"}))
+    (tmp_path / "notes.txt").write_text("not a posting")
+    postings = source(tmp_path).fetch()
+    assert [p.source_id for p in postings] == ["1", "2", "4", "3"]
+    first = postings[0]
+    assert (first.source, first.remote, first.salary_min, first.salary_period) == (
+        "local", Remote.REMOTE, 38.0, "hour")
+    assert first.annual_salary() == (38 * 2080, 45 * 2080)
+    assert postings[3].posted_at.utcoffset().total_seconds() == -5 * 3600
+
+
+def test_a_record_in_the_wrong_shape_names_the_file_record_and_field(tmp_path):
+    (tmp_path / "bad.jsonl").write_text(json.dumps({"source_id": "1"}) + "\n")
+    with pytest.raises(ParseError, match=r"bad.jsonl: record 1: title: Field required"):
+        source(tmp_path).fetch()
+
+
+def test_unknown_fields_are_refused_so_typos_do_not_vanish(tmp_path):
+    (tmp_path / "bad.json").write_text(json.dumps({"source_id": "1", "title": "x", "titel": "y"}))
+    with pytest.raises(ParseError, match="titel"):
+        source(tmp_path).fetch()
+
+
+def test_malformed_json_and_a_missing_folder_are_clear_errors(tmp_path):
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(ParseError, match="broken.json: not valid JSON"):
+        source(tmp_path).fetch()
+    with pytest.raises(SourceError, match="does not exist"):
+        source(tmp_path / "missing").fetch()

@@ -1,0 +1,77 @@
+"""The posting store on a real SQLite file: idempotent upserts, first/last seen, closing."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pipeline.posting import Posting, Remote
+from pipeline.store import Store
+
+T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(f"sqlite:///{tmp_path}/jobs.db") as opened:
+        yield opened
+
+
+def posting(source_id: str, **fields) -> Posting:
+    defaults = {"source": "board", "title": f"Nurse Case Manager {source_id}",
+                "company": "Acme Health", "remote": Remote.HYBRID, "salary_min": 80000.0,
+                "salary_period": "year", "extra": {"team": "UM"}}
+    return Posting(source_id=source_id, **{**defaults, **fields})
+
+
+def test_upserting_the_same_postings_twice_changes_nothing(store):
+    batch = [posting("1"), posting("2")]
+    first = store.upsert_postings(batch, now=T0)
+    second = store.upsert_postings(batch, now=T0 + timedelta(hours=1))
+    assert len(first.new) == 2 and second.new == [] and second.changed == []
+    assert second.unchanged == 2
+    stored = store.open_postings()
+    assert [(p.source_id, p.first_seen, p.last_seen) for p in stored] == [
+        ("1", T0, T0 + timedelta(hours=1)), ("2", T0, T0 + timedelta(hours=1))]
+
+
+def test_fields_survive_the_round_trip(store):
+    original = posting("1", posted_at=T0 - timedelta(days=2), description="Coordinate care.")
+    store.upsert_postings([original], now=T0)
+    (stored,) = store.open_postings()
+    assert stored.model_dump(exclude={"id", "first_seen", "last_seen"}) == original.model_dump(
+        exclude={"id", "first_seen", "last_seen"})
+    assert stored.id is not None and stored.posted_at.tzinfo is not None
+
+
+def test_a_changed_posting_is_updated_and_keeps_first_seen(store):
+    store.upsert_postings([posting("1")], now=T0)
+    result = store.upsert_postings([posting("1", title="Senior Nurse Case Manager")],
+                                   now=T0 + timedelta(days=1))
+    assert len(result.changed) == 1
+    (stored,) = store.open_postings()
+    assert stored.title == "Senior Nurse Case Manager" and stored.first_seen == T0
+
+
+def test_postings_missing_from_a_full_fetch_close_and_reopen_when_seen_again(store):
+    store.upsert_postings([posting("1"), posting("2")], now=T0)
+    assert store.close_missing("board", ["1"], now=T0) == 1
+    assert [p.source_id for p in store.open_postings()] == ["1"]
+    result = store.upsert_postings([posting("2")], now=T0 + timedelta(hours=2))
+    assert result.reopened == 1
+    assert {p.source_id for p in store.open_postings()} == {"1", "2"}
+
+
+def test_postings_past_valid_through_close(store):
+    store.upsert_postings([posting("old", valid_through=T0 - timedelta(days=1)),
+                           posting("new", valid_through=T0 + timedelta(days=9))], now=T0)
+    assert store.close_expired(now=T0) == 1
+    assert [p.source_id for p in store.open_postings()] == ["new"]
+    assert not store.is_open(store.all_postings()[0].id)
+
+
+def test_duplicates_are_hidden_from_open_postings(store):
+    result = store.upsert_postings([posting("1"), posting("2")], now=T0)
+    first, second = result.new
+    store.set_canonical({second: first})
+    assert [p.id for p in store.open_postings()] == [first]
+    assert [p.id for p in store.duplicates_of(first)] == [second]

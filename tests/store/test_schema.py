@@ -1,0 +1,69 @@
+"""Schema versions: a database made by an older version is upgraded in place, data kept."""
+
+import sqlite3
+
+import pytest
+from sqlalchemy import create_engine, inspect
+
+from pipeline.errors import StoreError
+from pipeline.store import Store
+from pipeline.store.schema import LATEST, metadata
+
+# The postings table as schema version 1 created it (no city / region / country yet).
+V1_POSTINGS = """
+CREATE TABLE postings (
+    id INTEGER PRIMARY KEY, source VARCHAR(200) NOT NULL, source_id VARCHAR(500) NOT NULL,
+    url TEXT, title TEXT NOT NULL, company TEXT, location TEXT, remote VARCHAR(16) NOT NULL,
+    description TEXT NOT NULL, description_html TEXT, salary_min FLOAT, salary_max FLOAT,
+    salary_currency VARCHAR(8), salary_period VARCHAR(16), employment_type TEXT,
+    posted_at DATETIME, valid_through DATETIME, first_seen DATETIME NOT NULL,
+    last_seen DATETIME NOT NULL, closed_at DATETIME, extra JSON NOT NULL,
+    content_hash VARCHAR(64) NOT NULL, canonical_id INTEGER REFERENCES postings (id),
+    CONSTRAINT uq_postings_source_id UNIQUE (source, source_id))
+"""
+
+
+def make_v1_database(path):
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version VALUES (1)")
+    conn.execute(V1_POSTINGS)
+    conn.execute(
+        "INSERT INTO postings (source, source_id, title, company, remote, description, "
+        "first_seen, last_seen, extra, content_hash) VALUES ('board', '7', 'RN Care Manager', "
+        "'Acme', 'remote', 'Care coordination', '2026-10-01 08:00:00', '2026-10-02 08:00:00', "
+        "'{}', 'x')")
+    conn.commit()
+    conn.close()
+    # The other tables have not changed since version 1.
+    others = [t for t in metadata.sorted_tables if t.name not in {"postings", "schema_version"}]
+    metadata.create_all(create_engine(f"sqlite:///{path}"), tables=others)
+
+
+def test_a_new_database_is_created_at_the_latest_version(tmp_path):
+    with Store(f"sqlite:///{tmp_path}/new.db") as store:
+        assert (store.migrated_from, store.version) == (0, LATEST)
+        assert {"postings", "subscribers", "outbox", "deliveries", "source_runs"} <= set(
+            inspect(store.engine).get_table_names())
+
+
+def test_a_version_1_database_is_upgraded_without_losing_data(tmp_path):
+    make_v1_database(tmp_path / "old.db")
+    with Store(f"sqlite:///{tmp_path}/old.db") as store:
+        assert (store.migrated_from, store.version) == (1, LATEST)
+        (kept,) = store.open_postings()
+        assert (kept.title, kept.company, kept.city) == ("RN Care Manager", "Acme", None)
+        columns = {c["name"] for c in inspect(store.engine).get_columns("postings")}
+        assert {"city", "region", "country"} <= columns
+    with Store(f"sqlite:///{tmp_path}/old.db") as again:
+        assert again.migrated_from == LATEST  # nothing left to apply
+
+
+def test_a_database_from_a_newer_program_is_refused(tmp_path):
+    conn = sqlite3.connect(tmp_path / "future.db")
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute(f"INSERT INTO schema_version VALUES ({LATEST + 1})")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this program"):
+        Store(f"sqlite:///{tmp_path}/future.db")

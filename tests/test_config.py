@@ -1,0 +1,97 @@
+"""jobs.yaml loading: strict validation with messages that name the key, the value and the choices."""
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import load_config, secret
+from pipeline.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "jobs.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.exit_code == 2
+    return str(caught.value)
+
+
+def test_the_repository_default_config_loads():
+    config = load_config(Path(__file__).parents[1] / "jobs.yaml")
+    assert [s.type for s in config.sources] == ["files"]
+    assert config.sources[0].path.is_dir()
+    assert len(config.subscribers) == 2
+    assert all(s.resume.is_file() for s in config.subscribers)
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path):
+    path = write(tmp_path, "sources:\n  - {name: local, type: files, path: postings}\n")
+    config = load_config(path)
+    assert config.sources[0].path == tmp_path / "postings"
+    assert config.database_url() == f"sqlite:///{tmp_path}/data/jobs.db"
+    assert config.email.outbox_dir == tmp_path / "out" / "emails"
+
+
+def test_missing_file_says_how_to_create_one(tmp_path):
+    message = error_of(tmp_path / "nope.yaml")
+    assert "nope.yaml" in message and "pipeline init" in message
+
+
+def test_misspelled_top_level_key_lists_the_allowed_sections(tmp_path):
+    message = error_of(write(tmp_path, "sources: []\nsubscriber: []\n"))
+    assert "jobs.yaml: subscriber: unknown key 'subscriber'" in message
+    assert "subscribers" in message and "sources" in message
+
+
+def test_unknown_source_type_names_the_path_and_the_choices(tmp_path):
+    text = ("sources:\n  - {name: a, type: files, path: x}\n  - {name: b, type: files, path: y}\n"
+            "  - {name: c, type: greenhose, board: acme}\n")
+    message = error_of(write(tmp_path, text))
+    assert "sources[2].type: 'greenhose' is not a source type" in message
+    assert "files" in message
+
+
+def test_misspelled_source_key_lists_that_source_types_keys(tmp_path):
+    message = error_of(write(tmp_path, "sources:\n  - {name: a, type: files, pth: x}\n"))
+    assert "sources[0].pth: unknown key 'pth'; allowed keys here:" in message
+    assert "path" in message
+    assert "sources[0].path: required key is missing" in message
+
+
+def test_bad_values_name_the_value_and_what_is_allowed(tmp_path):
+    text = ("email:\n  transport: smpt\nsubscribers:\n  - email: not-an-address\n"
+            "    timezone: Mars/Olympus\n    filters: {remote: [moon]}\n")
+    message = error_of(write(tmp_path, text))
+    assert "email.transport: Input should be 'file' or 'smtp' (got 'smpt')" in message
+    assert "subscribers[0].email: 'not-an-address' is not a valid e-mail address" in message
+    assert "subscribers[0].timezone: unknown time zone 'Mars/Olympus'" in message
+    assert "subscribers[0].filters.remote[0]" in message and "'moon'" in message
+
+
+def test_literal_secret_is_refused_and_not_echoed(tmp_path):
+    message = error_of(write(tmp_path, "email:\n  smtp:\n    password: hunter2\n"))
+    assert "email.smtp.password" in message and "${ENV_VARIABLE}" in message
+    assert "hunter2" not in message
+
+
+def test_secret_references_resolve_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SMTP_PASSWORD", "s3cret")
+    assert secret("${SMTP_PASSWORD}", "email.smtp.password") == "s3cret"
+    monkeypatch.delenv("SMTP_PASSWORD")
+    with pytest.raises(ConfigError, match="SMTP_PASSWORD is not set"):
+        secret("${SMTP_PASSWORD}", "email.smtp.password")
+
+
+def test_duplicate_source_names_are_refused(tmp_path):
+    text = "sources:\n  - {name: a, type: files, path: x}\n  - {name: a, type: files, path: y}\n"
+    assert "source names must be unique; repeated: a" in error_of(write(tmp_path, text))
+
+
+def test_invalid_yaml_and_wrong_top_level(tmp_path):
+    assert "not valid YAML" in error_of(write(tmp_path, "sources: [\n"))
+    assert "top level must be a mapping" in error_of(write(tmp_path, "- a\n- b\n"))
