@@ -1,4 +1,4 @@
-"""jobs.yaml loading: strict validation with messages that name the key, the value and the choices."""
+"""jobs.yaml loading: strict validation; messages name the key, the value and the choices."""
 
 from pathlib import Path
 

@@ -70,7 +70,8 @@ def _records(file: Path, source: str) -> list[Any]:
             return [json.loads(line) for line in text.splitlines() if line.strip()]
         data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ParseError(f"{file}: not valid {file.suffix[1:].upper()}: {exc}", source=source) from exc
+        kind = file.suffix[1:].upper()
+        raise ParseError(f"{file}: not valid {kind}: {exc}", source=source) from exc
     if data is None:
         return []
     return data if isinstance(data, list) else [data]
