@@ -287,6 +287,45 @@ def subscribers_remove(config_path: Path, email: str) -> None:
     click.echo(f"Removed {email} and their data.")
 
 
+STARTER_CONFIG = """\
+# Care Manager job alerts: the operator's config. Every key: README.md, "jobs.yaml reference".
+database:
+  url: sqlite:///data/jobs.db
+profile:
+  path: {profile}
+http:
+  contact: you@example.org            # who boards should contact about this crawler
+sources:
+  - name: my-postings                 # postings in this project's model, no network needed
+    type: files
+    path: postings
+  # - name: example-greenhouse
+  #   type: greenhouse
+  #   board: examplehealth
+subscribers:
+  - email: you@example.org
+    name: Your Name
+    # resume: resume.pdf
+email:
+  transport: file                     # write .eml files into outbox_dir; `smtp` to send
+  outbox_dir: out/emails
+"""
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CONFIG)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented starter jobs.yaml (and an empty postings folder beside it)."""
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} already exists; use --force to overwrite it")
+    profile = Path(__file__).resolve().parents[1] / "models" / "care_manager.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(STARTER_CONFIG.format(profile=profile), encoding="utf-8")
+    (path.parent / "postings").mkdir(exist_ok=True)
+    click.echo(f"Wrote {path}. Edit it, then run `pipeline run --config {path}`.")
+
+
 def main() -> None:
     """Entry point of the ``pipeline`` console script."""
     cli(prog_name="pipeline")
