@@ -1,0 +1,139 @@
+"""Ranking: care-management postings above near misses, with explanations a subscriber can read."""
+
+from __future__ import annotations
+
+from pipeline.config import Filters
+from pipeline.match import Matcher
+
+BOILERPLATE = ("Mercy Health is an equal opportunity employer and values diversity in every "
+               "team we build. We offer medical, dental and vision insurance with a 401k match.")
+
+
+def _board(make_posting):
+    """A small board: four care-management postings and five near misses sharing vocabulary."""
+    p = make_posting
+    return [
+        p("cm1", "RN Case Manager", "Assess patient needs and develop individualized care plans. "
+          "Coordinate care with the interdisciplinary team and plan safe discharges to home "
+          "health and skilled nursing. Active RN license required. CCM preferred. " + BOILERPLATE),
+        p("cm2", "Care Co-ordinator", "Coordinate services for members with chronic conditions, "
+          "connect them with community resources and follow up by phone. Manage a caseload. "
+          "LCSW or LMSW required. " + BOILERPLATE),
+        p("cm3", "Sr. UR Nurse", "Concurrent review of inpatient stays using InterQual criteria "
+          "for medical necessity and level of care; work with the care team on discharge "
+          "planning. Registered nurse license required. " + BOILERPLATE),
+        p("cm4", "Case Mgr - Transitions of Care", "Telephonic outreach after discharge to "
+          "prevent readmissions; care plan, medication questions, patient education. "
+          "RN required. " + BOILERPLATE),
+        p("nm1", "Staff Nurse, ICU", "Provide bedside nursing care to critically ill patients, "
+          "administer medications, educate families. RN license required. " + BOILERPLATE),
+        p("nm2", "Nurse Manager, Med Surg", "Lead the nursing unit: staffing, budgets, "
+          "scheduling, quality of patient care. RN and BSN required. " + BOILERPLATE),
+        p("nm3", "Claims Case Manager", "Investigate workers compensation claims, set reserves, "
+          "negotiate settlements with attorneys. " + BOILERPLATE),
+        p("nm4", "Account Manager, Health Plan Sales", "Grow broker relationships and sell "
+          "health plan products to employers; quotas, CRM. " + BOILERPLATE),
+        p("nm5", "Software Engineer, Care Platform", "Build services for our care coordination "
+          "product in Python and Go. Kubernetes experience. " + BOILERPLATE),
+    ]
+
+
+def test_care_management_postings_rank_above_near_misses(matcher, make_posting):
+    ranked = [m.posting.source_id for m in matcher.rank(_board(make_posting))]
+    assert set(ranked[:4]) == {"cm1", "cm2", "cm3", "cm4"}, ranked
+
+
+def test_scores_are_between_zero_and_one_best_first(matcher, make_posting):
+    scores = [m.score for m in matcher.rank(_board(make_posting))]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_explanation_names_title_skills_and_credentials(matcher, make_posting):
+    best = {m.posting.source_id: m for m in matcher.rank(_board(make_posting))}
+    why = best["cm1"].why
+    assert why.title_match == "rn case manager"
+    assert why.title_score == 1.0
+    assert {"care planning", "discharge planning"} <= set(why.skills)
+    assert why.credentials == ["RN", "CCM"]
+    assert "Title matches 'rn case manager'" in why.summary()
+    assert set(why.components) >= {"title", "skills", "body", "credentials"}
+
+
+def test_abbreviated_titles_match_the_family(matcher, make_posting):
+    best = {m.posting.source_id: m.why for m in matcher.rank(_board(make_posting))}
+    assert best["cm2"].title_match == "care coordinator"
+    assert best["cm3"].title_match == "senior utilization review nurse".removeprefix("senior ")
+    assert best["cm4"].title_match in {"case manager", "transitions of care"}
+
+
+def test_negative_title_cue_is_explained(matcher, make_posting):
+    best = {m.posting.source_id: m.why for m in matcher.rank(_board(make_posting))}
+    assert best["nm3"].negative_title == "claims"
+    assert "another job ('claims')" in best["nm3"].summary()
+    assert best["nm3"].components["negative_title"] < 0
+
+
+def test_resume_lacking_a_required_license_is_told_so(matcher, make_posting):
+    resume = "Licensed Clinical Social Worker (LCSW). Case management, community resources."
+    best = {m.posting.source_id: m for m in matcher.rank(_board(make_posting), resume)}
+    assert best["cm1"].why.missing_credentials == ["RN"]
+    assert best["cm2"].why.missing_credentials == []
+    assert best["cm2"].why.credentials == ["LCSW"]
+    assert "lacks: RN" in best["cm1"].why.summary()
+    assert best["cm2"].score > best["cm1"].score
+
+
+def test_resume_terms_are_shared_words(matcher, make_posting):
+    resume = "RN case manager: InterQual concurrent review, medical necessity, discharge planning."
+    best = {m.posting.source_id: m for m in matcher.rank(_board(make_posting), resume)}
+    assert "interqual" in best["cm3"].why.resume_terms
+    assert best["cm3"].why.components["resume"] > 0
+
+
+def test_boilerplate_repeated_by_one_company_is_ignored(matcher, make_posting):
+    index = matcher.index(_board(make_posting))
+    assert index.boilerplate, "the company's repeated EEO sentence should be found"
+    assert "401k" not in index.body_vectorizer.vocabulary_
+
+
+def test_min_score_and_top(matcher, make_posting):
+    board = _board(make_posting)
+    everything = matcher.rank(board)
+    assert len(matcher.rank(board, top=3)) == 3
+    cut = everything[3].score
+    assert all(m.score >= cut for m in matcher.rank(board, min_score=cut))
+
+
+def test_new_postings_are_scored_without_refit(matcher, make_posting, profile):
+    board = _board(make_posting)
+    index = matcher.index(board[:5])
+    vocabulary = dict(index.body_vectorizer.vocabulary_)
+    index.add(board[5:])
+    assert len(index) == len(board)
+    assert index.body_vectorizer.vocabulary_ == vocabulary
+    tops = Matcher(profile).rank_many(index, [None], top=4)
+    assert {index.postings[r].source_id for r in tops[0]} == {"cm1", "cm2", "cm3", "cm4"}
+
+
+def test_filters_remote_salary_company_and_words(matcher, make_posting):
+    p = make_posting
+    board = [
+        p("a", "Case Manager", "Care plans.", remote="remote", salary_min=40, salary_max=45,
+          salary_period="hour"),
+        p("b", "Case Manager", "Care plans.", remote="onsite", region="TX", city="Austin"),
+        p("c", "Case Manager", "Care plans. Weekend call required.", remote="hybrid",
+          company="Acme Staffing"),
+        p("d", "Case Manager", "Care plans.", remote="onsite", region="Ohio", salary_min=50000,
+          salary_max=55000, salary_period="year"),
+    ]
+
+    def ids(**kw):
+        return sorted(m.posting.source_id for m in matcher.rank(board, filters=Filters(**kw)))
+
+    assert ids(remote=["remote"]) == ["a"]
+    assert ids(states=["Texas"]) == ["a", "b"]  # remote postings pass place filters
+    assert ids(cities=["austin"]) == ["a", "b"]
+    assert ids(min_salary=80000) == ["a", "b", "c"]  # 45/h ~ 93,600/yr; no salary passes
+    assert ids(exclude_companies=["acme staffing"]) == ["a", "b", "d"]
+    assert ids(exclude_words=["weekend"]) == ["a", "b", "d"]
