@@ -92,9 +92,9 @@ def run(config_path: Path, dry_run: bool) -> None:
     Exit status 0 when every stage ran, even if some sources failed (they are listed in the
     summary); 1 when the run could not do its job; 3 when another run holds the lock.
     """
+    config = open_config(config_path)
     from pipeline.run import run_once
 
-    config = open_config(config_path)
     with progress_bar("Fetching", len(config.sources)) as progress:
         report = run_once(config, dry_run=dry_run, progress=progress)
     _print_run_summary(report, dry_run)

@@ -1,0 +1,59 @@
+"""Shared test helpers: a jobs.yaml in a temporary folder, over the repository's role profile."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+PROFILE = REPO / "models" / "care_manager.yaml"
+
+#: A few postings in the project's model: two care-management jobs and two near misses.
+SAMPLE_POSTINGS = [
+    {"source_id": "cm-1", "title": "RN Case Manager", "company": "Lakeside Health",
+     "location": "Columbus, OH", "remote": "hybrid", "salary_min": 78000, "salary_max": 92000,
+     "salary_currency": "USD", "salary_period": "year", "url": "https://jobs.example/cm-1",
+     "posted_at": "2026-11-20T09:00:00Z",
+     "description": "Coordinate care for patients with complex needs: assessments, care plans, "
+                    "discharge planning, utilization review, community resources. Requires an "
+                    "active RN license; CCM preferred."},
+    {"source_id": "cm-2", "title": "Care Coordinator - Medicaid", "company": "Summit Plan",
+     "location": "Remote - US", "remote": "remote", "url": "https://jobs.example/cm-2",
+     "description": "Telephonic care coordination for Medicaid members: assess needs, build "
+                    "care plans, connect members with community resources, follow up after "
+                    "hospital discharge. LCSW or RN required."},
+    {"source_id": "nm-1", "title": "Staff Nurse, ICU", "company": "Lakeside Health",
+     "location": "Columbus, OH", "remote": "onsite", "url": "https://jobs.example/nm-1",
+     "description": "Bedside critical care nursing in a 24-bed ICU: ventilators, titrating "
+                    "drips, 12-hour shifts. Requires an active RN license and BLS/ACLS."},
+    {"source_id": "it-1", "title": "Senior Software Engineer", "company": "Byte Corp",
+     "location": "Austin, TX", "remote": "onsite", "url": "https://jobs.example/it-1",
+     "description": "Build data pipelines in Python and Go; Kubernetes, AWS, CI/CD."},
+]
+
+
+def write_config(folder: Path, postings: list[dict] | None = None, **sections) -> Path:
+    """A jobs.yaml in ``folder`` reading ``postings`` from ``folder/postings``; returns its path."""
+    (folder / "postings").mkdir(parents=True, exist_ok=True)
+    lines = "\n".join(json.dumps(p) for p in (postings if postings is not None
+                                               else SAMPLE_POSTINGS))
+    (folder / "postings" / "postings.jsonl").write_text(lines + "\n", encoding="utf-8")
+    config = {
+        "profile": {"path": str(PROFILE)},
+        "sources": [{"name": "local", "type": "files", "path": "postings"}],
+        "subscribers": [{"email": "dana@example.org", "name": "Dana"}],
+        "matching": {"min_score": 0.0},
+        **sections,
+    }
+    path = folder / "jobs.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def config_file(tmp_path) -> Path:
+    """A jobs.yaml over the sample postings, in a temporary folder."""
+    return write_config(tmp_path)

@@ -1,0 +1,106 @@
+"""The command line: exit codes, messages, and `rank --json` output, through click's runner."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_every_command_has_help():
+    for command in (["run"], ["fetch"], ["rank"], ["notify"], ["subscribers", "add"],
+                    ["subscribers", "list"], ["subscribers", "remove"], ["init"]):
+        result = invoke(*command, "--help")
+        assert result.exit_code == 0, command
+        assert "Usage: " in result.output
+        assert ("--config" in result.output) == (command != ["init"]), command
+
+
+def test_misspelled_key_exits_2_naming_the_key_path(tmp_path, config_file):
+    config_file.write_text(config_file.read_text().replace("min_score", "min_scroe"))
+    result = invoke("run", "--config", config_file)
+    assert result.exit_code == 2
+    assert "matching.min_scroe: unknown key 'min_scroe'" in result.output
+    assert not (tmp_path / "data").exists(), "nothing may run before the config is valid"
+
+
+def test_missing_config_exits_2_and_says_how_to_make_one(tmp_path):
+    result = invoke("fetch", "--config", tmp_path / "jobs.yaml")
+    assert result.exit_code == 2
+    assert "pipeline init" in result.output
+
+
+def test_init_writes_a_config_that_loads_and_refuses_to_overwrite(tmp_path):
+    target = tmp_path / "new" / "jobs.yaml"
+    assert invoke("init", target).exit_code == 0
+    assert invoke("fetch", "--config", target).exit_code == 0
+    again = invoke("init", target)
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_fetch_then_rank_json_lists_every_field_care_managers_first(config_file):
+    assert invoke("fetch", "--config", config_file).exit_code == 0
+    result = invoke("rank", "--config", config_file, "--json")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert len(records) == 4
+    assert {r["source_id"] for r in records[:2]} == {"cm-1", "cm-2"}
+    first = records[0]
+    for key in ("source", "source_id", "title", "company", "url", "score", "why", "location",
+                "remote", "salary_min", "salary_max", "salary_currency", "salary_period",
+                "posted_at", "description", "first_seen", "extra"):
+        assert key in first, key
+    assert list(first)[:6] == ["source", "source_id", "title", "company", "url", "score"]
+    assert first["why"]["title_match"]
+    scores = [r["score"] for r in records]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_rank_table_shows_the_reasons(config_file):
+    invoke("fetch", "--config", config_file)
+    result = invoke("rank", "--config", config_file, "--top", "2")
+    assert result.exit_code == 0
+    assert "RN Case Manager" in result.output and "Software Engineer" not in result.output
+
+
+def test_rank_for_an_unknown_subscriber_exits_2(config_file):
+    result = invoke("rank", "--config", config_file, "--subscriber", "nobody@example.org")
+    assert result.exit_code == 2
+    assert "no subscriber nobody@example.org" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--resume", "x.txt", "--subscriber", "a@b.org"], "does not exist"),
+    (["--top", "0"], "--top"),
+])
+def test_rank_refuses_bad_arguments(config_file, args, message):
+    result = invoke("rank", "--config", config_file, *args)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_subscribers_add_list_remove(config_file, tmp_path):
+    resume = tmp_path / "resume.txt"
+    resume.write_text("RN, BSN, CCM. Case management, care coordination, discharge planning.")
+    added = invoke("subscribers", "add", "--config", config_file, "Lee@Example.org",
+                   "--name", "Lee", "--resume", resume, "--frequency", "daily")
+    assert added.exit_code == 0, added.output
+    listed = invoke("subscribers", "list", "--config", config_file)
+    assert "lee@example.org" in listed.output and "daily" in listed.output
+    assert "dana@example.org" in listed.output
+    assert invoke("subscribers", "remove", "--config", config_file,
+                  "lee@example.org").exit_code == 0
+    assert "lee@example.org" not in invoke("subscribers", "list", "--config",
+                                           config_file).output
+
+
+def test_subscribers_add_refuses_a_bad_address_and_time_zone(config_file):
+    bad_email = invoke("subscribers", "add", "--config", config_file, "not-an-email")
+    assert bad_email.exit_code == 2 and "not a valid e-mail address" in bad_email.output
+    bad_zone = invoke("subscribers", "add", "--config", config_file, "a@example.org",
+                      "--timezone", "Mars/Olympus")
+    assert bad_zone.exit_code == 2 and "unknown time zone" in bad_zone.output
