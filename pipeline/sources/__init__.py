@@ -5,11 +5,20 @@ Adding a board: write ``pipeline/sources/<name>.py`` and add one line to ``_SOUR
 
 from __future__ import annotations
 
-from pipeline.sources import files
+from pipeline.sources import ashby, files, greenhouse, lever
+from pipeline.sources import himalayas, jsonld, remotive, rss, usajobs  # noqa: I001
 from pipeline.sources.base import Source, SourceConfig
 
 _SOURCES: tuple[type[Source], ...] = (
     files.FilesSource,
+    usajobs.UsajobsSource,
+    himalayas.HimalayasSource,
+    remotive.RemotiveSource,
+    jsonld.JsonLdSource,
+    rss.RssSource,
+    greenhouse.GreenhouseSource,
+    lever.LeverSource,
+    ashby.AshbySource,
 )
 
 REGISTRY: dict[str, type[Source]] = {cls.type: cls for cls in _SOURCES}

@@ -1,0 +1,188 @@
+"""Reading board records safely: typed getters that raise ``ParseError``, and skip-and-record.
+
+Job boards change field types without notice (a number becomes a string, an object becomes a list).
+``Record`` wraps one JSON object and reads fields with the type the fetcher expects, converting only
+what is unambiguous (a number where text was expected) and raising ``ParseError`` that names the
+field path otherwise. ``build_postings`` maps every record of a board, skipping (with a log warning)
+the records that cannot be read, and raising when none of them can: a board whose every record is
+unreadable has changed its format, which is a failure of the source, not an empty board.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from pipeline.errors import ParseError
+from pipeline.normalize import parse_date, parse_salary
+from pipeline.posting import Posting
+
+log = logging.getLogger("pipeline.sources")
+
+
+class Record:
+    """One JSON object from a board, read through getters that check types."""
+
+    def __init__(self, data: Any, *, source: str, where: str):
+        if not isinstance(data, dict):
+            raise ParseError(f"{where}: expected an object, got {_kind(data)}", source=source)
+        self.data = data
+        self.source = source
+        self.where = where
+
+    def _fail(self, key: str, expected: str, value: Any) -> ParseError:
+        return ParseError(
+            f"{self.where}.{key}: expected {expected}, got {_kind(value)}", source=self.source
+        )
+
+    def raw(self, key: str) -> Any:
+        """The field as the board sent it (None when absent)."""
+        return self.data.get(key)
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        """A text field, stripped; numbers become text; empty text is None."""
+        value = self.data.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if value is not None and not isinstance(value, str):
+            raise self._fail(key, "text", value)
+        value = value.strip() if value else None
+        if required and not value:
+            raise ParseError(f"{self.where}.{key}: missing or empty", source=self.source)
+        return value or None
+
+    def number(self, key: str) -> float | None:
+        """A numeric field; numeric text such as "85000" or "85,000.50" is accepted."""
+        value = self.data.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            raise self._fail(key, "a number", value)
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value.replace(",", "").strip())
+            except ValueError:
+                raise self._fail(key, "a number", value) from None
+        raise self._fail(key, "a number", value)
+
+    def date(self, key: str) -> datetime | None:
+        """A date or time: ISO text, epoch seconds or milliseconds (numbers or digits)."""
+        value = self.data.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise self._fail(key, "a date", value)
+        when = parse_date(value)
+        if when is None:
+            raise self._fail(key, "a date", value)
+        return when
+
+    def flag(self, key: str) -> bool | None:
+        """A boolean field; "true"/"false" text is accepted."""
+        value = self.data.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        raise self._fail(key, "true or false", value)
+
+    def obj(self, key: str) -> Record:
+        """A nested object (an empty one when absent)."""
+        value = self.data.get(key)
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise self._fail(key, "an object", value)
+        return Record(value, source=self.source, where=f"{self.where}.{key}")
+
+    def items(self, key: str) -> list[Any]:
+        """A list field (an empty list when absent)."""
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self._fail(key, "a list", value)
+        return value
+
+    def objs(self, key: str) -> list[Record]:
+        """A list of objects, each wrapped as a ``Record``."""
+        return [
+            Record(item, source=self.source, where=f"{self.where}.{key}[{index}]")
+            for index, item in enumerate(self.items(key))
+        ]
+
+    def pick(self, *keys: str) -> dict[str, Any]:
+        """The given fields that are present and not empty, for ``Posting.extra``."""
+        return {k: self.data[k] for k in keys if self.data.get(k) not in (None, "", [], {})}
+
+
+def build_postings(
+    records: Iterable[Any], build: Callable[[Any], Posting | None], *, source: str
+) -> list[Posting]:
+    """Map every record with ``build``; skip unreadable ones with a warning, raise if all are.
+
+    ``build`` returns None for a record that is deliberately left out (e.g. unlisted); that is
+    not a failure.
+    """
+    postings: list[Posting] = []
+    failures: list[str] = []
+    for record in records:
+        try:
+            posting = build(record)
+        except ParseError as exc:
+            failures.append(str(exc))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            failures.append(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
+        else:
+            if posting is not None:
+                postings.append(posting)
+            continue
+        log.warning("%s: skipped a posting that cannot be read: %s", source, failures[-1])
+    if failures and not postings:
+        raise ParseError(
+            f"none of the {len(failures)} postings could be read; first problem: {failures[0]}",
+            source=source,
+        )
+    return postings
+
+
+def salary_fields(low: float | None, high: float | None, *, currency: str | None,
+                  period: str | None = None, cents: bool = False) -> dict[str, Any]:
+    """Posting salary keyword arguments from a range (``parse_salary`` infers a missing period)."""
+    salary = parse_salary((low, high), currency=currency, period=period, cents=cents)
+    if salary.min is None and salary.max is None:
+        return {}
+    return {"salary_min": salary.min, "salary_max": salary.max,
+            "salary_currency": salary.currency, "salary_period": salary.period}
+
+
+def board_list(data: Any, key: str | None, *, source: str) -> list[Any]:
+    """The list of records in a board response (``data[key]``, or ``data`` itself)."""
+    if key is not None:
+        if not isinstance(data, dict) or key not in data:
+            raise ParseError(
+                f"expected an object with a {key!r} list, got {_kind(data)}", source=source
+            )
+        data = data[key]
+    if not isinstance(data, list):
+        raise ParseError(f"expected a list of postings, got {_kind(data)}", source=source)
+    return data
+
+
+def _kind(value: Any) -> str:
+    """A short description of a JSON value's type, for error messages."""
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false",
+             int: "a number", float: "a number", type(None): "null"}
+    name = names.get(type(value), type(value).__name__)
+    if isinstance(value, str):
+        return f"text {value[:40]!r}"
+    return name

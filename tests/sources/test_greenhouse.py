@@ -1,0 +1,152 @@
+"""Greenhouse fetcher against the project's fixture boards served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from datetime import UTC, datetime
+
+import pytest
+
+from pipeline.errors import FetchError, ParseError
+from pipeline.posting import Remote
+from pipeline.sources.greenhouse import GreenhouseConfig, GreenhouseSource
+
+PATH = "/v1/boards/brightwaterhealth/jobs"
+CONTENT = {"content": "true"}
+
+
+def source(url, http, **keys):
+    """A Greenhouse source named 'gh' pointed at ``url``."""
+    config = GreenhouseConfig(name="gh", type="greenhouse", board="brightwaterhealth", url=url,
+                              **keys)
+    return GreenhouseSource(config, http)
+
+
+def by_id(postings):
+    return {p.source_id: p for p in postings}
+
+
+def test_care_manager_job_maps_field_by_field(serve, http):
+    url = serve(PATH, ("greenhouse", "jobs.json"), query=CONTENT)
+    job = by_id(source(url, http).fetch())["6120450008"]
+    assert job.source == "gh"
+    assert job.title == "RN Care Manager - Complex Care"
+    assert job.company == "Brightwater Health"
+    assert job.url == "https://job-boards.greenhouse.io/brightwaterhealth/jobs/6120450008"
+    assert (job.location, job.city, job.region, job.country) == ("Columbus, OH", "Columbus",
+                                                                 "OH", "US")
+    assert job.remote == Remote.UNKNOWN  # a city alone says nothing about remote work
+    assert job.description == (
+        "About the role\n\n"
+        "As an RN Care Manager you coordinate care for members with complex chronic conditions "
+        "across hospital, clinic and home.\n\n"
+        "- Complete comprehensive assessments and individualized care plans\n"
+        "- Partner with social workers & physicians on transitions of care\n\n"
+        "CCM certification preferred."
+    )
+    assert "<li>" in job.description_html and "&lt;" not in job.description_html
+    assert (job.salary_min, job.salary_max) == (78000.0, 96500.0)
+    assert (job.salary_currency, job.salary_period) == ("USD", "year")
+    assert job.posted_at == datetime(2026, 11, 18, 13, 30, tzinfo=UTC)
+    assert job.valid_through is None
+    assert job.employment_type == "Full-time"
+    assert job.extra["requisition_id"] == "CM-2231"
+    assert job.extra["departments"] == ["Care Management"]
+    assert job.extra["offices"] == ["Columbus"]
+    assert job.extra["pay_ranges"] == ["Ohio base pay"]
+    assert job.extra["metadata"]["Licensure"] == "RN (Ohio or compact)"
+
+
+def test_remote_job_with_hourly_cents_across_tiers(serve, http):
+    url = serve(PATH, ("greenhouse", "jobs.json"), query=CONTENT)
+    job = by_id(source(url, http).fetch())["6120450019"]
+    assert job.remote == Remote.REMOTE
+    assert job.location == "Remote - United States"
+    assert (job.salary_min, job.salary_max, job.salary_period) == (38.0, 46.5, "hour")
+    assert job.extra["pay_ranges"] == ["Tier 1 states", "Tier 2 states"]
+    assert job.valid_through == datetime(2026, 12, 31, tzinfo=UTC)
+    assert "InterQual criteria and collaborate with" in job.description
+    assert job.employment_type is None
+
+
+def test_closed_job_without_company_location_or_content(serve, http):
+    url = serve(PATH, ("greenhouse", "jobs.json"), query=CONTENT)
+    job = by_id(source(url, http).fetch())["6120450027"]
+    assert job.company == "brightwaterhealth"  # the board token stands in
+    assert (job.location, job.city, job.country) == (None, None, None)
+    assert job.description == ""
+    assert job.salary_min is None and job.salary_period is None
+    assert job.posted_at == datetime(2026, 10, 1, 12, 0, tzinfo=UTC)  # updated_at stands in
+    assert job.valid_through == datetime(2026, 10, 31, 23, 59, tzinfo=UTC)
+    assert "departments" not in job.extra
+
+
+def test_configured_company_name_used_when_board_has_none(serve, http):
+    url = serve(PATH, ("greenhouse", "jobs.json"), query=CONTENT)
+    job = by_id(source(url, http, company="Brightwater").fetch())["6120450027"]
+    assert job.company == "Brightwater"
+
+
+def test_pay_transparency_fetches_pay_of_jobs_without_ranges(serve, http):
+    url = serve(PATH, ("greenhouse", "jobs.json"), query=CONTENT)
+    serve(PATH + "/6120450027", ("greenhouse", "job_6120450027_pay.json"),
+          query={"pay_transparency": "true"})
+    job = by_id(source(url, http, pay_transparency=True).fetch())["6120450027"]
+    assert (job.salary_min, job.salary_max, job.salary_period) == (62000.0, 71000.0, "year")
+    assert job.extra["pay_ranges"] == ["Base salary"]
+
+
+def test_empty_board_returns_no_postings(serve, http):
+    url = serve(PATH, ("greenhouse", "empty.json"), query=CONTENT)
+    assert source(url, http).fetch() == []
+
+
+def test_html_error_page_is_a_parse_error(serve, http):
+    url = serve(PATH, ("greenhouse", "error_page.html"), content_type="text/html")
+    with pytest.raises(ParseError) as caught:
+        source(url, http).fetch()
+    assert caught.value.source == "gh"
+
+
+def test_unknown_board_is_a_fetch_error(serve, http):
+    url = serve(PATH, {"status": 404, "error": "Job not found"}, status=404)
+    with pytest.raises(FetchError):
+        source(url, http).fetch()
+
+
+def test_jobs_that_are_not_a_list_is_a_parse_error(serve, http):
+    url = serve(PATH, {"jobs": {"6120450008": {"title": "RN"}}})
+    with pytest.raises(ParseError, match="list"):
+        source(url, http).fetch()
+
+
+def test_numbers_sent_as_text_are_still_read(serve, http, board_json):
+    board = board_json("greenhouse", "jobs.json")
+    job = board["jobs"][0]
+    job["id"] = str(job["id"])
+    job["pay_input_ranges"][0].update(min_cents="7800000", max_cents="9650000")
+    url = serve(PATH, board)
+    posting = by_id(source(url, http).fetch())["6120450008"]
+    assert (posting.salary_min, posting.salary_max) == (78000.0, 96500.0)
+
+
+def test_field_changed_type_on_every_job_fails_the_source(serve, http, board_json):
+    board = board_json("greenhouse", "jobs.json")
+    for job in board["jobs"]:
+        job["offices"] = "Columbus"
+    url = serve(PATH, board)
+    with pytest.raises(ParseError, match=r"offices: expected a list"):
+        source(url, http).fetch()
+
+
+def test_one_unreadable_job_is_skipped_and_logged(serve, http, board_json, caplog):
+    board = board_json("greenhouse", "jobs.json")
+    broken = copy.deepcopy(board["jobs"][0])
+    broken.update(id=999, title=None)
+    board["jobs"].append(broken)
+    url = serve(PATH, board)
+    with caplog.at_level(logging.WARNING):
+        postings = source(url, http).fetch()
+    assert sorted(by_id(postings)) == ["6120450008", "6120450019", "6120450027"]
+    assert "jobs[3].title: missing" in caplog.text
