@@ -1,0 +1,47 @@
+"""Date parsing: every result is an aware UTC datetime."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from pipeline.normalize import parse_date
+
+MOMENT = datetime(2024, 1, 15, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", [
+    "2024-01-15T10:00:00Z",
+    "2024-01-15T10:00:00+00:00",
+    "2024-01-15T05:00:00-05:00",
+    "2024-01-15T10:00:00",  # no zone: taken as UTC
+    "2024-01-15 10:00:00",
+    1705312800,  # epoch seconds
+    1705312800000,  # epoch milliseconds (Lever createdAt)
+    "1705312800",
+    "1705312800000",
+    1705312800.0,
+    "Mon, 15 Jan 2024 10:00:00 GMT",  # RFC 822, as RSS sends it
+    "Mon, 15 Jan 2024 11:00:00 +0100",
+    datetime(2024, 1, 15, 10, 0),
+    datetime(2024, 1, 15, 11, 0, tzinfo=timezone(timedelta(hours=1))),
+])
+def test_every_format_gives_the_same_utc_moment(value):
+    parsed = parse_date(value)
+    assert parsed == MOMENT
+    assert parsed.tzinfo is not None and parsed.utcoffset() == timedelta(0)
+
+
+def test_date_only_is_midnight_utc():
+    assert parse_date("2024-01-15") == datetime(2024, 1, 15, tzinfo=UTC)
+    assert parse_date(date(2024, 1, 15)) == datetime(2024, 1, 15, tzinfo=UTC)
+
+
+def test_fractional_seconds_are_kept():
+    assert parse_date("2024-01-15T10:00:00.250Z") == MOMENT + timedelta(milliseconds=250)
+
+
+@pytest.mark.parametrize("value", [None, "", "   ", "not a date", True, "soon"])
+def test_unreadable_values_give_none(value):
+    assert parse_date(value) is None
