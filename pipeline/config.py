@@ -188,8 +188,36 @@ class EmailConfig(Strict):
                                  description="public base URL of `pipeline serve`")
     unsubscribe_mailto: str | None = "unsubscribe@example.org"
     max_per_employer: int = Field(default=DEFAULT_MAX_PER_EMPLOYER, ge=1)
+    send_retries: int = Field(default=2, ge=0, le=10,
+                              description="extra tries of a transient failure within one run")
+    retry_backoff: float = Field(default=1.0, ge=0, description="seconds before the first "
+                                 "in-run retry; doubled on each")
+    retry_delay: float = Field(default=300.0, ge=0, description="seconds before a later run "
+                               "retries a digest; doubled per attempt, at most 6 hours")
+    max_attempts: int = Field(default=12, ge=1, description="transient failures before a "
+                              "digest is marked failed")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class WebConfig(Strict):
+    """`pipeline serve`: the one-click unsubscribe and preferences pages."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    secret_env: str = Field(default="PIPELINE_SECRET", description="environment variable "
+                            "holding the secret that signs unsubscribe links; when unset, a "
+                            "random secret is generated once and kept in the database")
+
+
+class ScheduleConfig(Strict):
+    """`pipeline schedule`: how often digests are checked, and the default source schedule."""
+
+    digests_every: str = Field(default="15m", description="how often due digests are queued "
+                               "and sent: '15m', '1h'")
+    sources_every: str = Field(default="6h", description="for a source without a schedule")
+    misfire_grace: str = Field(default="30m", description="a job missed by less than this "
+                               "still runs (once) when the scheduler is back")
 
 
 def _source_union() -> Any:
@@ -211,6 +239,8 @@ class JobsConfig(Strict):
     subscribers: list[SubscriberConfig] = Field(default_factory=list)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
 
     #: Folder of the config file; relative paths are resolved against it.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from pipeline.store.schema import deliveries, outbox, subscribers, utcnow
 
@@ -101,6 +101,26 @@ class OutboxMixin:
         with self.engine.begin() as conn:
             return conn.execute(query.values(status="pending", next_attempt_at=now or utcnow())
                                 ).rowcount
+
+    def outbox_row(self, outbox_id: int) -> OutboxRow | None:
+        """One outbox row as it is now (re-read just before sending), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(outbox).where(outbox.c.id == outbox_id)).first()
+        return OutboxRow(**row._mapping) if row else None
+
+    def release_postings(self, outbox_id: int, posting_ids: Iterable[int]) -> None:
+        """Take postings out of a queued digest (closed before sending): they count as unsent."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(deliveries).where(deliveries.c.outbox_id == outbox_id,
+                                                  deliveries.c.posting_id.in_(list(posting_ids))))
+
+    def cancel_outbox(self, outbox_id: int, reason: str) -> None:
+        """Drop a pending digest unsent (paused, all closed); its postings count as unsent."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(deliveries).where(deliveries.c.outbox_id == outbox_id))
+            conn.execute(update(outbox).where(outbox.c.id == outbox_id, outbox.c.status ==
+                                              "pending").values(status="cancelled",
+                                                                last_error=reason))
 
     def _set_outbox(self, outbox_id: int, **values) -> None:
         with self.engine.begin() as conn:

@@ -141,6 +141,13 @@ locks = Table(
     Column("acquired_at", UTCDateTime, nullable=False),
 )
 
+secrets = Table(
+    "secrets", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 
 #: Columns that version 1 of the schema did not have yet.
 ADDED_IN_V2 = ("city", "region", "country")
@@ -158,8 +165,14 @@ def _v3_indexes(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _v4_secrets(conn: Connection) -> None:
+    """Version 4: a table for generated secrets (the unsubscribe-link key when none is set)."""
+    secrets.create(conn, checkfirst=True)
+
+
 #: The step that brings a database from version N-1 to N, for N = 2, 3, ...
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes,
+                                                       4: _v4_secrets}
 LATEST = max(MIGRATIONS)
 
 

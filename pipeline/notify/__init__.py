@@ -1,0 +1,79 @@
+"""The notifier: choose each subscriber's postings, queue digests in the outbox, send them.
+
+    notify(config, store, matcher)   queue the digests that are due, then relay the outbox
+    preview(...)                     the HTML of a subscriber's next digest, nothing recorded
+
+Modules: ``due`` (when a digest is due), ``digest`` (which postings, as stored data), ``render``
+(Jinja2 templates, CSS inlined), ``message`` (headers), ``tokens`` (signed links), ``transport``
+(file / SMTP), ``queue`` and ``relay`` (the outbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pipeline.config import JobsConfig
+from pipeline.errors import SubscriberError
+from pipeline.notify.queue import next_digest, queue_due
+from pipeline.notify.relay import RelayReport, links, relay
+from pipeline.notify.render import render_digest
+from pipeline.notify.tokens import signer_for
+from pipeline.store import Store
+from pipeline.store.schema import utcnow
+
+__all__ = ["NotifyReport", "RelayReport", "notify", "preview", "relay"]
+
+#: Name of the database lock held while digests are queued and sent.
+NOTIFY_LOCK = "notify"
+
+
+@dataclass
+class NotifyReport:
+    """What one notify did: subscribers considered, digests queued / sent / failed / pending."""
+
+    subscribers: int = 0
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+    pending: int = 0
+    lines: list[str] = field(default_factory=list)
+
+
+def notify(config: JobsConfig, store: Store, matcher, *, now: datetime | None = None,
+           dry_run: bool = False, progress: Callable[[str], None] | None = None,
+           transport=None) -> NotifyReport:
+    """Queue every due digest, then send the outbox. LockedError if another notify is running."""
+    now = now or utcnow()
+    owner = store.acquire_lock(NOTIFY_LOCK)
+    try:
+        queued = queue_due(config, store, matcher, now=now, dry_run=dry_run, progress=progress)
+        report = NotifyReport(subscribers=queued.subscribers, queued=queued.queued,
+                              lines=list(queued.lines))
+        if dry_run:
+            report.pending = len(store.outbox_rows(("pending",)))
+            return report
+        sent = relay(config, store, transport, now=now)
+    finally:
+        store.release_lock(NOTIFY_LOCK, owner)
+    report.sent, report.failed, report.pending = sent.sent, sent.failed, sent.pending
+    report.lines.extend(sent.lines)
+    return report
+
+
+def preview(config: JobsConfig, store: Store, matcher, email: str,
+            now: datetime | None = None) -> tuple[str, str]:
+    """(subject, HTML) of the subscriber's next digest, ignoring when it is due; records nothing."""
+    now = now or utcnow()
+    subscriber = store.get_subscriber(email)
+    matches = next_digest(config, store, matcher, subscriber, store.open_postings())
+    if not matches:
+        raise SubscriberError(f"{email}: nothing new above their threshold for a digest")
+    from pipeline.notify.digest import digest_items
+
+    unsubscribe_url, preferences_url = links(config, signer_for(config, store).token(subscriber))
+    subject, _text, html = render_digest(
+        digest_items(matches), now=now, name=subscriber.name, frequency=subscriber.frequency,
+        unsubscribe_url=unsubscribe_url, preferences_url=preferences_url)
+    return subject, html

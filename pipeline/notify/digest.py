@@ -1,0 +1,117 @@
+"""Choosing a subscriber's next digest, and the data a digest is rendered from.
+
+``select_matches`` takes the ranked matches and keeps the ones a subscriber should get: above their
+threshold, never a posting already given to them, still open, at most ``max_per_employer`` from one
+employer, at most ``digest_size``, best first. ``digest_items`` turns them into plain dicts: that is
+what the outbox stores, so a queued digest can be rendered (again) at send time without the matcher.
+Posting text is untrusted: it is kept as text here and escaped by the templates; only http(s)
+links survive as links.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from urllib.parse import urlsplit
+
+from pipeline.posting import Remote
+from pipeline.store import Store, Subscriber
+
+#: Characters of the posting's description shown under each posting.
+SNIPPET_CHARS = 280
+_CURRENCY = {"USD": "$", "CAD": "CA$", "EUR": "€", "GBP": "£", "AUD": "A$"}
+_PERIOD = {"hour": "an hour", "day": "a day", "week": "a week", "month": "a month",
+           "year": "a year"}
+
+
+def select_matches(matches: list, subscriber: Subscriber, store: Store, *, min_score: float,
+                   max_per_employer: int) -> list:
+    """The matches for the next digest of ``subscriber``, best first."""
+    sent = store.sent_posting_ids(subscriber.id)
+    per_employer: Counter[str] = Counter()
+    chosen = []
+    for match in sorted(matches, key=lambda m: m.score, reverse=True):
+        posting = match.posting
+        if match.score < min_score or posting.id is None or posting.id in sent:
+            continue
+        employer = (posting.company or "").strip().lower()
+        if employer and per_employer[employer] >= max_per_employer:
+            continue
+        if not store.is_open(posting.id):
+            continue
+        per_employer[employer] += 1
+        chosen.append(match)
+        if len(chosen) >= subscriber.digest_size:
+            break
+    return chosen
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is an absolute http(s) link, else None (javascript:, data:, relative...)."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    if any(ch in url for ch in "\"'<> \t\r\n"):
+        return None
+    return url
+
+
+def salary_text(posting) -> str | None:
+    """'$85,000–$100,000 a year', '$42 an hour', or None when unknown."""
+    low, high = posting.salary_min, posting.salary_max
+    if low is None and high is None:
+        return None
+    symbol = _CURRENCY.get((posting.salary_currency or "USD").upper())
+    def money(value: float) -> str:
+        amount = f"{value:,.0f}" if value >= 1000 or value == int(value) else f"{value:,.2f}"
+        return f"{symbol}{amount}" if symbol else f"{amount} {posting.salary_currency}"
+    span = money(low) if high is None or low == high else (
+        f"up to {money(high)}" if low is None else f"{money(low)}–{money(high)}")
+    period = _PERIOD.get(posting.salary_period or "")
+    return f"{span} {period}" if period else span
+
+
+def where_text(posting) -> str:
+    """Location and remote status in a few words."""
+    label = {Remote.REMOTE: "Remote", Remote.HYBRID: "Hybrid", Remote.ONSITE: "On-site"}.get(
+        posting.remote)
+    place = (posting.location or "").strip()
+    if label and place and label.lower() not in place.lower():
+        return f"{place} ({label})"
+    return place or label or "Location not given"
+
+
+def _snippet(text: str) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _why(why) -> dict:
+    return {
+        "summary": why.summary(),
+        "title_match": why.title_match,
+        "skills": list(why.skills),
+        "credentials": list(why.credentials),
+        "missing_credentials": list(why.missing_credentials),
+    }
+
+
+def digest_items(matches: list) -> list[dict]:
+    """The JSON-ready data of each posting of a digest (stored in the outbox)."""
+    items = []
+    for match in matches:
+        posting = match.posting
+        posted = posting.posted_at or posting.first_seen
+        items.append({
+            "posting_id": posting.id, "title": posting.title,
+            "company": posting.company or "Employer not named", "where": where_text(posting),
+            "salary": salary_text(posting), "posted_at": posted.isoformat() if posted else None,
+            "url": safe_url(posting.url), "score": round(float(match.score), 4),
+            "why": _why(match.why), "snippet": _snippet(posting.description),
+        })
+    return items

@@ -1,0 +1,158 @@
+"""The outbox relay: send pending digests, mark each sent, retry or fail the ones that did not go.
+
+Exactly once: a digest is queued (``Store.enqueue_digest``) before anything is sent, with its
+Message-ID fixed. The relay sends a row and only then marks it sent, so a crash in between leaves
+it pending and the next relay sends it again with the same Message-ID: nothing is lost, and the
+only possible duplicate is the one message that was in flight when the process died. Only one relay
+runs at a time (``notify`` holds the ``notify`` lock).
+
+Just before sending, the row is read again: a digest cancelled by an unsubscribe is skipped, a
+paused subscriber's digest is cancelled, and postings closed since queueing are taken out (the
+digest is cancelled when none is left). Failures: a transient one is retried in this run after
+``retry_backoff`` seconds (doubling), then left for a later run ``retry_delay`` seconds on
+(doubling per attempt, at most 6 hours) until ``max_attempts``; a permanent one marks the row
+failed with the server's reason; an unusable server stops the batch and leaves the rest queued.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from pipeline.config import JobsConfig
+from pipeline.errors import PermanentDeliveryError, TransientDeliveryError
+from pipeline.notify.message import build_message
+from pipeline.notify.render import render_digest
+from pipeline.notify.tokens import LinkSigner, signer_for
+from pipeline.notify.transport import ServerUnavailable, make_transport
+from pipeline.store import Store, Subscriber
+from pipeline.store.outbox import OutboxRow
+from pipeline.store.schema import utcnow
+
+log = logging.getLogger(__name__)
+MAX_RETRY_DELAY = timedelta(hours=6)
+
+
+@dataclass
+class RelayReport:
+    """What one relay did."""
+
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    cancelled: int = 0
+    pending: int = 0
+    lines: list[str] = field(default_factory=list)
+
+
+def links(config: JobsConfig, token: str) -> tuple[str, str]:
+    """(unsubscribe URL, preferences URL) of a subscriber's token."""
+    base = config.email.unsubscribe_url.rstrip("/")
+    return f"{base}/unsubscribe/{token}", f"{base}/preferences/{token}"
+
+
+def compose(config: JobsConfig, signer: LinkSigner, subscriber: Subscriber, row: OutboxRow,
+            items: list[dict], now: datetime) -> EmailMessage:
+    """The message of an outbox row, rendered from its stored items."""
+    token = signer.token(subscriber)
+    unsubscribe_url, preferences_url = links(config, token)
+    subject, text, html = render_digest(
+        items, now=now, name=subscriber.name, frequency=subscriber.frequency,
+        unsubscribe_url=unsubscribe_url, preferences_url=preferences_url)
+    return build_message(config.email, recipient=row.recipient, name=subscriber.name,
+                         message_id=row.message_id, subject=subject, text=text, html=html,
+                         date=now, unsubscribe_url=unsubscribe_url, token=token)
+
+
+def relay(config: JobsConfig, store: Store, transport=None, *, now: datetime | None = None,
+          sleep: Callable[[float], None] = time.sleep) -> RelayReport:
+    """Send every due pending digest; return what happened."""
+    report = RelayReport()
+    rows = store.due_outbox(now or utcnow())
+    if rows:
+        signer = signer_for(config, store)
+        with transport or make_transport(config.email) as sender:
+            for row in rows:
+                if not _relay_one(config, store, sender, signer, row, report, sleep):
+                    break
+    report.pending = len(store.outbox_rows(("pending",)))
+    return report
+
+
+def _ready(store: Store, row: OutboxRow, report: RelayReport) -> tuple[Subscriber, list] | None:
+    """The subscriber and still-open items of a row still to be sent, else None (cancelled)."""
+    current = store.outbox_row(row.id)
+    if current is None or current.status != "pending":
+        return None
+    subscriber = store.subscriber_by_id(row.subscriber_id) if row.subscriber_id else None
+    reason = None
+    if subscriber is None or not subscriber.active:
+        reason = "unsubscribed" if subscriber is None or subscriber.unsubscribed_at else "paused"
+    items = json.loads(current.message)["items"]
+    still_open = [item for item in items if store.is_open(item["posting_id"])]
+    if len(still_open) < len(items):
+        store.release_postings(row.id, [i["posting_id"] for i in items if i not in still_open])
+    if reason is None and not still_open:
+        reason = "every posting closed before sending"
+    if reason:
+        store.cancel_outbox(row.id, reason)
+        report.cancelled += 1
+        report.lines.append(f"{row.recipient}: digest cancelled ({reason})")
+        return None
+    return subscriber, still_open
+
+
+def _relay_one(config, store, sender, signer, row, report, sleep) -> bool:
+    """Send one row (with in-run retries); False when the batch should stop."""
+    ready = _ready(store, row, report)
+    if ready is None:
+        return True
+    subscriber, items = ready
+    email = config.email
+    for attempt in range(email.send_retries + 1):
+        now = utcnow()
+        message = compose(config, signer, subscriber, row, items, now)
+        try:
+            sender.send(message, email.sender, row.recipient)
+        except PermanentDeliveryError as exc:
+            return _failed(store, row, str(exc), report)
+        except ServerUnavailable as exc:
+            _retry_later(config, store, row, str(exc), report)
+            return False
+        except TransientDeliveryError as exc:
+            log.info("digest %s to %s: %s (try %d)", row.id, row.recipient, exc, attempt + 1)
+            error = str(exc)
+            if attempt < email.send_retries:
+                sleep(email.retry_backoff * 2 ** attempt)
+            continue
+        store.mark_sent(row.id, now)
+        report.sent += 1
+        log.info("sent digest %s to %s (%d postings)", row.id, row.recipient, len(items))
+        return True
+    _retry_later(config, store, row, error, report)
+    return True
+
+
+def _failed(store: Store, row: OutboxRow, error: str, report: RelayReport) -> bool:
+    store.mark_failed(row.id, error)
+    report.failed += 1
+    report.lines.append(f"{row.recipient}: FAILED, {error}")
+    log.warning("digest %s to %s failed: %s", row.id, row.recipient, error)
+    return True
+
+
+def _retry_later(config, store: Store, row: OutboxRow, error: str, report: RelayReport) -> None:
+    attempts = row.attempts + 1
+    if attempts >= config.email.max_attempts:
+        _failed(store, row, f"gave up after {attempts} attempts: {error}", report)
+        return
+    delay = min(timedelta(seconds=config.email.retry_delay * 2 ** row.attempts), MAX_RETRY_DELAY)
+    store.mark_retry(row.id, error, utcnow() + delay)
+    report.retrying += 1
+    report.lines.append(f"{row.recipient}: will retry in {delay}, {error}")
+    log.warning("digest %s to %s not sent (%s); retry in %s", row.id, row.recipient, error, delay)

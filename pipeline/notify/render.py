@@ -1,0 +1,99 @@
+"""Rendering a digest: subject, plain-text part and HTML part (autoescaped Jinja2, CSS inlined).
+
+The HTML comes from ``templates/digest.html`` with autoescaping on, so any markup in a posting's
+title, employer or description is shown as text, never run; links are only rendered for http(s)
+URLs (see ``digest.safe_url``). The stylesheet is inlined into ``style`` attributes with css-inline
+because many mail clients drop ``<style>`` blocks. The plain-text part carries the same facts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import css_inline
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).parent / "templates"
+_FREQUENCY_TEXT = {"instant": "new-postings", "daily": "daily", "weekly": "weekly"}
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+                       autoescape=select_autoescape(enabled_extensions=("html",)),
+                       trim_blocks=False, keep_trailing_newline=True)
+
+
+@lru_cache(maxsize=1)
+def _inliner() -> css_inline.CSSInliner:
+    return css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    return (TEMPLATES / "digest.css").read_text(encoding="utf-8")
+
+
+def subject_for(items: list[dict]) -> str:
+    """'3 new Care Manager jobs: Nurse Case Manager at Acme Health and 2 more'."""
+    top = items[0]
+    count = len(items)
+    head = f"{count} new Care Manager job{'s' if count > 1 else ''}: {top['title']}"
+    if top.get("company"):
+        head += f" at {top['company']}"
+    if count > 1:
+        head += f" and {count - 1} more"
+    return " ".join(head.split())
+
+
+def ago(posted_at: str | None, now: datetime) -> str:
+    """How long ago a posting was posted, in words."""
+    if not posted_at:
+        return "posting date not given"
+    days = (now - datetime.fromisoformat(posted_at)).total_seconds() / 86400
+    if days < 1:
+        return "posted today"
+    if days < 2:
+        return "posted yesterday"
+    if days < 14:
+        return f"posted {int(days)} days ago"
+    if days < 60:
+        return f"posted {int(days // 7)} weeks ago"
+    return f"posted {int(days // 30)} months ago"
+
+
+def strength(score: float) -> tuple[str, str]:
+    """A label and CSS class for a score."""
+    if score >= 0.7:
+        return "Strong", "strong"
+    if score >= 0.5:
+        return "Good", "good"
+    return "Fair", "fair"
+
+
+def _view_items(items: list[dict], now: datetime) -> list[dict]:
+    view = []
+    for item in items:
+        label, css_class = strength(item["score"])
+        view.append({**item, "ago": ago(item["posted_at"], now), "strength": label,
+                     "strength_class": css_class,
+                     "percent": max(0, min(100, round(item["score"] * 100)))})
+    return view
+
+
+def render_digest(items: list[dict], *, now: datetime, name: str | None, frequency: str,
+                  unsubscribe_url: str, preferences_url: str) -> tuple[str, str, str]:
+    """(subject, plain text, HTML with inlined CSS) of one digest."""
+    subject = subject_for(items)
+    context = {
+        "subject": subject, "items": _view_items(items, now), "name": name, "since": None,
+        "frequency_text": _FREQUENCY_TEXT.get(frequency, frequency),
+        "unsubscribe_url": unsubscribe_url, "preferences_url": preferences_url,
+        "css": _css(),
+    }
+    env = _environment()
+    text = env.get_template("digest.txt").render(context)
+    html = _inliner().inline(env.get_template("digest.html").render(context))
+    return subject, text, html

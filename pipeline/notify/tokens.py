@@ -1,0 +1,76 @@
+"""Signed tokens for the unsubscribe and preferences links (itsdangerous).
+
+A token carries the subscriber's id and e-mail, signed with HMAC under a secret. The secret
+comes from the environment variable named by ``web.secret_env`` (``PIPELINE_SECRET`` by default).
+When that variable is unset, a random secret is generated once and kept in the database, so links
+in digests already sent keep working and ``pipeline serve`` on the same database accepts them; set
+the variable when the web app and the sender do not share a database, or to rotate the secret.
+
+A token cannot be forged without the secret, and it is only good for the subscriber it names: the
+web app checks that the id and the e-mail still belong together. Tokens do not expire, since an
+unsubscribe link must work in an old e-mail too.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as random_secrets
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from pipeline.config import JobsConfig
+from pipeline.errors import SubscriberError
+from pipeline.store import Store, Subscriber
+from pipeline.store.schema import secrets, utcnow
+
+_SALT = "subscriber-link"
+_SECRET_NAME = "link-signing-key"
+
+
+def signing_secret(config: JobsConfig, store: Store) -> str:
+    """The secret that signs links: from the environment, else generated once in the database."""
+    from_env = os.environ.get(config.web.secret_env)
+    if from_env:
+        return from_env
+    with store.engine.begin() as conn:
+        found = conn.execute(select(secrets.c.value).where(secrets.c.name == _SECRET_NAME)).first()
+        if found:
+            return found.value
+        try:
+            conn.execute(insert(secrets).values(name=_SECRET_NAME, created_at=utcnow(),
+                                                value=random_secrets.token_urlsafe(32)))
+        except IntegrityError:  # another process created it at the same moment
+            pass
+    with store.engine.connect() as conn:
+        return conn.execute(select(secrets.c.value).where(secrets.c.name == _SECRET_NAME)
+                            ).scalar_one()
+
+
+class LinkSigner:
+    """Makes and checks the tokens of one secret."""
+
+    def __init__(self, secret: str):
+        self._serializer = URLSafeSerializer(secret, salt=_SALT)
+
+    def token(self, subscriber: Subscriber) -> str:
+        """The token naming this subscriber."""
+        return self._serializer.dumps([subscriber.id, subscriber.email])
+
+    def subscriber(self, store: Store, token: str) -> Subscriber:
+        """The subscriber a token names; SubscriberError when it is forged, altered or stale."""
+        try:
+            subscriber_id, email = self._serializer.loads(token)
+        except (BadSignature, ValueError, TypeError) as exc:
+            raise SubscriberError("this link is not valid (it may have been cut or altered)"
+                                  ) from exc
+        found = store.subscriber_by_id(subscriber_id) if isinstance(subscriber_id, int) else None
+        if found is None or found.email != email:
+            raise SubscriberError("this link belongs to a subscription that no longer exists")
+        return found
+
+
+def signer_for(config: JobsConfig, store: Store) -> LinkSigner:
+    """The signer of this deployment."""
+    return LinkSigner(signing_secret(config, store))

@@ -1,0 +1,135 @@
+"""Transports: how a message leaves. ``file`` writes .eml files; ``smtp`` talks to a server.
+
+Both raise the delivery errors of ``pipeline.errors``:
+
+    TransientDeliveryError       try again (dropped connection, 4xx reply)
+    └── ServerUnavailable        the server cannot be used right now (refused, timeout, TLS or
+                                 login failure): stop this batch, keep the rest queued
+    PermanentDeliveryError       never going to work (5xx: recipient refused, message rejected)
+
+The SMTP transport keeps one connection for a whole batch and reconnects after a drop.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import parseaddr
+from pathlib import Path
+
+from pipeline.config import EmailConfig, SmtpConfig, secret
+from pipeline.errors import PermanentDeliveryError, TransientDeliveryError
+
+
+class ServerUnavailable(TransientDeliveryError):
+    """The mail server cannot be reached or used now; the rest of the batch waits."""
+
+
+class FileTransport:
+    """Writes each message to ``<outbox_dir>/<message-id>.eml`` (a resend overwrites it)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def __enter__(self) -> FileTransport:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+        """Write the message atomically (temporary file, then rename)."""
+        name = "".join(ch if ch.isalnum() or ch in "-_." else "_"
+                       for ch in message["Message-ID"].strip("<>"))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            partial = self.folder / f".{name}.tmp"
+            partial.write_bytes(message.as_bytes())
+            partial.replace(self.folder / f"{name}.eml")
+        except OSError as exc:
+            raise ServerUnavailable(f"cannot write to {self.folder}: {exc.strerror}") from exc
+
+
+class SmtpTransport:
+    """Sends through an SMTP server: STARTTLS, implicit TLS or plain; login from the environment."""
+
+    def __init__(self, config: SmtpConfig):
+        self.config = config
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.config
+        where = f"{cfg.host}:{cfg.port}"
+        try:
+            if cfg.security == "tls":
+                smtp = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout,
+                                        context=ssl.create_default_context())
+            else:
+                smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+            if cfg.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            username = secret(cfg.username, "email.smtp.username")
+            if username:
+                smtp.login(username, secret(cfg.password, "email.smtp.password") or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            raise ServerUnavailable(f"{where} refused the login ({exc.smtp_code}); check the "
+                                    "SMTP username and password variables") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ServerUnavailable(f"cannot connect to {where}: {_reason(exc)}") from exc
+        return smtp
+
+    def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+        """Send one message; after any failure the next send reconnects."""
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            self._smtp.send_message(message, from_addr=parseaddr(sender)[1],
+                                    to_addrs=[recipient])
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise classify(exc) from exc
+
+    def close(self) -> None:
+        """Say goodbye to the server, if still connected."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+
+def classify(exc: Exception) -> TransientDeliveryError | PermanentDeliveryError:
+    """The delivery error for an smtplib / socket failure during sending."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()))
+        kind = PermanentDeliveryError if code >= 500 else TransientDeliveryError
+        return kind(f"recipient refused: {code} {_text(text)}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        kind = PermanentDeliveryError if exc.smtp_code >= 500 else TransientDeliveryError
+        return kind(f"server replied {exc.smtp_code} {_text(exc.smtp_error)}")
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return TransientDeliveryError(f"the server dropped the connection: {exc}")
+    return TransientDeliveryError(f"sending failed: {_reason(exc)}")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+
+
+def make_transport(email: EmailConfig) -> FileTransport | SmtpTransport:
+    """The transport jobs.yaml asks for."""
+    if email.transport == "smtp":
+        return SmtpTransport(email.smtp)
+    return FileTransport(email.outbox_dir)

@@ -1,0 +1,56 @@
+"""Subscribers as the operator manages them: added from the CLI or declared in jobs.yaml.
+
+``sync_subscribers`` keeps the database in step with jobs.yaml: every subscriber listed there is
+added or updated (resume re-read), and a subscriber that came from jobs.yaml but is no longer
+listed is removed with all their data. Subscribers added from the CLI are left alone. An
+unsubscribe (from the one-click link) is never undone by a sync.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+
+from pipeline.config import JobsConfig, SubscriberConfig
+from pipeline.errors import ResumeError, SubscriberError
+from pipeline.match.resume import read_resume
+from pipeline.store import Store, Subscriber
+
+log = logging.getLogger(__name__)
+
+
+def resume_text(config: SubscriberConfig) -> str | None:
+    """The text of a subscriber's resume; SubscriberError naming the subscriber when unreadable."""
+    if config.resume is None:
+        return None
+    try:
+        return read_resume(config.resume)
+    except ResumeError as exc:
+        raise SubscriberError(f"subscriber {config.email}: {exc}") from exc
+
+
+def add_subscriber(store: Store, config: SubscriberConfig, from_config: bool = False) -> Subscriber:
+    """Add a subscriber (or update the one with this e-mail), reading the resume first."""
+    return store.save_subscriber(config, resume_text(config), from_config=from_config)
+
+
+def subscriber_config(**fields) -> SubscriberConfig:
+    """Validate subscriber fields; SubscriberError with the field and what is wrong."""
+    try:
+        return SubscriberConfig.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "subscriber"
+        raise SubscriberError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from exc
+
+
+def sync_subscribers(config: JobsConfig, store: Store) -> None:
+    """Make the database's jobs.yaml subscribers match jobs.yaml (add, update, remove)."""
+    listed = {sub.email for sub in config.subscribers}
+    for sub in config.subscribers:
+        add_subscriber(store, sub, from_config=True)
+    for stored in store.list_subscribers():
+        if stored.from_config and stored.email not in listed:
+            log.info("subscriber %s is no longer in jobs.yaml: removed", stored.email)
+            store.remove_subscriber(stored.email)
