@@ -5,8 +5,17 @@ Adding a board: write ``pipeline/sources/<name>.py`` and add one line to ``_SOUR
 
 from __future__ import annotations
 
-from pipeline.sources import ashby, files, greenhouse, lever
-from pipeline.sources import himalayas, jsonld, remotive, rss, usajobs  # noqa: I001
+from pipeline.sources import (
+    ashby,
+    files,
+    greenhouse,
+    himalayas,
+    jsonld,
+    lever,
+    remotive,
+    rss,
+    usajobs,
+)
 from pipeline.sources.base import Source, SourceConfig
 
 _SOURCES: tuple[type[Source], ...] = (

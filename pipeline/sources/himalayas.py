@@ -1,0 +1,141 @@
+"""Himalayas, a board of remote jobs only.
+
+Endpoint: ``GET https://himalayas.app/jobs/api?limit=20&cursor=...`` (the whole feed, newest
+first) or, with ``query``, ``GET https://himalayas.app/jobs/api/search?q=...``. Paging is by cursor:
+each answer's ``nextCursor`` is sent back as ``?cursor=`` until it is missing (the ``offset``
+parameter is deprecated).
+
+Quirks: ``pubDate`` and ``expiryDate`` are epoch *seconds* although the documentation says
+milliseconds (``parse_date`` tells them apart by magnitude); every job is remote, and
+``locationRestrictions[]`` says from which countries one may work; ``minSalary`` / ``maxSalary``
+may be null, with ``currency`` and ``salaryPeriod`` ("annual", "hourly", "monthly").
+
+The whole feed holds about 100,000 jobs, so at most ``max_pages`` pages are read per fetch;
+``full_listing`` is True only for a fetch that reached the last page (no ``nextCursor``), so jobs
+beyond a capped window are never closed by mistake (they close when their ``expiryDate`` passes).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from pydantic import Field
+
+from pipeline.errors import ParseError
+from pipeline.normalize import html_to_text, parse_date, parse_location, parse_salary, sanitize_html
+from pipeline.posting import Posting, Remote
+from pipeline.sources.base import Source, SourceConfig
+from pipeline.sources.collect import collect, http_of, need, text
+
+log = logging.getLogger(__name__)
+
+FEED = "https://himalayas.app/jobs/api"
+SEARCH = "https://himalayas.app/jobs/api/search"
+
+
+class HimalayasConfig(SourceConfig):
+    """The Himalayas feed, or one search of it."""
+
+    type: Literal["himalayas"]
+    query: str | None = Field(default=None, description="search words, e.g. 'case manager'")
+    limit: int = Field(default=20, ge=1, le=100, description="jobs per page")
+    max_pages: int = Field(default=50, ge=1, description="pages read per fetch at most")
+
+
+class HimalayasSource(Source):
+    """Pages of the Himalayas feed or search, followed by cursor."""
+
+    type = "himalayas"
+    Config = HimalayasConfig
+    full_listing = True
+
+    def fetch(self) -> list[Posting]:
+        """Follow ``nextCursor`` up to ``max_pages`` pages and map every job."""
+        jobs, complete = self._jobs()
+        self.full_listing = complete
+        return collect(jobs, self._posting, source=self.name)
+
+    def _endpoint(self) -> tuple[str, dict[str, Any]]:
+        """The URL and fixed parameters: feed, or search when a query is set."""
+        params: dict[str, Any] = {"limit": self.config.limit}
+        if self.config.query:
+            params["q"] = self.config.query
+            return self.config.url or SEARCH, params
+        return self.config.url or FEED, params
+
+    def _jobs(self) -> tuple[list[Any], bool]:
+        """Every job of every page read, and whether the last page was reached."""
+        url, params = self._endpoint()
+        jobs: list[Any] = []
+        cursor: str | None = None
+        seen: set[str] = set()
+        for _ in range(self.config.max_pages):
+            page = self._page(url, {**params, "cursor": cursor} if cursor else params)
+            jobs.extend(page["jobs"])
+            cursor = text(page.get("nextCursor"))
+            if not cursor or not page["jobs"]:
+                return jobs, True
+            if cursor in seen:
+                raise ParseError(f"nextCursor {cursor!r} came back twice", source=self.name)
+            seen.add(cursor)
+        log.warning("%s: stopped after %d pages (max_pages); older jobs not read",
+                    self.name, self.config.max_pages)
+        return jobs, False
+
+    def _page(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One answer, checked to hold a ``jobs`` list."""
+        data = http_of(self).get_json(url, params=params, source=self.name)
+        if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
+            raise ParseError("the answer has no 'jobs' list", source=self.name)
+        return data
+
+    def _posting(self, job: Any) -> Posting:
+        """One Himalayas job as a posting."""
+        html = text(job.get("description"))
+        places = _restrictions(job.get("locationRestrictions"))
+        _, _, country = parse_location(places[0]) if len(places) == 1 else (None, None, None)
+        pay = parse_salary((job.get("minSalary"), job.get("maxSalary")),
+                           currency=text(job.get("currency")), period=text(job.get("salaryPeriod")))
+        return Posting(
+            source=self.name,
+            source_id=str(need(job, "guid")),
+            url=text(job.get("applicationLink")) or text(job.get("guid")),
+            title=need(job, "title"),
+            company=text(job.get("companyName")),
+            location=", ".join(places) or None,
+            country=country,
+            remote=Remote.REMOTE,
+            description=html_to_text(html),
+            description_html=sanitize_html(html),
+            salary_min=pay.min, salary_max=pay.max, salary_currency=pay.currency,
+            salary_period=pay.period,
+            employment_type=text(job.get("employmentType")),
+            posted_at=parse_date(job.get("pubDate")),
+            valid_through=parse_date(job.get("expiryDate")),
+            extra=_extra(job, places),
+        )
+
+
+def _restrictions(value: Any) -> list[str]:
+    """``locationRestrictions``: a list of country or region names (empty = worldwide)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ParseError(f"locationRestrictions is a {type(value).__name__}, not a list")
+    return [name for name in (text(v) for v in value) if name]
+
+
+def _extra(job: dict[str, Any], places: list[str]) -> dict[str, Any]:
+    """What Himalayas says that the posting has no field for."""
+    extra = {
+        "company_slug": job.get("companySlug"),
+        "company_logo": job.get("companyLogo"),
+        "excerpt": job.get("excerpt"),
+        "seniority": job.get("seniority") or None,
+        "categories": job.get("categories") or None,
+        "parent_categories": job.get("parentCategories") or None,
+        "location_restrictions": places or None,
+        "timezone_restrictions": job.get("timezoneRestrictions") or None,
+    }
+    return {key: value for key, value in extra.items() if value is not None}

@@ -1,0 +1,123 @@
+"""Remotive, a board of remote jobs only.
+
+Endpoint: ``GET https://remotive.com/api/remote-jobs?search=...&category=...`` answers every
+matching job at once (no paging), so ``full_listing`` is True.
+
+Be gentle: Remotive asks API users to fetch **at most 4 times a day** (its jobs change slowly and
+are shown 24 hours late anyway) and blocks clients that ask more often. The source's default
+schedule is therefore ``every: 6h``, and a shorter ``every`` is refused when jobs.yaml is loaded.
+
+Quirks: the top-level object carries ``00-warning`` and ``0-legal-notice`` keys beside ``jobs``
+(ignored); ``salary`` is free text ("$55k - $100k", "OTE $25k - $35k", "") kept verbatim in
+``extra.salary_text``; ``publication_date`` has no time zone (taken as UTC); every job is remote
+and ``candidate_required_location`` says from where ("USA", "Worldwide", "USA, CST (UTC-6)").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from pipeline.errors import ParseError
+from pipeline.normalize import html_to_text, parse_date, parse_location, parse_salary, sanitize_html
+from pipeline.posting import Posting, Remote
+from pipeline.sources.base import Schedule, Source, SourceConfig
+from pipeline.sources.collect import collect, http_of, need, text
+
+ENDPOINT = "https://remotive.com/api/remote-jobs"
+MIN_INTERVAL_HOURS = 6  # Remotive: "max. 4 times a day"
+_EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1, "d": 24}
+_TIME_ZONE = re.compile(r"\b(?:UTC|GMT|[A-Z]{1,2}[SD]?T)\b|[+-]\d{1,2}\b")
+
+
+class RemotiveConfig(SourceConfig):
+    """Remotive's remote jobs, optionally searched or limited to one category."""
+
+    type: Literal["remotive"]
+    search: str | None = Field(default=None, description="search words, e.g. 'care manager'")
+    category: str | None = Field(default=None, description="category slug, e.g. 'medical'")
+    limit: int | None = Field(default=None, ge=1, description="at most this many jobs")
+    schedule: Schedule | None = Field(
+        default_factory=lambda: Schedule(every=f"{MIN_INTERVAL_HOURS}h"),
+        description="Remotive asks for at most 4 fetches a day; default every 6h",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _at_most_four_a_day(cls, schedule: Schedule | None) -> Schedule | None:
+        every = schedule.every if schedule else None
+        match = _EVERY.match(every) if every else None
+        if match and float(match.group(1)) * _HOURS[match.group(2)] < MIN_INTERVAL_HOURS:
+            raise ValueError(f"Remotive asks for at most 4 fetches a day; use every: "
+                             f"{MIN_INTERVAL_HOURS}h or longer (got {every!r})")
+        return schedule
+
+
+class RemotiveSource(Source):
+    """All Remotive jobs matching the configured search and category."""
+
+    type = "remotive"
+    Config = RemotiveConfig
+    full_listing = True
+
+    def fetch(self) -> list[Posting]:
+        """One request; every job in its ``jobs`` list."""
+        params = {key: value for key, value in (("search", self.config.search),
+                                                ("category", self.config.category),
+                                                ("limit", self.config.limit)) if value}
+        data = http_of(self).get_json(self.config.url or ENDPOINT, params=params or None,
+                                      source=self.name)
+        if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
+            raise ParseError("the answer has no 'jobs' list", source=self.name)
+        return collect(data["jobs"], self._posting, source=self.name)
+
+    def _posting(self, job: Any) -> Posting:
+        """One Remotive job as a posting."""
+        html = text(job.get("description"))
+        where = text(job.get("candidate_required_location"))
+        salary_text = text(job.get("salary"))
+        pay = parse_salary(salary_text)
+        return Posting(
+            source=self.name,
+            source_id=str(need(job, "id")),
+            url=text(job.get("url")),
+            title=need(job, "title"),
+            company=text(job.get("company_name")),
+            location=where,
+            country=_country(where),
+            remote=Remote.REMOTE,
+            description=html_to_text(html),
+            description_html=sanitize_html(html),
+            salary_min=pay.min, salary_max=pay.max, salary_currency=pay.currency,
+            salary_period=pay.period,
+            employment_type=text(job.get("job_type")),
+            posted_at=parse_date(job.get("publication_date")),
+            extra=_extra(job, salary_text),
+        )
+
+
+def _country(where: str | None) -> str | None:
+    """The country when ``candidate_required_location`` names exactly one (time zones aside)."""
+    parts = [part.strip() for part in (where or "").split(",")]
+    places = [part for part in parts if part and not _TIME_ZONE.search(part)]
+    if len(places) != 1:
+        return None
+    return parse_location(places[0])[2]
+
+
+def _extra(job: dict[str, Any], salary_text: str | None) -> dict[str, Any]:
+    """What Remotive says that the posting has no field for."""
+    tags = job.get("tags")
+    if tags is not None and not isinstance(tags, list):
+        raise ParseError(f"tags is a {type(tags).__name__}, not a list")
+    extra = {
+        "category": job.get("category"),
+        "tags": tags or None,
+        "salary_text": salary_text,
+        "candidate_required_location": job.get("candidate_required_location") or None,
+        "company_logo": job.get("company_logo_url") or job.get("company_logo"),
+    }
+    return {key: value for key, value in extra.items() if value is not None}

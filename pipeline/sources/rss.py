@@ -1,0 +1,124 @@
+"""Any RSS 2.0 or Atom job feed (WeWorkRemotely, employers' own feeds, aggregators).
+
+Endpoint: the configured ``feed`` URL (``url:`` replaces it). The body is fetched with the
+project's HTTP client and parsed from its bytes with feedparser, which reads RSS 0.9x/1.0/2.0 and
+Atom alike and unescapes the entity-escaped HTML descriptions feeds carry.
+
+Mapping: ``guid`` / Atom ``id`` (else the link) is the posting id; ``title`` is the role, or with
+``title_format: company_colon`` "Company: Role" as WeWorkRemotely writes it; the company is
+``company:`` from config, else the part before the colon, else the item's ``author``;
+``pubDate`` (RFC 822) / Atom ``published`` or ``updated`` is ``posted_at``; WeWorkRemotely's
+``expires_at`` is ``valid_through``; its ``region`` (where one may work) and ``country``
+extensions become the location, ``type`` the employment type, and ``state`` (the employer's
+headquarters, not the job's place) and ``category`` go into ``extra``.
+
+A feed is the whole list of what it currently shows, so ``full_listing`` is True.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import feedparser
+from pydantic import Field
+
+from pipeline.errors import ParseError
+from pipeline.normalize import html_to_text, parse_date, parse_location, parse_remote, sanitize_html
+from pipeline.posting import Posting, Remote
+from pipeline.sources.base import Source, SourceConfig
+from pipeline.sources.collect import collect, http_of, text
+
+
+class RssConfig(SourceConfig):
+    """One RSS or Atom feed of job postings."""
+
+    type: Literal["rss"]
+    feed: str = Field(description="URL of the RSS 2.0 or Atom feed")
+    title_format: Literal["plain", "company_colon"] = Field(
+        default="plain", description="company_colon: titles read 'Company: Role'")
+    company: str | None = Field(default=None, description="employer of every item (own feeds)")
+    remote: Remote | None = Field(default=None, description="set for all-remote boards")
+
+
+class RssSource(Source):
+    """Every item of one feed."""
+
+    type = "rss"
+    Config = RssConfig
+    full_listing = True
+
+    def fetch(self) -> list[Posting]:
+        """Fetch the feed and map each item."""
+        response = http_of(self).get(self.config.url or self.config.feed, source=self.name)
+        parsed = feedparser.parse(response.content, response_headers=_headers(response))
+        if not parsed.get("version"):
+            reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
+            raise ParseError(f"not an RSS or Atom feed: {reason}", source=self.name)
+        return collect(parsed.entries, self._posting, source=self.name)
+
+    def _posting(self, entry: Any) -> Posting:
+        """One feed item as a posting."""
+        title, company = self._title_and_company(entry)
+        html = _body(entry)
+        region, country = text(entry.get("region")), text(entry.get("country"))
+        location = region or country
+        country_code = parse_location(country or region)[2]  # a region is no city
+        link = text(entry.get("link"))
+        return Posting(
+            source=self.name,
+            source_id=text(entry.get("id")) or _required(link, "guid or link"),
+            url=link,
+            title=title,
+            company=company,
+            location=location,
+            country=country_code,
+            remote=self.config.remote or parse_remote(location=location, text=title),
+            description=html_to_text(html),
+            description_html=sanitize_html(html),
+            employment_type=text(entry.get("type")),
+            posted_at=parse_date(entry.get("published") or entry.get("updated")),
+            valid_through=parse_date(entry.get("expires_at") or entry.get("expires")),
+            extra=_extra(entry, region),
+        )
+
+    def _title_and_company(self, entry: Any) -> tuple[str, str | None]:
+        """Role and employer from the title (and author), as ``title_format`` says."""
+        title = _required(text(entry.get("title")), "title")
+        company = self.config.company or text(entry.get("author"))
+        if self.config.title_format == "company_colon" and ": " in title:
+            named, role = title.split(": ", 1)
+            return role.strip(), self.config.company or named.strip()
+        return title, company
+
+
+def _headers(response: Any) -> dict[str, str]:
+    """The response headers feedparser uses to pick the encoding and base URL."""
+    return {"content-type": response.headers.get("Content-Type", ""),
+            "content-location": response.url}
+
+
+def _body(entry: Any) -> str | None:
+    """The item's HTML: Atom ``content`` when longer than the summary, else the summary."""
+    summary = text(entry.get("summary"))
+    contents = entry.get("content") or []
+    longest = max((text(c.get("value")) or "" for c in contents), key=len, default="")
+    return longest if len(longest) > len(summary or "") else summary
+
+
+def _required(value: str | None, what: str) -> str:
+    """A value an item cannot do without."""
+    if not value:
+        raise ParseError(f"item has no {what}")
+    return value
+
+
+def _extra(entry: Any, region: str | None) -> dict[str, Any]:
+    """What the feed says that the posting has no field for."""
+    extra = {
+        "region": region,
+        "headquarters": text(entry.get("state")),
+        "categories": [t.get("term") for t in entry.get("tags") or [] if t.get("term")] or None,
+        "author": text(entry.get("author")),
+        "logo": ((entry.get("media_content") or [{}])[0] or {}).get("url"),
+    }
+    return {key: value for key, value in extra.items() if value is not None}
