@@ -1,0 +1,52 @@
+"""Ranking metrics on graded labels (0 = not this job, 1 = adjacent, 2 = core care management).
+
+* ``ndcg_at(grades, k)``: DCG with gain ``2**grade - 1`` and discount ``log2(rank + 1)``, divided by
+  the DCG of the ideal order of *all* labelled postings, so missing a core posting costs.
+* ``precision_at(grades, k)``: share of the top ``k`` that are relevant (grade >= 2 by default);
+  when fewer than ``k`` were ranked the missing places count as not relevant.
+* ``average_precision(grades)``: mean of precision@i over the ranks i of relevant postings, divided
+  by all relevant postings. ``MAP`` in reports is the mean of this over the queries of a row
+  (one query per row: the profile alone, or the profile with one resume).
+
+``grades`` is the list of labels in ranked order, best first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+RELEVANT = 2
+
+
+def dcg(grades: Sequence[int], k: int) -> float:
+    """Discounted cumulative gain of the first ``k`` grades."""
+    return sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(grades[:k]))
+
+
+def ndcg_at(grades: Sequence[int], k: int = 10, all_grades: Sequence[int] | None = None) -> float:
+    """NDCG@k; the ideal order is built from ``all_grades`` (default: ``grades``)."""
+    ideal = dcg(sorted(all_grades if all_grades is not None else grades, reverse=True), k)
+    return dcg(grades, k) / ideal if ideal > 0 else 0.0
+
+
+def precision_at(grades: Sequence[int], k: int = 10, relevant: int = RELEVANT) -> float:
+    """Share of the top ``k`` places holding a posting of grade >= ``relevant``."""
+    return sum(1 for g in grades[:k] if g >= relevant) / k
+
+
+def average_precision(grades: Sequence[int], relevant: int = RELEVANT) -> float:
+    """Average precision of a full ranking, relevance = grade >= ``relevant``."""
+    hits, total = 0, 0.0
+    for rank, grade in enumerate(grades, start=1):
+        if grade >= relevant:
+            hits += 1
+            total += hits / rank
+    n_relevant = sum(1 for g in grades if g >= relevant)
+    return total / n_relevant if n_relevant else 0.0
+
+
+def evaluate_ranking(grades: Sequence[int], k: int = 10) -> dict[str, float]:
+    """NDCG@k, P@k and AP of one ranking (grades best first, every labelled posting ranked)."""
+    return {f"ndcg@{k}": ndcg_at(grades, k), f"p@{k}": precision_at(grades, k),
+            "map": average_precision(grades)}
