@@ -14,7 +14,9 @@ from pipeline.sources import (
     lever,
     remotive,
     rss,
+    smartrecruiters,
     usajobs,
+    workable,
 )
 from pipeline.sources.base import Source, SourceConfig
 
@@ -28,6 +30,8 @@ _SOURCES: tuple[type[Source], ...] = (
     greenhouse.GreenhouseSource,
     lever.LeverSource,
     ashby.AshbySource,
+    smartrecruiters.SmartRecruitersSource,
+    workable.WorkableSource,
 )
 
 REGISTRY: dict[str, type[Source]] = {cls.type: cls for cls in _SOURCES}
