@@ -193,6 +193,51 @@ def _print_rank_table(matches) -> None:
     Console(width=160 if not sys.stdout.isatty() else None).print(table)
 
 
+@cli.command("eval")
+@CONFIG_OPTION
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Graded postings CSV (source_id,grade,note). Default: matching.labels.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write an HTML report with score plots to this file.")
+def eval_command(config_path: Path, labels: Path | None, as_json: bool,
+                 html_path: Path | None) -> None:
+    """Ranking quality (NDCG@10, P@10, MAP) on labelled postings, beside TF-IDF and BM25."""
+    from pipeline.match.evaluate import evaluate_config, format_table
+    from pipeline.match.report import write_html
+
+    report = evaluate_config(open_config(config_path), labels)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+    else:
+        click.echo(format_table(report))
+    if html_path:
+        write_html(report, html_path)
+        err_console.print(f"Wrote {html_path}")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Graded postings CSV. Default: matching.labels.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Settings file to write. Default: matching.settings, else "
+                   "<profile>.settings.yaml beside the profile.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True)
+@click.option("--trials", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Weight sets tried (random search, seeded).")
+@click.option("--seed", type=int, default=7, show_default=True)
+def tune(config_path: Path, labels: Path | None, output: Path | None, folds: int, trials: int,
+         seed: int) -> None:
+    """Search the scoring weights by k-fold cross-validation; write them to models/."""
+    from pipeline.match.tune import format_result, tune_config
+
+    result, written = tune_config(open_config(config_path), labels, output, folds=folds,
+                                  trials=trials, seed=seed)
+    click.echo(format_result(result))
+    click.echo(f"Wrote {written}")
+
+
 @cli.command()
 @CONFIG_OPTION
 @click.option("--dry-run", is_flag=True, help="Show what is due; queue and send nothing.")

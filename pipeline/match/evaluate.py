@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.config import JobsConfig
 from pipeline.errors import ConfigError
 from pipeline.match.baselines import bm25_scores, tfidf_scores
 from pipeline.match.matcher import Matcher
@@ -147,3 +148,13 @@ def eval_paths(labels: Path, postings: Path | None, resumes: Path | None) -> tup
     base = Path(labels).parent
     return (Path(postings) if postings else base / "postings",
             Path(resumes) if resumes else base / "resumes")
+
+
+def evaluate_config(config: JobsConfig, labels: Path | None = None, postings: Path | None = None,
+                    resumes: Path | None = None) -> EvalReport:
+    """``pipeline eval``: the configured matcher on the labelled fixtures (defaults from config)."""
+    labels = Path(labels) if labels else config.matching.labels
+    postings_dir, resumes_dir = eval_paths(labels, postings, resumes)
+    graded = load_labels(labels)
+    return run_eval(Matcher.from_config(config), load_postings(postings_dir), graded,
+                    load_resumes(resumes_dir))

@@ -17,11 +17,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from pipeline.config import JobsConfig
 from pipeline.errors import ConfigError
 from pipeline.match.evaluate import ranked_grades
 from pipeline.match.matcher import Matcher
 from pipeline.match.metrics import ndcg_at
-from pipeline.match.profile import Weights
+from pipeline.match.profile import Weights, load_profile, settings_path_for
 from pipeline.match.scoring import Resume, score
 from pipeline.posting import Posting
 
@@ -147,3 +148,21 @@ def format_result(result: TuneResult) -> str:
             f"same folds with the starting weights: {result.default_mean:.3f}\n"
             f"training NDCG@10 of the written weights (optimistic): {result.train:.3f}\n"
             f"candidates searched: {result.candidates}")
+
+
+def tune_config(config: JobsConfig, labels: Path | None = None, output: Path | None = None,
+                folds: int = 5, trials: int = 200, seed: int = 7) -> tuple[TuneResult, Path]:
+    """``pipeline tune``: tune from the configured profile and labels, write the settings file.
+
+    The file goes to ``output``, else ``matching.settings``, else ``<profile>.settings.yaml``.
+    Tuning starts from the profile's own weights, not from a previous tuning.
+    """
+    from pipeline.match.evaluate import eval_paths, load_labels, load_postings, load_resumes
+
+    labels = Path(labels) if labels else config.matching.labels
+    postings_dir, resumes_dir = eval_paths(labels, None, None)
+    matcher = Matcher(load_profile(config.profile.path))
+    result = tune(matcher, load_postings(postings_dir), load_labels(labels),
+                  load_resumes(resumes_dir), folds=folds, trials=trials, seed=seed)
+    target = output or config.matching.settings or settings_path_for(config.profile.path)
+    return result, write_settings(result, target, folds)
