@@ -149,6 +149,19 @@ class PostingsMixin:
                 conn.execute(update(postings).where(postings.c.id == posting_id)
                              .values(canonical_id=canonical))
 
+    def open_posting_rows(self) -> list[tuple[int, int | None, Posting]]:
+        """Every open posting, duplicates included, as (id, canonical id, posting), by id."""
+        query = select(postings).where(postings.c.closed_at.is_(None)).order_by(postings.c.id)
+        with self.engine.connect() as conn:
+            return [(r.id, r.canonical_id, row_to_posting(r)) for r in conn.execute(query)]
+
+    def update_extras(self, extras: dict[int, dict]) -> None:
+        """Replace the ``extra`` mapping of the given postings (dedupe notes; hash untouched)."""
+        with self.engine.begin() as conn:
+            for posting_id, extra in extras.items():
+                conn.execute(update(postings).where(postings.c.id == posting_id)
+                             .values(extra=extra))
+
     def duplicates_of(self, posting_id: int) -> list[Posting]:
         """The postings recorded as the same job as ``posting_id`` (its other sources)."""
         with self.engine.connect() as conn:

@@ -1,0 +1,205 @@
+"""The fetch stage against real sources: a local HTTP server, local files and a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from pipeline import fetch as fetch_module
+from pipeline.config import parse_config
+from pipeline.errors import SourceError
+from pipeline.fetch import fetch_sources
+from pipeline.http import HttpClient
+from pipeline.sources import REGISTRY
+from pipeline.store import Store
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+LONG_TEXT = ("Coordinate care for members with complex needs, build care plans with physicians, "
+             "and follow up after discharge. ") * 4
+
+
+def gh_job(job_id: int, title: str = "Nurse Case Manager", location: str = "Columbus, OH",
+           company: str = "Acme Health", content: str = "<p>Coordinate care.</p>") -> dict:
+    """One job in Greenhouse's board format."""
+    return {"id": job_id, "title": title, "location": {"name": location},
+            "absolute_url": f"https://boards.example.org/acme/jobs/{job_id}",
+            "updated_at": "2026-03-01T09:00:00-05:00", "company_name": company,
+            "content": content.replace("<", "&lt;").replace(">", "&gt;")}
+
+
+def board(*jobs: dict) -> str:
+    """A Greenhouse board body."""
+    return json.dumps({"jobs": list(jobs), "meta": {"total": len(jobs)}})
+
+
+def write_postings(path, *postings: dict) -> None:
+    """A files-source JSON file of postings."""
+    path.write_text(json.dumps(list(postings)), encoding="utf-8")
+
+
+def make_config(tmp_path, sources: list[dict], **http) -> object:
+    """A validated config with a SQLite file in tmp_path and fast HTTP settings."""
+    settings = {"per_host_interval": 0, "retries": 0, "cache_dir": None, **http}
+    return parse_config({"database": {"url": f"sqlite:///{tmp_path / 'jobs.db'}"},
+                         "http": settings, "sources": sources}, base_dir=tmp_path)
+
+
+def run(config, now=NOW, only=None):
+    """One fetch with a fresh store and client; returns (report, store)."""
+    store = Store(config.database_url())
+    with HttpClient(config.http) as http:
+        report = fetch_sources(config, store, http, only=only, now=now)
+    return report, store
+
+
+def test_healthy_sources_are_stored_and_faulty_ones_reported(httpserver: HTTPServer, tmp_path):
+    httpserver.expect_request("/good/jobs").respond_with_data(
+        board(gh_job(1), gh_job(2, "Care Coordinator")), content_type="application/json")
+    httpserver.expect_request("/down/jobs").respond_with_data("oops", status=500)
+    httpserver.expect_request("/html/jobs").respond_with_data(
+        "<html><body>Moved</body></html>", content_type="text/html")
+    httpserver.expect_request("/broken/jobs").respond_with_data(
+        '{"jobs": [', content_type="application/json")
+    sources = [{"name": name, "type": "greenhouse", "board": name,
+                "url": httpserver.url_for(f"/{name}/jobs")}
+               for name in ("good", "down", "html", "broken")]
+    sources.append({"name": "local", "type": "files", "path": str(tmp_path / "missing")})
+    report, store = run(make_config(tmp_path, sources))
+    status = {r.source: r.status for r in report.runs}
+    assert status == {"good": "ok", "down": "failed", "html": "failed", "broken": "failed",
+                      "local": "failed"}
+    errors = {r.source: r.error for r in report.failed}
+    assert "HTTP 500" in errors["down"]
+    assert "HTML page" in errors["html"]
+    assert "malformed JSON" in errors["broken"]
+    assert "does not exist" in errors["local"]
+    assert sorted(p.title for p in store.open_postings()) == ["Care Coordinator",
+                                                              "Nurse Case Manager"]
+    recorded = {r.source: r for r in store.source_runs(limit=10)}
+    assert recorded["good"].seen == 2 and recorded["good"].new == 2
+    assert recorded["down"].status == "failed" and "HTTP 500" in recorded["down"].error
+
+
+def test_a_crashing_parser_is_recorded_and_others_go_on(httpserver, tmp_path, monkeypatch):
+    class Crashing(REGISTRY["greenhouse"]):
+        def fetch(self):
+            if self.name == "buggy":
+                raise KeyError("title")
+            return super().fetch()
+
+    monkeypatch.setitem(fetch_module.REGISTRY, "greenhouse", Crashing)
+    httpserver.expect_request("/ok/jobs").respond_with_data(board(gh_job(1)),
+                                                            content_type="application/json")
+    sources = [{"name": n, "type": "greenhouse", "board": n, "url": httpserver.url_for("/ok/jobs")}
+               for n in ("buggy", "fine")]
+    report, store = run(make_config(tmp_path, sources))
+    assert [(r.source, r.status) for r in report.runs] == [("buggy", "failed"), ("fine", "ok")]
+    assert "unexpected KeyError" in report.failed[0].error
+    assert store.count_postings() == 1
+
+
+def test_postings_gone_from_a_full_listing_are_closed(tmp_path):
+    path = tmp_path / "postings.json"
+    first = [{"source_id": str(i), "title": f"Care Manager {i}", "company": f"Employer {i}"}
+             for i in range(3)]
+    write_postings(path, *first)
+    config = make_config(tmp_path, [{"name": "local", "type": "files", "path": str(path)}])
+    run(config)
+    write_postings(path, *first[:2])
+    report, store = run(config, now=NOW + timedelta(hours=6))
+    assert report.runs[0].closed == 1
+    assert sorted(p.source_id for p in store.open_postings()) == ["0", "1"]
+    closed = [p for p in store.all_postings() if p.closed_at is not None]
+    assert [p.source_id for p in closed] == ["2"]
+
+
+def test_a_failed_fetch_closes_nothing(tmp_path):
+    path = tmp_path / "postings.json"
+    write_postings(path, {"source_id": "1", "title": "Care Manager", "company": "A"})
+    config = make_config(tmp_path, [{"name": "local", "type": "files", "path": str(path)}])
+    run(config)
+    path.write_text("{not json", encoding="utf-8")
+    report, store = run(config)
+    assert report.runs[0].status == "failed"
+    assert store.count_postings(open_only=True) == 1
+
+
+def test_empty_answer_after_postings_is_suspicious_and_closes_nothing_until_repeated(tmp_path):
+    path = tmp_path / "postings.json"
+    write_postings(path, {"source_id": "1", "title": "Care Manager", "company": "A"})
+    config = make_config(tmp_path, [{"name": "local", "type": "files", "path": str(path)}])
+    run(config)
+    write_postings(path)
+    report, store = run(config, now=NOW + timedelta(hours=1))
+    assert report.runs[0].status == "empty" and report.runs[0].suspicious
+    assert report.suspicious and store.count_postings(open_only=True) == 1
+    report, store = run(config, now=NOW + timedelta(hours=2))
+    assert not report.runs[0].suspicious and report.runs[0].closed == 1
+    assert store.count_postings(open_only=True) == 0
+
+
+def test_postings_past_valid_through_are_closed(tmp_path):
+    path = tmp_path / "postings.json"
+    write_postings(path,
+                   {"source_id": "old", "title": "Care Manager", "company": "A",
+                    "valid_through": (NOW - timedelta(days=1)).isoformat()},
+                   {"source_id": "open", "title": "Care Manager", "company": "B",
+                    "valid_through": (NOW + timedelta(days=30)).isoformat()})
+    report, store = run(make_config(tmp_path, [{"name": "l", "type": "files", "path": str(path)}]))
+    assert report.expired == 1 and report.closed == 1
+    assert [p.source_id for p in store.open_postings()] == ["open"]
+
+
+def test_same_job_on_two_boards_is_alerted_once(httpserver: HTTPServer, tmp_path):
+    httpserver.expect_request("/a/jobs").respond_with_data(
+        board(gh_job(1, content=LONG_TEXT)), content_type="application/json")
+    httpserver.expect_request("/b/jobs").respond_with_data(
+        board(gh_job(77, content=LONG_TEXT)), content_type="application/json")
+    sources = [{"name": n, "type": "greenhouse", "board": n,
+                "url": httpserver.url_for(f"/{n}/jobs")} for n in ("a", "b")]
+    report, store = run(make_config(tmp_path, sources))
+    assert report.dedupe.duplicates == 1
+    [kept] = store.open_postings()
+    assert [d["source"] for d in kept.extra["duplicate_listings"]] == ["b"]
+
+
+def test_only_names_an_unknown_source(tmp_path):
+    config = make_config(tmp_path, [{"name": "l", "type": "files", "path": str(tmp_path)}])
+    with pytest.raises(SourceError, match="no enabled source named 'nope'"):
+        run(config, only="nope")
+
+
+def test_sources_are_fetched_concurrently_within_the_per_host_limit(tmp_path):
+    lock, state = threading.Lock(), {"now": 0, "max": 0}
+
+    def slow_board(request: Request) -> Response:
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        time.sleep(0.2)
+        with lock:
+            state["now"] -= 1
+        return Response(board(gh_job(int(request.path.split("/")[1]))),
+                        content_type="application/json")
+
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    try:
+        for i in range(1, 9):
+            server.expect_request(f"/{i}/jobs").respond_with_handler(slow_board)
+        sources = [{"name": f"s{i}", "type": "greenhouse", "board": f"b{i}",
+                    "url": server.url_for(f"/{i}/jobs")} for i in range(1, 9)]
+        config = make_config(tmp_path, sources, concurrency=8, per_host_concurrency=3)
+        report, store = run(config)
+    finally:
+        server.clear()
+        server.stop()
+    assert [r.status for r in report.runs] == ["ok"] * 8
+    assert state["max"] == 3  # fetched in parallel, never more than three at the one host
+    assert store.count_postings() == 8
