@@ -7,15 +7,18 @@ from a real HTTP server on 127.0.0.1 (pytest-httpserver) and point the source's 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pipeline.config import HttpConfig
 from pipeline.http import HttpClient
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sources"
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "fixtures" / "sources"
 
 
 def fixture_text(board: str, name: str) -> str:
@@ -26,6 +29,22 @@ def fixture_text(board: str, name: str) -> str:
 def fixture_json(board: str, name: str) -> Any:
     """The parsed JSON of ``fixtures/sources/<board>/<name>``."""
     return json.loads(fixture_text(board, name))
+
+
+def readme_example(board: str) -> list[dict]:
+    """The sources of the YAML example under ``### <board>`` in README.md."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = re.search(rf"^### {board}\n(.*?)(?=^##)", readme, re.M | re.S)
+    assert section, f"README.md has no '### {board}' section"
+    block = re.search(r"```yaml\n(.*?)```", section.group(1), re.S)
+    assert block, f"README.md's '### {board}' section has no yaml example"
+    return yaml.safe_load(block.group(1))
+
+
+@pytest.fixture
+def readme_sources():
+    """``readme_sources(board)``: the source entries of that board's README example."""
+    return readme_example
 
 
 @pytest.fixture

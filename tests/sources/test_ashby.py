@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from pipeline.errors import FetchError, ParseError
+from pipeline.config import parse_config
+from pipeline.errors import ConfigError, FetchError, ParseError
 from pipeline.posting import Remote
 from pipeline.sources.ashby import AshbyConfig, AshbySource
 
@@ -132,3 +134,18 @@ def test_published_at_changed_on_every_job_fails_the_source(serve, http, board_j
     url = serve(PATH, board)
     with pytest.raises(ParseError, match="publishedAt: expected a date"):
         source(url, http).fetch()
+
+
+def test_readme_example_is_a_valid_config(readme_sources):
+    config = parse_config({"sources": readme_sources("ashby")}, base_dir=Path("."))
+    entry = config.sources[0]
+    assert isinstance(entry, AshbyConfig)
+    assert AshbySource(entry.model_copy(update={"url": None})).endpoint.startswith("https://")
+
+
+def test_default_endpoint_and_unknown_key_in_config():
+    entry = {"name": "ashby", "type": "ashby", "board": "harborlight"}
+    config = parse_config({"sources": [entry]}, base_dir=Path("."))
+    assert AshbySource(config.sources[0]).endpoint == "https://api.ashbyhq.com/posting-api/job-board/harborlight"
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.organization: unknown key"):
+        parse_config({"sources": [{**entry, "organization": "x"}]}, base_dir=Path("."))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from pipeline.errors import FetchError, ParseError
+from pipeline.config import parse_config
+from pipeline.errors import ConfigError, FetchError, ParseError
 from pipeline.posting import Remote
 from pipeline.sources.greenhouse import GreenhouseConfig, GreenhouseSource
 
@@ -150,3 +152,18 @@ def test_one_unreadable_job_is_skipped_and_logged(serve, http, board_json, caplo
         postings = source(url, http).fetch()
     assert sorted(by_id(postings)) == ["6120450008", "6120450019", "6120450027"]
     assert "jobs[3].title: missing" in caplog.text
+
+
+def test_readme_example_is_a_valid_config(readme_sources):
+    config = parse_config({"sources": readme_sources("greenhouse")}, base_dir=Path("."))
+    entry = config.sources[0]
+    assert isinstance(entry, GreenhouseConfig)
+    assert GreenhouseSource(entry.model_copy(update={"url": None})).endpoint.startswith("https://")
+
+
+def test_default_endpoint_and_unknown_key_in_config():
+    entry = {"name": "greenhouse", "type": "greenhouse", "board": "brightwaterhealth"}
+    config = parse_config({"sources": [entry]}, base_dir=Path("."))
+    assert GreenhouseSource(config.sources[0]).endpoint == "https://boards-api.greenhouse.io/v1/boards/brightwaterhealth/jobs"
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.boards: unknown key"):
+        parse_config({"sources": [{**entry, "boards": "x"}]}, base_dir=Path("."))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from pipeline.errors import FetchError, ParseError
+from pipeline.config import parse_config
+from pipeline.errors import ConfigError, FetchError, ParseError
 from pipeline.posting import Remote
 from pipeline.sources.lever import API, LeverConfig, LeverSource
 
@@ -154,3 +156,18 @@ def test_categories_changed_to_a_list_fails_the_source(serve, http, board_json):
     url = serve(PATH, postings)
     with pytest.raises(ParseError, match=r"categories: expected an object"):
         source(url, http).fetch()
+
+
+def test_readme_example_is_a_valid_config(readme_sources):
+    config = parse_config({"sources": readme_sources("lever")}, base_dir=Path("."))
+    entry = config.sources[0]
+    assert isinstance(entry, LeverConfig)
+    assert LeverSource(entry.model_copy(update={"url": None})).endpoint.startswith("https://")
+
+
+def test_default_endpoint_and_unknown_key_in_config():
+    entry = {"name": "lever", "type": "lever", "site": "saguarofamilyhealth"}
+    config = parse_config({"sources": [entry]}, base_dir=Path("."))
+    assert LeverSource(config.sources[0]).endpoint == "https://api.lever.co/v0/postings/saguarofamilyhealth"
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.sites: unknown key"):
+        parse_config({"sources": [{**entry, "sites": "x"}]}, base_dir=Path("."))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from pipeline.errors import FetchError, ParseError
+from pipeline.config import parse_config
+from pipeline.errors import ConfigError, FetchError, ParseError
 from pipeline.posting import Remote
 from pipeline.sources.smartrecruiters import SmartRecruitersConfig, SmartRecruitersSource
 
@@ -146,3 +148,18 @@ def test_location_flags_changed_to_words_skip_that_posting(serve, http, board_js
         got = source(url, http).fetch()
     assert [p.source_id for p in got] == ["744000012345678"]
     assert "content[1].location.remote: expected true or false" in caplog.text
+
+
+def test_readme_example_is_a_valid_config(readme_sources):
+    config = parse_config({"sources": readme_sources("smartrecruiters")}, base_dir=Path("."))
+    entry = config.sources[0]
+    assert isinstance(entry, SmartRecruitersConfig)
+    assert SmartRecruitersSource(entry.model_copy(update={"url": None})).endpoint.startswith("https://")
+
+
+def test_default_endpoint_and_unknown_key_in_config():
+    entry = {"name": "smartrecruiters", "type": "smartrecruiters", "company": "LakeshoreCare1"}
+    config = parse_config({"sources": [entry]}, base_dir=Path("."))
+    assert SmartRecruitersSource(config.sources[0]).endpoint == "https://api.smartrecruiters.com/v1/companies/LakeshoreCare1/postings"
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.company_id: unknown key"):
+        parse_config({"sources": [{**entry, "company_id": "x"}]}, base_dir=Path("."))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from pipeline.errors import FetchError, ParseError
+from pipeline.config import parse_config
+from pipeline.errors import ConfigError, FetchError, ParseError
 from pipeline.posting import Remote
 from pipeline.sources.workable import WorkableConfig, WorkableSource
 
@@ -120,3 +122,18 @@ def test_job_without_shortcode_is_skipped(serve, http, board_json, caplog):
         ids = {p.source_id for p in source(url, http).fetch()}
     assert ids == {"F6G7H8J9K0", "L1M2N3P4Q5"}
     assert "jobs[0].shortcode: missing" in caplog.text
+
+
+def test_readme_example_is_a_valid_config(readme_sources):
+    config = parse_config({"sources": readme_sources("workable")}, base_dir=Path("."))
+    entry = config.sources[0]
+    assert isinstance(entry, WorkableConfig)
+    assert WorkableSource(entry.model_copy(update={"url": None})).endpoint.startswith("https://")
+
+
+def test_default_endpoint_and_unknown_key_in_config():
+    entry = {"name": "workable", "type": "workable", "account": "riverbendhh"}
+    config = parse_config({"sources": [entry]}, base_dir=Path("."))
+    assert WorkableSource(config.sources[0]).endpoint == "https://apply.workable.com/api/v1/widget/accounts/riverbendhh"
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.subdomain: unknown key"):
+        parse_config({"sources": [{**entry, "subdomain": "x"}]}, base_dir=Path("."))
