@@ -26,7 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from pipeline.posting import Posting
 
 SIMILARITY = 0.9
-TITLE_JACCARD = 0.6
+TITLE_JACCARD = 0.5
 MIN_DESCRIPTION_CHARS = 200  # shorter descriptions say too little to compare
 NOTE_KEYS = ("duplicate_listings", "opening_locations")
 

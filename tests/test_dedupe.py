@@ -1,0 +1,120 @@
+"""De-duplication: same job on several boards, one opening in many cities, with a real SQLite."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pipeline.dedupe import dedupe_postings, find_duplicate_groups, norm_company, norm_title
+from pipeline.posting import Posting
+from pipeline.store import Store
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+BOILERPLATE = ("Acme Health is an equal opportunity employer. We offer medical, dental and "
+               "vision coverage, a 401k match and paid time off. ")
+CASE_MANAGER = ("As a Nurse Case Manager you assess members after hospital discharge, build "
+                "individual care plans with physicians and families, coordinate home health and "
+                "durable medical equipment, and track outcomes against quality measures. "
+                "Requires an active RN license and two years of acute care experience. ")
+BILLING = ("As a Billing Specialist you prepare and submit insurance claims, post payments, "
+           "follow up on denials with payers, reconcile patient accounts each month and answer "
+           "billing questions from patients over the phone and by mail. ")
+
+
+def posting(source: str, source_id: str, title: str = "Nurse Case Manager",
+            company: str = "Acme Health", location: str = "Columbus, OH",
+            description: str = CASE_MANAGER + BOILERPLATE) -> Posting:
+    """A posting with the fields dedupe looks at."""
+    return Posting(source=source, source_id=source_id, title=title, company=company,
+                   location=location, description=description,
+                   url=f"https://{source}.example.org/{source_id}")
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'jobs.db'}") as opened:
+        yield opened
+
+
+def test_normalized_names():
+    assert norm_company("Acme Health, Inc.") == norm_company("ACME Health") == "acme health"
+    assert norm_title("RN Case Manager (Remote) - Req #123456") == "rn case manager"
+
+
+def test_same_employer_title_and_place_on_two_boards():
+    postings = [posting("greenhouse", "1", company="Acme Health, Inc.", description="short"),
+                posting("lever", "x", company="Acme Health", description="other words"),
+                posting("lever", "y", location="Denver, CO", description="short")]
+    assert find_duplicate_groups(postings) == [[0, 1]]
+
+
+def test_one_opening_in_many_cities_is_one_group():
+    cities = ["Columbus, OH", "Dayton, OH", "Toledo, OH"]
+    postings = [posting("greenhouse", str(i), location=c) for i, c in enumerate(cities)]
+    assert find_duplicate_groups(postings) == [[0, 1, 2]]
+
+
+def test_nearly_identical_text_with_a_changed_sentence_is_one_group():
+    edited = CASE_MANAGER.replace("two years", "three years") + BOILERPLATE
+    postings = [posting("a", "1"), posting("b", "2", title="Case Manager, RN",
+                                           location="Remote - US", description=edited)]
+    assert find_duplicate_groups(postings) == [[0, 1]]
+
+
+def test_different_jobs_of_one_employer_with_shared_boilerplate_stay_apart():
+    postings = [posting("a", "1", location="Dayton, OH"),
+                posting("a", "2", title="Billing Specialist", description=BILLING + BOILERPLATE)]
+    assert find_duplicate_groups(postings) == []
+
+
+def test_same_text_at_different_employers_stays_apart():
+    postings = [posting("a", "1", company="Acme Health"),
+                posting("b", "2", company="Borealis Care")]
+    assert find_duplicate_groups(postings) == []
+
+
+def test_unknown_employer_is_never_grouped():
+    postings = [posting("a", "1", company=""), posting("b", "2", company="")]
+    assert find_duplicate_groups(postings) == []
+
+
+def test_store_keeps_one_posting_with_all_its_listings(store):
+    store.upsert_postings([posting("greenhouse", "1"), posting("lever", "x"),
+                           posting("lever", "y", location="Dayton, OH")], NOW)
+    report = dedupe_postings(store)
+    assert (report.groups, report.duplicates) == (1, 2)
+    [kept] = store.open_postings()
+    assert kept.source == "greenhouse"
+    listed = [(d["source"], d["source_id"]) for d in kept.extra["duplicate_listings"]]
+    assert listed == [("lever", "x"), ("lever", "y")]
+    assert kept.extra["opening_locations"] == ["Columbus, OH", "Dayton, OH"]
+    assert store.count_postings(open_only=True) == 1
+
+
+def test_running_again_changes_nothing(store):
+    store.upsert_postings([posting("a", "1"), posting("b", "2")], NOW)
+    dedupe_postings(store)
+    before = [(p.source_id, p.extra) for p in store.all_postings()]
+    dedupe_postings(store)
+    assert [(p.source_id, p.extra) for p in store.all_postings()] == before
+
+
+def test_when_the_canonical_closes_the_other_listing_takes_over(store):
+    store.upsert_postings([posting("a", "1"), posting("b", "2")], NOW)
+    dedupe_postings(store)
+    store.close_missing("a", [], NOW + timedelta(hours=1))
+    report = dedupe_postings(store)
+    assert report.groups == 0
+    [kept] = store.open_postings()
+    assert kept.source == "b" and "duplicate_listings" not in kept.extra
+
+
+def test_board_extra_is_kept_beside_the_notes(store):
+    first = posting("a", "1")
+    first.extra = {"locations": ["Columbus, OH"], "department": "Care"}
+    store.upsert_postings([first, posting("b", "2")], NOW)
+    dedupe_postings(store)
+    [kept] = store.open_postings()
+    assert kept.extra["department"] == "Care" and kept.extra["locations"] == ["Columbus, OH"]
+    assert "duplicate_listings" in kept.extra
