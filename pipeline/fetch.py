@@ -114,8 +114,8 @@ def read_source(source_config: SourceConfig, http: HttpClient) -> _Outcome:
     full_listing = True
     try:
         source: Source = REGISTRY[source_config.type](source_config, http)
-        full_listing = source.full_listing
         postings = _own(source.fetch(), source.name)
+        full_listing = source.full_listing  # after fetch: a source may learn it read only part
         error = None
     except PipelineError as exc:
         postings, error = None, str(exc)

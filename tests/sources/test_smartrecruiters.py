@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.config import parse_config
 from pipeline.errors import ConfigError, FetchError, ParseError
+from pipeline.fetch import read_source
 from pipeline.posting import Remote
 from pipeline.sources.smartrecruiters import SmartRecruitersConfig, SmartRecruitersSource
 
@@ -163,3 +164,13 @@ def test_default_endpoint_and_unknown_key_in_config():
     assert SmartRecruitersSource(config.sources[0]).endpoint == "https://api.smartrecruiters.com/v1/companies/LakeshoreCare1/postings"
     with pytest.raises(ConfigError, match=r"sources\[0\]\.company_id: unknown key"):
         parse_config({"sources": [{**entry, "company_id": "x"}]}, base_dir=Path("."))
+
+
+def test_fetch_stage_does_not_treat_a_partial_read_as_the_full_list(serve, http):
+    url = serve(PATH, ("smartrecruiters", "postings.json"), query=FIRST_PAGE)
+    serve_details(serve, IDS[1:])
+    serve(f"{PATH}/{IDS[0]}", {"message": "Server error"}, status=500)
+    outcome = read_source(source(url, http).config, http)
+    assert outcome.error is None
+    assert [p.source_id for p in outcome.postings] == ["744000012345679"]
+    assert outcome.full_listing is False
