@@ -72,13 +72,17 @@ def compose(config: JobsConfig, signer: LinkSigner, subscriber: Subscriber, row:
 def relay(config: JobsConfig, store: Store, transport=None, *, now: datetime | None = None,
           sleep: Callable[[float], None] = time.sleep) -> RelayReport:
     """Send every due pending digest; return what happened."""
+    now = now or utcnow()
     report = RelayReport()
-    rows = store.due_outbox(now or utcnow())
+    rows = store.due_outbox(now)
     if rows:
-        signer = signer_for(config, store)
+        job = _Relay(config, store, signer_for(config, store), report, now, sleep)
         with transport or make_transport(config.email) as sender:
-            for row in rows:
-                if not _relay_one(config, store, sender, signer, row, report, sleep):
+            for done, row in enumerate(rows):
+                error = job.send(sender, row)
+                if error:  # the server cannot be used now: the rest waits for a later run
+                    for waiting in rows[done:]:
+                        job.retry_later(waiting, error)
                     break
     report.pending = len(store.outbox_rows(("pending",)))
     return report
@@ -107,52 +111,64 @@ def _ready(store: Store, row: OutboxRow, report: RelayReport) -> tuple[Subscribe
     return subscriber, still_open
 
 
-def _relay_one(config, store, sender, signer, row, report, sleep) -> bool:
-    """Send one row (with in-run retries); False when the batch should stop."""
-    ready = _ready(store, row, report)
-    if ready is None:
-        return True
-    subscriber, items = ready
-    email = config.email
-    for attempt in range(email.send_retries + 1):
-        now = utcnow()
-        message = compose(config, signer, subscriber, row, items, now)
-        try:
-            sender.send(message, email.sender, row.recipient)
-        except PermanentDeliveryError as exc:
-            return _failed(store, row, str(exc), report)
-        except ServerUnavailable as exc:
-            _retry_later(config, store, row, str(exc), report)
-            return False
-        except TransientDeliveryError as exc:
-            log.info("digest %s to %s: %s (try %d)", row.id, row.recipient, exc, attempt + 1)
-            error = str(exc)
-            if attempt < email.send_retries:
-                sleep(email.retry_backoff * 2 ** attempt)
-            continue
-        store.mark_sent(row.id, now)
-        report.sent += 1
-        log.info("sent digest %s to %s (%d postings)", row.id, row.recipient, len(items))
-        return True
-    _retry_later(config, store, row, error, report)
-    return True
+@dataclass
+class _Relay:
+    """One relay batch: sends rows and records each outcome."""
 
+    config: JobsConfig
+    store: Store
+    signer: LinkSigner
+    report: RelayReport
+    now: datetime
+    sleep: Callable[[float], None]
 
-def _failed(store: Store, row: OutboxRow, error: str, report: RelayReport) -> bool:
-    store.mark_failed(row.id, error)
-    report.failed += 1
-    report.lines.append(f"{row.recipient}: FAILED, {error}")
-    log.warning("digest %s to %s failed: %s", row.id, row.recipient, error)
-    return True
+    def send(self, sender, row: OutboxRow) -> str | None:
+        """Send one row with in-run retries; the error when the server is unusable, else None."""
+        ready = _ready(self.store, row, self.report)
+        if ready is None:
+            return None
+        subscriber, items = ready
+        email = self.config.email
+        for attempt in range(email.send_retries + 1):
+            sent_at = utcnow()
+            message = compose(self.config, self.signer, subscriber, row, items, sent_at)
+            try:
+                sender.send(message, email.sender, row.recipient)
+            except PermanentDeliveryError as exc:
+                self.failed(row, str(exc))
+                return None
+            except ServerUnavailable as exc:
+                return str(exc)
+            except TransientDeliveryError as exc:
+                log.info("digest %s to %s: %s (try %d)", row.id, row.recipient, exc, attempt + 1)
+                error = str(exc)
+                if attempt < email.send_retries:
+                    self.sleep(email.retry_backoff * 2 ** attempt)
+                continue
+            self.store.mark_sent(row.id, sent_at)
+            self.report.sent += 1
+            log.info("sent digest %s to %s (%d postings)", row.id, row.recipient, len(items))
+            return None
+        self.retry_later(row, error)
+        return None
 
+    def failed(self, row: OutboxRow, error: str) -> None:
+        """Mark a row failed for good, with the reason."""
+        self.store.mark_failed(row.id, error)
+        self.report.failed += 1
+        self.report.lines.append(f"{row.recipient}: FAILED, {error}")
+        log.warning("digest %s to %s failed: %s", row.id, row.recipient, error)
 
-def _retry_later(config, store: Store, row: OutboxRow, error: str, report: RelayReport) -> None:
-    attempts = row.attempts + 1
-    if attempts >= config.email.max_attempts:
-        _failed(store, row, f"gave up after {attempts} attempts: {error}", report)
-        return
-    delay = min(timedelta(seconds=config.email.retry_delay * 2 ** row.attempts), MAX_RETRY_DELAY)
-    store.mark_retry(row.id, error, utcnow() + delay)
-    report.retrying += 1
-    report.lines.append(f"{row.recipient}: will retry in {delay}, {error}")
-    log.warning("digest %s to %s not sent (%s); retry in %s", row.id, row.recipient, error, delay)
+    def retry_later(self, row: OutboxRow, error: str) -> None:
+        """Leave a row for a later run, backing off; fail it after ``max_attempts``."""
+        attempts = row.attempts + 1
+        if attempts >= self.config.email.max_attempts:
+            self.failed(row, f"gave up after {attempts} attempts: {error}")
+            return
+        delay = min(timedelta(seconds=self.config.email.retry_delay * 2 ** row.attempts),
+                    MAX_RETRY_DELAY)
+        self.store.mark_retry(row.id, error, self.now + delay)
+        self.report.retrying += 1
+        self.report.lines.append(f"{row.recipient}: not sent yet, retry in {delay}: {error}")
+        log.warning("digest %s to %s not sent (%s); retry in %s", row.id, row.recipient, error,
+                    delay)

@@ -1,0 +1,252 @@
+"""The outbox relay against a real SMTP server (aiosmtpd on 127.0.0.1): exactly-once delivery."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import timedelta
+
+import pytest
+from notify_support import (
+    NOW,
+    FixedRanker,
+    add_subscribers,
+    free_port,
+    make_config,
+    open_store,
+    posting,
+)
+
+from pipeline.errors import LockedError
+from pipeline.notify import notify, relay
+from pipeline.store.schema import utcnow
+
+
+def _setup(folder, port, subscribers=3, postings=3, **email):
+    config = make_config(folder, port, **email)
+    store = open_store(config)
+    store.upsert_postings([posting(n) for n in range(postings)], now=NOW)
+    add_subscribers(store, subscribers)
+    return config, store
+
+
+def test_digest_is_multipart_with_list_headers(folder, smtp_server):
+    recorder, port = smtp_server
+    config, store = _setup(folder, port, subscribers=1)
+    report = notify(config, store, FixedRanker(), now=NOW)
+    assert (report.queued, report.sent, report.failed, report.pending) == (1, 1, 0, 0)
+    [(rcpt, message)] = recorder.messages
+    assert rcpt == ["s0@example.org"]
+    assert message.get_content_type() == "multipart/alternative"
+    kinds = [part.get_content_type() for part in message.iter_parts()]
+    assert kinds == ["text/plain", "text/html"]
+    stored = store.outbox_rows(["sent"])[0]
+    assert message["Message-ID"] == stored.message_id
+    assert message["Subject"].startswith("3 new Care Manager jobs: RN Case Manager")
+    assert message["From"] == "Care Manager job alerts <alerts@example.org>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Unsubscribe"].startswith("<https://alerts.example.org/unsubscribe/")
+    assert "<mailto:unsubscribe@example.org" in message["List-Unsubscribe"]
+    assert message["List-Id"] and message["Date"]
+
+
+def test_nothing_is_sent_twice_on_a_second_run(folder, smtp_server):
+    recorder, port = smtp_server
+    config, store = _setup(folder, port, subscribers=2)
+    notify(config, store, FixedRanker(), now=NOW)
+    again = notify(config, store, FixedRanker(), now=NOW + timedelta(hours=1))
+    assert again.queued == 0 and len(recorder.messages) == 2
+    store.upsert_postings([posting(9)], now=NOW)
+    notify(config, store, FixedRanker(), now=NOW + timedelta(hours=2))
+    assert len(recorder.messages) == 4
+    assert "1 new Care Manager job: RN Case Manager 9" in recorder.messages[-1][1]["Subject"]
+
+
+def test_server_down_at_start_keeps_digests_queued_then_sends(folder):
+    port = free_port()
+    config, store = _setup(folder, port, subscribers=3)
+    report = notify(config, store, FixedRanker(), now=NOW)
+    assert (report.queued, report.sent, report.pending) == (3, 0, 3)
+    assert any("cannot connect" in line for line in report.lines)
+    from aiosmtpd.controller import Controller
+    from notify_support import Recorder
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert relay(config, store, now=NOW).sent == 0  # backing off: not due yet
+        later = relay(config, store, now=NOW + timedelta(hours=1))
+    finally:
+        controller.stop()
+    assert later.sent == 3 and later.pending == 0
+    assert sorted(recorder.recipients()) == [f"s{i}@example.org" for i in range(3)]
+
+
+def test_connection_dropped_after_k_messages_resumes(folder, smtp_server):
+    recorder, port = smtp_server
+    recorder.drop_after = 2
+    config, store = _setup(folder, port, subscribers=5)
+    report = notify(config, store, FixedRanker(), now=NOW)
+    assert report.sent == 5 and report.pending == 0
+    assert sorted(recorder.recipients()) == [f"s{i}@example.org" for i in range(5)]
+    assert len(set(recorder.message_ids())) == 5
+
+
+def test_421_then_success_reuses_the_message_id(folder, smtp_server):
+    recorder, port = smtp_server
+    recorder.busy = 1
+    config, store = _setup(folder, port, subscribers=1)
+    report = notify(config, store, FixedRanker(), now=NOW)
+    assert report.sent == 1 and len(recorder.messages) == 1
+    assert recorder.message_ids() == [store.outbox_rows(["sent"])[0].message_id]
+
+
+def test_421_beyond_in_run_retries_is_retried_on_a_later_run(folder, smtp_server):
+    recorder, port = smtp_server
+    recorder.busy = 3  # send_retries=2: three tries in this run, all answered 421
+    config, store = _setup(folder, port, subscribers=1)
+    first = notify(config, store, FixedRanker(), now=NOW)
+    assert (first.sent, first.pending) == (0, 1)
+    [row] = store.outbox_rows(["pending"])
+    assert "421" in row.last_error and row.attempts == 1
+    second = relay(config, store, now=NOW + timedelta(hours=1))
+    assert second.sent == 1
+    assert recorder.message_ids() == [row.message_id]
+
+
+def test_550_for_one_recipient_marks_it_failed_and_sends_the_rest(folder, smtp_server):
+    recorder, port = smtp_server
+    recorder.refuse = {"s1@example.org"}
+    config, store = _setup(folder, port, subscribers=3)
+    report = notify(config, store, FixedRanker(), now=NOW)
+    assert (report.sent, report.failed, report.pending) == (2, 1, 0)
+    assert any("s1@example.org: FAILED" in line and "550" in line for line in report.lines)
+    [failed] = store.outbox_rows(["failed"])
+    assert failed.recipient == "s1@example.org" and "550" in failed.last_error
+    assert sorted(recorder.recipients()) == ["s0@example.org", "s2@example.org"]
+
+
+def test_unsubscribe_midway_stops_the_pending_digest(folder, smtp_server):
+    recorder, port = smtp_server
+    config, store = _setup(folder, port, subscribers=3)
+    leaving = store.get_subscriber("s2@example.org")
+    recorder.on_message = lambda _m: open_store(config).unsubscribe(leaving.id)
+    report = notify(config, store, FixedRanker(), now=NOW)
+    assert sorted(recorder.recipients()) == ["s0@example.org", "s1@example.org"]
+    assert report.sent == 2
+    store.upsert_postings([posting(7)], now=NOW)
+    notify(config, store, FixedRanker(), now=NOW + timedelta(hours=1))
+    assert "s2@example.org" not in recorder.recipients()
+
+
+def test_posting_closed_between_queueing_and_sending_is_left_out(folder, smtp_server):
+    recorder, port = smtp_server
+    config, store = _setup(folder, port, subscribers=1, postings=2)
+    notify(config, store, FixedRanker(), now=NOW, dry_run=True)
+    from pipeline.notify.queue import queue_due
+    queue_due(config, store, FixedRanker(), now=NOW)
+    store.close_missing("test", ["p0"], now=NOW)  # p1 left its board
+    assert relay(config, store, now=NOW).sent == 1
+    [(_rcpt, message)] = recorder.messages
+    text = message.get_body(("plain",)).get_content()
+    assert "RN Case Manager 0" in text and "RN Case Manager 1" not in text
+    assert message["Subject"] == "1 new Care Manager job: RN Case Manager 0 at Employer 0"
+    subscriber = store.get_subscriber("s0@example.org")
+    assert store.sent_posting_ids(subscriber.id) == {store.open_postings()[0].id}
+
+
+def test_digest_whose_postings_all_closed_is_not_sent(folder, smtp_server):
+    recorder, port = smtp_server
+    config, store = _setup(folder, port, subscribers=1, postings=1)
+    from pipeline.notify.queue import queue_due
+    queue_due(config, store, FixedRanker(), now=NOW)
+    store.close_missing("test", [], now=NOW)
+    report = relay(config, store, now=NOW)
+    assert report.sent == 0 and report.cancelled == 1 and recorder.messages == []
+
+
+_RELAY_SCRIPT = textwrap.dedent("""
+    import sys
+    from pipeline.config import parse_config
+    from pipeline.notify import notify
+    from pipeline.store import Store
+    from pathlib import Path
+
+    class NothingNew:
+        def rank(self, postings, **kwargs):
+            return []
+
+    folder = Path(sys.argv[1])
+    config = parse_config({"database": {"url": f"sqlite:///{folder / 'jobs.db'}"},
+        "email": {"transport": "smtp", "retry_backoff": 0,
+                  "smtp": {"host": "127.0.0.1", "port": int(sys.argv[2]), "security": "none"}}},
+        base_dir=folder)
+    report = notify(config, Store(config.database_url()), NothingNew())
+    print(report.sent)
+""")
+
+
+def _relay_process(folder, port) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(os.getcwd())}
+    return subprocess.Popen([sys.executable, "-c", _RELAY_SCRIPT, str(folder), str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _wait_for(condition, limit: float = 30.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("the condition was not met in time")
+        time.sleep(0.01)
+
+
+def test_killed_mid_batch_then_rerun_delivers_each_digest_once(folder, smtp_server):
+    recorder, port = smtp_server
+    recorder.on_message = lambda _m: time.sleep(0.05)  # a slow server: the kill lands mid-batch
+    config, store = _setup(folder, port, subscribers=20, postings=2)
+    from pipeline.notify.queue import queue_due
+    assert queue_due(config, store, FixedRanker(), now=utcnow()).queued == 20
+    process = _relay_process(folder, port)
+    _wait_for(lambda: len(recorder.messages) >= 5 or process.poll() is not None)
+    assert process.poll() is None, process.communicate()
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    received_before = len(recorder.messages)
+    assert received_before < 20, "the relay finished before it could be killed"
+    rerun = _relay_process(folder, port)
+    out, err = rerun.communicate(timeout=60)
+    assert rerun.returncode == 0, err
+    ids = recorder.message_ids()
+    assert len(set(ids)) == 20  # none lost
+    assert len(ids) <= 21  # at most the one in flight at the kill was sent twice
+    assert store.outbox_rows(["pending", "failed"]) == []
+
+
+def test_two_runs_at_once_deliver_each_digest_once(folder, smtp_server):
+    recorder, port = smtp_server
+    recorder.on_message = lambda _m: time.sleep(0.02)
+    config, store = _setup(folder, port, subscribers=10, postings=1)
+    from pipeline.notify.queue import queue_due
+    queue_due(config, store, FixedRanker(), now=utcnow())
+    first, second = _relay_process(folder, port), _relay_process(folder, port)
+    results = [p.communicate(timeout=60) for p in (first, second)]
+    codes = sorted([first.returncode, second.returncode])
+    assert codes[0] == 0
+    if codes[1] != 0:  # the one that found the lock taken says so
+        assert any("LockedError" in err and "notify is in progress" in err
+                   for _out, err in results)
+    assert sorted(recorder.recipients()) == sorted(f"s{i}@example.org" for i in range(10))
+
+
+def test_notify_refuses_while_another_holds_the_lock(folder):
+    config, store = _setup(folder, None, subscribers=1)
+    owner = store.acquire_lock("notify")
+    try:
+        with pytest.raises(LockedError, match="another notify is in progress"):
+            notify(config, store, FixedRanker(), now=NOW)
+    finally:
+        store.release_lock("notify", owner)
