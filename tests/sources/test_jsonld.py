@@ -10,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pipeline.errors import FetchError, ParseError
+from pipeline.fetch import read_source
 from pipeline.posting import Remote
 from pipeline.sources.jsonld import JsonLdConfig, JsonLdSource
 from pipeline.sources.jsonld_posting import json_ld_blocks
@@ -203,3 +204,13 @@ def test_an_entity_escaped_block_is_read():
 
 def _fixture(name):
     return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def test_the_fetch_stage_sees_a_spoiled_full_listing(http, site, serve):
+    body = '<a href="/jobs/rn-care-manager.html">a</a> <a href="/jobs/gone.html">b</a>'
+    serve("/short-list.html", body, content_type=HTML)
+    serve("/jobs/gone.html", "Server error", status=500, content_type="text/plain")
+    config = JsonLdConfig(name="lakeside", type="jsonld", listing=f"{site}/short-list.html")
+    outcome = read_source(config, http)
+    assert [p.title for p in outcome.postings] == ["RN Care Manager"]
+    assert outcome.full_listing is False
