@@ -3,14 +3,14 @@
 Endpoint: ``GET https://boards-api.greenhouse.io/v1/boards/{board}/jobs?content=true`` returns the
 whole board at once (``{"jobs": [...], "meta": {"total": N}}``); no paging. With
 ``pay_transparency: true`` each job without pay ranges is fetched again from
-``.../jobs/{id}?pay_transparency=true`` (one request per job, so off by default).
+``.../jobs/{id}?pay_transparency=true`` (one request per job, so off by default); a job whose
+request fails is skipped and that fetch does not count as the full board.
 
 Quirks: ``content`` is entity-escaped HTML (``&lt;p&gt;``); ``company_name`` and
 ``first_published`` are undocumented (the board token and ``updated_at`` stand in when absent);
-``pay_input_ranges`` are in cents and carry no period (``parse_salary``
-infers hour or year from clear amounts);
-there is no remote flag, so remote/hybrid comes from the location name and the title;
-``application_deadline`` becomes ``valid_through``.
+``pay_input_ranges`` are in cents and carry no period (``parse_salary`` infers hour or year from
+clearly hourly or yearly amounts); there is no remote flag, so remote / hybrid comes from the
+location name and the title; ``application_deadline`` becomes ``valid_through``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from pipeline.errors import FetchError, ParseError
 from pipeline.normalize import (
     html_to_text,
     parse_location,
@@ -62,6 +63,7 @@ class GreenhouseSource(Source):
 
     def fetch(self) -> list[Posting]:
         """Fetch the board and map each job; see the module docstring for the quirks."""
+        self.full_listing = True
         data = self.http.get_json(self.endpoint, params={"content": "true"}, source=self.name)
         jobs = board_list(data, "jobs", source=self.name)
         total = data.get("meta", {}).get("total") if isinstance(data.get("meta"), dict) else None
@@ -101,9 +103,18 @@ class GreenhouseSource(Source):
         )
 
     def _pay_ranges(self, job_id: str) -> list[Record]:
-        """The pay ranges of one job, from its detail URL with ``pay_transparency=true``."""
+        """The pay ranges of one job, from its detail URL with ``pay_transparency=true``.
+
+        When that request fails the job is skipped (ParseError) and this fetch no longer counts
+        as the full board, so the skipped job is not closed.
+        """
         url = f"{self.endpoint.rstrip('/')}/{job_id}"
-        data = self.http.get_json(url, params={"pay_transparency": "true"}, source=self.name)
+        try:
+            data = self.http.get_json(url, params={"pay_transparency": "true"}, source=self.name)
+        except FetchError as exc:
+            self.full_listing = False
+            raise ParseError(f"job {job_id}: pay ranges unavailable: {exc}",
+                             source=self.name) from exc
         return Record(data, source=self.name, where=f"job {job_id}").objs("pay_input_ranges")
 
 

@@ -99,6 +99,17 @@ def test_pay_transparency_fetches_pay_of_jobs_without_ranges(serve, http):
     assert job.extra["pay_ranges"] == ["Base salary"]
 
 
+def test_failed_pay_request_skips_that_job_and_keeps_it_open(serve, http, caplog):
+    url = serve(PATH, ("greenhouse", "jobs.json"), query=CONTENT)
+    serve(PATH + "/6120450027", "<html>Bad gateway</html>", status=502, content_type="text/html")
+    gh = source(url, http, pay_transparency=True)
+    with caplog.at_level(logging.WARNING):
+        ids = sorted(by_id(gh.fetch()))
+    assert ids == ["6120450008", "6120450019"]
+    assert "job 6120450027: pay ranges unavailable" in caplog.text
+    assert gh.full_listing is False
+
+
 def test_empty_board_returns_no_postings(serve, http):
     url = serve(PATH, ("greenhouse", "empty.json"), query=CONTENT)
     assert source(url, http).fetch() == []
