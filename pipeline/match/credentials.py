@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+import scipy.sparse as sp
+
 from pipeline.match.profile import Credential
 from pipeline.match.text import found_phrases, norm, sentences
 
@@ -89,3 +92,71 @@ def posting_credentials(text: str, credentials: list[Credential]) -> PostingCred
     result.preferred = [c for c in result.preferred
                         if not any(c in group for group in result.required)]
     return result
+
+
+class CredentialArrays:
+    """Credentials asked by every posting, as sparse matrices, grown as postings are added.
+
+    ``asked``: postings x codes, 1 when the posting names the code. ``required``: postings x
+    groups, 1 when the posting requires that group of alternatives. ``profile_score``: the
+    resume-free credentials component (1 when a license or certification is asked, 0.5 when only
+    a degree, else 0).
+    """
+
+    def __init__(self, credentials: list[Credential]):
+        self.codes = [c.code for c in credentials]
+        self._col = {code: i for i, code in enumerate(self.codes)}
+        self._licensed = {c.code for c in credentials if c.kind != "degree"}
+        self.groups: dict[tuple[str, ...], int] = {}
+        self._asked: list[sp.csr_matrix] = []
+        self._required: list[tuple[np.ndarray, np.ndarray, int]] = []
+        self.profile_score = np.zeros(0)
+        self.asked_count = np.zeros(0)
+        self.rows = 0
+
+    def extend(self, found: list[PostingCredentials]) -> None:
+        """Append the rows of newly added postings."""
+        a_rows, a_cols, r_rows, r_cols, profile = [], [], [], [], []
+        for row, creds in enumerate(found):
+            names = creds.codes()
+            a_rows += [row] * len(names)
+            a_cols += [self._col[c] for c in names]
+            for group in creds.required:
+                r_rows.append(row)
+                r_cols.append(self.groups.setdefault(tuple(group), len(self.groups)))
+            profile.append(1.0 if self._licensed & set(names) else 0.5 if names else 0.0)
+        asked = sp.csr_matrix((np.ones(len(a_rows)), (a_rows, a_cols)),
+                              shape=(len(found), len(self.codes)))
+        self._asked.append(asked)
+        self._required.append((np.array(r_rows, dtype=int) + self.rows,
+                               np.array(r_cols, dtype=int), len(found)))
+        self.asked_count = np.concatenate([self.asked_count, np.diff(asked.indptr)])
+        self.profile_score = np.concatenate([self.profile_score, profile])
+        self.rows += len(found)
+        self._cache: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
+
+    def matrices(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """(asked, required) over every posting so far."""
+        if getattr(self, "_cache", None) is None:
+            asked = sp.vstack(self._asked).tocsr() if self._asked else sp.csr_matrix(
+                (0, len(self.codes)))
+            rows = np.concatenate([r for r, _, _ in self._required] or [np.zeros(0, int)])
+            cols = np.concatenate([c for _, c, _ in self._required] or [np.zeros(0, int)])
+            required = sp.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                                     shape=(self.rows, len(self.groups)))
+            self._cache = (asked, required)
+        return self._cache
+
+    def for_resume(self, held: set[str],
+                   rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(share of asked credentials held, required groups unmet) for ``rows`` (None: all)."""
+        asked, required = self.matrices()
+        if rows is not None:
+            asked, required = asked[rows], required[rows]
+        has = np.array([code in held for code in self.codes], dtype=float)
+        count = (self.asked_count if rows is None else self.asked_count[rows]).astype(float)
+        hits = asked @ has
+        share = np.divide(hits, count, out=np.zeros_like(count), where=count > 0)
+        unmet = np.array([0.0 if held.intersection(g) else 1.0 for g in self.groups])
+        missing = required @ unmet if len(unmet) else np.zeros(len(count))
+        return share, np.asarray(missing).ravel()

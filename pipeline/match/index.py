@@ -16,11 +16,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from pipeline.match.credentials import PostingCredentials, posting_credentials
+from pipeline.match.credentials import (
+    CredentialArrays,
+    PostingCredentials,
+    posting_credentials,
+)
 from pipeline.match.filters import posting_frame
 from pipeline.match.profile import Profile
 from pipeline.match.text import norm, norm_title, sentences
@@ -116,6 +121,10 @@ class PostingIndex:
     skills: list[list[str]] = field(default_factory=list)
     body_sim: np.ndarray = field(default_factory=lambda: np.zeros(0))
     creds: list[PostingCredentials] = field(default_factory=list)
+    skill_count: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    negative_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    cred_arrays: CredentialArrays | None = None
+    filter_frame: pd.DataFrame | None = None
 
     @classmethod
     def build(cls, profile: Profile, postings: list[Posting]) -> PostingIndex:
@@ -156,11 +165,18 @@ class PostingIndex:
         self.body_sim = np.concatenate(
             [self.body_sim, (matrix @ self.profile_vector.T).toarray().ravel()])
         self._add_titles(postings)
-        self.skills += [self.matchers.skills_in(b) for b in bodies]
-        self.creds += [posting_credentials(p.description, self.profile.credentials)
-                       for p in postings]
+        skills = [self.matchers.skills_in(b) for b in bodies]
+        self.skills += skills
+        self.skill_count = np.concatenate([self.skill_count, [len(s) for s in skills]])
+        creds = [posting_credentials(p.description, self.profile.credentials) for p in postings]
+        self.creds += creds
+        if self.cred_arrays is None:
+            self.cred_arrays = CredentialArrays(self.profile.credentials)
+        self.cred_arrays.extend(creds)
+        frame = posting_frame(postings)
+        self.filter_frame = frame if self.filter_frame is None else pd.concat(
+            [self.filter_frame, frame], ignore_index=True)
         self.postings += postings
-        self._frame = None
 
     def _add_titles(self, postings: list[Posting]) -> None:
         titles = [norm_title(p.title) for p in postings]
@@ -175,12 +191,12 @@ class PostingIndex:
             self.title_match.append(exact or fuzzy)
             self.negative.append(self.matchers.negative(title))
         self.title_score = np.concatenate([self.title_score, scores])
+        new_cues = [cue is not None for cue in self.negative[-len(titles):]]
+        self.negative_mask = np.concatenate([self.negative_mask, np.array(new_cues, dtype=bool)])
 
-    def frame(self):
-        """The filter columns of every posting (cached until postings are added)."""
-        if getattr(self, "_frame", None) is None:
-            self._frame = posting_frame(self.postings)
-        return self._frame
+    def frame(self) -> pd.DataFrame:
+        """The filter columns of every posting."""
+        return self.filter_frame if self.filter_frame is not None else posting_frame([])
 
     def __len__(self) -> int:
         return len(self.postings)

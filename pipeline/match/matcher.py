@@ -24,6 +24,9 @@ from pipeline.posting import Posting
 _RESUME_TERMS = 8
 _RESUME_CHUNK = 128
 
+#: One subscriber's best postings: row numbers in the index and their scores, best first.
+Top = tuple[np.ndarray, np.ndarray]
+
 
 class Matcher:
     """Scores postings against one role profile with the given weights."""
@@ -66,32 +69,36 @@ class Matcher:
         index = self.index(postings)
         resume = Resume.from_text(index, resume_text) if resume_text else None
         scores = score(index, self.weights, resume)
-        keep = filter_mask(index.frame(), filters, _texts(index) if _needs_text(filters) else None)
+        texts = _texts(index.postings) if _needs_text(filters) else None
+        keep = filter_mask(index.frame(), filters, texts)
         rows = top_rows(scores.score, keep, min_score, top)
         return [self._match(index, scores, int(row), resume) for row in rows]
 
     def rank_many(self, index: PostingIndex, resumes: list[str | None],
                   filters: list[Filters | None] | None = None, min_score: float = 0.0,
-                  top: int = 20, rows: np.ndarray | None = None) -> list[np.ndarray]:
-        """Top row numbers per subscriber over ``index`` (or only ``rows`` of it), best first.
+                  top: int = 20, rows: np.ndarray | None = None) -> list[Top]:
+        """Best (rows, scores) per subscriber over ``index``, or over only ``rows`` of it.
 
         Resume similarities are computed for chunks of subscribers at a time, so memory stays at
-        postings x chunk, whatever the number of subscribers.
+        postings x chunk whatever the number of subscribers. Scoring only the rows of newly added
+        postings and merging with ``merge_top`` keeps earlier results current without a refit.
         """
         filters = filters or [None] * len(resumes)
-        subset = np.arange(len(index)) if rows is None else np.asarray(rows)
-        results: list[np.ndarray] = []
+        subset = None if rows is None else np.asarray(rows)
+        frame = index.frame() if subset is None else index.frame().iloc[subset]
+        bodies = index.bodies if subset is None else index.bodies[subset]
+        postings = index.postings if subset is None else [index.postings[r] for r in subset]
+        results: list[Top] = []
         for start in range(0, len(resumes), _RESUME_CHUNK):
-            chunk = resumes[start:start + _RESUME_CHUNK]
-            parsed = [Resume.from_text(index, text) if text else None for text in chunk]
-            sims = _resume_sims(index, parsed)
+            parsed = [Resume.from_text(index, text) if text else None
+                      for text in resumes[start:start + _RESUME_CHUNK]]
+            sims = _resume_sims(bodies, parsed)
             for offset, resume in enumerate(parsed):
-                sim = sims[:, offset] if resume is not None else None
-                scores = score(index, self.weights, resume, resume_sim=sim)
-                keep = np.zeros(len(index), dtype=bool)
-                keep[subset] = True
-                keep &= filter_mask(index.frame(), filters[start + offset])
-                results.append(top_rows(scores.score, keep, min_score, top))
+                wanted = filters[start + offset]
+                scores = score(index, self.weights, resume, sims[:, offset], rows=subset).score
+                texts = _texts(postings) if _needs_text(wanted) else None
+                best = top_rows(scores, filter_mask(frame, wanted, texts), min_score, top)
+                results.append((best if subset is None else subset[best], scores[best]))
         return results
 
     def _match(self, index: PostingIndex, scores: Scores, row: int,
@@ -121,15 +128,15 @@ def _needs_text(filters: Filters | None) -> bool:
     return bool(filters and filters.exclude_words)
 
 
-def _texts(index: PostingIndex) -> list[str]:
-    return [f"{p.title}\n{p.description}" for p in index.postings]
+def _texts(postings: list[Posting]) -> list[str]:
+    return [f"{p.title}\n{p.description}" for p in postings]
 
 
-def _resume_sims(index: PostingIndex, resumes: list[Resume | None]) -> np.ndarray:
+def _resume_sims(bodies: sp.csr_matrix, resumes: list[Resume | None]) -> np.ndarray:
     """Posting x resume cosine matrix (dense, one column per resume in the chunk)."""
-    vectors = [r.vector if r is not None else sp.csr_matrix((1, index.bodies.shape[1]))
+    vectors = [r.vector if r is not None else sp.csr_matrix((1, bodies.shape[1]))
                for r in resumes]
-    return (index.bodies @ sp.vstack(vectors).T).toarray()
+    return (bodies @ sp.vstack(vectors).T).toarray()
 
 
 def _shared_terms(index: PostingIndex, row: int, resume: Resume | None) -> list[str]:
