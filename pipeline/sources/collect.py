@@ -31,6 +31,7 @@ def collect(records: Iterable[Any], build: Callable[[Any], Posting], *,
     """Build a posting from every record; skip and log bad ones, raise when none is usable."""
 
     def guarded(record: Any) -> Posting:
+        """``build``, with a wrong field type reported as ParseError."""
         try:
             return build(record)
         except (ParseError, ValidationError):

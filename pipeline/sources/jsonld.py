@@ -102,11 +102,12 @@ class JsonLdSource(Source):
     def _page_urls(self) -> tuple[list[str], bool]:
         """Posting page URLs in order, without duplicates; and whether they came from an index."""
         config = self.config
-        listing = config.url if config.url and config.listing else config.listing
-        sitemap = config.url if config.url and config.sitemap and not config.listing \
-            else config.sitemap
-        pages = list(config.pages)
-        if config.url and not (config.listing or config.sitemap):
+        listing, sitemap, pages = config.listing, config.sitemap, list(config.pages)
+        if config.url and listing:
+            listing = config.url
+        elif config.url and sitemap:
+            sitemap = config.url
+        elif config.url:
             pages.append(config.url)
         found = [*self._from_listing(listing), *self._from_sitemap(sitemap, SITEMAP_DEPTH)]
         return list(dict.fromkeys(pages + found)), bool(listing or sitemap)

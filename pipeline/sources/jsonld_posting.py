@@ -110,14 +110,14 @@ def to_posting(node: dict[str, Any], *, source: str, page_url: str, index: int =
     pay = _salary(node.get("baseSalary"))
     types = [t for t in (_string(t) for t in _as_list(node.get("employmentType"))) if t]
     first = places[0] if places else {}
-    country = first.get("country") or (_country(applicants[0]) if len(applicants) == 1 else None)
     return Posting(
         source=source,
         source_id=_identifier(node.get("identifier")) or _page_id(page_url, index),
         url=page_url,
         title=title,
         company=_name(node.get("hiringOrganization")) or company,
-        location=where, city=first.get("city"), region=first.get("region"), country=country,
+        location=where, city=first.get("city"), region=first.get("region"),
+        country=first.get("country") or _only_country(applicants),
         remote=remote,
         description=html_to_text(description),
         description_html=sanitize_html(description),
@@ -185,6 +185,11 @@ def _country(name: str | None) -> str | None:
     if not name:
         return None
     return parse_location(name)[2] or name
+
+
+def _only_country(applicants: list[str]) -> str | None:
+    """The country of a remote job open to applicants from exactly one place."""
+    return _country(applicants[0]) if len(applicants) == 1 else None
 
 
 def _remote(node: dict[str, Any], places: list[dict], title: str) -> Remote:

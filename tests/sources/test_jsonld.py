@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,3 +215,21 @@ def test_the_fetch_stage_sees_a_spoiled_full_listing(http, site, serve):
     outcome = read_source(config, http)
     assert [p.title for p in outcome.postings] == ["RN Care Manager"]
     assert outcome.full_listing is False
+
+
+def test_a_gzipped_sitemap_is_read(http, site, httpserver):
+    body = gzip.compress(_fixture("sitemap-jobs.xml").replace("{base}", site).encode())
+    httpserver.expect_request("/sitemap.xml.gz").respond_with_data(
+        body, content_type="application/octet-stream")
+    source = make(http, sitemap=f"{site}/sitemap.xml.gz", link_pattern=r"\.html$")
+    with_jobs = [p.title for p in source.fetch()]
+    assert with_jobs == ["RN Care Manager", "Utilization Review Nurse"]  # about.html has none
+
+
+def test_without_a_pattern_only_links_on_the_listings_host_are_followed(http, site, serve):
+    body = ('<a href="/jobs/social-worker.html">ours</a>'
+            '<a href="https://elsewhere.example/jobs/1">theirs</a>'
+            '<a href="mailto:jobs@lakeside.example">mail</a>')
+    serve("/few.html", body, content_type=HTML)
+    postings = make(http, listing=f"{site}/few.html").fetch()
+    assert [p.title for p in postings] == ["Social Worker & Care Coordinator"]
