@@ -168,21 +168,25 @@ def salary_fields(low: float | None, high: float | None, *, currency: str | None
 def board_list(data: Any, key: str | None, *, source: str) -> list[Any]:
     """The list of records in a board response (``data[key]``, or ``data`` itself)."""
     if key is not None:
-        if not isinstance(data, dict) or key not in data:
-            raise ParseError(
-                f"expected an object with a {key!r} list, got {_kind(data)}", source=source
-            )
+        if not isinstance(data, dict):
+            raise ParseError(f"expected an object with a {key!r} list, got {_kind(data)}",
+                             source=source)
+        if key not in data:
+            keys = ", ".join(sorted(map(str, data))[:8]) or "none"
+            raise ParseError(f"the response has no {key!r} list (its keys: {keys})",
+                             source=source)
         data = data[key]
     if not isinstance(data, list):
-        raise ParseError(f"expected a list of postings, got {_kind(data)}", source=source)
+        where = f"{key!r}" if key else "the response"
+        raise ParseError(f"{where}: expected a list of postings, got {_kind(data)}",
+                         source=source)
     return data
 
 
 def _kind(value: Any) -> str:
-    """A short description of a JSON value's type, for error messages."""
-    names = {dict: "an object", list: "a list", str: "text", bool: "true/false",
-             int: "a number", float: "a number", type(None): "null"}
-    name = names.get(type(value), type(value).__name__)
+    """A short description of a JSON value, for error messages."""
     if isinstance(value, str):
         return f"text {value[:40]!r}"
-    return name
+    names = {dict: "an object", list: "a list", bool: "true/false", int: "a number",
+             float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
