@@ -21,6 +21,8 @@ _MODE_PREFIX = re.compile(
     r"^\s*(?:(?:fully |100% )?remote|hybrid|on[- ]?site|telecommute|anywhere|virtual)\b"
     r"\s*(?:[-–—:,/|]\s*|\bin\b\s*)?", re.I)
 _MODE_SUFFIX = re.compile(r"\s*(?:[-–—,(/|]\s*)?\b(?:remote|hybrid|on[- ]?site)\b\)?\s*$", re.I)
+_NOWHERE = re.compile(r"^(?:the\s+)?(?:world|worldwide|anywhere|global|earth|international)$",
+                      re.I)  # "Anywhere in the World", "Worldwide": a remote job's reach, no place
 _SEPARATORS = re.compile(r"\s*(?:;|\||\n|\bor\b)\s*")
 _WORKPLACE = {
     "remote": Remote.REMOTE, "fully remote": Remote.REMOTE, "telecommute": Remote.REMOTE,
@@ -84,7 +86,7 @@ def parse_location(text: str | None) -> tuple[str | None, str | None, str | None
         first = inner.group(1)  # "Hybrid (Chicago, IL)"
     place = _MODE_SUFFIX.sub("", _MODE_PREFIX.sub("", first)).strip(" -–—,()")
     place = re.sub(r"\([^)]*\)", "", place).strip(" -–—,")
-    if not place:
+    if not place or _NOWHERE.match(place):
         return (None, None, None)
     parts = [part.strip() for part in place.split(",") if part.strip()]
     return _from_parts(parts)

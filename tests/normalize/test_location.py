@@ -57,3 +57,9 @@ def test_parse_location(text, expected):
 ])
 def test_parse_remote(kwargs, expected):
     assert parse_remote(**kwargs) is expected
+
+
+@pytest.mark.parametrize(
+    "text", ["Anywhere in the World", "Worldwide", "Global", "Remote - Worldwide"])
+def test_worldwide_is_no_place(text):
+    assert parse_location(text) == (None, None, None)
