@@ -1,0 +1,71 @@
+"""Choosing a digest's postings: threshold, size, per-employer cap, already sent, still open."""
+
+from __future__ import annotations
+
+from notify_support import NOW, FixedRanker, add_subscribers, make_config, open_store, posting
+
+from pipeline.notify.queue import next_digest, queue_digest, queue_due
+
+
+def _store(folder, postings, **subscriber):
+    config = make_config(folder, max_per_employer=2)
+    store = open_store(config)
+    store.upsert_postings(postings, now=NOW)
+    [subscriber] = add_subscribers(store, 1, **subscriber)
+    return config, store, subscriber
+
+
+def _titles(matches):
+    return [m.posting.title for m in matches]
+
+
+def test_best_first_at_most_digest_size(folder):
+    scores = {f"p{n}": 0.4 + n / 100 for n in range(8)}
+    config, store, sub = _store(folder, [posting(n) for n in range(8)], digest_size=3)
+    chosen = next_digest(config, store, FixedRanker(scores), sub, store.open_postings())
+    assert _titles(chosen) == ["RN Case Manager 7", "RN Case Manager 6", "RN Case Manager 5"]
+
+
+def test_at_most_two_from_one_employer(folder):
+    postings = [posting(n, company="Big Health" if n < 4 else "Small Clinic") for n in range(6)]
+    config, store, sub = _store(folder, postings)
+    chosen = next_digest(config, store, FixedRanker(), sub, store.open_postings())
+    companies = [m.posting.company for m in chosen]
+    assert companies.count("Big Health") == 2 and companies.count("Small Clinic") == 2
+
+
+def test_only_above_the_subscribers_threshold_else_the_configs(folder):
+    scores = {"p0": 0.9, "p1": 0.5, "p2": 0.2}
+    config, store, sub = _store(folder, [posting(n) for n in range(3)], min_score=0.6)
+    chosen = next_digest(config, store, FixedRanker(scores), sub, store.open_postings())
+    assert _titles(chosen) == ["RN Case Manager 0"]
+    store.update_settings(sub.id, min_score=None)
+    sub = store.get_subscriber(sub.email)  # config threshold is 0.3
+    chosen = next_digest(config, store, FixedRanker(scores), sub, store.open_postings())
+    assert _titles(chosen) == ["RN Case Manager 0", "RN Case Manager 1"]
+
+
+def test_never_a_posting_already_given(folder):
+    config, store, sub = _store(folder, [posting(n) for n in range(3)])
+    first = next_digest(config, store, FixedRanker(), sub, store.open_postings())
+    queue_digest(config, store, sub, first[:2], NOW)
+    again = next_digest(config, store, FixedRanker(), sub, store.open_postings())
+    assert _titles(again) == ["RN Case Manager 2"]
+
+
+def test_nothing_new_means_no_digest(folder):
+    config, store, sub = _store(folder, [posting(0)])
+    assert queue_due(config, store, FixedRanker(), now=NOW).queued == 1
+    report = queue_due(config, store, FixedRanker(), now=NOW)
+    assert report.queued == 0
+    assert report.lines == ["s0@example.org: nothing new above the threshold"]
+
+
+def test_paused_and_unsubscribed_get_nothing(folder):
+    config, store, sub = _store(folder, [posting(0)], paused=True)
+    assert queue_due(config, store, FixedRanker(), now=NOW).queued == 0
+    store.set_paused(sub.email, False)
+    store.unsubscribe(sub.id)
+    assert queue_due(config, store, FixedRanker(), now=NOW).queued == 0
+    store.resubscribe(sub.id)
+    assert queue_due(config, store, FixedRanker(), now=NOW).queued == 1
