@@ -28,6 +28,8 @@ from pipeline.sources._records import Record, board_list, build_postings, log
 from pipeline.sources.base import Source, SourceConfig
 
 API = "https://api.smartrecruiters.com/v1/companies/{company}/postings"
+#: The public page of a posting, when the detail gives no ``postingUrl``.
+PUBLIC = "https://jobs.smartrecruiters.com/{company}/{id}"
 SECTIONS = ("companyDescription", "jobDescription", "qualifications", "additionalInformation")
 
 
@@ -96,7 +98,8 @@ class SmartRecruitersSource(Source):
         return Posting(
             source=self.name,
             source_id=posting_id,
-            url=detail.text("postingUrl"),
+            url=detail.text("postingUrl") or PUBLIC.format(company=self.config.company,
+                                                           id=posting_id),
             title=title,
             company=item.obj("company").text("name") or self.config.company,
             location=where.text("fullLocation") or _joined(where),

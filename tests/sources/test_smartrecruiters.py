@@ -78,6 +78,16 @@ def test_remote_nurse_with_empty_sections(serve, http):
     assert "department" not in job.extra and "custom_fields" not in job.extra
 
 
+def test_detail_without_posting_url_links_the_public_page(serve, http, board_json):
+    url = serve(PATH, ("smartrecruiters", "postings.json"), query=FIRST_PAGE)
+    detail = board_json("smartrecruiters", f"posting_{IDS[1]}.json")
+    del detail["postingUrl"]
+    serve(f"{PATH}/{IDS[1]}", detail)
+    serve_details(serve, (IDS[0], IDS[2]))
+    job = {p.source_id: p for p in source(url, http).fetch()}[IDS[1]]
+    assert job.url == "https://jobs.smartrecruiters.com/LakeshoreCare1/744000012345679"
+
+
 def test_inactive_posting_is_left_out(serve, http):
     assert sorted(fetched(serve, http)) == ["744000012345678", "744000012345679"]
 
