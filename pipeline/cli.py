@@ -107,6 +107,8 @@ def _print_run_summary(report, dry_run: bool) -> None:
                f"{report.open_postings} open.")
     for run in fetched.failed:
         click.echo(f"  FAILED {run.source}: {run.error}")
+    for run in fetched.suspicious:
+        click.echo(f"  SUSPICIOUS {run.source}: {run.error}")
     verb = "would be queued" if dry_run else "queued"
     click.echo(f"Subscribers: {notified.subscribers}; digests {verb}: {notified.queued}, "
                f"sent: {notified.sent}, pending: {notified.pending}, failed: {notified.failed}.")
@@ -133,6 +135,36 @@ def fetch(config_path: Path, only: str | None) -> None:
                    f"{run.closed} closed ({run.duration:.1f}s){detail}")
     if report.failed and len(report.failed) == len(report.runs):
         raise click.ClickException("every source failed")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--limit", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Runs shown per source, newest first.")
+def sources(config_path: Path, limit: int) -> None:
+    """Show the last runs of every source: status, postings seen / new / closed, errors."""
+    from pipeline.store import Store
+
+    config = open_config(config_path)
+    table = Table("source", "type", "when (UTC)", "status", "seen", "new", "closed", "time")
+    table.add_column("error", overflow="fold")
+    for column in table.columns[:-1]:
+        column.no_wrap = True
+    with Store(config.database_url()) as store:
+        for source in config.sources:
+            runs = store.source_runs(source.name, limit=limit)
+            kind = source.type + ("" if source.enabled else " (disabled)")
+            if not runs:
+                table.add_row(source.name, kind, "never fetched", "", "", "", "", "", "")
+            for index, run in enumerate(runs):
+                status = {"ok": "[green]ok", "failed": "[red]failed"}.get(run.status, run.status)
+                if run.suspicious:
+                    status = "[yellow]suspicious"
+                table.add_row(source.name if index == 0 else "", kind if index == 0 else "",
+                              f"{run.started_at:%Y-%m-%d %H:%M}", status, str(run.seen),
+                              str(run.new), str(run.closed), f"{run.duration:.1f}s",
+                              run.error or "")
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 @cli.command()

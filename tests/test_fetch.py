@@ -203,3 +203,30 @@ def test_sources_are_fetched_concurrently_within_the_per_host_limit(tmp_path):
     assert [r.status for r in report.runs] == ["ok"] * 8
     assert state["max"] == 3  # fetched in parallel, never more than three at the one host
     assert store.count_postings() == 8
+
+
+def test_sources_command_shows_the_last_runs_of_every_source(httpserver: HTTPServer, tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    path = tmp_path / "postings.json"
+    write_postings(path, {"source_id": "1", "title": "Care Manager", "company": "A"})
+    httpserver.expect_request("/down").respond_with_data("no", status=503)
+    config = tmp_path / "jobs.yaml"
+    config.write_text(
+        "database: {url: 'sqlite:///jobs.db'}\n"
+        "http: {retries: 0, per_host_interval: 0, cache_dir: null}\n"
+        "sources:\n"
+        f"  - {{name: local, type: files, path: {path}}}\n"
+        f"  - {{name: down, type: greenhouse, board: x, url: '{httpserver.url_for('/down')}'}}\n"
+        f"  - {{name: later, type: files, path: {path}, enabled: false}}\n", encoding="utf-8")
+    fetched = CliRunner().invoke(cli, ["fetch", "--config", str(config)])
+    assert fetched.exit_code == 0, fetched.output
+    assert "down: failed" in fetched.output and "HTTP 503" in fetched.output
+    shown = CliRunner().invoke(cli, ["sources", "--config", str(config), "--limit", "2"])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert any("local" in line and "ok" in line and " 1 " in line for line in lines)
+    assert any("down" in line and "failed" in line for line in lines)
+    assert any("later" in line and "never fetched" in line for line in lines)
