@@ -3,12 +3,15 @@
 Endpoint: ``GET https://himalayas.app/jobs/api?limit=20&cursor=...`` (the whole feed, newest
 first) or, with ``query``, ``GET https://himalayas.app/jobs/api/search?q=...``. Paging is by cursor:
 each answer's ``nextCursor`` is sent back as ``?cursor=`` until it is missing (the ``offset``
-parameter is deprecated).
+parameter is deprecated; the search endpoint's paging is not documented, so there too a
+``nextCursor`` is followed when one is given).
 
 Quirks: ``pubDate`` and ``expiryDate`` are epoch *seconds* although the documentation says
-milliseconds (``parse_date`` tells them apart by magnitude); every job is remote, and
-``locationRestrictions[]`` says from which countries one may work; ``minSalary`` / ``maxSalary``
-may be null, with ``currency`` and ``salaryPeriod`` ("annual", "hourly", "monthly").
+milliseconds (``parse_date`` tells them apart by magnitude, so either works); every job is
+remote, and ``locationRestrictions[]`` says from which countries one may work (names as strings;
+the data dictionary describes Location objects, so objects with a ``name`` are read too);
+``minSalary`` / ``maxSalary`` may be null, with ``currency`` and ``salaryPeriod`` ("annual",
+"hourly", "monthly").
 
 The whole feed holds about 100,000 jobs, so at most ``max_pages`` pages are read per fetch;
 ``full_listing`` is True only for a fetch that reached the last page (no ``nextCursor``), so jobs
@@ -118,12 +121,13 @@ class HimalayasSource(Source):
 
 
 def _restrictions(value: Any) -> list[str]:
-    """``locationRestrictions``: a list of country or region names (empty = worldwide)."""
+    """``locationRestrictions``: country names, or objects with a ``name`` (empty = worldwide)."""
     if value is None:
         return []
     if not isinstance(value, list):
         raise ParseError(f"locationRestrictions is a {type(value).__name__}, not a list")
-    return [name for name in (text(v) for v in value) if name]
+    names = (text(v.get("name")) if isinstance(v, dict) else text(v) for v in value)
+    return [name for name in names if name]
 
 
 def _extra(job: dict[str, Any], places: list[str]) -> dict[str, Any]:

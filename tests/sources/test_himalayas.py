@@ -126,3 +126,15 @@ def test_one_job_without_guid_is_skipped(http, serve, board_json, caplog):
         postings = make(http, serve(PATH, body)).fetch()
     assert [p.title for p in postings] == ["Behavioral Health Care Coordinator"]
     assert "guid" in caplog.text
+
+
+def test_milliseconds_as_documented_and_location_objects_are_read_too(http, serve, board_json):
+    body = board_json("himalayas", "page1.json")
+    body["nextCursor"] = None
+    job = body["jobs"][0]
+    job["pubDate"], job["expiryDate"] = job["pubDate"] * 1000, job["expiryDate"] * 1000
+    job["locationRestrictions"] = [{"name": "United States", "alpha2": "US"}]
+    care = make(http, serve(PATH, body)).fetch()[0]
+    assert care.posted_at == datetime(2026, 11, 23, tzinfo=UTC)
+    assert care.valid_through == datetime(2027, 1, 22, tzinfo=UTC)
+    assert (care.location, care.country) == ("United States", "US")

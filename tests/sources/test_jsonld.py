@@ -233,3 +233,10 @@ def test_without_a_pattern_only_links_on_the_listings_host_are_followed(http, si
     serve("/few.html", body, content_type=HTML)
     postings = make(http, listing=f"{site}/few.html").fetch()
     assert [p.title for p in postings] == ["Social Worker & Care Coordinator"]
+
+
+def test_a_listing_without_posting_links_is_empty_and_says_so(http, site, serve, caplog):
+    serve("/redesigned.html", "<p>Our jobs moved to a new site.</p>", content_type=HTML)
+    with caplog.at_level(logging.WARNING):
+        assert make(http, listing=f"{site}/redesigned.html", link_pattern="/jobs/").fetch() == []
+    assert "links to no posting page" in caplog.text
