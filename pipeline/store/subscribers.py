@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import ValidationError
 from sqlalchemy import delete, select, update
 
 from pipeline.config import SubscriberConfig, check_email
@@ -42,9 +43,14 @@ def _row_values(config: SubscriberConfig, resume_text: str | None) -> dict:
     }
 
 
+#: Key of the ``settings`` JSON listing what the subscriber chose on the preferences page.
+CHOSEN = "chosen_by_subscriber"
+
+
 def _from_row(row) -> Subscriber:
+    settings = {k: v for k, v in row.settings.items() if k != CHOSEN}
     return Subscriber.model_validate({
-        **row.settings, "id": row.id, "email": row.email, "name": row.name,
+        **settings, "id": row.id, "email": row.email, "name": row.name,
         "resume": row.resume_path, "resume_text": row.resume_text, "paused": row.paused,
         "from_config": row.from_config, "created_at": row.created_at,
         "unsubscribed_at": row.unsubscribed_at, "last_digest_at": row.last_digest_at,
@@ -69,6 +75,7 @@ class SubscribersMixin:
                 conn.execute(subscribers.insert().values(
                     **values, from_config=from_config, created_at=utcnow()))
             else:
+                _keep_choices(conn, found.id, values)
                 conn.execute(update(subscribers).where(subscribers.c.id == found.id)
                              .values(**values, from_config=from_config))
         return self.get_subscriber(config.email)
@@ -104,16 +111,30 @@ class SubscribersMixin:
                          .values(paused=paused))
         return self.get_subscriber(email)
 
-    def update_settings(self, subscriber_id: int, **settings) -> None:
-        """Change some of a subscriber's settings (frequency, min_score, filters...)."""
+    def update_settings(self, subscriber_id: int, by_subscriber: bool = False,
+                        **settings) -> None:
+        """Change some of a subscriber's settings (frequency, min_score, filters, paused...).
+
+        Settings the subscriber chose themselves (``by_subscriber``, the preferences page) are
+        remembered, and a later sync from jobs.yaml keeps them.
+        """
         with self.engine.begin() as conn:
             row = conn.execute(select(subscribers).where(
                 subscribers.c.id == subscriber_id)).first()
             if row is None:
                 raise SubscriberError(f"no subscriber with id {subscriber_id}")
+            chosen = set(row.settings.get(CHOSEN, []))
+            if by_subscriber:
+                chosen |= set(settings)
             paused = settings.pop("paused", row.paused)
-            merged = {**row.settings, **settings}
-            SubscriberConfig.model_validate({**merged, "email": row.email})
+            merged = {**row.settings, **settings, CHOSEN: sorted(chosen)}
+            try:
+                SubscriberConfig.model_validate({
+                    **{k: v for k, v in merged.items() if k != CHOSEN}, "email": row.email})
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                raise SubscriberError(f"{'.'.join(map(str, first['loc']))}: "
+                                      f"{first['msg'].removeprefix('Value error, ')}") from exc
             conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
                          .values(settings=merged, paused=paused))
 
@@ -139,6 +160,19 @@ class SubscribersMixin:
             for table in (deliveries, outbox):
                 conn.execute(delete(table).where(table.c.subscriber_id == subscriber.id))
             conn.execute(delete(subscribers).where(subscribers.c.id == subscriber.id))
+
+
+def _keep_choices(conn, subscriber_id: int, values: dict) -> None:
+    """Keep, in ``values`` about to be saved, the settings the subscriber chose themselves."""
+    row = conn.execute(select(subscribers).where(subscribers.c.id == subscriber_id)).first()
+    chosen = row.settings.get(CHOSEN, [])
+    for key in chosen:
+        if key == "paused":
+            values["paused"] = row.paused
+        elif key in row.settings:
+            values["settings"][key] = row.settings[key]
+    if chosen:
+        values["settings"][CHOSEN] = chosen
 
 
 def _valid(email: str) -> str:

@@ -1,0 +1,189 @@
+"""The subscriber pages: one-click unsubscribe (RFC 8058), undo, preferences; in a real browser too.
+
+The Flask app runs on a real WSGI server on 127.0.0.1 for the browser tests (headless Chromium
+driven by Playwright); those skip with a reason when /usr/bin/chromium is not installed.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from pipeline.config import SubscriberConfig, parse_config
+from pipeline.notify.tokens import LinkSigner, signer_for
+from pipeline.store import Store
+from pipeline.subscribers import sync_subscribers
+from pipeline.web import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+needs_browser = pytest.mark.skipif(not CHROMIUM.exists(),
+                                   reason="headless Chromium is not installed at "
+                                          "/usr/bin/chromium (apt-get install chromium)")
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    """(config, store, app, tokens of subscribers a and b)."""
+    monkeypatch.setenv("PIPELINE_SECRET", "test-secret")
+    config = parse_config({"database": {"url": f"sqlite:///{tmp_path / 'jobs.db'}"}},
+                          base_dir=tmp_path)
+    store = Store(config.database_url())
+    a = store.save_subscriber(SubscriberConfig(email="a@example.org", frequency="daily"))
+    b = store.save_subscriber(SubscriberConfig(email="b@example.org"))
+    signer = signer_for(config, store)
+    app = create_app(config, store)
+    return config, store, app, signer.token(a), signer.token(b)
+
+
+def test_one_click_post_unsubscribes_at_once_without_cookies(setup):
+    _config, store, app, token_a, _token_b = setup
+    response = app.test_client().post(f"/unsubscribe/{token_a}",
+                                      data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert store.get_subscriber("a@example.org").unsubscribed_at is not None
+    assert store.get_subscriber("b@example.org").unsubscribed_at is None
+    assert "You are unsubscribed" in response.get_data(as_text=True)
+
+
+def test_get_shows_state_and_never_unsubscribes(setup):
+    _config, store, app, token_a, _ = setup
+    page = app.test_client().get(f"/unsubscribe/{token_a}").get_data(as_text=True)
+    assert "Unsubscribe from Care Manager job alerts?" in page and "a@example.org" in page
+    assert store.get_subscriber("a@example.org").unsubscribed_at is None
+
+
+def test_undo_resubscribes(setup):
+    _config, store, app, token_a, _ = setup
+    client = app.test_client()
+    client.post(f"/unsubscribe/{token_a}")
+    page = client.post(f"/resubscribe/{token_a}").get_data(as_text=True)
+    assert "subscribed again" in page
+    assert store.get_subscriber("a@example.org").active
+
+
+def test_forged_or_foreign_tokens_get_404_and_change_nothing(setup):
+    _config, store, app, token_a, token_b = setup
+    client = app.test_client()
+    payload_b = token_b.rsplit(".", 1)[0]
+    for bad in (payload_b + "." + token_a.rsplit(".", 1)[1], "nonsense",
+                LinkSigner("guessed").token(store.get_subscriber("b@example.org"))):
+        response = client.post(f"/unsubscribe/{bad}")
+        assert response.status_code == 404
+        assert "This link does not work" in response.get_data(as_text=True)
+    assert all(s.unsubscribed_at is None for s in store.list_subscribers())
+
+
+def test_preferences_change_frequency_pause_score_remote(setup):
+    config, store, app, token_a, _ = setup
+    client = app.test_client()
+    page = client.get(f"/preferences/{token_a}").get_data(as_text=True)
+    assert 'value="daily" selected' in page and 'value="35"' in page
+    response = client.post(f"/preferences/{token_a}", data={
+        "frequency": "weekly", "min_score": "60", "remote_only": "1", "paused": "1"})
+    assert response.status_code == 200 and "saved" in response.get_data(as_text=True)
+    saved = store.get_subscriber("a@example.org")
+    assert (saved.frequency, saved.min_score, saved.paused) == ("weekly", 0.6, True)
+    assert [r.value for r in saved.filters.remote] == ["remote"]
+
+
+def test_preferences_refuse_bad_values(setup):
+    _config, store, app, token_a, _ = setup
+    response = app.test_client().post(f"/preferences/{token_a}",
+                                      data={"frequency": "hourly", "min_score": "50"})
+    assert response.status_code == 400 and "not a frequency" in response.get_data(as_text=True)
+    response = app.test_client().post(f"/preferences/{token_a}",
+                                      data={"frequency": "daily", "min_score": "150"})
+    assert response.status_code == 400
+    assert store.get_subscriber("a@example.org").min_score is None
+
+
+def test_choices_made_on_the_page_survive_a_jobs_yaml_sync(setup):
+    config, store, app, token_a, _ = setup
+    app.test_client().post(f"/preferences/{token_a}",
+                           data={"frequency": "weekly", "min_score": "50"})
+    config.subscribers = [SubscriberConfig(email="a@example.org", frequency="daily",
+                                           name="Renamed")]
+    sync_subscribers(config, store)
+    synced = store.get_subscriber("a@example.org")
+    assert (synced.frequency, synced.min_score, synced.name) == ("weekly", 0.5, "Renamed")
+
+
+@pytest.fixture
+def live(setup):
+    """The app on a real server; yields (base URL, store, token of a)."""
+    _config, store, app, token_a, _ = setup
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", store, token_a
+    server.shutdown()
+
+
+@pytest.fixture
+def page():
+    """A headless Chromium page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-extensions"])
+        page = browser.new_page(viewport={"width": 800, "height": 600})
+        yield page
+        browser.close()
+
+
+@pytest.mark.browser
+@needs_browser
+def test_browser_unsubscribe_and_undo(live, page):
+    base, store, token = live
+    page.goto(f"{base}/unsubscribe/{token}")
+    assert page.text_content("#state") == "Unsubscribe from Care Manager job alerts?"
+    page.click("#unsubscribe")
+    page.wait_for_selector("#undo")
+    assert page.text_content("#state") == "You are unsubscribed"
+    assert store.get_subscriber("a@example.org").unsubscribed_at is not None
+    assert page.context.cookies() == []
+    page.click("#undo")
+    page.wait_for_selector("text=You are subscribed again")
+    assert store.get_subscriber("a@example.org").active
+
+
+@pytest.mark.browser
+@needs_browser
+def test_browser_preferences_form(live, page):
+    base, store, token = live
+    page.goto(f"{base}/preferences/{token}")
+    page.select_option("#frequency", "weekly")
+    page.fill("#min_score", "70")
+    page.check("#remote_only")
+    page.click("#save")
+    page.wait_for_selector("#saved")
+    saved = store.get_subscriber("a@example.org")
+    assert (saved.frequency, saved.min_score) == ("weekly", 0.7)
+    assert page.is_checked("#remote_only") and not page.is_checked("#paused")
+
+
+@pytest.mark.browser
+@needs_browser
+def test_browser_screenshot_shows_a_rendered_page(live, page):
+    from PIL import Image
+
+    base, _store, token = live
+    page.goto(f"{base}/preferences/{token}")
+    png = page.screenshot(full_page=False)
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert image.size == (800, 600)
+    colours = image.getcolors(maxcolors=1_000_000)
+    assert len(colours) > 20  # text, borders and the button: not a blank page
+    box = page.locator("main").bounding_box()
+    assert box["width"] > 300 and box["height"] > 200
+    button = page.locator("#save").bounding_box()
+    r, g, b = image.getpixel((int(button["x"] + 4), int(button["y"] + button["height"] / 2)))
+    assert (r, g, b) != (255, 255, 255) and b > r  # the blue button is painted
