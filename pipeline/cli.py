@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from pipeline import __version__
-from pipeline.config import DEFAULT_CONFIG, JobsConfig, SubscriberConfig, load_config
+from pipeline.config import DEFAULT_CONFIG, JobsConfig, load_config
 from pipeline.errors import PipelineError
 
 err_console = Console(stderr=True)
@@ -322,33 +322,42 @@ def subscribers_list(config_path: Path) -> None:
 @click.option("--resume", type=click.Path(dir_okay=False, path_type=Path),
               help="Resume file (PDF, DOCX, text or Markdown).")
 @click.option("--frequency", type=click.Choice(["instant", "daily", "weekly"]),
-              default="instant", show_default=True, help="How often digests are sent.")
+              default="instant", show_default=True,
+              help="instant: after every run with something new; daily / weekly: at --send-at.")
+@click.option("--send-at", default="08:00", show_default=True, metavar="HH:MM",
+              help="Local time of daily and weekly digests.")
+@click.option("--weekday", type=click.Choice(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+              default="mon", show_default=True, help="Day of weekly digests.")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
 @click.option("--min-score", type=click.FloatRange(0, 1), help="Only postings scoring above.")
+@click.option("--digest-size", type=click.IntRange(1, 50), default=10, show_default=True,
+              help="At most this many postings per digest.")
 @click.option("--remote-only", is_flag=True, help="Only remote postings.")
+@click.option("--state", "states", multiple=True, metavar="STATE",
+              help="Only postings in this US state (repeatable), e.g. --state OH.")
+@click.option("--min-salary", type=click.FloatRange(min=0), help="Annual salary at least.")
+@click.option("--exclude", "exclude_words", multiple=True, metavar="WORD",
+              help="Skip postings mentioning this word (repeatable).")
 def subscribers_add(config_path: Path, email: str, name: str | None, resume: Path | None,
-                    frequency: str, timezone: str, min_score: float | None,
-                    remote_only: bool) -> None:
-    """Add a subscriber (or update the one with this e-mail)."""
-    from pydantic import ValidationError
-
-    from pipeline.errors import SubscriberError
+                    frequency: str, send_at: str, weekday: str, timezone: str,
+                    min_score: float | None, digest_size: int, remote_only: bool,
+                    states: tuple[str, ...], min_salary: float | None,
+                    exclude_words: tuple[str, ...]) -> None:
+    """Add a subscriber (or update the one with this e-mail); the resume is read at once."""
     from pipeline.store import Store
-    from pipeline.subscribers import add_subscriber
+    from pipeline.subscribers import add_subscriber, subscriber_config
 
     config = open_config(config_path)
-    fields = {"email": email, "name": name, "resume": resume, "frequency": frequency,
-              "timezone": timezone, "min_score": min_score,
-              "filters": {"remote": ["remote"]} if remote_only else {}}
-    try:
-        sub_config = SubscriberConfig.model_validate(fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        message = first["msg"].removeprefix("Value error, ")
-        raise SubscriberError(f"{first['loc'][0]}: {message}") from exc
+    filters = {"remote": ["remote"] if remote_only else [], "states": list(states),
+               "min_salary": min_salary, "exclude_words": list(exclude_words)}
+    sub_config = subscriber_config(
+        email=email, name=name, resume=resume, frequency=frequency, send_at=send_at,
+        weekday=weekday, timezone=timezone, min_score=min_score, digest_size=digest_size,
+        filters=filters)
     with Store(config.database_url()) as store:
         added = add_subscriber(store, sub_config)
-    click.echo(f"Subscribed {added.email} ({added.frequency}).")
+    when = "" if added.frequency == "instant" else f" at {added.send_at:%H:%M} {added.timezone}"
+    click.echo(f"Subscribed {added.email} ({added.frequency}{when}).")
 
 
 @subscribers.command("remove")
@@ -357,10 +366,11 @@ def subscribers_add(config_path: Path, email: str, name: str | None, resume: Pat
 def subscribers_remove(config_path: Path, email: str) -> None:
     """Remove a subscriber and everything stored about them, resume text included."""
     from pipeline.store import Store
+    from pipeline.subscribers import remove_subscriber
 
     config = open_config(config_path)
     with Store(config.database_url()) as store:
-        store.remove_subscriber(email)
+        remove_subscriber(config, store, email)
     click.echo(f"Removed {email} and their data.")
 
 
@@ -401,6 +411,10 @@ def init(path: Path, force: bool) -> None:
     path.write_text(STARTER_CONFIG.format(profile=profile), encoding="utf-8")
     (path.parent / "postings").mkdir(exist_ok=True)
     click.echo(f"Wrote {path}. Edit it, then run `pipeline run --config {path}`.")
+
+
+# Registers subscribers show/pause/resume, preview, outbox, serve and schedule on the groups above.
+from pipeline import cli_service  # noqa: E402, F401
 
 
 def main() -> None:

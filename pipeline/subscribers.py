@@ -54,3 +54,14 @@ def sync_subscribers(config: JobsConfig, store: Store) -> None:
         if stored.from_config and stored.email not in listed:
             log.info("subscriber %s is no longer in jobs.yaml: removed", stored.email)
             store.remove_subscriber(stored.email)
+
+
+def remove_subscriber(config: JobsConfig, store: Store, email: str) -> None:
+    """Delete a subscriber and all their data; refused while jobs.yaml still lists them."""
+    stored = store.get_subscriber(email)
+    if any(sub.email == stored.email for sub in config.subscribers):
+        where = config.path or "jobs.yaml"
+        raise SubscriberError(f"{stored.email} is listed in {where}; remove them there "
+                              "(the next run deletes their data), or pause them with "
+                              "`pipeline subscribers pause`")
+    store.remove_subscriber(stored.email)
