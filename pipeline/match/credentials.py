@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 
 from pipeline.match.profile import Credential
-from pipeline.match.text import found_phrases, norm, sentences
+from pipeline.match.text import norm, sentences
 
 _PREFERRED = re.compile(r"\b(prefer\w*|a plus|plus\b|desired|desirable|nice to have|ideally|"
                         r"bonus|advantage)")
@@ -44,10 +45,23 @@ class PostingCredentials:
         return [" or ".join(group) for group in self.required if not held.intersection(group)]
 
 
+@lru_cache(maxsize=32)
+def _compiled(key: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[re.Pattern[str], dict]:
+    """One whole-word regex over every credential phrase, and phrase -> code."""
+    code_of = {norm(phrase): code for code, phrases in key for phrase in phrases if norm(phrase)}
+    ordered = sorted(code_of, key=len, reverse=True)
+    alternatives = "|".join(re.escape(p).replace(r"\ ", r"[\s\-/]+") for p in ordered)
+    return re.compile(rf"(?<![a-z0-9])({alternatives})(?![a-z0-9])"), code_of
+
+
 def codes_in(text: str, credentials: list[Credential]) -> list[str]:
-    """Codes of the credentials a text names anywhere (for resumes)."""
-    normalised = norm(text)
-    return [c.code for c in credentials if found_phrases(normalised, c.phrases())]
+    """Codes of the credentials a text names anywhere, in profile order (for resumes)."""
+    if not credentials:
+        return []
+    pattern, code_of = _compiled(tuple((c.code, tuple(c.phrases())) for c in credentials))
+    lowered = text.lower().replace("’", "'")
+    found = {code_of.get(norm(m.group(1))) for m in pattern.finditer(lowered)}
+    return [c.code for c in credentials if c.code in found]
 
 
 def _heading_mode(sentence: str, current: str | None) -> str | None:
@@ -76,6 +90,8 @@ def _sentence_mode(sentence: str, section: str | None) -> str:
 def posting_credentials(text: str, credentials: list[Credential]) -> PostingCredentials:
     """Which profile credentials a posting asks for, split into required groups and preferred."""
     result = PostingCredentials()
+    if not codes_in(text, credentials):
+        return result
     section: str | None = None
     for sentence in sentences(text):
         codes = codes_in(sentence, credentials)

@@ -33,6 +33,8 @@ from pipeline.posting import Posting
 
 _BOILERPLATE_MIN_WORDS = 8
 _FUZZY_TITLE_MIN = 0.5
+#: From this many postings, body terms seen in only one posting are left out of the vocabulary.
+_BIG_CORPUS = 1000
 
 
 def _sentence_key(sentence: str) -> bytes:
@@ -131,10 +133,11 @@ class PostingIndex:
         """Fit on ``postings`` (IDF, boilerplate) and compute their features."""
         boilerplate = boilerplate_keys(postings, profile.weights.boilerplate_min_repeats)
         bodies = [clean_body(p, boilerplate) for p in postings] or [profile.body_text()]
+        big = len(bodies) >= _BIG_CORPUS
         body_vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2),
-                                   min_df=1, max_df=0.9 if len(bodies) > 20 else 1.0,
+                                   min_df=2 if big else 1, max_df=0.9 if len(bodies) > 20 else 1.0,
                                    dtype=np.float32)
-        body_vec.fit(bodies)
+        matrix = body_vec.fit_transform(bodies)
         matchers = ProfileMatchers.compile(profile)
         titles = [norm_title(p.title) for p in postings] + matchers.family
         word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
@@ -147,7 +150,8 @@ class PostingIndex:
                     family_matrix=sp.csr_matrix((0, 0)),
                     profile_vector=normalize(body_vec.transform([profile.body_text()])))
         index.family_matrix = index._title_matrix(matchers.family)
-        index.add(postings, _bodies=bodies if postings else None)
+        index.add(postings, _bodies=bodies if postings else None,
+                  _matrix=matrix if postings else None)
         return index
 
     def _title_matrix(self, titles: list[str]) -> sp.csr_matrix:
@@ -155,12 +159,14 @@ class PostingIndex:
         word, char = self.title_vectorizers
         return normalize(sp.hstack([word.transform(titles), char.transform(titles)]).tocsr())
 
-    def add(self, postings: list[Posting], _bodies: list[str] | None = None) -> None:
+    def add(self, postings: list[Posting], _bodies: list[str] | None = None,
+            _matrix: sp.csr_matrix | None = None) -> None:
         """Append postings using the fitted vectorizers (no refit)."""
         if not postings:
             return
         bodies = _bodies or [clean_body(p, self.boilerplate) for p in postings]
-        matrix = normalize(self.body_vectorizer.transform(bodies))
+        matrix = normalize(_matrix if _matrix is not None
+                           else self.body_vectorizer.transform(bodies))
         self.bodies = matrix if self.bodies is None else sp.vstack([self.bodies, matrix]).tocsr()
         self.body_sim = np.concatenate(
             [self.body_sim, (matrix @ self.profile_vector.T).toarray().ravel()])
