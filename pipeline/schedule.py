@@ -79,6 +79,7 @@ def build_scheduler(config: JobsConfig) -> BackgroundScheduler:
         raise ConfigError("the scheduler needs the config loaded from a file (its jobs name it)")
     grace = parse_interval(config.schedule.misfire_grace, "schedule.misfire_grace")
     digests = parse_interval(config.schedule.digests_every, "schedule.digests_every")
+    Store(config.database_url()).close()  # creates the database (and its folder) if new
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=config.database_url())},
         job_defaults={"coalesce": True, "max_instances": 1,

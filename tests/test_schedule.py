@@ -1,0 +1,159 @@
+"""The scheduler service: its jobs in the database, a real `pipeline schedule` process, locks."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from pipeline import schedule
+from pipeline.config import load_config
+from pipeline.errors import ConfigError
+from pipeline.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+POSTINGS = [{"source_id": f"cm-{n}", "title": title, "company": f"Employer {n}",
+             "url": f"https://jobs.example/{n}", "description": "Care coordination, care "
+             "plans, discharge planning and utilization review. Active RN license required."}
+            for n, title in enumerate(["RN Case Manager", "Care Coordinator",
+                                       "Utilization Review Nurse", "Nurse Case Manager"])]
+
+
+def write_config(folder: Path, **sections) -> Path:
+    """A jobs.yaml in ``folder`` over four care-management postings, one subscriber."""
+    (folder / "postings").mkdir(exist_ok=True)
+    (folder / "postings" / "postings.jsonl").write_text(
+        "\n".join(json.dumps(p) for p in POSTINGS) + "\n", encoding="utf-8")
+    config = {"profile": {"path": str(REPO / "models" / "care_manager.yaml")},
+              "sources": [{"name": "local", "type": "files", "path": "postings"}],
+              "subscribers": [{"email": "dana@example.org", "name": "Dana"}],
+              "matching": {"min_score": 0.0}, **sections}
+    path = folder / "jobs.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _config(tmp_path, sources=None, **sections):
+    path = write_config(tmp_path, **sections)
+    if sources is not None:
+        data = yaml.safe_load(path.read_text())
+        data["sources"] = sources
+        path.write_text(yaml.safe_dump(data))
+    return load_config(path)
+
+
+SOURCES = [{"name": "local", "type": "files", "path": "postings"},
+           {"name": "cron-one", "type": "files", "path": "postings",
+            "schedule": {"cron": "15 */6 * * *"}},
+           {"name": "every-one", "type": "files", "path": "postings",
+            "schedule": {"every": "90m"}},
+           {"name": "off", "type": "files", "path": "postings", "enabled": False}]
+
+
+def test_jobs_have_ids_triggers_and_live_in_the_pipeline_database(tmp_path):
+    config = _config(tmp_path, SOURCES, schedule={"digests_every": "10m"})
+    scheduler = schedule.build_scheduler(config)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {"source:local", "source:cron-one", "source:every-one", "digests"}
+        assert isinstance(jobs["source:cron-one"].trigger, CronTrigger)
+        assert jobs["source:every-one"].trigger.interval.total_seconds() == 5400
+        assert jobs["source:local"].trigger.interval.total_seconds() == 6 * 3600
+        assert jobs["digests"].trigger.interval.total_seconds() == 600
+        assert all(j.coalesce and j.max_instances == 1 and j.misfire_grace_time == 1800
+                   for j in jobs.values())
+    finally:
+        scheduler.shutdown(wait=False)
+    database = config.database_url().removeprefix("sqlite:///")
+    with sqlite3.connect(database) as conn:
+        stored = {row[0] for row in conn.execute("SELECT id FROM apscheduler_jobs")}
+    assert stored == set(jobs)
+
+
+def test_restarting_replaces_jobs_and_drops_removed_sources(tmp_path):
+    config = _config(tmp_path, SOURCES)
+    schedule.build_scheduler(config).shutdown(wait=False)
+    first = _next_runs(config)
+    again = schedule.build_scheduler(config)  # unchanged: the stored next run times are kept
+    assert {j.id: j.next_run_time for j in again.get_jobs()} == first
+    again.shutdown(wait=False)
+    changed = _config(tmp_path, SOURCES[:1] + [{**SOURCES[2], "schedule": {"every": "2h"}}])
+    scheduler = schedule.build_scheduler(changed)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    scheduler.shutdown(wait=False)
+    assert set(jobs) == {"source:local", "source:every-one", "digests"}
+    assert jobs["source:every-one"].trigger.interval.total_seconds() == 7200
+
+
+def _next_runs(config):
+    scheduler = schedule.build_scheduler(config)
+    runs = {j.id: j.next_run_time for j in scheduler.get_jobs()}
+    scheduler.shutdown(wait=False)
+    return runs
+
+
+def test_bad_intervals_and_crontabs_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="'6 hours' is not an interval"):
+        schedule.parse_interval("6 hours", "schedule.digests_every")
+    assert schedule.parse_interval("45s", "x").total_seconds() == 45
+    config = _config(tmp_path, [{"name": "bad", "type": "files", "path": "postings",
+                                 "schedule": {"cron": "every day"}}])
+    with pytest.raises(ConfigError, match=r"sources\[0\].schedule.cron"):
+        schedule.source_trigger(config, 0)
+    assert isinstance(schedule.source_trigger(_config(tmp_path, SOURCES), 2), IntervalTrigger)
+
+
+def test_a_job_skips_with_a_log_line_while_a_run_holds_the_lock(tmp_path, monkeypatch, caplog):
+    config = _config(tmp_path)
+    monkeypatch.setattr(schedule, "LOCK_WAIT", 0.0)
+    store = Store(config.database_url())
+    owner = store.acquire_lock("run")
+    with caplog.at_level(logging.INFO, logger="pipeline.schedule"):
+        schedule.fetch_job(str(config.path), "local")
+    store.release_lock("run", owner)
+    assert "skipped this time: another run is in progress" in caplog.text
+    assert store.count_postings() == 0
+    with caplog.at_level(logging.INFO, logger="pipeline.schedule"):
+        schedule.fetch_job(str(config.path), "local")
+    assert "fetched local: ok, 4 seen, 4 new" in caplog.text
+
+
+def _start(config_path, cwd) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "schedule", "--config",
+                             str(config_path)], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_schedule_service_runs_jobs_refuses_a_second_and_stops_on_sigterm(tmp_path):
+    path = write_config(tmp_path, schedule={"digests_every": "1s", "sources_every": "1h"})
+    service = _start(path, tmp_path)
+    outbox = tmp_path / "out" / "emails"
+    deadline = time.monotonic() + 90
+    while not (outbox.exists() and list(outbox.glob("*.eml"))):
+        assert service.poll() is None, service.communicate()
+        assert time.monotonic() < deadline, "no digest was written by the scheduler"
+        time.sleep(0.2)
+    second = subprocess.run([sys.executable, "-m", "pipeline", "schedule", "--config",
+                             str(path)], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)
+    assert second.returncode == 3
+    assert "another schedule is in progress" in second.stderr
+    service.send_signal(signal.SIGTERM)
+    _out, log = service.communicate(timeout=60)
+    assert service.returncode == 0, log
+    assert "job source:local" in log and "fetched local: ok, 4 seen, 4 new" in log
+    assert "digests: 1 subscribers, 1 queued, 1 sent" in log
+    assert "received SIGTERM" in log and "scheduler stopped" in log
+    assert len(list(outbox.glob("*.eml"))) == 1
+    store = Store(load_config(path).database_url())
+    store.release_lock("schedule", store.acquire_lock("schedule"))  # released on the way out
