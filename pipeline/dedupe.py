@@ -27,6 +27,7 @@ from pipeline.posting import Posting
 
 SIMILARITY = 0.9
 TITLE_JACCARD = 0.5
+CHUNK_ROWS = 500  # rows compared at once within one employer: memory ~ CHUNK_ROWS x employer size
 MIN_DESCRIPTION_CHARS = 200  # shorter descriptions say too little to compare
 NOTE_KEYS = ("duplicate_listings", "opening_locations")
 
@@ -129,11 +130,12 @@ def _similar_descriptions(postings: list[Posting], blocks: list[list[int]],
     row_of = {index: row for row, index in enumerate(order)}
     for block in usable:
         rows = vectors[[row_of[i] for i in block]]
-        similar = (rows @ rows.T).tocoo()
-        for a, b, score in zip(similar.row, similar.col, similar.data, strict=True):
-            if a < b and score >= SIMILARITY and _titles_alike(postings[block[a]],
-                                                               postings[block[b]]):
-                groups.union(block[a], block[b])
+        for start in range(0, len(block), CHUNK_ROWS):  # bounded memory for big employers
+            similar = (rows[start:start + CHUNK_ROWS] @ rows.T).tocoo()
+            close = similar.data >= SIMILARITY
+            for a, b in zip(similar.row[close] + start, similar.col[close], strict=True):
+                if a < b and _titles_alike(postings[block[a]], postings[block[b]]):
+                    groups.union(block[a], block[b])
 
 
 def _titles_alike(first: Posting, second: Posting) -> bool:

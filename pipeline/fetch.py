@@ -1,8 +1,9 @@
 """The fetch stage: read every enabled source concurrently, store postings, record source health.
 
 Sources are read in a thread pool (``http.concurrency`` at once; the HTTP client keeps each host
-within its own limits). Storing happens on the calling thread once all are read, in config order,
-so the database sees one writer and the same inputs give the same ids. A source's postings are
+within its own limits). Storing happens on the calling thread, in config order, each source as
+soon as it and those before it are read: the database sees one writer, the same inputs give the
+same ids, and storing overlaps the reading of later sources. A source's postings are
 stored only when the whole source was read, in one transaction; a failing source (any error, even
 a bug in its parser) is recorded with its error and the others go on. After a successful full
 listing (``Source.full_listing``) the source's postings missing from it are closed, except when
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -91,25 +92,19 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
         names = ", ".join(s.name for s in config.sources) or "none configured"
         raise SourceError(f"no enabled source named {only!r}; sources: {names}")
     report = FetchReport()
-    for outcome in _read_all(chosen, http, config.http.concurrency, progress):
-        run = _store_outcome(outcome, store, now)
-        store.record_source_run(run)
-        report.runs.append(run)
+    workers = max(1, min(config.http.concurrency, len(chosen)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
+        futures: list[Future[_Outcome]] = [pool.submit(read_source, c, http) for c in chosen]
+        for future in futures:  # config order: stored while later sources are still read
+            outcome = future.result()
+            run = _store_outcome(outcome, store, now)
+            store.record_source_run(run)
+            report.runs.append(run)
+            if progress:
+                progress(outcome.config.name)
     report.expired = store.close_expired(now)
     report.dedupe = dedupe_postings(store)
     return report
-
-
-def _read_all(chosen: list[SourceConfig], http: HttpClient, concurrency: int,
-              progress: Callable[[str], None] | None) -> list[_Outcome]:
-    """Read every source in a thread pool; outcomes in config order, so storing is repeatable."""
-    workers = max(1, min(concurrency, len(chosen)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
-        futures: list[Future[_Outcome]] = [pool.submit(read_source, c, http) for c in chosen]
-        for future in as_completed(futures):
-            if progress:
-                progress(future.result().config.name)
-        return [future.result() for future in futures]
 
 
 def read_source(source_config: SourceConfig, http: HttpClient) -> _Outcome:

@@ -1,0 +1,138 @@
+"""Benchmark: one concurrent fetch of 100 sources vs the same sources one after another.
+
+Every source is a Greenhouse board served from 127.0.0.1 by a threaded HTTP server that answers
+each request after 200 ms. The boards are spread over several local ports (each port is its own
+host to the client's per-host limits), the way real sources sit on different boards' hosts. Both
+runs go through the real ``fetch_sources`` (HTTP client, parsing, SQLite store), in one process:
+first sequentially (``http.concurrency: 1``), then concurrently. The servers count requests in
+flight per port, so the per-host limit is checked where it matters, on the server side.
+
+    python benchmarks/bench_fetch.py [--sources 100] [--ports 10] [--concurrency 20] [--per-host 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from pipeline.config import parse_config
+from pipeline.fetch import fetch_sources
+from pipeline.http import HttpClient
+from pipeline.store import Store
+
+
+class Counter:
+    """Requests in flight on one port, and the most seen at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+
+    def enter(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.now -= 1
+
+
+def board_body(board: int) -> bytes:
+    """A small Greenhouse board: two jobs with escaped HTML content."""
+    jobs = [{"id": board * 10 + n, "title": f"Nurse Case Manager {board}-{n}",
+             "location": {"name": "Columbus, OH"}, "company_name": f"Employer {board}",
+             "updated_at": "2026-03-01T09:00:00Z",
+             "absolute_url": f"https://example.org/{board}/{n}",
+             "content": "&lt;p&gt;Coordinate care for members.&lt;/p&gt;"} for n in range(2)]
+    return json.dumps({"jobs": jobs, "meta": {"total": len(jobs)}}).encode()
+
+
+def start_server(delay: float) -> tuple[ThreadingHTTPServer, Counter]:
+    """A threaded server on a free local port that answers every GET after ``delay`` seconds."""
+    counter = Counter()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            counter.enter()
+            try:
+                time.sleep(delay)
+                body = board_body(int(self.path.split("/")[1]))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            finally:
+                counter.leave()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, counter
+
+
+def make_config(folder: Path, urls: list[str], concurrency: int, per_host: int):
+    """The benchmark's config: one Greenhouse source per URL, caching off, short pacing."""
+    return parse_config({
+        "database": {"url": f"sqlite:///{folder / 'jobs.db'}"},
+        "http": {"concurrency": concurrency, "per_host_concurrency": per_host,
+                 "per_host_interval": 0.05, "retries": 0, "cache_dir": None},
+        "sources": [{"name": f"board{i}", "type": "greenhouse", "board": f"b{i}", "url": url}
+                    for i, url in enumerate(urls)],
+    }, base_dir=folder)
+
+
+def timed_fetch(urls: list[str], concurrency: int, per_host: int) -> tuple[float, int, dict]:
+    """Wall time of one fetch of all sources; postings stored; client-side peak per host."""
+    with tempfile.TemporaryDirectory() as folder:
+        config = make_config(Path(folder), urls, concurrency, per_host)
+        with Store(config.database_url()) as store, HttpClient(config.http) as http:
+            started = time.perf_counter()
+            report = fetch_sources(config, store, http)
+            elapsed = time.perf_counter() - started
+            failed = [r.source for r in report.failed]
+            if failed:
+                sys.exit(f"benchmark broken: sources failed: {failed[:5]}")
+            return elapsed, report.seen, http.peak_in_flight()
+
+
+def main() -> None:
+    """Run both fetches and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sources", type=int, default=100)
+    parser.add_argument("--ports", type=int, default=10)
+    parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--per-host", type=int, default=2)
+    args = parser.parse_args()
+    servers = [start_server(args.delay) for _ in range(args.ports)]
+    urls = [f"http://127.0.0.1:{servers[i % args.ports][0].server_port}/{i}/jobs"
+            for i in range(args.sources)]
+    sequential, seen_seq, _ = timed_fetch(urls, 1, args.per_host)
+    concurrent, seen_con, client_peaks = timed_fetch(urls, args.concurrency, args.per_host)
+    server_peak = max(counter.peak for _, counter in servers)
+    print(f"sources: {args.sources} on {args.ports} local ports, server delay "
+          f"{args.delay * 1000:.0f} ms, per-host limit {args.per_host}, "
+          f"per-host interval 0.05 s, concurrency {args.concurrency}")
+    print(f"sequential: {sequential:6.2f} s  ({seen_seq} postings)")
+    print(f"concurrent: {concurrent:6.2f} s  ({seen_con} postings)")
+    print(f"speed-up:   {sequential / concurrent:6.1f}x (target >= 8x)")
+    print(f"max in flight per host: server-side {server_peak}, client-side "
+          f"{max(client_peaks.values())} (limit {args.per_host})")
+    for server, _ in servers:
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
