@@ -25,13 +25,21 @@ _PERIOD = {"hour": "an hour", "day": "a day", "week": "a week", "month": "a mont
 
 def select_matches(matches: list, subscriber: Subscriber, store: Store, *, min_score: float,
                    max_per_employer: int) -> list:
-    """The matches for the next digest of ``subscriber``, best first."""
+    """The matches for the next digest of ``subscriber``, best first.
+
+    Only postings first seen since the subscriber's last digest are new to them: postings that
+    fitted but lost their place to better ones in an earlier digest are not sent later, so a run
+    that finds nothing new sends nothing (a new subscriber starts with everything open).
+    """
     sent = store.sent_posting_ids(subscriber.id)
+    since = subscriber.last_digest_at
     per_employer: Counter[str] = Counter()
     chosen = []
     for match in sorted(matches, key=lambda m: m.score, reverse=True):
         posting = match.posting
         if match.score < min_score or posting.id is None or posting.id in sent:
+            continue
+        if since is not None and posting.first_seen is not None and posting.first_seen <= since:
             continue
         employer = (posting.company or "").strip().lower()
         if employer and per_employer[employer] >= max_per_employer:

@@ -1,0 +1,75 @@
+"""The README's promises: its main command on the default config, and its command list."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+
+import yaml
+
+from pipeline.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def copy_default_setup(folder: Path) -> None:
+    """The repository's jobs.yaml with everything it points at, in a fresh folder."""
+    shutil.copy(REPO / "jobs.yaml", folder / "jobs.yaml")
+    shutil.copytree(REPO / "fixtures", folder / "fixtures")
+    shutil.copytree(REPO / "models", folder / "models")
+
+
+def pipeline_run(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", "run"], cwd=folder,
+                          capture_output=True, text=True, timeout=600)
+
+
+def emails(folder: Path) -> list[Path]:
+    return sorted((folder / "out" / "emails").glob("*.eml"))
+
+
+def test_main_command_writes_one_digest_per_subscriber_then_nothing_new(tmp_path):
+    copy_default_setup(tmp_path)
+    subscribers = yaml.safe_load((tmp_path / "jobs.yaml").read_text())["subscribers"]
+
+    first = pipeline_run(tmp_path)
+    assert first.returncode == 0, first.stderr
+    written = emails(tmp_path)
+    assert len(written) == len(subscribers) == 2
+    recipients = {message_from_bytes(p.read_bytes(), policy=default)["To"] for p in written}
+    assert {s["email"] for s in subscribers} <= {r.split("<")[-1].rstrip(">") for r in recipients}
+    assert "digests queued: 2" in first.stdout
+
+    second = pipeline_run(tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert emails(tmp_path) == written
+    assert "digests queued: 0" in second.stdout
+
+    new_posting = {"source_id": "new-1", "title": "RN Case Manager - Transitions of Care",
+                   "company": "Brand New Health", "location": "Remote - US", "remote": "remote",
+                   "description": "Nurse case manager coordinating transitions of care: "
+                   "discharge planning, care plans, utilization review, patient education, "
+                   "community resources, follow-up calls. Active RN license required; CCM "
+                   "preferred."}
+    (tmp_path / "fixtures" / "postings" / "zz_new.jsonl").write_text(json.dumps(new_posting))
+    third = pipeline_run(tmp_path)
+    assert third.returncode == 0, third.stderr
+    added = [p for p in emails(tmp_path) if p not in written]
+    assert added, third.stdout
+    for path in added:
+        text = message_from_bytes(path.read_bytes(), policy=default).get_body(
+            ("plain",)).get_content()
+        assert "Brand New Health" in text
+        assert text.count("Apply: ") == 1 or text.count("https://") >= 1
+
+
+def test_readme_names_the_two_commands_and_every_command_it_documents_exists():
+    assert "make run" in README and "make test" in README
+    documented = set(re.findall(r"`pipeline ([a-z]+)", README))
+    assert documented <= set(cli.commands), documented - set(cli.commands)
+    assert set(cli.commands) <= documented, set(cli.commands) - documented
