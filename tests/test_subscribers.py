@@ -1,0 +1,160 @@
+"""Subscribers: jobs.yaml kept in step with the database, and the `pipeline subscribers`,
+`preview` and `outbox` commands (click's runner over a real SQLite file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from pipeline.config import load_config
+from pipeline.errors import SubscriberError
+from pipeline.store import Store
+from pipeline.subscribers import remove_subscriber, sync_subscribers
+
+RESUME = ("Registered Nurse (RN), six years of hospital case management: care coordination, "
+          "discharge planning, utilization review with InterQual, CCM certified.")
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def _edit(config_file: Path, **changes) -> None:
+    data = yaml.safe_load(config_file.read_text())
+    data.update(changes)
+    config_file.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _store(config_file: Path) -> tuple:
+    config = load_config(config_file)
+    return config, Store(config.database_url())
+
+
+def test_sync_adds_updates_and_removes_jobs_yaml_subscribers(config_file, tmp_path):
+    (tmp_path / "cv.txt").write_text(RESUME)
+    _edit(config_file, subscribers=[{"email": "dana@example.org", "resume": "cv.txt",
+                                     "frequency": "daily", "timezone": "America/Chicago"}])
+    config, store = _store(config_file)
+    sync_subscribers(config, store)
+    dana = store.get_subscriber("dana@example.org")
+    assert dana.from_config and dana.resume_text == RESUME and dana.frequency == "daily"
+    assert invoke("subscribers", "add", "--config", config_file, "cli@example.org").exit_code == 0
+    config.subscribers = []
+    sync_subscribers(config, store)
+    assert [s.email for s in store.list_subscribers()] == ["cli@example.org"]
+
+
+def test_sync_never_undoes_an_unsubscribe(config_file):
+    config, store = _store(config_file)
+    sync_subscribers(config, store)
+    store.unsubscribe(store.get_subscriber("dana@example.org").id)
+    sync_subscribers(config, store)
+    assert store.get_subscriber("dana@example.org").unsubscribed_at is not None
+
+
+def test_unreadable_resume_in_jobs_yaml_names_the_subscriber(config_file):
+    _edit(config_file, subscribers=[{"email": "dana@example.org", "resume": "missing.pdf"}])
+    config, store = _store(config_file)
+    with pytest.raises(SubscriberError, match="subscriber dana@example.org: .*missing.pdf"):
+        sync_subscribers(config, store)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["not-an-email"], "is not a valid e-mail address"),
+    (["a@example.org", "--timezone", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
+    (["a@example.org", "--resume", "nothing-here.docx"], "no such resume file"),
+    (["a@example.org", "--send-at", "25:99"], "send_at"),
+])
+def test_add_refuses_bad_input_with_a_clear_message(config_file, args, message):
+    result = invoke("subscribers", "add", "--config", config_file, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_add_show_pause_resume_remove(config_file, tmp_path):
+    (tmp_path / "cv.txt").write_text(RESUME)
+    added = invoke("subscribers", "add", "--config", config_file, "Lee@Example.org",
+                   "--resume", tmp_path / "cv.txt", "--frequency", "weekly", "--weekday", "fri",
+                   "--send-at", "07:30", "--timezone", "America/Denver", "--state", "CO",
+                   "--min-salary", "70000", "--digest-size", "5", "--remote-only")
+    assert added.exit_code == 0, added.output
+    assert "Subscribed lee@example.org (weekly at 07:30 America/Denver)" in added.output
+    shown = invoke("subscribers", "show", "--config", config_file, "lee@example.org").output
+    for fact in ("weekly at 07:30 America/Denver on fri", "next digest:  now", "CO",
+                 "70000", "digest size:  5", f"({len(RESUME)} characters)", "state:        active"):
+        assert fact in shown, (fact, shown)
+    assert invoke("subscribers", "pause", "--config", config_file, "lee@example.org"
+                  ).exit_code == 0
+    assert "\tpaused\t" in invoke("subscribers", "list", "--config", config_file).output
+    invoke("subscribers", "resume", "--config", config_file, "lee@example.org")
+    assert "lee@example.org\t\tweekly\tactive" in invoke("subscribers", "list", "--config",
+                                                          config_file).output
+    removed = invoke("subscribers", "remove", "--config", config_file, "lee@example.org")
+    assert removed.exit_code == 0
+    config, store = _store(config_file)
+    with pytest.raises(SubscriberError):
+        store.get_subscriber("lee@example.org")
+
+
+def test_remove_deletes_resume_text_deliveries_and_outbox(config_file, tmp_path):
+    (tmp_path / "cv.txt").write_text(RESUME)
+    invoke("subscribers", "add", "--config", config_file, "lee@example.org", "--resume",
+           tmp_path / "cv.txt")
+    assert invoke("run", "--config", config_file).exit_code == 0
+    config, store = _store(config_file)
+    assert "lee@example.org" in [row.recipient for row in store.outbox_rows(["sent"])]
+    remove_subscriber(config, store, "lee@example.org")
+    with store.engine.connect() as conn:
+        from sqlalchemy import text
+        left = conn.execute(text("SELECT count(*) FROM subscribers WHERE resume_text LIKE "
+                                 "'%InterQual%'")).scalar()
+        outbox = conn.execute(text("SELECT count(*) FROM outbox WHERE recipient = "
+                                   "'lee@example.org'")).scalar()
+        given = conn.execute(text("SELECT count(*) FROM deliveries")).scalar()
+        dana = conn.execute(text("SELECT count(*) FROM outbox WHERE recipient = "
+                                 "'dana@example.org'")).scalar()
+    assert left == 0 and outbox == 0
+    assert dana == 1 and given > 0  # dana's digest and deliveries stay
+
+
+def test_remove_refuses_a_jobs_yaml_subscriber(config_file):
+    config, store = _store(config_file)
+    sync_subscribers(config, store)
+    result = invoke("subscribers", "remove", "--config", config_file, "dana@example.org")
+    assert result.exit_code == 2 and "remove them there" in result.output
+
+
+def test_preview_writes_html_and_records_nothing(config_file, tmp_path):
+    assert invoke("fetch", "--config", config_file).exit_code == 0
+    invoke("subscribers", "list", "--config", config_file)  # syncs dana from jobs.yaml
+    out = tmp_path / "next.html"
+    result = invoke("preview", "--config", config_file, "--subscriber", "dana@example.org",
+                    "--out", out)
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert "RN Case Manager" in html and "https://jobs.example/cm-1" in html
+    assert "new Care Manager job" in result.output
+    config, store = _store(config_file)
+    dana = store.get_subscriber("dana@example.org")
+    assert store.sent_posting_ids(dana.id) == set() and store.outbox_rows(
+        ["pending", "sent", "failed"]) == []
+
+
+def test_outbox_lists_failed_and_retry_sends(config_file, tmp_path):
+    _edit(config_file, email={"transport": "smtp", "retry_backoff": 0, "send_retries": 0,
+                              "max_attempts": 1,
+                              "smtp": {"host": "127.0.0.1", "port": 9, "security": "none",
+                                       "timeout": 2}})
+    assert invoke("run", "--config", config_file).exit_code == 0
+    listed = invoke("outbox", "--config", config_file).output
+    assert "failed\tdana@example.org" in listed and "cannot connect" in listed
+    _edit(config_file, email={"transport": "file", "outbox_dir": "mail"})
+    retried = invoke("outbox", "--config", config_file, "--retry", "1")
+    assert retried.exit_code == 0, retried.output
+    assert "Requeued 1; sent 1" in retried.output
+    assert "The outbox is empty" in retried.output
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
