@@ -112,9 +112,9 @@ def _read_yaml(path: Path, what: str) -> dict:
     return data
 
 
-def _explain(path: Path, exc: ValidationError) -> ProfileError:
+def _explain(path: Path, exc: ValidationError, prefix: tuple = ()) -> ProfileError:
     first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    where = ".".join(str(part) for part in (*prefix, *first["loc"])) or "(top level)"
     return ProfileError(f"{path}: {where}: {first['msg']}")
 
 
@@ -137,7 +137,7 @@ def load_weights(path: Path) -> Weights:
     try:
         return Weights.model_validate(data.get("weights") or {})
     except ValidationError as exc:
-        raise _explain(path, exc) from exc
+        raise _explain(path, exc, ("weights",)) from exc
 
 
 def settings_path_for(profile_path: Path) -> Path:
