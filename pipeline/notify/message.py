@@ -53,5 +53,5 @@ def build_message(email: EmailConfig, *, recipient: str, name: str | None, messa
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text, cte="quoted-printable")
-    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="base64")
     return message

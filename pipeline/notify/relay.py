@@ -98,7 +98,8 @@ def _ready(store: Store, row: OutboxRow, report: RelayReport) -> tuple[Subscribe
     if subscriber is None or not subscriber.active:
         reason = "unsubscribed" if subscriber is None or subscriber.unsubscribed_at else "paused"
     items = json.loads(current.message)["items"]
-    still_open = [item for item in items if store.is_open(item["posting_id"])]
+    open_ids = store.still_open(item["posting_id"] for item in items)
+    still_open = [item for item in items if item["posting_id"] in open_ids]
     if len(still_open) < len(items):
         store.release_postings(row.id, [i["posting_id"] for i in items if i not in still_open])
     if reason is None and not still_open:

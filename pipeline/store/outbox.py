@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 
-from pipeline.store.schema import deliveries, outbox, subscribers, utcnow
+from pipeline.store.schema import deliveries, outbox, postings, subscribers, utcnow
 
 
 @dataclass
@@ -107,6 +107,14 @@ class OutboxMixin:
         with self.engine.connect() as conn:
             row = conn.execute(select(outbox).where(outbox.c.id == outbox_id)).first()
         return OutboxRow(**row._mapping) if row else None
+
+    def still_open(self, posting_ids: Iterable[int]) -> set[int]:
+        """Which of these postings are still open (one query; checked just before sending)."""
+        ids = list(posting_ids)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(postings.c.id).where(postings.c.id.in_(ids),
+                                                            postings.c.closed_at.is_(None)))
+            return {row.id for row in rows}
 
     def release_postings(self, outbox_id: int, posting_ids: Iterable[int]) -> None:
         """Take postings out of a queued digest (closed before sending): they count as unsent."""
