@@ -60,7 +60,8 @@ def test_nothing_is_sent_twice_on_a_second_run(folder, smtp_server):
     notify(config, store, FixedRanker(), now=NOW)
     again = notify(config, store, FixedRanker(), now=NOW + timedelta(hours=1))
     assert again.queued == 0 and len(recorder.messages) == 2
-    store.upsert_postings([posting(9)], now=NOW)
+    # A posting first seen after the last digest is new to both subscribers.
+    store.upsert_postings([posting(9)], now=NOW + timedelta(hours=2))
     notify(config, store, FixedRanker(), now=NOW + timedelta(hours=2))
     assert len(recorder.messages) == 4
     assert "1 new Care Manager job: RN Case Manager 9" in recorder.messages[-1][1]["Subject"]
