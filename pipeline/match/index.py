@@ -4,8 +4,9 @@
 damps what every employer writes), drops boilerplate sentences (a sentence of 8+ words repeated in
 ``boilerplate_min_repeats`` postings of one company), and computes the profile-only features of
 each posting: title score and matched title, negative title cue, skills found, body similarity to
-the profile, and credentials asked. ``add(postings)`` appends new postings with the fitted
-vectorizers (no refit), so a few new postings cost a few rows, not a rebuild.
+the profile and to its "peers" (the centroid of postings whose title is in the family: pseudo-
+relevance feedback, no labels), and credentials asked. ``add(postings)`` appends new postings
+with the fitted vectorizers (no refit), so a few new postings cost a few rows, not a rebuild.
 """
 
 from __future__ import annotations
@@ -125,6 +126,8 @@ class PostingIndex:
     creds: list[PostingCredentials] = field(default_factory=list)
     skill_count: np.ndarray = field(default_factory=lambda: np.zeros(0))
     negative_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    peer_vector: sp.csr_matrix | None = None
+    peer_sim: np.ndarray = field(default_factory=lambda: np.zeros(0))
     cred_arrays: CredentialArrays | None = None
     filter_frame: pd.DataFrame | None = None
 
@@ -152,7 +155,19 @@ class PostingIndex:
         index.family_matrix = index._title_matrix(matchers.family)
         index.add(postings, _bodies=bodies if postings else None,
                   _matrix=matrix if postings else None)
+        index._fit_peers()
         return index
+
+    def _fit_peers(self) -> None:
+        """Centroid of the bodies of postings titled like the role (no negative cue): what the
+        role's postings typically say, learnt from the postings themselves, no labels."""
+        peers = np.flatnonzero((self.title_score >= 1.0) & ~self.negative_mask)
+        if len(peers) == 0 or self.bodies is None:
+            self.peer_sim = np.zeros(len(self))
+            return
+        centroid = sp.csr_matrix(self.bodies[peers].mean(axis=0))
+        self.peer_vector = normalize(centroid)
+        self.peer_sim = (self.bodies @ self.peer_vector.T).toarray().ravel()
 
     def _title_matrix(self, titles: list[str]) -> sp.csr_matrix:
         """Word and character n-gram TF-IDF of normalised titles, side by side, unit length."""
@@ -170,6 +185,9 @@ class PostingIndex:
         self.bodies = matrix if self.bodies is None else sp.vstack([self.bodies, matrix]).tocsr()
         self.body_sim = np.concatenate(
             [self.body_sim, (matrix @ self.profile_vector.T).toarray().ravel()])
+        if self.peer_vector is not None:
+            self.peer_sim = np.concatenate(
+                [self.peer_sim, (matrix @ self.peer_vector.T).toarray().ravel()])
         self._add_titles(postings)
         skills = [self.matchers.skills_in(b) for b in bodies]
         self.skills += skills

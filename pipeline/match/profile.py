@@ -55,6 +55,11 @@ class Weights(_Strict):
     negative_title_penalty: float = Field(default=0.5, ge=0, le=1)
     missing_credential_penalty: float = Field(default=0.1, ge=0, le=1,
                                               description="per required credential missing")
+    peers: float = Field(default=0.15, ge=0, description="body similarity to the postings "
+                         "whose title is in the family (pseudo-relevance feedback)")
+    peers_cap: float = Field(default=0.5, gt=0, description="body-peers cosine counted as 1")
+    title_fuzzy_power: float = Field(default=2.0, ge=1, description="a title that only "
+                                     "resembles the family scores similarity ** power")
     skills_saturation: float = Field(default=8, gt=0, description="skills found for a full "
                                      "skills component")
     body_cap: float = Field(default=0.3, gt=0, description="body-profile cosine counted as 1")

@@ -1,8 +1,10 @@
 """Combining a posting index's features with one subscriber's resume into scores, vectorised.
 
-Every component is 0..1 per posting: ``title`` (family phrase or n-gram similarity), ``skills``
+Every component is 0..1 per posting: ``title`` (1 for a family phrase, else n-gram similarity to
+the closest family title raised to ``title_fuzzy_power``), ``skills``
 (share of the profile's skills found, saturating at ``skills_saturation``), ``body`` (cosine of
-the cleaned body with the profile text, divided by ``body_cap``), ``credentials`` (without a
+the cleaned body with the profile text, divided by ``body_cap``), ``peers`` (cosine of the body
+with the centroid of postings titled like the role, over ``peers_cap``), ``credentials`` (without a
 resume: does the posting ask for the profile's licenses or certifications; with one: the share of
 asked credentials the resume holds) and ``resume`` (cosine of body and resume over
 ``resume_cap``). The score is their weighted mean, times ``1 - negative_title_penalty`` when the
@@ -22,7 +24,7 @@ from pipeline.match.credentials import codes_in
 from pipeline.match.index import PostingIndex
 from pipeline.match.profile import Weights
 
-COMPONENTS = ("title", "skills", "body", "credentials", "resume")
+COMPONENTS = ("title", "skills", "body", "peers", "credentials", "resume")
 
 
 @dataclass
@@ -61,10 +63,11 @@ def score(index: PostingIndex, weights: Weights, resume: Resume | None = None,
     ``resume_sim`` may hold the precomputed body-resume cosines of the same rows.
     """
     parts = {
-        "title": _take(index.title_score, rows).astype(float),
+        "title": _take(index.title_score, rows).astype(float) ** weights.title_fuzzy_power,
         "skills": np.minimum(1.0, _take(index.skill_count, rows)
                              / max(1.0, weights.skills_saturation)),
         "body": np.minimum(1.0, _take(index.body_sim, rows) / weights.body_cap),
+        "peers": np.minimum(1.0, _take(index.peer_sim, rows) / weights.peers_cap),
         "credentials": _take(index.cred_arrays.profile_score, rows),
     }
     missing = np.zeros(len(parts["title"]))
