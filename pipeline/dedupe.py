@@ -3,9 +3,10 @@
 Two open postings are the same opening when they have the same employer and either
 
 - the same normalized title and location (a job cross-posted on several boards), or
-- near-identical descriptions (TF-IDF cosine >= ``SIMILARITY``, fitted on the postings themselves
-  so shared employer boilerplate weighs little) and similar titles (same word set, or a word
-  Jaccard >= ``TITLE_JACCARD``): this also catches one opening posted in many cities.
+- near-identical descriptions (TF-IDF cosine over words and word pairs >= ``SIMILARITY``, IDF
+  fitted on the postings themselves so shared employer boilerplate weighs little) and similar
+  titles (a word Jaccard >= ``TITLE_JACCARD``): this also catches one opening posted in many
+  cities.
 
 Each group keeps its oldest posting (lowest id) as the canonical one; the others get its id in
 ``canonical_id`` and so drop out of ``Store.open_postings``, which is all the matcher and the
@@ -21,12 +22,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 from pipeline.posting import Posting
 
 SIMILARITY = 0.9
 TITLE_JACCARD = 0.5
+HASH_FEATURES = 2**20  # word and word-pair buckets; collisions are rare at this size
 CHUNK_ROWS = 500  # rows compared at once within one employer: memory ~ CHUNK_ROWS x employer size
 MIN_DESCRIPTION_CHARS = 200  # shorter descriptions say too little to compare
 NOTE_KEYS = ("duplicate_listings", "opening_locations")
@@ -125,8 +127,10 @@ def _similar_descriptions(postings: list[Posting], blocks: list[list[int]],
     if not usable:
         return
     order = [i for block in usable for i in block]
-    vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), dtype=np.float32)
-    vectors = vectorizer.fit_transform([postings[i].description for i in order])
+    hashed = HashingVectorizer(ngram_range=(1, 2), n_features=HASH_FEATURES, alternate_sign=False,
+                               norm=None, dtype=np.float32)  # no vocabulary kept: bounded memory
+    counts = hashed.transform([postings[i].description for i in order])
+    vectors = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
     row_of = {index: row for row, index in enumerate(order)}
     for block in usable:
         rows = vectors[[row_of[i] for i in block]]
@@ -139,7 +143,7 @@ def _similar_descriptions(postings: list[Posting], blocks: list[list[int]],
 
 
 def _titles_alike(first: Posting, second: Posting) -> bool:
-    """Same word set, or a word Jaccard of at least ``TITLE_JACCARD``."""
+    """Titles share at least ``TITLE_JACCARD`` of their words (Jaccard)."""
     words_a, words_b = set(norm_title(first.title).split()), set(norm_title(second.title).split())
     if not words_a or not words_b:
         return False
