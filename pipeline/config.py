@@ -219,6 +219,14 @@ class ScheduleConfig(Strict):
     misfire_grace: str = Field(default="30m", description="a job missed by less than this "
                                "still runs (once) when the scheduler is back")
 
+    @field_validator("digests_every", "sources_every", "misfire_grace")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        if not re.match(r"^\s*[1-9]\d*\s*[smhdw]\s*$", value):
+            raise ValueError("write a number and a unit, like '30m', '6h' or '1d' "
+                             "(units s, m, h, d, w)")
+        return value
+
 
 def _source_union() -> Any:
     configs = tuple(cls.Config for cls in REGISTRY.values())

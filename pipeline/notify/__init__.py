@@ -16,6 +16,7 @@ from datetime import datetime
 
 from pipeline.config import JobsConfig
 from pipeline.errors import SubscriberError
+from pipeline.notify.digest import digest_items
 from pipeline.notify.queue import next_digest, queue_due
 from pipeline.notify.relay import RelayReport, links, relay
 from pipeline.notify.render import render_digest
@@ -70,8 +71,6 @@ def preview(config: JobsConfig, store: Store, matcher, email: str,
     matches = next_digest(config, store, matcher, subscriber, store.open_postings())
     if not matches:
         raise SubscriberError(f"{email}: nothing new above their threshold for a digest")
-    from pipeline.notify.digest import digest_items
-
     unsubscribe_url, preferences_url = links(config, signer_for(config, store).token(subscriber))
     subject, _text, html = render_digest(
         digest_items(matches), now=now, name=subscriber.name, frequency=subscriber.frequency,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from notify_support import NOW, FixedRanker, add_subscribers, make_config, open_store, posting
 
 from pipeline.notify.queue import next_digest, queue_digest, queue_due
@@ -48,9 +50,19 @@ def test_only_above_the_subscribers_threshold_else_the_configs(folder):
 def test_never_a_posting_already_given(folder):
     config, store, sub = _store(folder, [posting(n) for n in range(3)])
     first = next_digest(config, store, FixedRanker(), sub, store.open_postings())
-    queue_digest(config, store, sub, first[:2], NOW)
+    queue_digest(config, store, sub, first[:2], NOW - timedelta(hours=1))
+    sub = store.get_subscriber(sub.email)  # first seen after that digest: all three are new
     again = next_digest(config, store, FixedRanker(), sub, store.open_postings())
     assert _titles(again) == ["RN Case Manager 2"]
+
+
+def test_postings_seen_before_the_last_digest_are_not_new(folder):
+    config, store, sub = _store(folder, [posting(n) for n in range(3)], digest_size=1)
+    queue_due(config, store, FixedRanker(), now=NOW)  # one posting; two lost their place
+    store.upsert_postings([posting(5)], now=NOW + timedelta(hours=1))
+    later = store.get_subscriber(sub.email)
+    chosen = next_digest(config, store, FixedRanker(), later, store.open_postings())
+    assert _titles(chosen) == ["RN Case Manager 5"]
 
 
 def test_nothing_new_means_no_digest(folder):
