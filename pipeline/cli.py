@@ -259,13 +259,15 @@ def eval_command(config_path: Path, labels: Path | None, as_json: bool,
 @click.option("--trials", type=click.IntRange(min=1), default=200, show_default=True,
               help="Weight sets tried (random search, seeded).")
 @click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--metric", type=click.Choice(["map", "ndcg@10", "ndcg"]), default="map",
+              show_default=True, help="What the search maximises on the training folds.")
 def tune(config_path: Path, labels: Path | None, output: Path | None, folds: int, trials: int,
-         seed: int) -> None:
+         seed: int, metric: str) -> None:
     """Search the scoring weights by k-fold cross-validation; write them to models/."""
     from pipeline.match.tune import format_result, tune_config
 
     result, written = tune_config(open_config(config_path), labels, output, folds=folds,
-                                  trials=trials, seed=seed)
+                                  trials=trials, seed=seed, metric=metric)
     click.echo(format_result(result))
     click.echo(f"Wrote {written}")
 

@@ -125,17 +125,18 @@ def run_eval(matcher: Matcher, postings: list[Posting], labels: dict[str, int],
 
 def format_table(report: EvalReport) -> str:
     """The metrics as a fixed-width table: one line per query, methods side by side."""
-    names = [f"ndcg@{K}", f"p@{K}", "map"]
     lines = [f"{len(report.grades)} labelled postings "
              f"({int((report.grades >= 2).sum())} core, {int((report.grades == 1).sum())} "
-             f"adjacent); relevant = grade 2", ""]
-    head = f"{'query':30}" + "".join(f"{m:>27}" for m in METHODS)
-    sub = f"{'':30}" + "".join(f"{'NDCG@10':>11}{'P@10':>7}{'MAP':>9}" for _ in METHODS)
+             f"adjacent); relevant = grade 2; NDCG = over the whole ranking", ""]
+    head = f"{'query':30}" + "".join(f"{m:>33}" for m in METHODS)
+    sub = f"{'':30}" + "".join(f"{'NDCG@10':>10}{'P@10':>6}{'MAP':>8}{'NDCG':>8}"
+                               for _ in METHODS)
     lines += [head, sub]
     for query in dict.fromkeys(row["query"] for row in report.rows):
-        cells = "".join(f"{report.metric(query, m, names[0]):>11.3f}"
-                        f"{report.metric(query, m, names[1]):>7.2f}"
-                        f"{report.metric(query, m, names[2]):>9.3f}" for m in METHODS)
+        cells = "".join(f"{report.metric(query, m, f'ndcg@{K}'):>10.3f}"
+                        f"{report.metric(query, m, f'p@{K}'):>6.2f}"
+                        f"{report.metric(query, m, 'map'):>8.3f}"
+                        f"{report.metric(query, m, 'ndcg'):>8.3f}" for m in METHODS)
         lines.append(f"{query[:30]:30}{cells}")
     if report.unmatched_labels:
         lines.append(f"\n{len(report.unmatched_labels)} labels have no posting: "

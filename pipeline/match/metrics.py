@@ -8,6 +8,9 @@
   by all relevant postings. ``MAP`` in reports is the mean of this over the queries of a row
   (one query per row: the profile alone, or the profile with one resume).
 
+``ndcg`` (no cut-off) is NDCG over the whole ranking: it still separates methods when the top 10
+is easy (every method perfect at 10).
+
 ``grades`` is the list of labels in ranked order, best first.
 """
 
@@ -47,6 +50,6 @@ def average_precision(grades: Sequence[int], relevant: int = RELEVANT) -> float:
 
 
 def evaluate_ranking(grades: Sequence[int], k: int = 10) -> dict[str, float]:
-    """NDCG@k, P@k and AP of one ranking (grades best first, every labelled posting ranked)."""
+    """NDCG@k, P@k, AP and full NDCG of one ranking (grades best first, all labelled ranked)."""
     return {f"ndcg@{k}": ndcg_at(grades, k), f"p@{k}": precision_at(grades, k),
-            "map": average_precision(grades)}
+            "map": average_precision(grades), "ndcg": ndcg_at(grades, len(grades))}

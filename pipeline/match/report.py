@@ -46,12 +46,12 @@ def score_plot_svg(report: EvalReport, query: str = PROFILE_QUERY) -> str:
 
 
 def _table(report: EvalReport) -> str:
-    head = "".join(f"<th colspan=3>{m}</th>" for m in METHODS)
-    sub = "<th>NDCG@10</th><th>P@10</th><th>MAP</th>" * len(METHODS)
+    head = "".join(f"<th colspan=4>{m}</th>" for m in METHODS)
+    sub = "<th>NDCG@10</th><th>P@10</th><th>MAP</th><th>NDCG</th>" * len(METHODS)
     body = []
     for query in dict.fromkeys(row["query"] for row in report.rows):
         cells = "".join(f"<td>{report.metric(query, m, k):.3f}</td>"
-                        for m in METHODS for k in ("ndcg@10", "p@10", "map"))
+                        for m in METHODS for k in ("ndcg@10", "p@10", "map", "ndcg"))
         body.append(f"<tr><th>{html.escape(query)}</th>{cells}</tr>")
     return (f"<table><tr><th rowspan=2>query</th>{head}</tr><tr>{sub}</tr>"
             + "".join(body) + "</table>")
@@ -66,7 +66,7 @@ def write_html(report: EvalReport, path: Path) -> Path:
 table{{border-collapse:collapse}}tr:nth-child(even){{background:#f3f3f3}}</style></head><body>
 <h1>Matcher evaluation</h1>
 <p>{report.postings} labelled postings, {core} core (grade 2). Relevant = grade 2 for P@10 and MAP;
-NDCG uses gain 2<sup>grade</sup>&minus;1.</p>
+NDCG uses gain 2<sup>grade</sup>&minus;1; the last NDCG column covers the whole ranking.</p>
 {_table(report)}
 <h2>Score distribution by grade (profile alone)</h2>
 {score_plot_svg(report)}

@@ -48,6 +48,6 @@ def test_tune_reports_held_out_score_and_writes_settings(tmp_path, labelled):
     result = CliRunner().invoke(cli, ["tune", "--config", str(config), "--folds", "3",
                                       "--trials", "10"])
     assert result.exit_code == 0, result.output
-    assert "held-out NDCG@10" in result.output
+    assert "held-out NDCG@10" in result.output and "held-out MAP" in result.output
     written = yaml.safe_load((tmp_path / "tuned.yaml").read_text(encoding="utf-8"))
     assert set(written) == {"weights", "tuned"}

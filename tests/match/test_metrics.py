@@ -42,4 +42,4 @@ def test_average_precision_by_hand():
 
 def test_evaluate_ranking_keys():
     assert evaluate_ranking(RANKED, 10) == pytest.approx(
-        {"ndcg@10": ndcg_at(RANKED, 10), "p@10": 0.2, "map": 0.75})
+        {"ndcg@10": ndcg_at(RANKED, 10), "p@10": 0.2, "map": 0.75, "ndcg": ndcg_at(RANKED, 4)})

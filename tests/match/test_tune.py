@@ -19,15 +19,16 @@ def test_tune_writes_settings_that_the_matcher_uses(matcher, labelled, tmp_path)
     folder = labelled.parent
     result = tune(matcher, load_postings(folder / "postings"), load_labels(labelled),
                   load_resumes(folder / "resumes"), folds=3, trials=12, seed=1)
-    assert len(result.held_out) == 3
-    assert 0.0 <= result.held_out_mean <= 1.0
+    assert len(result.held_out["map"]) == len(result.held_out["ndcg@10"]) == 3
+    assert 0.0 <= result.mean("map") <= 1.0
 
     models = tmp_path / "models"
     models.mkdir()
     shutil.copy(PROFILE, models / "care_manager.yaml")
     written = write_settings(result, models / "care_manager.settings.yaml", folds=3)
     data = yaml.safe_load(written.read_text(encoding="utf-8"))
-    assert data["tuned"]["held_out_ndcg@10"] == round(result.held_out_mean, 4)
+    assert data["tuned"]["held_out_map"] == round(result.mean("map"), 4)
+    assert data["tuned"]["held_out_ndcg@10"] == round(result.mean("ndcg@10"), 4)
     assert data["tuned"]["folds"] == 3
 
     config = parse_config({"profile": {"path": "models/care_manager.yaml"}}, base_dir=tmp_path)
