@@ -36,11 +36,13 @@ class Counter:
         self.peak = 0
 
     def enter(self) -> None:
+        """A request started."""
         with self.lock:
             self.now += 1
             self.peak = max(self.peak, self.now)
 
     def leave(self) -> None:
+        """A request finished."""
         with self.lock:
             self.now -= 1
 
@@ -61,6 +63,7 @@ def start_server(delay: float) -> tuple[ThreadingHTTPServer, Counter]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            """Wait, then answer with the board named by the path."""
             counter.enter()
             try:
                 time.sleep(delay)
@@ -74,6 +77,7 @@ def start_server(delay: float) -> tuple[ThreadingHTTPServer, Counter]:
                 counter.leave()
 
         def log_message(self, *args) -> None:
+            """Keep the benchmark's output to its figures."""
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

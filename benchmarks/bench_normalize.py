@@ -128,16 +128,23 @@ def main() -> None:
         started = time.perf_counter()
         report = dedupe_postings(store)
         dedupe_s = time.perf_counter() - started
-    total = normalize_s + store_s
-    print(f"postings: {len(postings)} ({size_mb:.1f} MB of escaped HTML), one CPU")
-    print(f"normalize: {normalize_s:6.2f} s  {len(postings) / normalize_s:8.0f} postings/s")
-    print(f"store:     {store_s:6.2f} s  {len(postings) / store_s:8.0f} postings/s")
-    print(f"normalize + store: {len(postings) / total:,.0f} postings/s (target >= 1,000/s)")
+    report_figures(len(postings), size_mb, (normalize_s, store_s, dedupe_s), report,
+                   (base_rss, before_dedupe_rss))
+
+
+def report_figures(count: int, size_mb: float, seconds: tuple[float, float, float], report,
+                   rss: tuple[float, float]) -> None:
+    """Print the figures of one benchmark run."""
+    normalize_s, store_s, dedupe_s = seconds
+    print(f"postings: {count} ({size_mb:.1f} MB of escaped HTML), one CPU")
+    print(f"normalize: {normalize_s:6.2f} s  {count / normalize_s:8.0f} postings/s")
+    print(f"store:     {store_s:6.2f} s  {count / store_s:8.0f} postings/s")
+    print(f"normalize + store: {count / (normalize_s + store_s):,.0f} postings/s "
+          "(target >= 1,000/s)")
     print(f"dedupe:    {dedupe_s:6.2f} s  ({report.groups} groups, {report.duplicates} "
           "duplicates; not part of the target)")
-    print(f"peak RSS: {before_dedupe_rss:.0f} MB after normalize + store, {peak_rss_mb():.0f} MB "
-          f"after dedupe (the generated board alone: {base_rss:.0f} MB)")
-
+    print(f"peak RSS: {rss[1]:.0f} MB after normalize + store, {peak_rss_mb():.0f} MB "
+          f"after dedupe (the generated board alone: {rss[0]:.0f} MB)")
 
 if __name__ == "__main__":
     main()

@@ -76,16 +76,19 @@ class _Groups:
         self.parent = list(range(size))
 
     def find(self, item: int) -> int:
+        """The representative of ``item``'s group (path halving)."""
         while self.parent[item] != item:
             self.parent[item] = self.parent[self.parent[item]]
             item = self.parent[item]
         return item
 
     def union(self, first: int, second: int) -> None:
+        """Join two groups; the lower position represents them."""
         low, high = sorted((self.find(first), self.find(second)))
         self.parent[high] = low
 
     def groups(self) -> list[list[int]]:
+        """Groups of more than one member, each in ascending order."""
         found: dict[int, list[int]] = defaultdict(list)
         for item in range(len(self.parent)):
             found[self.find(item)].append(item)
