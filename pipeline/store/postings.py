@@ -150,10 +150,16 @@ class PostingsMixin:
                              .values(canonical_id=canonical))
 
     def open_posting_rows(self) -> list[tuple[int, int | None, Posting]]:
-        """Every open posting, duplicates included, as (id, canonical id, posting), by id."""
-        query = select(postings).where(postings.c.closed_at.is_(None)).order_by(postings.c.id)
+        """Every open posting, duplicates included, as (id, canonical id, posting), by id.
+
+        ``description_html`` is left out (None): dedupe reads the plain text, and memory matters.
+        """
+        columns = [c for c in postings.columns if c.name != "description_html"]
+        query = select(*columns).where(postings.c.closed_at.is_(None)).order_by(postings.c.id)
         with self.engine.connect() as conn:
-            return [(r.id, r.canonical_id, row_to_posting(r)) for r in conn.execute(query)]
+            return [(r.id, r.canonical_id, Posting.model_validate(
+                {name: getattr(r, name) for name in _COLUMNS if name != "description_html"}))
+                for r in conn.execute(query)]
 
     def update_extras(self, extras: dict[int, dict]) -> None:
         """Replace the ``extra`` mapping of the given postings (dedupe notes; hash untouched)."""
