@@ -230,3 +230,12 @@ def test_sources_command_shows_the_last_runs_of_every_source(httpserver: HTTPSer
     assert any("local" in line and "ok" in line and " 1 " in line for line in lines)
     assert any("down" in line and "failed" in line for line in lines)
     assert any("later" in line and "never fetched" in line for line in lines)
+
+
+def test_a_board_listing_one_id_twice_is_stored_once(tmp_path):
+    path = tmp_path / "postings.json"
+    write_postings(path, {"source_id": "1", "title": "Care Manager", "company": "A"},
+                   {"source_id": "1", "title": "Care Manager (updated)", "company": "A"})
+    report, store = run(make_config(tmp_path, [{"name": "l", "type": "files", "path": str(path)}]))
+    assert report.runs[0].status == "ok" and report.runs[0].seen == 1
+    assert [p.title for p in store.open_postings()] == ["Care Manager (updated)"]
