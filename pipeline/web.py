@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, render_template, request
+from flask import Blueprint, Flask, abort, current_app, render_template, request
 
 from pipeline.config import JobsConfig
 from pipeline.errors import SubscriberError
@@ -29,58 +29,81 @@ FREQUENCIES = [("instant", "After every run (as soon as there is something new)"
                ("daily", "Once a day"), ("weekly", "Once a week")]
 
 
+pages = Blueprint("pages", __name__)
+
+
 def create_app(config: JobsConfig, store: Store | None = None) -> Flask:
     """The Flask app serving the subscriber pages of this config's database."""
     app = Flask(__name__, template_folder=str(TEMPLATES))
     store = store or Store(config.database_url())
-    signer = signer_for(config, store)
-    app.config.update(PIPELINE_STORE=store, PIPELINE_CONFIG=config)
-
-    def subscriber(token: str) -> Subscriber:
-        try:
-            return signer.subscriber(store, token)
-        except SubscriberError as exc:
-            abort(404, description=str(exc))
-
-    @app.errorhandler(404)
-    def invalid(error):
-        return render_template("invalid.html", message=error.description), 404
-
-    @app.get("/unsubscribe/<token>")
-    def unsubscribe_page(token: str):
-        return render_template("unsubscribe.html", subscriber=subscriber(token), token=token)
-
-    @app.post("/unsubscribe/<token>", endpoint="unsubscribe")
-    def unsubscribe(token: str):
-        found = subscriber(token)
-        if found.unsubscribed_at is None:
-            store.unsubscribe(found.id)
-            app.logger.info("unsubscribed subscriber %s", found.id)
-        return render_template("unsubscribe.html", subscriber=subscriber(token), token=token)
-
-    @app.post("/resubscribe/<token>", endpoint="resubscribe")
-    def resubscribe(token: str):
-        store.resubscribe(subscriber(token).id)
-        return render_template("resubscribed.html", subscriber=subscriber(token), token=token)
-
-    @app.route("/preferences/<token>", methods=["GET", "POST"], endpoint="preferences")
-    def preferences(token: str):
-        found = subscriber(token)
-        saved, error, status = False, None, 200
-        if request.method == "POST":
-            try:
-                save_preferences(store, found, request.form)
-                saved = True
-            except SubscriberError as exc:
-                error, status = str(exc), 400
-            found = subscriber(token)
-        return render_template("preferences.html", subscriber=found, token=token, saved=saved,
-                               error=error, frequencies=FREQUENCIES,
-                               min_percent=_percent(found, config),
-                               remote_only=[r.value for r in found.filters.remote] == ["remote"]
-                               ), status
-
+    app.config.update(PIPELINE_CONFIG=config, PIPELINE_STORE=store,
+                      PIPELINE_SIGNER=signer_for(config, store))
+    app.register_blueprint(pages)
+    app.register_error_handler(404, lambda error: (
+        render_template("invalid.html", message=error.description), 404))
     return app
+
+
+def _store() -> Store:
+    return current_app.config["PIPELINE_STORE"]
+
+
+def _subscriber(token: str) -> Subscriber:
+    """The subscriber a token names, or a 404 page saying the link does not work."""
+    try:
+        return current_app.config["PIPELINE_SIGNER"].subscriber(_store(), token)
+    except SubscriberError as exc:
+        abort(404, description=str(exc))
+
+
+def _page(template: str, token: str, **context) -> str:
+    return render_template(template, subscriber=_subscriber(token), token=token, **context)
+
+
+@pages.get("/unsubscribe/<token>", endpoint="unsubscribe_page")
+def unsubscribe_page(token: str):
+    """The state of the subscription, with the button that changes it."""
+    return _page("unsubscribe.html", token)
+
+
+@pages.post("/unsubscribe/<token>", endpoint="unsubscribe")
+def unsubscribe(token: str):
+    """RFC 8058 one-click unsubscribe: immediate, whatever the body."""
+    found = _subscriber(token)
+    if found.unsubscribed_at is None:
+        _store().unsubscribe(found.id)
+        current_app.logger.info("unsubscribed subscriber %s", found.id)
+    return _page("unsubscribe.html", token)
+
+
+@pages.post("/resubscribe/<token>", endpoint="resubscribe")
+def resubscribe(token: str):
+    """Undo an unsubscribe."""
+    _store().resubscribe(_subscriber(token).id)
+    return _page("resubscribed.html", token)
+
+
+@pages.route("/preferences/<token>", methods=["GET", "POST"], endpoint="preferences")
+def preferences(token: str):
+    """Show, and on POST save, frequency, pause, minimum score and remote only."""
+    found = _subscriber(token)
+    saved, error, status = False, None, 200
+    if request.method == "POST":
+        try:
+            save_preferences(_store(), found, request.form)
+            saved = True
+        except SubscriberError as exc:
+            error, status = str(exc), 400
+        found = _subscriber(token)
+    config = current_app.config["PIPELINE_CONFIG"]
+    return render_template("preferences.html", subscriber=found, token=token, saved=saved,
+                           error=error, frequencies=FREQUENCIES,
+                           min_percent=_percent(found, config),
+                           remote_only=_remote_only(found)), status
+
+
+def _remote_only(subscriber: Subscriber) -> bool:
+    return [r.value for r in subscriber.filters.remote] == ["remote"]
 
 
 def _percent(subscriber: Subscriber, config: JobsConfig) -> int:
@@ -100,7 +123,10 @@ def save_preferences(store: Store, subscriber: Subscriber, form) -> None:
     if not 0 <= percent <= 100:
         raise SubscriberError("the minimum match strength must be between 0 and 100")
     filters = subscriber.filters.model_dump(mode="json")
-    filters["remote"] = ["remote"] if form.get("remote_only") else []
+    if form.get("remote_only"):
+        filters["remote"] = ["remote"]
+    elif _remote_only(subscriber):  # unticked: drop the remote-only filter, keep any other
+        filters["remote"] = []
     store.update_settings(subscriber.id, by_subscriber=True, frequency=frequency,
                           min_score=round(percent / 100, 4), filters=filters,
                           paused=bool(form.get("paused")))

@@ -187,3 +187,15 @@ def test_browser_screenshot_shows_a_rendered_page(live, page):
     button = page.locator("#save").bounding_box()
     r, g, b = image.getpixel((int(button["x"] + 4), int(button["y"] + button["height"] / 2)))
     assert (r, g, b) != (255, 255, 255) and b > r  # the blue button is painted
+
+
+def test_unticked_remote_only_keeps_a_wider_remote_filter(setup):
+    _config, store, app, token_a, _ = setup
+    sub = store.get_subscriber("a@example.org")
+    store.update_settings(sub.id, filters={"remote": ["remote", "hybrid"]})
+    page = app.test_client().get(f"/preferences/{token_a}").get_data(as_text=True)
+    assert 'name="remote_only" value="1">' in page  # not ticked: the filter is wider
+    app.test_client().post(f"/preferences/{token_a}", data={"frequency": "daily",
+                                                            "min_score": "35"})
+    kept = store.get_subscriber("a@example.org").filters.remote
+    assert [r.value for r in kept] == ["remote", "hybrid"]
