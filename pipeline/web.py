@@ -19,7 +19,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, abort, current_app, render_template, request
 
-from pipeline.config import JobsConfig
+from pipeline.config import JobsConfig, load_config
 from pipeline.errors import SubscriberError
 from pipeline.notify.tokens import signer_for
 from pipeline.store import Store, Subscriber
@@ -138,3 +138,8 @@ def serve(config: JobsConfig, host: str | None = None, port: int | None = None) 
 
     run_simple(host or config.web.host, port or config.web.port, create_app(config),
                threaded=True)
+
+
+def wsgi(config_path: str = "jobs.yaml") -> Flask:
+    """The app for a production WSGI server: ``gunicorn "pipeline.web:wsgi('jobs.yaml')"``."""
+    return create_app(load_config(config_path))
