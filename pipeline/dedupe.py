@@ -100,7 +100,7 @@ def find_duplicate_groups(postings: list[Posting]) -> list[list[int]]:
     groups = _Groups(len(postings))
     by_company: dict[str, list[int]] = defaultdict(list)
     for index, posting in enumerate(postings):
-        company = norm_company(posting.company)
+        company = norm_company(posting.company).replace(" ", "")  # 'acmehealth' board tokens
         if company:
             by_company[company].append(index)
     blocks = [members for members in by_company.values() if len(members) > 1]

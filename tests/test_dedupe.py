@@ -49,6 +49,12 @@ def test_same_employer_title_and_place_on_two_boards():
     assert find_duplicate_groups(postings) == [[0, 1]]
 
 
+def test_board_token_as_company_matches_the_employer_name():
+    postings = [posting("greenhouse", "1", company="acmehealth"),
+                posting("lever", "x", company="Acme Health, Inc.")]
+    assert find_duplicate_groups(postings) == [[0, 1]]
+
+
 def test_one_opening_in_many_cities_is_one_group():
     cities = ["Columbus, OH", "Dayton, OH", "Toledo, OH"]
     postings = [posting("greenhouse", str(i), location=c) for i, c in enumerate(cities)]
