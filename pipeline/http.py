@@ -227,7 +227,8 @@ class HttpClient:
 def _session(config: HttpConfig) -> requests.Session:
     """A requests session with retries, a connection pool per host and our User-Agent."""
     retry = Retry(
-        total=config.retries, status_forcelist=RETRY_STATUSES, allowed_methods=["GET"],
+        total=config.retries, read=min(config.retries, 1),  # a hung host costs two timeouts
+        status_forcelist=RETRY_STATUSES, allowed_methods=["GET"],
         backoff_factor=config.backoff, backoff_jitter=config.backoff / 2, backoff_max=30,
         respect_retry_after_header=True, retry_after_max=config.max_retry_after,
         raise_on_status=False,

@@ -60,6 +60,21 @@ def test_read_timeout_raises_fetch_error(httpserver: HTTPServer):
         client.get(httpserver.url_for("/slow"), source="slowpoke")
 
 
+def test_a_read_timeout_is_tried_once_more(threaded_server: HTTPServer):
+    calls: list[int] = []
+
+    def slow_once(request: Request) -> Response:
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(1.0)
+        return Response("answered")
+
+    threaded_server.expect_request("/hang").respond_with_handler(slow_once)
+    client = make_client(retries=3, read_timeout=0.3)
+    assert client.get_text(threaded_server.url_for("/hang")) == "answered"
+    assert len(calls) == 2
+
+
 def test_429_with_retry_after_is_waited_out_then_succeeds(httpserver: HTTPServer):
     times: list[float] = []
 
