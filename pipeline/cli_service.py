@@ -105,11 +105,11 @@ def preview(config_path: Path, email: str, out: Path | None) -> None:
 
 @cli.command()
 @CONFIG_OPTION
-@click.option("--retry", is_flag=True, help="Put failed digests back in the queue "
-              "(the IDs given, else all) and send the queue now.")
+@click.option("--retry", is_flag=True, help="Put failed digests back in the queue, make "
+              "waiting ones due (the IDs given, else all), and send the queue now.")
 @click.argument("ids", nargs=-1, type=int)
 def outbox(config_path: Path, retry: bool, ids: tuple[int, ...]) -> None:
-    """List pending and failed digests; with --retry, requeue failed ones and send."""
+    """List pending and failed digests; with --retry, requeue them and send now."""
     from pipeline.notify import relay
     from pipeline.store import Store
 

@@ -158,3 +158,18 @@ def test_outbox_lists_failed_and_retry_sends(config_file, tmp_path):
     assert "Requeued 1; sent 1" in retried.output
     assert "The outbox is empty" in retried.output
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
+
+
+def test_outbox_retry_makes_a_waiting_digest_due_now(config_file, tmp_path):
+    _edit(config_file, email={"transport": "smtp", "retry_backoff": 0, "send_retries": 0,
+                              "retry_delay": 3600,
+                              "smtp": {"host": "127.0.0.1", "port": 9, "security": "none",
+                                       "timeout": 2}})
+    assert invoke("run", "--config", config_file).exit_code == 0
+    listed = invoke("outbox", "--config", config_file).output
+    assert "pending\tdana@example.org" in listed and "next try" in listed
+    _edit(config_file, email={"transport": "file", "outbox_dir": "mail"})
+    assert "sent: 0, pending: 1" in invoke("notify", "--config", config_file).output  # waits
+    retried = invoke("outbox", "--config", config_file, "--retry")
+    assert "Requeued 1; sent 1" in retried.output, retried.output
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 1

@@ -94,13 +94,16 @@ class OutboxMixin:
                          attempts=outbox.c.attempts + 1)
 
     def requeue(self, outbox_ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
-        """Put failed rows (all, or these) back to pending, due now."""
-        query = update(outbox).where(outbox.c.status == "failed")
+        """Put failed rows (all, or these) back to pending, due now; waiting pending ones too.
+
+        Attempts start again from zero, so a requeued digest gets the full retry budget.
+        """
+        query = update(outbox).where(outbox.c.status.in_(["failed", "pending"]))
         if outbox_ids is not None:
             query = query.where(outbox.c.id.in_(list(outbox_ids)))
         with self.engine.begin() as conn:
-            return conn.execute(query.values(status="pending", next_attempt_at=now or utcnow())
-                                ).rowcount
+            return conn.execute(query.values(status="pending", attempts=0,
+                                             next_attempt_at=now or utcnow())).rowcount
 
     def outbox_row(self, outbox_id: int) -> OutboxRow | None:
         """One outbox row as it is now (re-read just before sending), or None."""

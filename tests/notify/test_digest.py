@@ -81,3 +81,25 @@ def test_paused_and_unsubscribed_get_nothing(folder):
     assert queue_due(config, store, FixedRanker(), now=NOW).queued == 0
     store.resubscribe(sub.id)
     assert queue_due(config, store, FixedRanker(), now=NOW).queued == 1
+
+
+class ClosingRanker(FixedRanker):
+    """Ranks, then the posting ``p0`` leaves its board before the digest is queued."""
+
+    def __init__(self, store):
+        super().__init__()
+        self.store = store
+
+    def rank(self, postings, **kwargs):
+        """Rank as FixedRanker does, then close p0."""
+        ranked = super().rank(postings, **kwargs)
+        self.store.close_missing("test", ["p1", "p2"], now=NOW)
+        return ranked
+
+
+def test_a_posting_closed_after_ranking_is_not_queued(folder):
+    config, store, sub = _store(folder, [posting(n) for n in range(3)])
+    queue_due(config, store, ClosingRanker(store), now=NOW)
+    [row] = store.outbox_rows(["pending"])
+    assert "RN Case Manager 0" not in row.message and "RN Case Manager 1" in row.message
+    assert store.sent_posting_ids(sub.id) == {p.id for p in store.open_postings()}
