@@ -9,6 +9,7 @@ by "or" ("Active RN or LCSW license required") are alternatives: holding one of 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -16,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.match.profile import Credential
-from pipeline.match.text import norm, sentences
+from pipeline.match.text import norm, sentence_spans
 
 _PREFERRED = re.compile(r"\b(prefer\w*|a plus|plus\b|desired|desirable|nice to have|ideally|"
                         r"bonus|advantage)")
@@ -87,14 +88,29 @@ def _sentence_mode(sentence: str, section: str | None) -> str:
     return section or "preferred"
 
 
+def _codes_per_sentence(text: str, credentials: list[Credential]) -> list[tuple[str, list]]:
+    """Each sentence of ``text`` with the credential codes it names (one regex pass)."""
+    pattern, code_of = _compiled(tuple((c.code, tuple(c.phrases())) for c in credentials))
+    lowered = text.lower().replace("’", "'")  # same length: positions still line up
+    hits = [(m.start(), code_of.get(norm(m.group(1)))) for m in pattern.finditer(lowered)]
+    if not hits:
+        return []
+    order = {c.code: i for i, c in enumerate(credentials)}
+    starts = [start for start, _ in hits]
+    out = []
+    for a, b in sentence_spans(text):
+        found = {code for _, code in hits[bisect_left(starts, a):bisect_left(starts, b)]}
+        out.append((text[a:b], sorted(found - {None}, key=order.__getitem__)))
+    return out
+
+
 def posting_credentials(text: str, credentials: list[Credential]) -> PostingCredentials:
     """Which profile credentials a posting asks for, split into required groups and preferred."""
     result = PostingCredentials()
-    if not codes_in(text, credentials):
+    if not credentials:
         return result
     section: str | None = None
-    for sentence in sentences(text):
-        codes = codes_in(sentence, credentials)
+    for sentence, codes in _codes_per_sentence(text, credentials):
         if not codes:
             section = _heading_mode(sentence, section)
             continue

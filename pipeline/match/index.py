@@ -39,27 +39,29 @@ _BIG_CORPUS = 1000
 
 
 def _sentence_key(sentence: str) -> bytes:
-    return hashlib.blake2b(norm(sentence).encode(), digest_size=8).digest()
+    return hashlib.blake2b(" ".join(sentence.lower().split()).encode(), digest_size=8).digest()
 
 
-def boilerplate_keys(postings: list[Posting], min_repeats: int) -> set[tuple[str, bytes]]:
-    """(company, sentence hash) pairs repeated in ``min_repeats``+ postings of that company."""
+def boilerplate_keys(postings: list[Posting], split: list[list[str]],
+                     min_repeats: int) -> set[tuple[str, bytes]]:
+    """(company, sentence hash) pairs repeated in ``min_repeats``+ postings of that company;
+    ``split`` holds each posting's sentences."""
     counts: Counter[tuple[str, bytes]] = Counter()
-    for posting in postings:
+    for posting, parts in zip(postings, split, strict=True):
         company = norm(posting.company or "")
-        keys = {_sentence_key(s) for s in sentences(posting.description)
-                if len(s.split()) >= _BOILERPLATE_MIN_WORDS}
+        keys = {_sentence_key(s) for s in parts if s.count(" ") >= _BOILERPLATE_MIN_WORDS - 1}
         counts.update((company, key) for key in keys)
     return {pair for pair, count in counts.items() if count >= min_repeats}
 
 
-def clean_body(posting: Posting, boilerplate: set[tuple[str, bytes]]) -> str:
+def clean_body(posting: Posting, boilerplate: set[tuple[str, bytes]],
+               parts: list[str] | None = None) -> str:
     """The description without the company's boilerplate sentences."""
     if not boilerplate:
         return posting.description
     company = norm(posting.company or "")
-    return "\n".join(s for s in sentences(posting.description)
-                     if (company, _sentence_key(s)) not in boilerplate)
+    parts = sentences(posting.description) if parts is None else parts
+    return "\n".join(s for s in parts if (company, _sentence_key(s)) not in boilerplate)
 
 
 def _phrase_regex(phrases: list[str]) -> re.Pattern[str]:
@@ -132,12 +134,18 @@ class PostingIndex:
     filter_frame: pd.DataFrame | None = None
 
     @classmethod
-    def build(cls, profile: Profile, postings: list[Posting]) -> PostingIndex:
-        """Fit on ``postings`` (IDF, boilerplate) and compute their features."""
-        boilerplate = boilerplate_keys(postings, profile.weights.boilerplate_min_repeats)
-        bodies = [clean_body(p, boilerplate) for p in postings] or [profile.body_text()]
+    def build(cls, profile: Profile, postings: list[Posting],
+              min_repeats: int | None = None) -> PostingIndex:
+        """Fit on ``postings`` (IDF, boilerplate) and compute their features; a sentence seen in
+        ``min_repeats`` postings of one company (default: the profile's weight) is boilerplate."""
+        split = [sentences(p.description) for p in postings]
+        repeats = min_repeats or profile.weights.boilerplate_min_repeats
+        boilerplate = boilerplate_keys(postings, split, repeats)
+        bodies = [clean_body(p, boilerplate, parts) for p, parts in zip(postings, split,
+                                                                        strict=True)]
+        bodies = bodies or [profile.body_text()]
         big = len(bodies) >= _BIG_CORPUS
-        body_vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2),
+        body_vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 1),
                                    min_df=2 if big else 1, max_df=0.9 if len(bodies) > 20 else 1.0,
                                    dtype=np.float32)
         matrix = body_vec.fit_transform(bodies)

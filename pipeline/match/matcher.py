@@ -56,7 +56,8 @@ class Matcher:
         """The index of these postings; reused while the same postings are ranked again."""
         key = tuple((p.source, p.source_id, len(p.title), len(p.description)) for p in postings)
         if self._index is None or key != self._index_key:
-            self._index = PostingIndex.build(self.profile, postings)
+            self._index = PostingIndex.build(self.profile, postings,
+                                             self.weights.boilerplate_min_repeats)
             self._index_key = key
         return self._index
 

@@ -52,6 +52,20 @@ def found_phrases(normalised_text: str, phrases: Iterable[str]) -> list[str]:
     return [phrase for phrase in phrases if has_phrase(normalised_text, phrase)]
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or bullet item of ``text``, whitespace trimmed."""
+    spans, start = [], 0
+    for separator in [*_SENTENCE.finditer(text or ""), None]:
+        end = separator.start() if separator else len(text or "")
+        piece = text[start:end]
+        stripped = piece.strip()
+        if stripped:
+            left = start + piece.index(stripped[0])
+            spans.append((left, left + len(stripped)))
+        start = separator.end() if separator else end
+    return spans
+
+
 def sentences(text: str) -> list[str]:
     """Split a plain-text description into sentences and bullet items (non-empty, stripped)."""
-    return [part.strip() for part in _SENTENCE.split(text or "") if part and part.strip()]
+    return [text[a:b] for a, b in sentence_spans(text)]
