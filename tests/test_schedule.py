@@ -157,3 +157,16 @@ def test_schedule_service_runs_jobs_refuses_a_second_and_stops_on_sigterm(tmp_pa
     assert len(list(outbox.glob("*.eml"))) == 1
     store = Store(load_config(path).database_url())
     store.release_lock("schedule", store.acquire_lock("schedule"))  # released on the way out
+
+
+def test_a_manual_run_is_refused_while_a_scheduled_job_runs(tmp_path):
+    path = write_config(tmp_path)
+    store = Store(load_config(path).database_url())
+    owner = store.acquire_lock(schedule.RUN_LOCK)  # what a running job holds
+    try:
+        result = subprocess.run([sys.executable, "-m", "pipeline", "run", "--config", str(path)],
+                                cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    finally:
+        store.release_lock(schedule.RUN_LOCK, owner)
+    assert result.returncode == 3
+    assert "another run is in progress" in result.stderr
