@@ -143,12 +143,12 @@ class PostingIndex:
         boilerplate = boilerplate_keys(postings, split, repeats)
         bodies = [clean_body(p, boilerplate, parts) for p, parts in zip(postings, split,
                                                                         strict=True)]
-        bodies = bodies or [profile.body_text()]
         big = len(bodies) >= _BIG_CORPUS
         body_vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 1),
                                    min_df=2 if big else 1, max_df=0.9 if len(bodies) > 20 else 1.0,
                                    dtype=np.float32)
-        matrix = body_vec.fit_transform(bodies)
+        # The profile text is one more document, so the vocabulary is never empty.
+        matrix = body_vec.fit_transform([*bodies, profile.body_text()])[:-1]
         matchers = ProfileMatchers.compile(profile)
         titles = [norm_title(p.title) for p in postings] + matchers.family
         word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
@@ -225,6 +225,12 @@ class PostingIndex:
         self.title_score = np.concatenate([self.title_score, scores])
         new_cues = [cue is not None for cue in self.negative[-len(titles):]]
         self.negative_mask = np.concatenate([self.negative_mask, np.array(new_cues, dtype=bool)])
+
+    def feature_names(self) -> np.ndarray:
+        """The body vocabulary by column (computed once; the vocabulary never changes)."""
+        if getattr(self, "_feature_names", None) is None:
+            self._feature_names = self.body_vectorizer.get_feature_names_out()
+        return self._feature_names
 
     def frame(self) -> pd.DataFrame:
         """The filter columns of every posting."""

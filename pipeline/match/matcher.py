@@ -146,5 +146,4 @@ def _shared_terms(index: PostingIndex, row: int, resume: Resume | None) -> list[
         return []
     product = index.bodies[row].multiply(resume.vector).tocoo()
     order = np.argsort(-product.data)[:_RESUME_TERMS]
-    names = index.body_vectorizer.get_feature_names_out()
-    return [str(names[product.col[i]]) for i in order]
+    return [str(index.feature_names()[product.col[i]]) for i in order]

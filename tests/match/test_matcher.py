@@ -155,3 +155,10 @@ def test_filters_remote_salary_company_and_words(matcher, make_posting):
     assert ids(min_salary=80000) == ["a", "b", "c"]  # 45/h ~ 93,600/yr; no salary passes
     assert ids(exclude_companies=["acme staffing"]) == ["a", "b", "d"]
     assert ids(exclude_words=["weekend"]) == ["a", "b", "d"]
+
+
+def test_postings_without_descriptions_still_rank_by_title(matcher, make_posting):
+    board = [make_posting("a", "Staff Nurse", ""), make_posting("b", "Case Manager", "")]
+    ranked = matcher.rank(board, resume_text="the and of")
+    assert [m.posting.source_id for m in ranked] == ["b", "a"]
+    assert ranked[0].why.resume_terms == []
