@@ -13,13 +13,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from pipeline.errors import ParseError
 from pipeline.normalize import parse_date, parse_salary
 from pipeline.posting import Posting
+
+if TYPE_CHECKING:
+    from pipeline.sources.base import Source
 
 log = logging.getLogger("pipeline.sources")
 
@@ -125,13 +128,15 @@ class Record:
 
 
 def build_postings(
-    records: Iterable[Any], build: Callable[[Any], Posting | None], *, source: str
+    records: Iterable[Any], build: Callable[[Any], Posting | None], *, source: Source | str
 ) -> list[Posting]:
     """Map every record with ``build``; skip unreadable ones with a warning, raise if all are.
 
     ``build`` returns None for a record that is deliberately left out (e.g. unlisted); that is
-    not a failure.
+    not a failure. When a record is skipped, the source's fetch no longer counts as the full
+    listing (``full_listing`` False), so the skipped posting is not taken for gone and closed.
     """
+    name = source if isinstance(source, str) else source.name
     postings: list[Posting] = []
     failures: list[str] = []
     for record in records:
@@ -146,12 +151,14 @@ def build_postings(
             if posting is not None:
                 postings.append(posting)
             continue
-        log.warning("%s: skipped a posting that cannot be read: %s", source, failures[-1])
+        log.warning("%s: skipped a posting that cannot be read: %s", name, failures[-1])
     if failures and not postings:
         raise ParseError(
             f"none of the {len(failures)} postings could be read; first problem: {failures[0]}",
-            source=source,
+            source=name,
         )
+    if failures and not isinstance(source, str):
+        source.full_listing = False
     return postings
 
 

@@ -60,7 +60,7 @@ class AshbySource(Source):
         )
         jobs = board_list(data, "jobs", source=self.name)
         records = (Record(job, source=self.name, where=f"jobs[{i}]") for i, job in enumerate(jobs))
-        return build_postings(records, self._posting, source=self.name)
+        return build_postings(records, self._posting, source=self)
 
     def _posting(self, job: Record) -> Posting | None:
         """One Ashby job as a Posting; None for an unlisted job."""

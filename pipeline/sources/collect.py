@@ -27,8 +27,9 @@ RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
 
 
 def collect(records: Iterable[Any], build: Callable[[Any], Posting], *,
-            source: str) -> list[Posting]:
+            source: Source | str) -> list[Posting]:
     """Build a posting from every record; skip and log bad ones, raise when none is usable."""
+    name = source if isinstance(source, str) else source.name
 
     def guarded(record: Any) -> Posting:
         """``build``, with a wrong field type reported as ParseError."""
@@ -37,7 +38,7 @@ def collect(records: Iterable[Any], build: Callable[[Any], Posting], *,
         except (ParseError, ValidationError):
             raise
         except RECORD_ERRORS as exc:
-            raise ParseError(f"{type(exc).__name__}: {exc}", source=source) from exc
+            raise ParseError(f"{type(exc).__name__}: {exc}", source=name) from exc
 
     return build_postings(records, guarded, source=source)
 

@@ -70,7 +70,7 @@ class GreenhouseSource(Source):
         if isinstance(total, int) and total != len(jobs):
             log.warning("%s: board says %d jobs but sent %d", self.name, total, len(jobs))
         records = (Record(job, source=self.name, where=f"jobs[{i}]") for i, job in enumerate(jobs))
-        return build_postings(records, self._posting, source=self.name)
+        return build_postings(records, self._posting, source=self)
 
     def _posting(self, job: Record) -> Posting:
         """One Greenhouse job as a Posting."""

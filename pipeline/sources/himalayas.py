@@ -57,7 +57,7 @@ class HimalayasSource(Source):
         """Follow ``nextCursor`` up to ``max_pages`` pages and map every job."""
         jobs, complete = self._jobs()
         self.full_listing = complete
-        return collect(jobs, self._posting, source=self.name)
+        return collect(jobs, self._posting, source=self)
 
     def _endpoint(self) -> tuple[str, dict[str, Any]]:
         """The URL and fixed parameters: feed, or search when a query is set."""

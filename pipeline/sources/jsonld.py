@@ -97,7 +97,7 @@ class JsonLdSource(Source):
         if failures and len(failures) == len(urls):
             raise failures[0]
         self.full_listing = complete and not failures
-        return collect(found, self._posting, source=self.name)
+        return collect(found, self._posting, source=self)
 
     def _page_urls(self) -> tuple[list[str], bool]:
         """Posting page URLs in order, without duplicates; and whether they came from an index."""

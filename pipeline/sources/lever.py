@@ -66,7 +66,7 @@ class LeverSource(Source):
             Record(item, source=self.name, where=f"postings[{index}]")
             for index, item in enumerate(self._all_items())
         ]
-        return build_postings(records, self._posting, source=self.name)
+        return build_postings(records, self._posting, source=self)
 
     def _all_items(self) -> list[Any]:
         """Raw postings of every page, stopping at a short page or a repeated one."""

@@ -72,7 +72,7 @@ class RemotiveSource(Source):
                                       source=self.name)
         if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
             raise ParseError("the answer has no 'jobs' list", source=self.name)
-        return collect(data["jobs"], self._posting, source=self.name)
+        return collect(data["jobs"], self._posting, source=self)
 
     def _posting(self, job: Any) -> Posting:
         """One Remotive job as a posting."""

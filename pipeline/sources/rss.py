@@ -54,7 +54,7 @@ class RssSource(Source):
         if not parsed.get("version"):
             reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
             raise ParseError(f"not an RSS or Atom feed: {reason}", source=self.name)
-        return collect(parsed.entries, self._posting, source=self.name)
+        return collect(parsed.entries, self._posting, source=self)
 
     def _posting(self, entry: Any) -> Posting:
         """One feed item as a posting."""

@@ -58,7 +58,7 @@ class SmartRecruitersSource(Source):
         self.full_listing = True
         records = [Record(item, source=self.name, where=f"content[{index}]")
                    for index, item in enumerate(self._list())]
-        return build_postings(records, self._posting, source=self.name)
+        return build_postings(records, self._posting, source=self)
 
     def _list(self) -> list[Any]:
         """Raw list entries of every page."""

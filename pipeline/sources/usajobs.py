@@ -75,7 +75,7 @@ class UsajobsSource(Source):
         """Read all pages of the search and map each announcement."""
         items, complete = self._items()
         self.full_listing = complete
-        return collect(items, self._posting, source=self.name)
+        return collect(items, self._posting, source=self)
 
     def _headers(self) -> dict[str, str]:
         from pipeline.config import secret  # config imports the sources registry

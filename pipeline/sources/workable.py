@@ -50,7 +50,7 @@ class WorkableSource(Source):
         account = Record(data, source=self.name, where="account")
         company = self.config.company or account.text("name") or self.config.account
         records = (Record(job, source=self.name, where=f"jobs[{i}]") for i, job in enumerate(jobs))
-        return build_postings(records, lambda job: self._posting(job, company), source=self.name)
+        return build_postings(records, lambda job: self._posting(job, company), source=self)
 
     def _posting(self, job: Record, company: str) -> Posting:
         """One Workable job as a Posting."""

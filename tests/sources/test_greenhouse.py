@@ -159,10 +159,19 @@ def test_one_unreadable_job_is_skipped_and_logged(serve, http, board_json, caplo
     broken.update(id=999, title=None)
     board["jobs"].append(broken)
     url = serve(PATH, board)
+    board_source = source(url, http)
     with caplog.at_level(logging.WARNING):
-        postings = source(url, http).fetch()
+        postings = board_source.fetch()
     assert sorted(by_id(postings)) == ["6120450008", "6120450019", "6120450027"]
     assert "jobs[3].title: missing" in caplog.text
+    # The skipped job is still on the board: this fetch must not close it as gone.
+    assert board_source.full_listing is False
+
+
+def test_a_clean_fetch_is_the_full_listing(serve, http, board_json):
+    board_source = source(serve(PATH, board_json("greenhouse", "jobs.json")), http)
+    board_source.fetch()
+    assert board_source.full_listing is True
 
 
 def test_readme_example_is_a_valid_config(readme_sources):
