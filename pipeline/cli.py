@@ -86,11 +86,18 @@ def progress_bar(label: str, total: int):
 @CONFIG_OPTION
 @click.option("--dry-run", is_flag=True,
               help="Fetch and rank, but queue and send no digest.")
-def run(config_path: Path, dry_run: bool) -> None:
+@click.option("--strict", is_flag=True,
+              help="Exit 4 when any source failed (for monitoring), instead of 0.")
+def run(config_path: Path, dry_run: bool, strict: bool) -> None:
     """Run everything once: fetch all sources, then queue and send due digests.
 
-    Exit status 0 when every stage ran, even if some sources failed (they are listed in the
-    summary); 1 when the run could not do its job; 3 when another run holds the lock.
+    \b
+    Exit status:
+      0  every stage ran, even if some sources failed (they are listed in the summary)
+      1  the run could not do its job (e.g. every source failed)
+      2  bad jobs.yaml or input files
+      3  another run holds the lock
+      4  with --strict: the run finished but some sources failed
     """
     config = open_config(config_path)
     from pipeline.run import run_once
@@ -98,6 +105,18 @@ def run(config_path: Path, dry_run: bool) -> None:
     with progress_bar("Fetching", len(config.sources)) as progress:
         report = run_once(config, dry_run=dry_run, progress=progress)
     _print_run_summary(report, dry_run)
+    failed = report.fetch.failed
+    if failed and len(failed) == len(report.fetch.runs):
+        raise click.ClickException("every source failed; nothing new was fetched")
+    if failed and strict:
+        names = ", ".join(run.source for run in failed)
+        raise click.exceptions.Exit(_fail_with(f"sources failed: {names}", 4))
+
+
+def _fail_with(message: str, code: int) -> int:
+    """Print an error line and return the exit code to use."""
+    err_console.print(f"Error: {message}", markup=False, highlight=False)
+    return code
 
 
 def _print_run_summary(report, dry_run: bool) -> None:

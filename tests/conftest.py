@@ -57,3 +57,9 @@ def write_config(folder: Path, postings: list[dict] | None = None, **sections) -
 def config_file(tmp_path) -> Path:
     """A jobs.yaml over the sample postings, in a temporary folder."""
     return write_config(tmp_path)
+
+
+@pytest.fixture
+def make_config(tmp_path):
+    """A factory: ``make_config(postings=None, **sections)`` writes jobs.yaml in tmp_path."""
+    return lambda postings=None, **sections: write_config(tmp_path, postings, **sections)

@@ -1,0 +1,54 @@
+"""`pipeline run` as a whole: a failing board is reported and the others go on."""
+
+import socket
+
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from pipeline.config import load_config
+from pipeline.store import Store
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(config_file, *args):
+    return CliRunner().invoke(cli, ["run", "--config", str(config_file), *args])
+
+
+def test_a_failing_board_is_reported_and_the_healthy_one_is_stored(tmp_path, make_config):
+    config_file = make_config(http={"retries": 0, "cache_dir": None})
+    text = config_file.read_text()
+    config_file.write_text(text.replace("sources:\n", "sources:\n- name: down\n  type: greenhouse"
+                                        "\n  board: nobody\n  url: http://127.0.0.1:"
+                                        f"{closed_port()}/jobs\n"))
+    result = run(config_file)
+    assert result.exit_code == 0, result.output
+    assert "Sources: 2 fetched, 1 failed" in result.output
+    assert "FAILED down:" in result.output
+    config = load_config(config_file)
+    with Store(config.database_url()) as store:
+        assert store.count_postings() == 4
+        runs = {r.source: r.status for r in store.source_runs()}
+    assert runs == {"down": "failed", "local": "ok"}
+    assert "digests queued: 1" in result.output
+
+    strict = run(config_file, "--strict")
+    assert strict.exit_code == 4
+    assert "sources failed: down" in strict.output
+
+
+def test_a_run_where_every_source_failed_exits_1(tmp_path, make_config):
+    config_file = make_config(http={"retries": 0, "cache_dir": None})
+    text = config_file.read_text()
+    start = text.index("sources:")
+    end = text.index("subscribers:")
+    config_file.write_text(text[:start] + "sources:\n- name: down\n  type: greenhouse\n"
+                           f"  board: nobody\n  url: http://127.0.0.1:{closed_port()}/jobs\n"
+                           + text[end:])
+    result = run(config_file)
+    assert result.exit_code == 1
+    assert "every source failed" in result.output
