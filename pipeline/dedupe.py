@@ -69,6 +69,17 @@ def norm_location(posting: Posting) -> str:
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 
+def opening_key(posting: Posting) -> tuple[str, str, str] | None:
+    """Employer, title and location, normalized: the same opening wherever it is listed.
+
+    None when the employer is unknown (too little to say two listings are one job).
+    """
+    company = norm_company(posting.company)
+    if not company:
+        return None
+    return (company, norm_title(posting.title), norm_location(posting))
+
+
 class _Groups:
     """Union-find over posting positions."""
 

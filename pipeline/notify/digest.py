@@ -4,8 +4,9 @@
 threshold, never a posting already given to them, still open, at most ``max_per_employer`` from one
 employer, at most ``digest_size``, best first. ``digest_items`` turns them into plain dicts: that is
 what the outbox stores, so a queued digest can be rendered (again) at send time without the matcher.
-Posting text is untrusted: it is kept as text here and escaped by the templates; only http(s)
-links survive as links.
+A posting is not sent when the subscriber already had the same opening (employer, title and
+location) from another listing. Posting text is untrusted: it is kept as text here and escaped
+by the templates; only http(s) links survive as links.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import urlsplit
 
+from pipeline.dedupe import opening_key
 from pipeline.posting import Remote
 from pipeline.store import Store, Subscriber
 
@@ -32,12 +34,17 @@ def select_matches(matches: list, subscriber: Subscriber, store: Store, *, min_s
     that finds nothing new sends nothing (a new subscriber starts with everything open).
     """
     sent = store.sent_posting_ids(subscriber.id)
+    # The same opening listed again (another board, a repost, a duplicate that became the
+    # canonical listing when the first one closed) is not news either.
+    openings = {opening_key(p) for p in store.delivered_postings(subscriber.id)} - {None}
     since = subscriber.last_digest_at
     per_employer: Counter[str] = Counter()
     chosen = []
     for match in sorted(matches, key=lambda m: m.score, reverse=True):
         posting = match.posting
         if match.score < min_score or posting.id is None or posting.id in sent:
+            continue
+        if opening_key(posting) in openings:
             continue
         if since is not None and posting.first_seen is not None and posting.first_seen <= since:
             continue

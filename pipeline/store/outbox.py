@@ -14,6 +14,8 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 
+from pipeline.posting import Posting
+from pipeline.store.postings import row_to_posting
 from pipeline.store.schema import deliveries, outbox, postings, subscribers, utcnow
 
 
@@ -44,6 +46,13 @@ class OutboxMixin:
             rows = conn.execute(select(deliveries.c.posting_id).where(
                 deliveries.c.subscriber_id == subscriber_id))
             return {r.posting_id for r in rows}
+
+    def delivered_postings(self, subscriber_id: int) -> list[Posting]:
+        """Every posting already put in a digest for this subscriber, open or closed."""
+        query = (select(postings).join(deliveries, deliveries.c.posting_id == postings.c.id)
+                 .where(deliveries.c.subscriber_id == subscriber_id))
+        with self.engine.connect() as conn:
+            return [row_to_posting(row) for row in conn.execute(query)]
 
     def enqueue_digest(self, subscriber_id: int, recipient: str, message_id: str, subject: str,
                        message: str, scores: dict[int, float], now: datetime | None = None) -> int:

@@ -103,3 +103,17 @@ def test_a_posting_closed_after_ranking_is_not_queued(folder):
     [row] = store.outbox_rows(["pending"])
     assert "RN Case Manager 0" not in row.message and "RN Case Manager 1" in row.message
     assert store.sent_posting_ids(sub.id) == {p.id for p in store.open_postings()}
+
+
+def test_the_same_opening_from_another_board_is_not_sent_again(folder):
+    config, store, sub = _store(folder, [posting(0)])
+    first = next_digest(config, store, FixedRanker(), sub, store.open_postings())
+    queue_digest(config, store, sub, first, NOW)
+    # Later the first listing closes and the same job turns up on another board.
+    store.close_missing("test", [], now=NOW + timedelta(hours=1))
+    store.upsert_postings([posting(0, source="other-board", title="RN Case Manager 0 (Remote)"),
+                           posting(1, source="other-board")], now=NOW + timedelta(hours=2))
+    sub = store.get_subscriber(sub.email)
+    again = next_digest(config, store, FixedRanker(), sub, store.open_postings())
+    assert [(m.posting.source, m.posting.title) for m in again] == [
+        ("other-board", "RN Case Manager 1")]
