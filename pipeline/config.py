@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from pipeline.config_errors import allowed_keys, describe_error
 from pipeline.errors import ConfigError
 from pipeline.posting import Remote
 from pipeline.sources import REGISTRY
@@ -37,9 +38,6 @@ DEFAULT_DIGEST_SIZE = 10
 DEFAULT_MAX_PER_EMPLOYER = 2
 DEFAULT_MIN_SCORE = 0.35
 DEFAULT_USER_AGENT = "care-manager-job-alerts/0.1"
-
-#: Keys whose values are secrets: only ``${ENV_VAR}`` references are allowed, and never echoed.
-SECRET_KEYS = frozenset({"username", "password", "api_key", "secret", "token"})
 
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -300,7 +298,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> JobsConfig:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections "
-                          f"({', '.join(_allowed(JobsConfig))})")
+                          f"({', '.join(allowed_keys(JobsConfig))})")
     return parse_config(data, base_dir=path.resolve().parent, path=path)
 
 
@@ -309,7 +307,7 @@ def parse_config(data: dict, base_dir: Path, path: Path | None = None) -> JobsCo
     try:
         config = JobsConfig.model_validate(data)
     except ValidationError as exc:
-        lines = [_describe(error, data) for error in exc.errors()]
+        lines = [describe_error(error, data, JobsConfig) for error in exc.errors()]
         where = str(path) if path else "config"
         raise ConfigError(f"{where}: " + ("\n" + where + ": ").join(lines)) from exc
     config.base_dir = base_dir
@@ -331,81 +329,3 @@ def _resolve_paths(config: JobsConfig) -> None:
         for field, value in source:
             if isinstance(value, Path):
                 setattr(source, field, config.resolve(value))
-
-
-def _describe(error: dict, data: dict) -> str:
-    """One line for one validation error: key path, bad value, what is allowed."""
-    loc = list(error["loc"])
-    if len(loc) >= 3 and loc[0] == "sources" and isinstance(loc[1], int) and loc[2] in REGISTRY:
-        del loc[2]  # pydantic puts the union tag in the path; the user never wrote it
-    kind = error["type"]
-    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        allowed = ", ".join(REGISTRY)
-        got = error.get("ctx", {}).get("tag", "nothing")
-        return f"{_path(loc + ['type'])}: {got!r} is not a source type; allowed: {allowed}"
-    if kind == "extra_forbidden":
-        model = _model_at(loc[:-1], data)
-        allowed = ", ".join(_allowed(model)) if model else "none"
-        return f"{_path(loc)}: unknown key {loc[-1]!r}; allowed keys here: {allowed}"
-    if kind == "missing":
-        return f"{_path(loc)}: required key is missing"
-    message = error["msg"].removeprefix("Value error, ")
-    if not loc:
-        return message
-    if loc[-1] in SECRET_KEYS:  # never echo a secret back into logs
-        return f"{_path(loc)}: {message}"
-    return f"{_path(loc)}: {message} (got {_short(error.get('input'))})"
-
-
-def _path(loc: list) -> str:
-    """('sources', 2, 'type') -> 'sources[2].type'."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _allowed(model: type[BaseModel]) -> list[str]:
-    return [info.alias or name for name, info in model.model_fields.items()
-            if not info.exclude]
-
-
-def _model_at(loc: list, data: Any) -> type[BaseModel] | None:
-    """The config model that validates the mapping at ``loc`` (for listing allowed keys)."""
-    model: type[BaseModel] | None = JobsConfig
-    rest = loc
-    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
-        try:
-            kind = data["sources"][loc[1]].get("type")
-        except (KeyError, IndexError, TypeError, AttributeError):
-            return None
-        model, rest = (REGISTRY[kind].Config if kind in REGISTRY else None), loc[2:]
-    for part in rest:
-        if model is None:
-            return None
-        if not isinstance(part, int):
-            model = _field(model, part)
-    return model
-
-
-def _field(model: type[BaseModel], name: str) -> type[BaseModel] | None:
-    """The model type of a field, looking through ``list[...]`` and ``X | None``."""
-    for field_name, info in model.model_fields.items():
-        if field_name == name or info.alias == name:
-            return _inner_model(info.annotation)
-    return None
-
-
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if found:
-            return found
-    return None

@@ -1,0 +1,96 @@
+"""Turning pydantic's validation errors on jobs.yaml into sentences a person can act on.
+
+Each error becomes one line with the key path as written in the file (``sources[2].type``), the bad
+value (never for secret keys) and what is allowed: the source types for ``type``, the keys of that
+section for an unknown key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from pipeline.sources import REGISTRY
+
+#: Keys whose values are secrets: only ``${ENV_VAR}`` references are allowed, and never echoed.
+SECRET_KEYS = frozenset({"username", "password", "api_key", "secret", "token"})
+
+
+def describe_error(error: dict, data: dict, root: type[BaseModel]) -> str:
+    """One line for one validation error: key path, bad value, what is allowed."""
+    loc = list(error["loc"])
+    if len(loc) >= 3 and loc[0] == "sources" and isinstance(loc[1], int) and loc[2] in REGISTRY:
+        del loc[2]  # pydantic puts the union tag in the path; the user never wrote it
+    kind = error["type"]
+    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        allowed = ", ".join(REGISTRY)
+        got = error.get("ctx", {}).get("tag", "nothing")
+        return f"{_path(loc + ['type'])}: {got!r} is not a source type; allowed: {allowed}"
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1], data, root)
+        allowed = ", ".join(allowed_keys(model)) if model else "none"
+        return f"{_path(loc)}: unknown key {loc[-1]!r}; allowed keys here: {allowed}"
+    if kind == "missing":
+        return f"{_path(loc)}: required key is missing"
+    message = error["msg"].removeprefix("Value error, ")
+    if not loc:
+        return message
+    if loc[-1] in SECRET_KEYS:  # never echo a secret back into logs
+        return f"{_path(loc)}: {message}"
+    return f"{_path(loc)}: {message} (got {_short(error.get('input'))})"
+
+
+def _path(loc: list) -> str:
+    """('sources', 2, 'type') -> 'sources[2].type'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def allowed_keys(model: type[BaseModel]) -> list[str]:
+    """The keys a config section accepts, as written in jobs.yaml (aliases included)."""
+    return [info.alias or name for name, info in model.model_fields.items()
+            if not info.exclude]
+
+
+def _model_at(loc: list, data: Any, root: type[BaseModel]) -> type[BaseModel] | None:
+    """The config model that validates the mapping at ``loc`` (for listing allowed keys)."""
+    model: type[BaseModel] | None = root
+    rest = loc
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        try:
+            kind = data["sources"][loc[1]].get("type")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return None
+        model, rest = (REGISTRY[kind].Config if kind in REGISTRY else None), loc[2:]
+    for part in rest:
+        if model is None:
+            return None
+        if not isinstance(part, int):
+            model = _field(model, part)
+    return model
+
+
+def _field(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The model type of a field, looking through ``list[...]`` and ``X | None``."""
+    for field_name, info in model.model_fields.items():
+        if field_name == name or info.alias == name:
+            return _inner_model(info.annotation)
+    return None
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found:
+            return found
+    return None
