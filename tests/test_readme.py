@@ -73,3 +73,34 @@ def test_readme_names_the_two_commands_and_every_command_it_documents_exists():
     documented = set(re.findall(r"`pipeline ([a-z]+)", README))
     assert documented <= set(cli.commands), documented - set(cli.commands)
     assert set(cli.commands) <= documented, set(cli.commands) - documented
+
+
+def _reference() -> str:
+    start = README.index("## jobs.yaml reference")
+    return README[start:README.index("\n## ", start + 1)]
+
+
+def test_every_jobs_yaml_key_is_in_the_readme_reference():
+    from pydantic import BaseModel
+
+    from pipeline.config import Filters, JobsConfig, SubscriberConfig
+
+    reference = _reference()
+    missing = []
+    for section, info in JobsConfig.model_fields.items():
+        model = info.annotation
+        if info.exclude or not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        for name, field in model.model_fields.items():
+            key = field.alias or name
+            nested = field.annotation
+            if isinstance(nested, type) and issubclass(nested, BaseModel):
+                missing += [f"{section}.{key}.{sub}" for sub in nested.model_fields
+                            if f"`{section}.{key}.{sub}`" not in reference
+                            and f"`.{sub}`" not in reference]
+            elif f"`{section}.{key}`" not in reference:
+                missing.append(f"{section}.{key}")
+    for model in (SubscriberConfig, Filters):
+        missing += [f"subscribers[].{name}" for name in model.model_fields
+                    if f"`{name}`" not in reference]
+    assert missing == []
