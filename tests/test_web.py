@@ -1,12 +1,15 @@
 """The subscriber pages: one-click unsubscribe (RFC 8058), undo, preferences; in a real browser too.
 
 The Flask app runs on a real WSGI server on 127.0.0.1 for the browser tests (headless Chromium
-driven by Playwright); those skip with a reason when /usr/bin/chromium is not installed.
+driven by Playwright); those skip with a reason when /usr/bin/chromium is not installed, except
+under CI (the environment variable CI=true), where a missing browser fails them: CI installs it
+(scripts/install-browser.sh) and must never pass by silently skipping them.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import threading
 from pathlib import Path
 
@@ -20,9 +23,28 @@ from pipeline.subscribers import sync_subscribers
 from pipeline.web import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
-needs_browser = pytest.mark.skipif(not CHROMIUM.exists(),
-                                   reason="headless Chromium is not installed at "
-                                          "/usr/bin/chromium (apt-get install chromium)")
+MISSING_BROWSER = ("headless Chromium is not installed at /usr/bin/chromium "
+                   "(scripts/install-browser.sh, or apt-get install chromium)")
+
+
+def browser_missing_outcome(chromium: Path, environ) -> str | None:
+    """None when the browser tests can run; else 'skip' (a developer's machine) or 'fail' (CI)."""
+    if chromium.exists():
+        return None
+    return "fail" if environ.get("CI", "").strip().lower() in ("true", "1", "yes") else "skip"
+
+
+@pytest.fixture
+def needs_chromium():
+    """Skips a browser test when Chromium is missing, but fails it under CI=true."""
+    outcome = browser_missing_outcome(CHROMIUM, os.environ)
+    if outcome == "fail":
+        pytest.fail(f"CI=true but {MISSING_BROWSER}")
+    if outcome == "skip":
+        pytest.skip(MISSING_BROWSER)
+
+
+needs_browser = pytest.mark.usefixtures("needs_chromium")
 
 
 @pytest.fixture
@@ -125,7 +147,7 @@ def live(setup):
 
 
 @pytest.fixture
-def page():
+def page(needs_chromium):
     """A headless Chromium page."""
     from playwright.sync_api import sync_playwright
 
@@ -199,3 +221,12 @@ def test_unticked_remote_only_keeps_a_wider_remote_filter(setup):
                                                             "min_score": "35"})
     kept = store.get_subscriber("a@example.org").filters.remote
     assert [r.value for r in kept] == ["remote", "hybrid"]
+
+
+def test_missing_browser_fails_under_ci_and_skips_elsewhere(tmp_path):
+    absent, present = tmp_path / "no-chromium", tmp_path / "chromium"
+    present.touch()
+    assert browser_missing_outcome(absent, {"CI": "true"}) == "fail"
+    assert browser_missing_outcome(absent, {}) == "skip"
+    assert browser_missing_outcome(absent, {"CI": "false"}) == "skip"
+    assert browser_missing_outcome(present, {"CI": "true"}) is None
