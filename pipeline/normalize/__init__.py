@@ -3,17 +3,20 @@
     html_to_text, sanitize_html      descriptions (also entity-escaped HTML)
     parse_salary, parse_period       salary ranges, currencies and periods; Salary.annual()
     parse_date                       ISO, date-only, epoch s / ms, RFC 822 -> aware UTC
+    parse_employment_type            'FULL_TIME', 'Full Time', 'PRN' -> full-time ... per-diem
     parse_remote, parse_location     remote / hybrid / on-site; city / region / country
     decode_body                      response bytes -> text, whatever the charset says
 """
 
 from pipeline.normalize.dates import parse_date
+from pipeline.normalize.employment import employment_types, parse_employment_type
 from pipeline.normalize.encoding import decode_body
 from pipeline.normalize.html import html_to_text, sanitize_html
 from pipeline.normalize.location import parse_location, parse_remote
 from pipeline.normalize.salary import Salary, annualize, parse_period, parse_salary
 
 __all__ = [
-    "Salary", "annualize", "decode_body", "html_to_text", "parse_date", "parse_location",
-    "parse_period", "parse_remote", "parse_salary", "sanitize_html",
+    "Salary", "annualize", "decode_body", "employment_types", "html_to_text", "parse_date",
+    "parse_employment_type", "parse_location", "parse_period", "parse_remote", "parse_salary",
+    "sanitize_html",
 ]

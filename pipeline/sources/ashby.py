@@ -20,6 +20,7 @@ from pydantic import Field
 
 from pipeline.normalize import (
     html_to_text,
+    parse_employment_type,
     parse_location,
     parse_remote,
     sanitize_html,
@@ -29,8 +30,6 @@ from pipeline.sources._records import Record, board_list, build_postings, salary
 from pipeline.sources.base import Source, SourceConfig
 
 API = "https://api.ashbyhq.com/posting-api/job-board/{board}"
-EMPLOYMENT = {"FullTime": "Full-time", "PartTime": "Part-time", "Intern": "Internship",
-              "Contract": "Contract", "Temporary": "Temporary"}
 SALARY_TYPES = ("Salary", "Hourly")
 
 
@@ -85,7 +84,7 @@ class AshbySource(Source):
             description=job.text("descriptionPlain") or html_to_text(body),
             description_html=sanitize_html(body),
             **_salary(job.obj("compensation")),
-            employment_type=_employment(job.text("employmentType")),
+            employment_type=parse_employment_type(job.text("employmentType")),
             posted_at=job.date("publishedAt"),
             extra=_extra(job),
         )
@@ -97,11 +96,6 @@ def _place(job: Record, location: str | None) -> tuple[str | None, str | None, s
     city, region, country = parse_location(location)
     return (city or address.text("addressLocality"), region or address.text("addressRegion"),
             country or address.text("addressCountry"))
-
-
-def _employment(value: str | None) -> str | None:
-    """Ashby's enum (``FullTime``) as words (``Full-time``)."""
-    return EMPLOYMENT.get(value or "", value)
 
 
 def _salary(compensation: Record) -> dict[str, Any]:

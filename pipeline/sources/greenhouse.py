@@ -22,6 +22,7 @@ from pydantic import Field
 from pipeline.errors import FetchError, ParseError
 from pipeline.normalize import (
     html_to_text,
+    parse_employment_type,
     parse_location,
     parse_remote,
     sanitize_html,
@@ -96,7 +97,7 @@ class GreenhouseSource(Source):
             description=html_to_text(content),
             description_html=sanitize_html(content),
             **_salary(ranges),
-            employment_type=_metadata(job).get("Employment Type"),
+            employment_type=parse_employment_type(_metadata(job).get("Employment Type")),
             posted_at=job.date("first_published") or job.date("updated_at"),
             valid_through=job.date("application_deadline"),
             extra=_extra(job, ranges),

@@ -26,7 +26,14 @@ from typing import Any, Literal
 from pydantic import Field
 
 from pipeline.errors import ParseError
-from pipeline.normalize import html_to_text, parse_date, parse_location, parse_salary, sanitize_html
+from pipeline.normalize import (
+    html_to_text,
+    parse_date,
+    parse_employment_type,
+    parse_location,
+    parse_salary,
+    sanitize_html,
+)
 from pipeline.posting import Posting, Remote
 from pipeline.sources.base import Source, SourceConfig
 from pipeline.sources.collect import collect, http_of, need, text
@@ -113,7 +120,7 @@ class HimalayasSource(Source):
             description_html=sanitize_html(html),
             salary_min=pay.min, salary_max=pay.max, salary_currency=pay.currency,
             salary_period=pay.period,
-            employment_type=text(job.get("employmentType")),
+            employment_type=parse_employment_type(text(job.get("employmentType"))),
             posted_at=parse_date(job.get("pubDate")),
             valid_through=parse_date(job.get("expiryDate")),
             extra=_extra(job, places),

@@ -25,6 +25,7 @@ from pipeline.errors import ParseError
 from pipeline.normalize import (
     html_to_text,
     parse_date,
+    parse_employment_type,
     parse_location,
     parse_remote,
     parse_salary,
@@ -123,7 +124,7 @@ def to_posting(node: dict[str, Any], *, source: str, page_url: str, index: int =
         description_html=sanitize_html(description),
         salary_min=pay.min, salary_max=pay.max, salary_currency=pay.currency,
         salary_period=pay.period,
-        employment_type=", ".join(types) or None,
+        employment_type=parse_employment_type(types),
         posted_at=parse_date(node.get("datePosted")),
         valid_through=parse_date(node.get("validThrough")),
         extra=_extra(node, places, applicants, types),

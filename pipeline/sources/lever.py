@@ -22,6 +22,7 @@ from pydantic import Field
 
 from pipeline.normalize import (
     html_to_text,
+    parse_employment_type,
     parse_location,
     parse_remote,
     sanitize_html,
@@ -107,7 +108,7 @@ class LeverSource(Source):
             description=_description_text(item),
             description_html=sanitize_html(body_html),
             **_salary(item.obj("salaryRange")),
-            employment_type=categories.text("commitment"),
+            employment_type=parse_employment_type(categories.text("commitment")),
             posted_at=item.date("createdAt"),
             extra=_extra(item, categories),
         )

@@ -21,7 +21,14 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from pipeline.errors import ParseError
-from pipeline.normalize import html_to_text, parse_date, parse_location, parse_salary, sanitize_html
+from pipeline.normalize import (
+    html_to_text,
+    parse_date,
+    parse_employment_type,
+    parse_location,
+    parse_salary,
+    sanitize_html,
+)
 from pipeline.posting import Posting, Remote
 from pipeline.sources.base import Schedule, Source, SourceConfig
 from pipeline.sources.collect import collect, http_of, need, text
@@ -93,7 +100,7 @@ class RemotiveSource(Source):
             description_html=sanitize_html(html),
             salary_min=pay.min, salary_max=pay.max, salary_currency=pay.currency,
             salary_period=pay.period,
-            employment_type=text(job.get("job_type")),
+            employment_type=parse_employment_type(text(job.get("job_type"))),
             posted_at=parse_date(job.get("publication_date")),
             extra=_extra(job, salary_text),
         )

@@ -23,7 +23,14 @@ import feedparser
 from pydantic import Field
 
 from pipeline.errors import ParseError
-from pipeline.normalize import html_to_text, parse_date, parse_location, parse_remote, sanitize_html
+from pipeline.normalize import (
+    html_to_text,
+    parse_date,
+    parse_employment_type,
+    parse_location,
+    parse_remote,
+    sanitize_html,
+)
 from pipeline.posting import Posting, Remote
 from pipeline.sources.base import Source, SourceConfig
 from pipeline.sources.collect import collect, http_of, text
@@ -75,7 +82,7 @@ class RssSource(Source):
             remote=self.config.remote or parse_remote(location=location, text=title),
             description=html_to_text(html),
             description_html=sanitize_html(html),
-            employment_type=text(entry.get("type")),
+            employment_type=parse_employment_type(text(entry.get("type"))),
             posted_at=parse_date(entry.get("published") or entry.get("updated")),
             valid_through=parse_date(entry.get("expires_at") or entry.get("expires")),
             extra=_extra(entry, region),

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from pipeline.errors import FetchError, ParseError
-from pipeline.normalize import html_to_text, parse_remote, sanitize_html
+from pipeline.normalize import html_to_text, parse_employment_type, parse_remote, sanitize_html
 from pipeline.posting import Posting, Remote
 from pipeline.sources._records import Record, board_list, build_postings, log
 from pipeline.sources.base import Source, SourceConfig
@@ -109,7 +109,7 @@ class SmartRecruitersSource(Source):
             remote=_remote(where),
             description=html_to_text(body),
             description_html=sanitize_html(body),
-            employment_type=item.obj("typeOfEmployment").text("label"),
+            employment_type=parse_employment_type(item.obj("typeOfEmployment").text("label")),
             posted_at=item.date("releasedDate"),
             extra=_extra(item, detail),
         )

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from pipeline.errors import ParseError
-from pipeline.normalize import parse_date, parse_period, parse_salary
+from pipeline.normalize import parse_date, parse_employment_type, parse_period, parse_salary
 from pipeline.posting import Posting, Remote
 from pipeline.sources.base import Source, SourceConfig
 from pipeline.sources.collect import collect, http_of, need, text
@@ -137,7 +137,7 @@ class UsajobsSource(Source):
             description=_description(job, details),
             salary_min=pay["min"], salary_max=pay["max"], salary_currency=pay["currency"],
             salary_period=pay["period"],
-            employment_type=_first_name(job.get("PositionSchedule")),
+            employment_type=parse_employment_type(_first_name(job.get("PositionSchedule"))),
             posted_at=parse_date(job.get("PublicationStartDate")),
             valid_through=parse_date(job.get("ApplicationCloseDate")),
             extra=_extra(job, details, locations, pay["interval"]),

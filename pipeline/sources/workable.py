@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from pipeline.normalize import html_to_text, parse_remote, sanitize_html
+from pipeline.normalize import html_to_text, parse_employment_type, parse_remote, sanitize_html
 from pipeline.posting import Posting
 from pipeline.sources._records import Record, board_list, build_postings
 from pipeline.sources.base import Source, SourceConfig
@@ -69,7 +69,7 @@ class WorkableSource(Source):
             remote=parse_remote(flag=job.flag("telecommuting"), location=location),
             description=html_to_text(body),
             description_html=sanitize_html(body),
-            employment_type=job.text("employment_type"),
+            employment_type=parse_employment_type(job.text("employment_type")),
             posted_at=job.date("published_on"),
             extra=_extra(job),
         )

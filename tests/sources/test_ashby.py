@@ -45,7 +45,7 @@ def test_hybrid_oncology_care_manager_maps_field_by_field(serve, http):
     assert (job.salary_currency, job.salary_period) == ("USD", "year")
     assert job.posted_at == datetime(2026, 11, 19, 16, 20, 45, 120000, tzinfo=UTC)
     assert job.valid_through is None
-    assert job.employment_type == "Full-time"
+    assert job.employment_type == "full-time"
     assert job.extra["department"] == "Clinical"
     assert job.extra["team"] == "Oncology Care Management"
     assert job.extra["secondary_locations"] == ["Providence, RI"]
@@ -64,7 +64,7 @@ def test_remote_hourly_case_manager_with_html_only(serve, http):
     assert job.description == ("Manage return-to-work plans for injured workers & keep "
                                "employers, adjusters and providers aligned.")
     assert (job.salary_min, job.salary_max, job.salary_period) == (44.0, 52.0, "hour")
-    assert job.employment_type == "Part-time"
+    assert job.employment_type == "part-time"
     assert "secondary_locations" not in job.extra and "compensation_tiers" not in job.extra
 
 
@@ -74,7 +74,7 @@ def test_onsite_job_without_pay_takes_place_from_postal_address(serve, http):
     assert job.remote == Remote.ONSITE
     assert (job.city, job.region) == ("Worcester", "Massachusetts")
     assert job.salary_min is None and job.salary_period is None
-    assert job.employment_type == "Contract"
+    assert job.employment_type == "contract"
     assert "compensation" not in job.extra
 
 

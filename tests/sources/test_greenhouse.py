@@ -52,7 +52,7 @@ def test_care_manager_job_maps_field_by_field(serve, http):
     assert (job.salary_currency, job.salary_period) == ("USD", "year")
     assert job.posted_at == datetime(2026, 11, 18, 13, 30, tzinfo=UTC)
     assert job.valid_through is None
-    assert job.employment_type == "Full-time"
+    assert job.employment_type == "full-time"
     assert job.extra["requisition_id"] == "CM-2231"
     assert job.extra["departments"] == ["Care Management"]
     assert job.extra["offices"] == ["Columbus"]

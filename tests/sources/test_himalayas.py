@@ -46,7 +46,7 @@ def test_follows_the_cursor_and_maps_each_field(http, serve):
     assert "<strong>Remote Care Manager</strong>" in care.description_html
     assert (care.salary_min, care.salary_max, care.salary_currency, care.salary_period) == (
         78000.0, 92000.0, "USD", "year")
-    assert care.employment_type == "Full Time"
+    assert care.employment_type == "full-time"
     assert care.posted_at == datetime(2026, 11, 23, tzinfo=UTC)  # epoch seconds, not ms
     assert care.valid_through == datetime(2027, 1, 22, tzinfo=UTC)
     assert care.extra["seniority"] == ["Mid-level"]

@@ -62,7 +62,7 @@ def test_listing_links_are_followed_and_each_field_mapped(http, site):
     assert "<strong>complex chronic conditions</strong>" in care.description_html
     assert (care.salary_min, care.salary_max, care.salary_currency, care.salary_period) == (
         78000.0, 96000.0, "USD", "year")
-    assert care.employment_type == "FULL_TIME, PART_TIME"
+    assert care.employment_type == "full-time"  # the first of FULL_TIME, PART_TIME
     assert care.posted_at == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
     assert care.valid_through == datetime(2027, 1, 1, 5, 59, 59, tzinfo=UTC)
     assert care.extra["locations"] == ["Columbus, OH", "Dayton, OH"]
@@ -83,7 +83,7 @@ def test_top_level_array_entities_and_a_single_hourly_value(http, site):
     assert (social.salary_min, social.salary_max, social.salary_period) == (34.5, 34.5, "hour")
     assert social.posted_at == datetime(2026, 11, 18, tzinfo=UTC)  # date only
     assert social.valid_through == datetime(2026, 12, 18, tzinfo=UTC)
-    assert social.employment_type == "FULL_TIME"
+    assert social.employment_type == "full-time"
 
 
 def test_telecommute_with_applicant_locations(http, site):
@@ -96,7 +96,7 @@ def test_telecommute_with_applicant_locations(http, site):
     assert review.extra["applicant_locations"] == ["USA"]
     assert review.extra["job_location_type"] == "TELECOMMUTE"
     assert (review.salary_min, review.salary_max, review.salary_period) == (40.0, 48.0, "hour")
-    assert review.employment_type == "CONTRACTOR"
+    assert review.employment_type == "contract"
     assert review.valid_through is None
 
 

@@ -50,7 +50,7 @@ def test_hybrid_care_manager_maps_field_by_field(serve, http):
     assert (job.salary_currency, job.salary_period) == ("USD", "year")
     assert job.posted_at == datetime(2026, 11, 20, 15, 30, 0, 123000, tzinfo=UTC)
     assert job.valid_through is None
-    assert job.employment_type == "Full Time"
+    assert job.employment_type == "full-time"
     assert job.extra["team"] == "Care Management"
     assert job.extra["department"] == "Clinical Operations"
     assert job.extra["locations"] == ["Phoenix, AZ", "Tucson, AZ"]
@@ -66,7 +66,7 @@ def test_remote_hourly_coordinator(serve, http):
     assert job.remote == Remote.REMOTE
     assert job.country == "US"
     assert (job.salary_min, job.salary_max, job.salary_period) == (27.5, 33.0, "hour")
-    assert job.employment_type == "Part Time"
+    assert job.employment_type == "part-time"
     assert job.description == ("Coordinate behavioral health services for adolescents after "
                                "discharge, by phone and video.")
     assert job.posted_at == datetime(2026, 11, 24, 9, 0, 0, 123000, tzinfo=UTC)

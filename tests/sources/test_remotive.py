@@ -43,7 +43,7 @@ def test_maps_each_field_and_ignores_the_legal_notice(http, serve):
     assert "<li>Telephonic care management</li>" in care.description_html
     assert (care.salary_min, care.salary_max, care.salary_currency, care.salary_period) == (
         75000.0, 90000.0, "USD", "year")
-    assert care.employment_type == "full_time"
+    assert care.employment_type == "full-time"
     assert care.posted_at == datetime(2026, 11, 24, 15, 20, 11, tzinfo=UTC)  # no zone: UTC
     assert care.valid_through is None
     assert care.extra == {

@@ -38,7 +38,7 @@ def test_company_colon_titles_and_each_field(http, serve):
     assert "- Active RN licence\n- CCM within 12 months" in nurse.description
     assert '<a href="https://jobs.example-remote.org/' in nurse.description_html
     assert nurse.salary_min is None and nurse.salary_period is None
-    assert nurse.employment_type == "Full-Time"
+    assert nurse.employment_type == "full-time"
     assert nurse.posted_at == datetime(2026, 11, 24, 14, 5, tzinfo=UTC)
     assert nurse.valid_through == datetime(2026, 12, 24, 14, 5, tzinfo=UTC)
     assert nurse.extra == {"region": "USA Only", "headquarters": "Ohio",

@@ -61,7 +61,7 @@ def test_hybrid_care_manager_maps_list_and_detail_fields(serve, http):
     assert job.salary_min is None and job.salary_max is None and job.salary_period is None
     assert job.posted_at == datetime(2026, 11, 17, 14, 5, tzinfo=UTC)
     assert job.valid_through is None
-    assert job.employment_type == "Full-time"
+    assert job.employment_type == "full-time"
     assert job.extra["refNumber"] == "REF1182C"
     assert job.extra["department"] == "Care Management"
     assert job.extra["experienceLevel"] == "Mid-Senior Level"
@@ -72,7 +72,7 @@ def test_hybrid_care_manager_maps_list_and_detail_fields(serve, http):
 def test_remote_nurse_with_empty_sections(serve, http):
     job = fetched(serve, http)["744000012345679"]
     assert job.remote == Remote.REMOTE
-    assert job.employment_type == "Part-time"
+    assert job.employment_type == "part-time"
     assert job.description == ("Job Description\n\nReview prior-authorization requests against "
                                "medical necessity criteria.")
     assert "department" not in job.extra and "custom_fields" not in job.extra

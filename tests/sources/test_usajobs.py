@@ -57,7 +57,7 @@ def test_reads_every_page_and_maps_each_field(http, serve):
     assert nurse.description.endswith("CCM certification preferred.")
     assert (nurse.salary_min, nurse.salary_max, nurse.salary_currency, nurse.salary_period) == (
         89000.0, 115000.0, "USD", "year")  # "PA" code
-    assert nurse.employment_type == "Full-time"
+    assert nurse.employment_type == "full-time"
     assert nurse.posted_at == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     assert nurse.valid_through.date().isoformat() == "2026-12-15"
     assert nurse.extra["department"] == "Department of Veterans Affairs"
@@ -76,7 +76,7 @@ def test_words_for_the_pay_interval_several_locations_and_old_data(http, serve):
     assert (social.city, social.region, social.country) == (None, None, "US")
     assert social.extra["locations"] == ["Gallup, New Mexico", "Shiprock, New Mexico"]
     assert social.remote is Remote.UNKNOWN  # no telework fields in older announcements
-    assert social.employment_type == "Part-time"
+    assert social.employment_type == "part-time"
     assert social.posted_at == datetime(2026, 11, 18, 14, 30, tzinfo=UTC)
 
     assert review.remote is Remote.REMOTE  # RemoteIndicator "True" as a string

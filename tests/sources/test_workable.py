@@ -45,7 +45,7 @@ def test_onsite_case_manager_maps_field_by_field(serve, http):
     assert job.salary_min is None and job.salary_currency is None and job.salary_period is None
     assert job.posted_at == datetime(2026, 11, 21, tzinfo=UTC)
     assert job.valid_through is None
-    assert job.employment_type == "Full-time"
+    assert job.employment_type == "full-time"
     assert job.extra["department"] == "Clinical Services"
     assert job.extra["code"] == "HH-311"
     assert job.extra["created_at"] == "2026-11-10"
@@ -59,7 +59,7 @@ def test_telecommuting_coordinator_is_remote(serve, http):
     assert job.remote == Remote.REMOTE
     assert (job.location, job.city, job.region, job.country) == ("United States", None, None,
                                                                  "US")
-    assert job.employment_type == "Part-time"
+    assert job.employment_type == "part-time"
     assert job.posted_at == datetime(2026, 11, 26, tzinfo=UTC)
     assert "function" not in job.extra and "code" not in job.extra and "locations" not in job.extra
 

@@ -1,0 +1,58 @@
+"""Employment types from every board's spelling into one vocabulary that filters can match."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import Filters
+from pipeline.match.filters import filter_mask, posting_frame
+from pipeline.normalize import employment_types, parse_employment_type
+from pipeline.posting import Posting
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("full_time", "full-time"),  # Remotive
+    ("Full Time", "full-time"),  # Lever, Himalayas
+    ("FULL_TIME", "full-time"),  # schema.org JSON-LD
+    ("FullTime", "full-time"),  # Ashby
+    ("Full-time", "full-time"),  # Workable, USAJOBS
+    ("Full Time Hourly", "full-time"),
+    ("PartTime", "part-time"),
+    ("part_time", "part-time"),
+    ("CONTRACTOR", "contract"),
+    ("Contractor", "contract"),
+    ("freelance", "contract"),
+    ("TEMPORARY", "temporary"),
+    ("Seasonal", "temporary"),
+    ("PER_DIEM", "per-diem"),
+    ("PRN", "per-diem"),
+    ("Part Time - Per Diem", "per-diem"),  # the more specific term wins
+    ("Intermittent", "per-diem"),  # USAJOBS' as-needed schedule
+    ("INTERN", "internship"),
+    ("Internship", "internship"),
+    ("Regular", None),  # names no type: left for filters to keep
+    ("OTHER", None),
+    ("International", None),  # no 'intern' inside other words
+    ("", None),
+    (None, None),
+])
+def test_each_board_spelling(raw, expected):
+    assert parse_employment_type(raw) == expected
+
+
+def test_several_types_keep_their_order_without_repeats():
+    assert employment_types(["FULL_TIME", "PART_TIME"]) == ["full-time", "part-time"]
+    assert employment_types("Full-time, Part-time") == ["full-time", "part-time"]
+    assert employment_types("Temporary/Seasonal") == ["temporary"]
+    assert parse_employment_type(["PART_TIME", "FULL_TIME"]) == "part-time"
+    assert employment_types([3, None, "Contract"]) == ["contract"]
+
+
+def test_a_subscriber_filter_matches_every_board_spelling():
+    raws = ["full_time", "Full Time", "FULL_TIME", "FullTime", "Full-time", "PRN", "Regular"]
+    postings = [Posting(source="s", source_id=str(i), title="Care Manager",
+                        employment_type=parse_employment_type(raw))
+                for i, raw in enumerate(raws)]
+    keep = filter_mask(posting_frame(postings), Filters(employment_types=["full-time"]))
+    kept = [raw for raw, kept in zip(raws, keep, strict=True) if kept]
+    assert kept == ["full_time", "Full Time", "FULL_TIME", "FullTime", "Full-time", "Regular"]
