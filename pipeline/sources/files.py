@@ -2,7 +2,9 @@
 
 ``path`` is a file or a folder (read recursively, in name order). A JSON or YAML file holds one
 posting or a list of them; JSONL holds one per line. ``source`` may be left out of each record:
-it is set to the source's name. Used by the default jobs.yaml so the pipeline runs with no network.
+it is set to the source's name; ``employment_type`` is mapped to the common vocabulary
+("Full-time" -> "full-time", "per diem" -> "per-diem"). Used by the default jobs.yaml so the
+pipeline runs with no network.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from pipeline.errors import ParseError, SourceError
+from pipeline.normalize import parse_employment_type
 from pipeline.posting import Posting
 from pipeline.sources.base import Source, SourceConfig
 
@@ -52,6 +55,8 @@ class FilesSource(Source):
         if not isinstance(record, dict):
             raise ParseError(f"{file}: record {index + 1} is not a mapping", source=self.name)
         record = {**record, "source": self.name}
+        if isinstance(record.get("employment_type"), str):  # same vocabulary as every board
+            record["employment_type"] = parse_employment_type(record["employment_type"])
         try:
             return Posting.model_validate(record)
         except ValidationError as exc:

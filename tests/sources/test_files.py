@@ -51,3 +51,10 @@ def test_malformed_json_and_a_missing_folder_are_clear_errors(tmp_path):
         source(tmp_path).fetch()
     with pytest.raises(SourceError, match="does not exist"):
         source(tmp_path / "missing").fetch()
+
+
+def test_employment_types_are_mapped_to_the_common_vocabulary(tmp_path):
+    (tmp_path / "p.jsonl").write_text("\n".join(json.dumps(
+        {"source_id": str(i), "title": "Care Manager", "employment_type": kind})
+        for i, kind in enumerate(["Full-time", "per diem", "Regular"])) + "\n")
+    assert [p.employment_type for p in source(tmp_path).fetch()] == ["full-time", "per-diem", None]
