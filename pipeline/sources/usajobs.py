@@ -12,7 +12,8 @@ Quirks:
 - ``PositionRemuneration[]`` holds ``MinimumRange`` / ``MaximumRange`` as strings and
   ``RateIntervalCode`` either as a code (``PA``, ``PH``) or as words (``Per Year``);
 - ``UserArea.Details.MajorDuties`` is a list, or a string holding a JSON or Python list;
-- ``PublicationStartDate`` has no time zone; ``ApplicationCloseDate`` becomes ``valid_through``;
+- ``PublicationStartDate`` and ``ApplicationCloseDate`` (which becomes ``valid_through``) have no
+  time zone: they are US Eastern time, as announcements close at 11:59 pm Eastern;
 - ``TeleworkEligible`` / ``RemoteIndicator`` only exist in newer data.
 
 ``full_listing`` is True: a keyword search is a plain filter over every open announcement and all
@@ -29,6 +30,7 @@ import json
 import logging
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 ENDPOINT = "https://data.usajobs.gov/api/Search"
 MAX_PER_PAGE = 500
 US_NAMES = {"united states", "united states of america", "usa", "us"}
+EASTERN = ZoneInfo("America/New_York")  # the zone of USAJOBS' zone-less dates
 
 
 class UsajobsConfig(SourceConfig):
@@ -138,8 +141,8 @@ class UsajobsSource(Source):
             salary_min=pay["min"], salary_max=pay["max"], salary_currency=pay["currency"],
             salary_period=pay["period"],
             employment_type=parse_employment_type(_first_name(job.get("PositionSchedule"))),
-            posted_at=parse_date(job.get("PublicationStartDate")),
-            valid_through=parse_date(job.get("ApplicationCloseDate")),
+            posted_at=parse_date(job.get("PublicationStartDate"), zone=EASTERN),
+            valid_through=parse_date(job.get("ApplicationCloseDate"), zone=EASTERN),
             extra=_extra(job, details, locations, pay["interval"]),
         )
 

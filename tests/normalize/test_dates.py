@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -45,3 +46,14 @@ def test_fractional_seconds_are_kept():
 @pytest.mark.parametrize("value", [None, "", "   ", "not a date", True, "soon"])
 def test_unreadable_values_give_none(value):
     assert parse_date(value) is None
+
+
+def test_a_value_without_zone_is_read_in_the_boards_zone():
+    eastern = ZoneInfo("America/New_York")
+    assert parse_date("2026-12-15T23:59:59.9970", zone=eastern) == datetime(
+        2026, 12, 16, 4, 59, 59, 997000, tzinfo=UTC)  # EST is UTC-5
+    assert parse_date("2026-07-01T09:00:00", zone=eastern) == datetime(
+        2026, 7, 1, 13, 0, tzinfo=UTC)  # EDT is UTC-4
+    assert parse_date("2026-07-01", zone=eastern) == datetime(2026, 7, 1, 4, 0, tzinfo=UTC)
+    assert parse_date("2026-07-01T09:00:00Z", zone=eastern) == datetime(
+        2026, 7, 1, 9, 0, tzinfo=UTC)  # a stated zone wins

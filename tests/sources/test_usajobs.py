@@ -58,8 +58,9 @@ def test_reads_every_page_and_maps_each_field(http, serve):
     assert (nurse.salary_min, nurse.salary_max, nurse.salary_currency, nurse.salary_period) == (
         89000.0, 115000.0, "USD", "year")  # "PA" code
     assert nurse.employment_type == "full-time"
-    assert nurse.posted_at == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    assert nurse.valid_through.date().isoformat() == "2026-12-15"
+    assert nurse.posted_at == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)  # 9:00 Eastern
+    assert nurse.valid_through == datetime(2026, 12, 16, 4, 59, 59, 997000,
+                                           tzinfo=UTC)  # 11:59 pm Eastern on the 15th
     assert nurse.extra["department"] == "Department of Veterans Affairs"
     assert nurse.extra["grade"] == "VN-2/3"
     assert nurse.extra["rate_interval"] == "PA"
@@ -77,7 +78,7 @@ def test_words_for_the_pay_interval_several_locations_and_old_data(http, serve):
     assert social.extra["locations"] == ["Gallup, New Mexico", "Shiprock, New Mexico"]
     assert social.remote is Remote.UNKNOWN  # no telework fields in older announcements
     assert social.employment_type == "part-time"
-    assert social.posted_at == datetime(2026, 11, 18, 14, 30, tzinfo=UTC)
+    assert social.posted_at == datetime(2026, 11, 18, 19, 30, tzinfo=UTC)  # 14:30 Eastern
 
     assert review.remote is Remote.REMOTE  # RemoteIndicator "True" as a string
     assert review.city is None and review.country == "US"
