@@ -6,7 +6,8 @@ employer, at most ``digest_size``, best first. ``digest_items`` turns them into 
 what the outbox stores, so a queued digest can be rendered (again) at send time without the matcher.
 A posting is not sent when the subscriber already had the same opening (employer, title and
 location) from another listing. Posting text is untrusted: it is kept as text here and escaped
-by the templates; only http(s) links survive as links.
+by the templates; only http(s) links survive as links. The text under each posting is
+``snippet.role_snippet``: what the job is, not the employer's boilerplate.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from pipeline.dedupe import opening_key
+from pipeline.notify.snippet import role_snippet
 from pipeline.posting import Remote
 from pipeline.store import Store, Subscriber
 
-#: Characters of the posting's description shown under each posting.
-SNIPPET_CHARS = 280
 _CURRENCY = {"USD": "$", "CAD": "CA$", "EUR": "€", "GBP": "£", "AUD": "A$"}
 _PERIOD = {"hour": "an hour", "day": "a day", "week": "a week", "month": "a month",
            "year": "a year"}
@@ -101,11 +101,6 @@ def where_text(posting) -> str:
     return place or label or "Location not given"
 
 
-def _snippet(text: str) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
-
-
 def _why(why) -> dict:
     return {
         "summary": why.summary(),
@@ -127,6 +122,7 @@ def digest_items(matches: list) -> list[dict]:
             "company": posting.company or "Employer not named", "where": where_text(posting),
             "salary": salary_text(posting), "posted_at": posted.isoformat() if posted else None,
             "url": safe_url(posting.url), "score": round(float(match.score), 4),
-            "why": _why(match.why), "snippet": _snippet(posting.description),
+            "why": _why(match.why),
+            "snippet": role_snippet(posting.description, posting.company, posting.title),
         })
     return items

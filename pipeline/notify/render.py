@@ -17,6 +17,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 TEMPLATES = Path(__file__).parent / "templates"
 _FREQUENCY_TEXT = {"instant": "new-postings", "daily": "daily", "weekly": "weekly"}
+#: Skills named under a posting; more are summed up as "and N more" (the best come first).
+MAX_SKILLS_SHOWN = 6
 
 
 @lru_cache(maxsize=1)
@@ -73,11 +75,19 @@ def strength(score: float) -> tuple[str, str]:
     return "Fair", "fair"
 
 
+def skills_text(skills: list[str]) -> str:
+    """'a, b, c and 4 more': at most MAX_SKILLS_SHOWN skills named."""
+    shown = ", ".join(skills[:MAX_SKILLS_SHOWN])
+    extra = len(skills) - MAX_SKILLS_SHOWN
+    return f"{shown} and {extra} more" if extra > 0 else shown
+
+
 def _view_items(items: list[dict], now: datetime) -> list[dict]:
     view = []
     for item in items:
         label, css_class = strength(item["score"])
         view.append({**item, "ago": ago(item["posted_at"], now), "strength": label,
+                     "skills": skills_text(item["why"]["skills"]),
                      "strength_class": css_class,
                      "percent": max(0, min(100, round(item["score"] * 100)))})
     return view

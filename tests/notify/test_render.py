@@ -83,3 +83,14 @@ def test_salary_where_and_age_wording():
 def test_subject_for_one_posting():
     assert subject_for([{"title": "Care Coordinator", "company": "Summit"}]) == \
         "1 new Care Manager job: Care Coordinator at Summit"
+
+
+def test_a_long_skills_list_names_the_first_six_and_counts_the_rest():
+    items = digest_items(FixedRanker().rank([posting(1)]))
+    items[0]["why"]["skills"] = [f"skill {n}" for n in range(10)]
+    _subject, text, html = render_digest(items, now=NOW, name=None, frequency="instant",
+                                         unsubscribe_url="https://a.example/u/T",
+                                         preferences_url="https://a.example/p/T")
+    for part in (text, html):
+        assert "Skills: skill 0, skill 1, skill 2, skill 3, skill 4, skill 5 and 4 more" in part
+        assert "skill 6" not in part
