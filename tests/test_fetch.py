@@ -239,3 +239,15 @@ def test_a_board_listing_one_id_twice_is_stored_once(tmp_path):
     report, store = run(make_config(tmp_path, [{"name": "l", "type": "files", "path": str(path)}]))
     assert report.runs[0].status == "ok" and report.runs[0].seen == 1
     assert [p.title for p in store.open_postings()] == ["Care Manager (updated)"]
+
+
+def test_a_job_is_open_all_day_on_its_closing_date(httpserver: HTTPServer, tmp_path):
+    job = {**gh_job(1), "application_deadline": NOW.date().isoformat()}
+    httpserver.expect_request("/gh/jobs").respond_with_data(board(job),
+                                                            content_type="application/json")
+    config = make_config(tmp_path, [{"name": "gh", "type": "greenhouse", "board": "gh",
+                                     "url": httpserver.url_for("/gh/jobs")}])
+    report, store = run(config, now=NOW.replace(hour=23, minute=0))
+    assert report.expired == 0 and store.count_postings(open_only=True) == 1
+    report, store = run(config, now=NOW + timedelta(days=1))
+    assert report.expired == 1 and store.count_postings(open_only=True) == 0

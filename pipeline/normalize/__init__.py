@@ -3,12 +3,13 @@
     html_to_text, sanitize_html      descriptions (also entity-escaped HTML)
     parse_salary, parse_period       salary ranges, currencies and periods; Salary.annual()
     parse_date                       ISO, date-only, epoch s / ms, RFC 822 -> aware UTC
+    parse_deadline                   the same, but a date alone is the end of that day
     parse_employment_type            'FULL_TIME', 'Full Time', 'PRN' -> full-time ... per-diem
     parse_remote, parse_location     remote / hybrid / on-site; city / region / country
     decode_body                      response bytes -> text, whatever the charset says
 """
 
-from pipeline.normalize.dates import parse_date
+from pipeline.normalize.dates import parse_date, parse_deadline
 from pipeline.normalize.employment import employment_types, parse_employment_type
 from pipeline.normalize.encoding import decode_body
 from pipeline.normalize.html import html_to_text, sanitize_html
@@ -17,6 +18,6 @@ from pipeline.normalize.salary import Salary, annualize, parse_period, parse_sal
 
 __all__ = [
     "Salary", "annualize", "decode_body", "employment_types", "html_to_text", "parse_date",
-    "parse_employment_type", "parse_location", "parse_period", "parse_remote", "parse_salary",
-    "sanitize_html",
+    "parse_deadline", "parse_employment_type", "parse_location", "parse_period", "parse_remote",
+    "parse_salary", "sanitize_html",
 ]

@@ -4,7 +4,8 @@ Accepted: ``datetime`` / ``date`` objects; ISO 8601 with or without a time zone 
 UTC, or the board's own zone given as ``zone``: USAJOBS writes US Eastern time), date-only
 strings; epoch seconds and epoch milliseconds as numbers or digit strings (told apart by
 magnitude: above 10^11 it is milliseconds, i.e. any date after 1973 in ms); RFC 822 dates as RSS
-feeds send them. Anything unreadable gives None, never an exception.
+feeds send them. Anything unreadable gives None, never an exception. ``parse_deadline`` reads a
+closing date: a date alone means the end of that day, so a job is not closed a day early.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dateutil import parser as date_parser
 
 MS_THRESHOLD = 100_000_000_000  # 10^11: as seconds that is year 5138, as ms it is 1973
 _DIGITS = re.compile(r"^-?\d+(\.\d+)?$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_date(value: Any, *, zone: tzinfo = UTC) -> datetime | None:
@@ -39,6 +41,21 @@ def parse_date(value: Any, *, zone: tzinfo = UTC) -> datetime | None:
     if _DIGITS.match(text) and len(text.split(".")[0].lstrip("-")) >= 9:
         return _from_epoch(float(text))
     return _from_text(text, zone)
+
+
+def parse_deadline(value: Any, *, zone: tzinfo = UTC) -> datetime | None:
+    """Like ``parse_date``, but a date without a time is the last second of that day in ``zone``."""
+    day = None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        day = value
+    elif isinstance(value, str) and _DATE_ONLY.match(value.strip()):
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if day is None:
+        return parse_date(value, zone=zone)
+    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=zone).astimezone(UTC)
 
 
 def _from_epoch(number: float) -> datetime | None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from pipeline.errors import ParseError
-from pipeline.normalize import parse_date, parse_salary
+from pipeline.normalize import parse_date, parse_deadline, parse_salary
 from pipeline.posting import Posting
 
 if TYPE_CHECKING:
@@ -74,8 +74,11 @@ class Record:
                 raise self._fail(key, "a number", value) from None
         raise self._fail(key, "a number", value)
 
-    def date(self, key: str) -> datetime | None:
-        """A date or time: ISO text, epoch seconds or milliseconds (numbers or digits)."""
+    def date(self, key: str, *, deadline: bool = False) -> datetime | None:
+        """A date or time: ISO text, epoch seconds or milliseconds (numbers or digits).
+
+        ``deadline``: a date alone is the end of that day (a closing date), not its start.
+        """
         value = self.data.get(key)
         if value is None or value == "":
             return None
@@ -83,7 +86,7 @@ class Record:
             value = int(value.strip())
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise self._fail(key, "a date", value)
-        when = parse_date(value)
+        when = parse_deadline(value) if deadline else parse_date(value)
         if when is None:
             raise self._fail(key, "a date", value)
         return when

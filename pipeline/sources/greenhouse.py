@@ -99,7 +99,7 @@ class GreenhouseSource(Source):
             **_salary(ranges),
             employment_type=parse_employment_type(_metadata(job).get("Employment Type")),
             posted_at=job.date("first_published") or job.date("updated_at"),
-            valid_through=job.date("application_deadline"),
+            valid_through=job.date("application_deadline", deadline=True),
             extra=_extra(job, ranges),
         )
 

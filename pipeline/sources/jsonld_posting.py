@@ -25,6 +25,7 @@ from pipeline.errors import ParseError
 from pipeline.normalize import (
     html_to_text,
     parse_date,
+    parse_deadline,
     parse_employment_type,
     parse_location,
     parse_remote,
@@ -126,7 +127,7 @@ def to_posting(node: dict[str, Any], *, source: str, page_url: str, index: int =
         salary_period=pay.period,
         employment_type=parse_employment_type(types),
         posted_at=parse_date(node.get("datePosted")),
-        valid_through=parse_date(node.get("validThrough")),
+        valid_through=parse_deadline(node.get("validThrough")),
         extra=_extra(node, places, applicants, types),
     )
 

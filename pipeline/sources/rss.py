@@ -26,6 +26,7 @@ from pipeline.errors import ParseError
 from pipeline.normalize import (
     html_to_text,
     parse_date,
+    parse_deadline,
     parse_employment_type,
     parse_location,
     parse_remote,
@@ -84,7 +85,7 @@ class RssSource(Source):
             description_html=sanitize_html(html),
             employment_type=parse_employment_type(text(entry.get("type"))),
             posted_at=parse_date(entry.get("published") or entry.get("updated")),
-            valid_through=parse_date(entry.get("expires_at") or entry.get("expires")),
+            valid_through=parse_deadline(entry.get("expires_at") or entry.get("expires")),
             extra=_extra(entry, region),
         )
 

@@ -35,7 +35,13 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 
 from pipeline.errors import ParseError
-from pipeline.normalize import parse_date, parse_employment_type, parse_period, parse_salary
+from pipeline.normalize import (
+    parse_date,
+    parse_deadline,
+    parse_employment_type,
+    parse_period,
+    parse_salary,
+)
 from pipeline.posting import Posting, Remote
 from pipeline.sources.base import Source, SourceConfig
 from pipeline.sources.collect import collect, http_of, need, text
@@ -142,7 +148,7 @@ class UsajobsSource(Source):
             salary_period=pay["period"],
             employment_type=parse_employment_type(_first_name(job.get("PositionSchedule"))),
             posted_at=parse_date(job.get("PublicationStartDate"), zone=EASTERN),
-            valid_through=parse_date(job.get("ApplicationCloseDate"), zone=EASTERN),
+            valid_through=parse_deadline(job.get("ApplicationCloseDate"), zone=EASTERN),
             extra=_extra(job, details, locations, pay["interval"]),
         )
 

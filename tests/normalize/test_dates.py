@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.normalize import parse_date
+from pipeline.normalize import parse_date, parse_deadline
 
 MOMENT = datetime(2024, 1, 15, 10, 0, tzinfo=UTC)
 
@@ -57,3 +57,13 @@ def test_a_value_without_zone_is_read_in_the_boards_zone():
     assert parse_date("2026-07-01", zone=eastern) == datetime(2026, 7, 1, 4, 0, tzinfo=UTC)
     assert parse_date("2026-07-01T09:00:00Z", zone=eastern) == datetime(
         2026, 7, 1, 9, 0, tzinfo=UTC)  # a stated zone wins
+
+
+def test_a_closing_date_alone_lasts_the_whole_day():
+    assert parse_deadline("2026-12-18") == datetime(2026, 12, 18, 23, 59, 59, tzinfo=UTC)
+    assert parse_deadline(date(2026, 12, 18)) == datetime(2026, 12, 18, 23, 59, 59, tzinfo=UTC)
+    assert parse_deadline("2026-12-18", zone=ZoneInfo("America/Chicago")) == datetime(
+        2026, 12, 19, 5, 59, 59, tzinfo=UTC)
+    assert parse_deadline("2026-12-18T12:00:00Z") == datetime(2026, 12, 18, 12, tzinfo=UTC)
+    assert parse_deadline("2026-02-30") is None
+    assert parse_deadline(None) is None

@@ -67,7 +67,7 @@ def test_remote_job_with_hourly_cents_across_tiers(serve, http):
     assert job.location == "Remote - United States"
     assert (job.salary_min, job.salary_max, job.salary_period) == (38.0, 46.5, "hour")
     assert job.extra["pay_ranges"] == ["Tier 1 states", "Tier 2 states"]
-    assert job.valid_through == datetime(2026, 12, 31, tzinfo=UTC)
+    assert job.valid_through == datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)  # date only
     assert "InterQual criteria and collaborate with" in job.description
     assert job.employment_type is None
 

@@ -82,7 +82,7 @@ def test_top_level_array_entities_and_a_single_hourly_value(http, site):
     assert (social.city, social.region, social.country) == ("Springfield", "Illinois", "US")
     assert (social.salary_min, social.salary_max, social.salary_period) == (34.5, 34.5, "hour")
     assert social.posted_at == datetime(2026, 11, 18, tzinfo=UTC)  # date only
-    assert social.valid_through == datetime(2026, 12, 18, tzinfo=UTC)
+    assert social.valid_through == datetime(2026, 12, 18, 23, 59, 59, tzinfo=UTC)  # whole day
     assert social.employment_type == "full-time"
 
 
