@@ -117,3 +117,27 @@ def test_the_same_opening_from_another_board_is_not_sent_again(folder):
     again = next_digest(config, store, FixedRanker(), sub, store.open_postings())
     assert [(m.posting.source, m.posting.title) for m in again] == [
         ("other-board", "RN Case Manager 1")]
+
+
+def test_daily_and_weekly_digests_hold_everything_first_seen_since_the_last_one(folder):
+    """Postings first seen in runs where the digest was not due still reach the next digest."""
+    import json
+    from datetime import time
+
+    for frequency, gap in (("daily", timedelta(days=1)), ("weekly", timedelta(days=7))):
+        work = folder / frequency
+        work.mkdir()
+        start = NOW.replace(hour=8, minute=5)  # 2026-11-29 is a Sunday
+        config, store, sub = _store(work, [posting(n) for n in range(2)], frequency=frequency,
+                                    send_at=time(8, 0), timezone="UTC", weekday="sun")
+        assert queue_due(config, store, FixedRanker(), now=start).queued == 1
+        arrivals = [start + gap * k / 4 for k in (1, 2, 3)]  # runs where nothing is due
+        for n, when in enumerate(arrivals, start=10):
+            store.upsert_postings([posting(n)], now=when)
+            assert queue_due(config, store, FixedRanker(), now=when).queued == 0, frequency
+        due = start + gap
+        store.upsert_postings([posting(20)], now=due)
+        assert queue_due(config, store, FixedRanker(), now=due).queued == 1, frequency
+        second = json.loads(store.outbox_rows(["pending"])[-1].message)["items"]
+        assert sorted(item["title"] for item in second) == [
+            f"RN Case Manager {n}" for n in (10, 11, 12, 20)], frequency
