@@ -18,7 +18,7 @@ from pipeline.match.explain import Explanation, Match
 from pipeline.match.filters import filter_mask
 from pipeline.match.index import PostingIndex
 from pipeline.match.profile import Profile, Weights, load_profile, load_weights, settings_path_for
-from pipeline.match.scoring import Resume, Scores, score, top_rows
+from pipeline.match.scoring import Resume, Scores, profile_parts, score, top_rows
 from pipeline.posting import Posting
 
 _RESUME_TERMS = 8
@@ -80,15 +80,18 @@ class Matcher:
                   top: int = 20, rows: np.ndarray | None = None) -> list[Top]:
         """Best (rows, scores) per subscriber over ``index``, or over only ``rows`` of it.
 
-        Resume similarities are computed for chunks of subscribers at a time, so memory stays at
-        postings x chunk whatever the number of subscribers. Scoring only the rows of newly added
-        postings and merging with ``merge_top`` keeps earlier results current without a refit.
+        Postings that could not reach ``min_score`` even with a perfect resume are dropped
+        first. Resume similarities are computed for chunks of subscribers at a time, so memory
+        stays at postings x chunk whatever the number of subscribers. Scoring only the rows of
+        newly added postings and merging with ``merge_top`` keeps earlier results current
+        without a refit.
         """
         filters = filters or [None] * len(resumes)
-        subset = None if rows is None else np.asarray(rows)
+        subset = self._reachable(index, None if rows is None else np.asarray(rows), min_score)
         frame = index.frame() if subset is None else index.frame().iloc[subset]
         bodies = index.bodies if subset is None else index.bodies[subset]
         postings = index.postings if subset is None else [index.postings[r] for r in subset]
+        shared = profile_parts(index, self.weights, subset)
         results: list[Top] = []
         for start in range(0, len(resumes), _RESUME_CHUNK):
             parsed = [Resume.from_text(index, text) if text else None
@@ -96,11 +99,27 @@ class Matcher:
             sims = _resume_sims(bodies, parsed)
             for offset, resume in enumerate(parsed):
                 wanted = filters[start + offset]
-                scores = score(index, self.weights, resume, sims[:, offset], rows=subset).score
+                scores = score(index, self.weights, resume, sims[:, offset], rows=subset,
+                               parts=shared).score
                 texts = _texts(postings) if _needs_text(wanted) else None
                 best = top_rows(scores, filter_mask(frame, wanted, texts), min_score, top)
                 results.append((best if subset is None else subset[best], scores[best]))
         return results
+
+    def _reachable(self, index: PostingIndex, rows: np.ndarray | None,
+                   min_score: float) -> np.ndarray | None:
+        """``rows`` (None: all) without those whose best possible score is below min_score."""
+        if min_score <= 0:
+            return rows
+        w = self.weights
+        parts = profile_parts(index, w, rows)
+        parts["credentials"] = np.ones_like(parts["credentials"])  # a resume holding them all
+        total = sum(getattr(w, name) for name in parts) + w.resume or 1.0
+        best = (sum(getattr(w, name) * value for name, value in parts.items()) + w.resume) / total
+        negative = index.negative_mask if rows is None else index.negative_mask[rows]
+        best = best * np.where(negative, 1.0 - w.negative_title_penalty, 1.0)
+        keep = np.flatnonzero(best >= min_score)
+        return keep if rows is None else rows[keep]
 
     def _match(self, index: PostingIndex, scores: Scores, row: int,
                resume: Resume | None) -> Match:

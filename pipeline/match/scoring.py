@@ -56,13 +56,10 @@ def _take(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     return values if rows is None else values[rows]
 
 
-def score(index: PostingIndex, weights: Weights, resume: Resume | None = None,
-          resume_sim: np.ndarray | None = None, rows: np.ndarray | None = None) -> Scores:
-    """Score the postings of the index (all, or only ``rows``) for one subscriber.
-
-    ``resume_sim`` may hold the precomputed body-resume cosines of the same rows.
-    """
-    parts = {
+def profile_parts(index: PostingIndex, weights: Weights,
+                  rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The resume-free components (unweighted) of every posting, or of ``rows``."""
+    return {
         "title": _take(index.title_score, rows).astype(float) ** weights.title_fuzzy_power,
         "skills": np.minimum(1.0, _take(index.skill_count, rows)
                              / max(1.0, weights.skills_saturation)),
@@ -70,6 +67,17 @@ def score(index: PostingIndex, weights: Weights, resume: Resume | None = None,
         "peers": np.minimum(1.0, _take(index.peer_sim, rows) / weights.peers_cap),
         "credentials": _take(index.cred_arrays.profile_score, rows),
     }
+
+
+def score(index: PostingIndex, weights: Weights, resume: Resume | None = None,
+          resume_sim: np.ndarray | None = None, rows: np.ndarray | None = None,
+          parts: dict[str, np.ndarray] | None = None) -> Scores:
+    """Score the postings of the index (all, or only ``rows``) for one subscriber.
+
+    ``resume_sim`` may hold the precomputed body-resume cosines of the same rows, and ``parts``
+    the ``profile_parts`` of the same rows (both are shared by many subscribers).
+    """
+    parts = dict(parts if parts is not None else profile_parts(index, weights, rows))
     missing = np.zeros(len(parts["title"]))
     if resume is not None:
         if resume_sim is None:

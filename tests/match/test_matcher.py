@@ -162,3 +162,16 @@ def test_postings_without_descriptions_still_rank_by_title(matcher, make_posting
     ranked = matcher.rank(board, resume_text="the and of")
     assert [m.posting.source_id for m in ranked] == ["b", "a"]
     assert ranked[0].why.resume_terms == []
+
+
+def test_rank_many_with_min_score_agrees_with_rank(matcher, make_posting):
+    board = _board(make_posting)
+    resume = "LCSW: community resources, caseload, care coordination for members."
+    index = matcher.index(board)
+    for text in (None, resume):
+        rows, scores = matcher.rank_many(index, [text], min_score=0.3, top=20)[0]
+        expected = matcher.rank(board, text, min_score=0.3)
+        assert [index.postings[r].source_id for r in rows] == [
+            m.posting.source_id for m in expected]
+        assert np.allclose(scores, [m.score for m in expected], atol=1e-4)
+        assert 0 < len(rows) < len(board)
