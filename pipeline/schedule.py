@@ -24,6 +24,8 @@ import re
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -116,19 +118,29 @@ def _add_or_keep(scheduler: BackgroundScheduler, job_id: str, func, args: list, 
                       **first)
 
 
-def _locked_store(config: JobsConfig) -> tuple[Store, str] | None:
-    """Open the store and take the run lock, waiting up to LOCK_WAIT; None if it stays taken."""
+@contextmanager
+def _locked_store(config: JobsConfig) -> Iterator[Store | None]:
+    """The store with the run lock held, waiting up to LOCK_WAIT; None if it stays taken.
+
+    The lock is released and the store closed on the way out, whatever the job did.
+    """
     store = Store(config.database_url())
     deadline = time.monotonic() + LOCK_WAIT
-    while True:
-        try:
-            return store, store.acquire_lock(RUN_LOCK)
-        except LockedError as exc:
-            if time.monotonic() >= deadline:
-                log.warning("skipped this time: %s", exc)
-                store.close()
-                return None
-            time.sleep(2)
+    owner = None
+    try:
+        while owner is None:
+            try:
+                owner = store.acquire_lock(RUN_LOCK)
+            except LockedError as exc:
+                if time.monotonic() >= deadline:
+                    log.warning("skipped this time: %s", exc)
+                    break
+                time.sleep(2)
+        yield store if owner else None
+    finally:
+        if owner:
+            store.release_lock(RUN_LOCK, owner)
+        store.close()
 
 
 def fetch_job(config_path: str, source: str) -> None:
@@ -137,20 +149,15 @@ def fetch_job(config_path: str, source: str) -> None:
     from pipeline.http import HttpClient
 
     config = load_config(config_path)
-    locked = _locked_store(config)
-    if locked is None:
-        return
-    store, owner = locked
-    try:
+    with _locked_store(config) as store:
+        if store is None:
+            return
         with HttpClient(config.http) as http:
             report = fetch_sources(config, store, http, only=source)
-        for run in report.runs:
-            log.info("fetched %s: %s, %d seen, %d new, %d changed, %d closed in %.1fs%s",
-                     run.source, run.status, run.seen, run.new, run.changed, run.closed,
-                     run.duration, f" ({run.error})" if run.error else "")
-    finally:
-        store.release_lock(RUN_LOCK, owner)
-        store.close()
+    for run in report.runs:
+        log.info("fetched %s: %s, %d seen, %d new, %d changed, %d closed in %.1fs%s",
+                 run.source, run.status, run.seen, run.new, run.changed, run.closed,
+                 run.duration, f" ({run.error})" if run.error else "")
 
 
 def digest_job(config_path: str) -> None:
@@ -160,20 +167,15 @@ def digest_job(config_path: str) -> None:
     from pipeline.subscribers import sync_subscribers
 
     config = load_config(config_path)
-    locked = _locked_store(config)
-    if locked is None:
-        return
-    store, owner = locked
-    try:
+    with _locked_store(config) as store:
+        if store is None:
+            return
         sync_subscribers(config, store)
         report = notify(config, store, Matcher.from_config(config))
-        log.info("digests: %d subscribers, %d queued, %d sent, %d pending, %d failed",
-                 report.subscribers, report.queued, report.sent, report.pending, report.failed)
-        for line in report.lines:
-            log.info("  %s", line)
-    finally:
-        store.release_lock(RUN_LOCK, owner)
-        store.close()
+    log.info("digests: %d subscribers, %d queued, %d sent, %d pending, %d failed",
+             report.subscribers, report.queued, report.sent, report.pending, report.failed)
+    for line in report.lines:
+        log.info("  %s", line)
 
 
 def run_scheduler(config_path: str) -> None:

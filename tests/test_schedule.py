@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from aiosmtpd.controller import Controller
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -170,3 +173,52 @@ def test_a_manual_run_is_refused_while_a_scheduled_job_runs(tmp_path):
         store.release_lock(schedule.RUN_LOCK, owner)
     assert result.returncode == 3
     assert "another run is in progress" in result.stderr
+
+
+class SlowServer:
+    """aiosmtpd handler taking 0.15 s per message, recording each Message-ID it accepts."""
+
+    def __init__(self):
+        self.message_ids: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(0.15)
+        for line in envelope.content.decode("utf-8", "replace").splitlines():
+            if line.lower().startswith("message-id:"):
+                self.message_ids.append(line.split(":", 1)[1].strip())
+        return "250 OK"
+
+
+def test_sigterm_mid_batch_finishes_the_job_and_delivers_each_digest_once(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = SlowServer()
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        path = write_config(
+            tmp_path, schedule={"digests_every": "1s", "sources_every": "1h"},
+            subscribers=[{"email": f"s{n}@example.org"} for n in range(8)],
+            email={"transport": "smtp", "smtp": {"host": "127.0.0.1", "port": port,
+                                                 "security": "none", "timeout": 10}})
+        service = _start(path, tmp_path)
+        deadline = time.monotonic() + 90
+        while len(server.message_ids) < 2:
+            assert service.poll() is None, service.communicate()
+            assert time.monotonic() < deadline, "the scheduler sent nothing"
+            time.sleep(0.05)
+        service.send_signal(signal.SIGTERM)  # the digest job is in the middle of its batch
+        _out, log = service.communicate(timeout=60)
+        assert service.returncode == 0, log
+        assert "received SIGTERM" in log and "scheduler stopped" in log
+        again = subprocess.run([sys.executable, "-m", "pipeline", "notify", "--config",
+                                str(path)], cwd=tmp_path, capture_output=True, text=True,
+                               timeout=120)
+        assert again.returncode == 0, again.stderr
+    finally:
+        controller.stop()
+    assert len(server.message_ids) == 8 and len(set(server.message_ids)) == 8
+    store = Store(load_config(path).database_url())
+    assert store.outbox_rows(["pending", "failed"]) == []
+    store.release_lock("run", store.acquire_lock("run"))  # released on the way out
