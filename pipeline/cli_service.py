@@ -54,7 +54,7 @@ def subscribers_show(config_path: Path, email: str) -> None:
             ("last digest", f"{sub.last_digest_at:%Y-%m-%d %H:%M} UTC"
              if sub.last_digest_at else "never")]
     for key, value in rows:
-        click.echo(f"{key + ':':<14}{value}")
+        click.echo(f"{key + ':':<15}{value}")
 
 
 def _set_paused(config_path: Path, email: str, paused: bool) -> None:

@@ -84,8 +84,9 @@ def test_add_show_pause_resume_remove(config_file, tmp_path):
     assert added.exit_code == 0, added.output
     assert "Subscribed lee@example.org (weekly at 07:30 America/Denver)" in added.output
     shown = invoke("subscribers", "show", "--config", config_file, "lee@example.org").output
-    for fact in ("weekly at 07:30 America/Denver on fri", "next digest:  now", "CO",
-                 "70000", "digest size:  5", f"({len(RESUME)} characters)", "state:        active"):
+    for fact in ("weekly at 07:30 America/Denver on fri", "next digest:   now", "CO",
+                 "70000", "digest size:   5", f"({len(RESUME)} characters)",
+                 "state:         active", "postings sent: 0"):
         assert fact in shown, (fact, shown)
     assert invoke("subscribers", "pause", "--config", config_file, "lee@example.org"
                   ).exit_code == 0
