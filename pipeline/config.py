@@ -108,7 +108,7 @@ class HttpConfig(Strict):
     max_body_bytes: int = Field(default=20_000_000, gt=0)
     per_host_interval: float = Field(default=0.5, ge=0, description="seconds between requests")
     per_host_concurrency: int = Field(default=2, ge=1)
-    concurrency: int = Field(default=8, ge=1, description="sources fetched at once")
+    concurrency: int = Field(default=16, ge=1, description="sources fetched at once")
     cache_dir: Path | None = Field(default=Path("data/http-cache"),
                                    description="conditional-GET cache; null disables it")
 
@@ -155,7 +155,8 @@ class MatchingConfig(Strict):
 
     min_score: float = Field(default=DEFAULT_MIN_SCORE, ge=0, le=1)
     settings: Path | None = Field(default=None, description="tuned weights written by "
-                                  "`pipeline tune`; defaults to the profile's own")
+                                  "`pipeline tune`; default: <profile>.settings.yaml beside "
+                                  "the profile if it exists, else the profile's own")
     labels: Path = Field(default=Path("fixtures/labels.csv"),
                          description="graded postings for `pipeline eval`")
 
