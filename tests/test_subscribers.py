@@ -174,3 +174,17 @@ def test_outbox_retry_makes_a_waiting_digest_due_now(config_file, tmp_path):
     retried = invoke("outbox", "--config", config_file, "--retry")
     assert "Requeued 1; sent 1" in retried.output, retried.output
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
+
+
+def test_removed_resume_text_is_not_left_in_the_database_files(config_file, tmp_path):
+    """Deleted rows are overwritten, not just unlinked, even where SQLite's build default is off."""
+    resume = "Lee's resume, ZEBRA-7731. " + "Discharge planning and utilization review. " * 400
+    (tmp_path / "cv.txt").write_text(resume)
+    config, store = _store(config_file)
+    with store.engine.connect() as conn:  # the pool hands this connection to the next query
+        conn.exec_driver_sql("PRAGMA secure_delete = OFF")
+    invoke("subscribers", "add", "--config", config_file, "lee@example.org", "--resume",
+           tmp_path / "cv.txt")
+    remove_subscriber(config, store, "lee@example.org")
+    files = [p for p in tmp_path.rglob("*.db*") if p.is_file()]
+    assert files and not [p for p in files if b"ZEBRA-7731" in p.read_bytes()]

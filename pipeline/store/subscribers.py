@@ -154,12 +154,23 @@ class SubscribersMixin:
                          .values(unsubscribed_at=None))
 
     def remove_subscriber(self, email: str) -> None:
-        """Delete a subscriber and everything stored about them, resume text included."""
+        """Delete a subscriber and everything stored about them, resume text included.
+
+        On SQLite the freed pages are overwritten (``secure_delete``) and the write-ahead log
+        is checkpointed and emptied, so the resume text does not linger in the database files
+        (the checkpoint cannot empty the log while another process is reading the database).
+        """
         subscriber = self.get_subscriber(email)
+        sqlite = self.engine.dialect.name == "sqlite"
         with self.engine.begin() as conn:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA secure_delete = ON")
             for table in (deliveries, outbox):
                 conn.execute(delete(table).where(table.c.subscriber_id == subscriber.id))
             conn.execute(delete(subscribers).where(subscribers.c.id == subscriber.id))
+        if sqlite:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _keep_choices(conn, subscriber_id: int, values: dict) -> None:
