@@ -149,7 +149,8 @@ def _store_outcome(outcome: _Outcome, store: Store, now: datetime) -> SourceRun:
         if outcome.full_listing and not run.suspicious:
             run.closed = store.close_missing(name, [p.source_id for p in postings], now)
     except SQLAlchemyError as exc:
-        run.error = f"could not store postings: {type(exc).__name__}: {exc}"
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]  # not the whole SQL
+        run.error = f"could not store postings: {type(exc).__name__}: {reason}"
         log.error("source %s: %s", name, run.error)
         return run
     run.seen, run.new, run.changed = len(postings), len(result.new), len(result.changed)

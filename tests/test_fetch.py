@@ -251,3 +251,30 @@ def test_a_job_is_open_all_day_on_its_closing_date(httpserver: HTTPServer, tmp_p
     assert report.expired == 0 and store.count_postings(open_only=True) == 1
     report, store = run(config, now=NOW + timedelta(days=1))
     assert report.expired == 1 and store.count_postings(open_only=True) == 0
+
+
+def test_a_source_that_cannot_be_stored_leaves_no_half_written_postings(tmp_path):
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    write_postings(good, {"source_id": "g", "title": "Care Coordinator", "company": "G"})
+    write_postings(bad, {"source_id": "1", "title": "Care Manager", "company": "A"},
+                   {"source_id": "2", "title": "Case Manager", "company": "B"})
+    config = make_config(tmp_path, [{"name": "bad", "type": "files", "path": str(bad)},
+                                    {"name": "good", "type": "files", "path": str(good)}])
+    store = Store(config.database_url())
+    with store.engine.begin() as conn:  # the database itself refuses the second posting
+        conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON postings "
+                             "WHEN NEW.source_id = '2' BEGIN SELECT RAISE(ABORT, 'disk says no'); "
+                             "END")
+    report, store = run(config)
+    assert [(r.source, r.status) for r in report.runs] == [("bad", "failed"), ("good", "ok")]
+    assert report.failed[0].error == ("could not store postings: IntegrityError: disk says no")
+    assert [p.source_id for p in store.all_postings()] == ["g"]  # not posting 1 of 'bad' either
+
+
+def test_dates_a_board_put_in_extra_are_stored_as_text(tmp_path):
+    path = tmp_path / "postings.yaml"
+    path.write_text("- {source_id: '1', title: Care Manager, extra: {deadline: 2026-01-05}}\n",
+                    encoding="utf-8")
+    report, store = run(make_config(tmp_path, [{"name": "l", "type": "files", "path": str(path)}]))
+    assert report.runs[0].status == "ok", report.runs[0].error
+    assert store.open_postings()[0].extra["deadline"] == "2026-01-05"

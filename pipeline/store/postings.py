@@ -28,9 +28,12 @@ class UpsertResult:
     reopened: int = 0
 
 
-def content_hash(posting: Posting) -> str:
-    """A digest of what the board said, to tell a changed posting from an unchanged one."""
-    data = posting.model_dump(mode="json", exclude=_BOOKKEEPING)
+def content_hash(posting: Posting, data: dict | None = None) -> str:
+    """A digest of what the board said, to tell a changed posting from an unchanged one.
+
+    ``data``: the posting's JSON-mode dump without bookkeeping fields, when already made.
+    """
+    data = data if data is not None else posting.model_dump(mode="json", exclude=_BOOKKEEPING)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -75,9 +78,11 @@ class PostingsMixin:
         return found
 
     def _upsert_one(self, conn, posting: Posting, known, now, result: UpsertResult) -> None:
-        digest = content_hash(posting)
+        as_json = posting.model_dump(mode="json", exclude=_BOOKKEEPING)
+        digest = content_hash(posting, as_json)
         values = posting.model_dump(exclude=_BOOKKEEPING)
         values["remote"] = posting.remote.value
+        values["extra"] = as_json["extra"]  # a date a board put in extra is stored as ISO text
         if known is None:
             row = conn.execute(postings.insert(), {  # parameters apart: compiled once, cached
                 **values, "content_hash": digest, "first_seen": now, "last_seen": now})
