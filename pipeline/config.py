@@ -13,6 +13,7 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -197,6 +198,17 @@ class EmailConfig(Strict):
                               "digest is marked failed")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def _https_base(cls, value: str) -> str:
+        """RFC 8058 one-click needs an HTTPS URL; plain http only for this machine (testing)."""
+        parts = urlsplit(value.strip())
+        local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if not parts.netloc or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
+            raise ValueError(f"{value!r} is not an https:// URL; write the public HTTPS address "
+                             "of `pipeline serve`, like 'https://alerts.example.org'")
+        return value.strip()
 
 
 class WebConfig(Strict):
