@@ -27,6 +27,7 @@ from pipeline.config import JobsConfig
 from pipeline.dedupe import DedupeReport, dedupe_postings
 from pipeline.errors import PipelineError, SourceError
 from pipeline.http import HttpClient
+from pipeline.normalize import canonical_region
 from pipeline.posting import Posting
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import Source, SourceConfig
@@ -126,11 +127,17 @@ def read_source(source_config: SourceConfig, http: HttpClient) -> _Outcome:
 
 
 def _own(postings: list[Posting], name: str) -> list[Posting]:
-    """The postings stamped with the source's name, one per board id (the last one wins)."""
+    """The postings stamped with the source's name, one per board id (the last one wins).
+
+    Regions sent as names become codes ('Illinois' -> 'IL') whatever the source, so filters and
+    de-duplication see one form.
+    """
     unique: dict[str, Posting] = {}
     for posting in postings:
-        if posting.source != name:
-            posting = posting.model_copy(update={"source": name})
+        region, country = canonical_region(posting.region, posting.country)
+        if (posting.source, posting.region, posting.country) != (name, region, country):
+            posting = posting.model_copy(
+                update={"source": name, "region": region, "country": country})
         unique[posting.source_id] = posting
     return list(unique.values())
 

@@ -278,3 +278,16 @@ def test_dates_a_board_put_in_extra_are_stored_as_text(tmp_path):
     report, store = run(make_config(tmp_path, [{"name": "l", "type": "files", "path": str(path)}]))
     assert report.runs[0].status == "ok", report.runs[0].error
     assert store.open_postings()[0].extra["deadline"] == "2026-01-05"
+
+
+def test_a_state_written_out_meets_its_code_so_the_job_is_kept_once(tmp_path):
+    page, board_file = tmp_path / "page.json", tmp_path / "board.json"
+    job = {"title": "Care Manager", "company": "Lakeside Health", "city": "Springfield"}
+    write_postings(page, {**job, "source_id": "p1", "region": "Illinois", "country": "US"})
+    write_postings(board_file, {**job, "source_id": "b1", "region": "IL", "country": "US"})
+    report, store = run(make_config(tmp_path, [
+        {"name": "careers", "type": "files", "path": str(page)},
+        {"name": "board", "type": "files", "path": str(board_file)}]))
+    assert report.dedupe.duplicates == 1
+    [kept] = store.open_postings()
+    assert (kept.source, kept.region) == ("careers", "IL")

@@ -6,6 +6,7 @@
     parse_deadline                   the same, but a date alone is the end of that day
     parse_employment_type            'FULL_TIME', 'Full Time', 'PRN' -> full-time ... per-diem
     parse_remote, parse_location     remote / hybrid / on-site; city / region / country
+    canonical_region                 'Illinois' -> 'IL' (address parts as location text has them)
     decode_body                      response bytes -> text, whatever the charset says
 """
 
@@ -13,11 +14,11 @@ from pipeline.normalize.dates import parse_date, parse_deadline
 from pipeline.normalize.employment import employment_types, parse_employment_type
 from pipeline.normalize.encoding import decode_body
 from pipeline.normalize.html import html_to_text, sanitize_html
-from pipeline.normalize.location import parse_location, parse_remote
+from pipeline.normalize.location import canonical_region, parse_location, parse_remote
 from pipeline.normalize.salary import Salary, annualize, parse_period, parse_salary
 
 __all__ = [
-    "Salary", "annualize", "decode_body", "employment_types", "html_to_text", "parse_date",
-    "parse_deadline", "parse_employment_type", "parse_location", "parse_period", "parse_remote",
-    "parse_salary", "sanitize_html",
+    "Salary", "annualize", "canonical_region", "decode_body", "employment_types", "html_to_text",
+    "parse_date", "parse_deadline", "parse_employment_type", "parse_location", "parse_period",
+    "parse_remote", "parse_salary", "sanitize_html",
 ]

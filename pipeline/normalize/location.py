@@ -2,9 +2,10 @@
 
 ``parse_location`` reads "Columbus, OH", "Austin, Texas, United States", "London, UK",
 "Remote - US", "Hybrid (Chicago, IL)"; only the first of several locations ("A; B", "A | B",
-"A or B") is read. ``parse_remote`` weighs, in order, a board's workplace type ("remote",
-"hybrid", "on-site", "TELECOMMUTE"), its remote flag, the location text, then other text such as
-the title; ``Remote.UNKNOWN`` when nothing says.
+"A or B") is read. ``canonical_region`` writes a state or province sent as a name ('Illinois')
+as its code ('IL'), as location text gives it. ``parse_remote`` weighs, in order, a board's
+workplace type ("remote", "hybrid", "on-site", "TELECOMMUTE"), its remote flag, the location
+text, then other text such as the title; ``Remote.UNKNOWN`` when nothing says.
 """
 
 from __future__ import annotations
@@ -90,6 +91,21 @@ def parse_location(text: str | None) -> tuple[str | None, str | None, str | None
         return (None, None, None)
     parts = [part.strip() for part in place.split(",") if part.strip()]
     return _from_parts(parts)
+
+
+def canonical_region(region: str | None,
+                     country: str | None) -> tuple[str | None, str | None]:
+    """A US state or Canadian province as its code, with its country: 'Illinois' -> ('IL', 'US').
+
+    Boards that send address parts write 'Illinois' where location text gives 'IL'; one form lets
+    filters and de-duplication compare them. A region of another country, or one the tables do
+    not know, is kept as written.
+    """
+    found = region_of(region) if region else None
+    if found is None:
+        return region, country
+    code = country and (country_code(country) or country.strip().upper())
+    return found if not code or code == found[1] else (region, country)
 
 
 def _from_parts(parts: list[str]) -> tuple[str | None, str | None, str | None]:

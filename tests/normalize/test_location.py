@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.normalize import parse_location, parse_remote
+from pipeline.normalize import canonical_region, parse_location, parse_remote
 from pipeline.posting import Remote
 
 
@@ -63,3 +63,17 @@ def test_parse_remote(kwargs, expected):
     "text", ["Anywhere in the World", "Worldwide", "Global", "Remote - Worldwide"])
 def test_worldwide_is_no_place(text):
     assert parse_location(text) == (None, None, None)
+
+
+@pytest.mark.parametrize(("region", "country", "expected"), [
+    ("Illinois", "US", ("IL", "US")),
+    ("Illinois", "United States", ("IL", "US")),
+    ("illinois", None, ("IL", "US")),
+    ("IL", "US", ("IL", "US")),
+    ("Ontario", "CA", ("ON", "CA")),
+    ("Georgia", "GE", ("Georgia", "GE")),  # the country, not the state
+    ("Bavaria", "DE", ("Bavaria", "DE")),
+    (None, "US", (None, "US")),
+])
+def test_canonical_region(region, country, expected):
+    assert canonical_region(region, country) == expected
