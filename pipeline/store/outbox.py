@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from pipeline.posting import Posting
 from pipeline.store.postings import row_to_posting
@@ -137,11 +137,35 @@ class OutboxMixin:
     def cancel_outbox(self, outbox_id: int, reason: str) -> None:
         """Drop a pending digest unsent (paused, all closed); its postings count as unsent."""
         with self.engine.begin() as conn:
-            conn.execute(delete(deliveries).where(deliveries.c.outbox_id == outbox_id))
-            conn.execute(update(outbox).where(outbox.c.id == outbox_id, outbox.c.status ==
-                                              "pending").values(status="cancelled",
-                                                                last_error=reason))
+            cancel_pending(conn, reason, outbox_id=outbox_id)
 
     def _set_outbox(self, outbox_id: int, **values) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
+
+
+def cancel_pending(conn, reason: str, *, outbox_id: int | None = None,
+                   subscriber_id: int | None = None) -> None:
+    """Cancel pending digests (one, or all of a subscriber's) as if they had never been queued.
+
+    Their postings count as unsent again, and the subscriber's ``last_digest_at`` goes back to
+    their latest digest not cancelled: the postings of a digest dropped because the subscriber
+    paused or unsubscribed are still new to them when they resume or undo.
+    """
+    query = select(outbox.c.id, outbox.c.subscriber_id).where(outbox.c.status == "pending")
+    if outbox_id is not None:
+        query = query.where(outbox.c.id == outbox_id)
+    if subscriber_id is not None:
+        query = query.where(outbox.c.subscriber_id == subscriber_id)
+    rows = conn.execute(query).all()
+    if not rows:
+        return
+    ids = [row.id for row in rows]
+    conn.execute(delete(deliveries).where(deliveries.c.outbox_id.in_(ids)))
+    conn.execute(update(outbox).where(outbox.c.id.in_(ids))
+                 .values(status="cancelled", last_error=reason))
+    for owner in {row.subscriber_id for row in rows} - {None}:
+        latest = conn.execute(select(func.max(outbox.c.created_at)).where(
+            outbox.c.subscriber_id == owner, outbox.c.status != "cancelled")).scalar()
+        conn.execute(update(subscribers).where(subscribers.c.id == owner)
+                     .values(last_digest_at=latest))

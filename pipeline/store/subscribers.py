@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 
 from pipeline.config import SubscriberConfig, check_email
 from pipeline.errors import SubscriberError
+from pipeline.store.outbox import cancel_pending
 from pipeline.store.schema import deliveries, outbox, subscribers, utcnow
 
 #: SubscriberConfig fields kept in the ``settings`` JSON column.
@@ -139,13 +140,11 @@ class SubscribersMixin:
                          .values(settings=merged, paused=paused))
 
     def unsubscribe(self, subscriber_id: int, now: datetime | None = None) -> None:
-        """Stop all digests at once; pending ones are cancelled."""
+        """Stop all digests at once; pending ones are cancelled (their postings unsent)."""
         with self.engine.begin() as conn:
             conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
                          .values(unsubscribed_at=now or utcnow()))
-            conn.execute(update(outbox).where(outbox.c.subscriber_id == subscriber_id,
-                                              outbox.c.status == "pending")
-                         .values(status="cancelled", last_error="unsubscribed"))
+            cancel_pending(conn, "unsubscribed", subscriber_id=subscriber_id)
 
     def resubscribe(self, subscriber_id: int) -> None:
         """Undo an unsubscribe."""

@@ -251,3 +251,25 @@ def test_notify_refuses_while_another_holds_the_lock(folder):
             notify(config, store, FixedRanker(), now=NOW)
     finally:
         store.release_lock("notify", owner)
+
+
+@pytest.mark.parametrize("leave, come_back", [("pause", "resume"), ("unsubscribe", "undo")])
+def test_a_digest_dropped_by_pause_or_unsubscribe_is_still_new_after_coming_back(
+        folder, smtp_server, leave, come_back):
+    recorder, port = smtp_server
+    config, store = _setup(folder, port, subscribers=1, postings=2)
+    sub = store.get_subscriber("s0@example.org")
+    from pipeline.notify.queue import queue_due
+    assert queue_due(config, store, FixedRanker(), now=NOW).queued == 1
+    if leave == "pause":
+        store.set_paused(sub.email, True)  # the relay then drops the pending digest
+        assert relay(config, store, now=NOW).cancelled == 1
+        store.set_paused(sub.email, False)
+    else:
+        store.unsubscribe(sub.id)  # cancels the pending digest at once
+        store.resubscribe(sub.id)
+    assert recorder.messages == [] and store.sent_posting_ids(sub.id) == set()
+    report = notify(config, store, FixedRanker(), now=NOW + timedelta(hours=1))
+    assert report.sent == 1, report.lines
+    [(_rcpt, message)] = recorder.messages
+    assert message["Subject"].startswith("2 new Care Manager jobs"), come_back
