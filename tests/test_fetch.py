@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -291,3 +293,78 @@ def test_a_state_written_out_meets_its_code_so_the_job_is_kept_once(tmp_path):
     assert report.dedupe.duplicates == 1
     [kept] = store.open_postings()
     assert (kept.source, kept.region) == ("careers", "IL")
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sources"
+
+
+def test_every_kind_of_fault_beside_healthy_boards_of_every_kind(tmp_path):
+    """The issue's fault list in one run: each faulty source reported, every healthy one stored."""
+    server = HTTPServer(host="127.0.0.1", threaded=True)  # a hung board must not hold the others
+    server.start()
+    calls: list[int] = []
+
+    def limited_then_ok(request: Request) -> Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return Response("slow down", status=429, headers={"Retry-After": "1"})
+        return Response(board(gh_job(5)), content_type="application/json")
+
+    def hung(request: Request) -> Response:
+        time.sleep(1.0)
+        return Response("{}", content_type="application/json")
+
+    def fixture(board_name: str, name: str) -> str:
+        return (FIXTURES / board_name / name).read_text(encoding="utf-8")
+
+    html = "text/html; charset=utf-8"
+    server.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
+    server.expect_request("/ashby").respond_with_data(fixture("ashby", "job-board.json"),
+                                                      content_type="application/json")
+    server.expect_request("/page").respond_with_data(fixture("jsonld", "rn-care-manager.html"),
+                                                     content_type=html)  # a broken block too
+    server.expect_request("/remotive").respond_with_data(fixture("remotive", "empty.json"),
+                                                         content_type="application/json")
+    server.expect_request("/limited").respond_with_handler(limited_then_ok)
+    server.expect_request("/hung").respond_with_handler(hung)
+    server.expect_request("/big").respond_with_data("[" + " " * 20_000 + "]",
+                                                    content_type="application/json")
+    server.expect_request("/latin").respond_with_data(
+        board(gh_job(9, title="Gestionnaire de cas, santé")).encode("cp1252"),
+        content_type="application/json; charset=utf-8")  # declared wrong
+    url = server.url_for
+    sources = [
+        {"name": "ashby", "type": "ashby", "board": "b", "url": url("/ashby")},
+        {"name": "careers", "type": "jsonld", "pages": [url("/page")]},
+        {"name": "remotive", "type": "remotive", "url": url("/remotive")},
+        {"name": "limited", "type": "greenhouse", "board": "l", "url": url("/limited")},
+        {"name": "latin", "type": "greenhouse", "board": "f", "url": url("/latin")},
+        {"name": "hung", "type": "workable", "account": "h", "url": url("/hung")},
+        {"name": "big", "type": "lever", "site": "s", "url": url("/big")},
+        {"name": "refused", "type": "greenhouse", "board": "r",
+         "url": f"http://127.0.0.1:{_free_port()}/jobs"},
+    ]
+    try:
+        report, store = run(make_config(tmp_path, sources, retries=1, backoff=0.01,
+                                        read_timeout=0.4, max_body_bytes=10_000))
+    finally:
+        server.clear()
+        server.stop()
+    status = {r.source: (r.status, r.error or "") for r in report.runs}
+    assert {name: s for name, (s, _) in status.items()} == {
+        "ashby": "ok", "careers": "ok", "remotive": "empty", "limited": "ok", "latin": "ok",
+        "hung": "failed", "big": "failed", "refused": "failed"}
+    assert "timed out" in status["hung"][1]
+    assert "10000-byte limit" in status["big"][1]
+    assert "connection refused" in status["refused"][1]
+    titles = {p.source: p.title for p in store.open_postings()}
+    assert titles["careers"] == "RN Care Manager"  # the good block beside the broken one
+    assert titles["latin"] == "Gestionnaire de cas, santé"
+    assert {"ashby", "limited"} <= set(titles)
+
+
+def _free_port() -> int:
+    """A local port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
