@@ -97,6 +97,8 @@ def test_forged_or_foreign_tokens_get_404_and_change_nothing(setup):
         response = client.post(f"/unsubscribe/{bad}")
         assert response.status_code == 404
         assert "This link does not work" in response.get_data(as_text=True)
+        assert "This link is not valid" in response.get_data(as_text=True) or \
+            "This link belongs to" in response.get_data(as_text=True)
     assert all(s.unsubscribed_at is None for s in store.list_subscribers())
 
 
@@ -177,11 +179,22 @@ def test_browser_unsubscribe_and_undo(live, page):
     assert store.get_subscriber("a@example.org").active
 
 
+#: True when the widest option of the frequency menu fits in the menu as drawn.
+_OPTIONS_FIT = """() => {
+  const menu = document.querySelector('#frequency');
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = getComputedStyle(menu).font;
+  const widest = Math.max(...[...menu.options].map(o => ctx.measureText(o.text).width));
+  return widest + 24 < menu.clientWidth;
+}"""
+
+
 @pytest.mark.browser
 @needs_browser
 def test_browser_preferences_form(live, page):
     base, store, token = live
     page.goto(f"{base}/preferences/{token}")
+    assert page.evaluate(_OPTIONS_FIT), "the frequency choices are cut off"
     page.select_option("#frequency", "weekly")
     page.fill("#min_score", "70")
     page.check("#remote_only")
