@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import urlsplit
 
-from pipeline.dedupe import opening_key
+from pipeline.dedupe import norm_company, opening_key
 from pipeline.notify.snippet import role_snippet
 from pipeline.posting import Remote
 from pipeline.store import Store, Subscriber
@@ -48,7 +48,7 @@ def select_matches(matches: list, subscriber: Subscriber, store: Store, *, min_s
             continue
         if since is not None and posting.first_seen is not None and posting.first_seen <= since:
             continue
-        employer = (posting.company or "").strip().lower()
+        employer = norm_company(posting.company)  # "Acme Health, Inc." is "Acme Health"
         if employer and per_employer[employer] >= max_per_employer:
             continue
         if not store.is_open(posting.id):

@@ -29,11 +29,13 @@ def test_best_first_at_most_digest_size(folder):
 
 
 def test_at_most_two_from_one_employer(folder):
-    postings = [posting(n, company="Big Health" if n < 4 else "Small Clinic") for n in range(6)]
+    names = ["Big Health", "Big Health, Inc.", "BIG HEALTH", "Big Health LLC"]
+    postings = [posting(n, company=names[n] if n < 4 else "Small Clinic") for n in range(6)]
     config, store, sub = _store(folder, postings)
     chosen = next_digest(config, store, FixedRanker(), sub, store.open_postings())
     companies = [m.posting.company for m in chosen]
-    assert companies.count("Big Health") == 2 and companies.count("Small Clinic") == 2
+    assert len([c for c in companies if c.lower().startswith("big health")]) == 2
+    assert companies.count("Small Clinic") == 2
 
 
 def test_only_above_the_subscribers_threshold_else_the_configs(folder):
