@@ -8,10 +8,11 @@ runs at a time (``notify`` holds the ``notify`` lock).
 
 Just before sending, the row is read again: a digest cancelled by an unsubscribe is skipped, a
 paused subscriber's digest is cancelled, and postings closed since queueing are taken out (the
-digest is cancelled when none is left). Failures: a transient one is retried in this run after
-``retry_backoff`` seconds (doubling), then left for a later run ``retry_delay`` seconds on
-(doubling per attempt, at most 6 hours) until ``max_attempts``; a permanent one marks the row
-failed with the server's reason; an unusable server stops the batch and leaves the rest queued.
+digest is cancelled when none is left). Failures: a transient one (a server that cannot be
+reached included) is retried in this run after ``retry_backoff`` seconds (doubling), then left
+for a later run ``retry_delay`` seconds on (doubling per attempt, at most 6 hours) until
+``max_attempts``; a permanent one marks the row failed with the server's reason; a server still
+unusable after the in-run retries stops the batch and leaves the rest queued.
 """
 
 from __future__ import annotations
@@ -138,11 +139,9 @@ class _Relay:
             except PermanentDeliveryError as exc:
                 self.failed(row, str(exc))
                 return None
-            except ServerUnavailable as exc:
-                return str(exc)
-            except TransientDeliveryError as exc:
+            except TransientDeliveryError as exc:  # ServerUnavailable included
                 log.info("digest %s to %s: %s (try %d)", row.id, row.recipient, exc, attempt + 1)
-                error = str(exc)
+                error, unusable = str(exc), isinstance(exc, ServerUnavailable)
                 if attempt < email.send_retries:
                     self.sleep(email.retry_backoff * 2 ** attempt)
                 continue
@@ -150,6 +149,8 @@ class _Relay:
             self.report.sent += 1
             log.info("sent digest %s to %s (%d postings)", row.id, row.recipient, len(items))
             return None
+        if unusable:  # still no server after the in-run retries: the batch waits
+            return error
         self.retry_later(row, error)
         return None
 

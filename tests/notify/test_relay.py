@@ -273,3 +273,29 @@ def test_a_digest_dropped_by_pause_or_unsubscribe_is_still_new_after_coming_back
     assert report.sent == 1, report.lines
     [(_rcpt, message)] = recorder.messages
     assert message["Subject"].startswith("2 new Care Manager jobs"), come_back
+
+
+def test_a_server_coming_up_during_the_in_run_backoff_gets_the_batch_in_this_run(folder):
+    port = free_port()
+    config, store = _setup(folder, port, subscribers=3, retry_backoff=1)
+    from aiosmtpd.controller import Controller
+    from notify_support import Recorder
+
+    from pipeline.notify.queue import queue_due
+    queue_due(config, store, FixedRanker(), now=NOW)
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    waits = []
+
+    def server_starts_while_we_wait(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 1:
+            controller.start()
+
+    try:
+        report = relay(config, store, now=NOW, sleep=server_starts_while_we_wait)
+    finally:
+        controller.stop()
+    assert waits == [1]  # refused once, waited retry_backoff, then the server answered
+    assert (report.sent, report.pending) == (3, 0)
+    assert sorted(recorder.recipients()) == [f"s{i}@example.org" for i in range(3)]
