@@ -90,7 +90,8 @@ class PostingsMixin:
             return
         posting_id, old_digest, closed_at = known
         changes = {"last_seen": now}
-        if closed_at is not None:
+        expired = posting.valid_through is not None and posting.valid_through < now
+        if closed_at is not None and not expired:  # listed again: open again
             changes["closed_at"] = None
             result.reopened += 1
         if old_digest != digest:
