@@ -28,6 +28,7 @@ from pydantic import (
 
 from pipeline.config_errors import allowed_keys, describe_error
 from pipeline.errors import ConfigError
+from pipeline.normalize.employment import VOCABULARY, parse_employment_type
 from pipeline.posting import Remote
 from pipeline.sources import REGISTRY
 
@@ -121,9 +122,21 @@ class Filters(Strict):
     states: list[str] = Field(default_factory=list, description="US states or regions")
     cities: list[str] = Field(default_factory=list)
     min_salary: float | None = Field(default=None, ge=0, description="annualized minimum")
-    employment_types: list[str] = Field(default_factory=list)
+    employment_types: list[str] = Field(default_factory=list, description="full-time, part-time, "
+                                        "contract, temporary, per-diem, internship")
     exclude_words: list[str] = Field(default_factory=list)
     exclude_companies: list[str] = Field(default_factory=list)
+
+    @field_validator("employment_types")
+    @classmethod
+    def _employment_vocabulary(cls, values: list[str]) -> list[str]:
+        """Each type in the postings' vocabulary ('Full Time' -> 'full-time'); others refused."""
+        terms = [parse_employment_type(value) for value in values]
+        unknown = [value for value, term in zip(values, terms, strict=True) if term is None]
+        if unknown:
+            raise ValueError(f"unknown employment type {unknown[0]!r}; allowed: "
+                             f"{', '.join(VOCABULARY)}")
+        return list(dict.fromkeys(term for term in terms if term))
 
 
 class SubscriberConfig(Strict):

@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-#: The vocabulary, most specific first: the first term whose pattern matches a value wins.
+#: The terms postings and subscribers' filters use.
+VOCABULARY = ("full-time", "part-time", "contract", "temporary", "per-diem", "internship")
+#: The vocabulary's patterns, most specific first: the first that matches a value wins.
 EMPLOYMENT_TYPES = (
     ("per-diem", r"per diem|perdiem|prn|as needed|intermittent"),
     ("internship", r"intern|internship|interns|co op|student|trainee"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import Filters
+from pipeline.config import Filters, parse_config
+from pipeline.errors import ConfigError
 from pipeline.match.filters import filter_mask, posting_frame
 from pipeline.normalize import employment_types, parse_employment_type
 from pipeline.posting import Posting
@@ -56,3 +57,16 @@ def test_a_subscriber_filter_matches_every_board_spelling():
     keep = filter_mask(posting_frame(postings), Filters(employment_types=["full-time"]))
     kept = [raw for raw, kept in zip(raws, keep, strict=True) if kept]
     assert kept == ["full_time", "Full Time", "FULL_TIME", "FullTime", "Full-time", "Regular"]
+
+
+def test_jobs_yaml_filters_use_the_same_vocabulary(tmp_path):
+    def subscriber(types):
+        return {"sources": [], "subscribers": [
+            {"email": "a@example.org", "filters": {"employment_types": types}}]}
+
+    config = parse_config(subscriber(["Full Time", "PRN", "contractor", "full-time"]),
+                          base_dir=tmp_path)
+    assert config.subscribers[0].filters.employment_types == ["full-time", "per-diem", "contract"]
+    with pytest.raises(ConfigError, match=r"employment_types: unknown employment type 'fulltme'; "
+                                          r"allowed: full-time, part-time, contract"):
+        parse_config(subscriber(["fulltme"]), base_dir=tmp_path)
