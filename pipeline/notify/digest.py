@@ -33,31 +33,42 @@ def select_matches(matches: list, subscriber: Subscriber, store: Store, *, min_s
     fitted but lost their place to better ones in an earlier digest are not sent later, so a run
     that finds nothing new sends nothing (a new subscriber starts with everything open).
     """
-    sent = store.sent_posting_ids(subscriber.id)
-    # The same opening listed again (another board, a repost, a duplicate that became the
-    # canonical listing when the first one closed) is not news either.
-    openings = {opening_key(p) for p in store.delivered_postings(subscriber.id)} - {None}
-    since = subscriber.last_digest_at
+    is_news, openings = _news(subscriber, store)
     per_employer: Counter[str] = Counter()
     chosen = []
     for match in sorted(matches, key=lambda m: m.score, reverse=True):
         posting = match.posting
-        if match.score < min_score or posting.id is None or posting.id in sent:
-            continue
-        if opening_key(posting) in openings:
-            continue
-        if since is not None and posting.first_seen is not None and posting.first_seen <= since:
-            continue
         employer = norm_company(posting.company)  # "Acme Health, Inc." is "Acme Health"
-        if employer and per_employer[employer] >= max_per_employer:
+        if match.score < min_score or not is_news(posting) or (
+                employer and per_employer[employer] >= max_per_employer):
             continue
         if not store.is_open(posting.id):
             continue
         per_employer[employer] += 1
+        openings.add(opening_key(posting))  # one listing of an opening per digest, too
         chosen.append(match)
         if len(chosen) >= subscriber.digest_size:
             break
     return chosen
+
+
+def _news(subscriber: Subscriber, store: Store):
+    """(is_news(posting), the openings the subscriber already had) for ``select_matches``."""
+    sent = store.sent_posting_ids(subscriber.id)
+    # The same opening listed again (another board, a repost, a duplicate that became the
+    # canonical listing when the first one closed) is not news either.
+    openings = {opening_key(p) for p in store.delivered_postings(subscriber.id)}
+    since = subscriber.last_digest_at
+
+    def is_news(posting) -> bool:
+        if posting.id is None or posting.id in sent:
+            return False
+        key = opening_key(posting)
+        if key is not None and key in openings:
+            return False
+        return since is None or posting.first_seen is None or posting.first_seen > since
+
+    return is_news, openings
 
 
 def safe_url(url: str | None) -> str | None:

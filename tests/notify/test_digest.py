@@ -143,3 +143,10 @@ def test_daily_and_weekly_digests_hold_everything_first_seen_since_the_last_one(
         second = json.loads(store.outbox_rows(["pending"])[-1].message)["items"]
         assert sorted(item["title"] for item in second) == [
             f"RN Case Manager {n}" for n in (10, 11, 12, 20)], frequency
+
+
+def test_one_opening_listed_on_two_boards_appears_once_in_a_digest(folder):
+    config, store, sub = _store(folder, [posting(0), posting(0, source="other-board",
+                                                              url="https://other.example/0")])
+    chosen = next_digest(config, store, FixedRanker(), sub, store.open_postings())
+    assert _titles(chosen) == ["RN Case Manager 0"]
