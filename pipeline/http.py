@@ -4,10 +4,11 @@
 exponential backoff and jitter (urllib3 ``Retry``), honouring ``Retry-After`` up to
 ``max_retry_after`` seconds; paces each host (a minimum interval between request starts and at
 most ``per_host_concurrency`` requests in flight, safe across threads); reads the body as a stream
-and gives up past ``max_body_bytes``; sends an honest User-Agent with the operator's contact;
-honours robots.txt when asked (``robots=True``, used for career pages; parsed with protego and
-cached per host); and makes conditional GETs (ETag / Last-Modified) against an on-disk cache, so
-an unchanged board answers 304 and the cached body is returned with ``from_cache=True``.
+and gives up past ``max_body_bytes`` or after ``BODY_TIMEOUT_FACTOR`` read timeouts in all; sends
+an honest User-Agent with the operator's contact; honours robots.txt when asked (``robots=True``,
+used for career pages; parsed with protego and cached per host); and makes conditional GETs
+(ETag / Last-Modified) against an on-disk cache, so an unchanged board answers 304 and the cached
+body is returned with ``from_cache=True``.
 
 Every failure raises ``FetchError`` (carrying the source name); ``HttpResponse.json`` raises
 ``ParseError`` for bodies that are not JSON.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +37,9 @@ from pipeline.normalize.encoding import decode_body
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 CHUNK_BYTES = 64 * 1024
+#: A body must arrive within this many read timeouts in all: a server that drips a byte at a
+#: time never trips the read timeout, and would hold a fetch thread (and the run) for ever.
+BODY_TIMEOUT_FACTOR = 10
 
 
 @dataclass
@@ -215,13 +220,28 @@ class HttpClient:
             raise FetchError(f"{response.url}: body of {declared} bytes is over the "
                              f"{cap}-byte limit", source=source)
         chunks, size = [], 0
-        for chunk in response.iter_content(CHUNK_BYTES):
+        limit = self.config.read_timeout * BODY_TIMEOUT_FACTOR
+        deadline = time.monotonic() + limit
+        for chunk in _arriving(response):
             size += len(chunk)
             if size > cap:
                 raise FetchError(f"{response.url}: body is over the {cap}-byte limit; "
                                  "stopped reading", source=source)
+            if time.monotonic() > deadline:
+                raise FetchError(f"{response.url}: body still arriving after {limit:g} s "
+                                 f"({size} bytes); stopped reading", source=source)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _arriving(response: requests.Response) -> Iterator[bytes]:
+    """The decoded body in pieces as they arrive (``read1``: no waiting for a full chunk, so the
+    caller can check its deadline even while a server drips bytes)."""
+    while True:
+        piece = response.raw.read1(CHUNK_BYTES, decode_content=True)
+        if not piece:
+            return
+        yield piece
 
 
 def _session(config: HttpConfig) -> requests.Session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import threading
@@ -281,3 +282,43 @@ def test_client_is_a_context_manager(httpserver: HTTPServer):
     httpserver.expect_request("/x").respond_with_data("x")
     with make_client() as client:
         assert client.get_text(httpserver.url_for("/x")) == "x"
+
+
+@pytest.mark.parametrize("chunked", [True, False])
+def test_a_body_dripped_a_byte_at_a_time_is_given_up(chunked):
+    """Each byte comes within the read timeout, so only a deadline on the whole body stops it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = listener.accept()
+        conn.recv(4096)
+        framing = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: 100000"
+        conn.sendall(b"HTTP/1.1 200 OK\r\n" + framing + b"\r\n\r\n")
+        while not stop.wait(0.02):
+            try:
+                conn.sendall(b"1\r\nx\r\n" if chunked else b"x")
+            except OSError:
+                break
+        conn.close()
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    port = listener.getsockname()[1]
+    try:
+        with pytest.raises(FetchError, match=r"body still arriving after 0.5 s"):
+            make_client(retries=0, read_timeout=0.05).get(f"http://127.0.0.1:{port}/")
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def test_a_gzip_encoded_body_is_decoded(httpserver: HTTPServer):
+    body = json.dumps({"jobs": ["Care Manager"] * 200}).encode()
+    httpserver.expect_request("/gz").respond_with_data(
+        gzip.compress(body), headers={"Content-Encoding": "gzip"},
+        content_type="application/json")
+    assert make_client().get_json(httpserver.url_for("/gz")) == {"jobs": ["Care Manager"] * 200}
