@@ -10,7 +10,8 @@ Quirks: ``content`` is entity-escaped HTML (``&lt;p&gt;``); ``company_name`` and
 ``first_published`` are undocumented (the board token and ``updated_at`` stand in when absent);
 ``pay_input_ranges`` are in cents and carry no period (``parse_salary`` infers hour or year from
 clearly hourly or yearly amounts); there is no remote flag, so remote / hybrid comes from the
-location name and the title; ``application_deadline`` becomes ``valid_through``.
+location name and the title; ``application_deadline`` becomes ``valid_through``; the employment
+type is a custom field, named by each board ("Employment Type", "Job Type", ...).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ from pipeline.sources._records import (
 from pipeline.sources.base import Source, SourceConfig
 
 API = "https://boards-api.greenhouse.io/v1/boards/{board}/jobs"
+#: Custom (metadata) field names boards use for the employment type, lower-cased.
+EMPLOYMENT_FIELDS = {"employment type", "job type", "employment status", "position type",
+                     "employment_type", "time type"}
 
 
 class GreenhouseConfig(SourceConfig):
@@ -97,7 +101,7 @@ class GreenhouseSource(Source):
             description=html_to_text(content),
             description_html=sanitize_html(content),
             **_salary(ranges),
-            employment_type=parse_employment_type(_metadata(job).get("Employment Type")),
+            employment_type=_employment_type(_metadata(job)),
             posted_at=job.date("first_published") or job.date("updated_at"),
             valid_through=job.date("application_deadline", deadline=True),
             extra=_extra(job, ranges),
@@ -146,6 +150,14 @@ def _metadata(job: Record) -> dict[str, Any]:
         if name and value not in (None, "", []):
             fields[name] = value
     return fields
+
+
+def _employment_type(metadata: dict[str, Any]) -> str | None:
+    """The employment type from whichever custom field holds it ('Employment Type', 'Job type')."""
+    for name, value in metadata.items():
+        if name.strip().lower() in EMPLOYMENT_FIELDS:
+            return parse_employment_type(value)
+    return None
 
 
 def _extra(job: Record, ranges: list[Record]) -> dict[str, Any]:

@@ -187,3 +187,15 @@ def test_default_endpoint_and_unknown_key_in_config():
     assert GreenhouseSource(config.sources[0]).endpoint == "https://boards-api.greenhouse.io/v1/boards/brightwaterhealth/jobs"
     with pytest.raises(ConfigError, match=r"sources\[0\]\.boards: unknown key"):
         parse_config({"sources": [{**entry, "boards": "x"}]}, base_dir=Path("."))
+
+
+def test_employment_type_from_whichever_custom_field_names_it(serve, http, board_json):
+    board = board_json("greenhouse", "jobs.json")
+    board["jobs"][1]["metadata"] = [{"id": 1, "name": "Job type", "value": ["Per Diem", "PRN"],
+                                     "value_type": "multi_select"}]
+    board["jobs"][2]["metadata"] = [{"id": 2, "name": "Schedule", "value": "Full-time",
+                                     "value_type": "single_select"}]  # not an employment field
+    postings = by_id(source(serve(PATH, board), http).fetch())
+    assert postings["6120450019"].employment_type == "per-diem"
+    assert postings["6120450027"].employment_type is None
+    assert postings["6120450027"].extra["metadata"] == {"Schedule": "Full-time"}
