@@ -299,3 +299,47 @@ def test_a_server_coming_up_during_the_in_run_backoff_gets_the_batch_in_this_run
     assert waits == [1]  # refused once, waited retry_backoff, then the server answered
     assert (report.sent, report.pending) == (3, 0)
     assert sorted(recorder.recipients()) == [f"s{i}@example.org" for i in range(3)]
+
+
+def _jobs_yaml(folder, port: int, subscribers: int):
+    """A jobs.yaml: four care-management postings, ``subscribers`` instant subscribers, SMTP."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    (folder / "postings").mkdir()
+    (folder / "postings" / "p.jsonl").write_text("\n".join(json.dumps({
+        "source_id": f"cm-{n}", "title": "RN Case Manager", "company": f"Employer {n}",
+        "url": f"https://jobs.example/{n}", "description": "Care coordination, discharge "
+        "planning and utilization review. RN license required."}) for n in range(4)))
+    profile = Path(__file__).resolve().parents[2] / "models" / "care_manager.yaml"
+    path = folder / "jobs.yaml"
+    path.write_text(yaml.safe_dump({
+        "profile": {"path": str(profile)},
+        "sources": [{"name": "local", "type": "files", "path": "postings"}],
+        "subscribers": [{"email": f"s{n}@example.org"} for n in range(subscribers)],
+        "matching": {"min_score": 0.0},
+        "email": {"transport": "smtp", "retry_backoff": 0,
+                  "smtp": {"host": "127.0.0.1", "port": port, "security": "none"}}}))
+    return path
+
+
+def test_pipeline_run_killed_mid_batch_then_run_again_delivers_each_digest_once(
+        folder, smtp_server):
+    recorder, port = smtp_server
+    recorder.on_message = lambda _m: time.sleep(0.1)
+    path = _jobs_yaml(folder, port, subscribers=12)
+    command = [sys.executable, "-m", "pipeline", "run", "--config", str(path)]
+    first = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    _wait_for(lambda: len(recorder.messages) >= 3 or first.poll() is not None, limit=60)
+    assert first.poll() is None, first.communicate()
+    first.send_signal(signal.SIGKILL)  # the whole CLI, locks held, mid-batch
+    first.wait()
+    assert len(recorder.messages) < 12, "the run finished before it could be killed"
+    again = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert sorted(set(recorder.recipients())) == sorted(f"s{n}@example.org" for n in range(12))
+    assert len(set(recorder.message_ids())) == 12  # none lost
+    assert len(recorder.messages) <= 13  # at most the one in flight at the kill, twice
