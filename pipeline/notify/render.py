@@ -8,7 +8,7 @@ because many mail clients drop ``<style>`` blocks. The plain-text part carries t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,7 +54,10 @@ def ago(posted_at: str | None, now: datetime) -> str:
     """How long ago a posting was posted, in words."""
     if not posted_at:
         return "posting date not given"
-    days = (now - datetime.fromisoformat(posted_at)).total_seconds() / 86400
+    posted = datetime.fromisoformat(posted_at)
+    if posted.tzinfo is None:  # a date without a zone (some boards): taken as UTC
+        posted = posted.replace(tzinfo=UTC)
+    days = (now - posted).total_seconds() / 86400
     if days < 1:
         return "posted today"
     if days < 2:

@@ -78,6 +78,7 @@ def test_salary_where_and_age_wording():
     assert ago(None, NOW) == "posting date not given"
     assert ago((NOW - timedelta(hours=3)).isoformat(), NOW) == "posted today"
     assert ago(datetime(2026, 11, 1, tzinfo=UTC).isoformat(), NOW) == "posted 4 weeks ago"
+    assert ago("2026-11-27T00:00:00", NOW) == "posted 2 days ago"  # no zone given: UTC
 
 
 def test_subject_for_one_posting():
