@@ -41,6 +41,8 @@ _NOT_THE_JOB = re.compile(
     r"\bapply (now|today|online|through|via|at|here)|background check|criminal|drug screen|"
     r"\bEOE\b|\bsalary\b|\bcompensation\b|\beligible for\b|differentials?\b)", re.I)
 _MIN_WORDS = 6
+_SCHEDULE = re.compile(r"\b(shifts?|holidays?|weekends?|PRN|per diem|full[- ]time|part[- ]time)\b",
+                       re.I)
 _ABOUT_US = re.compile(r"\b(we|we're|we’re|our|us)\b", re.I)
 _ABOUT_ROLE = re.compile(r"\b(you|your|you'll|you’ll|role|position)\b", re.I)
 
@@ -72,6 +74,8 @@ def _about_employer(sentence: str, company: str, title: tuple[str, str] = ("", "
         return True  # the title said again: "Clinic RN - Primary Care (full-time)."
     if _ABOUT_ROLE.search(sentence) or (core and core.lower() in lowered):
         return False
+    if _SCHEDULE.search(sentence):  # "Day shift, 8-hour shifts, every other holiday"
+        return True
     first = company.split()[0].lower() if company.split() else ""
     if company and (lowered.startswith(company.lower()) or (len(first) >= 4 and lowered.startswith(
             first + " "))):

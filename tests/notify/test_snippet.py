@@ -24,6 +24,10 @@ Benefits
 
 Riverbend Health is an Equal Opportunity Employer."""
 
+SCHEDULE_LINE = """The Case Manager RN coordinates the stay and discharge of patients on two units.
+Day shift, 8-hour shifts, every other holiday
+You'll work 12-hour shifts with the unit's charge nurse and social worker on discharge rounds."""
+
 HEADINGS_INLINE = """POSITION SUMMARY: Are you ready for your next step? The Care Coordinator
 manages a caseload of high-risk members by phone and builds their care plans.
 Pay: $40 - $48 per hour."""
@@ -82,3 +86,9 @@ def test_digest_items_carry_the_role_snippet():
                   description=ABOUT_FIRST)
     [item] = digest_items(FixedRanker().rank([job]))
     assert item["snippet"].startswith("As a Case Manager on our Med/Surg units")
+
+
+def test_schedule_lines_are_left_out_unless_they_speak_of_the_work():
+    text = role_snippet(SCHEDULE_LINE, "St. Adalbert Medical Center", "Case Manager RN")
+    assert "every other holiday" not in text
+    assert text.startswith("The Case Manager RN coordinates") and "12-hour shifts with" in text
