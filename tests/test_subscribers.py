@@ -145,12 +145,16 @@ def test_preview_writes_html_and_records_nothing(config_file, tmp_path):
         ["pending", "sent", "failed"]) == []
 
 
-def test_outbox_lists_failed_and_retry_sends(config_file, tmp_path):
+def _run_with_no_mail_server(config_file: Path, **email) -> None:
+    """`pipeline run` with SMTP pointed at a port nothing listens on (the digest stays)."""
     _edit(config_file, email={"transport": "smtp", "retry_backoff": 0, "send_retries": 0,
-                              "max_attempts": 1,
                               "smtp": {"host": "127.0.0.1", "port": 9, "security": "none",
-                                       "timeout": 2}})
+                                       "timeout": 2}, **email})
     assert invoke("run", "--config", config_file).exit_code == 0
+
+
+def test_outbox_lists_failed_and_retry_sends(config_file, tmp_path):
+    _run_with_no_mail_server(config_file, max_attempts=1)
     listed = invoke("outbox", "--config", config_file).output
     assert "failed\tdana@example.org" in listed and "cannot connect" in listed
     _edit(config_file, email={"transport": "file", "outbox_dir": "mail"})
@@ -162,11 +166,7 @@ def test_outbox_lists_failed_and_retry_sends(config_file, tmp_path):
 
 
 def test_outbox_retry_makes_a_waiting_digest_due_now(config_file, tmp_path):
-    _edit(config_file, email={"transport": "smtp", "retry_backoff": 0, "send_retries": 0,
-                              "retry_delay": 3600,
-                              "smtp": {"host": "127.0.0.1", "port": 9, "security": "none",
-                                       "timeout": 2}})
-    assert invoke("run", "--config", config_file).exit_code == 0
+    _run_with_no_mail_server(config_file, retry_delay=3600)
     listed = invoke("outbox", "--config", config_file).output
     assert "pending\tdana@example.org" in listed and "next try" in listed
     _edit(config_file, email={"transport": "file", "outbox_dir": "mail"})

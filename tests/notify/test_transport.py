@@ -70,35 +70,32 @@ def _config(tmp_path, port, security):
                              "timeout": 5}}}, base_dir=tmp_path)
 
 
-@pytest.mark.parametrize("security", ["starttls", "tls"])
-def test_tls_with_login_from_the_environment(tmp_path, certificate, monkeypatch, security):
+def _notify_over_tls(tmp_path, certificate, monkeypatch, security: str, password: str):
+    """One digest sent through a TLS server that wants a login: (report, recorder, store)."""
     controller, recorder, port = _server(certificate, implicit=security == "tls")
     monkeypatch.setenv("SMTP_USER", "alerts")
-    monkeypatch.setenv("SMTP_PASS", "pa55")
+    monkeypatch.setenv("SMTP_PASS", password)
     config = _config(tmp_path, port, security)
     store = Store(config.database_url())
     store.upsert_postings([posting(1)], now=NOW)
     add_subscribers(store, 1)
     try:
-        report = notify(config, store, FixedRanker(), now=NOW)
+        return notify(config, store, FixedRanker(), now=NOW), recorder, store
     finally:
         controller.stop()
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_with_login_from_the_environment(tmp_path, certificate, monkeypatch, security):
+    report, recorder, _store = _notify_over_tls(tmp_path, certificate, monkeypatch, security,
+                                                "pa55")
     assert report.sent == 1 and recorder.recipients() == ["s0@example.org"]
 
 
 def test_wrong_password_keeps_the_digest_queued_with_the_reason(tmp_path, certificate,
                                                                 monkeypatch):
-    controller, recorder, port = _server(certificate, implicit=False)
-    monkeypatch.setenv("SMTP_USER", "alerts")
-    monkeypatch.setenv("SMTP_PASS", "wrong")
-    config = _config(tmp_path, port, "starttls")
-    store = Store(config.database_url())
-    store.upsert_postings([posting(1)], now=NOW)
-    add_subscribers(store, 1)
-    try:
-        report = notify(config, store, FixedRanker(), now=NOW)
-    finally:
-        controller.stop()
+    report, recorder, store = _notify_over_tls(tmp_path, certificate, monkeypatch, "starttls",
+                                               "wrong")
     assert (report.sent, report.pending) == (0, 1) and recorder.messages == []
     assert "refused the login" in store.outbox_rows(["pending"])[0].last_error
 
