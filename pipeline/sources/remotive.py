@@ -1,7 +1,8 @@
 """Remotive, a board of remote jobs only.
 
 Endpoint: ``GET https://remotive.com/api/remote-jobs?search=...&category=...`` answers every
-matching job at once (no paging), so ``full_listing`` is True.
+matching job at once (no paging), so ``full_listing`` is True, unless ``limit`` cut the answer
+short (as many jobs as the limit): the jobs past it are not gone.
 
 Be gentle: Remotive asks API users to fetch **at most 4 times a day** (its jobs change slowly and
 are shown 24 hours late anyway) and blocks clients that ask more often. The source's default
@@ -79,6 +80,8 @@ class RemotiveSource(Source):
                                       source=self.name)
         if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
             raise ParseError("the answer has no 'jobs' list", source=self.name)
+        limit = self.config.limit
+        self.full_listing = not (limit and len(data["jobs"]) >= limit)  # cut off at the limit
         return collect(data["jobs"], self._posting, source=self)
 
     def _posting(self, job: Any) -> Posting:

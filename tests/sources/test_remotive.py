@@ -114,3 +114,12 @@ def test_a_schedule_more_often_than_four_times_a_day_is_refused():
         parse_config({"sources": [entry]}, base_dir=Path("."))
     entry["schedule"] = {"every": "1d"}
     assert parse_config({"sources": [entry]}, base_dir=Path(".")).sources[0].schedule.every == "1d"
+
+
+def test_an_answer_cut_off_by_the_limit_is_not_the_full_listing(http, serve):
+    url = serve(PATH, ("remotive", "remote_jobs.json"), query={"limit": "4"})
+    cut = make(http, url, limit=4)
+    assert len(cut.fetch()) == 4 and cut.full_listing is False
+    url = serve(PATH, ("remotive", "remote_jobs.json"), query={"limit": "10"})
+    room = make(http, url, limit=10)
+    assert len(room.fetch()) == 4 and room.full_listing is True
