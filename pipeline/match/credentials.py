@@ -88,7 +88,8 @@ def _sentence_mode(sentence: str, section: str | None) -> str:
     return section or "preferred"
 
 
-def _codes_per_sentence(text: str, credentials: list[Credential]) -> list[tuple[str, list]]:
+def _codes_per_sentence(text: str, credentials: list[Credential],
+                        spans: list[tuple[int, int]] | None) -> list[tuple[str, list]]:
     """Each sentence of ``text`` with the credential codes it names (one regex pass)."""
     pattern, code_of = _compiled(tuple((c.code, tuple(c.phrases())) for c in credentials))
     lowered = text.lower().replace("’", "'")  # same length: positions still line up
@@ -98,19 +99,21 @@ def _codes_per_sentence(text: str, credentials: list[Credential]) -> list[tuple[
     order = {c.code: i for i, c in enumerate(credentials)}
     starts = [start for start, _ in hits]
     out = []
-    for a, b in sentence_spans(text):
+    for a, b in (sentence_spans(text) if spans is None else spans):
         found = {code for _, code in hits[bisect_left(starts, a):bisect_left(starts, b)]}
-        out.append((text[a:b], sorted(found - {None}, key=order.__getitem__)))
+        out.append((text[a:b].strip(), sorted(found - {None}, key=order.__getitem__)))
     return out
 
 
-def posting_credentials(text: str, credentials: list[Credential]) -> PostingCredentials:
-    """Which profile credentials a posting asks for, split into required groups and preferred."""
+def posting_credentials(text: str, credentials: list[Credential],
+                        spans: list[tuple[int, int]] | None = None) -> PostingCredentials:
+    """Which profile credentials a posting asks for, split into required groups and preferred
+    (``spans``: the text's ``sentence_spans`` when already known)."""
     result = PostingCredentials()
     if not credentials:
         return result
     section: str | None = None
-    for sentence, codes in _codes_per_sentence(text, credentials):
+    for sentence, codes in _codes_per_sentence(text, credentials, spans):
         if not codes:
             section = _heading_mode(sentence, section)
             continue

@@ -29,7 +29,7 @@ from pipeline.match.credentials import (
 )
 from pipeline.match.filters import posting_frame
 from pipeline.match.profile import Profile
-from pipeline.match.text import norm, norm_title, sentences
+from pipeline.match.text import norm, norm_title, sentence_spans, sentences
 from pipeline.posting import Posting
 
 _BOILERPLATE_MIN_WORDS = 8
@@ -138,7 +138,9 @@ class PostingIndex:
               min_repeats: int | None = None) -> PostingIndex:
         """Fit on ``postings`` (IDF, boilerplate) and compute their features; a sentence seen in
         ``min_repeats`` postings of one company (default: the profile's weight) is boilerplate."""
-        split = [sentences(p.description) for p in postings]
+        spans = [sentence_spans(p.description) for p in postings]
+        split = [[p.description[a:b].strip() for a, b in sp] for p, sp in zip(postings, spans,
+                                                                              strict=True)]
         repeats = min_repeats or profile.weights.boilerplate_min_repeats
         boilerplate = boilerplate_keys(postings, split, repeats)
         bodies = [clean_body(p, boilerplate, parts) for p, parts in zip(postings, split,
@@ -161,7 +163,7 @@ class PostingIndex:
                     family_matrix=sp.csr_matrix((0, 0)),
                     profile_vector=normalize(body_vec.transform([profile.body_text()])))
         index.family_matrix = index._title_matrix(matchers.family)
-        index.add(postings, _bodies=bodies if postings else None,
+        index.add(postings, _bodies=bodies if postings else None, _spans=spans,
                   _matrix=matrix if postings else None)
         index._fit_peers()
         return index
@@ -183,11 +185,15 @@ class PostingIndex:
         return normalize(sp.hstack([word.transform(titles), char.transform(titles)]).tocsr())
 
     def add(self, postings: list[Posting], _bodies: list[str] | None = None,
-            _matrix: sp.csr_matrix | None = None) -> None:
+            _matrix: sp.csr_matrix | None = None,
+            _spans: list[list[tuple[int, int]]] | None = None) -> None:
         """Append postings using the fitted vectorizers (no refit)."""
         if not postings:
             return
-        bodies = _bodies or [clean_body(p, self.boilerplate) for p in postings]
+        spans = _spans or [sentence_spans(p.description) for p in postings]
+        bodies = _bodies or [
+            clean_body(p, self.boilerplate, [p.description[a:b].strip() for a, b in sp])
+            for p, sp in zip(postings, spans, strict=True)]
         matrix = normalize(_matrix if _matrix is not None
                            else self.body_vectorizer.transform(bodies))
         self.bodies = matrix if self.bodies is None else sp.vstack([self.bodies, matrix]).tocsr()
@@ -200,7 +206,8 @@ class PostingIndex:
         skills = [self.matchers.skills_in(b) for b in bodies]
         self.skills += skills
         self.skill_count = np.concatenate([self.skill_count, [len(s) for s in skills]])
-        creds = [posting_credentials(p.description, self.profile.credentials) for p in postings]
+        creds = [posting_credentials(p.description, self.profile.credentials, sp)
+                 for p, sp in zip(postings, spans, strict=True)]
         self.creds += creds
         if self.cred_arrays is None:
             self.cred_arrays = CredentialArrays(self.profile.credentials)

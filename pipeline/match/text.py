@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^a-z0-9+']+")
-_SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+[•·▪]\s*|\s-\s")
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\s*\n\s*|\s+[•·▪]\s*|\s-\s")
 
 #: Abbreviations in titles, applied to whole tokens after lower-casing and hyphen splitting.
 _TITLE_ABBREVIATIONS = {
@@ -53,19 +53,17 @@ def found_phrases(normalised_text: str, phrases: Iterable[str]) -> list[str]:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence or bullet item of ``text``, whitespace trimmed."""
+    """(start, end) of each sentence or bullet item of ``text`` (never empty or all blank)."""
     spans, start = [], 0
-    for separator in [*_SENTENCE.finditer(text or ""), None]:
-        end = separator.start() if separator else len(text or "")
-        piece = text[start:end]
-        stripped = piece.strip()
-        if stripped:
-            left = start + piece.index(stripped[0])
-            spans.append((left, left + len(stripped)))
-        start = separator.end() if separator else end
+    for separator in _SENTENCE.finditer(text or ""):
+        if not text[start:separator.start()].isspace() and separator.start() > start:
+            spans.append((start, separator.start()))
+        start = separator.end()
+    if text and start < len(text) and not text[start:].isspace():
+        spans.append((start, len(text)))
     return spans
 
 
 def sentences(text: str) -> list[str]:
     """Split a plain-text description into sentences and bullet items (non-empty, stripped)."""
-    return [text[a:b] for a, b in sentence_spans(text)]
+    return [text[a:b].strip() for a, b in sentence_spans(text)]
