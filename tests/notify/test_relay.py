@@ -228,18 +228,27 @@ def test_killed_mid_batch_then_rerun_delivers_each_digest_once(folder, smtp_serv
 
 
 def test_two_runs_at_once_deliver_each_digest_once(folder, smtp_server):
+    import threading
+
     recorder, port = smtp_server
-    recorder.on_message = lambda _m: time.sleep(0.02)
+    gate = threading.Event()
+    recorder.on_message = lambda _m: gate.wait(60)  # the first relay stays mid-batch
     config, store = _setup(folder, port, subscribers=10, postings=1)
     from pipeline.notify.queue import queue_due
     queue_due(config, store, FixedRanker(), now=utcnow())
-    first, second = _relay_process(folder, port), _relay_process(folder, port)
-    results = [p.communicate(timeout=60) for p in (first, second)]
-    codes = sorted([first.returncode, second.returncode])
-    assert codes[0] == 0
-    if codes[1] != 0:  # the one that found the lock taken says so
-        assert any("LockedError: another notify" in err
-                   for _out, err in results)
+    first = _relay_process(folder, port)
+    try:
+        _wait_for(lambda: len(recorder.messages) >= 1 or first.poll() is not None)
+        assert first.poll() is None, first.communicate()
+        second = _relay_process(folder, port)
+        _out, second_err = second.communicate(timeout=60)
+    finally:
+        gate.set()
+    first_out, first_err = first.communicate(timeout=60)
+    assert first.returncode == 0, first_err
+    assert second.returncode != 0
+    assert "LockedError: another notify is in progress" in second_err
+    assert first_out.strip() == "10"
     assert sorted(recorder.recipients()) == sorted(f"s{i}@example.org" for i in range(10))
 
 
