@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.match.profile import Credential
-from pipeline.match.text import norm, sentence_spans
+from pipeline.match.text import norm, phrase_pattern, sentence_spans
 
 _PREFERRED = re.compile(r"\b(prefer\w*|a plus|plus\b|desired|desirable|nice to have|ideally|"
                         r"bonus|advantage)")
@@ -50,9 +50,7 @@ class PostingCredentials:
 def _compiled(key: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[re.Pattern[str], dict]:
     """One whole-word regex over every credential phrase, and phrase -> code."""
     code_of = {norm(phrase): code for code, phrases in key for phrase in phrases if norm(phrase)}
-    ordered = sorted(code_of, key=len, reverse=True)
-    alternatives = "|".join(re.escape(p).replace(r"\ ", r"[\s\-/]+") for p in ordered)
-    return re.compile(rf"(?<![a-z0-9])({alternatives})(?![a-z0-9])"), code_of
+    return phrase_pattern(code_of), code_of
 
 
 def codes_in(text: str, credentials: list[Credential]) -> list[str]:

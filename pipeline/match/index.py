@@ -29,7 +29,7 @@ from pipeline.match.credentials import (
 )
 from pipeline.match.filters import posting_frame
 from pipeline.match.profile import Profile
-from pipeline.match.text import norm, norm_title, sentence_spans, sentences
+from pipeline.match.text import norm, norm_title, phrase_pattern, sentence_spans, sentences
 from pipeline.posting import Posting
 
 _BOILERPLATE_MIN_WORDS = 8
@@ -64,12 +64,6 @@ def clean_body(posting: Posting, boilerplate: set[tuple[str, bytes]],
     return "\n".join(s for s in parts if (company, _sentence_key(s)) not in boilerplate)
 
 
-def _phrase_regex(phrases: list[str]) -> re.Pattern[str]:
-    """One alternation of whole-word phrases over normalised text, longest first."""
-    unique = sorted({norm(p) for p in phrases if norm(p)}, key=len, reverse=True)
-    return re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, unique)) + r")(?![a-z0-9])")
-
-
 @dataclass
 class ProfileMatchers:
     """The profile compiled for fast matching: phrase regexes and phrase -> name maps."""
@@ -87,13 +81,14 @@ class ProfileMatchers:
         return cls(
             family=list(dict.fromkeys(norm_title(t) for t in profile.title_family)),
             negatives=list(dict.fromkeys(norm_title(t) for t in profile.negative_titles)),
-            skill_regex=_phrase_regex(list(skill_of)),
+            skill_regex=phrase_pattern(skill_of),
             skill_of=skill_of, n_skills=len(profile.skills()))
 
     def skills_in(self, text: str) -> list[str]:
         """Names of the skills whose phrases occur in ``text``, in order of first appearance."""
-        found = (self.skill_of[m.group(1)] for m in self.skill_regex.finditer(norm(text)))
-        return list(dict.fromkeys(found))
+        lowered = text.lower().replace("’", "'")
+        found = (self.skill_of.get(norm(m.group(1))) for m in self.skill_regex.finditer(lowered))
+        return [name for name in dict.fromkeys(found) if name]
 
     def exact_title(self, title: str) -> str | None:
         """The longest family phrase inside the normalised title, if any."""

@@ -67,3 +67,31 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def sentences(text: str) -> list[str]:
     """Split a plain-text description into sentences and bullet items (non-empty, stripped)."""
     return [text[a:b].strip() for a, b in sentence_spans(text)]
+
+
+_SEPARATOR = r"[^a-z0-9+']+"
+
+
+def _trie_regex(node: dict) -> str:
+    """A regex for the strings of a character trie (``""`` marks an end): alternation by first
+    character, so the engine tries one branch per position instead of every phrase."""
+    ends = "" in node
+    branches = [(_SEPARATOR if char == " " else re.escape(char)) + _trie_regex(child)
+                for char, child in sorted(node.items()) if char != ""]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if ends else body
+
+
+def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    """One regex finding any of ``phrases`` as whole words in lower-cased raw text, with any
+    punctuation or spaces between the words (as ``norm`` would see them). The longest phrase
+    at a position wins; ``norm(match.group(1))`` is the normalised phrase."""
+    trie: dict = {}
+    for phrase in {norm(p) for p in phrases if norm(p)}:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return re.compile(rf"(?<![a-z0-9])({_trie_regex(trie)})(?![a-z0-9])")
