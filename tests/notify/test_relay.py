@@ -205,34 +205,56 @@ def _wait_for(condition, limit: float = 30.0) -> None:
         time.sleep(0.01)
 
 
+class HoldAfter:
+    """``on_message`` hook: from the ``n``-th accepted message on, the server holds its reply
+    until ``release`` (the client is then waiting: that message is "in flight")."""
+
+    def __init__(self, recorder, n: int):
+        import threading
+
+        self.recorder, self.n, self.gate = recorder, n, threading.Event()
+
+    def __call__(self, _message) -> None:
+        if len(self.recorder.messages) >= self.n:
+            self.gate.wait(60)
+
+    def release(self) -> None:
+        """Let the server answer again."""
+        self.gate.set()
+
+
+def _kill_mid_batch(process, recorder, hold: HoldAfter) -> None:
+    """Wait until the server holds the n-th message, then kill -9 the sender."""
+    try:
+        _wait_for(lambda: len(recorder.messages) >= hold.n or process.poll() is not None)
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        hold.release()
+
+
 def test_killed_mid_batch_then_rerun_delivers_each_digest_once(folder, smtp_server):
     recorder, port = smtp_server
-    recorder.on_message = lambda _m: time.sleep(0.05)  # a slow server: the kill lands mid-batch
+    recorder.on_message = hold = HoldAfter(recorder, 5)
     config, store = _setup(folder, port, subscribers=20, postings=2)
     from pipeline.notify.queue import queue_due
     assert queue_due(config, store, FixedRanker(), now=utcnow()).queued == 20
-    process = _relay_process(folder, port)
-    _wait_for(lambda: len(recorder.messages) >= 5 or process.poll() is not None)
-    assert process.poll() is None, process.communicate()
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    received_before = len(recorder.messages)
-    assert received_before < 20, "the relay finished before it could be killed"
+    _kill_mid_batch(_relay_process(folder, port), recorder, hold)
+    in_flight = recorder.message_ids()[4]  # accepted by the server, never acknowledged
+    assert len(recorder.messages) == 5
     rerun = _relay_process(folder, port)
     out, err = rerun.communicate(timeout=60)
     assert rerun.returncode == 0, err
     ids = recorder.message_ids()
     assert len(set(ids)) == 20  # none lost
-    assert len(ids) <= 21  # at most the one in flight at the kill was sent twice
+    assert len(ids) == 21 and ids.count(in_flight) == 2  # only the in-flight one, same ID
     assert store.outbox_rows(["pending", "failed"]) == []
 
 
 def test_two_runs_at_once_deliver_each_digest_once(folder, smtp_server):
-    import threading
-
     recorder, port = smtp_server
-    gate = threading.Event()
-    recorder.on_message = lambda _m: gate.wait(60)  # the first relay stays mid-batch
+    recorder.on_message = hold = HoldAfter(recorder, 1)  # the first relay stays mid-batch
     config, store = _setup(folder, port, subscribers=10, postings=1)
     from pipeline.notify.queue import queue_due
     queue_due(config, store, FixedRanker(), now=utcnow())
@@ -243,7 +265,7 @@ def test_two_runs_at_once_deliver_each_digest_once(folder, smtp_server):
         second = _relay_process(folder, port)
         _out, second_err = second.communicate(timeout=60)
     finally:
-        gate.set()
+        hold.release()
     first_out, first_err = first.communicate(timeout=60)
     assert first.returncode == 0, first_err
     assert second.returncode != 0
@@ -337,18 +359,15 @@ def _jobs_yaml(folder, port: int, subscribers: int):
 def test_pipeline_run_killed_mid_batch_then_run_again_delivers_each_digest_once(
         folder, smtp_server):
     recorder, port = smtp_server
-    recorder.on_message = lambda _m: time.sleep(0.1)
+    recorder.on_message = hold = HoldAfter(recorder, 3)
     path = _jobs_yaml(folder, port, subscribers=12)
     command = [sys.executable, "-m", "pipeline", "run", "--config", str(path)]
     first = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    _wait_for(lambda: len(recorder.messages) >= 3 or first.poll() is not None, limit=60)
-    assert first.poll() is None, first.communicate()
-    first.send_signal(signal.SIGKILL)  # the whole CLI, locks held, mid-batch
-    first.wait()
-    assert len(recorder.messages) < 12, "the run finished before it could be killed"
+    _kill_mid_batch(first, recorder, hold)  # the whole CLI, its locks held
+    assert len(recorder.messages) == 3
     again = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert sorted(set(recorder.recipients())) == sorted(f"s{n}@example.org" for n in range(12))
     assert len(set(recorder.message_ids())) == 12  # none lost
-    assert len(recorder.messages) <= 13  # at most the one in flight at the kill, twice
+    assert len(recorder.messages) == 13  # the one in flight at the kill, twice
