@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import signal
@@ -10,6 +9,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -175,17 +175,20 @@ def test_a_manual_run_is_refused_while_a_scheduled_job_runs(tmp_path):
     assert "another run is in progress" in result.stderr
 
 
-class SlowServer:
-    """aiosmtpd handler taking 0.15 s per message, recording each Message-ID it accepts."""
+class HoldingServer:
+    """aiosmtpd handler recording each Message-ID; it holds its reply to the second message
+    until ``gate`` is set, so a signal can be sent while a digest batch is surely in flight."""
 
     def __init__(self):
         self.message_ids: list[str] = []
+        self.gate = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(0.15)
         for line in envelope.content.decode("utf-8", "replace").splitlines():
             if line.lower().startswith("message-id:"):
                 self.message_ids.append(line.split(":", 1)[1].strip())
+        if len(self.message_ids) == 2:
+            self.gate.wait(30)
         return "250 OK"
 
 
@@ -193,7 +196,7 @@ def test_sigterm_mid_batch_finishes_the_job_and_delivers_each_digest_once(tmp_pa
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = SlowServer()
+    server = HoldingServer()
     controller = Controller(server, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -209,14 +212,18 @@ def test_sigterm_mid_batch_finishes_the_job_and_delivers_each_digest_once(tmp_pa
             assert time.monotonic() < deadline, "the scheduler sent nothing"
             time.sleep(0.05)
         service.send_signal(signal.SIGTERM)  # the digest job is in the middle of its batch
+        time.sleep(0.5)  # the service takes the signal while the second message is held
+        server.gate.set()
         _out, log = service.communicate(timeout=60)
         assert service.returncode == 0, log
+        assert log.index("received SIGTERM") < log.index("digests: 8 subscribers")
         assert "received SIGTERM" in log and "scheduler stopped" in log
         again = subprocess.run([sys.executable, "-m", "pipeline", "notify", "--config",
                                 str(path)], cwd=tmp_path, capture_output=True, text=True,
                                timeout=120)
         assert again.returncode == 0, again.stderr
     finally:
+        server.gate.set()
         controller.stop()
     assert len(server.message_ids) == 8 and len(set(server.message_ids)) == 8
     store = Store(load_config(path).database_url())
