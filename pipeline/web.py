@@ -15,6 +15,8 @@ signed, so it cannot be forged or used for someone else. A bad token gets a 404 
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 from flask import Blueprint, Flask, abort, current_app, render_template, request
@@ -132,10 +134,23 @@ def save_preferences(store: Store, subscriber: Subscriber, form) -> None:
                           paused=bool(form.get("paused")))
 
 
+class _RedactTokens(logging.Filter):
+    """Access-log lines keep the page but not the token: a token is a key to someone's settings."""
+
+    _token = re.compile(r"(/(?:unsubscribe|preferences)/)[^\s/?\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self._token.sub(r"\1<token>", str(record.msg))
+        record.args = tuple(self._token.sub(r"\1<token>", a) if isinstance(a, str) else a
+                            for a in (record.args or ()))
+        return True
+
+
 def serve(config: JobsConfig, host: str | None = None, port: int | None = None) -> None:
     """Run the pages on a threaded WSGI server until interrupted (put HTTPS in front of it)."""
     from werkzeug.serving import run_simple
 
+    logging.getLogger("werkzeug").addFilter(_RedactTokens())
     run_simple(host or config.web.host, port or config.web.port, create_app(config),
                threaded=True)
 

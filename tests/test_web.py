@@ -243,3 +243,17 @@ def test_missing_browser_fails_under_ci_and_skips_elsewhere(tmp_path):
     assert browser_missing_outcome(absent, {}) == "skip"
     assert browser_missing_outcome(absent, {"CI": "false"}) == "skip"
     assert browser_missing_outcome(present, {"CI": "true"}) is None
+
+
+def test_served_access_log_lines_do_not_carry_tokens():
+    import logging
+
+    from pipeline.web import _RedactTokens
+
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "%s - - [%s] %s %s %s",
+                               ("127.0.0.1", "29/Nov/2026 01:00:00",
+                                '"POST /unsubscribe/WzEsImEiXQ.sig?x=1 HTTP/1.1"', "200", "-"),
+                               None)
+    _RedactTokens().filter(record)
+    line = record.getMessage()
+    assert "/unsubscribe/<token>?x=1" in line and "WzEsImEiXQ" not in line
