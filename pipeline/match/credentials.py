@@ -167,6 +167,7 @@ class CredentialArrays:
         self.profile_score = np.concatenate([self.profile_score, profile])
         self.rows += len(found)
         self._cache: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
+        self._last_slice = None
 
     def matrices(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """(asked, required) over every posting so far."""
@@ -180,14 +181,23 @@ class CredentialArrays:
             self._cache = (asked, required)
         return self._cache
 
+    def _rows(self, rows: np.ndarray | None) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+        """The matrices and counts of ``rows``; the last slice is kept, since many subscribers
+        are scored over the same rows one after another."""
+        asked, required = self.matrices()
+        if rows is None:
+            return asked, required, self.asked_count.astype(float)
+        last = getattr(self, "_last_slice", None)
+        if last is None or last[0] is not rows:
+            last = (rows, asked[rows], required[rows], self.asked_count[rows].astype(float))
+            self._last_slice = last
+        return last[1], last[2], last[3]
+
     def for_resume(self, held: set[str],
                    rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(share of asked credentials held, required groups unmet) for ``rows`` (None: all)."""
-        asked, required = self.matrices()
-        if rows is not None:
-            asked, required = asked[rows], required[rows]
+        asked, required, count = self._rows(rows)
         has = np.array([code in held for code in self.codes], dtype=float)
-        count = (self.asked_count if rows is None else self.asked_count[rows]).astype(float)
         hits = asked @ has
         share = np.divide(hits, count, out=np.zeros_like(count), where=count > 0)
         unmet = np.array([0.0 if held.intersection(g) else 1.0 for g in self.groups])

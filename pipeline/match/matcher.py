@@ -94,8 +94,7 @@ class Matcher:
         shared = profile_parts(index, self.weights, subset)
         results: list[Top] = []
         for start in range(0, len(resumes), _RESUME_CHUNK):
-            parsed = [Resume.from_text(index, text) if text else None
-                      for text in resumes[start:start + _RESUME_CHUNK]]
+            parsed = Resume.many(index, resumes[start:start + _RESUME_CHUNK])
             sims = _resume_sims(bodies, parsed)
             for offset, resume in enumerate(parsed):
                 wanted = filters[start + offset]

@@ -38,8 +38,20 @@ class Resume:
     @classmethod
     def from_text(cls, index: PostingIndex, text: str) -> Resume:
         """Vectorise a resume with the index's fitted body vectorizer."""
-        vector = normalize(index.body_vectorizer.transform([text])).tocsr()
-        return cls(text=text, vector=vector, held=set(codes_in(text, index.profile.credentials)))
+        return cls.many(index, [text])[0]
+
+    @classmethod
+    def many(cls, index: PostingIndex, texts: list[str | None]) -> list[Resume | None]:
+        """Vectorise many resumes in one call (None stays None: no resume)."""
+        given = [i for i, text in enumerate(texts) if text]
+        out: list[Resume | None] = [None] * len(texts)
+        if not given:
+            return out
+        matrix = normalize(index.body_vectorizer.transform([texts[i] for i in given])).tocsr()
+        for row, i in enumerate(given):
+            out[i] = cls(text=texts[i], vector=matrix[row],
+                         held=set(codes_in(texts[i], index.profile.credentials)))
+        return out
 
 
 @dataclass
