@@ -104,3 +104,13 @@ def test_subscribers_add_refuses_a_bad_address_and_time_zone(config_file):
     bad_zone = invoke("subscribers", "add", "--config", config_file, "a@example.org",
                       "--timezone", "Mars/Olympus")
     assert bad_zone.exit_code == 2 and "unknown time zone" in bad_zone.output
+
+
+def test_rank_for_a_jobs_yaml_subscriber_before_any_run_uses_their_filters(make_config):
+    config_file = make_config(subscribers=[{"email": "remote@example.org",
+                                            "filters": {"remote": ["remote"]}}])
+    invoke("fetch", "--config", config_file)
+    result = invoke("rank", "--config", config_file, "--subscriber", "remote@example.org",
+                    "--json")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["source_id"] for line in result.output.splitlines()] == ["cm-2"]
