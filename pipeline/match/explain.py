@@ -38,7 +38,7 @@ class Explanation(BaseModel):
         elif self.title_match:
             parts.append(f"Title resembles '{self.title_match}'")
         else:
-            parts.append("Title is not a care-management title")
+            parts.append("Title is not one of the role's titles")
         if self.negative_title:
             parts.append(f"title suggests another job ('{self.negative_title}')")
         if self.skills:

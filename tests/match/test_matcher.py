@@ -175,3 +175,11 @@ def test_rank_many_with_min_score_agrees_with_rank(matcher, make_posting):
             m.posting.source_id for m in expected]
         assert np.allclose(scores, [m.score for m in expected], atol=1e-4)
         assert 0 < len(rows) < len(board)
+
+
+def test_summary_of_an_unrelated_posting_says_the_title_does_not_fit(matcher, make_posting):
+    ranked = matcher.rank(_board(make_posting))
+    staff = next(m for m in ranked if m.posting.source_id == "nm1")
+    assert staff.why.title_match is None
+    assert staff.why.summary().startswith("Title is not one of the role's titles; title "
+                                          "suggests another job ('staff nurse')")
