@@ -183,3 +183,12 @@ def test_summary_of_an_unrelated_posting_says_the_title_does_not_fit(matcher, ma
     assert staff.why.title_match is None
     assert staff.why.summary().startswith("Title is not one of the role's titles; title "
                                           "suggests another job ('staff nurse')")
+
+
+def test_employment_type_filter_is_loose_and_keeps_unstated(matcher, make_posting):
+    p = make_posting
+    board = [p("ft", "Case Manager", "Care plans.", employment_type="Full Time"),
+             p("pt", "Case Manager", "Care plans.", employment_type="part-time"),
+             p("na", "Case Manager", "Care plans.")]
+    kept = matcher.rank(board, filters=Filters(employment_types=["full-time"]))
+    assert sorted(m.posting.source_id for m in kept) == ["ft", "na"]
