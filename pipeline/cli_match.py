@@ -1,0 +1,125 @@
+"""The matching commands: ``rank``, ``eval`` and ``tune``.
+
+Like every command, these only call library functions; ``PipelineError`` becomes a message in
+``pipeline.cli``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.cli import CONFIG_OPTION, cli, err_console, open_config
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--resume", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Rank against this resume (PDF, DOCX, text or Markdown).")
+@click.option("--subscriber", metavar="EMAIL",
+              help="Rank for this subscriber: their resume and filters.")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many postings to show.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per line: posting fields, score and why.")
+def rank(config_path: Path, resume: Path | None, subscriber: str | None, top: int,
+         as_json: bool) -> None:
+    """Rank the stored open postings against the role profile (and a resume), best first."""
+    from pipeline.match import Matcher, read_resume
+    from pipeline.store import Store
+
+    if resume and subscriber:
+        raise click.UsageError("give --resume or --subscriber, not both")
+    config = open_config(config_path)
+    with Store(config.database_url()) as store:
+        postings = store.open_postings()
+        resume_text, filters = None, None
+        if subscriber:
+            from pipeline.subscribers import sync_subscribers
+
+            sync_subscribers(config, store)  # jobs.yaml subscribers exist before the first run
+            found = store.get_subscriber(subscriber)
+            resume_text, filters = found.resume_text, found.filters
+        elif resume:
+            resume_text = read_resume(resume)
+    if not postings:
+        err_console.print("No open postings stored yet: run `pipeline fetch` first.")
+    matches = Matcher.from_config(config).rank(postings, resume_text=resume_text,
+                                               filters=filters, top=top)
+    if as_json:
+        for match in matches:
+            click.echo(json.dumps(match_record(match), ensure_ascii=False))
+    else:
+        _print_rank_table(matches)
+
+
+def match_record(match) -> dict:
+    """A match as the flat JSON object ``rank --json`` prints."""
+    record = match.posting.model_dump(mode="json")
+    head = {key: record.pop(key) for key in
+            ("source", "source_id", "title", "company", "url")}
+    return {**head, "score": round(match.score, 4), "why": match.why.model_dump(mode="json"),
+            **record}
+
+
+def _print_rank_table(matches) -> None:
+    table = Table(show_lines=False)
+    for column in ("#", "score", "title", "company", "location", "why"):
+        table.add_column(column, overflow="fold")
+    for number, match in enumerate(matches, 1):
+        posting = match.posting
+        table.add_row(str(number), f"{match.score:.2f}", posting.title, posting.company or "",
+                      posting.location or posting.remote.value, match.why.summary())
+    Console(width=160 if not sys.stdout.isatty() else None).print(table)
+
+
+@cli.command("eval")
+@CONFIG_OPTION
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Graded postings CSV (source_id,grade,note). Default: matching.labels.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write an HTML report with score plots to this file.")
+def eval_command(config_path: Path, labels: Path | None, as_json: bool,
+                 html_path: Path | None) -> None:
+    """Ranking quality (NDCG@10, P@10, MAP) on labelled postings, beside TF-IDF and BM25."""
+    from pipeline.match.evaluate import evaluate_config, format_table
+    from pipeline.match.report import write_html
+
+    report = evaluate_config(open_config(config_path), labels)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+    else:
+        click.echo(format_table(report))
+    if html_path:
+        write_html(report, html_path)
+        err_console.print(f"Wrote {html_path}")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Graded postings CSV. Default: matching.labels.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Settings file to write. Default: matching.settings, else "
+                   "<profile>.settings.yaml beside the profile.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True)
+@click.option("--trials", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Weight sets tried (random search, seeded).")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--metric", type=click.Choice(["map", "ndcg@10", "ndcg"]), default="map",
+              show_default=True, help="What the search maximises on the training folds.")
+def tune(config_path: Path, labels: Path | None, output: Path | None, folds: int, trials: int,
+         seed: int, metric: str) -> None:
+    """Search the scoring weights by k-fold cross-validation; write them to models/."""
+    from pipeline.match.tune import format_result, tune_config
+
+    result, written = tune_config(open_config(config_path), labels, output, folds=folds,
+                                  trials=trials, seed=seed, metric=metric)
+    click.echo(format_result(result))
+    click.echo(f"Wrote {written}")

@@ -1,0 +1,180 @@
+"""The run commands: ``run``, ``fetch``, ``sources``, ``notify`` and ``init``.
+
+Like every command, these only call library functions; ``PipelineError`` becomes a message in
+``pipeline.cli``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.cli import CONFIG_OPTION, cli, err_console, open_config, progress_bar
+from pipeline.config import DEFAULT_CONFIG
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--dry-run", is_flag=True,
+              help="Fetch and rank, but queue and send no digest.")
+@click.option("--strict", is_flag=True,
+              help="Exit 4 when any source failed (for monitoring), instead of 0.")
+def run(config_path: Path, dry_run: bool, strict: bool) -> None:
+    """Run everything once: fetch all sources, then queue and send due digests.
+
+    \b
+    Exit status:
+      0  every stage ran, even if some sources failed (they are listed in the summary)
+      1  the run could not do its job (e.g. every source failed)
+      2  bad jobs.yaml or input files
+      3  another run holds the lock
+      4  with --strict: the run finished but some sources failed
+    """
+    config = open_config(config_path)
+    from pipeline.run import run_once
+
+    with progress_bar("Fetching", len(config.sources)) as progress:
+        report = run_once(config, dry_run=dry_run, progress=progress)
+    _print_run_summary(report, dry_run)
+    failed = report.fetch.failed
+    if failed and len(failed) == len(report.fetch.runs):
+        raise click.ClickException("every source failed; nothing new was fetched")
+    if failed and strict:
+        names = ", ".join(run.source for run in failed)
+        raise click.exceptions.Exit(_fail_with(f"sources failed: {names}", 4))
+
+
+def _fail_with(message: str, code: int) -> int:
+    """Print an error line and return the exit code to use."""
+    err_console.print(f"Error: {message}", markup=False, highlight=False)
+    return code
+
+
+def _print_run_summary(report, dry_run: bool) -> None:
+    fetched, notified = report.fetch, report.notify
+    click.echo(f"Sources: {len(fetched.runs)} fetched, {len(fetched.failed)} failed; "
+               f"postings: {fetched.seen} seen, {fetched.new} new, {fetched.closed} closed, "
+               f"{report.open_postings} open.")
+    for run in fetched.failed:
+        click.echo(f"  FAILED {run.source}: {run.error}")
+    for run in fetched.suspicious:
+        click.echo(f"  SUSPICIOUS {run.source}: {run.error}")
+    verb = "would be queued" if dry_run else "queued"
+    click.echo(f"Subscribers: {notified.subscribers}; digests {verb}: {notified.queued}, "
+               f"sent: {notified.sent}, pending: {notified.pending}, failed: {notified.failed}.")
+    for line in notified.lines:
+        click.echo(f"  {line}")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--source", "only", metavar="NAME", help="Fetch only the source with this name.")
+def fetch(config_path: Path, only: str | None) -> None:
+    """Fetch sources and store their postings, without ranking or sending."""
+    from pipeline.fetch import fetch_sources
+    from pipeline.http import HttpClient
+    from pipeline.store import Store
+
+    config = open_config(config_path)
+    with Store(config.database_url()) as store, HttpClient(config.http) as http:
+        with progress_bar("Fetching", 1 if only else len(config.sources)) as progress:
+            report = fetch_sources(config, store, http, only=only, progress=progress)
+    for run in report.runs:
+        detail = f"  {run.error}" if run.error else ""
+        click.echo(f"{run.source}: {run.status}, {run.seen} seen, {run.new} new, "
+                   f"{run.closed} closed ({run.duration:.1f}s){detail}")
+    if report.failed and len(report.failed) == len(report.runs):
+        raise click.ClickException("every source failed")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--limit", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Runs shown per source, newest first.")
+def sources(config_path: Path, limit: int) -> None:
+    """Show the last runs of every source: status, postings seen / new / closed, errors."""
+    from pipeline.store import Store
+
+    config = open_config(config_path)
+    table = Table("source", "type", "when (UTC)", "status", "seen", "new", "closed", "time")
+    table.add_column("error", overflow="fold")
+    for column in table.columns[:-1]:
+        column.no_wrap = True
+    with Store(config.database_url()) as store:
+        for source in config.sources:
+            runs = store.source_runs(source.name, limit=limit)
+            kind = source.type + ("" if source.enabled else " (disabled)")
+            if not runs:
+                table.add_row(source.name, kind, "never fetched", "", "", "", "", "", "")
+            for index, run in enumerate(runs):
+                status = {"ok": "[green]ok", "failed": "[red]failed"}.get(run.status, run.status)
+                if run.suspicious:
+                    status = "[yellow]suspicious"
+                table.add_row(source.name if index == 0 else "", kind if index == 0 else "",
+                              f"{run.started_at:%Y-%m-%d %H:%M}", status, str(run.seen),
+                              str(run.new), str(run.closed), f"{run.duration:.1f}s",
+                              run.error or "")
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--dry-run", is_flag=True, help="Show what is due; queue and send nothing.")
+def notify(config_path: Path, dry_run: bool) -> None:
+    """Queue the digests that are due and send everything pending in the outbox."""
+    from pipeline.match import Matcher
+    from pipeline.notify import notify as notify_all
+    from pipeline.store import Store
+    from pipeline.subscribers import sync_subscribers
+
+    config = open_config(config_path)
+    with Store(config.database_url()) as store:
+        sync_subscribers(config, store)
+        report = notify_all(config, store, Matcher.from_config(config), dry_run=dry_run)
+    click.echo(f"Subscribers: {report.subscribers}; digests queued: {report.queued}, "
+               f"sent: {report.sent}, pending: {report.pending}, failed: {report.failed}.")
+    for line in report.lines:
+        click.echo(f"  {line}")
+
+
+STARTER_CONFIG = """\
+# Care Manager job alerts: the operator's config. Every key: README.md, "jobs.yaml reference".
+database:
+  url: sqlite:///data/jobs.db
+profile:
+  path: {profile}
+http:
+  contact: you@example.org            # who boards should contact about this crawler
+sources:
+  - name: my-postings                 # postings in this project's model, no network needed
+    type: files
+    path: postings
+  # - name: example-greenhouse
+  #   type: greenhouse
+  #   board: examplehealth
+subscribers:
+  - email: you@example.org
+    name: Your Name
+    # resume: resume.pdf
+email:
+  transport: file                     # write .eml files into outbox_dir; `smtp` to send
+  outbox_dir: out/emails
+"""
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CONFIG)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented starter jobs.yaml (and an empty postings folder beside it)."""
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} already exists; use --force to overwrite it")
+    profile = Path(__file__).resolve().parents[1] / "models" / "care_manager.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(STARTER_CONFIG.format(profile=profile), encoding="utf-8")
+    (path.parent / "postings").mkdir(exist_ok=True)
+    click.echo(f"Wrote {path}. Edit it, then run `pipeline run --config {path}`.")
