@@ -15,7 +15,7 @@ from pipeline.cli import CONFIG_OPTION, cli, open_config
 
 @cli.group()
 def subscribers() -> None:
-    """Add, list and remove the people who receive digests."""
+    """Add, list, show, pause, resume and remove the people who receive digests."""
 
 
 @subscribers.command("list")
