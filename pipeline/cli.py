@@ -14,10 +14,12 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
+from sqlalchemy.exc import OperationalError
 
 from pipeline import __version__
 from pipeline.config import DEFAULT_CONFIG, JobsConfig, load_config
-from pipeline.errors import PipelineError
+from pipeline.config_checks import check_ready
+from pipeline.errors import PipelineError, StoreError
 
 err_console = Console(stderr=True)
 
@@ -42,6 +44,13 @@ class PipelineGroup(click.Group):
             return super().invoke(ctx)
         except PipelineError as exc:
             raise CommandError(exc) from exc
+        except OperationalError as exc:  # e.g. a read-only or locked database file mid-command
+            raise CommandError(StoreError(f"database error: {exc.orig}; check that the "
+                                          "database file and its folder are writable")) from exc
+        except KeyboardInterrupt:
+            err_console.print("Interrupted; the next run carries on from what was stored.",
+                              markup=False, highlight=False)
+            raise click.exceptions.Exit(130) from None
 
 
 @click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,8 +71,11 @@ def cli(verbose: int) -> None:
 
 
 def open_config(path: Path) -> JobsConfig:
-    """Load the config (ConfigError on any problem, turned into exit 2 by the group)."""
-    return load_config(path)
+    """Load the config and check the files and schedules it names (ConfigError on any problem,
+    turned into exit 2 by the group), before the command does any work."""
+    config = load_config(path)
+    check_ready(config)
+    return config
 
 
 @contextmanager

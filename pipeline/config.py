@@ -25,6 +25,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from pipeline.config_errors import allowed_keys, describe_error
 from pipeline.errors import ConfigError
@@ -95,6 +97,17 @@ class DatabaseConfig(Strict):
 
     url: str = Field(default=DEFAULT_DATABASE, description="SQLAlchemy URL; sqlite paths are "
                      "relative to jobs.yaml")
+
+    @field_validator("url")
+    @classmethod
+    def _sqlalchemy_url(cls, value: str) -> str:
+        """A URL SQLAlchemy can parse; the driver itself is checked when the store opens."""
+        try:
+            make_url(value)
+        except ArgumentError as exc:
+            raise ValueError("not a SQLAlchemy database URL; write e.g. 'sqlite:///data/jobs.db' "
+                             "or 'postgresql+psycopg://user@host/dbname'") from exc
+        return value
 
 
 class HttpConfig(Strict):
@@ -314,18 +327,40 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> JobsConfig:
             f"{path}: no such config file. Create one with `pipeline init {path}` "
             "(a commented example), or pass --config FILE."
         )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    data = _read_yaml(path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections "
                           f"({', '.join(allowed_keys(JobsConfig))})")
+    # A section left empty (`subscribers:` with every entry commented out) takes its defaults.
+    data = {key: value for key, value in data.items() if value is not None}
     return parse_config(data, base_dir=path.resolve().parent, path=path)
+
+
+def _read_yaml(path: Path) -> Any:
+    """The parsed file; ConfigError with the line and column for bad YAML or bad encoding."""
+    try:
+        raw = path.read_bytes()
+        return yaml.safe_load(raw.decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}, line {line}: not UTF-8 text (byte {raw[exc.start]:#04x}); "
+                          "save the file as UTF-8") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from exc
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """'line 2, column 1: found character '\\t' ...', with a hint for the usual mistakes."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    text = f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
+    if "'\\t'" in problem:
+        text += " (indent with spaces; YAML does not allow tabs)"
+    return text
 
 
 def parse_config(data: dict, base_dir: Path, path: Path | None = None) -> JobsConfig:

@@ -33,6 +33,13 @@ def describe_error(error: dict, data: dict, root: type[BaseModel]) -> str:
         return f"{_path(loc)}: unknown key {loc[-1]!r}; allowed keys here: {allowed}"
     if kind == "missing":
         return f"{_path(loc)}: required key is missing"
+    if kind in ("model_type", "dict_type"):
+        model = _model_at(loc, data, root)
+        keys = f" ({', '.join(allowed_keys(model))})" if model else ""
+        return f"{_path(loc)}: expected a mapping of keys{keys} (got {_short(error.get('input'))})"
+    if kind == "list_type":
+        return (f"{_path(loc)}: expected a list, one '- ' item per entry "
+                f"(got {_short(error.get('input'))})")
     message = error["msg"].removeprefix("Value error, ")
     if not loc:
         return message

@@ -36,19 +36,19 @@ def run_once(config: JobsConfig, *, dry_run: bool = False, now: datetime | None 
     Raises LockedError when another run holds the lock.
     """
     now = now or utcnow()
+    matcher = Matcher.from_config(config)  # a broken profile stops the run before any fetch
     with Store(config.database_url()) as store:
         owner = store.acquire_lock(RUN_LOCK)
         try:
-            return _stages(config, store, dry_run=dry_run, now=now, progress=progress)
+            return _stages(config, store, matcher, dry_run=dry_run, now=now, progress=progress)
         finally:
             store.release_lock(RUN_LOCK, owner)
 
 
-def _stages(config: JobsConfig, store: Store, *, dry_run: bool, now: datetime,
+def _stages(config: JobsConfig, store: Store, matcher: Matcher, *, dry_run: bool, now: datetime,
             progress: Callable[[str], None] | None) -> RunReport:
     sync_subscribers(config, store)
     with HttpClient(config.http) as http:
         fetched = fetch_sources(config, store, http, now=now, progress=progress)
-    matcher = Matcher.from_config(config)
     notified = notify(config, store, matcher, now=now, dry_run=dry_run, progress=progress)
     return RunReport(fetch=fetched, notify=notified, open_postings=store.count_postings(True))

@@ -114,3 +114,48 @@ def test_rank_for_a_jobs_yaml_subscriber_before_any_run_uses_their_filters(make_
                     "--json")
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["source_id"] for line in result.output.splitlines()] == ["cm-2"]
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("subscribers:\n  - {email: lee@example.org, resume: nowhere/lee.pdf}\n",
+     "subscribers[0].resume: no such file"),
+    ("sources:\n  - {name: s, type: files, path: p, schedule: {cron: '99 * * *'}}\n",
+     "sources[0].schedule.cron: '99 * * *' is not a crontab expression"),
+    ("sources:\n  - {name: s, type: files, path: p, schedule: {every: 6x}}\n",
+     "sources[0].schedule.every: '6x' is not an interval"),
+    ("sources:\n  - {name: s, type: files, path: p, schedule: {cron: '0 * * * *', every: 1h}}\n",
+     "sources[0].schedule: give either cron or every, not both"),
+])
+def test_missing_resume_or_bad_schedule_exits_2_before_any_work(tmp_path, extra, message):
+    config = tmp_path / "jobs.yaml"
+    config.write_text(extra, encoding="utf-8")
+    result = invoke("run", "--config", config)
+    assert result.exit_code == 2, result.output
+    assert f"jobs.yaml: {message}" in result.output
+    assert not (tmp_path / "data").exists(), "nothing may run before the config is ready"
+
+
+def test_database_folder_that_cannot_be_created_is_a_message_not_a_traceback(tmp_path):
+    (tmp_path / "blocker").write_text("a file where the folder should be")
+    config = tmp_path / "jobs.yaml"
+    config.write_text("database: {url: 'sqlite:///blocker/db/jobs.db'}\n", encoding="utf-8")
+    result = invoke("fetch", "--config", config)
+    assert result.exit_code == 1
+    assert "Error: cannot create the database folder" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_database_driver_that_is_not_installed_is_named(tmp_path):
+    config = tmp_path / "jobs.yaml"
+    config.write_text("database: {url: 'mysql+nosuchdriver://u@127.0.0.1/x'}\n", encoding="utf-8")
+    result = invoke("fetch", "--config", config)
+    assert result.exit_code == 1
+    assert "Error: " in result.output and "Traceback" not in result.output
+
+
+def test_a_database_error_never_shows_the_password_in_the_url(tmp_path):
+    config = tmp_path / "jobs.yaml"
+    config.write_text("database: {url: 'mysql+nosuchdriver://u:hunter2@127.0.0.1/x'}\n")
+    result = invoke("fetch", "--config", config)
+    assert result.exit_code == 1 and "u:***@127.0.0.1" in result.output
+    assert "hunter2" not in result.output

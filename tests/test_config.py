@@ -95,3 +95,42 @@ def test_duplicate_source_names_are_refused(tmp_path):
 def test_invalid_yaml_and_wrong_top_level(tmp_path):
     assert "not valid YAML" in error_of(write(tmp_path, "sources: [\n"))
     assert "top level must be a mapping" in error_of(write(tmp_path, "- a\n- b\n"))
+
+
+def test_a_file_that_is_not_utf8_names_the_line_instead_of_a_traceback(tmp_path):
+    path = tmp_path / "jobs.yaml"
+    path.write_bytes(b"database:\n  url: 'sqlite:///caf\xe9.db'\n")
+    message = error_of(path)
+    assert "jobs.yaml, line 2: not UTF-8 text (byte 0xe9)" in message
+
+
+def test_a_tab_in_the_indentation_names_line_and_column_and_the_fix(tmp_path):
+    message = error_of(write(tmp_path, "sources:\n\t- {name: a, type: files, path: x}\n"))
+    assert "not valid YAML: line 2, column 1" in message
+    assert "YAML does not allow tabs" in message
+    assert "<unicode string>" not in message
+
+
+def test_an_empty_section_takes_its_defaults(tmp_path):
+    config = load_config(write(tmp_path, "database:\nsubscribers:\nsources:\n"))
+    assert config.subscribers == [] and config.sources == []
+    assert config.database_url().endswith("/data/jobs.db")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("sources: {name: a, type: files}\n",
+     "sources: expected a list, one '- ' item per entry (got {'name': 'a', 'type': 'files'})"),
+    ("subscribers:\n  - lee@example.org\n",
+     "subscribers[0]: expected a mapping of keys (email, name, resume,"),
+    ("email: [smtp]\n", "email: expected a mapping of keys (transport, outbox_dir, smtp,"),
+])
+def test_a_list_for_a_mapping_or_the_reverse_says_which_is_wanted(tmp_path, text, expected):
+    message = error_of(write(tmp_path, text))
+    assert expected in message
+    assert "instance of" not in message and "valid dictionary" not in message
+
+
+def test_a_database_url_sqlalchemy_cannot_parse_is_refused(tmp_path):
+    message = error_of(write(tmp_path, "database: {url: 'jobs.db'}\n"))
+    assert "database.url: not a SQLAlchemy database URL" in message
+    assert "postgresql+psycopg://" in message and "(got 'jobs.db')" in message

@@ -15,8 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pipeline.errors import StoreError
 from pipeline.store.outbox import OutboxMixin
@@ -38,8 +38,10 @@ class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin):
             with self.engine.begin() as conn:
                 self.migrated_from, self.version = migrate(conn)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the database {url}: {exc.__class__.__name__}: "
-                             f"{exc.orig if hasattr(exc, 'orig') else exc}") from exc
+            reason = exc.orig if hasattr(exc, "orig") else exc
+            raise StoreError(f"cannot open the database {_shown(url)}: {exc.__class__.__name__}: "
+                             f"{reason}; check that the database file and its folder exist "
+                             "and are writable") from exc
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -55,11 +57,31 @@ class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin):
 def _engine(url: str) -> Engine:
     """An engine; for SQLite, the folder is created and WAL + a busy timeout are switched on."""
     if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database folder {folder}: {exc.strerror}; "
+                             "change database.url in jobs.yaml") from exc
+    try:
+        engine = create_engine(url, future=True)
+    except ArgumentError as exc:
+        raise StoreError(f"{_shown(url)!r} is not a database URL SQLAlchemy understands") from exc
+    except ImportError as exc:
+        raise StoreError(f"no database driver for {url.split(':', 1)[0]!r}: {exc}; install "
+                         "it into this environment (e.g. `pip install psycopg` for PostgreSQL)"
+                         ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _shown(url: str) -> str:
+    """The URL for messages, with any password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

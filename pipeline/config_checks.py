@@ -1,0 +1,52 @@
+"""Checks of a loaded jobs.yaml that need the file system or the scheduler, run before any work.
+
+``load_config`` checks the shape of the file; ``check_ready`` then checks what it points at, so a
+command stops with exit status 2 before it touches the database or the network: every subscriber's
+resume exists and every source ``schedule`` is a valid crontab expression or interval. Each
+message names the file and the key path. The role profile is checked by the commands that use it
+(``pipeline run`` loads it before fetching); ``fetch`` and ``subscribers`` do not need one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.config import JobsConfig
+from pipeline.errors import ConfigError
+
+
+def check_ready(config: JobsConfig) -> None:
+    """Raise ConfigError listing every key whose file is missing or whose schedule is invalid."""
+    problems = _missing_files(config) + _bad_schedules(config)
+    if problems:
+        where = str(config.path) if config.path else "config"
+        raise ConfigError(f"{where}: " + f"\n{where}: ".join(problems))
+
+
+def _missing_files(config: JobsConfig) -> list[str]:
+    """One line per configured file that does not exist."""
+    wanted: list[tuple[str, Path | None, str]] = []
+    for index, subscriber in enumerate(config.subscribers):
+        wanted.append((f"subscribers[{index}].resume", subscriber.resume,
+                       "a PDF, DOCX, text or Markdown resume; leave the key out for none"))
+    return [f"{key}: no such file {str(path)!r} (relative paths start at the folder of "
+            f"jobs.yaml); expected {what}"
+            for key, path, what in wanted if path is not None and not path.is_file()]
+
+
+def _bad_schedules(config: JobsConfig) -> list[str]:
+    """One line per source whose schedule the scheduler could not use."""
+    from pipeline.schedule import source_trigger  # imports pipeline.config: not at module level
+
+    problems = []
+    for index, source in enumerate(config.sources):
+        if source.schedule and source.schedule.cron and source.schedule.every:
+            problems.append(f"sources[{index}].schedule: give either cron or every, not both "
+                            f"(got cron {source.schedule.cron!r} and every "
+                            f"{source.schedule.every!r})")
+            continue
+        try:
+            source_trigger(config, index)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    return problems
