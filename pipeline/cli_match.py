@@ -29,7 +29,15 @@ from pipeline.cli import CONFIG_OPTION, cli, err_console, open_config
               help="One JSON object per line: posting fields, score and why.")
 def rank(config_path: Path, resume: Path | None, subscriber: str | None, top: int,
          as_json: bool) -> None:
-    """Rank the stored open postings against the role profile (and a resume), best first."""
+    """Rank the stored open postings against the role profile (and a resume), best first.
+
+    \b
+    Examples:
+      pipeline rank --top 10                       the profile alone
+      pipeline rank --resume me.pdf --top 5        against the profile and a resume
+      pipeline rank --subscriber lee@example.org   a subscriber's resume and filters
+      pipeline rank --json | jq -r '.title'        one JSON object per posting, best first
+    """
     from pipeline.match import Matcher, read_resume
     from pipeline.store import Store
 

@@ -27,12 +27,19 @@ def run(config_path: Path, dry_run: bool, strict: bool) -> None:
     """Run everything once: fetch all sources, then queue and send due digests.
 
     \b
+    Examples:
+      pipeline run                          the main job, on ./jobs.yaml
+      pipeline run --config /etc/jobs.yaml --strict
+      pipeline run --dry-run                fetch and rank; queue and send nothing
+
+    \b
     Exit status:
       0  every stage ran, even if some sources failed (they are listed in the summary)
       1  the run could not do its job (e.g. every source failed)
       2  bad jobs.yaml or input files
       3  another run holds the lock
       4  with --strict: the run finished but some sources failed
+      130  interrupted (Ctrl-C); what was stored so far is kept
     """
     config = open_config(config_path)
     from pipeline.run import run_once
@@ -74,7 +81,13 @@ def _print_run_summary(report, dry_run: bool) -> None:
 @CONFIG_OPTION
 @click.option("--source", "only", metavar="NAME", help="Fetch only the source with this name.")
 def fetch(config_path: Path, only: str | None) -> None:
-    """Fetch sources and store their postings, without ranking or sending."""
+    """Fetch sources and store their postings, without ranking or sending.
+
+    \b
+    Examples:
+      pipeline fetch                        every enabled source
+      pipeline fetch --source fixtures      only the source named 'fixtures' in jobs.yaml
+    """
     from pipeline.fetch import fetch_sources
     from pipeline.http import HttpClient
     from pipeline.store import Store
@@ -125,7 +138,13 @@ def sources(config_path: Path, limit: int) -> None:
 @CONFIG_OPTION
 @click.option("--dry-run", is_flag=True, help="Show what is due; queue and send nothing.")
 def notify(config_path: Path, dry_run: bool) -> None:
-    """Queue the digests that are due and send everything pending in the outbox."""
+    """Queue the digests that are due and send everything pending in the outbox.
+
+    \b
+    Examples:
+      pipeline notify --dry-run             who would get a digest now, and with what
+      pipeline notify                       queue and send them
+    """
     from pipeline.match import Matcher
     from pipeline.notify import notify as notify_all
     from pipeline.store import Store

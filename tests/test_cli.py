@@ -19,6 +19,8 @@ def test_every_command_has_help():
         assert result.exit_code == 0, command
         assert "Usage: " in result.output
         assert ("--config" in result.output) == (command != ["init"]), command
+    for command in ("run", "fetch", "rank", "notify"):
+        assert "Examples:\n    pipeline " + command in invoke(command, "--help").output, command
 
 
 def test_misspelled_key_exits_2_naming_the_key_path(tmp_path, config_file):
