@@ -44,8 +44,7 @@ def run(config_path: Path, dry_run: bool, strict: bool) -> None:
     config = open_config(config_path)
     from pipeline.run import run_once
 
-    with progress_bar("Fetching", len(config.sources)) as progress:
-        report = run_once(config, dry_run=dry_run, progress=progress)
+    report = run_once(config, dry_run=dry_run, progress=progress_bar)
     _print_run_summary(report, dry_run)
     failed = report.fetch.failed
     if failed and len(failed) == len(report.fetch.runs):
@@ -94,7 +93,8 @@ def fetch(config_path: Path, only: str | None) -> None:
 
     config = open_config(config_path)
     with Store(config.database_url()) as store, HttpClient(config.http) as http:
-        with progress_bar("Fetching", 1 if only else len(config.sources)) as progress:
+        enabled = sum(1 for source in config.sources if source.enabled)
+        with progress_bar("Fetching", 1 if only else enabled) as progress:
             report = fetch_sources(config, store, http, only=only, progress=progress)
     for run in report.runs:
         detail = f"  {run.error}" if run.error else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,9 @@ from pipeline.subscribers import sync_subscribers
 #: Name of the database lock that keeps two runs (or a run and the scheduler) apart.
 RUN_LOCK = "run"
 
+#: ``progress(label, total)`` opens one progress bar and yields its ``tick(item_name)``.
+ProgressBars = Callable[[str, int], AbstractContextManager[Callable[[str], None]]]
+
 
 @dataclass
 class RunReport:
@@ -29,10 +33,12 @@ class RunReport:
 
 
 def run_once(config: JobsConfig, *, dry_run: bool = False, now: datetime | None = None,
-             progress: Callable[[str], None] | None = None) -> RunReport:
+             progress: ProgressBars | None = None) -> RunReport:
     """Fetch every source, then queue and send the digests that are due.
 
     With ``dry_run`` postings are fetched and stored, but no digest is queued or sent.
+    ``progress`` opens one bar per long stage: "Fetching" (one tick per enabled source), then
+    "Digests" (one tick per subscriber due).
     Raises LockedError when another run holds the lock.
     """
     now = now or utcnow()
@@ -46,9 +52,19 @@ def run_once(config: JobsConfig, *, dry_run: bool = False, now: datetime | None 
 
 
 def _stages(config: JobsConfig, store: Store, matcher: Matcher, *, dry_run: bool, now: datetime,
-            progress: Callable[[str], None] | None) -> RunReport:
+            progress: ProgressBars | None) -> RunReport:
+    bar = progress or _no_bar
     sync_subscribers(config, store)
-    with HttpClient(config.http) as http:
-        fetched = fetch_sources(config, store, http, now=now, progress=progress)
-    notified = notify(config, store, matcher, now=now, dry_run=dry_run, progress=progress)
+    sources = sum(1 for source in config.sources if source.enabled)
+    with HttpClient(config.http) as http, bar("Fetching", sources) as tick:
+        fetched = fetch_sources(config, store, http, now=now, progress=tick)
+    subscribers = len(store.list_subscribers(active_only=True))
+    with bar("Digests", subscribers) as tick:
+        notified = notify(config, store, matcher, now=now, dry_run=dry_run, progress=tick)
     return RunReport(fetch=fetched, notify=notified, open_postings=store.count_postings(True))
+
+
+@contextmanager
+def _no_bar(_label: str, _total: int):
+    """No progress display: a tick that does nothing."""
+    yield lambda _item: None

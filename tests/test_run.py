@@ -52,3 +52,26 @@ def test_a_run_where_every_source_failed_exits_1(tmp_path, make_config):
     result = run(config_file)
     assert result.exit_code == 1
     assert "every source failed" in result.output
+
+
+def test_each_long_stage_gets_its_own_progress_bar_and_never_overruns_it(make_config):
+    from contextlib import contextmanager
+
+    from pipeline.run import run_once
+
+    bars = []
+
+    @contextmanager
+    def record(label, total):
+        ticks = []
+        bars.append((label, total, ticks))
+        yield ticks.append
+
+    config_file = make_config()
+    paused = "- {name: paused-board, type: files, path: nowhere, enabled: false}\n"
+    text = config_file.read_text().replace("sources:\n", "sources:\n" + paused)
+    config_file.write_text(text)
+    run_once(load_config(config_file), progress=record)
+    assert [(label, total) for label, total, _ in bars] == [("Fetching", 1), ("Digests", 1)]
+    assert bars[0][2] == ["local"]
+    assert all(len(ticks) <= total for _, total, ticks in bars)
