@@ -1,6 +1,7 @@
 """Schema versions: a database made by an older version is upgraded in place, data kept."""
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, inspect
@@ -35,9 +36,15 @@ def make_v1_database(path):
         "'{}', 'x')")
     conn.commit()
     conn.close()
-    # The other tables have not changed since version 1.
-    others = [t for t in metadata.sorted_tables if t.name not in {"postings", "schema_version"}]
-    metadata.create_all(create_engine(f"sqlite:///{path}"), tables=others)
+    # The other tables, as version 1 had them: no `secrets` table (v4), no indexes (v3).
+    later = {"postings", "schema_version", "secrets"}
+    others = [t for t in metadata.sorted_tables if t.name not in later]
+    engine = create_engine(f"sqlite:///{path}")
+    metadata.create_all(engine, tables=others)
+    with engine.begin() as conn:
+        for index in (i for t in others for i in t.indexes):
+            index.drop(conn)
+    engine.dispose()
 
 
 def test_a_new_database_is_created_at_the_latest_version(tmp_path):
@@ -53,8 +60,18 @@ def test_a_version_1_database_is_upgraded_without_losing_data(tmp_path):
         assert (store.migrated_from, store.version) == (1, LATEST)
         (kept,) = store.open_postings()
         assert (kept.title, kept.company, kept.city) == ("RN Care Manager", "Acme", None)
-        columns = {c["name"] for c in inspect(store.engine).get_columns("postings")}
-        assert {"city", "region", "country"} <= columns
+        assert (kept.first_seen.isoformat(), kept.last_seen.isoformat()) == (
+            "2026-10-01T08:00:00+00:00", "2026-10-02T08:00:00+00:00")
+        found = inspect(store.engine)
+        assert {"city", "region", "country"} <= {c["name"] for c in found.get_columns("postings")}
+        assert "secrets" in found.get_table_names()
+        indexed = {i["name"] for t in metadata.sorted_tables for i in found.get_indexes(t.name)}
+        assert {i.name for t in metadata.sorted_tables for i in t.indexes} <= indexed
+        # The v1 row's hash differs: seen again it is updated once, first_seen kept.
+        later = kept.last_seen + timedelta(days=1)
+        assert store.upsert_postings([kept], now=later).changed == [kept.id]
+        assert store.upsert_postings([kept], now=later).unchanged == 1
+        assert store.open_postings()[0].first_seen == kept.first_seen
     with Store(f"sqlite:///{tmp_path}/old.db") as again:
         assert again.migrated_from == LATEST  # nothing left to apply
 
