@@ -30,12 +30,20 @@ from pipeline.match.credentials import (
 from pipeline.match.filters import posting_frame
 from pipeline.match.profile import Profile
 from pipeline.match.text import norm, norm_title, phrase_pattern, sentence_spans, sentences
+from pipeline.match.tfidf import fit_tfidf
 from pipeline.posting import Posting
 
 _BOILERPLATE_MIN_WORDS = 8
 _FUZZY_TITLE_MIN = 0.5
 #: From this many postings, body terms seen in only one posting are left out of the vocabulary.
 _BIG_CORPUS = 1000
+
+
+def _distinct(items: list[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct items in first-seen order, and each item's position among them."""
+    index: dict[str, int] = {}
+    inverse = np.fromiter((index.setdefault(x, len(index)) for x in items), np.int64, len(items))
+    return list(index), inverse
 
 
 def _sentence_key(sentence: str) -> bytes:
@@ -62,6 +70,28 @@ def clean_body(posting: Posting, boilerplate: set[tuple[str, bytes]],
     company = norm(posting.company or "")
     parts = sentences(posting.description) if parts is None else parts
     return "\n".join(s for s in parts if (company, _sentence_key(s)) not in boilerplate)
+
+
+def _fit_bodies(profile: Profile, bodies: list[str]) -> tuple[TfidfVectorizer, sp.csr_matrix]:
+    """The body vectorizer fitted on the cleaned bodies plus the profile text (one more
+    document, so the vocabulary is never empty), and the bodies' rows."""
+    big = len(bodies) >= _BIG_CORPUS
+    body_vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 1),
+                               min_df=2 if big else 1, max_df=0.9 if len(bodies) > 20 else 1.0,
+                               dtype=np.float32)
+    return body_vec, fit_tfidf(body_vec, [*bodies, profile.body_text()])[:-1]
+
+
+def _fit_titles(matchers: ProfileMatchers,
+                postings: list[Posting]) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    """Word (1-2) and character (3-5) n-gram vectorizers fitted on the normalised titles."""
+    titles = [norm_title(p.title) for p in postings] + matchers.family
+    word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+                           dtype=np.float32)
+    fit_tfidf(word, titles)
+    fit_tfidf(char, titles)
+    return word, char
 
 
 @dataclass
@@ -140,21 +170,10 @@ class PostingIndex:
         boilerplate = boilerplate_keys(postings, split, repeats)
         bodies = [clean_body(p, boilerplate, parts) for p, parts in zip(postings, split,
                                                                         strict=True)]
-        big = len(bodies) >= _BIG_CORPUS
-        body_vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 1),
-                                   min_df=2 if big else 1, max_df=0.9 if len(bodies) > 20 else 1.0,
-                                   dtype=np.float32)
-        # The profile text is one more document, so the vocabulary is never empty.
-        matrix = body_vec.fit_transform([*bodies, profile.body_text()])[:-1]
+        body_vec, matrix = _fit_bodies(profile, bodies)
         matchers = ProfileMatchers.compile(profile)
-        titles = [norm_title(p.title) for p in postings] + matchers.family
-        word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
-        char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                               dtype=np.float32)
-        word.fit(titles)
-        char.fit(titles)
         index = cls(profile=profile, matchers=matchers, body_vectorizer=body_vec,
-                    title_vectorizers=(word, char), boilerplate=boilerplate,
+                    title_vectorizers=_fit_titles(matchers, postings), boilerplate=boilerplate,
                     family_matrix=sp.csr_matrix((0, 0)),
                     profile_vector=normalize(body_vec.transform([profile.body_text()])))
         index.family_matrix = index._title_matrix(matchers.family)
@@ -177,7 +196,9 @@ class PostingIndex:
     def _title_matrix(self, titles: list[str]) -> sp.csr_matrix:
         """Word and character n-gram TF-IDF of normalised titles, side by side, unit length."""
         word, char = self.title_vectorizers
-        return normalize(sp.hstack([word.transform(titles), char.transform(titles)]).tocsr())
+        unique, inverse = _distinct(titles)
+        rows = normalize(sp.hstack([word.transform(unique), char.transform(unique)]).tocsr())
+        return rows[inverse]
 
     def add(self, postings: list[Posting], _bodies: list[str] | None = None,
             _matrix: sp.csr_matrix | None = None,
@@ -213,20 +234,25 @@ class PostingIndex:
         self.postings += postings
 
     def _add_titles(self, postings: list[Posting]) -> None:
-        titles = [norm_title(p.title) for p in postings]
-        sims = (self._title_matrix(titles) @ self.family_matrix.T).toarray()
+        """Title score and matched family title (exact phrase, else the most similar above
+        ``_FUZZY_TITLE_MIN``) and negative cue; each distinct title is worked out once."""
+        unique, inverse = _distinct([norm_title(p.title) for p in postings])
+        sims = (self._title_matrix(unique) @ self.family_matrix.T).toarray()
         best = sims.argmax(axis=1)
-        scores = sims[np.arange(len(titles)), best]
-        for i, title in enumerate(titles):
+        scores = sims[np.arange(len(unique)), best]
+        matches, cues = [], []
+        for i, title in enumerate(unique):
             exact = self.matchers.exact_title(title)
             if exact:
                 scores[i] = 1.0
             fuzzy = self.matchers.family[best[i]] if scores[i] >= _FUZZY_TITLE_MIN else None
-            self.title_match.append(exact or fuzzy)
-            self.negative.append(self.matchers.negative(title))
-        self.title_score = np.concatenate([self.title_score, scores])
-        new_cues = [cue is not None for cue in self.negative[-len(titles):]]
-        self.negative_mask = np.concatenate([self.negative_mask, np.array(new_cues, dtype=bool)])
+            matches.append(exact or fuzzy)
+            cues.append(self.matchers.negative(title))
+        self.title_match += [matches[i] for i in inverse]
+        self.negative += [cues[i] for i in inverse]
+        self.title_score = np.concatenate([self.title_score, scores[inverse]])
+        new_cues = np.array([cues[i] is not None for i in inverse], dtype=bool)
+        self.negative_mask = np.concatenate([self.negative_mask, new_cues])
 
     def feature_names(self) -> np.ndarray:
         """The body vocabulary by column (computed once; the vocabulary never changes)."""
