@@ -9,7 +9,7 @@ by "or" ("Active RN or LCSW license required") are alternatives: holding one of 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -86,21 +86,39 @@ def _sentence_mode(sentence: str, section: str | None) -> str:
     return section or "preferred"
 
 
+_LAST_COMPILED: list = [None, None]
+
+
+def _compiled_for(credentials: list[Credential]) -> tuple[re.Pattern[str], dict, dict]:
+    """``_compiled`` for this list of credentials plus code -> profile order; the last list is
+    remembered by identity, since an index asks for the same list once per posting."""
+    if _LAST_COMPILED[0] is not credentials:
+        pattern, code_of = _compiled(tuple((c.code, tuple(c.phrases())) for c in credentials))
+        order = {c.code: i for i, c in enumerate(credentials)}
+        _LAST_COMPILED[:] = [credentials, (pattern, code_of, order)]
+    return _LAST_COMPILED[1]
+
+
 def _codes_per_sentence(text: str, credentials: list[Credential],
                         spans: list[tuple[int, int]] | None) -> list[tuple[str, list]]:
-    """Each sentence of ``text`` with the credential codes it names (one regex pass)."""
-    pattern, code_of = _compiled(tuple((c.code, tuple(c.phrases())) for c in credentials))
+    """Each sentence of ``text`` up to the last one naming a credential, with the codes it
+    names (one regex pass over the text)."""
+    pattern, code_of, order = _compiled_for(credentials)
     lowered = text.lower().replace("’", "'")  # same length: positions still line up
-    hits = [(m.start(), code_of.get(norm(m.group(1)))) for m in pattern.finditer(lowered)]
+    hits = [(m.start(), m.group(1)) for m in pattern.finditer(lowered)]
     if not hits:
         return []
-    order = {c.code: i for i, c in enumerate(credentials)}
-    starts = [start for start, _ in hits]
-    out = []
-    for a, b in (sentence_spans(text) if spans is None else spans):
-        found = {code for _, code in hits[bisect_left(starts, a):bisect_left(starts, b)]}
-        out.append((text[a:b].strip(), sorted(found - {None}, key=order.__getitem__)))
-    return out
+    spans = sentence_spans(text) if spans is None else spans
+    starts = [a for a, _ in spans]
+    found: dict[int, set[str]] = {}
+    for start, phrase in hits:
+        code = code_of.get(phrase) or code_of.get(norm(phrase))
+        i = bisect_right(starts, start) - 1
+        if code is not None and i >= 0 and start < spans[i][1]:
+            found.setdefault(i, set()).add(code)
+    last = max(found, default=-1)
+    return [(text[a:b].strip(), sorted(found.get(i, ()), key=order.__getitem__))
+            for i, (a, b) in enumerate(spans[:last + 1])]
 
 
 def posting_credentials(text: str, credentials: list[Credential],

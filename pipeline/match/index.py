@@ -50,16 +50,40 @@ def _sentence_key(sentence: str) -> bytes:
     return hashlib.blake2b(" ".join(sentence.lower().split()).encode(), digest_size=8).digest()
 
 
-def boilerplate_keys(postings: list[Posting], split: list[list[str]],
-                     min_repeats: int) -> set[tuple[str, bytes]]:
+def long_sentence_keys(split: list[list[str]]) -> list[list[bytes | None]]:
+    """The hash of each sentence long enough to be boilerplate (None for the shorter ones)."""
+    least = _BOILERPLATE_MIN_WORDS - 1
+    return [[_sentence_key(s) if s.count(" ") >= least else None for s in parts]
+            for parts in split]
+
+
+def boilerplate_keys(postings: list[Posting], split: list[list[str]], min_repeats: int,
+                     keys: list[list[bytes | None]] | None = None) -> set[tuple[str, bytes]]:
     """(company, sentence hash) pairs repeated in ``min_repeats``+ postings of that company;
-    ``split`` holds each posting's sentences."""
+    ``split`` holds each posting's sentences (``keys``: their ``long_sentence_keys``)."""
     counts: Counter[tuple[str, bytes]] = Counter()
-    for posting, parts in zip(postings, split, strict=True):
+    for posting, hashes in zip(postings, keys or long_sentence_keys(split), strict=True):
         company = norm(posting.company or "")
-        keys = {_sentence_key(s) for s in parts if s.count(" ") >= _BOILERPLATE_MIN_WORDS - 1}
-        counts.update((company, key) for key in keys)
+        counts.update((company, key) for key in set(hashes) - {None})
     return {pair for pair, count in counts.items() if count >= min_repeats}
+
+
+def _clean_bodies(postings: list[Posting], split: list[list[str]],
+                  keys: list[list[bytes | None]], boilerplate: set[tuple[str, bytes]]) -> list[str]:
+    """``clean_body`` of every posting, reusing the sentence hashes already computed."""
+    if not boilerplate:
+        return [p.description for p in postings]
+    companies = {company for company, _ in boilerplate}
+    bodies = []
+    for posting, parts, hashes in zip(postings, split, keys, strict=True):
+        company = norm(posting.company or "")
+        if company not in companies:
+            bodies.append("\n".join(parts))
+            continue
+        bodies.append("\n".join(
+            s for s, key in zip(parts, hashes, strict=True)
+            if (company, key if key is not None else _sentence_key(s)) not in boilerplate))
+    return bodies
 
 
 def clean_body(posting: Posting, boilerplate: set[tuple[str, bytes]],
@@ -117,7 +141,8 @@ class ProfileMatchers:
     def skills_in(self, text: str) -> list[str]:
         """Names of the skills whose phrases occur in ``text``, in order of first appearance."""
         lowered = text.lower().replace("’", "'")
-        found = (self.skill_of.get(norm(m.group(1))) for m in self.skill_regex.finditer(lowered))
+        found = (self.skill_of.get(m.group(1)) or self.skill_of.get(norm(m.group(1)))
+                 for m in self.skill_regex.finditer(lowered))
         return [name for name in dict.fromkeys(found) if name]
 
     def exact_title(self, title: str) -> str | None:
@@ -166,10 +191,10 @@ class PostingIndex:
         spans = [sentence_spans(p.description) for p in postings]
         split = [[p.description[a:b].strip() for a, b in sp] for p, sp in zip(postings, spans,
                                                                               strict=True)]
-        repeats = min_repeats or profile.weights.boilerplate_min_repeats
-        boilerplate = boilerplate_keys(postings, split, repeats)
-        bodies = [clean_body(p, boilerplate, parts) for p, parts in zip(postings, split,
-                                                                        strict=True)]
+        keys = long_sentence_keys(split)
+        boilerplate = boilerplate_keys(postings, split, min_repeats or
+                                       profile.weights.boilerplate_min_repeats, keys)
+        bodies = _clean_bodies(postings, split, keys, boilerplate)
         body_vec, matrix = _fit_bodies(profile, bodies)
         matchers = ProfileMatchers.compile(profile)
         index = cls(profile=profile, matchers=matchers, body_vectorizer=body_vec,
