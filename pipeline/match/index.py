@@ -12,7 +12,6 @@ with the fitted vectorizers (no refit), so a few new postings cost a few rows, n
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -28,8 +27,9 @@ from pipeline.match.credentials import (
     posting_credentials,
 )
 from pipeline.match.filters import posting_frame
+from pipeline.match.matchers import ProfileMatchers
 from pipeline.match.profile import Profile
-from pipeline.match.text import norm, norm_title, phrase_pattern, sentence_spans, sentences
+from pipeline.match.text import norm, norm_title, sentence_spans, sentences
 from pipeline.match.tfidf import fit_tfidf
 from pipeline.posting import Posting
 
@@ -116,45 +116,6 @@ def _fit_titles(matchers: ProfileMatchers,
     fit_tfidf(word, titles)
     fit_tfidf(char, titles)
     return word, char
-
-
-@dataclass
-class ProfileMatchers:
-    """The profile compiled for fast matching: phrase regexes and phrase -> name maps."""
-
-    family: list[str]
-    negatives: list[str]
-    skill_regex: re.Pattern[str]
-    skill_of: dict[str, str]
-    n_skills: int
-
-    @classmethod
-    def compile(cls, profile: Profile) -> ProfileMatchers:
-        """Normalise the title family and negatives; one regex for every skill phrase."""
-        skill_of = {norm(p): s.name for s in profile.skills() for p in s.phrases()}
-        return cls(
-            family=list(dict.fromkeys(norm_title(t) for t in profile.title_family)),
-            negatives=list(dict.fromkeys(norm_title(t) for t in profile.negative_titles)),
-            skill_regex=phrase_pattern(skill_of),
-            skill_of=skill_of, n_skills=len(profile.skills()))
-
-    def skills_in(self, text: str) -> list[str]:
-        """Names of the skills whose phrases occur in ``text``, in order of first appearance."""
-        lowered = text.lower().replace("’", "'")
-        found = (self.skill_of.get(m.group(1)) or self.skill_of.get(norm(m.group(1)))
-                 for m in self.skill_regex.finditer(lowered))
-        return [name for name in dict.fromkeys(found) if name]
-
-    def exact_title(self, title: str) -> str | None:
-        """The longest family phrase inside the normalised title, if any."""
-        padded = f" {title} "
-        hits = [f for f in self.family if f" {f} " in padded]
-        return max(hits, key=len) if hits else None
-
-    def negative(self, title: str) -> str | None:
-        """The first negative cue inside the normalised title, if any."""
-        padded = f" {title} "
-        return next((n for n in self.negatives if f" {n} " in padded), None)
 
 
 @dataclass

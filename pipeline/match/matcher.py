@@ -159,9 +159,10 @@ def _resume_sims(bodies: sp.csr_matrix, resumes: list[Resume | None]) -> np.ndar
 
 
 def _shared_terms(index: PostingIndex, row: int, resume: Resume | None) -> list[str]:
-    """The terms that add most to the posting-resume similarity."""
+    """The role's domain terms (``matchers.domain_terms``: responsibilities, technical skills,
+    specialisations) that both the posting and the resume use, in the posting's order."""
     if resume is None:
         return []
-    product = index.bodies[row].multiply(resume.vector).tocoo()
-    order = np.argsort(-product.data)[:_RESUME_TERMS]
-    return [str(index.feature_names()[product.col[i]]) for i in order]
+    theirs = set(index.matchers.terms_in(resume.text))
+    ours = index.matchers.terms_in(index.postings[row].description)
+    return [term for term in ours if term in theirs][:_RESUME_TERMS]
