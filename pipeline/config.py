@@ -3,7 +3,9 @@
 ``load_config(path)`` reads the file, resolves relative paths against the file's folder, and
 validates it; any problem raises ``ConfigError`` with one line per bad key, naming the file, the key
 path (``sources[2].type``), the bad value and what is allowed. Secrets are never written in the
-file: a secret key holds ``${ENV_VAR}``, resolved with ``secret()`` when it is used.
+file: a secret key holds ``${ENV_VAR}``, resolved with ``secret()`` when it is used. Checks of
+single values live in ``config_values``, error wording and YAML reading in ``config_errors``, and
+``config_checks.check_ready`` checks the files and schedules the config names.
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -28,7 +28,13 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from pipeline.config_errors import allowed_keys, describe_error
+from pipeline.config_errors import allowed_keys, describe_error, read_yaml
+from pipeline.config_values import (  # noqa: F401  (secret, _env_reference: re-exported)
+    _env_reference,
+    check_email,
+    check_timezone,
+    secret,
+)
 from pipeline.errors import ConfigError
 from pipeline.normalize.employment import VOCABULARY, parse_employment_type
 from pipeline.posting import Remote
@@ -43,53 +49,10 @@ DEFAULT_MAX_PER_EMPLOYER = 2
 DEFAULT_MIN_SCORE = 0.35
 DEFAULT_USER_AGENT = "care-manager-job-alerts/0.1"
 
-_ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-
-
 class Strict(BaseModel):
     """Base of every config section: unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-def secret(value: str | None, key: str) -> str | None:
-    """Resolve a ``${ENV_VAR}`` reference; raise ConfigError naming ``key`` when it is unset."""
-    if value is None:
-        return None
-    match = _ENV_REF.match(value)
-    if not match:
-        raise ConfigError(f"{key}: secrets come from the environment; write ${{VARIABLE}}")
-    resolved = os.environ.get(match.group(1))
-    if resolved is None:
-        raise ConfigError(f"{key}: environment variable {match.group(1)} is not set")
-    return resolved
-
-
-def _env_reference(value: str | None) -> str | None:
-    """Validator for secret keys: only ``${ENV_VAR}`` is accepted in the file."""
-    if value is not None and not _ENV_REF.match(value):
-        raise ValueError("secrets are not written in jobs.yaml; use ${ENV_VARIABLE}")
-    return value
-
-
-def check_email(value: str) -> str:
-    """Validate and normalise an e-mail address (lower-cased)."""
-    value = value.strip()
-    if not _EMAIL.match(value):
-        raise ValueError(f"{value!r} is not a valid e-mail address")
-    return value.lower()
-
-
-def check_timezone(value: str) -> str:
-    """Validate an IANA time zone name such as 'America/Chicago'."""
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"unknown time zone {value!r}; use an IANA name like 'America/New_York'"
-        ) from exc
-    return value
 
 
 class DatabaseConfig(Strict):
@@ -327,7 +290,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> JobsConfig:
             f"{path}: no such config file. Create one with `pipeline init {path}` "
             "(a commented example), or pass --config FILE."
         )
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -336,31 +299,6 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> JobsConfig:
     # A section left empty (`subscribers:` with every entry commented out) takes its defaults.
     data = {key: value for key, value in data.items() if value is not None}
     return parse_config(data, base_dir=path.resolve().parent, path=path)
-
-
-def _read_yaml(path: Path) -> Any:
-    """The parsed file; ConfigError with the line and column for bad YAML or bad encoding."""
-    try:
-        raw = path.read_bytes()
-        return yaml.safe_load(raw.decode("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ConfigError(f"{path}, line {line}: not UTF-8 text (byte {raw[exc.start]:#04x}); "
-                          "save the file as UTF-8") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from exc
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """'line 2, column 1: found character '\\t' ...', with a hint for the usual mistakes."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    text = f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
-    if "'\\t'" in problem:
-        text += " (indent with spaces; YAML does not allow tabs)"
-    return text
 
 
 def parse_config(data: dict, base_dir: Path, path: Path | None = None) -> JobsConfig:

@@ -7,10 +7,13 @@ section for an unknown key.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel
 
+from pipeline.errors import ConfigError
 from pipeline.sources import REGISTRY
 
 #: Keys whose values are secrets: only ``${ENV_VAR}`` references are allowed, and never echoed.
@@ -101,3 +104,28 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
         if found:
             return found
     return None
+
+
+def read_yaml(path: Path) -> Any:
+    """The parsed file; ConfigError with the line and column for bad YAML or bad encoding."""
+    try:
+        raw = path.read_bytes()
+        return yaml.safe_load(raw.decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}, line {line}: not UTF-8 text (byte {raw[exc.start]:#04x}); "
+                          "save the file as UTF-8") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from exc
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """'line 2, column 1: found character '\\t' ...', with a hint for the usual mistakes."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    text = f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
+    if "'\\t'" in problem:
+        text += " (indent with spaces; YAML does not allow tabs)"
+    return text
