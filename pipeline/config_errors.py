@@ -35,7 +35,10 @@ def describe_error(error: dict, data: dict, root: type[BaseModel]) -> str:
         allowed = ", ".join(allowed_keys(model)) if model else "none"
         return f"{_path(loc)}: unknown key {loc[-1]!r}; allowed keys here: {allowed}"
     if kind == "missing":
-        return f"{_path(loc)}: required key is missing"
+        model = _model_at(loc[:-1], data, root)
+        info = model.model_fields.get(str(loc[-1])) if model else None
+        hint = f" ({info.description})" if info is not None and info.description else ""
+        return f"{_path(loc)}: required key is missing{hint}"
     if kind in ("model_type", "dict_type"):
         model = _model_at(loc, data, root)
         keys = f" ({', '.join(allowed_keys(model))})" if model else ""

@@ -134,3 +134,8 @@ def test_a_database_url_sqlalchemy_cannot_parse_is_refused(tmp_path):
     message = error_of(write(tmp_path, "database: {url: 'jobs.db'}\n"))
     assert "database.url: not a SQLAlchemy database URL" in message
     assert "postgresql+psycopg://" in message and "(got 'jobs.db')" in message
+
+
+def test_a_missing_required_key_says_what_it_is_for(tmp_path):
+    message = error_of(write(tmp_path, "sources:\n  - {name: a, type: files}\n"))
+    assert "sources[0].path: required key is missing (file or folder of" in message
