@@ -15,6 +15,7 @@ from rich.table import Table
 
 from pipeline.cli import CONFIG_OPTION, cli, err_console, open_config, progress_bar
 from pipeline.config import DEFAULT_CONFIG
+from pipeline.config_checks import check_secrets
 
 
 @cli.command()
@@ -42,6 +43,7 @@ def run(config_path: Path, dry_run: bool, strict: bool) -> None:
       130  interrupted (Ctrl-C); what was stored so far is kept
     """
     config = open_config(config_path)
+    check_secrets(config, smtp=not dry_run)
     from pipeline.run import run_once
 
     report = run_once(config, dry_run=dry_run, progress=progress_bar)
@@ -92,6 +94,7 @@ def fetch(config_path: Path, only: str | None) -> None:
     from pipeline.store import Store
 
     config = open_config(config_path)
+    check_secrets(config, smtp=False)
     with Store(config.database_url()) as store, HttpClient(config.http) as http:
         enabled = sum(1 for source in config.sources if source.enabled)
         with progress_bar("Fetching", 1 if only else enabled) as progress:
@@ -151,6 +154,7 @@ def notify(config_path: Path, dry_run: bool) -> None:
     from pipeline.subscribers import sync_subscribers
 
     config = open_config(config_path)
+    check_secrets(config, sources=False, smtp=not dry_run)
     with Store(config.database_url()) as store:
         sync_subscribers(config, store)
         report = notify_all(config, store, Matcher.from_config(config), dry_run=dry_run)

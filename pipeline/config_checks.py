@@ -9,9 +9,13 @@ message names the file and the key path. The role profile is checked by the comm
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from pipeline.config import JobsConfig
+from pipeline.config_values import env_name
 from pipeline.errors import ConfigError
 
 
@@ -21,6 +25,23 @@ def check_ready(config: JobsConfig) -> None:
     if problems:
         where = str(config.path) if config.path else "config"
         raise ConfigError(f"{where}: " + f"\n{where}: ".join(problems))
+
+
+def check_secrets(config: JobsConfig, *, sources: bool = True, smtp: bool = True) -> None:
+    """Raise ConfigError when a ``${VARIABLE}`` the command will use is not set: those of the
+    enabled sources (fetching), and the SMTP login when ``email.transport`` is smtp (sending)."""
+    sections: list[tuple[str, BaseModel]] = []
+    if smtp and config.email.transport == "smtp":
+        sections.append(("email.smtp", config.email.smtp))
+    if sources:
+        sections += [(f"sources[{index}]", source) for index, source
+                     in enumerate(config.sources) if source.enabled]
+    unset = [f"{where}.{key}: environment variable {name} is not set; export it first"
+             for where, section in sections for key, value in section
+             if (name := env_name(value)) and name not in os.environ]
+    if unset:
+        where = str(config.path) if config.path else "config"
+        raise ConfigError(f"{where}: " + f"\n{where}: ".join(unset))
 
 
 def _missing_files(config: JobsConfig) -> list[str]:

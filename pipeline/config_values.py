@@ -16,6 +16,12 @@ _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
+def env_name(value: object) -> str | None:
+    """The variable named by a ``${ENV_VAR}`` value, else None."""
+    match = _ENV_REF.match(value) if isinstance(value, str) else None
+    return match.group(1) if match else None
+
+
 def secret(value: str | None, key: str) -> str | None:
     """Resolve a ``${ENV_VAR}`` reference; raise ConfigError naming ``key`` when it is unset."""
     if value is None:

@@ -1,6 +1,7 @@
 """The command line: exit codes, messages, and `rank --json` output, through click's runner."""
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -161,3 +162,27 @@ def test_a_database_error_never_shows_the_password_in_the_url(tmp_path):
     result = invoke("fetch", "--config", config)
     assert result.exit_code == 1 and "u:***@127.0.0.1" in result.output
     assert "hunter2" not in result.output
+
+
+SMTP_WITH_LOGIN = ("email:\n  transport: smtp\n  smtp: {host: 127.0.0.1, port: 1, security: none,"
+                   " username: '${R2_UNSET_USER}', password: '${R2_UNSET_PASSWORD}'}\n")
+
+
+@pytest.mark.parametrize("command", ["run", "notify"])
+def test_an_unset_smtp_login_variable_stops_sending_commands_before_any_work(tmp_path, command):
+    config = tmp_path / "jobs.yaml"
+    config.write_text(SMTP_WITH_LOGIN, encoding="utf-8")
+    result = invoke(command, "--config", config)
+    assert result.exit_code == 2, result.output
+    assert "email.smtp.username: environment variable R2_UNSET_USER is not set" in result.output
+    assert "email.smtp.password: environment variable R2_UNSET_PASSWORD" in result.output
+    assert not (tmp_path / "data").exists()
+
+
+def test_commands_that_send_nothing_do_not_need_the_smtp_login(tmp_path):
+    config = tmp_path / "jobs.yaml"
+    profile = Path(__file__).parents[1] / "models" / "care_manager.yaml"
+    config.write_text(SMTP_WITH_LOGIN + f"profile: {{path: '{profile}'}}\n", encoding="utf-8")
+    assert invoke("fetch", "--config", config).exit_code == 0
+    dry = invoke("run", "--dry-run", "--config", config)
+    assert dry.exit_code == 0, dry.output
