@@ -186,3 +186,13 @@ def test_commands_that_send_nothing_do_not_need_the_smtp_login(tmp_path):
     assert invoke("fetch", "--config", config).exit_code == 0
     dry = invoke("run", "--dry-run", "--config", config)
     assert dry.exit_code == 0, dry.output
+
+
+def test_an_unset_source_key_variable_stops_fetch_before_any_work(tmp_path):
+    config = tmp_path / "jobs.yaml"
+    config.write_text("sources:\n  - {name: fed, type: usajobs, keyword: case manager, "
+                      "api_key: '${R2_UNSET_KEY}', email: '${R2_UNSET_EMAIL}'}\n", encoding="utf-8")
+    result = invoke("fetch", "--config", config)
+    assert result.exit_code == 2, result.output
+    assert "sources[0].api_key: environment variable R2_UNSET_KEY is not set" in result.output
+    assert not (tmp_path / "data").exists()
