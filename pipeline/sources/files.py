@@ -69,10 +69,16 @@ class FilesSource(Source):
 
 def _records(file: Path, source: str) -> list[Any]:
     """The records of one file, whatever its format."""
-    text = file.read_text(encoding="utf-8")
     try:
-        if file.suffix.lower() == ".jsonl":
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it "
+                         "as UTF-8", source=source) from exc
+    except OSError as exc:
+        raise SourceError(f"{file}: cannot read: {exc.strerror}", source=source) from exc
+    if file.suffix.lower() == ".jsonl":
+        return _jsonl_records(file, text, source)
+    try:
         data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         kind = file.suffix[1:].upper()
@@ -80,3 +86,17 @@ def _records(file: Path, source: str) -> list[Any]:
     if data is None:
         return []
     return data if isinstance(data, list) else [data]
+
+
+def _jsonl_records(file: Path, text: str, source: str) -> list[Any]:
+    """One record per non-blank line; an error names the line of the file."""
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise ParseError(f"{file}, line {number}: not valid JSON: {exc.msg} (column "
+                             f"{exc.colno})", source=source) from exc
+    return records

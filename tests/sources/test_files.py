@@ -58,3 +58,16 @@ def test_employment_types_are_mapped_to_the_common_vocabulary(tmp_path):
         {"source_id": str(i), "title": "Care Manager", "employment_type": kind})
         for i, kind in enumerate(["Full-time", "per diem", "Regular"])) + "\n")
     assert [p.employment_type for p in source(tmp_path).fetch()] == ["full-time", "per-diem", None]
+
+
+def test_a_bad_jsonl_line_is_named_by_its_line_in_the_file(tmp_path):
+    good = '{"source_id": "1", "title": "Case Manager", "description": "x"}'
+    (tmp_path / "postings.jsonl").write_text(f"{good}\n\n{{\"source_id\": \"2\", \"title\": }}\n")
+    with pytest.raises(ParseError, match=r"postings.jsonl, line 3: not valid JSON"):
+        source(tmp_path).fetch()
+
+
+def test_a_file_that_is_not_utf8_is_a_parse_error_not_a_crash(tmp_path):
+    (tmp_path / "latin1.json").write_bytes(b'{"source_id": "1", "title": "Caf\xe9"}')
+    with pytest.raises(ParseError, match=r"latin1.json: not UTF-8 text .*save it as UTF-8"):
+        source(tmp_path).fetch()
