@@ -196,3 +196,15 @@ def test_an_unset_source_key_variable_stops_fetch_before_any_work(tmp_path):
     assert result.exit_code == 2, result.output
     assert "sources[0].api_key: environment variable R2_UNSET_KEY is not set" in result.output
     assert not (tmp_path / "data").exists()
+
+
+def test_ctrl_c_is_a_one_line_message_and_exit_130(config_file, monkeypatch):
+    import pipeline.run
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.run, "run_once", interrupted)
+    result = invoke("run", "--config", config_file)
+    assert result.exit_code == 130
+    assert "Interrupted; the next run carries on" in result.output
