@@ -27,10 +27,11 @@ from pipeline.match.credentials import (
     posting_credentials,
 )
 from pipeline.match.filters import posting_frame
+from pipeline.match.fit import TextFeatures, text_features
 from pipeline.match.matchers import ProfileMatchers
 from pipeline.match.profile import Profile
 from pipeline.match.text import norm, norm_title, sentence_spans, sentences
-from pipeline.match.tfidf import fit_tfidf
+from pipeline.match.tfidf import count_terms, finish_tfidf, fit_tfidf, merge_counts
 from pipeline.posting import Posting
 
 _BOILERPLATE_MIN_WORDS = 8
@@ -68,9 +69,10 @@ def boilerplate_keys(postings: list[Posting], split: list[list[str]], min_repeat
     return {pair for pair, count in counts.items() if count >= min_repeats}
 
 
-def _clean_bodies(postings: list[Posting], split: list[list[str]],
+def clean_bodies(postings: list[Posting], split: list[list[str]],
                   keys: list[list[bytes | None]], boilerplate: set[tuple[str, bytes]]) -> list[str]:
-    """``clean_body`` of every posting, reusing the sentence hashes already computed."""
+    """``clean_body`` of every posting, reusing the sentence hashes already computed (a
+    company without boilerplate keeps all its sentences)."""
     if not boilerplate:
         return [p.description for p in postings]
     companies = {company for company, _ in boilerplate}
@@ -96,14 +98,20 @@ def clean_body(posting: Posting, boilerplate: set[tuple[str, bytes]],
     return "\n".join(s for s in parts if (company, _sentence_key(s)) not in boilerplate)
 
 
-def _fit_bodies(profile: Profile, bodies: list[str]) -> tuple[TfidfVectorizer, sp.csr_matrix]:
-    """The body vectorizer fitted on the cleaned bodies plus the profile text (one more
-    document, so the vocabulary is never empty), and the bodies' rows."""
-    big = len(bodies) >= _BIG_CORPUS
-    body_vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 1),
-                               min_df=2 if big else 1, max_df=0.9 if len(bodies) > 20 else 1.0,
-                               dtype=np.float32)
-    return body_vec, fit_tfidf(body_vec, [*bodies, profile.body_text()])[:-1]
+def _body_vectorizer(n_postings: int) -> TfidfVectorizer:
+    """Body unigrams without English stop words; from ``_BIG_CORPUS`` postings, terms of a
+    single posting are left out, and above 20 those in 90% of postings."""
+    return TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 1),
+                           min_df=2 if n_postings >= _BIG_CORPUS else 1,
+                           max_df=0.9 if n_postings > 20 else 1.0, dtype=np.float32)
+
+
+def _fit_bodies(vectorizer: TfidfVectorizer, text: TextFeatures,
+                profile: Profile) -> sp.csr_matrix:
+    """Fit the body vectorizer on the cleaned bodies' counts plus the profile text (one more
+    document, so the vocabulary is never empty); the bodies' TF-IDF rows."""
+    counted = [(text.counts, text.terms), count_terms(vectorizer, [profile.body_text()])]
+    return finish_tfidf(vectorizer, *merge_counts(counted))[:-1]
 
 
 def _fit_titles(matchers: ProfileMatchers,
@@ -145,26 +153,23 @@ class PostingIndex:
     filter_frame: pd.DataFrame | None = None
 
     @classmethod
-    def build(cls, profile: Profile, postings: list[Posting],
-              min_repeats: int | None = None) -> PostingIndex:
+    def build(cls, profile: Profile, postings: list[Posting], min_repeats: int | None = None,
+              workers: int | None = None) -> PostingIndex:
         """Fit on ``postings`` (IDF, boilerplate) and compute their features; a sentence seen in
-        ``min_repeats`` postings of one company (default: the profile's weight) is boilerplate."""
-        spans = [sentence_spans(p.description) for p in postings]
-        split = [[p.description[a:b].strip() for a, b in sp] for p, sp in zip(postings, spans,
-                                                                              strict=True)]
-        keys = long_sentence_keys(split)
-        boilerplate = boilerplate_keys(postings, split, min_repeats or
-                                       profile.weights.boilerplate_min_repeats, keys)
-        bodies = _clean_bodies(postings, split, keys, boilerplate)
-        body_vec, matrix = _fit_bodies(profile, bodies)
+        ``min_repeats`` postings of one company (default: the profile's weight) is boilerplate.
+        ``workers``: processes for the text work (default: the cores, for big corpora)."""
         matchers = ProfileMatchers.compile(profile)
+        body_vec = _body_vectorizer(len(postings))
+        text = text_features(profile, matchers, postings, body_vec,
+                             min_repeats or profile.weights.boilerplate_min_repeats, workers)
+        matrix = _fit_bodies(body_vec, text, profile)
         index = cls(profile=profile, matchers=matchers, body_vectorizer=body_vec,
-                    title_vectorizers=_fit_titles(matchers, postings), boilerplate=boilerplate,
-                    family_matrix=sp.csr_matrix((0, 0)),
+                    title_vectorizers=_fit_titles(matchers, postings),
+                    boilerplate=text.boilerplate, family_matrix=sp.csr_matrix((0, 0)),
                     profile_vector=normalize(body_vec.transform([profile.body_text()])))
         index.family_matrix = index._title_matrix(matchers.family)
-        index.add(postings, _bodies=bodies if postings else None, _spans=spans,
-                  _matrix=matrix if postings else None)
+        if postings:
+            index._append(postings, matrix, text.skills, text.creds)
         index._fit_peers()
         return index
 
@@ -186,18 +191,22 @@ class PostingIndex:
         rows = normalize(sp.hstack([word.transform(unique), char.transform(unique)]).tocsr())
         return rows[inverse]
 
-    def add(self, postings: list[Posting], _bodies: list[str] | None = None,
-            _matrix: sp.csr_matrix | None = None,
-            _spans: list[list[tuple[int, int]]] | None = None) -> None:
-        """Append postings using the fitted vectorizers (no refit)."""
+    def add(self, postings: list[Posting]) -> None:
+        """Append postings using the fitted vectorizers and boilerplate (no refit)."""
         if not postings:
             return
-        spans = _spans or [sentence_spans(p.description) for p in postings]
-        bodies = _bodies or [
-            clean_body(p, self.boilerplate, [p.description[a:b].strip() for a, b in sp])
-            for p, sp in zip(postings, spans, strict=True)]
-        matrix = normalize(_matrix if _matrix is not None
-                           else self.body_vectorizer.transform(bodies))
+        spans = [sentence_spans(p.description) for p in postings]
+        bodies = [clean_body(p, self.boilerplate, [p.description[a:b].strip() for a, b in sp_])
+                  for p, sp_ in zip(postings, spans, strict=True)]
+        creds = [posting_credentials(p.description, self.profile.credentials, sp_)
+                 for p, sp_ in zip(postings, spans, strict=True)]
+        self._append(postings, self.body_vectorizer.transform(bodies),
+                     [self.matchers.skills_in(b) for b in bodies], creds)
+
+    def _append(self, postings: list[Posting], matrix: sp.csr_matrix, skills: list[list[str]],
+                creds: list[PostingCredentials]) -> None:
+        """Append postings whose body rows, skills and credentials are already worked out."""
+        matrix = normalize(matrix)
         self.bodies = matrix if self.bodies is None else sp.vstack([self.bodies, matrix]).tocsr()
         self.body_sim = np.concatenate(
             [self.body_sim, (matrix @ self.profile_vector.T).toarray().ravel()])
@@ -205,11 +214,8 @@ class PostingIndex:
             self.peer_sim = np.concatenate(
                 [self.peer_sim, (matrix @ self.peer_vector.T).toarray().ravel()])
         self._add_titles(postings)
-        skills = [self.matchers.skills_in(b) for b in bodies]
         self.skills += skills
         self.skill_count = np.concatenate([self.skill_count, [len(s) for s in skills]])
-        creds = [posting_credentials(p.description, self.profile.credentials, sp)
-                 for p, sp in zip(postings, spans, strict=True)]
         self.creds += creds
         if self.cred_arrays is None:
             self.cred_arrays = CredentialArrays(self.profile.credentials)

@@ -28,10 +28,38 @@ def fit_tfidf(vectorizer: TfidfVectorizer, docs: list[str]) -> sp.csr_matrix:
     """Fit ``vectorizer`` on ``docs`` and return their TF-IDF rows (as ``fit_transform`` would)."""
     index: dict[str, int] = {}
     inverse = np.fromiter((index.setdefault(d, len(index)) for d in docs), np.int64, len(docs))
-    unique = list(index)
-    counts, terms = (_fast_counts(vectorizer, unique) if _fast_ok(vectorizer)
-                     else _sklearn_counts(vectorizer, unique))
-    counts, vocabulary = _limit(vectorizer, counts[inverse], terms)
+    counts, terms = count_terms(vectorizer, list(index))
+    return finish_tfidf(vectorizer, counts[inverse], terms)
+
+
+def count_terms(vectorizer: TfidfVectorizer, docs: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Term counts of ``docs`` (one row each) and the term of each column, before stop words,
+    ``min_df`` and ``max_df`` are applied; parts counted apart join with ``merge_counts``."""
+    if _fast_ok(vectorizer):
+        return _fast_counts(vectorizer, docs)
+    return _sklearn_counts(vectorizer, docs)
+
+
+def merge_counts(parts: list[tuple[sp.csr_matrix, np.ndarray]]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The rows of every part, in order, over the union of their terms."""
+    vocabulary: dict[str, int] = {}
+    blocks = []
+    for counts, terms in parts:
+        ids = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in terms), np.int64,
+                          len(terms))
+        blocks.append((counts.data, ids[counts.indices], counts.indptr, counts.shape[0]))
+    width = max(len(vocabulary), 1)
+    merged = sp.vstack([sp.csr_matrix((d, i, p), shape=(n, width)) for d, i, p, n in blocks])
+    return merged.tocsr(), np.array(list(vocabulary) or [""], dtype=object)
+
+
+def finish_tfidf(vectorizer: TfidfVectorizer, counts: sp.csr_matrix,
+                 terms: np.ndarray) -> sp.csr_matrix:
+    """Fit ``vectorizer`` from term counts: stop words out, ``min_df`` / ``max_df``, alphabetical
+    vocabulary, IDF; the TF-IDF rows of the counted documents."""
+    stop = vectorizer.get_stop_words() or frozenset()
+    keep = np.flatnonzero([t not in stop and t != "" for t in terms])
+    counts, vocabulary = _limit(vectorizer, counts[:, keep].tocsr(), terms[keep])
     vectorizer.vocabulary_ = vocabulary
     vectorizer.fixed_vocabulary_ = False
     transformer = TfidfTransformer(norm=vectorizer.norm, use_idf=vectorizer.use_idf,
@@ -58,7 +86,7 @@ def _sklearn_counts(vec: TfidfVectorizer, docs: list[str]) -> tuple[sp.csr_matri
 
 
 def _fast_counts(vec: TfidfVectorizer, docs: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Term counts (columns in first-seen order, stop words still in) and the terms."""
+    """Term counts (columns in first-seen order) and the terms: tokenised a chunk at a time."""
     token = re.compile(vec.token_pattern)
     vocabulary: dict[str, int] = {}
     parts = []
@@ -75,10 +103,7 @@ def _fast_counts(vec: TfidfVectorizer, docs: list[str]) -> tuple[sp.csr_matrix, 
     width = max(len(vocabulary), 1)
     counts = sp.vstack([sp.csr_matrix(p, shape=(p.shape[0], width)) for p in parts] or
                        [sp.csr_matrix((0, width), dtype=vec.dtype)]).tocsr()
-    stop = vec.get_stop_words() or frozenset()
-    terms = np.array(list(vocabulary) or [""], dtype=object)
-    keep = np.array([t not in stop and t != "" for t in terms], dtype=bool)
-    return counts[:, np.flatnonzero(keep)].tocsr(), terms[keep]
+    return counts, np.array(list(vocabulary) or [""], dtype=object)
 
 
 def _limit(vec: TfidfVectorizer, counts: sp.csr_matrix,

@@ -1,0 +1,119 @@
+"""The text work of fitting an index, split by company over the machine's cores.
+
+Everything ``PostingIndex.build`` learns from posting text is per company or per posting:
+boilerplate is a sentence repeated within one company, and sentences, skills, credentials and term
+counts belong to one posting. So the postings are split into groups of whole companies (balanced
+by posting count); each group is worked out in full (``group_features``), one group in this
+process and the others in forked processes, which send back only small results: skills,
+credentials, the company's boilerplate hashes and a sparse term-count matrix. Results are the same
+as working on all postings at once. Small corpora, and systems without ``fork``, stay in-process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from pipeline.match.credentials import PostingCredentials, posting_credentials
+from pipeline.match.matchers import ProfileMatchers
+from pipeline.match.profile import Profile
+from pipeline.match.text import norm, sentence_spans
+from pipeline.match.tfidf import count_terms, merge_counts
+from pipeline.posting import Posting
+
+#: Below this many postings the work stays in one process (forking costs more than it saves).
+PARALLEL_MIN_POSTINGS = 20_000
+
+
+@dataclass
+class TextFeatures:
+    """What the postings' text gives, one entry (or matrix row) per posting, in posting order."""
+
+    boilerplate: set[tuple[str, bytes]]
+    skills: list[list[str]]
+    creds: list[PostingCredentials]
+    counts: sp.csr_matrix
+    terms: np.ndarray
+
+
+def group_features(profile: Profile, matchers: ProfileMatchers, postings: list[Posting],
+                   vectorizer: TfidfVectorizer, min_repeats: int) -> TextFeatures:
+    """Sentences, boilerplate, cleaned bodies, skills, credentials and term counts of postings
+    (whole companies: boilerplate is found among them alone)."""
+    from pipeline.match.index import boilerplate_keys, clean_bodies, long_sentence_keys
+
+    spans = [sentence_spans(p.description) for p in postings]
+    split = [[p.description[a:b].strip() for a, b in sp_] for p, sp_ in zip(postings, spans,
+                                                                            strict=True)]
+    keys = long_sentence_keys(split)
+    boilerplate = boilerplate_keys(postings, split, min_repeats, keys)
+    bodies = clean_bodies(postings, split, keys, boilerplate)
+    creds = [posting_credentials(p.description, profile.credentials, sp_)
+             for p, sp_ in zip(postings, spans, strict=True)]
+    counts, terms = count_terms(vectorizer, bodies)
+    return TextFeatures(boilerplate, [matchers.skills_in(b) for b in bodies], creds, counts,
+                        terms)
+
+
+def company_groups(postings: list[Posting], n_groups: int) -> list[np.ndarray]:
+    """Posting rows split into ``n_groups`` sets of whole companies, largest company first to
+    the smallest group, so the groups hold about as many postings each."""
+    by_company: dict[str, list[int]] = {}
+    for row, posting in enumerate(postings):
+        by_company.setdefault(norm(posting.company or ""), []).append(row)
+    groups: list[list[int]] = [[] for _ in range(n_groups)]
+    for rows in sorted(by_company.values(), key=len, reverse=True):
+        min(groups, key=len).extend(rows)
+    return [np.array(sorted(g), dtype=np.int64) for g in groups if g]
+
+
+_JOB: tuple = ()
+
+
+def _run_group(rows: np.ndarray) -> TextFeatures:
+    """In a forked worker: the features of the group's postings (inputs inherited, not sent)."""
+    profile, matchers, postings, vectorizer, min_repeats = _JOB
+    return group_features(profile, matchers, [postings[i] for i in rows], vectorizer,
+                          min_repeats)
+
+
+def text_features(profile: Profile, matchers: ProfileMatchers, postings: list[Posting],
+                  vectorizer: TfidfVectorizer, min_repeats: int,
+                  workers: int | None = None) -> TextFeatures:
+    """``group_features`` of all postings, on up to ``workers`` cores (default: all, from
+    ``PARALLEL_MIN_POSTINGS`` postings on)."""
+    if workers is None:
+        big = len(postings) >= PARALLEL_MIN_POSTINGS
+        workers = min(os.cpu_count() or 1, 4) if big else 1
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return group_features(profile, matchers, postings, vectorizer, min_repeats)
+    global _JOB
+    groups = company_groups(postings, workers)
+    if len(groups) < 2:
+        return group_features(profile, matchers, postings, vectorizer, min_repeats)
+    _JOB = (profile, matchers, postings, vectorizer, min_repeats)
+    try:
+        with ProcessPoolExecutor(len(groups) - 1,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_run_group, rows) for rows in groups[1:]]
+            parts = [_run_group(groups[0])] + [f.result() for f in futures]
+    finally:
+        _JOB = ()
+    return _in_order(parts, groups)
+
+
+def _in_order(parts: list[TextFeatures], groups: list[np.ndarray]) -> TextFeatures:
+    """The groups' features joined back into posting order."""
+    order = np.argsort(np.concatenate(groups), kind="stable")
+    counts, terms = merge_counts([(part.counts, part.terms) for part in parts])
+    skills = [s for part in parts for s in part.skills]
+    creds = [c for part in parts for c in part.creds]
+    return TextFeatures(boilerplate=set().union(*(part.boilerplate for part in parts)),
+                        skills=[skills[i] for i in order], creds=[creds[i] for i in order],
+                        counts=counts[order], terms=terms)

@@ -1,0 +1,43 @@
+"""Fitting split by company over processes gives the same index as fitting in one process."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.match.fit import company_groups
+from pipeline.match.index import PostingIndex
+
+EEO = "We are an equal opportunity employer and value a diverse and inclusive workforce here."
+
+
+def _board(make_posting) -> list:
+    """Three companies, one repeating an EEO sentence, with skills and credentials."""
+    board = []
+    for i in range(12):
+        company = ["Mercy Health", "Acme Staffing", "Blue Plan"][i % 3]
+        body = (f"In unit {i} you coordinate care plans and discharge planning for a caseload. "
+                f"Active RN license required. CCM preferred. {EEO if i % 3 == 0 else ''}")
+        board.append(make_posting(str(i), ["RN Case Manager", "Staff Nurse"][i % 2], body,
+                                  company=company))
+    return board
+
+
+def test_company_groups_keep_each_company_whole(make_posting):
+    board = _board(make_posting)
+    groups = company_groups(board, 2)
+    companies = [{board[i].company for i in group} for group in groups]
+    assert len(groups) == 2 and not companies[0] & companies[1]
+    assert sorted(np.concatenate(groups).tolist()) == list(range(len(board)))
+
+
+def test_two_processes_build_the_same_index_as_one(profile, make_posting):
+    board = _board(make_posting)
+    one = PostingIndex.build(profile, board, min_repeats=3, workers=1)
+    two = PostingIndex.build(profile, board, min_repeats=3, workers=2)
+    assert one.boilerplate and one.boilerplate == two.boilerplate
+    assert one.skills == two.skills and "discharge planning" in one.skills[0]
+    assert "inclusive" not in two.body_vectorizer.vocabulary_, "boilerplate left out"
+    assert [c.required for c in one.creds] == [c.required for c in two.creds] != []
+    assert one.body_vectorizer.vocabulary_ == two.body_vectorizer.vocabulary_
+    assert abs(one.bodies - two.bodies).max() == 0
+    assert np.array_equal(one.title_score, two.title_score)
