@@ -41,15 +41,21 @@ def _state(value: str) -> str:
 
 
 def posting_frame(postings: list[Posting]) -> pd.DataFrame:
-    """The columns filters look at, one row per posting."""
+    """The columns filters look at, one row per posting (each distinct value normalised once)."""
+    done: dict[str, str] = {}
+
+    def n(text: str | None) -> str:
+        text = text or ""
+        return done[text] if text in done else done.setdefault(text, norm(text))
+
     rows = []
     for p in postings:
         low, high = p.annual_salary()
         rows.append({
             "remote": p.remote.value, "region": _state(p.region) if p.region else "",
-            "city": norm(p.city or ""), "location": norm(p.location or ""),
-            "salary": high if high is not None else low, "type": norm(p.employment_type or ""),
-            "company": norm(p.company or ""),
+            "city": n(p.city), "location": n(p.location),
+            "salary": high if high is not None else low, "type": n(p.employment_type),
+            "company": n(p.company),
         })
     frame = pd.DataFrame(rows, columns=["remote", "region", "city", "location", "salary",
                                         "type", "company"])

@@ -47,6 +47,13 @@ def _distinct(items: list[str]) -> tuple[list[str], np.ndarray]:
     return list(index), inverse
 
 
+def norm_titles(postings: list[Posting]) -> list[str]:
+    """``norm_title`` of each posting's title, worked out once per distinct title."""
+    done: dict[str, str] = {}
+    return [done[t] if t in done else done.setdefault(t, norm_title(t))
+            for t in (p.title for p in postings)]
+
+
 def _sentence_key(sentence: str) -> bytes:
     return hashlib.blake2b(" ".join(sentence.lower().split()).encode(), digest_size=8).digest()
 
@@ -117,7 +124,7 @@ def _fit_bodies(vectorizer: TfidfVectorizer, text: TextFeatures,
 def _fit_titles(matchers: ProfileMatchers,
                 postings: list[Posting]) -> tuple[TfidfVectorizer, TfidfVectorizer]:
     """Word (1-2) and character (3-5) n-gram vectorizers fitted on the normalised titles."""
-    titles = [norm_title(p.title) for p in postings] + matchers.family
+    titles = norm_titles(postings) + matchers.family
     word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
                            dtype=np.float32)
@@ -228,7 +235,7 @@ class PostingIndex:
     def _add_titles(self, postings: list[Posting]) -> None:
         """Title score and matched family title (exact phrase, else the most similar above
         ``_FUZZY_TITLE_MIN``) and negative cue; each distinct title is worked out once."""
-        unique, inverse = _distinct([norm_title(p.title) for p in postings])
+        unique, inverse = _distinct(norm_titles(postings))
         sims = (self._title_matrix(unique) @ self.family_matrix.T).toarray()
         best = sims.argmax(axis=1)
         scores = sims[np.arange(len(unique)), best]
