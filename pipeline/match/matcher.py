@@ -18,7 +18,15 @@ from pipeline.match.explain import Explanation, Match
 from pipeline.match.filters import filter_mask
 from pipeline.match.index import PostingIndex
 from pipeline.match.profile import Profile, Weights, load_profile, load_weights, settings_path_for
-from pipeline.match.scoring import Resume, Scores, profile_parts, score, top_rows
+from pipeline.match.scoring import (
+    Resume,
+    Scores,
+    profile_parts,
+    resume_scores,
+    score,
+    shared_parts,
+    top_rows,
+)
 from pipeline.posting import Posting
 
 _RESUME_TERMS = 8
@@ -91,15 +99,16 @@ class Matcher:
         frame = index.frame() if subset is None else index.frame().iloc[subset]
         bodies = index.bodies if subset is None else index.bodies[subset]
         postings = index.postings if subset is None else [index.postings[r] for r in subset]
-        shared = profile_parts(index, self.weights, subset)
+        profile_only = score(index, self.weights, None, rows=subset).score  # resume-less
+        fixed = shared_parts(index, self.weights, subset)
         results: list[Top] = []
         for start in range(0, len(resumes), _RESUME_CHUNK):
             parsed = Resume.many(index, resumes[start:start + _RESUME_CHUNK])
             sims = _resume_sims(bodies, parsed)
             for offset, resume in enumerate(parsed):
                 wanted = filters[start + offset]
-                scores = score(index, self.weights, resume, sims[:, offset], rows=subset,
-                               parts=shared).score
+                scores = profile_only if resume is None else resume_scores(
+                    index, self.weights, fixed, resume, sims[:, offset], subset)
                 texts = _texts(postings) if _needs_text(wanted) else None
                 best = top_rows(scores, filter_mask(frame, wanted, texts), min_score, top)
                 results.append((best if subset is None else subset[best], scores[best]))

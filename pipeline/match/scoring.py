@@ -106,6 +106,40 @@ def score(index: PostingIndex, weights: Weights, resume: Resume | None = None,
     return Scores(np.clip(base * negative * lacking, 0.0, 1.0), parts, negative, missing)
 
 
+@dataclass
+class SharedParts:
+    """What every resume's score over the same rows shares: the weighted resume-free parts
+    summed (title, skills, body, peers: the order ``score`` adds them in, so sums are equal to
+    the last bit), the weight total with a resume, and the negative-title factor."""
+
+    fixed: np.ndarray
+    total: float
+    negative: np.ndarray
+
+
+def shared_parts(index: PostingIndex, weights: Weights,
+                 rows: np.ndarray | None = None) -> SharedParts:
+    """``SharedParts`` of every posting, or of ``rows``, for ``resume_scores``."""
+    parts = profile_parts(index, weights, rows)
+    total = sum(getattr(weights, name) for name in [*parts, "resume"]) or 1.0
+    fixed = sum(getattr(weights, name) * parts[name] / total
+                for name in ("title", "skills", "body", "peers"))
+    negative = np.where(_take(index.negative_mask, rows), 1.0 - weights.negative_title_penalty,
+                        1.0)
+    return SharedParts(np.asarray(fixed, dtype=float), total, negative)
+
+
+def resume_scores(index: PostingIndex, weights: Weights, shared: SharedParts, resume: Resume,
+                  resume_sim: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """``score(...).score`` for a resume, from the parts every resume shares: only the resume
+    and credential parts are worked out per resume."""
+    held, missing = index.cred_arrays.for_resume(resume.held, rows)
+    base = (shared.fixed + weights.credentials * held / shared.total
+            + weights.resume * np.minimum(1.0, resume_sim / weights.resume_cap) / shared.total)
+    lacking = np.clip(1.0 - weights.missing_credential_penalty * missing, 0.0, 1.0)
+    return np.clip(base * shared.negative * lacking, 0.0, 1.0)
+
+
 def top_rows(scores: np.ndarray, keep: np.ndarray, min_score: float,
              top: int | None) -> np.ndarray:
     """Positions passing ``keep`` and ``min_score``, best first, at most ``top``."""
