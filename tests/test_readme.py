@@ -104,3 +104,25 @@ def test_every_jobs_yaml_key_is_in_the_readme_reference():
         missing += [f"subscribers[].{name}" for name in model.model_fields
                     if f"`{name}`" not in reference]
     assert missing == []
+
+
+def test_rank_json_on_the_default_fixtures_puts_care_manager_roles_first(tmp_path):
+    """The issue's promise, through the CLI on the repository's own postings and labels:
+    the first 40 are all labelled care-manager roles (grade 2), none a near miss."""
+    import csv
+
+    copy_default_setup(tmp_path)
+    grades = {row["source_id"]: int(row["grade"]) for row in
+              csv.DictReader((REPO / "fixtures" / "labels.csv").open(encoding="utf-8"))}
+    from click.testing import CliRunner
+
+    config = str(tmp_path / "jobs.yaml")
+    assert CliRunner().invoke(cli, ["fetch", "--config", config]).exit_code == 0
+    ranked = CliRunner().invoke(cli, ["rank", "--json", "--top", "200", "--config", config])
+    assert ranked.exit_code == 0, ranked.output
+    records = [json.loads(line) for line in ranked.output.splitlines()]
+    assert len(records) >= 60
+    top = [(record["title"], grades[record["source_id"]]) for record in records[:40]]
+    assert [title for title, grade in top if grade != 2] == []
+    assert all({"source", "source_id", "url", "score", "why", "salary_min"} <= set(record)
+               for record in records)
