@@ -133,6 +133,17 @@ class SubscriberConfig(Strict):
     _email = field_validator("email")(check_email)
     _tz = field_validator("timezone")(check_timezone)
 
+    @field_validator("send_at", mode="before")
+    @classmethod
+    def _quoted_time(cls, value: Any) -> Any:
+        """YAML reads an unquoted 8:00 as the number 480 (base 60): refuse numbers."""
+        if isinstance(value, int | float):
+            raise ValueError('write the time in quotes, like send_at: "08:00" (unquoted, YAML '
+                             "reads 8:00 as the number 480)")
+        if isinstance(value, str) and re.match(r"^\s*\d:\d\d", value):
+            return "0" + value.strip()  # '8:00' -> '08:00'
+        return value
+
 
 class ProfileConfig(Strict):
     """The role profile postings are scored against."""

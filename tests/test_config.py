@@ -139,3 +139,10 @@ def test_a_database_url_sqlalchemy_cannot_parse_is_refused(tmp_path):
 def test_a_missing_required_key_says_what_it_is_for(tmp_path):
     message = error_of(write(tmp_path, "sources:\n  - {name: a, type: files}\n"))
     assert "sources[0].path: required key is missing (file or folder of" in message
+
+
+def test_an_unquoted_send_at_is_refused_not_read_as_minutes_past_midnight(tmp_path):
+    message = error_of(write(tmp_path, "subscribers:\n  - {email: a@b.org, send_at: 8:00}\n"))
+    assert 'subscribers[0].send_at: write the time in quotes, like send_at: "08:00"' in message
+    config = load_config(write(tmp_path, "subscribers:\n  - {email: a@b.org, send_at: '8:00'}\n"))
+    assert config.subscribers[0].send_at.hour == 8
