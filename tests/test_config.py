@@ -146,3 +146,13 @@ def test_an_unquoted_send_at_is_refused_not_read_as_minutes_past_midnight(tmp_pa
     assert 'subscribers[0].send_at: write the time in quotes, like send_at: "08:00"' in message
     config = load_config(write(tmp_path, "subscribers:\n  - {email: a@b.org, send_at: '8:00'}\n"))
     assert config.subscribers[0].send_at.hour == 8
+
+
+def test_a_section_written_twice_is_refused_instead_of_silently_replacing_the_first(tmp_path):
+    text = ("subscribers:\n  - {email: a@b.org}\nemail: {transport: file}\n"
+            "subscribers:\n  - {email: c@d.org}\n")
+    message = error_of(write(tmp_path, text))
+    assert "line 4, column 1: key 'subscribers' appears twice in one mapping" in message
+    anchors = "x-base: &base {min_score: 0.5}\n"  # merge keys still work: not a repeat
+    with pytest.raises(ConfigError, match="x-base: unknown key"):
+        load_config(write(tmp_path, anchors + "matching:\n  <<: *base\n  min_score: 0.6\n"))
