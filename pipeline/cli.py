@@ -40,6 +40,7 @@ class PipelineGroup(click.Group):
     """A click group that turns library errors into messages and exit codes."""
 
     def invoke(self, ctx: click.Context):
+        """Run the command; library errors, database errors and Ctrl-C become one line."""
         try:
             return super().invoke(ctx)
         except PipelineError as exc:

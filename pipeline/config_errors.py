@@ -39,19 +39,23 @@ def describe_error(error: dict, data: dict, root: type[BaseModel]) -> str:
         info = model.model_fields.get(str(loc[-1])) if model else None
         hint = f" ({info.description})" if info is not None and info.description else ""
         return f"{_path(loc)}: required key is missing{hint}"
-    if kind in ("model_type", "dict_type"):
-        model = _model_at(loc, data, root)
-        keys = f" ({', '.join(allowed_keys(model))})" if model else ""
-        return f"{_path(loc)}: expected a mapping of keys{keys} (got {_short(error.get('input'))})"
-    if kind == "list_type":
-        return (f"{_path(loc)}: expected a list, one '- ' item per entry "
-                f"(got {_short(error.get('input'))})")
+    if kind in ("model_type", "dict_type", "list_type"):
+        return _shape_message(kind, loc, error.get("input"), data, root)
     message = error["msg"].removeprefix("Value error, ")
     if not loc:
         return message
     if loc[-1] in SECRET_KEYS:  # never echo a secret back into logs
         return f"{_path(loc)}: {message}"
     return f"{_path(loc)}: {message} (got {_short(error.get('input'))})"
+
+
+def _shape_message(kind: str, loc: list, value: Any, data: dict, root: type[BaseModel]) -> str:
+    """A list where a mapping belongs, or the reverse: say which is wanted."""
+    if kind == "list_type":
+        return f"{_path(loc)}: expected a list, one '- ' item per entry (got {_short(value)})"
+    model = _model_at(loc, data, root)
+    keys = f" ({', '.join(allowed_keys(model))})" if model else ""
+    return f"{_path(loc)}: expected a mapping of keys{keys} (got {_short(value)})"
 
 
 def _path(loc: list) -> str:
@@ -114,6 +118,7 @@ class _StrictLoader(yaml.SafeLoader):
     silently replace the first: a second `subscribers:` section would drop the first one's)."""
 
     def construct_mapping(self, node, deep=False):
+        """The mapping, after checking that no key is written twice."""
         seen: set = set()
         for key_node, _value in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` may be overridden
