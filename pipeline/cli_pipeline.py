@@ -197,7 +197,11 @@ def init(path: Path, force: bool) -> None:
     if path.exists() and not force:
         raise click.ClickException(f"{path} already exists; use --force to overwrite it")
     profile = Path(__file__).resolve().parents[1] / "models" / "care_manager.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(STARTER_CONFIG.format(profile=profile), encoding="utf-8")
-    (path.parent / "postings").mkdir(exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(STARTER_CONFIG.format(profile=profile), encoding="utf-8")
+        (path.parent / "postings").mkdir(exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror} "
+                                   f"({exc.filename})") from exc
     click.echo(f"Wrote {path}. Edit it, then run `pipeline run --config {path}`.")

@@ -208,3 +208,10 @@ def test_ctrl_c_is_a_one_line_message_and_exit_130(config_file, monkeypatch):
     result = invoke("run", "--config", config_file)
     assert result.exit_code == 130
     assert "Interrupted; the next run carries on" in result.output
+
+
+def test_init_where_a_file_blocks_the_folder_is_a_message_not_a_traceback(tmp_path):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    result = invoke("init", tmp_path / "taken" / "jobs.yaml")
+    assert result.exit_code == 1
+    assert "Error: cannot write" in result.output and "taken" in result.output
