@@ -50,8 +50,8 @@ def _missing_files(config: JobsConfig) -> list[str]:
     for index, subscriber in enumerate(config.subscribers):
         wanted.append((f"subscribers[{index}].resume", subscriber.resume,
                        "a PDF, DOCX, text or Markdown resume; leave the key out for none"))
-    return [f"{key}: no such file {str(path)!r} (relative paths start at the folder of "
-            f"jobs.yaml); expected {what}"
+    return [f"{key}: {'not a file' if path.exists() else 'no such file'} {str(path)!r} "
+            f"(relative paths start at the folder of jobs.yaml); expected {what}"
             for key, path, what in wanted if path is not None and not path.is_file()]
 
 
