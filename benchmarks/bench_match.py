@@ -2,6 +2,7 @@
 
     python benchmarks/bench_match.py            # 100,000 postings x 1,000 subscribers
     python benchmarks/bench_match.py --small    # 5,000 x 50, a quick run
+    python benchmarks/bench_match.py --workers 2  # the matcher's fit in 2 processes
 
 Postings and resumes are synthetic, generated from a seed (same data every run): titles from
 care-management and near-miss families, bodies mixing role phrases, company boilerplate and a
@@ -92,7 +93,7 @@ def _peak_mb() -> float:
     return (own + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
-def run_matcher(postings, resumes, new) -> dict:
+def run_matcher(postings, resumes, new, workers: int = 1) -> dict:
     """Fit once, rank everyone; then add new postings and re-rank only them."""
     from pipeline.config import DEFAULT_MIN_SCORE, Filters
     from pipeline.match import Matcher, load_profile
@@ -102,7 +103,7 @@ def run_matcher(postings, resumes, new) -> dict:
     matcher = Matcher(load_profile(ROOT / "models" / "care_manager.yaml"))
     filters = [Filters(remote=["remote"]) if i % 10 == 0 else None for i in range(len(resumes))]
     t0 = time.perf_counter()
-    index = PostingIndex.build(matcher.profile, postings)
+    index = PostingIndex.build(matcher.profile, postings, workers=workers)
     t1 = time.perf_counter()
     tops = matcher.rank_many(index, resumes, filters, min_score=DEFAULT_MIN_SCORE, top=TOP)
     t2 = time.perf_counter()
@@ -137,12 +138,14 @@ def new_count(n: int) -> int:
     return max(1, n // 100)
 
 
-def worker(kind: str, n: int, subs: int, seed: int) -> None:
+def worker(kind: str, n: int, subs: int, seed: int, workers: int = 1) -> None:
     """Child process: generate the data, run one approach, print JSON."""
     postings, resumes = generate(n + new_count(n), subs, seed)
     data_mb = _peak_mb()
-    run = run_matcher if kind == "matcher" else run_naive
-    result = run(postings[:n], resumes, postings[n:])
+    if kind == "matcher":
+        result = run_matcher(postings[:n], resumes, postings[n:], workers)
+    else:
+        result = run_naive(postings[:n], resumes, postings[n:])
     print(json.dumps({**result, "data_mb": data_mb}))
 
 
@@ -153,21 +156,24 @@ def main() -> None:
     parser.add_argument("--postings", type=int)
     parser.add_argument("--subscribers", type=int)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes for the matcher's fit (PostingIndex.build)")
     parser.add_argument("--worker", choices=["matcher", "naive"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     n = args.postings or (5_000 if args.small else 100_000)
     subs = args.subscribers or (50 if args.small else 1_000)
     if args.worker:
-        worker(args.worker, n, subs, args.seed)
+        worker(args.worker, n, subs, args.seed, args.workers)
         return
     print(f"{n:,} postings x {subs:,} subscribers (seed {args.seed}); top {TOP} each")
-    results = {kind: _child(kind, n, subs, args.seed) for kind in ("matcher", "naive")}
+    results = {kind: _child(kind, n, subs, args.seed, args.workers)
+               for kind in ("matcher", "naive")}
     _report(results)
 
 
-def _child(kind: str, n: int, subs: int, seed: int) -> dict:
+def _child(kind: str, n: int, subs: int, seed: int, workers: int) -> dict:
     command = [sys.executable, __file__, "--worker", kind, "--postings", str(n),
-               "--subscribers", str(subs), "--seed", str(seed)]
+               "--subscribers", str(subs), "--seed", str(seed), "--workers", str(workers)]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 

@@ -164,7 +164,7 @@ class PostingIndex:
               workers: int | None = None) -> PostingIndex:
         """Fit on ``postings`` (IDF, boilerplate) and compute their features; a sentence seen in
         ``min_repeats`` postings of one company (default: the profile's weight) is boilerplate.
-        ``workers``: processes for the text work (default: the cores, for big corpora)."""
+        ``workers``: processes for the text work (``fit.text_features``; default one)."""
         matchers = ProfileMatchers.compile(profile)
         body_vec = _body_vectorizer(len(postings))
         text = text_features(profile, matchers, postings, body_vec,

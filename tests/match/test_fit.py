@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.match import fit
 from pipeline.match.fit import company_groups
 from pipeline.match.index import PostingIndex
 
@@ -30,10 +31,16 @@ def test_company_groups_keep_each_company_whole(make_posting):
     assert sorted(np.concatenate(groups).tolist()) == list(range(len(board)))
 
 
-def test_two_processes_build_the_same_index_as_one(profile, make_posting):
+def test_two_processes_build_the_same_index_as_one(profile, make_posting, monkeypatch):
+    monkeypatch.setattr(fit, "PARALLEL_MIN_POSTINGS", 4)
     board = _board(make_posting)
     one = PostingIndex.build(profile, board, min_repeats=3, workers=1)
+    in_parent = []
+    features = fit.group_features
+    monkeypatch.setattr(fit, "group_features",
+                        lambda *args: in_parent.append(len(args[2])) or features(*args))
     two = PostingIndex.build(profile, board, min_repeats=3, workers=2)
+    assert in_parent == [8], "two companies' postings here, the third's in a forked process"
     assert one.boilerplate and one.boilerplate == two.boilerplate
     assert one.skills == two.skills and "discharge planning" in one.skills[0]
     assert "inclusive" not in two.body_vectorizer.vocabulary_, "boilerplate left out"
