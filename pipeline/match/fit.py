@@ -8,10 +8,11 @@ process and the others in forked processes, which send back only small results: 
 credentials, the company's boilerplate hashes and a sparse term-count matrix. Results are the same
 as working on all postings at once. Small corpora, and systems without ``fork``, stay in-process.
 
-It is opt-in (``PostingIndex.build(..., workers=2)``): each half of the benchmark's 100,000
-postings takes about half the one-process time, but on the shared 2-core machine it was measured
-on (cores kept busy by other jobs) the fit took 21.8 s against 22.1 s in one process, and the
-forked process's memory (partly pages shared with the parent) adds to the peak.
+It is opt-in (``PostingIndex.build(..., workers=2)``; ``bench_match.py --workers 2``). Measured on
+the shared 2-core machine with 100,000 postings: fit 14.4 s against 27.2 s in one process when
+the other core was free, but no gain (21.8 s against 22.1 s) while other jobs kept it busy; the
+forked process's memory adds to the peak (partly pages shared with the parent); and forking a
+process that runs scheduler threads (``pipeline run``) is best avoided, hence one by default.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ each posting: title score and matched title, negative title cue, skills found, b
 the profile and to its "peers" (the centroid of postings whose title is in the family: pseudo-
 relevance feedback, no labels), and credentials asked. ``add(postings)`` appends new postings
 with the fitted vectorizers (no refit), so a few new postings cost a few rows, not a rebuild.
+
+The text work of the fit (sentences, boilerplate, skills, credentials, term counts) is in
+``fit.text_features`` (optionally split by company over processes); ``tfidf`` turns the term
+counts into scikit-learn's exact TF-IDF fit, faster on big, repetitive corpora.
 """
 
 from __future__ import annotations
