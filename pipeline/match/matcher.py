@@ -19,8 +19,10 @@ from pipeline.match.filters import filter_mask
 from pipeline.match.index import PostingIndex
 from pipeline.match.profile import Profile, Weights, load_profile, load_weights, settings_path_for
 from pipeline.match.scoring import (
+    TIE_EPSILON,
     Resume,
     Scores,
+    evidence,
     profile_parts,
     resume_scores,
     score,
@@ -79,8 +81,9 @@ class Matcher:
         resume = Resume.from_text(index, resume_text) if resume_text else None
         scores = score(index, self.weights, resume)
         texts = _texts(index.postings) if _needs_text(filters) else None
-        keep = filter_mask(index.frame(), filters, texts)
-        rows = top_rows(scores.score, keep, min_score, top)
+        keep = filter_mask(index.frame(), filters, texts) & (scores.score >= min_score)
+        order = scores.score + TIE_EPSILON * np.tanh(evidence(index, self.weights))
+        rows = top_rows(order, keep, -np.inf, top)
         return [self._match(index, scores, int(row), resume) for row in rows]
 
     def rank_many(self, index: PostingIndex, resumes: list[str | None],

@@ -81,6 +81,20 @@ def profile_parts(index: PostingIndex, weights: Weights,
     }
 
 
+#: Scale of the tie-break added to a score for ordering only: far below the 4 decimals shown.
+TIE_EPSILON = 1e-6
+
+
+def evidence(index: PostingIndex, weights: Weights) -> np.ndarray:
+    """How far each posting's body, peers and skills evidence goes past the caps.
+
+    Capped parts make many strong postings score exactly 1.0; this orders them (more evidence
+    first) instead of leaving them in storage order. It never changes a shown score.
+    """
+    return (index.body_sim / weights.body_cap + index.peer_sim / weights.peers_cap
+            + index.skill_count / max(1.0, weights.skills_saturation))
+
+
 def score(index: PostingIndex, weights: Weights, resume: Resume | None = None,
           resume_sim: np.ndarray | None = None, rows: np.ndarray | None = None,
           parts: dict[str, np.ndarray] | None = None) -> Scores:

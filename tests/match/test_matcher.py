@@ -192,3 +192,26 @@ def test_employment_type_filter_is_loose_and_keeps_unstated(matcher, make_postin
              p("na", "Case Manager", "Care plans.")]
     kept = matcher.rank(board, filters=Filters(employment_types=["full-time"]))
     assert sorted(m.posting.source_id for m in kept) == ["ft", "na"]
+
+
+def test_postings_tied_at_the_cap_are_ordered_by_their_evidence_not_storage_order():
+    from pathlib import Path
+
+    from pipeline.match.evaluate import load_postings
+    from pipeline.match.scoring import evidence
+
+    root = Path(__file__).resolve().parents[2]
+    matcher = Matcher.from_files(root / "models" / "care_manager.yaml",
+                                 root / "models" / "care_manager.settings.yaml")
+    postings = load_postings(root / "fixtures" / "postings")
+    for order in (postings, postings[::-1]):  # storage order must not decide
+        ranked = matcher.rank(order)
+        tied = [m for m in ranked if m.score == ranked[0].score]
+        assert len(tied) > 5, "the fixtures have many postings at the cap"
+        strength = evidence(matcher.index(order), matcher.weights)
+        by_key = {p.key: strength[i] for i, p in enumerate(order)}
+        values = [by_key[m.posting.key] for m in tied]
+        assert values == sorted(values, reverse=True)
+        if order is postings:
+            first = [m.posting.key for m in tied]
+    assert [m.posting.key for m in tied] == first
