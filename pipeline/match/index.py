@@ -15,7 +15,6 @@ counts into scikit-learn's exact TF-IDF fit, faster on big, repetitive corpora.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -31,7 +30,7 @@ from pipeline.match.credentials import (
     posting_credentials,
 )
 from pipeline.match.filters import posting_frame
-from pipeline.match.fit import TextFeatures, text_features
+from pipeline.match.fit import TextFeatures, gc_paused, text_features
 from pipeline.match.matchers import ProfileMatchers
 from pipeline.match.profile import Profile
 from pipeline.match.text import norm, norm_title, sentence_spans, sentences
@@ -58,55 +57,42 @@ def norm_titles(postings: list[Posting]) -> list[str]:
             for t in (p.title for p in postings)]
 
 
-def _sentence_key(sentence: str) -> bytes:
-    return hashlib.blake2b(" ".join(sentence.lower().split()).encode(), digest_size=8).digest()
-
-
-def long_sentence_keys(split: list[list[str]]) -> list[list[bytes | None]]:
-    """The hash of each sentence long enough to be boilerplate (None for the shorter ones)."""
-    least = _BOILERPLATE_MIN_WORDS - 1
-    return [[_sentence_key(s) if s.count(" ") >= least else None for s in parts]
-            for parts in split]
-
-
-def boilerplate_keys(postings: list[Posting], split: list[list[str]], min_repeats: int,
-                     keys: list[list[bytes | None]] | None = None) -> set[tuple[str, bytes]]:
-    """(company, sentence hash) pairs repeated in ``min_repeats``+ postings of that company;
-    ``split`` holds each posting's sentences (``keys``: their ``long_sentence_keys``)."""
-    counts: Counter[tuple[str, bytes]] = Counter()
-    for posting, hashes in zip(postings, keys or long_sentence_keys(split), strict=True):
-        company = norm(posting.company or "")
-        counts.update((company, key) for key in set(hashes) - {None})
+def boilerplate_keys(postings: list[Posting], split: list[list[str]],
+                     min_repeats: int) -> set[tuple[str, str]]:
+    """(company, sentence) pairs repeated word for word in ``min_repeats``+ postings of that
+    company; ``split`` holds each posting's sentences. The sentences themselves are the keys:
+    Python caches a string's hash, so counting them costs less than hashing them anew."""
+    least = _BOILERPLATE_MIN_WORDS - 1  # spaces in a sentence that long
+    companies: dict[str, str] = {}
+    counts = Counter(
+        (companies.get(p.company) or companies.setdefault(p.company, norm(p.company or "")), s)
+        for p, parts in zip(postings, split, strict=True)
+        for s in set(parts) if s.count(" ") >= least)
     return {pair for pair, count in counts.items() if count >= min_repeats}
 
 
 def clean_bodies(postings: list[Posting], split: list[list[str]],
-                  keys: list[list[bytes | None]], boilerplate: set[tuple[str, bytes]]) -> list[str]:
-    """``clean_body`` of every posting, reusing the sentence hashes already computed (a
-    company without boilerplate keeps all its sentences)."""
-    if not boilerplate:
-        return [p.description for p in postings]
+                 boilerplate: set[tuple[str, str]]) -> list[str]:
+    """``clean_body`` of every posting from its sentences already split (a company without
+    boilerplate keeps its description as it is: the same words)."""
     companies = {company for company, _ in boilerplate}
     bodies = []
-    for posting, parts, hashes in zip(postings, split, keys, strict=True):
-        company = norm(posting.company or "")
+    for posting, parts in zip(postings, split, strict=True):
+        company = norm(posting.company or "") if companies else ""
         if company not in companies:
-            bodies.append("\n".join(parts))
+            bodies.append(posting.description)
             continue
-        bodies.append("\n".join(
-            s for s, key in zip(parts, hashes, strict=True)
-            if (company, key if key is not None else _sentence_key(s)) not in boilerplate))
+        bodies.append("\n".join(s for s in parts if (company, s) not in boilerplate))
     return bodies
 
 
-def clean_body(posting: Posting, boilerplate: set[tuple[str, bytes]],
+def clean_body(posting: Posting, boilerplate: set[tuple[str, str]],
                parts: list[str] | None = None) -> str:
     """The description without the company's boilerplate sentences."""
     if not boilerplate:
         return posting.description
-    company = norm(posting.company or "")
     parts = sentences(posting.description) if parts is None else parts
-    return "\n".join(s for s in parts if (company, _sentence_key(s)) not in boilerplate)
+    return clean_bodies([posting], [parts], boilerplate)[0]
 
 
 def _body_vectorizer(n_postings: int) -> TfidfVectorizer:
@@ -145,7 +131,7 @@ class PostingIndex:
     matchers: ProfileMatchers
     body_vectorizer: TfidfVectorizer
     title_vectorizers: tuple[TfidfVectorizer, TfidfVectorizer]
-    boilerplate: set[tuple[str, bytes]]
+    boilerplate: set[tuple[str, str]]
     family_matrix: sp.csr_matrix
     profile_vector: sp.csr_matrix
     postings: list[Posting] = field(default_factory=list)
@@ -169,19 +155,20 @@ class PostingIndex:
         """Fit on ``postings`` (IDF, boilerplate) and compute their features; a sentence seen in
         ``min_repeats`` postings of one company (default: the profile's weight) is boilerplate.
         ``workers``: processes for the text work (``fit.text_features``; default one)."""
-        matchers = ProfileMatchers.compile(profile)
-        body_vec = _body_vectorizer(len(postings))
-        text = text_features(profile, matchers, postings, body_vec,
-                             min_repeats or profile.weights.boilerplate_min_repeats, workers)
-        matrix = _fit_bodies(body_vec, text, profile)
-        index = cls(profile=profile, matchers=matchers, body_vectorizer=body_vec,
-                    title_vectorizers=_fit_titles(matchers, postings),
-                    boilerplate=text.boilerplate, family_matrix=sp.csr_matrix((0, 0)),
-                    profile_vector=normalize(body_vec.transform([profile.body_text()])))
-        index.family_matrix = index._title_matrix(matchers.family)
-        if postings:
-            index._append(postings, matrix, text.skills, text.creds)
-        index._fit_peers()
+        with gc_paused():
+            matchers = ProfileMatchers.compile(profile)
+            body_vec = _body_vectorizer(len(postings))
+            text = text_features(profile, matchers, postings, body_vec,
+                                 min_repeats or profile.weights.boilerplate_min_repeats, workers)
+            matrix = _fit_bodies(body_vec, text, profile)
+            index = cls(profile=profile, matchers=matchers, body_vectorizer=body_vec,
+                        title_vectorizers=_fit_titles(matchers, postings),
+                        boilerplate=text.boilerplate, family_matrix=sp.csr_matrix((0, 0)),
+                        profile_vector=normalize(body_vec.transform([profile.body_text()])))
+            index.family_matrix = index._title_matrix(matchers.family)
+            if postings:
+                index._append(postings, matrix, text.skills, text.creds)
+            index._fit_peers()
         return index
 
     def _fit_peers(self) -> None:

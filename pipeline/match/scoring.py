@@ -144,10 +144,12 @@ def shared_parts(index: PostingIndex, weights: Weights,
 
 
 def resume_scores(index: PostingIndex, weights: Weights, shared: SharedParts, resume: Resume,
-                  resume_sim: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+                  resume_sim: np.ndarray, rows: np.ndarray | None = None,
+                  credentials: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """``score(...).score`` for a resume, from the parts every resume shares: only the resume
-    and credential parts are worked out per resume."""
-    held, missing = index.cred_arrays.for_resume(resume.held, rows)
+    and credential parts are worked out per resume (``credentials``: the resume's
+    ``cred_arrays.for_resume`` over the same rows, when already known)."""
+    held, missing = credentials or index.cred_arrays.for_resume(resume.held, rows)
     base = (shared.fixed + weights.credentials * held / shared.total
             + weights.resume * np.minimum(1.0, resume_sim / weights.resume_cap) / shared.total)
     lacking = np.clip(1.0 - weights.missing_credential_penalty * missing, 0.0, 1.0)

@@ -1,0 +1,59 @@
+"""``fit_tfidf`` gives scikit-learn's own ``fit_transform`` result: vocabulary, IDF and rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from pipeline.match.tfidf import count_terms, finish_tfidf, fit_tfidf, merge_counts
+
+DOCS = [
+    "RN Case Manager: coordinate care plans; discharge planning for a caseload.",
+    "Care co-ordinator (LCSW) - community resources, caseload 40-60, on_call rota.",
+    "Équipe soins à domicile: coordination des soins, naïve café 2024 x y z I a.",
+    "Utilization review nurse, InterQual/MCG, medical necessity, 24/7 telephonic!!",
+    "rn case manager rn case manager RN CASE MANAGER",
+    "",
+    "a b c 1 2 3 _ __ ___ a_b",
+    "Staff nurse ICU, 12-hour shifts; care plans and caseload.",
+]
+
+
+def _same_fit(ours: TfidfVectorizer, theirs: TfidfVectorizer, docs: list[str]) -> None:
+    expected = theirs.fit_transform(docs)
+    got = fit_tfidf(ours, docs)
+    assert ours.vocabulary_ == theirs.vocabulary_
+    np.testing.assert_allclose(ours.idf_, theirs.idf_, rtol=1e-6)
+    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-5, atol=1e-7)
+    new = ["care plans for a new caseload", "nothing known here"]
+    np.testing.assert_allclose(ours.transform(new).toarray(), theirs.transform(new).toarray(),
+                               rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"stop_words": "english", "sublinear_tf": True},
+    {"stop_words": "english", "min_df": 2},
+    {"max_df": 0.5, "dtype": np.float32},
+    {"token_pattern": r"(?u)\b\w+\b"},
+    {"ngram_range": (1, 2)},
+    {"analyzer": "char_wb", "ngram_range": (3, 5)},
+])
+def test_fit_matches_scikit_learn(params):
+    _same_fit(TfidfVectorizer(**params), TfidfVectorizer(**params), DOCS)
+
+
+def test_repeated_documents_are_counted_once_but_weigh_as_often():
+    docs = DOCS + DOCS[:3] * 5
+    _same_fit(TfidfVectorizer(min_df=2), TfidfVectorizer(min_df=2), docs)
+
+
+def test_parts_counted_apart_and_merged_equal_one_fit():
+    whole = TfidfVectorizer(stop_words="english")
+    expected = whole.fit_transform(DOCS)
+    parts = TfidfVectorizer(stop_words="english")
+    counted = [count_terms(parts, DOCS[:3]), count_terms(parts, DOCS[3:])]
+    got = finish_tfidf(parts, *merge_counts(counted))
+    assert parts.vocabulary_ == whole.vocabulary_
+    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-5, atol=1e-7)
