@@ -33,7 +33,7 @@ from pipeline.match.filters import posting_frame
 from pipeline.match.fit import TextFeatures, gc_paused, text_features
 from pipeline.match.matchers import ProfileMatchers
 from pipeline.match.profile import Profile
-from pipeline.match.text import norm, norm_title, sentence_spans, sentences
+from pipeline.match.text import norm, norm_title, sentence_spans
 from pipeline.match.tfidf import count_terms, finish_tfidf, fit_tfidf, merge_counts
 from pipeline.posting import Posting
 
@@ -73,8 +73,8 @@ def boilerplate_keys(postings: list[Posting], split: list[list[str]],
 
 def clean_bodies(postings: list[Posting], split: list[list[str]],
                  boilerplate: set[tuple[str, str]]) -> list[str]:
-    """``clean_body`` of every posting from its sentences already split (a company without
-    boilerplate keeps its description as it is: the same words)."""
+    """Each posting's description without its company's boilerplate sentences, from its
+    sentences already split (a company without boilerplate keeps its description as it is)."""
     companies = {company for company, _ in boilerplate}
     bodies = []
     for posting, parts in zip(postings, split, strict=True):
@@ -84,15 +84,6 @@ def clean_bodies(postings: list[Posting], split: list[list[str]],
             continue
         bodies.append("\n".join(s for s in parts if (company, s) not in boilerplate))
     return bodies
-
-
-def clean_body(posting: Posting, boilerplate: set[tuple[str, str]],
-               parts: list[str] | None = None) -> str:
-    """The description without the company's boilerplate sentences."""
-    if not boilerplate:
-        return posting.description
-    parts = sentences(posting.description) if parts is None else parts
-    return clean_bodies([posting], [parts], boilerplate)[0]
 
 
 def _body_vectorizer(n_postings: int) -> TfidfVectorizer:
@@ -194,8 +185,9 @@ class PostingIndex:
         if not postings:
             return
         spans = [sentence_spans(p.description) for p in postings]
-        bodies = [clean_body(p, self.boilerplate, [p.description[a:b].strip() for a, b in sp_])
-                  for p, sp_ in zip(postings, spans, strict=True)]
+        split = [[p.description[a:b].strip() for a, b in sp_]
+                 for p, sp_ in zip(postings, spans, strict=True)]
+        bodies = clean_bodies(postings, split, self.boilerplate)
         creds = [posting_credentials(p.description, self.profile.credentials, sp_)
                  for p, sp_ in zip(postings, spans, strict=True)]
         self._append(postings, self.body_vectorizer.transform(bodies),
