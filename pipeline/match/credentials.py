@@ -70,7 +70,7 @@ def codes_in(text: str, credentials: list[Credential]) -> list[str]:
 
 def _heading_mode(sentence: str, current: str | None) -> str | None:
     """A short heading line switches the section to required / preferred (or resets it)."""
-    if len(sentence.split()) > _HEADING_WORDS:
+    if len(sentence.split(None, _HEADING_WORDS)) > _HEADING_WORDS:  # stops at enough words
         return current
     lowered = sentence.lower()
     if _PREFERRED.search(lowered):
@@ -105,9 +105,10 @@ def _compiled_for(credentials: list[Credential]) -> tuple[re.Pattern[str], dict,
 
 
 def _codes_per_sentence(text: str, credentials: list[Credential],
-                        spans: list[tuple[int, int]] | None) -> list[tuple[str, list]]:
+                        spans: list[tuple[int, int]] | None,
+                        parts: list[str] | None = None) -> list[tuple[str, list]]:
     """Each sentence of ``text`` up to the last one naming a credential, with the codes it
-    names (one regex pass over the text)."""
+    names (one regex pass over the text; ``parts``: the sentences of ``spans``, stripped)."""
     pattern, code_of, order = _compiled_for(credentials)
     lowered = text.lower().replace("’", "'")  # same length: positions still line up
     hits = [(m.start(), m.group(1)) for m in pattern.finditer(lowered)]
@@ -122,19 +123,22 @@ def _codes_per_sentence(text: str, credentials: list[Credential],
         if code is not None and i >= 0 and start < spans[i][1]:
             found.setdefault(i, set()).add(code)
     last = max(found, default=-1)
-    return [(text[a:b].strip(), sorted(found.get(i, ()), key=order.__getitem__))
-            for i, (a, b) in enumerate(spans[:last + 1])]
+    if parts is None:
+        parts = [text[a:b].strip() for a, b in spans[:last + 1]]
+    return [(parts[i], sorted(found[i], key=order.__getitem__) if i in found else [])
+            for i in range(last + 1)]
 
 
 def posting_credentials(text: str, credentials: list[Credential],
-                        spans: list[tuple[int, int]] | None = None) -> PostingCredentials:
+                        spans: list[tuple[int, int]] | None = None,
+                        parts: list[str] | None = None) -> PostingCredentials:
     """Which profile credentials a posting asks for, split into required groups and preferred
-    (``spans``: the text's ``sentence_spans`` when already known)."""
+    (``spans``: the text's ``sentence_spans`` when already known, ``parts``: their text)."""
     result = PostingCredentials()
     if not credentials:
         return result
     section: str | None = None
-    for sentence, codes in _codes_per_sentence(text, credentials, spans):
+    for sentence, codes in _codes_per_sentence(text, credentials, spans, parts):
         if not codes:
             section = _heading_mode(sentence, section)
             continue

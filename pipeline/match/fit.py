@@ -80,8 +80,8 @@ def group_features(profile: Profile, matchers: ProfileMatchers, postings: list[P
                                                                             strict=True)]
     boilerplate = boilerplate_keys(postings, split, min_repeats)
     bodies = clean_bodies(postings, split, boilerplate)
-    creds = [posting_credentials(p.description, profile.credentials, sp_)
-             for p, sp_ in zip(postings, spans, strict=True)]
+    creds = [posting_credentials(p.description, profile.credentials, sp_, parts)
+             for p, sp_, parts in zip(postings, spans, split, strict=True)]
     counts, terms = count_terms(vectorizer, bodies)
     return TextFeatures(boilerplate, [matchers.skills_in(b) for b in bodies], creds, counts,
                         terms)
