@@ -3,6 +3,7 @@
     python benchmarks/bench_match.py            # 100,000 postings x 1,000 subscribers
     python benchmarks/bench_match.py --small    # 5,000 x 50, a quick run
     python benchmarks/bench_match.py --workers 2  # the matcher's fit in 2 processes
+    python benchmarks/bench_match.py --repeat 3   # best of 3 runs of each, taken in turn
 
 Postings and resumes are synthetic, generated from a seed (same data every run): titles from
 care-management and near-miss families, bodies mixing role phrases, company boilerplate and a
@@ -16,6 +17,10 @@ its peak memory (``ru_maxrss``, plus that of its largest helper process) is its 
   time.
 * ``naive``: ``TfidfVectorizer.fit_transform`` on all postings, dense ``linear_kernel`` of every
   resume against every posting, ``argpartition`` for the top 20.
+
+On a shared machine another job can slow one approach's run and not the other's: ``--repeat N``
+runs each approach N times, alternating (matcher, naive, naive, matcher, ...), and compares the
+fastest run of each (memory: the highest peak of any run).
 
 Figures are printed, never asserted.
 """
@@ -162,6 +167,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workers", type=int, default=1,
                         help="processes for the matcher's fit (PostingIndex.build)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each approach, alternating; the fastest of each is compared")
     parser.add_argument("--worker", choices=["matcher", "naive"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     n = args.postings or (5_000 if args.small else 100_000)
@@ -169,10 +176,25 @@ def main() -> None:
     if args.worker:
         worker(args.worker, n, subs, args.seed, args.workers)
         return
-    print(f"{n:,} postings x {subs:,} subscribers (seed {args.seed}); top {TOP} each")
-    results = {kind: _child(kind, n, subs, args.seed, args.workers)
-               for kind in ("matcher", "naive")}
-    _report(results)
+    repeat = max(1, args.repeat)
+    print(f"{n:,} postings x {subs:,} subscribers (seed {args.seed}); top {TOP} each"
+          + (f"; fastest of {repeat} runs each" if repeat > 1 else ""))
+    runs: dict[str, list[dict]] = {"matcher": [], "naive": []}
+    for turn in range(repeat):
+        for kind in ("matcher", "naive") if turn % 2 == 0 else ("naive", "matcher"):
+            runs[kind].append(_child(kind, n, subs, args.seed, args.workers))
+    if repeat > 1:
+        for kind, done in runs.items():
+            print(f"{kind} runs: " + ", ".join(f"{r['full']:.1f}s" for r in done))
+    _report({kind: _fastest(done) for kind, done in runs.items()})
+
+
+def _fastest(runs: list[dict]) -> dict:
+    """The fastest run, with the highest peak memory seen in any run (the cautious figure)."""
+    best = dict(min(runs, key=lambda r: r["full"]))
+    worst = max(runs, key=lambda r: r["peak_mb"] - r["data_mb"])
+    best["peak_mb"], best["data_mb"] = worst["peak_mb"], worst["data_mb"]
+    return best
 
 
 def _child(kind: str, n: int, subs: int, seed: int, workers: int) -> dict:
