@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
+import pytest
 
 from pipeline.match import fit
+from pipeline.match import index as index_module
 from pipeline.match.fit import company_groups
 from pipeline.match.index import PostingIndex
 
@@ -48,3 +52,24 @@ def test_two_processes_build_the_same_index_as_one(profile, make_posting, monkey
     assert one.body_vectorizer.vocabulary_ == two.body_vectorizer.vocabulary_
     assert abs(one.bodies - two.bodies).max() == 0
     assert np.array_equal(one.title_score, two.title_score)
+
+
+def test_a_fit_leaves_garbage_collection_as_it_found_it(profile, make_posting, monkeypatch):
+    assert gc.isenabled()
+    PostingIndex.build(profile, _board(make_posting))
+    assert gc.isenabled(), "collection back on after a fit"
+
+    def fail(*args):
+        raise MemoryError("no room for the term counts")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(index_module, "_fit_bodies", fail)
+        with pytest.raises(MemoryError):
+            PostingIndex.build(profile, _board(make_posting))
+    assert gc.isenabled(), "and after a fit that failed half-way"
+    gc.disable()
+    try:
+        PostingIndex.build(profile, _board(make_posting))
+        assert not gc.isenabled(), "a caller's choice to keep it off is kept"
+    finally:
+        gc.enable()

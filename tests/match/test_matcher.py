@@ -7,6 +7,7 @@ import numpy as np
 from pipeline.config import Filters
 from pipeline.match import Matcher
 from pipeline.match.scoring import merge_top
+from pipeline.posting import Remote
 
 BOILERPLATE = ("Mercy Health is an equal opportunity employer and values diversity in every "
                "team we build. We offer medical, dental and vision insurance with a 401k match.")
@@ -175,6 +176,29 @@ def test_rank_many_with_min_score_agrees_with_rank(matcher, make_posting):
             m.posting.source_id for m in expected]
         assert np.allclose(scores, [m.score for m in expected], atol=1e-4)
         assert 0 < len(rows) < len(board)
+
+
+def test_rank_many_over_subscribers_sharing_filters_and_credentials_agrees_with_rank(
+        matcher, make_posting):
+    """Subscribers with the same filters or the same credentials share work inside rank_many;
+    each must still get exactly what ranking them alone gives."""
+    board = _board(make_posting)
+    for i, posting in enumerate(board):
+        posting.remote = [Remote.REMOTE, Remote.ONSITE, Remote.HYBRID][i % 3]
+    rn = "RN, CCM. Care plans, discharge planning and telephonic outreach for members."
+    lcsw = "LCSW. Community resources, caseload, care coordination for members."
+    remote = Filters(remote=["remote"])
+    subscribers = [(rn, None), (lcsw, remote), (rn, Filters(remote=["remote"])), (None, remote),
+                   (lcsw, Filters(exclude_companies=["Acme"])), (rn, remote), (lcsw, None)]
+    index = matcher.index(board)
+    got = matcher.rank_many(index, [t for t, _ in subscribers], [f for _, f in subscribers],
+                            min_score=0.2, top=5)
+    for (text, filters), (rows, scores) in zip(subscribers, got, strict=True):
+        expected = matcher.rank(board, text, filters, min_score=0.2, top=5)
+        assert [index.postings[r].source_id for r in rows] == [
+            m.posting.source_id for m in expected]
+        assert np.allclose(scores, [m.score for m in expected], atol=1e-4)
+    assert got[0][0].tolist() != got[2][0].tolist(), "the remote filter must change the list"
 
 
 def test_summary_of_an_unrelated_posting_says_the_title_does_not_fit(matcher, make_posting):
