@@ -31,7 +31,7 @@ def serve(config_path: Path, host: str | None, port: int | None) -> None:
 @CONFIG_OPTION
 def schedule(config_path: Path) -> None:
     """Run sources and digests on their schedules until SIGTERM / Ctrl-C."""
-    from pipeline.schedule import run_scheduler
+    from pipeline.schedule_service import run_scheduler
 
     open_config(config_path)
     root = logging.getLogger()

@@ -229,6 +229,10 @@ class ScheduleConfig(Strict):
     sources_every: str = Field(default="6h", description="for a source without a schedule")
     misfire_grace: str = Field(default="30m", description="a job missed by less than this "
                                "still runs (once) when the scheduler is back")
+    timezone: str = Field(default="UTC", description="the zone every source's cron: is read "
+                          "in, like 'America/Chicago'")
+
+    _tz = field_validator("timezone")(check_timezone)
 
     @field_validator("digests_every", "sources_every", "misfire_grace")
     @classmethod

@@ -1,35 +1,40 @@
-"""``pipeline schedule``: the long-running service (APScheduler 3.x).
+"""The jobs of `pipeline schedule` (APScheduler 3.x); its loop is `pipeline.schedule_service`.
 
 Jobs, each with an explicit id so restarting replaces them instead of adding copies:
 
     source:<name>   fetch one source, on its own ``schedule`` from jobs.yaml
-                    (``cron: '0 */6 * * *'`` or ``every: 6h``), else ``schedule.sources_every``
+                    (``cron: '0 */6 * * *'``, read in ``schedule.timezone``, or ``every: 6h``),
+                    else ``schedule.sources_every``
     digests         every ``schedule.digests_every``: sync subscribers, queue the digests that are
                     due (each subscriber's frequency, time and zone decide) and relay the outbox
 
 The job store is a ``SQLAlchemyJobStore`` in the pipeline's own database (table
 ``apscheduler_jobs``), so next run times survive a restart. Every job has ``coalesce`` (runs missed
 while the service was down collapse into one), ``max_instances=1`` and ``misfire_grace_time``.
+``apply_plan`` makes the stored jobs match a config (at start, and when jobs.yaml changes), keeping
+the next run time of every job whose schedule did not change.
 
-Only one scheduler runs per database (the ``schedule`` lock), and every job takes the ``run`` lock
-that ``pipeline run`` takes, so a job and a manual run never overlap: whichever comes second waits
-(a job, up to ``LOCK_WAIT`` seconds, then skips with a log line) or is refused (``pipeline run``).
-SIGTERM and SIGINT stop the service cleanly: running jobs finish, the locks are released.
+Jobs run with the service's last good config (``use_config``), so a broken edit of jobs.yaml
+never reaches them. Every job takes the ``run`` lock that ``pipeline run`` takes, so a job and a
+manual run never overlap: whichever comes second waits (a job, up to ``LOCK_WAIT`` seconds, then
+skips with a log line) or is refused (``pipeline run``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import signal
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -45,6 +50,8 @@ RUN_LOCK = "run"
 LOCK_WAIT = 300.0
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+#: The config each running service's jobs use, by resolved path (see ``use_config``).
+_LIVE: dict[str, JobsConfig] = {}
 
 
 def parse_interval(text: str, key: str) -> timedelta:
@@ -57,19 +64,92 @@ def parse_interval(text: str, key: str) -> timedelta:
 
 
 def source_trigger(config: JobsConfig, index: int):
-    """The trigger of ``config.sources[index]``: its cron or interval, else the default."""
+    """The trigger of ``config.sources[index]``: its cron (read in ``schedule.timezone``) or
+    interval, else the default."""
     source = config.sources[index]
     key = f"sources[{index}].schedule"
+    zone = config.schedule.timezone
     if source.schedule and source.schedule.cron:
         try:
-            return CronTrigger.from_crontab(source.schedule.cron, timezone="UTC")
+            return CronTrigger.from_crontab(source.schedule.cron, timezone=zone)
         except ValueError as exc:
             raise ConfigError(f"{key}.cron: {source.schedule.cron!r} is not a crontab "
                               f"expression ({exc})") from exc
     every = source.schedule.every if source.schedule and source.schedule.every else None
     interval = parse_interval(every or config.schedule.sources_every,
                               f"{key}.every" if every else "schedule.sources_every")
-    return IntervalTrigger(seconds=interval.total_seconds())
+    return IntervalTrigger(seconds=interval.total_seconds(), timezone=zone)
+
+
+def plan_jobs(config: JobsConfig) -> dict[str, tuple[Callable, list, BaseTrigger]]:
+    """Every job this config wants, by id: (function, arguments, trigger).
+
+    ConfigError for a bad schedule, before anything is changed.
+    """
+    if config.path is None:
+        raise ConfigError("the scheduler needs the config loaded from a file (its jobs name it)")
+    digests = parse_interval(config.schedule.digests_every, "schedule.digests_every")
+    path = str(config.path.resolve())
+    wanted: dict[str, tuple[Callable, list, BaseTrigger]] = {}
+    for index, source in enumerate(config.sources):
+        if source.enabled:
+            wanted[f"source:{source.name}"] = (fetch_job, [path, source.name],
+                                               source_trigger(config, index))
+    wanted["digests"] = (digest_job, [path], IntervalTrigger(
+        seconds=digests.total_seconds(), timezone=config.schedule.timezone))
+    return wanted
+
+
+@dataclass
+class ScheduleChanges:
+    """What ``apply_plan`` did to the scheduler's jobs, by job id."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rescheduled: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.rescheduled)
+
+    def describe(self) -> str:
+        """One phrase: '+1 source (acme-lever), -1 source (old), 1 rescheduled (digests)'."""
+        parts = [_count(sign, ids) for sign, ids in (("+", self.added), ("-", self.removed))
+                 if ids]
+        if self.rescheduled:
+            parts.append(f"{len(self.rescheduled)} rescheduled ({_names(self.rescheduled)})")
+        return ", ".join(parts) or "no schedule changes"
+
+
+def _names(job_ids: list[str]) -> str:
+    return ", ".join(job_id.removeprefix("source:") for job_id in job_ids)
+
+
+def _count(sign: str, job_ids: list[str]) -> str:
+    noun = "source" if len(job_ids) == 1 else "sources"
+    if not all(job_id.startswith("source:") for job_id in job_ids):
+        noun = "job" if len(job_ids) == 1 else "jobs"
+    return f"{sign}{len(job_ids)} {noun} ({_names(job_ids)})"
+
+
+def apply_plan(scheduler: BaseScheduler, config: JobsConfig) -> ScheduleChanges:
+    """Make the scheduler's jobs this config's: add new ones, reschedule changed ones, keep the
+    rest (and their next run times), remove those no longer wanted.
+
+    ConfigError, with nothing changed, when a schedule in the config is invalid.
+    """
+    grace = parse_interval(config.schedule.misfire_grace, "schedule.misfire_grace")
+    wanted = plan_jobs(config)
+    changes = ScheduleChanges()
+    for job_id, (func, args, trigger) in wanted.items():
+        done = _place(scheduler, job_id, func, args, trigger, int(grace.total_seconds()))
+        if done != "kept":
+            getattr(changes, done).append(job_id)
+    for job in scheduler.get_jobs():
+        if job.id not in wanted:
+            log.info("removing job %s: no longer in %s", job.id, config.path)
+            job.remove()
+            changes.removed.append(job.id)
+    return changes
 
 
 def build_scheduler(config: JobsConfig) -> BackgroundScheduler:
@@ -77,45 +157,65 @@ def build_scheduler(config: JobsConfig) -> BackgroundScheduler:
 
     Jobs of sources no longer in the config are removed; ``resume()`` sets it going.
     """
-    if config.path is None:
-        raise ConfigError("the scheduler needs the config loaded from a file (its jobs name it)")
+    plan_jobs(config)  # a bad schedule stops here, before the database is touched
     grace = parse_interval(config.schedule.misfire_grace, "schedule.misfire_grace")
-    digests = parse_interval(config.schedule.digests_every, "schedule.digests_every")
     Store(config.database_url()).close()  # creates the database (and its folder) if new
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=config.database_url())},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(grace.total_seconds())},
         timezone="UTC")
-    path = str(config.path.resolve())
-    wanted = {}
-    for index, source in enumerate(config.sources):
-        if source.enabled:
-            wanted[f"source:{source.name}"] = (fetch_job, [path, source.name],
-                                               source_trigger(config, index))
-    wanted["digests"] = (digest_job, [path], IntervalTrigger(seconds=digests.total_seconds()))
     scheduler.start(paused=True)  # the job store must be open to add and prune jobs
-    for job_id, (func, args, trigger) in wanted.items():
-        _add_or_keep(scheduler, job_id, func, args, trigger)
-    for job in scheduler.get_jobs():
-        if job.id not in wanted:
-            log.info("removing job %s: no longer in %s", job.id, config.path)
-            job.remove()
+    apply_plan(scheduler, config)
     return scheduler
 
 
-def _add_or_keep(scheduler: BackgroundScheduler, job_id: str, func, args: list, trigger) -> None:
-    """Keep a stored job whose schedule is unchanged (and its next run time); else (re)place it.
+def _trigger_key(trigger: BaseTrigger) -> str:
+    """What decides when a trigger fires: its fields, and for a cron its zone too."""
+    if isinstance(trigger, CronTrigger):
+        return f"{trigger} in {trigger.timezone}"
+    return str(trigger)  # an interval fires alike in every zone
 
-    A new interval job runs at once, so a fresh service fetches and sends without waiting.
+
+def _place(scheduler: BaseScheduler, job_id: str, func: Callable, args: list,
+           trigger: BaseTrigger, grace: int) -> str:
+    """Add, reschedule or keep one job; say which ('added', 'rescheduled', 'kept').
+
+    A kept job keeps its stored next run time. A new interval job runs at once, so a fresh
+    service fetches and sends without waiting; a rescheduled one runs an interval from now.
     """
     existing = scheduler.get_job(job_id)
-    if existing is not None and str(existing.trigger) == str(trigger) and existing.args == \
-            tuple(args):
-        return
-    first = {} if isinstance(trigger, CronTrigger) else {"next_run_time": datetime.now(UTC)}
-    scheduler.add_job(func, trigger, args=args, id=job_id, name=job_id, replace_existing=True,
-                      **first)
+    if existing is None or existing.func is not func or existing.args != tuple(args):
+        first = {} if isinstance(trigger, CronTrigger) else {"next_run_time": datetime.now(UTC)}
+        scheduler.add_job(func, trigger, args=args, id=job_id, name=job_id,
+                          replace_existing=True, misfire_grace_time=grace, **first)
+        return "added" if existing is None else "rescheduled"
+    if existing.misfire_grace_time != grace:
+        existing.modify(misfire_grace_time=grace)
+    if _trigger_key(existing.trigger) == _trigger_key(trigger):
+        return "kept"
+    scheduler.reschedule_job(job_id, trigger=trigger)
+    return "rescheduled"
+
+
+def describe_job(job, zone: str) -> str:
+    """'source:acme: cron[...], next run 2026-11-30 08:00:00 America/Chicago'."""
+    when = "paused" if job.next_run_time is None else \
+        f"{job.next_run_time.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M:%S} {zone}"
+    return f"{job.id}: {job.trigger}, next run {when}"
+
+
+def use_config(config: JobsConfig) -> None:
+    """Make this process's scheduled jobs run with ``config`` (the service's last good one)."""
+    if config.path is None:
+        raise ConfigError("the scheduler needs the config loaded from a file (its jobs name it)")
+    _LIVE[str(config.path.resolve())] = config
+
+
+def job_config(config_path: str) -> JobsConfig:
+    """The config a job runs with: the service's last good one, else the file read afresh."""
+    live = _LIVE.get(config_path)
+    return live.model_copy(deep=True) if live is not None else load_config(config_path)
 
 
 @contextmanager
@@ -148,7 +248,7 @@ def fetch_job(config_path: str, source: str) -> None:
     from pipeline.fetch import fetch_sources
     from pipeline.http import HttpClient
 
-    config = load_config(config_path)
+    config = job_config(config_path)
     with _locked_store(config) as store:
         if store is None:
             return
@@ -166,7 +266,7 @@ def digest_job(config_path: str) -> None:
     from pipeline.notify import notify
     from pipeline.subscribers import sync_subscribers
 
-    config = load_config(config_path)
+    config = job_config(config_path)
     with _locked_store(config) as store:
         if store is None:
             return
@@ -176,32 +276,3 @@ def digest_job(config_path: str) -> None:
              report.subscribers, report.queued, report.sent, report.pending, report.failed)
     for line in report.lines:
         log.info("  %s", line)
-
-
-def run_scheduler(config_path: str) -> None:
-    """Run the service until SIGTERM or SIGINT; LockedError if another scheduler runs."""
-    config = load_config(config_path)
-    store = Store(config.database_url())
-    owner = store.acquire_lock(SCHEDULE_LOCK)
-    stopping = threading.Event()
-
-    def stop(signum, _frame):
-        log.info("received %s: stopping once running jobs finish", signal.Signals(signum).name)
-        stopping.set()
-
-    try:
-        scheduler = build_scheduler(config)
-        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-        for job in scheduler.get_jobs():
-            log.info("job %s: %s, next run %s", job.id, job.trigger, job.next_run_time)
-        scheduler.resume()
-        log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
-        while not stopping.wait(1.0):
-            pass
-        scheduler.shutdown(wait=True)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    finally:
-        store.release_lock(SCHEDULE_LOCK, owner)
-        store.close()
-    log.info("scheduler stopped")

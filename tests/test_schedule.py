@@ -11,15 +11,19 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from click.testing import CliRunner
 
 from pipeline import schedule
+from pipeline.cli import cli
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.store import Store
@@ -231,3 +235,45 @@ def test_sigterm_mid_batch_finishes_the_job_and_delivers_each_digest_once(tmp_pa
     store = Store(load_config(path).database_url())
     assert store.outbox_rows(["pending", "failed"]) == []
     store.release_lock("run", store.acquire_lock("run"))  # released on the way out
+
+
+CHICAGO_EIGHT = [{"name": "morning", "type": "files", "path": "postings",
+                  "schedule": {"cron": "0 8 * * *"}}]
+
+
+def test_cron_is_read_in_schedule_timezone_daylight_saving_included(tmp_path):
+    config = _config(tmp_path, CHICAGO_EIGHT, schedule={"timezone": "America/Chicago"})
+    trigger = schedule.source_trigger(config, 0)
+    winter = trigger.get_next_fire_time(None, datetime(2026, 11, 29, 3, 0, tzinfo=UTC))
+    summer = trigger.get_next_fire_time(None, datetime(2026, 7, 1, 3, 0, tzinfo=UTC))
+    assert winter == datetime(2026, 11, 29, 14, 0, tzinfo=UTC)  # 08:00 CST is 14:00 UTC
+    assert summer == datetime(2026, 7, 1, 13, 0, tzinfo=UTC)  # 08:00 CDT is 13:00 UTC
+    utc = schedule.source_trigger(_config(tmp_path, CHICAGO_EIGHT), 0)  # the default zone
+    assert utc.get_next_fire_time(None, datetime(2026, 11, 29, 3, 0, tzinfo=UTC)) == \
+        datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+
+
+def test_the_stored_cron_job_runs_at_local_time_and_says_so(tmp_path):
+    config = _config(tmp_path, CHICAGO_EIGHT, schedule={"timezone": "America/Chicago"})
+    scheduler = schedule.build_scheduler(config)
+    try:
+        job = scheduler.get_job("source:morning")
+        local = job.next_run_time.astimezone(ZoneInfo("America/Chicago"))
+        line = schedule.describe_job(job, "America/Chicago")
+    finally:
+        scheduler.shutdown(wait=False)
+    assert (local.hour, local.minute) == (8, 0)
+    assert job.next_run_time > datetime.now(UTC)
+    assert line.startswith("source:morning: cron[")
+    assert f"next run {local:%Y-%m-%d} 08:00:00 America/Chicago" in line
+
+
+def test_an_unknown_schedule_timezone_names_the_key_and_an_example(tmp_path):
+    path = write_config(tmp_path, schedule={"timezone": "Mars/Olympus"})
+    with pytest.raises(ConfigError, match=r"schedule\.timezone: unknown time zone "
+                                          r"'Mars/Olympus'; use an IANA name like "
+                                          r"'America/New_York'"):
+        load_config(path)
+    result = CliRunner().invoke(cli, ["schedule", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "schedule.timezone: unknown time zone 'Mars/Olympus'" in result.output

@@ -1,0 +1,173 @@
+"""``pipeline schedule``: the long-running service, and how it follows changes of jobs.yaml.
+
+Only one scheduler runs per database (the ``schedule`` lock). While it runs, jobs.yaml is watched:
+every ``WATCH_EVERY`` seconds its modification time is read, and when that (or the size) moved,
+a hash of its content; SIGHUP (where the platform has it) reloads it at once. Changed content
+is loaded and checked exactly as the CLI does (``load_config`` then ``check_ready``); if
+it is valid the jobs are re-planned (``apply_plan``: sources added, removed or rescheduled, the
+digest cadence) and one line says what changed. If it is not, the CLI's error text is logged and
+the service keeps running on the last good config until the file is fixed.
+
+SIGTERM and SIGINT stop the service cleanly: running jobs finish, the locks are released.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import signal
+import threading
+import time
+from pathlib import Path
+
+from apscheduler.schedulers.base import BaseScheduler
+
+from pipeline.config import JobsConfig, load_config
+from pipeline.config_checks import check_ready
+from pipeline.errors import ConfigError
+from pipeline.schedule import (
+    SCHEDULE_LOCK,
+    ScheduleChanges,
+    apply_plan,
+    build_scheduler,
+    describe_job,
+    use_config,
+)
+from pipeline.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two looks at jobs.yaml.
+WATCH_EVERY = 60.0
+
+
+class JobsFile:
+    """A config file as last seen: modification time, size and a hash of its content."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._stat = self._read_stat()
+        self._digest = self._read_digest()
+
+    def _read_stat(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def _read_digest(self) -> str | None:
+        try:
+            return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+
+    def changed(self, force: bool = False) -> bool:
+        """True once for each change of content since the last call.
+
+        The content is hashed only when the modification time or size moved (or ``force``); a
+        save that leaves the content as it was is no change.
+        """
+        stat = self._read_stat()
+        if stat == self._stat and not force:
+            return False
+        self._stat = stat
+        digest = self._read_digest()
+        if digest == self._digest:
+            return False
+        self._digest = digest
+        return True
+
+
+class Reloader:
+    """Re-plans a running scheduler's jobs when its jobs.yaml changes."""
+
+    def __init__(self, scheduler: BaseScheduler, config: JobsConfig, watched: JobsFile):
+        self.scheduler = scheduler
+        self.config = config
+        self.watched = watched
+
+    def check(self, force: bool = False) -> ScheduleChanges | None:
+        """Reload when the file's content changed (always with ``force``, as on SIGHUP); the
+        changes, or None when there was nothing to reload or the file is invalid."""
+        if not self.watched.changed(force) and not force:
+            return None
+        return self.reload()
+
+    def reload(self) -> ScheduleChanges | None:
+        """Load, check and apply the file; on a ConfigError log it and keep the last good one."""
+        path = self.watched.path
+        try:
+            config = load_config(path)
+            check_ready(config)
+            if config.database_url() != self.config.database_url():
+                raise ConfigError(f"{path}: database.url changed; restart `pipeline schedule` "
+                                  "to move to the new database")
+            changes = apply_plan(self.scheduler, config)
+        except ConfigError as exc:
+            log.error("%s not reloaded, still running on the last good config: %s",
+                      path.name, exc)
+            return None
+        use_config(config)
+        self.config = config
+        log.info("reloaded %s: %s", path.name, changes.describe())
+        for job_id in changes.added + changes.rescheduled:
+            job = self.scheduler.get_job(job_id)
+            if job is not None:
+                log.info("job %s", describe_job(job, config.schedule.timezone))
+        return changes
+
+
+def run_scheduler(config_path: str) -> None:
+    """Run the service until SIGTERM or SIGINT; LockedError if another scheduler runs."""
+    watched = JobsFile(Path(config_path))  # before loading: an edit made meanwhile is seen
+    config = load_config(config_path)
+    store = Store(config.database_url())
+    owner = store.acquire_lock(SCHEDULE_LOCK)
+    try:
+        _serve(config, watched)
+    finally:
+        store.release_lock(SCHEDULE_LOCK, owner)
+        store.close()
+    log.info("scheduler stopped")
+
+
+def _serve(config: JobsConfig, watched: JobsFile) -> None:
+    """Start the jobs, follow jobs.yaml, and return once a stop signal came and jobs finished."""
+    stopping, hangup = threading.Event(), threading.Event()
+
+    def stop(signum, _frame):
+        log.info("received %s: stopping once running jobs finish", signal.Signals(signum).name)
+        stopping.set()
+
+    handlers = {signal.SIGTERM: stop, signal.SIGINT: stop}
+    if hasattr(signal, "SIGHUP"):
+        handlers[signal.SIGHUP] = lambda _signum, _frame: hangup.set()
+    scheduler = build_scheduler(config)
+    use_config(config)
+    previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+    try:
+        for job in scheduler.get_jobs():
+            log.info("job %s", describe_job(job, config.schedule.timezone))
+        scheduler.resume()
+        log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
+        _watch(Reloader(scheduler, config, watched), stopping, hangup)
+        scheduler.shutdown(wait=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _watch(reloader: Reloader, stopping: threading.Event, hangup: threading.Event) -> None:
+    """Look at jobs.yaml every WATCH_EVERY seconds, and at once on SIGHUP, until stopping."""
+    next_look = time.monotonic() + WATCH_EVERY
+    while not stopping.wait(1.0):
+        if hangup.is_set():
+            hangup.clear()
+            log.info("received SIGHUP: reloading %s", reloader.watched.path.name)
+            reloader.check(force=True)
+        elif time.monotonic() >= next_look:
+            reloader.check()
+        else:
+            continue
+        next_look = time.monotonic() + WATCH_EVERY

@@ -1,0 +1,190 @@
+"""The running service follows jobs.yaml: edits re-plan the jobs, broken edits change nothing."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from test_schedule import SOURCES, write_config
+
+from pipeline import schedule
+from pipeline.cli import cli
+from pipeline.config import load_config
+from pipeline.schedule_service import JobsFile, Reloader
+
+
+def _rewrite(path: Path, **changes) -> None:
+    """Save jobs.yaml with some top-level sections replaced, as an editor would a second later."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(changes)
+    _save(path, yaml.safe_dump(data, sort_keys=False))
+
+
+def _save(path: Path, text: str) -> None:
+    before = path.stat().st_mtime_ns
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))
+
+
+def _stored_jobs(config) -> set[str]:
+    database = config.database_url().removeprefix("sqlite:///")
+    with sqlite3.connect(database) as conn:
+        return {row[0] for row in conn.execute("SELECT id FROM apscheduler_jobs")}
+
+
+@pytest.fixture
+def service(tmp_path):
+    """(path of jobs.yaml, scheduler with its jobs, reloader), the scheduler paused as built."""
+    path = write_config(tmp_path)
+    _rewrite(path, sources=SOURCES)
+    config = load_config(path)
+    watched = JobsFile(path)
+    scheduler = schedule.build_scheduler(config)
+    schedule.use_config(config)
+    yield path, scheduler, Reloader(scheduler, config, watched)
+    scheduler.shutdown(wait=False)
+
+
+def _jobs(scheduler) -> dict:
+    return {job.id: job for job in scheduler.get_jobs()}
+
+
+def test_editing_jobs_yaml_adds_removes_and_reschedules_jobs(service, caplog):
+    path, scheduler, reloader = service
+    assert reloader.check() is None  # nothing changed yet
+    before = _jobs(scheduler)
+    sources = [SOURCES[0], {**SOURCES[2], "schedule": {"every": "2h"}},
+               {"name": "acme-lever", "type": "files", "path": "postings"}]
+    _rewrite(path, sources=sources, schedule={"digests_every": "30m"})
+    with caplog.at_level(logging.INFO, logger="pipeline.schedule_service"):
+        changes = reloader.check()
+    assert changes.added == ["source:acme-lever"] and changes.removed == ["source:cron-one"]
+    assert sorted(changes.rescheduled) == ["digests", "source:every-one"]
+    assert "reloaded jobs.yaml: +1 source (acme-lever), -1 source (cron-one), " \
+           "2 rescheduled (every-one, digests)" in caplog.text
+    after = _jobs(scheduler)
+    assert set(after) == {"source:local", "source:every-one", "source:acme-lever", "digests"}
+    assert after["source:every-one"].trigger.interval.total_seconds() == 7200
+    assert after["digests"].trigger.interval.total_seconds() == 1800
+    assert after["source:local"].next_run_time == before["source:local"].next_run_time
+    assert _stored_jobs(reloader.config) == set(after)
+    live = schedule.job_config(str(path.resolve()))  # what the jobs run with from now on
+    assert [s.name for s in live.sources] == ["local", "every-one", "acme-lever"]
+
+
+def test_a_new_schedule_timezone_moves_cron_jobs_only(service):
+    path, scheduler, reloader = service
+    _rewrite(path, schedule={"timezone": "Asia/Tokyo"})
+    changes = reloader.check()
+    assert changes.rescheduled == ["source:cron-one"] and not changes.added + changes.removed
+    assert str(_jobs(scheduler)["source:cron-one"].trigger.timezone) == "Asia/Tokyo"
+
+
+def test_a_save_that_keeps_the_content_is_no_change(service, caplog):
+    path, _scheduler, reloader = service
+    _save(path, path.read_text(encoding="utf-8"))
+    with caplog.at_level(logging.INFO, logger="pipeline.schedule_service"):
+        assert reloader.check() is None
+    assert "reloaded" not in caplog.text
+    assert reloader.check(force=True).describe() == "no schedule changes"  # SIGHUP reloads
+
+
+@pytest.mark.parametrize("broken", [
+    {"schedule": {"timezone": "Mars/Olympus"}},
+    {"sources": [{"name": "bad", "type": "files", "path": "postings",
+                  "schedule": {"cron": "every day"}}]},
+    {"subscribers": [{"email": "dana@example.org", "resume": "missing.pdf"}]},
+])
+def test_a_broken_jobs_yaml_keeps_the_old_jobs_and_reports_the_cli_error(service, caplog,
+                                                                          broken):
+    path, scheduler, reloader = service
+    before = {job_id: str(job.trigger) for job_id, job in _jobs(scheduler).items()}
+    _rewrite(path, **broken)
+    cli_error = CliRunner().invoke(cli, ["schedule", "--config", str(path)])
+    assert cli_error.exit_code == 2
+    message = cli_error.output.strip().removeprefix("Error: ")
+    with caplog.at_level(logging.INFO, logger="pipeline.schedule_service"):
+        assert reloader.check() is None
+        assert reloader.check() is None  # reported once, not at every look
+    assert caplog.text.count("jobs.yaml not reloaded, still running on the last good config: "
+                             + message) == 1
+    assert {job_id: str(job.trigger) for job_id, job in _jobs(scheduler).items()} == before
+    live = schedule.job_config(str(path.resolve()))
+    assert [s.name for s in live.sources] == [s["name"] for s in SOURCES]
+    _rewrite(path, sources=SOURCES[:1], subscribers=[], schedule={})  # fixed
+    assert sorted(reloader.check().removed) == ["source:cron-one", "source:every-one"]
+
+
+def test_invalid_yaml_is_reported_with_its_line(service, caplog):
+    path, scheduler, reloader = service
+    before = set(_jobs(scheduler))
+    _save(path, path.read_text(encoding="utf-8") + "schedule:\n\tdigests_every: 5m\n")
+    with caplog.at_level(logging.ERROR, logger="pipeline.schedule_service"):
+        assert reloader.check() is None
+    assert "not valid YAML: line" in caplog.text and "indent with spaces" in caplog.text
+    assert set(_jobs(scheduler)) == before
+
+
+class LogReader:
+    """The service's stderr, line by line, from a thread; ``wait_for`` returns the line seen."""
+
+    def __init__(self, stream):
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=lambda: [self.lines.put(line) for line in stream],
+                         daemon=True).start()
+
+    def wait_for(self, text: str, process: subprocess.Popen) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                assert process.poll() is None, "".join(self.seen)
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no {text!r} in the log:\n{''.join(self.seen)}")
+
+
+def test_the_running_service_reloads_on_sighup_and_survives_a_broken_file(tmp_path):
+    path = write_config(tmp_path, schedule={"timezone": "America/Chicago",
+                                            "digests_every": "1h", "sources_every": "1h"})
+    _rewrite(path, sources=[{"name": "local", "type": "files", "path": "postings",
+                             "schedule": {"cron": "30 7 * * *"}}])
+    service = subprocess.Popen([sys.executable, "-m", "pipeline", "schedule", "--config",
+                                str(path)], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    log = LogReader(service.stderr)
+    try:
+        line = log.wait_for("job source:local:", service)
+        assert " 07:30:00 America/Chicago" in line
+        log.wait_for("scheduler started with 2 jobs", service)
+        _rewrite(path, sources=[{"name": "local", "type": "files", "path": "postings"},
+                                {"name": "acme-lever", "type": "files", "path": "postings"}])
+        service.send_signal(signal.SIGHUP)
+        log.wait_for("reloaded jobs.yaml: +1 source (acme-lever), 1 rescheduled (local)",
+                     service)
+        _rewrite(path, schedule={"timezone": "Nowhere/Special"})
+        service.send_signal(signal.SIGHUP)
+        line = log.wait_for("jobs.yaml not reloaded", service)
+        assert "schedule.timezone: unknown time zone 'Nowhere/Special'" in line
+        assert service.poll() is None
+    finally:
+        service.send_signal(signal.SIGTERM)
+        service.wait(timeout=60)
+    assert service.returncode == 0, "".join(log.seen)
+    with sqlite3.connect(tmp_path / "data" / "jobs.db") as conn:
+        stored = {row[0] for row in conn.execute("SELECT id FROM apscheduler_jobs")}
+    assert stored == {"source:local", "source:acme-lever", "digests"}
