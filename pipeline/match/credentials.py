@@ -115,6 +115,8 @@ def _codes_per_sentence(text: str, credentials: list[Credential],
     if not hits:
         return []
     spans = sentence_spans(text) if spans is None else spans
+    if parts is not None and len(parts) != len(spans):
+        raise ValueError(f"{len(parts)} sentences given for {len(spans)} sentence spans")
     starts = [a for a, _ in spans]
     found: dict[int, set[str]] = {}
     for start, phrase in hits:

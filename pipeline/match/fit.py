@@ -5,8 +5,9 @@ boilerplate is a sentence repeated within one company, and sentences, skills, cr
 counts belong to one posting. So the postings are split into groups of whole companies (balanced
 by posting count); each group is worked out in full (``group_features``), one group in this
 process and the others in forked processes, which send back only small results: skills,
-credentials, the company's boilerplate hashes and a sparse term-count matrix. Results are the same
-as working on all postings at once. Small corpora, and systems without ``fork``, stay in-process.
+credentials, the company's boilerplate sentences and a sparse term-count matrix. Results are
+the same as working on all postings at once. Small corpora, and systems without ``fork``, stay
+in-process.
 
 It is opt-in (``PostingIndex.build(..., workers=2)``; ``bench_match.py --workers 2``). Measured on
 the shared 2-core machine with 100,000 postings: fit 14.4 s against 27.2 s in one process when
@@ -47,7 +48,8 @@ def gc_paused() -> Iterator[None]:
     A fit allocates millions of small objects (sentences, tokens, tuples) and frees none of
     them in cycles, yet each allocation burst triggers a collection that walks every live object
     (the postings included): 15% of a 20,000-posting fit. Reference counting still frees memory
-    as usual; only cycles wait until the end.
+    as usual; only cycles wait until the end. The switch is process-wide, so other threads (the
+    scheduler's, a web server's) collect no cycles during a fit either, which only delays them.
     """
     was_enabled = gc.isenabled()
     gc.disable()

@@ -59,15 +59,18 @@ def norm_titles(postings: list[Posting]) -> list[str]:
 
 def boilerplate_keys(postings: list[Posting], split: list[list[str]],
                      min_repeats: int) -> set[tuple[str, str]]:
-    """(company, sentence) pairs repeated word for word in ``min_repeats``+ postings of that
-    company; ``split`` holds each posting's sentences. The sentences themselves are the keys:
-    Python caches a string's hash, so counting them costs less than hashing them anew."""
+    """(company, lower-cased sentence) pairs repeated in ``min_repeats``+ postings of that
+    company; ``split`` holds each posting's sentences (their spacing is already tidied by
+    ``normalize.html``). The sentences themselves are the keys: Python caches a string's hash,
+    so counting them costs less than hashing them anew."""
     least = _BOILERPLATE_MIN_WORDS - 1  # spaces in a sentence that long
-    companies: dict[str, str] = {}
-    counts = Counter(
-        (companies.get(p.company) or companies.setdefault(p.company, norm(p.company or "")), s)
-        for p, parts in zip(postings, split, strict=True)
-        for s in set(parts) if s.count(" ") >= least)
+    companies: dict[str | None, str] = {}
+    counts: Counter[tuple[str, str]] = Counter()
+    for posting, parts in zip(postings, split, strict=True):
+        company = companies.get(posting.company)
+        if company is None:
+            company = companies.setdefault(posting.company, norm(posting.company or ""))
+        counts.update((company, s) for s in {s.lower() for s in parts if s.count(" ") >= least})
     return {pair for pair, count in counts.items() if count >= min_repeats}
 
 
@@ -82,7 +85,7 @@ def clean_bodies(postings: list[Posting], split: list[list[str]],
         if company not in companies:
             bodies.append(posting.description)
             continue
-        bodies.append("\n".join(s for s in parts if (company, s) not in boilerplate))
+        bodies.append("\n".join(s for s in parts if (company, s.lower()) not in boilerplate))
     return bodies
 
 

@@ -34,9 +34,11 @@ from pipeline.posting import Posting
 
 _RESUME_TERMS = 8
 _RESUME_CHUNK = 128
-#: Distinct filters / credential sets remembered per ``rank_many`` call (a mask is 1 byte per
-#: posting: 128 of them over 100,000 postings is 13 MB).
-_SHARED_CACHE = 128
+#: Distinct filters remembered per ``rank_many`` call (a mask is 1 byte per posting: 128 of
+#: them over 100,000 postings is 13 MB) and distinct credential sets (two float arrays each:
+#: 16 over 100,000 postings is 26 MB; subscribers hold few distinct sets).
+_SHARED_MASKS = 128
+_SHARED_CREDENTIALS = 16
 
 #: One subscriber's best postings: row numbers in the index and their scores, best first.
 Top = tuple[np.ndarray, np.ndarray]
@@ -116,13 +118,13 @@ class Matcher:
         def mask_for(wanted: Filters | None) -> np.ndarray:
             key = wanted.model_dump_json() if wanted is not None else ""
             if key not in masks:
-                if len(masks) >= _SHARED_CACHE:
+                if len(masks) >= _SHARED_MASKS:
                     masks.clear()
                 texts = _texts(postings) if _needs_text(wanted) else None
                 masks[key] = filter_mask(frame, wanted, texts)
             return masks[key]
 
-        @lru_cache(maxsize=_SHARED_CACHE)
+        @lru_cache(maxsize=_SHARED_CREDENTIALS)
         def credentials_for(held: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
             return index.cred_arrays.for_resume(set(held), subset)
 
@@ -193,6 +195,7 @@ def _resume_sims(bodies: sp.csr_matrix, resumes: list[Resume | None]) -> np.ndar
     block = np.zeros((bodies.shape[1], len(resumes)), dtype=bodies.dtype)
     for column, resume in enumerate(resumes):
         if resume is not None:
+            resume.vector.sum_duplicates()  # one value per term, as the sparse product sums them
             block[resume.vector.indices, column] = resume.vector.data
     return bodies @ block
 

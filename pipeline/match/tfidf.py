@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from itertools import chain
+from itertools import chain, count
 from numbers import Integral
 
 import numpy as np
@@ -94,8 +94,7 @@ def _fast_counts(vec: TfidfVectorizer, docs: list[str]) -> tuple[sp.csr_matrix, 
     """Term counts (columns in first-seen order) and the terms: tokenised a chunk at a time,
     each token mapped to its column by a dictionary that numbers new terms itself (C speed)."""
     token = _TOKEN_FAST if vec.token_pattern == _TOKEN_DEFAULT else re.compile(vec.token_pattern)
-    vocabulary: defaultdict[str, int] = defaultdict()
-    vocabulary.default_factory = vocabulary.__len__  # a new term gets the next column
+    vocabulary: defaultdict[str, int] = defaultdict(count().__next__)  # new term: next column
     parts = []
     for start in range(0, len(docs), _CHUNK):
         tokens = [token.findall(doc.lower()) for doc in docs[start:start + _CHUNK]]

@@ -73,3 +73,21 @@ def test_a_fit_leaves_garbage_collection_as_it_found_it(profile, make_posting, m
         assert not gc.isenabled(), "a caller's choice to keep it off is kept"
     finally:
         gc.enable()
+
+
+def test_boilerplate_ignores_case_and_stays_out_of_postings_added_later(profile, make_posting):
+    """A company's repeated sentence counts whatever its case, and is dropped from postings
+    added to the index afterwards too: a skill named only there is not a skill of the job."""
+    eeo = ("We are an equal opportunity employer and value care coordination across our "
+           "whole workforce.")
+    variants = [eeo, eeo.upper(), eeo.lower()]
+    board = [make_posting(str(i), "Staff Nurse", f"Provide bedside care on unit {i}. {text}",
+                          company="Mercy Health") for i, text in enumerate(variants)]
+    index = PostingIndex.build(profile, board, min_repeats=3)
+    assert ("mercy health", eeo.lower()) in index.boilerplate
+    assert not any("care coordination" in skills for skills in index.skills)
+    index.add([make_posting("new", "Staff Nurse", f"Night shifts on unit 9. {eeo}",
+                            company="Mercy Health"),
+               make_posting("other", "Staff Nurse", f"Night shifts. {eeo}", company="Acme")])
+    assert "care coordination" not in index.skills[-2], "boilerplate of Mercy Health"
+    assert "care coordination" in index.skills[-1], "not boilerplate of another company"

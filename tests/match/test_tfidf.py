@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from pipeline.match import tfidf
 from pipeline.match.tfidf import count_terms, finish_tfidf, fit_tfidf, merge_counts
 
 DOCS = [
@@ -16,6 +17,8 @@ DOCS = [
     "rn case manager rn case manager RN CASE MANAGER",
     "",
     "a b c 1 2 3 _ __ ___ a_b",
+    "cafe\u0301 nai\u0308ve x\u0301y \u00b2\u00b3 \U0001d400\U0001d401 \u0661\u0662",
+    "co\u00adordinator and care\u200bplans",
     "Staff nurse ICU, 12-hour shifts; care plans and caseload.",
 ]
 
@@ -57,3 +60,15 @@ def test_parts_counted_apart_and_merged_equal_one_fit():
     got = finish_tfidf(parts, *merge_counts(counted))
     assert parts.vocabulary_ == whole.vocabulary_
     np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-5, atol=1e-7)
+
+
+def test_the_default_token_pattern_takes_the_fast_path():
+    """The fast tokeniser is chosen by comparing with scikit-learn's default pattern: if that
+    default ever changes, this says so instead of silently falling back to the slow one."""
+    assert TfidfVectorizer().token_pattern == tfidf._TOKEN_DEFAULT
+
+
+def test_corpus_counted_over_many_chunks_equals_one_fit(monkeypatch):
+    monkeypatch.setattr(tfidf, "_CHUNK", 3)
+    docs = DOCS * 3
+    _same_fit(TfidfVectorizer(stop_words="english"), TfidfVectorizer(stop_words="english"), docs)
