@@ -64,13 +64,16 @@ def _fail_with(message: str, code: int) -> int:
 
 def _print_run_summary(report, dry_run: bool) -> None:
     fetched, notified = report.fetch, report.notify
-    click.echo(f"Sources: {len(fetched.runs)} fetched, {len(fetched.failed)} failed; "
+    skipped = f", {len(fetched.skipped)} skipped" if fetched.skipped else ""
+    click.echo(f"Sources: {len(fetched.runs)} fetched, {len(fetched.failed)} failed{skipped}; "
                f"postings: {fetched.seen} seen, {fetched.new} new, {fetched.closed} closed, "
                f"{report.open_postings} open.")
     for run in fetched.failed:
         click.echo(f"  FAILED {run.source}: {run.error}")
     for run in fetched.suspicious:
         click.echo(f"  SUSPICIOUS {run.source}: {run.error}")
+    for run in fetched.skipped:
+        click.echo(f"  {run.source}: skipped: {run.error}")
     verb = "would be queued" if dry_run else "queued"
     click.echo(f"Subscribers: {notified.subscribers}; digests {verb}: {notified.queued}, "
                f"sent: {notified.sent}, pending: {notified.pending}, failed: {notified.failed}.")
@@ -103,6 +106,8 @@ def fetch(config_path: Path, only: str | None) -> None:
         detail = f"  {run.error}" if run.error else ""
         click.echo(f"{run.source}: {run.status}, {run.seen} seen, {run.new} new, "
                    f"{run.closed} closed ({run.duration:.1f}s){detail}")
+    for run in report.skipped:
+        click.echo(f"{run.source}: skipped: {run.error}")
     if report.failed and len(report.failed) == len(report.runs):
         raise click.ClickException("every source failed")
 

@@ -39,6 +39,7 @@ from pipeline.errors import ConfigError
 from pipeline.normalize.employment import VOCABULARY, parse_employment_type
 from pipeline.posting import Remote
 from pipeline.sources import REGISTRY
+from pipeline.sources.base import whole_days
 
 DEFAULT_CONFIG = Path("jobs.yaml")
 DEFAULT_DATABASE = "sqlite:///data/jobs.db"
@@ -48,6 +49,7 @@ DEFAULT_DIGEST_SIZE = 10
 DEFAULT_MAX_PER_EMPLOYER = 2
 DEFAULT_MIN_SCORE = 0.35
 DEFAULT_USER_AGENT = "care-manager-job-alerts/0.1"
+DEFAULT_STALE_AFTER_DAYS = 30
 
 class Strict(BaseModel):
     """Base of every config section: unknown keys are errors."""
@@ -243,6 +245,18 @@ class ScheduleConfig(Strict):
         return value
 
 
+class PostingsConfig(Strict):
+    """How stored postings close when their board stops showing them."""
+
+    stale_after_days: int = Field(
+        default=DEFAULT_STALE_AFTER_DAYS,
+        description="a posting its source has not shown for this many days is closed (when "
+                    "that source is fetched successfully); a source's own stale_after_days "
+                    "overrides it")
+
+    _days = field_validator("stale_after_days", mode="before")(whole_days)
+
+
 def _source_union() -> Any:
     configs = tuple(cls.Config for cls in REGISTRY.values())
     union = configs[0] if len(configs) == 1 else Union[configs]  # noqa: UP007
@@ -264,6 +278,7 @@ class JobsConfig(Strict):
     email: EmailConfig = Field(default_factory=EmailConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    postings: PostingsConfig = Field(default_factory=PostingsConfig)
 
     #: Folder of the config file; relative paths are resolved against it.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -8,8 +8,18 @@ stored only when the whole source was read, in one transaction; a failing source
 a bug in its parser) is recorded with its error and the others go on. After a successful full
 listing (``Source.full_listing``) the source's postings missing from it are closed, except when
 the source suddenly returned nothing where it had postings before: that run is flagged
-``suspicious`` and nothing is closed until an empty answer repeats. Then postings past
-``valid_through`` are closed and duplicates are grouped (``pipeline.dedupe``).
+``suspicious`` and nothing is closed until an empty answer repeats. Every source read and stored
+in this run (full listing or not, unless suspicious) also closes its postings it has not shown for
+``stale_after_days`` (the source's own, else ``postings.stale_after_days``); a failing source closes
+nothing. Then postings past ``valid_through`` are closed and duplicates are grouped
+(``pipeline.dedupe``).
+
+A board that limits how often it may be asked (``Source.min_interval``, e.g. Remotive's 6 hours)
+is skipped when its last recorded fetch, by any run, is more recent than that: whatever started the
+run (scheduler, cron, by hand). A skipped source is reported in ``FetchReport.skipped`` with the
+reason and the time of its next allowed fetch; it is no failure, nothing is recorded for it, and
+its postings stay as they are. A run up to ``EARLY_SLACK`` early still fetches, so a scheduler
+firing every 6 hours is not skipped for a few milliseconds of jitter.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,12 +47,16 @@ from pipeline.store.schema import utcnow
 
 log = logging.getLogger(__name__)
 
+#: How early a run may come before a source's ``min_interval`` has passed and still fetch it.
+EARLY_SLACK = timedelta(minutes=2)
+
 
 @dataclass
 class FetchReport:
     """What one fetch of all sources did."""
 
     runs: list[SourceRun] = field(default_factory=list)
+    skipped: list[SourceRun] = field(default_factory=list)
     expired: int = 0
     dedupe: DedupeReport = field(default_factory=DedupeReport)
 
@@ -68,7 +82,7 @@ class FetchReport:
 
     @property
     def closed(self) -> int:
-        """Postings closed because they left their board or expired."""
+        """Postings closed because they left their board, went stale or expired."""
         return sum(r.closed for r in self.runs) + self.expired
 
 
@@ -93,12 +107,14 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
         names = ", ".join(s.name for s in config.sources) or "none configured"
         raise SourceError(f"no enabled source named {only!r}; sources: {names}")
     report = FetchReport()
-    workers = max(1, min(config.http.concurrency, len(chosen)))
+    due = _due(chosen, store, now, report, progress)
+    workers = max(1, min(config.http.concurrency, len(due)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
-        futures: list[Future[_Outcome]] = [pool.submit(read_source, c, http) for c in chosen]
+        futures: list[Future[_Outcome]] = [pool.submit(read_source, c, http) for c in due]
         for future in futures:  # config order: stored while later sources are still read
             outcome = future.result()
-            run = _store_outcome(outcome, store, now)
+            stale_days = outcome.config.stale_after_days or config.postings.stale_after_days
+            run = _store_outcome(outcome, store, now, timedelta(days=stale_days))
             store.record_source_run(run)
             report.runs.append(run)
             if progress:
@@ -106,6 +122,41 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
     report.expired = store.close_expired(now)
     report.dedupe = dedupe_postings(store)
     return report
+
+
+def _due(chosen: list[SourceConfig], store: Store, now: datetime, report: FetchReport,
+         progress: Callable[[str], None] | None) -> list[SourceConfig]:
+    """The chosen sources that may be fetched now; the others go into ``report.skipped``."""
+    due = []
+    for source_config in chosen:
+        skipped = skip_if_too_early(source_config, store, now)
+        if skipped is None:
+            due.append(source_config)
+            continue
+        log.info("source %s skipped: %s", skipped.source, skipped.error)
+        report.skipped.append(skipped)
+        if progress:
+            progress(source_config.name)
+    return due
+
+
+def skip_if_too_early(source_config: SourceConfig, store: Store,
+                      now: datetime) -> SourceRun | None:
+    """A ``skipped`` run saying why when the board's ``min_interval`` has not passed, else None."""
+    kind = REGISTRY[source_config.type]
+    last = store.last_fetched(source_config.name) if kind.min_interval else None
+    if last is None or now >= last + kind.min_interval - EARLY_SLACK:
+        return None
+    allowed = _next_minute(last + kind.min_interval)
+    shown = f"{allowed:%H:%M}" if allowed.date() == now.date() else f"{allowed:%Y-%m-%d %H:%M}"
+    return SourceRun(source=source_config.name, started_at=now, status="skipped",
+                     error=f"{kind.min_interval_reason}; next fetch after {shown} UTC")
+
+
+def _next_minute(when: datetime) -> datetime:
+    """``when`` rounded up to a whole minute (so "after 13:05" is never a few seconds early)."""
+    whole = when.replace(second=0, microsecond=0)
+    return whole if whole == when else whole + timedelta(minutes=1)
 
 
 def read_source(source_config: SourceConfig, http: HttpClient) -> _Outcome:
@@ -142,8 +193,9 @@ def _own(postings: list[Posting], name: str) -> list[Posting]:
     return list(unique.values())
 
 
-def _store_outcome(outcome: _Outcome, store: Store, now: datetime) -> SourceRun:
-    """Store one source's postings and close what left its board; the run record says how."""
+def _store_outcome(outcome: _Outcome, store: Store, now: datetime,
+                   stale_after: timedelta) -> SourceRun:
+    """Store one source's postings, close what left its board or went stale; the run says how."""
     name = outcome.config.name
     run = SourceRun(source=name, started_at=now, status="failed", duration=outcome.duration,
                     error=outcome.error)
@@ -155,6 +207,8 @@ def _store_outcome(outcome: _Outcome, store: Store, now: datetime) -> SourceRun:
         result = store.upsert_postings(postings, now)
         if outcome.full_listing and not run.suspicious:
             run.closed = store.close_missing(name, [p.source_id for p in postings], now)
+        if not run.suspicious:
+            run.closed += store.close_stale(name, now - stale_after, now)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]  # not the whole SQL
         run.error = f"could not store postings: {type(exc).__name__}: {reason}"

@@ -3,14 +3,20 @@
 A source is one file in ``pipeline/sources/``: a ``SourceConfig`` subclass naming its own keys
 (with ``type: Literal["<name>"]``) and a ``Source`` subclass whose ``fetch`` returns postings.
 It is registered by one line in ``pipeline/sources/__init__.py``.
+
+Lifecycle: after a successful fetch that is the board's full listing (``full_listing``), postings
+it no longer shows are closed; a posting not shown for ``stale_after_days`` days is closed whatever
+the source. A board that limits how often it may be asked declares ``min_interval``: a run that
+comes sooner after the last fetch skips the source.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, ClassVar
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipeline.posting import Posting
 
@@ -27,6 +33,13 @@ class Schedule(BaseModel):
     every: str | None = Field(default=None, description="interval: '30m', '6h', '1d'")
 
 
+def whole_days(value: Any) -> Any:
+    """Validator of a number of days: a whole number, 1 or more (not '30', 2.5 or true)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError("write a whole number of days, 1 or more, like 30")
+    return value
+
+
 class SourceConfig(BaseModel):
     """Keys every source accepts; each source adds its own."""
 
@@ -37,18 +50,27 @@ class SourceConfig(BaseModel):
     url: str | None = Field(default=None, description="replaces the board's endpoint")
     enabled: bool = True
     schedule: Schedule | None = None
+    stale_after_days: int | None = Field(
+        default=None, description="close a posting this source has not shown for this many "
+                                  "days; default: postings.stale_after_days")
+
+    _days = field_validator("stale_after_days", mode="before")(whole_days)
 
 
 class Source(ABC):
     """Fetches one board and maps its records into ``Posting`` objects.
 
     ``full_listing`` says whether a successful fetch returns every open posting of the board, so
-    postings missing from it can be closed.
+    postings missing from it can be closed. ``min_interval`` is the shortest time the board
+    allows between two fetches (None: no limit), and ``min_interval_reason`` says so in a sentence
+    for the run report.
     """
 
     type: ClassVar[str]
     Config: ClassVar[type[SourceConfig]]
     full_listing: ClassVar[bool] = True
+    min_interval: ClassVar[timedelta | None] = None
+    min_interval_reason: ClassVar[str] = "the board limits how often it may be fetched"
 
     def __init__(self, config: SourceConfig, http: HttpClient | None = None):
         self.config = config

@@ -7,6 +7,8 @@ short (as many jobs as the limit): the jobs past it are not gone.
 Be gentle: Remotive asks API users to fetch **at most 4 times a day** (its jobs change slowly and
 are shown 24 hours late anyway) and blocks clients that ask more often. The source's default
 schedule is therefore ``every: 6h``, and a shorter ``every`` is refused when jobs.yaml is loaded.
+Cron schedules and manual runs are held to it too: ``min_interval`` is 6 hours, so a run that
+comes sooner after the last fetch skips the source (``pipeline.fetch``).
 
 Quirks: the top-level object carries ``00-warning`` and ``0-legal-notice`` keys beside ``jobs``
 (ignored); ``salary`` is free text ("$55k - $100k", "OTE $25k - $35k", "") kept verbatim in
@@ -17,6 +19,7 @@ and ``candidate_required_location`` says from where ("USA", "Worldwide", "USA, C
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -70,6 +73,8 @@ class RemotiveSource(Source):
     type = "remotive"
     Config = RemotiveConfig
     full_listing = True
+    min_interval = timedelta(hours=MIN_INTERVAL_HOURS)
+    min_interval_reason = "Remotive allows at most 4 fetches a day"
 
     def fetch(self) -> list[Posting]:
         """One request; every job in its ``jobs`` list."""

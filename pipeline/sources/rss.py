@@ -12,7 +12,10 @@ Mapping: ``guid`` / Atom ``id`` (else the link) is the posting id; ``title`` is 
 extensions become the location, ``type`` the employment type, and ``state`` (the employer's
 headquarters, not the job's place) and ``category`` go into ``extra``.
 
-A feed is the whole list of what it currently shows, so ``full_listing`` is True.
+Most job feeds show only their latest N items, so a posting that scrolls off the feed is not
+gone: ``full_listing`` is False unless the config says ``full_listing: true`` (a feed that lists
+every open job, e.g. an employer's own feed). Postings of a partial feed close when their
+``expires_at`` passes or when the feed has not shown them for ``stale_after_days``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import feedparser
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from pipeline.errors import ParseError
 from pipeline.normalize import (
@@ -46,6 +49,20 @@ class RssConfig(SourceConfig):
         default="plain", description="company_colon: titles read 'Company: Role'")
     company: str | None = Field(default=None, description="employer of every item (own feeds)")
     remote: Remote | None = Field(default=None, description="set for all-remote boards")
+    full_listing: bool = Field(
+        default=False,
+        description="true only when the feed lists every open job (e.g. an employer's own feed "
+                    "of all its openings): then postings it no longer shows are closed. Leave "
+                    "false for feeds of the latest N items, where a posting scrolling off the "
+                    "feed is still open")
+
+    @field_validator("full_listing", mode="before")
+    @classmethod
+    def _true_or_false(cls, value: Any) -> Any:
+        """Only a YAML boolean: 'no' in quotes or 0 would be read as something else by mistake."""
+        if not isinstance(value, bool):
+            raise ValueError("write true (the feed lists every open job) or false (default)")
+        return value
 
 
 class RssSource(Source):
@@ -53,10 +70,11 @@ class RssSource(Source):
 
     type = "rss"
     Config = RssConfig
-    full_listing = True
+    full_listing = False
 
     def fetch(self) -> list[Posting]:
         """Fetch the feed and map each item."""
+        self.full_listing = self.config.full_listing  # a skipped item sets it False again
         response = http_of(self).get(self.config.url or self.config.feed, source=self.name)
         parsed = feedparser.parse(response.content, response_headers=_headers(response))
         if not parsed.get("version"):

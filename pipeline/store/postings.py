@@ -115,6 +115,14 @@ class PostingsMixin:
                              .values(closed_at=now or utcnow()))
         return len(gone)
 
+    def close_stale(self, source: str, before: datetime, now: datetime | None = None) -> int:
+        """Close the open postings of ``source`` it has not shown since ``before``."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(postings).where(
+                postings.c.source == source, postings.c.closed_at.is_(None),
+                postings.c.last_seen < before).values(closed_at=now or utcnow()))
+        return done.rowcount
+
     def close_expired(self, now: datetime | None = None) -> int:
         """Close open postings whose ``valid_through`` has passed."""
         now = now or utcnow()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.errors import LockedError
@@ -48,6 +48,13 @@ class RunsMixin:
             rows = conn.execute(query.limit(limit))
             return [SourceRun(**{k: v for k, v in r._mapping.items() if k != "id"})
                     for r in rows]
+
+    def last_fetched(self, source: str) -> datetime | None:
+        """When ``source`` was last fetched (any recorded run, failed ones too), or None."""
+        query = select(func.max(source_runs.c.started_at)).where(source_runs.c.source == source)
+        with self.engine.connect() as conn:
+            when = conn.execute(query).scalar()
+        return None if when is None else when.replace(tzinfo=UTC)
 
     def acquire_lock(self, name: str) -> str:
         """Take the named lock or raise LockedError saying who holds it; return the owner id.

@@ -130,3 +130,18 @@ def test_one_item_without_title_is_skipped(http, serve, caplog):
 def test_a_missing_feed_is_a_fetch_error(http, serve):
     with pytest.raises(FetchError):
         make(http, serve("/nope.rss", "not found", status=404, content_type="text/plain")).fetch()
+
+
+def test_a_feed_is_the_full_listing_only_when_configured(http, serve):
+    url = rss_feed(serve)
+    partial, full = make(http, url), make(http, url, full_listing=True)
+    assert len(partial.fetch()) == len(full.fetch()) == 3
+    assert (partial.full_listing, full.full_listing) == (False, True)
+
+
+def test_a_full_listing_feed_with_a_skipped_item_is_not_complete(http, serve):
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Jobs</title>'
+            "<item><guid>1</guid><title>Care Coordinator</title></item>"
+            "<item><guid>2</guid><description>no title</description></item></channel></rss>")
+    source = make(http, serve("/half.rss", body, content_type=RSS_TYPE), full_listing=True)
+    assert len(source.fetch()) == 1 and source.full_listing is False

@@ -80,3 +80,14 @@ def test_duplicates_are_hidden_from_open_postings(store):
     store.set_canonical({second: first})
     assert [p.id for p in store.open_postings()] == [first]
     assert [p.id for p in store.duplicates_of(first)] == [second]
+
+
+def test_close_stale_closes_only_that_sources_postings_unseen_since_the_cutoff(store):
+    store.upsert_postings([posting("old"), posting("other", source="elsewhere")], now=T0)
+    store.upsert_postings([posting("fresh")], now=T0 + timedelta(days=20))
+    later = T0 + timedelta(days=31)
+    assert store.close_stale("board", before=later - timedelta(days=30), now=later) == 1
+    assert sorted(p.source_id for p in store.open_postings()) == ["fresh", "other"]
+    (closed,) = [p for p in store.all_postings() if p.closed_at is not None]
+    assert (closed.source_id, closed.closed_at) == ("old", later)
+    assert store.close_stale("board", before=later - timedelta(days=30), now=later) == 0
