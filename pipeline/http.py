@@ -8,7 +8,10 @@ and gives up past ``max_body_bytes`` or after ``BODY_TIMEOUT_FACTOR`` read timeo
 an honest User-Agent with the operator's contact; honours robots.txt when asked (``robots=True``,
 used for career pages; parsed with protego and cached per host); and makes conditional GETs
 (ETag / Last-Modified) against an on-disk cache, so an unchanged board answers 304 and the cached
-body is returned with ``from_cache=True``.
+body is returned with ``from_cache=True``. Redirects are followed hop by hop
+(``pipeline.http_redirects``): each hop is paced by its own host, checked against its own host's
+robots.txt when asked, and uses the cache entry of its own URL, so the final URL's validators are
+the ones sent.
 
 Every failure raises ``FetchError`` (carrying the source name); ``HttpResponse.json`` raises
 ``ParseError`` for bodies that are not JSON.
@@ -32,7 +35,17 @@ from urllib3.util.retry import Retry
 
 from pipeline.config import HttpConfig
 from pipeline.errors import FetchError, ParseError
-from pipeline.http_cache import HttpCache, cache_key
+from pipeline.http_cache import CacheEntry, HttpCache, cache_key
+from pipeline.http_pacing import HostGate
+from pipeline.http_redirects import (
+    MAX_REDIRECTS,
+    MAX_ROBOTS_REDIRECTS,
+    REDIRECT_STATUSES,
+    describe,
+    first_url,
+    next_url,
+    same_origin,
+)
 from pipeline.normalize.encoding import decode_body
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -77,33 +90,16 @@ class HttpResponse:
         return f"{self.url}: malformed JSON: {exc}"
 
 
-class _HostGate:
-    """Per-host pacing: a semaphore for requests in flight and the next allowed start time."""
+@dataclass
+class _Answer:
+    """The last hop of a chain: its status, headers, body, URL and the cache entry it used."""
 
-    def __init__(self, concurrency: int, interval: float):
-        self.slots = threading.BoundedSemaphore(concurrency)
-        self.interval = interval
-        self.lock = threading.Lock()
-        self.next_start = 0.0
-        self.in_flight = 0
-        self.peak = 0
-
-    def __enter__(self) -> _HostGate:
-        self.slots.acquire()
-        with self.lock:
-            now = time.monotonic()
-            start = max(now, self.next_start)
-            self.next_start = start + self.interval
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
-        if start > now:
-            time.sleep(start - now)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        with self.lock:
-            self.in_flight -= 1
-        self.slots.release()
+    status: int
+    headers: CaseInsensitiveDict
+    content: bytes
+    url: str
+    cached: CacheEntry | None
+    key: str | None
 
 
 class HttpClient:
@@ -113,7 +109,7 @@ class HttpClient:
         self.config = config
         self.session = _session(config)
         self.cache = HttpCache(config.cache_dir) if config.cache_dir else None
-        self._gates: dict[str, _HostGate] = {}
+        self._gates: dict[str, HostGate] = {}
         self._robots: dict[str, Protego | None] = {}
         self._lock = threading.Lock()
 
@@ -125,22 +121,20 @@ class HttpClient:
 
     def get(self, url: str, *, params: dict | None = None, headers: dict | None = None,
             robots: bool = False, source: str | None = None) -> HttpResponse:
-        """GET ``url`` politely; raise FetchError on any failure (see the module docstring)."""
-        if robots and not self.allowed(url, source=source):
-            raise FetchError(f"{url}: disallowed by the site's robots.txt for "
-                             f"{self.config.user_agent}", source=source)
-        key = cache_key(url, params) if self.cache else ""
-        cached = self.cache.load(key) if self.cache else None
-        request_headers = {**(cached.validators() if cached else {}), **(headers or {})}
-        status, got_headers, content, final_url = self._send(url, params, request_headers, source)
-        if status == 304 and cached is not None:
-            return HttpResponse(304, CaseInsensitiveDict({**cached.headers, **got_headers}),
-                                cached.content, final_url, from_cache=True, source=source)
-        if status >= 400 or status == 304:
-            raise FetchError(f"{final_url}: HTTP {status}{_reason(status)}", source=source)
-        if self.cache and status == 200:
-            self.cache.save(key, final_url, dict(got_headers), content)
-        return HttpResponse(status, got_headers, content, final_url, source=source)
+        """GET ``url`` politely, following redirects hop by hop; raise FetchError on any failure
+        (see the module docstring)."""
+        last = self._walk(url, params, headers or {}, robots=robots, source=source,
+                          use_cache=self.cache is not None, limit=MAX_REDIRECTS)
+        if last.status == 304 and last.cached is not None:
+            merged = CaseInsensitiveDict({**last.cached.headers, **last.headers})
+            return HttpResponse(304, merged, last.cached.content, last.url, from_cache=True,
+                                source=source)
+        if last.status >= 400 or last.status == 304:
+            raise FetchError(f"{last.url}: HTTP {last.status}{_reason(last.status)}",
+                             source=source)
+        if self.cache and last.key and last.status == 200:
+            self.cache.save(last.key, last.url, dict(last.headers), last.content)
+        return HttpResponse(last.status, last.headers, last.content, last.url, source=source)
 
     def get_json(self, url: str, **kw: Any) -> Any:
         """GET ``url`` and parse the body as JSON (ParseError when it is not)."""
@@ -178,10 +172,39 @@ class HttpClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def _walk(self, url: str, params: dict | None, headers: dict, *, robots: bool,
+              source: str | None, use_cache: bool, limit: int) -> _Answer:
+        """Send ``url`` and each redirect after it, every hop paced by its own host, allowed by
+        its robots.txt (with ``robots``) and conditional on its own cache entry."""
+        chain = [first_url(url, params, source)]
+        key = cache_key(url, params) if use_cache else None
+        while True:
+            if robots:
+                self._check_robots(chain, source)
+            cached = self.cache.load(key) if self.cache and key else None
+            sent = {**(cached.validators() if cached else {}), **headers}
+            status, got, content, answered = self._send(url, params, sent, source)
+            if status not in REDIRECT_STATUSES:
+                return _Answer(status, got, content, answered, cached, key)
+            target = next_url(chain, status, got, limit, source)
+            if not same_origin(chain[-1], target):
+                headers = {}  # an API key or a Host header is for the origin it was given to
+            chain.append(target)
+            url, params = target, None
+            key = cache_key(target, None) if use_cache else None
+
+    def _check_robots(self, chain: list[str], source: str | None) -> None:
+        """FetchError when robots.txt of the last URL's host disallows it (the chain shown)."""
+        if not self.allowed(chain[-1], source=source):
+            raise FetchError(f"{chain[-1]}: disallowed by the site's robots.txt for "
+                             f"{self.config.user_agent}{describe(chain)}", source=source)
+
     def _fetch_robots(self, origin: str, source: str | None) -> Protego | None:
         """robots.txt rules; None (allow all) when it is missing; deny all when unreachable."""
         try:
-            status, _, content, _ = self._send(f"{origin}/robots.txt", None, {}, source)
+            last = self._walk(f"{origin}/robots.txt", None, {}, robots=False, source=source,
+                              use_cache=False, limit=MAX_ROBOTS_REDIRECTS)
+            status, content = last.status, last.content
         except FetchError:
             status, content = 503, b""
         if 400 <= status < 500:
@@ -190,23 +213,24 @@ class HttpClient:
             content = b"User-agent: *\nDisallow: /\n"  # RFC 9309: unreachable means disallow
         return Protego.parse(decode_body(content, "text/plain"))
 
-    def _gate(self, url: str) -> _HostGate:
+    def _gate(self, url: str) -> HostGate:
         host = urlsplit(url).netloc.lower()
         with self._lock:
             gate = self._gates.get(host)
             if gate is None:
-                gate = _HostGate(self.config.per_host_concurrency, self.config.per_host_interval)
+                gate = HostGate(self.config.per_host_concurrency, self.config.per_host_interval)
                 self._gates[host] = gate
             return gate
 
     def _send(self, url: str, params: dict | None, headers: dict,
               source: str | None) -> tuple[int, CaseInsensitiveDict, bytes, str]:
-        """One paced, retried, streamed GET; returns status, headers, body and final URL."""
+        """One paced, retried, streamed GET that does not follow redirects; returns status,
+        headers, body and the URL asked for."""
         timeout = (self.config.connect_timeout, self.config.read_timeout)
         with self._gate(url):
             try:
                 with self.session.get(url, params=params, headers=headers, timeout=timeout,
-                                      stream=True) as response:
+                                      stream=True, allow_redirects=False) as response:
                     content = self._read_capped(response, source)
                     return response.status_code, response.headers, content, response.url
             except requests.RequestException as exc:
@@ -244,6 +268,16 @@ def _arriving(response: requests.Response) -> Iterator[bytes]:
         yield piece
 
 
+class _HopSession(requests.Session):
+    """A session that leaves redirects to the client. Even when told not to follow one,
+    requests prepares ``response.next`` and reads the redirect's whole body to do so, past the
+    size cap and the body deadline (and a malformed Location raises a bare ValueError)."""
+
+    def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        """No next request: ``HttpClient._walk`` makes each hop itself."""
+        return iter(())
+
+
 def _session(config: HttpConfig) -> requests.Session:
     """A requests session with retries, a connection pool per host and our User-Agent."""
     retry = Retry(
@@ -255,7 +289,7 @@ def _session(config: HttpConfig) -> requests.Session:
     )
     pool = max(config.per_host_concurrency, config.concurrency)
     adapter = HTTPAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
-    session = requests.Session()
+    session = _HopSession()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     contact = f" (+{config.contact})" if config.contact else ""

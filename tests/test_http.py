@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import socket
 import threading
 import time
@@ -13,6 +14,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from pipeline import http_pacing
 from pipeline.config import HttpConfig
 from pipeline.errors import FetchError, ParseError
 from pipeline.http import HttpClient
@@ -322,3 +324,244 @@ def test_a_gzip_encoded_body_is_decoded(httpserver: HTTPServer):
         gzip.compress(body), headers={"Content-Encoding": "gzip"},
         content_type="application/json")
     assert make_client().get_json(httpserver.url_for("/gz")) == {"jobs": ["Care Manager"] * 200}
+
+
+# Redirects: each hop is a request to its own host, paced and (for career pages) allowed there.
+
+@pytest.fixture
+def other_host():
+    """A second server on another port: another host (and origin) for the client."""
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def redirect(server: HTTPServer, path: str, location: str, status: int = 302) -> None:
+    """Make ``server`` answer ``path`` with a redirect to ``location``."""
+    server.expect_request(path).respond_with_data("", status=status,
+                                                  headers={"Location": location})
+
+
+def paths(server: HTTPServer) -> list[str]:
+    """The paths ``server`` was asked for, in order."""
+    return [request.path for request, _ in server.log]
+
+
+def test_a_redirect_to_another_host_checks_that_hosts_robots_txt(httpserver: HTTPServer,
+                                                                  other_host: HTTPServer):
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
+    redirect(httpserver, "/jobs", other_host.url_for("/careers/open"))
+    other_host.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /careers/private\n")
+    other_host.expect_request("/careers/open").respond_with_data("welcome")
+    response = make_client().get(httpserver.url_for("/jobs"), robots=True)
+    assert response.text == "welcome"
+    assert response.url == other_host.url_for("/careers/open")
+    assert paths(httpserver) == ["/robots.txt", "/jobs"]
+    assert paths(other_host) == ["/robots.txt", "/careers/open"]
+
+
+def test_a_redirect_to_a_disallowed_url_is_refused_and_never_requested(
+        httpserver: HTTPServer, other_host: HTTPServer):
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
+    redirect(httpserver, "/jobs", other_host.url_for("/careers/private/job"))
+    other_host.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /careers/private\n")
+    other_host.expect_request("/careers/private/job").respond_with_data("secret")
+    with pytest.raises(FetchError, match="disallowed by the site's robots.txt") as info:
+        make_client().get(httpserver.url_for("/jobs"), robots=True, source="acme")
+    assert info.value.source == "acme"
+    assert f"{httpserver.url_for('/jobs')} -> {other_host.url_for('/careers/private/job')}" \
+        in str(info.value)
+    assert paths(other_host) == ["/robots.txt"]
+
+
+def test_a_robots_txt_that_redirects_is_followed(httpserver: HTTPServer, other_host: HTTPServer):
+    redirect(httpserver, "/robots.txt", other_host.url_for("/robots.txt"), status=301)
+    other_host.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /private\n")
+    httpserver.expect_request("/private/page").respond_with_data("secret")
+    with pytest.raises(FetchError, match="robots.txt"):
+        make_client().get(httpserver.url_for("/private/page"), robots=True)
+    assert paths(httpserver) == ["/robots.txt"]
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_every_redirect_status_is_followed_with_a_get_and_no_body(
+        httpserver: HTTPServer, other_host: HTTPServer, status):
+    redirect(httpserver, "/jobs", other_host.url_for("/moved"), status=status)
+    other_host.expect_request("/moved", method="GET").respond_with_data("here")
+    assert make_client().get_text(httpserver.url_for("/jobs")) == "here"
+    (request, _), = other_host.log
+    assert request.method == "GET" and request.get_data() == b""
+
+
+def test_caller_headers_follow_a_redirect_only_within_the_same_origin(
+        httpserver: HTTPServer, other_host: HTTPServer):
+    redirect(httpserver, "/v1/search", "/v2/search")
+    redirect(httpserver, "/v2/search", other_host.url_for("/elsewhere"))
+    other_host.expect_request("/elsewhere").respond_with_data("done")
+    client = make_client()
+    assert client.get_text(httpserver.url_for("/v1/search"),
+                           headers={"Authorization-Key": "k3y"}) == "done"
+    keys = [request.headers.get("Authorization-Key") for request, _ in httpserver.log]
+    assert keys == ["k3y", "k3y"]
+    (request, _), = other_host.log
+    assert request.headers.get("Authorization-Key") is None  # the key is not given away
+
+
+@pytest.mark.parametrize(("location", "landing"), [
+    ("/careers/new", "/careers/new"),
+    ("../new/list?page=2", "/careers/new/list"),
+    ("listing", "/careers/old/listing"),
+])
+def test_a_relative_location_is_resolved_against_the_url_that_answered(
+        httpserver: HTTPServer, location, landing):
+    redirect(httpserver, "/careers/old/index", location)
+    httpserver.expect_request(landing).respond_with_data("found")
+    response = make_client().get(httpserver.url_for("/careers/old/index"))
+    assert response.text == "found"
+    assert paths(httpserver) == ["/careers/old/index", landing]
+    assert response.url.startswith(httpserver.url_for(landing))
+
+
+def test_a_redirect_loop_fails_naming_the_chain(httpserver: HTTPServer):
+    redirect(httpserver, "/a", "/b")
+    redirect(httpserver, "/b", httpserver.url_for("/a"))
+    with pytest.raises(FetchError, match="redirect loop") as info:
+        make_client().get(httpserver.url_for("/a"), source="loopy")
+    a, b = httpserver.url_for("/a"), httpserver.url_for("/b")
+    assert f"{a} -> {b} -> {a}" in str(info.value)
+    assert info.value.source == "loopy"
+    assert paths(httpserver) == ["/a", "/b"]
+
+
+def test_too_many_redirects_fail_naming_the_chain(httpserver: HTTPServer):
+    def onwards(request: Request) -> Response:
+        hop = int(request.path.rsplit("/", 1)[1])
+        return Response("", status=302, headers={"Location": f"/hop/{hop + 1}"})
+
+    httpserver.expect_request(re.compile(r"/hop/\d+")).respond_with_handler(onwards)
+    with pytest.raises(FetchError, match="more than 10 redirects") as info:
+        make_client().get(httpserver.url_for("/hop/0"))
+    assert f"{httpserver.url_for('/hop/10')} -> {httpserver.url_for('/hop/11')}" \
+        in str(info.value)
+    assert len(httpserver.log) == 11  # the first request and ten redirects, no more
+
+
+def test_a_redirect_without_location_is_an_error(httpserver: HTTPServer):
+    httpserver.expect_request("/jobs").respond_with_data("", status=302)
+    with pytest.raises(FetchError, match="302 redirect without a Location"):
+        make_client().get(httpserver.url_for("/jobs"))
+
+
+def test_the_redirected_hop_counts_toward_the_other_hosts_interval(
+        httpserver: HTTPServer, other_host: HTTPServer, monkeypatch):
+    waits: list[float] = []
+    monkeypatch.setattr(http_pacing, "_pause", waits.append)  # see the waits, skip the sleeping
+    redirect(httpserver, "/jobs", other_host.url_for("/landing"))
+    other_host.expect_request("/landing").respond_with_data("landed")
+    other_host.expect_request("/direct").respond_with_data("direct")
+    client = make_client(per_host_interval=30)
+    client.get(httpserver.url_for("/jobs"))
+    assert waits == []  # first request to either host
+    client.get(other_host.url_for("/direct"))
+    assert len(waits) == 1 and 29 < waits[0] <= 30  # the hop to /landing started the interval
+    assert paths(other_host) == ["/landing", "/direct"]
+
+
+def test_redirected_requests_share_the_other_hosts_in_flight_limit(
+        threaded_server: HTTPServer, other_host: HTTPServer):
+    lock = threading.Lock()
+    state = {"now": 0, "max": 0}
+
+    def counted(request: Request) -> Response:
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        time.sleep(0.1)
+        with lock:
+            state["now"] -= 1
+        return Response("ok")
+
+    def onwards(request: Request) -> Response:
+        target = other_host.url_for(f"/job?i={request.args['i']}")
+        return Response("", status=302, headers={"Location": target})
+
+    other_host.expect_request("/job").respond_with_handler(counted)
+    threaded_server.expect_request("/go").respond_with_handler(onwards)
+    client = make_client(per_host_concurrency=2, concurrency=8)
+    urls = [(threaded_server.url_for("/go") if i % 2 else other_host.url_for("/job")) + f"?i={i}"
+            for i in range(16)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(client.get_text, urls)) == ["ok"] * 16
+    assert state["max"] == 2  # direct and redirected requests together never exceed two
+
+
+def test_the_cache_revalidates_the_final_url_of_a_redirect(httpserver: HTTPServer,
+                                                            other_host: HTTPServer, tmp_path):
+    def board(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return Response("listing", headers={"ETag": '"v1"'})
+
+    redirect(httpserver, "/board", other_host.url_for("/board"), status=301)
+    other_host.expect_request("/board").respond_with_handler(board)
+    client = make_client(tmp_path)
+    first = client.get(httpserver.url_for("/board"))
+    second = client.get(httpserver.url_for("/board"))
+    assert (first.from_cache, second.from_cache) == (False, True)
+    assert second.text == "listing" and second.url == other_host.url_for("/board")
+    asked = [request.headers.get("If-None-Match") for request, _ in other_host.log]
+    assert asked == [None, '"v1"']
+
+
+def test_a_redirect_to_a_non_http_url_is_an_error(httpserver: HTTPServer):
+    redirect(httpserver, "/jobs", "ftp://files.example.org/jobs.csv")
+    with pytest.raises(FetchError, match="not an http"):
+        make_client().get(httpserver.url_for("/jobs"))
+
+
+def test_a_malformed_location_is_a_fetch_error():
+    """werkzeug will not send a broken Location, so a bare socket does."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def answer_once() -> None:
+        conn, _ = listener.accept()
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: http://[broken/jobs\r\n"
+                     b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+        conn.close()
+
+    thread = threading.Thread(target=answer_once, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(FetchError, match="not an http"):
+            make_client(retries=0).get(f"http://127.0.0.1:{listener.getsockname()[1]}/jobs")
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_a_url_without_a_scheme_is_a_fetch_error():
+    with pytest.raises(FetchError, match="not a usable URL") as info:
+        make_client().get("boards.example.org/jobs", source="typo")
+    assert info.value.source == "typo"
+
+
+def test_the_body_of_a_redirect_is_capped_too(httpserver: HTTPServer):
+    def endless_redirect(request: Request) -> Response:
+        def chunks():
+            for _ in range(10_000):
+                yield b"z" * 1024
+        return Response(chunks(), status=302, headers={"Location": "/next"})
+
+    httpserver.expect_request("/jobs").respond_with_handler(endless_redirect)
+    httpserver.expect_request("/next").respond_with_data("next")
+    with pytest.raises(FetchError, match="over the 4096-byte limit"):
+        make_client(max_body_bytes=4096).get(httpserver.url_for("/jobs"))
+    assert paths(httpserver) == ["/jobs"]

@@ -1,0 +1,90 @@
+"""Redirects for ``pipeline.http``, one hop at a time: where the next hop goes, when to stop.
+
+The client sends every hop itself (requests' ``allow_redirects=False``) so that each hop is paced
+by its own host's interval and in-flight limit and, for career pages, checked against its own
+host's robots.txt. This module holds the pure part: resolving ``Location`` (a relative one
+against the URL that answered), refusing a missing or non-HTTP target, a loop, or a chain longer
+than the limit, each with a ``FetchError`` that shows the chain; and which request headers may
+travel to the next hop (only to the same origin: they may hold an API key or a ``Host``).
+
+Method and body (RFC 9110 section 15.4): 301, 302 and 303 turn any method but HEAD into a GET
+without a body; 307 and 308 repeat the method and the body. The client only sends GET, so every
+hop is a GET without a body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from requests.exceptions import RequestException
+from requests.models import PreparedRequest
+from requests.utils import requote_uri
+
+from pipeline.errors import FetchError
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Redirects followed for one page or API call before giving up.
+MAX_REDIRECTS = 10
+#: RFC 9309 section 2.3.1.2: follow at least five consecutive redirects for robots.txt.
+MAX_ROBOTS_REDIRECTS = 5
+
+
+def first_url(url: str, params: dict | None, source: str | None = None) -> str:
+    """The URL a GET of ``url`` with ``params`` asks for: the first link of its chain."""
+    request = PreparedRequest()
+    try:
+        request.prepare_url(url, params)
+    except RequestException as exc:
+        raise FetchError(f"{url}: not a usable URL ({exc})", source=source) from exc
+    return urldefrag(request.url or url)[0]
+
+
+def next_url(chain: list[str], status: int, headers: Mapping[str, str], limit: int,
+             source: str | None = None) -> str:
+    """Where the redirect that ``chain[-1]`` answered leads; FetchError when it must not be
+    followed (no Location, not http(s), a URL already in the chain, more than ``limit`` hops)."""
+    here = chain[-1]
+    location = _location(headers)
+    if not location:
+        raise FetchError(f"{here}: HTTP {status} redirect without a Location header",
+                         source=source)
+    try:
+        target = urldefrag(requote_uri(urljoin(here, location)))[0]
+        scheme = urlsplit(target).scheme
+    except ValueError:  # e.g. a malformed IPv6 host
+        scheme = ""
+    if scheme not in ("http", "https"):
+        raise FetchError(f"{here}: HTTP {status} redirect to {location!r}, which is not an "
+                         "http(s) URL", source=source)
+    if target in chain:
+        raise FetchError(f"redirect loop: {_shown(chain, target)}", source=source)
+    if len(chain) > limit:
+        raise FetchError(f"more than {limit} redirects: {_shown(chain, target)}", source=source)
+    return target
+
+
+def same_origin(first: str, second: str) -> bool:
+    """Whether two URLs share scheme, host and port (headers may then go along)."""
+    one, two = urlsplit(first), urlsplit(second)
+    return (one.scheme, one.netloc.lower()) == (two.scheme, two.netloc.lower())
+
+
+def describe(chain: list[str]) -> str:
+    """`` (redirected: a -> b)`` for a chain of several URLs, nothing for a single one."""
+    return f" (redirected: {' -> '.join(chain)})" if len(chain) > 1 else ""
+
+
+def _location(headers: Mapping[str, str]) -> str:
+    """The Location header, stripped; http.client reads header bytes as Latin-1, so UTF-8 ones
+    are read again as UTF-8 (as requests does)."""
+    location = (headers.get("Location") or "").strip()
+    try:
+        return location.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return location
+
+
+def _shown(chain: list[str], target: str) -> str:
+    """The chain and the refused target, joined by arrows."""
+    return " -> ".join([*chain, target])
