@@ -2,10 +2,11 @@
 
 Rules: ``remote`` keeps only postings whose remote status is listed (unknown is dropped);
 ``states`` and ``cities`` keep postings in those places, and remote postings (workable from
-anywhere); ``min_salary`` compares the top of the annualised range and keeps postings that state
-no salary; ``employment_types`` matches loosely ("Full Time" = "full-time") and keeps postings that
-state none; ``exclude_words`` drops postings whose title or description has the word;
-``exclude_companies`` drops those companies (case-insensitive).
+anywhere); an opening merged from listings in several cities (``extra.opening_locations``, see
+``pipeline.dedupe``) is in each of them; ``min_salary`` compares the top of the annualised
+range and keeps postings that state no salary; ``employment_types`` matches loosely ("Full Time"
+= "full-time") and keeps postings that state none; ``exclude_words`` drops postings whose title
+or description has the word; ``exclude_companies`` drops those companies (case-insensitive).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def posting_frame(postings: list[Posting]) -> pd.DataFrame:
         low, high = p.annual_salary()
         rows.append({
             "remote": p.remote.value, "region": _state(p.region) if p.region else "",
-            "city": n(p.city), "location": n(p.location),
+            "city": n(p.city), "location": n(_locations(p)),
             "salary": high if high is not None else low, "type": n(p.employment_type),
             "company": n(p.company),
         })
@@ -51,6 +52,11 @@ def posting_frame(postings: list[Posting]) -> pd.DataFrame:
                                         "type", "company"])
     frame["salary"] = frame["salary"].astype(float)
     return frame
+
+
+def _locations(posting: Posting) -> str:
+    """The posting's location, or every location of an opening posted in several places."""
+    return " ; ".join(posting.extra.get("opening_locations") or [posting.location or ""])
 
 
 def _place_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:

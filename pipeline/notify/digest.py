@@ -102,11 +102,19 @@ def salary_text(posting) -> str | None:
     return f"{span} {period}" if period else span
 
 
+#: Places shown for an opening posted in several cities; the rest are counted.
+_PLACES_SHOWN = 3
+
+
 def where_text(posting) -> str:
-    """Location and remote status in a few words."""
+    """Location and remote status in a few words (every city of an opening posted in several,
+    up to ``_PLACES_SHOWN``)."""
     label = {Remote.REMOTE: "Remote", Remote.HYBRID: "Hybrid", Remote.ONSITE: "On-site"}.get(
         posting.remote)
-    place = (posting.location or "").strip()
+    places = posting.extra.get("opening_locations") or [posting.location or ""]
+    place = "; ".join(p.strip() for p in places[:_PLACES_SHOWN])
+    if len(places) > _PLACES_SHOWN:
+        place += f" and {len(places) - _PLACES_SHOWN} more"
     if label and place and label.lower() not in place.lower():
         return f"{place} ({label})"
     return place or label or "Location not given"

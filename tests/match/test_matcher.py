@@ -158,6 +158,24 @@ def test_filters_remote_salary_company_and_words(matcher, make_posting):
     assert ids(exclude_words=["weekend"]) == ["a", "b", "d"]
 
 
+def test_an_opening_merged_from_several_cities_passes_a_filter_on_any_of_them(
+        matcher, make_posting):
+    p = make_posting
+    merged = p("m", "Case Manager", "Care plans.", remote="onsite", location="Columbus, OH",
+               city="Columbus", region="OH",
+               extra={"opening_locations": ["Columbus, OH", "Dayton, OH", "Erie, PA"]})
+    board = [merged, p("s", "Case Manager", "Care plans.", remote="onsite",
+                       location="Akron, OH", city="Akron", region="OH")]
+
+    def ids(**kw):
+        return sorted(m.posting.source_id for m in matcher.rank(board, filters=Filters(**kw)))
+
+    assert ids(cities=["Dayton"]) == ["m"]
+    assert ids(states=["PA"]) == ["m"]
+    assert ids(cities=["Columbus"]) == ["m"]
+    assert ids(cities=["Toledo"]) == []
+
+
 def test_postings_without_descriptions_still_rank_by_title(matcher, make_posting):
     board = [make_posting("a", "Staff Nurse", ""), make_posting("b", "Case Manager", "")]
     ranked = matcher.rank(board, resume_text="the and of")

@@ -75,6 +75,9 @@ def test_salary_where_and_age_wording():
         "up to $90,000 a year"
     assert salary_text(posting(1)) is None
     assert where_text(posting(1, location=None, remote=Remote.UNKNOWN)) == "Location not given"
+    several = posting(1, location="Columbus, OH", remote=Remote.ONSITE, extra={
+        "opening_locations": ["Columbus, OH", "Dayton, OH", "Erie, PA", "Akron, OH", "Kent, OH"]})
+    assert where_text(several) == "Columbus, OH; Dayton, OH; Erie, PA and 2 more (On-site)"
     assert ago(None, NOW) == "posting date not given"
     assert ago((NOW - timedelta(hours=3)).isoformat(), NOW) == "posted today"
     assert ago(datetime(2026, 11, 1, tzinfo=UTC).isoformat(), NOW) == "posted 4 weeks ago"
