@@ -7,7 +7,9 @@
                                  subscribed (a GET never unsubscribes, since link scanners fetch
                                  URLs), or "you are unsubscribed" with an Undo button
     POST /resubscribe/<token>    the Undo
-    GET/POST /preferences/<token>  frequency, pause, minimum score, remote only
+    GET/POST /preferences/<token>  frequency, pause, minimum score, remote only; the minimum
+                                 score box is empty while the subscriber follows the default
+                                 (shown as its placeholder), and only changed fields are saved
 
 The token (``pipeline.notify.tokens``) is the only credential: it names the subscriber and is
 signed, so it cannot be forged or used for someone else. A bad token gets a 404 page.
@@ -100,7 +102,8 @@ def preferences(token: str):
     config = current_app.config["PIPELINE_CONFIG"]
     return render_template("preferences.html", subscriber=found, token=token, saved=saved,
                            error=error, frequencies=FREQUENCIES,
-                           min_percent=_percent(found, config),
+                           own_percent=percent_text(found.min_score),
+                           default_percent=percent_text(config.matching.min_score),
                            remote_only=_remote_only(found)), status
 
 
@@ -108,30 +111,54 @@ def _remote_only(subscriber: Subscriber) -> bool:
     return [r.value for r in subscriber.filters.remote] == ["remote"]
 
 
-def _percent(subscriber: Subscriber, config: JobsConfig) -> int:
-    score = subscriber.min_score
-    return round(100 * (score if score is not None else config.matching.min_score))
+def percent_text(score: float | None) -> str:
+    """A score as the page shows it: 0.35 -> '35', 0.355 -> '35.5', None -> ''."""
+    return "" if score is None else f"{round(100 * score, 2):g}"
+
+
+def form_min_score(form, current: float | None) -> float | None:
+    """The minimum score the form asks for: empty is no own value (the service's default)."""
+    text = form.get("min_score")
+    if text is None:  # the field was not sent at all: leave it as it is
+        return current
+    if not text.strip():
+        return None
+    try:
+        percent = float(text.strip())
+    except ValueError as exc:
+        raise SubscriberError("the minimum match strength must be a number from 0 to 100, "
+                              "or empty for the default") from exc
+    if not 0 <= percent <= 100:
+        raise SubscriberError("the minimum match strength must be between 0 and 100")
+    if current is not None and percent_text(percent / 100) == percent_text(current):
+        return current  # the value as shown (to 0.01%) stands for the value as stored
+    return round(percent / 100, 4)
 
 
 def save_preferences(store: Store, subscriber: Subscriber, form) -> None:
-    """Apply the preferences form; SubscriberError with a sentence when a value is wrong."""
+    """Apply the preferences form; SubscriberError with a sentence when a value is wrong.
+
+    Only what the subscriber changed is saved as their own choice (which later jobs.yaml syncs
+    keep): a page saved as shown leaves a subscriber without an own ``min_score`` on the
+    service's ``matching.min_score``, wherever that is later set.
+    """
     frequency = form.get("frequency", subscriber.frequency)
     if frequency not in {value for value, _text in FREQUENCIES}:
         raise SubscriberError(f"{frequency!r} is not a frequency we offer")
-    try:
-        percent = float(form.get("min_score", "").strip())
-    except ValueError as exc:
-        raise SubscriberError("the minimum match strength must be a number from 0 to 100") from exc
-    if not 0 <= percent <= 100:
-        raise SubscriberError("the minimum match strength must be between 0 and 100")
+    min_score = form_min_score(form, subscriber.min_score)
     filters = subscriber.filters.model_dump(mode="json")
     if form.get("remote_only"):
         filters["remote"] = ["remote"]
     elif _remote_only(subscriber):  # unticked: drop the remote-only filter, keep any other
         filters["remote"] = []
-    store.update_settings(subscriber.id, by_subscriber=True, frequency=frequency,
-                          min_score=round(percent / 100, 4), filters=filters,
-                          paused=bool(form.get("paused")))
+    wanted = {"frequency": frequency, "min_score": min_score, "filters": filters,
+              "paused": bool(form.get("paused"))}
+    current = {"frequency": subscriber.frequency, "min_score": subscriber.min_score,
+               "filters": subscriber.filters.model_dump(mode="json"),
+               "paused": subscriber.paused}
+    changed = {key: value for key, value in wanted.items() if value != current[key]}
+    if changed:
+        store.update_settings(subscriber.id, by_subscriber=True, **changed)
 
 
 class _RedactTokens(logging.Filter):

@@ -106,7 +106,8 @@ def test_preferences_change_frequency_pause_score_remote(setup):
     config, store, app, token_a, _ = setup
     client = app.test_client()
     page = client.get(f"/preferences/{token_a}").get_data(as_text=True)
-    assert 'value="daily" selected' in page and 'value="35"' in page
+    assert 'value="daily" selected' in page
+    assert 'value="" placeholder="35"' in page and "default, now 35%" in page
     response = client.post(f"/preferences/{token_a}", data={
         "frequency": "weekly", "min_score": "60", "remote_only": "1", "paused": "1"})
     assert response.status_code == 200 and "saved" in response.get_data(as_text=True)
@@ -135,6 +136,50 @@ def test_choices_made_on_the_page_survive_a_jobs_yaml_sync(setup):
     sync_subscribers(config, store)
     synced = store.get_subscriber("a@example.org")
     assert (synced.frequency, synced.min_score, synced.name) == ("weekly", 0.5, "Renamed")
+
+
+def test_saving_the_page_as_shown_keeps_following_the_default_min_score(setup):
+    config, store, app, token_a, _ = setup
+    client = app.test_client()
+    client.get(f"/preferences/{token_a}")
+    response = client.post(f"/preferences/{token_a}", data={"frequency": "daily",
+                                                             "min_score": ""})
+    assert response.status_code == 200 and 'id="saved"' in response.get_data(as_text=True)
+    assert store.get_subscriber("a@example.org").min_score is None
+    config.matching.min_score = 0.5  # the operator raises the default: it reaches them
+    page = client.get(f"/preferences/{token_a}").get_data(as_text=True)
+    assert 'value="" placeholder="50"' in page and "default, now 50%" in page
+    config.subscribers = [SubscriberConfig(email="a@example.org", frequency="weekly",
+                                           min_score=0.6)]
+    sync_subscribers(config, store)  # nothing was pinned, so jobs.yaml's values apply
+    synced = store.get_subscriber("a@example.org")
+    assert (synced.min_score, synced.frequency) == (0.6, "weekly")
+
+
+def test_a_changed_min_score_is_stored_and_clearing_returns_to_the_default(setup):
+    config, store, app, token_a, _ = setup
+    client = app.test_client()
+    client.post(f"/preferences/{token_a}", data={"frequency": "daily", "min_score": "55"})
+    assert store.get_subscriber("a@example.org").min_score == 0.55
+    page = client.get(f"/preferences/{token_a}").get_data(as_text=True)
+    assert 'value="55" placeholder="35"' in page and "empty the box to go back" in page
+    client.post(f"/preferences/{token_a}", data={"frequency": "daily", "min_score": "55"})
+    assert store.get_subscriber("a@example.org").min_score == 0.55  # saved as shown: kept
+    client.post(f"/preferences/{token_a}", data={"frequency": "daily", "min_score": " "})
+    assert store.get_subscriber("a@example.org").min_score is None
+    config.matching.min_score = 0.45
+    assert 'value="" placeholder="45"' in client.get(f"/preferences/{token_a}").get_data(
+        as_text=True)
+
+
+def test_an_own_min_score_between_whole_percents_survives_saving_as_shown(setup):
+    _config, store, app, token_a, _ = setup
+    store.update_settings(store.get_subscriber("a@example.org").id, min_score=0.33333)
+    page = app.test_client().get(f"/preferences/{token_a}").get_data(as_text=True)
+    assert 'value="33.33"' in page
+    app.test_client().post(f"/preferences/{token_a}", data={"frequency": "daily",
+                                                            "min_score": "33.33"})
+    assert store.get_subscriber("a@example.org").min_score == 0.33333
 
 
 @pytest.fixture
@@ -207,6 +252,27 @@ def test_browser_preferences_form(live, page):
 
 @pytest.mark.browser
 @needs_browser
+def test_browser_saving_untouched_keeps_the_default_and_clearing_returns_to_it(live, page):
+    base, store, token = live
+    page.goto(f"{base}/preferences/{token}")
+    assert page.get_attribute("#min_score", "placeholder") == "35"
+    page.click("#save")
+    page.wait_for_selector("#saved")
+    assert store.get_subscriber("a@example.org").min_score is None
+    page.fill("#min_score", "62.5")
+    page.click("#save")
+    page.wait_for_selector("#saved")
+    assert store.get_subscriber("a@example.org").min_score == 0.625
+    assert page.input_value("#min_score") == "62.5"
+    page.fill("#min_score", "")
+    page.click("#save")
+    page.wait_for_selector("#saved")
+    assert store.get_subscriber("a@example.org").min_score is None
+    assert page.input_value("#min_score") == ""
+
+
+@pytest.mark.browser
+@needs_browser
 def test_browser_screenshot_shows_a_rendered_page(live, page):
     from PIL import Image
 
@@ -231,7 +297,7 @@ def test_unticked_remote_only_keeps_a_wider_remote_filter(setup):
     page = app.test_client().get(f"/preferences/{token_a}").get_data(as_text=True)
     assert 'name="remote_only" value="1">' in page  # not ticked: the filter is wider
     app.test_client().post(f"/preferences/{token_a}", data={"frequency": "daily",
-                                                            "min_score": "35"})
+                                                            "min_score": ""})
     kept = store.get_subscriber("a@example.org").filters.remote
     assert [r.value for r in kept] == ["remote", "hybrid"]
 
