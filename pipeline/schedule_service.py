@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.config import JobsConfig, load_config
 from pipeline.config_checks import check_ready
@@ -61,6 +62,10 @@ class JobsFile:
             return hashlib.sha256(self.path.read_bytes()).hexdigest()
         except OSError:
             return None
+
+    def forget(self) -> None:
+        """Take the file as never seen, so the next look reports it changed."""
+        self._stat = self._digest = None
 
     def changed(self, force: bool = False) -> bool:
         """True once for each change of content since the last call.
@@ -107,6 +112,11 @@ class Reloader:
         except ConfigError as exc:
             log.error("%s not reloaded, still running on the last good config: %s",
                       path.name, exc)
+            return None
+        except SQLAlchemyError as exc:  # e.g. the database busy with a long job: try again
+            log.error("%s not reloaded (database error: %s); trying again at the next look",
+                      path.name, exc)
+            self.watched.forget()
             return None
         use_config(config)
         self.config = config

@@ -136,6 +136,23 @@ def test_invalid_yaml_is_reported_with_its_line(service, caplog):
     assert set(_jobs(scheduler)) == before
 
 
+def test_a_busy_database_delays_the_reload_to_the_next_look(service, caplog):
+    path, scheduler, reloader = service
+    _rewrite(path, sources=SOURCES + [{"name": "acme-lever", "type": "files",
+                                       "path": "postings"}])
+    holder = sqlite3.connect(reloader.config.database_url().removeprefix("sqlite:///"))
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the database (5 s to give up)
+    try:
+        with caplog.at_level(logging.ERROR, logger="pipeline.schedule_service"):
+            assert reloader.check() is None
+    finally:
+        holder.rollback()
+        holder.close()
+    assert "not reloaded (database error" in caplog.text
+    assert reloader.check().added == ["source:acme-lever"]  # the same file, tried again
+    assert "source:acme-lever" in _jobs(scheduler)
+
+
 class LogReader:
     """The service's stderr, line by line, from a thread; ``wait_for`` returns the line seen."""
 
