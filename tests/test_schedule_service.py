@@ -18,7 +18,7 @@ import yaml
 from click.testing import CliRunner
 from test_schedule import SOURCES, write_config
 
-from pipeline import schedule
+from pipeline import schedule, schedule_service
 from pipeline.cli import cli
 from pipeline.config import load_config
 from pipeline.schedule_service import JobsFile, Reloader
@@ -134,6 +134,24 @@ def test_invalid_yaml_is_reported_with_its_line(service, caplog):
         assert reloader.check() is None
     assert "not valid YAML: line" in caplog.text and "indent with spaces" in caplog.text
     assert set(_jobs(scheduler)) == before
+
+
+def test_the_service_loop_looks_at_the_file_without_a_signal(service, monkeypatch):
+    path, scheduler, reloader = service
+    monkeypatch.setattr(schedule_service, "WATCH_EVERY", 0.0)  # look at every wake-up
+    stopping, hangup = threading.Event(), threading.Event()
+    loop = threading.Thread(target=schedule_service._watch, args=(reloader, stopping, hangup))
+    loop.start()
+    try:
+        _rewrite(path, sources=SOURCES[:1])
+        deadline = time.monotonic() + 30
+        while "source:cron-one" in _jobs(scheduler):
+            assert time.monotonic() < deadline, "the edit was never picked up"
+            time.sleep(0.1)
+    finally:
+        stopping.set()
+        loop.join(timeout=30)
+    assert set(_jobs(scheduler)) == {"source:local", "digests"}
 
 
 def test_a_busy_database_delays_the_reload_to_the_next_look(service, caplog):
