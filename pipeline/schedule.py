@@ -40,7 +40,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from pipeline.config import JobsConfig, load_config
 from pipeline.errors import ConfigError, LockedError
-from pipeline.store import Store
+from pipeline.store import Store, engine_for
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ def build_scheduler(config: JobsConfig) -> BackgroundScheduler:
     grace = parse_interval(config.schedule.misfire_grace, "schedule.misfire_grace")
     Store(config.database_url()).close()  # creates the database (and its folder) if new
     scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=config.database_url())},
+        jobstores={"default": SQLAlchemyJobStore(engine=engine_for(config.database_url()))},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(grace.total_seconds())},
         timezone="UTC")

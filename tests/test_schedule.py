@@ -87,6 +87,19 @@ def test_jobs_have_ids_triggers_and_live_in_the_pipeline_database(tmp_path):
     assert stored == set(jobs)
 
 
+def test_the_job_store_waits_for_a_busy_database_as_long_as_the_store_does(tmp_path):
+    """A long write by a job must not make the scheduler's own job updates fail at SQLite's
+    default 5 s: its connections get the store's WAL mode and 30 s busy timeout."""
+    scheduler = schedule.build_scheduler(_config(tmp_path, SOURCES))
+    try:
+        engine = scheduler._lookup_jobstore("default").engine
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        scheduler.shutdown(wait=False)
+
+
 def test_restarting_replaces_jobs_and_drops_removed_sources(tmp_path):
     config = _config(tmp_path, SOURCES)
     schedule.build_scheduler(config).shutdown(wait=False)

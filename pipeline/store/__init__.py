@@ -33,7 +33,7 @@ class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin):
 
     def __init__(self, url: str):
         self.url = url
-        self.engine = _engine(url)
+        self.engine = engine_for(url)
         try:
             with self.engine.begin() as conn:
                 self.migrated_from, self.version = migrate(conn)
@@ -54,8 +54,9 @@ class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin):
         self.close()
 
 
-def _engine(url: str) -> Engine:
-    """An engine; for SQLite, the folder is created and WAL + a busy timeout are switched on."""
+def engine_for(url: str) -> Engine:
+    """An engine; for SQLite, the folder is created and WAL + a busy timeout are switched on
+    (the scheduler's job store uses it too, so it waits for a busy database like the store)."""
     if url.startswith("sqlite:///") and ":memory:" not in url:
         folder = Path(url.removeprefix("sqlite:///")).parent
         try:
