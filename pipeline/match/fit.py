@@ -10,10 +10,11 @@ the same as working on all postings at once. Small corpora, and systems without 
 in-process.
 
 It is opt-in (``PostingIndex.build(..., workers=2)``; ``bench_match.py --workers 2``). Measured on
-the shared 2-core machine with 100,000 postings: fit 14.4 s against 27.2 s in one process when
-the other core was free, but no gain (21.8 s against 22.1 s) while other jobs kept it busy; the
-forked process's memory adds to the peak (partly pages shared with the parent); and forking a
-process that runs scheduler threads (``pipeline run``) is best avoided, hence one by default.
+the 2-core machine with 100,000 postings while the other core was free: fit 8.1 s against 12.4 s
+in one process (no gain while other jobs keep that core busy); the forked process's memory adds
+to the peak (1.32 GB above the data against 0.79 GB, partly pages shared with the parent); and
+forking a process that runs scheduler threads (``pipeline run``) is best avoided, hence one
+process by default, which is already faster than the naive approach.
 """
 
 from __future__ import annotations
