@@ -184,6 +184,14 @@ sources:
   # - name: example-greenhouse
   #   type: greenhouse
   #   board: examplehealth
+  # - name: example-feed
+  #   type: rss
+  #   feed: https://example.org/jobs.rss
+  #   full_listing: false             # true only when the feed lists every open job
+postings:
+  stale_after_days: 30                # close a posting its source has not shown for this long
+schedule:
+  timezone: UTC                       # `pipeline schedule` reads cron: schedules in this zone
 subscribers:
   - email: you@example.org
     name: Your Name
