@@ -1,4 +1,5 @@
-"""Subscriber commands: `subscribers list|add|show|pause|resume|remove`, `preview`, `outbox`.
+"""Subscriber commands: `subscribers list|add|show|pause|resume|remove|unsubscribe-mail`,
+`preview`, `outbox`.
 
 Like every command, these only call library functions; ``PipelineError`` becomes a message in
 ``pipeline.cli``.
@@ -158,6 +159,30 @@ def subscribers_pause(config_path: Path, email: str) -> None:
 def subscribers_resume(config_path: Path, email: str) -> None:
     """Start a paused subscriber's digests again."""
     _set_paused(config_path, email, False)
+
+
+@subscribers.command("unsubscribe-mail")
+@CONFIG_OPTION
+@click.argument("mailbox", metavar="PATH",
+                type=click.Path(exists=True, readable=True, path_type=Path))
+@click.option("--dry-run", is_flag=True,
+              help="Show what would be done; change neither the database nor the mailbox.")
+def subscribers_unsubscribe_mail(config_path: Path, mailbox: Path, dry_run: bool) -> None:
+    """Unsubscribe those who mailed `unsubscribe TOKEN` to email.unsubscribe_mailto.
+
+    PATH is the Maildir folder or mbox file that address is delivered to. Processed messages
+    are moved to the Maildir's `processed` sub-folder (mbox: their Message-IDs are kept in the
+    database); messages not understood stay and are listed with the reason at every run.
+    """
+    from pipeline.notify.mail_unsubscribe import process_mailbox
+    from pipeline.store import Store
+
+    config = open_config(config_path)
+    with Store(config.database_url()) as store:
+        report = process_mailbox(config, store, mailbox, dry_run=dry_run)
+    click.echo(report.summary())
+    for line in report.lines():
+        click.echo(f"  {line}")
 
 
 @cli.command()

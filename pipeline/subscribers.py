@@ -3,12 +3,13 @@
 ``sync_subscribers`` keeps the database in step with jobs.yaml: every subscriber listed there is
 added or updated (resume re-read), and a subscriber that came from jobs.yaml but is no longer
 listed is removed with all their data. Subscribers added from the CLI are left alone. An
-unsubscribe (from the one-click link) is never undone by a sync.
+unsubscribe (from the one-click link or the mailto address) is never undone by a sync.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -16,6 +17,9 @@ from pipeline.config import JobsConfig, SubscriberConfig
 from pipeline.errors import ResumeError, SubscriberError
 from pipeline.match.resume import read_resume
 from pipeline.store import Store, Subscriber
+
+if TYPE_CHECKING:
+    from pipeline.notify.tokens import LinkSigner
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +69,18 @@ def remove_subscriber(config: JobsConfig, store: Store, email: str) -> None:
                               "(the next run deletes their data), or pause them with "
                               "`pipeline subscribers pause`")
     store.remove_subscriber(stored.email)
+
+
+def unsubscribe_by_token(store: Store, signer: LinkSigner, token: str) -> tuple[Subscriber, bool]:
+    """Unsubscribe whoever a signed link token names: the web one-click and the mailto both.
+
+    Returns the subscriber and whether this call unsubscribed them (False when they already
+    were); SubscriberError when the token is forged, altered or names a subscription that no
+    longer exists. Pending digests are cancelled, and no jobs.yaml sync undoes it.
+    """
+    found = signer.subscriber(store, token)
+    if found.unsubscribed_at is not None:
+        return found, False
+    store.unsubscribe(found.id)
+    log.info("unsubscribed subscriber %s", found.id)
+    return found, True

@@ -27,6 +27,7 @@ from pipeline.config import JobsConfig, load_config
 from pipeline.errors import SubscriberError
 from pipeline.notify.tokens import signer_for
 from pipeline.store import Store, Subscriber
+from pipeline.subscribers import unsubscribe_by_token
 
 TEMPLATES = Path(__file__).parent / "web_templates"
 FREQUENCIES = [("instant", "After every run (as soon as there is something new)"),
@@ -73,10 +74,10 @@ def unsubscribe_page(token: str):
 @pages.post("/unsubscribe/<token>", endpoint="unsubscribe")
 def unsubscribe(token: str):
     """RFC 8058 one-click unsubscribe: immediate, whatever the body."""
-    found = _subscriber(token)
-    if found.unsubscribed_at is None:
-        _store().unsubscribe(found.id)
-        current_app.logger.info("unsubscribed subscriber %s", found.id)
+    try:
+        unsubscribe_by_token(_store(), current_app.config["PIPELINE_SIGNER"], token)
+    except SubscriberError as exc:
+        abort(404, description=str(exc))
     return _page("unsubscribe.html", token)
 
 
