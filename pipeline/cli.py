@@ -93,7 +93,13 @@ def progress_bar(label: str, total: int):
 
 
 # Each module below adds its commands to ``cli``: importing them is registering them.
-from pipeline import cli_match, cli_pipeline, cli_service, cli_subscribers  # noqa: E402, F401
+from pipeline import (  # noqa: E402, F401
+    cli_dkim,
+    cli_match,
+    cli_pipeline,
+    cli_service,
+    cli_subscribers,
+)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import time
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 from urllib.parse import urlsplit
@@ -177,6 +178,38 @@ class SmtpConfig(Strict):
     _secrets = field_validator("username", "password")(_env_reference)
 
 
+class DkimConfig(Strict):
+    """DKIM signing of every digest (``notify.dkim_sign``); leave the section out for none."""
+
+    domain: str = Field(description="the signing domain (d=): the From address's domain or a "
+                        "parent of it")
+    selector: str = Field(description="the key's name in DNS: <selector>._domainkey.<domain>")
+    private_key_file: Path | None = Field(default=None, description="PEM RSA private key file "
+                                          "(relative to jobs.yaml)")
+    private_key: str | None = Field(default=None, description="${ENV_VAR} holding the PEM RSA "
+                                    "private key")
+
+    _secret = field_validator("private_key")(_env_reference)
+
+    @field_validator("domain", "selector")
+    @classmethod
+    def _dns_name(cls, value: str) -> str:
+        """Dot-separated DNS labels (letters, digits, hyphens), lower-cased."""
+        value = value.strip().rstrip(".").lower()
+        if not re.match(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?(\.[a-z0-9_]([a-z0-9_-]{0,61}"
+                        r"[a-z0-9])?)*$", value):
+            raise ValueError("not a DNS name; write labels of letters, digits and hyphens "
+                             "separated by dots, like 'example.org' or 'alerts2026'")
+        return value
+
+    @model_validator(mode="after")
+    def _one_key(self) -> DkimConfig:
+        if (self.private_key_file is None) == (self.private_key is None):
+            raise ValueError("give the key once: private_key_file (a PEM file) or private_key "
+                             "(${ENV_VAR} holding the PEM text)")
+        return self
+
+
 class EmailConfig(Strict):
     """How digests are delivered."""
 
@@ -198,6 +231,8 @@ class EmailConfig(Strict):
                                "retries a digest; doubled per attempt, at most 6 hours")
     max_attempts: int = Field(default=12, ge=1, description="transient failures before a "
                               "digest is marked failed")
+    dkim: DkimConfig | None = Field(default=None, description="sign digests with DKIM: domain, "
+                                    "selector, private_key_file or private_key")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -233,6 +268,9 @@ class ScheduleConfig(Strict):
                                "still runs (once) when the scheduler is back")
     timezone: str = Field(default="UTC", description="the zone every source's cron: is read "
                           "in, like 'America/Chicago'")
+    unsubscribe_mail: Path | None = Field(
+        default=None, description="the Maildir folder or mbox file email.unsubscribe_mailto is "
+        "delivered to; its unsubscribe requests are processed every digests_every")
 
     _tz = field_validator("timezone")(check_timezone)
 
@@ -296,6 +334,18 @@ class JobsConfig(Strict):
             raise ValueError(f"subscriber e-mails must be unique; repeated: {', '.join(dupes)}")
         return self
 
+    @model_validator(mode="after")
+    def _dkim_alignment(self) -> JobsConfig:
+        """DMARC passes on DKIM only when the From domain is the signing domain or below it."""
+        dkim = self.email.dkim
+        sender = parseaddr(self.email.sender)[1].rpartition("@")[2].lower()
+        if dkim and sender != dkim.domain and not sender.endswith("." + dkim.domain):
+            raise ValueError(f"email.dkim.domain: {dkim.domain!r} does not cover the From "
+                             f"address's domain {sender!r} (email.from); receivers check that "
+                             "the From domain is the DKIM domain or a subdomain of it, so sign "
+                             f"with d={sender or 'the From domain'} or send from that domain")
+        return self
+
     def resolve(self, path: Path | None) -> Path | None:
         """A path from the config, made absolute against the config file's folder."""
         if path is None:
@@ -351,7 +401,10 @@ def _resolve_paths(config: JobsConfig) -> None:
     config.matching.labels = config.resolve(config.matching.labels)
     config.matching.settings = config.resolve(config.matching.settings)
     config.email.outbox_dir = config.resolve(config.email.outbox_dir)
+    if config.email.dkim is not None:
+        config.email.dkim.private_key_file = config.resolve(config.email.dkim.private_key_file)
     config.http.cache_dir = config.resolve(config.http.cache_dir)
+    config.schedule.unsubscribe_mail = config.resolve(config.schedule.unsubscribe_mail)
     for subscriber in config.subscribers:
         subscriber.resume = config.resolve(subscriber.resume)
     for source in config.sources:

@@ -2,7 +2,8 @@
 
 ``load_config`` checks the shape of the file; ``check_ready`` then checks what it points at, so a
 command stops with exit status 2 before it touches the database or the network: every subscriber's
-resume exists and every source ``schedule`` is a valid crontab expression or interval. Each
+resume exists, every source ``schedule`` is a valid crontab expression or interval, and the
+DKIM key of ``email.dkim`` (if any) loads and signs a test message. Each
 message names the file and the key path. The role profile is checked by the commands that use it
 (``pipeline run`` loads it before fetching); ``fetch`` and ``subscribers`` do not need one.
 """
@@ -21,7 +22,7 @@ from pipeline.errors import ConfigError
 
 def check_ready(config: JobsConfig) -> None:
     """Raise ConfigError listing every key whose file is missing or whose schedule is invalid."""
-    problems = _missing_files(config) + _bad_schedules(config)
+    problems = _missing_files(config) + _bad_schedules(config) + _bad_dkim_key(config)
     if problems:
         where = str(config.path) if config.path else "config"
         raise ConfigError(f"{where}: " + f"\n{where}: ".join(problems))
@@ -29,10 +30,13 @@ def check_ready(config: JobsConfig) -> None:
 
 def check_secrets(config: JobsConfig, *, sources: bool = True, smtp: bool = True) -> None:
     """Raise ConfigError when a ``${VARIABLE}`` the command will use is not set: those of the
-    enabled sources (fetching), and the SMTP login when ``email.transport`` is smtp (sending)."""
+    enabled sources (fetching), and when sending (``smtp``) the SMTP login of the smtp
+    transport and a DKIM key given as ``email.dkim.private_key``."""
     sections: list[tuple[str, BaseModel]] = []
     if smtp and config.email.transport == "smtp":
         sections.append(("email.smtp", config.email.smtp))
+    if smtp and config.email.dkim is not None:  # every transport signs
+        sections.append(("email.dkim", config.email.dkim))
     if sources:
         sections += [(f"sources[{index}]", source) for index, source
                      in enumerate(config.sources) if source.enabled]
@@ -71,3 +75,17 @@ def _bad_schedules(config: JobsConfig) -> list[str]:
         except ConfigError as exc:
             problems.append(str(exc))
     return problems
+
+
+def _bad_dkim_key(config: JobsConfig) -> list[str]:
+    """The problem with ``email.dkim``'s key (loaded and test-signed), if any. A key whose
+    environment variable is unset is left to ``check_secrets`` of the commands that send."""
+    from pipeline.notify.dkim_sign import env_key_unset, load_signer
+
+    if config.email.dkim is None or env_key_unset(config):
+        return []
+    try:
+        load_signer(config)
+    except ConfigError as exc:
+        return [str(exc)]
+    return []

@@ -17,7 +17,8 @@ from pipeline.errors import ConfigError
 from pipeline.sources import REGISTRY
 
 #: Keys whose values are secrets: only ``${ENV_VAR}`` references are allowed, and never echoed.
-SECRET_KEYS = frozenset({"username", "password", "api_key", "secret", "token"})
+SECRET_KEYS = frozenset({"username", "password", "api_key", "secret", "token",
+                         "private_key"})
 
 
 def describe_error(error: dict, data: dict, root: type[BaseModel]) -> str:

@@ -8,11 +8,13 @@ runs at a time (``notify`` holds the ``notify`` lock).
 
 Just before sending, the row is read again: a digest cancelled by an unsubscribe is skipped, a
 paused subscriber's digest is cancelled, and postings closed since queueing are taken out (the
-digest is cancelled when none is left). Failures: a transient one (a server that cannot be
-reached included) is retried in this run after ``retry_backoff`` seconds (doubling), then left
-for a later run ``retry_delay`` seconds on (doubling per attempt, at most 6 hours) until
-``max_attempts``; a permanent one marks the row failed with the server's reason; a server still
-unusable after the in-run retries stops the batch and leaves the rest queued.
+digest is cancelled when none is left). With ``email.dkim`` each message is DKIM-signed last,
+on every try, so a retry carries a fresh signature and the same Message-ID. Failures: a
+transient one (a server that cannot be reached included) is retried in this run after
+``retry_backoff`` seconds (doubling), then left for a later run ``retry_delay`` seconds on
+(doubling per attempt, at most 6 hours) until ``max_attempts``; a permanent one marks the row
+failed with the server's reason; a server still unusable after the in-run retries stops the
+batch and leaves the rest queued.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from email.message import EmailMessage
 
 from pipeline.config import JobsConfig
 from pipeline.errors import PermanentDeliveryError, TransientDeliveryError
+from pipeline.notify.dkim_sign import DkimSigner, load_signer
 from pipeline.notify.message import build_message
 from pipeline.notify.render import render_digest
 from pipeline.notify.tokens import LinkSigner, signer_for
@@ -77,7 +80,8 @@ def relay(config: JobsConfig, store: Store, transport=None, *, now: datetime | N
     report = RelayReport()
     rows = store.due_outbox(now)
     if rows:
-        job = _Relay(config, store, signer_for(config, store), report, now, sleep)
+        job = _Relay(config, store, signer_for(config, store), report, now, sleep,
+                     dkim=load_signer(config))
         with transport or make_transport(config.email) as sender:
             for done, row in enumerate(rows):
                 error = job.send(sender, row)
@@ -123,6 +127,7 @@ class _Relay:
     report: RelayReport
     now: datetime
     sleep: Callable[[float], None]
+    dkim: DkimSigner | None = None
 
     def send(self, sender, row: OutboxRow) -> str | None:
         """Send one row with in-run retries; the error when the server is unusable, else None."""
@@ -134,6 +139,8 @@ class _Relay:
         for attempt in range(email.send_retries + 1):
             sent_at = utcnow()
             message = compose(self.config, self.signer, subscriber, row, items, sent_at)
+            if self.dkim:  # signed last, so every header and byte of the body is final
+                self.dkim.sign(message)
             try:
                 sender.send(message, email.sender, row.recipient)
             except PermanentDeliveryError as exc:
