@@ -7,6 +7,9 @@ Jobs, each with an explicit id so restarting replaces them instead of adding cop
                     else ``schedule.sources_every``
     digests         every ``schedule.digests_every``: sync subscribers, queue the digests that are
                     due (each subscriber's frequency, time and zone decide) and relay the outbox
+    unsubscribe-mail  every ``schedule.digests_every`` too, when ``schedule.unsubscribe_mail``
+                    names the mailbox of ``email.unsubscribe_mailto``: act on the unsubscribe
+                    requests mailed there (``pipeline.notify.mail_unsubscribe``)
 
 The job store is a ``SQLAlchemyJobStore`` in the pipeline's own database (table
 ``apscheduler_jobs``), so next run times survive a restart. Every job has ``coalesce`` (runs missed
@@ -97,6 +100,9 @@ def plan_jobs(config: JobsConfig) -> dict[str, tuple[Callable, list, BaseTrigger
                                                source_trigger(config, index))
     wanted["digests"] = (digest_job, [path], IntervalTrigger(
         seconds=digests.total_seconds(), timezone=config.schedule.timezone))
+    if config.schedule.unsubscribe_mail is not None:
+        wanted["unsubscribe-mail"] = (unsubscribe_mail_job, [path], IntervalTrigger(
+            seconds=digests.total_seconds(), timezone=config.schedule.timezone))
     return wanted
 
 
@@ -275,4 +281,24 @@ def digest_job(config_path: str) -> None:
     log.info("digests: %d subscribers, %d queued, %d sent, %d pending, %d failed",
              report.subscribers, report.queued, report.sent, report.pending, report.failed)
     for line in report.lines:
+        log.info("  %s", line)
+
+
+def unsubscribe_mail_job(config_path: str) -> None:
+    """Scheduled job: unsubscribe those who mailed a request to ``email.unsubscribe_mailto``."""
+    from pipeline.notify.mail_inbox import MailboxError
+    from pipeline.notify.mail_unsubscribe import process_mailbox
+
+    config = job_config(config_path)
+    path = config.schedule.unsubscribe_mail
+    with _locked_store(config) as store:
+        if store is None or path is None:
+            return
+        try:
+            report = process_mailbox(config, store, path)
+        except MailboxError as exc:
+            log.error("unsubscribe mail not read: %s", exc)
+            return
+    log.info("unsubscribe mail: %s", report.summary())
+    for line in report.lines():
         log.info("  %s", line)

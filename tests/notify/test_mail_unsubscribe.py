@@ -244,3 +244,25 @@ def test_tokens_are_found_in_subjects_as_clients_send_them(subject):
 def test_tokens_are_found_in_the_first_lines_of_the_body(body, found):
     message = request("Please remove me", "a@example.org", "<b@example.org>", body=body)
     assert find_tokens(message) == found
+
+
+def test_the_scheduler_processes_schedule_unsubscribe_mail_every_digests_every(maildir, caplog):
+    from pipeline.schedule import plan_jobs, unsubscribe_mail_job
+
+    config_file, path, _tokens = maildir
+    assert "unsubscribe-mail" not in plan_jobs(load_config(config_file))
+    data = yaml.safe_load(config_file.read_text())
+    data["schedule"] = {"digests_every": "10m", "unsubscribe_mail": path.name}  # relative
+    config_file.write_text(yaml.safe_dump(data))
+    config = load_config(config_file)
+    assert config.schedule.unsubscribe_mail == path
+    plan = plan_jobs(config)
+    func, args, trigger = plan["unsubscribe-mail"]
+    assert func is unsubscribe_mail_job and str(trigger) == str(plan["digests"][2])
+
+    caplog.set_level("INFO", logger="pipeline.schedule")
+    func(*args)
+    assert "unsubscribe mail: 2 unsubscribed, 1 already unsubscribed, 2 not understood." \
+        in caplog.text
+    assert state(config_file)["lee@example.org"] is not None
+    assert len(mailbox.Maildir(path, create=False)) == 2
