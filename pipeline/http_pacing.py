@@ -23,16 +23,24 @@ class HostGate:
         self.peak = 0
 
     def __enter__(self) -> HostGate:
-        """Take a slot, then wait until this host's next start time."""
+        """Take a slot, then wait until this host's next start time.
+
+        Whatever interrupts the wait (KeyboardInterrupt, a signal handler's exception) gives
+        the slot back before it propagates: ``__exit__`` never runs for a failed ``__enter__``.
+        """
         self.slots.acquire()
-        with self.lock:
-            now = time.monotonic()
-            start = max(now, self.next_start)
-            self.next_start = start + self.interval
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
-        if start > now:
-            _pause(start - now)
+        try:
+            with self.lock:
+                now = time.monotonic()
+                start = max(now, self.next_start)
+                self.next_start = start + self.interval
+                self.in_flight += 1
+                self.peak = max(self.peak, self.in_flight)
+            if start > now:
+                _pause(start - now)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -565,3 +565,26 @@ def test_the_body_of_a_redirect_is_capped_too(httpserver: HTTPServer):
     with pytest.raises(FetchError, match="over the 4096-byte limit"):
         make_client(max_body_bytes=4096).get(httpserver.url_for("/jobs"))
     assert paths(httpserver) == ["/jobs"]
+
+
+def test_an_interrupted_wait_gives_the_hosts_slot_back(httpserver: HTTPServer, monkeypatch):
+    waits: list[float] = []
+
+    def interrupted_once(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 1:
+            raise KeyboardInterrupt  # Ctrl-C while waiting for the host's next start time
+
+    monkeypatch.setattr(http_pacing, "_pause", interrupted_once)
+    httpserver.expect_request("/jobs").respond_with_data("ok")
+    client = make_client(per_host_concurrency=1, per_host_interval=600)
+    url = httpserver.url_for("/jobs")
+    assert client.get_text(url) == "ok"  # the first request to the host does not wait
+    with pytest.raises(KeyboardInterrupt):
+        client.get_text(url)
+    answers: list[str] = []
+    worker = threading.Thread(target=lambda: answers.append(client.get_text(url)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)  # a slot kept by the interrupted request would block it for ever
+    assert answers == ["ok"], "the interrupted request kept the host's only slot"
+    assert len(waits) == 2 and len(httpserver.log) == 2
