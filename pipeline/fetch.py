@@ -9,27 +9,32 @@ a bug in its parser) is recorded with its error and the others go on. After a su
 listing (``Source.full_listing``) the source's postings missing from it are closed, except when
 the source suddenly returned nothing where it had postings before: that run is flagged
 ``suspicious`` and nothing is closed until an empty answer repeats. Every source read and stored
-in this run (full listing or not, unless suspicious) also closes its postings it has not shown for
-``stale_after_days`` (the source's own, else ``postings.stale_after_days``); a failing source closes
-nothing. Then postings past ``valid_through`` are closed and duplicates are grouped
-(``pipeline.dedupe``).
+in this run (full listing or not) also closes its postings it has not shown for
+``stale_after_days`` (the source's own, else ``postings.stale_after_days``), unless the run is
+suspicious or the fetch had errors (``Source.read_errors``: a record, detail request or page it
+could not read; the posting behind it is still listed). A failing source closes nothing. Then
+postings of sources no longer enabled in the config (removed, renamed or disabled) that have not
+been seen for ``postings.stale_after_days`` are closed (``FetchReport.unconfigured``), postings
+past ``valid_through`` are closed, and duplicates are grouped (``pipeline.dedupe``).
 
 A board that limits how often it may be asked (``Source.min_interval``, e.g. Remotive's 6 hours)
-is skipped when its last recorded fetch, by any run, is more recent than that: whatever started the
-run (scheduler, cron, by hand). A skipped source is reported in ``FetchReport.skipped`` with the
-reason and the time of its next allowed fetch; it is no failure, nothing is recorded for it, and
-its postings stay as they are. A run up to ``EARLY_SLACK`` early still fetches, so a scheduler
-firing every 6 hours is not skipped for a few milliseconds of jitter.
+is skipped when its last recorded fetch, by any run and by any source of that type (two Remotive
+sources share Remotive's limit), is more recent than that: whatever started the run (scheduler,
+cron, by hand). When several sources of such a board are due in one run, only the one fetched
+longest ago is fetched, so they take turns. A skipped source is reported in
+``FetchReport.skipped`` with the reason and the time of its next allowed fetch; it is no failure,
+nothing is recorded for it, and its postings stay as they are. A run up to ``EARLY_SLACK`` early
+still fetches (see there).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,6 +44,7 @@ from pipeline.errors import PipelineError, SourceError
 from pipeline.http import HttpClient
 from pipeline.normalize import canonical_region
 from pipeline.posting import Posting
+from pipeline.schedule import LOCK_WAIT
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import Source, SourceConfig
 from pipeline.store import Store
@@ -47,8 +53,14 @@ from pipeline.store.schema import utcnow
 
 log = logging.getLogger(__name__)
 
-#: How early a run may come before a source's ``min_interval`` has passed and still fetch it.
-EARLY_SLACK = timedelta(minutes=2)
+#: How early a run may come before a board's ``min_interval`` has passed and still fetch it.
+#: A fetch is recorded as starting when its run got the run lock, and a scheduled job waits up to
+#: ``LOCK_WAIT`` seconds for it (behind the digests job or a manual run): without this slack a
+#: 00:00 fetch that started at 00:05 would make the 06:00 firing skip Remotive until 12:00. Two
+#: minutes more cover scheduler jitter. So fetches of a 6-hour board are at least 5 h 53 min
+#: apart: one per firing of a 6-hourly schedule, 4 a day; only runs timed by hand to the minute
+#: could squeeze a fifth into 24 hours.
+EARLY_SLACK = timedelta(seconds=LOCK_WAIT) + timedelta(minutes=2)
 
 
 @dataclass
@@ -58,6 +70,7 @@ class FetchReport:
     runs: list[SourceRun] = field(default_factory=list)
     skipped: list[SourceRun] = field(default_factory=list)
     expired: int = 0
+    unconfigured: int = 0  # postings closed because their source is no longer enabled
     dedupe: DedupeReport = field(default_factory=DedupeReport)
 
     @property
@@ -82,8 +95,8 @@ class FetchReport:
 
     @property
     def closed(self) -> int:
-        """Postings closed because they left their board, went stale or expired."""
-        return sum(r.closed for r in self.runs) + self.expired
+        """Postings closed: left their board, went stale, expired, or their source is gone."""
+        return sum(r.closed for r in self.runs) + self.expired + self.unconfigured
 
 
 @dataclass
@@ -95,6 +108,7 @@ class _Outcome:
     postings: list[Posting] | None
     error: str | None
     duration: float
+    read_errors: int = 0
 
 
 def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: str | None = None,
@@ -107,7 +121,7 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
         names = ", ".join(s.name for s in config.sources) or "none configured"
         raise SourceError(f"no enabled source named {only!r}; sources: {names}")
     report = FetchReport()
-    due = _due(chosen, store, now, report, progress)
+    due = _due(chosen, config, store, now, report, progress)
     workers = max(1, min(config.http.concurrency, len(due)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
         futures: list[Future[_Outcome]] = [pool.submit(read_source, c, http) for c in due]
@@ -119,17 +133,21 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
             report.runs.append(run)
             if progress:
                 progress(outcome.config.name)
+    report.unconfigured = close_unconfigured(config, store, now)
     report.expired = store.close_expired(now)
     report.dedupe = dedupe_postings(store)
     return report
 
 
-def _due(chosen: list[SourceConfig], store: Store, now: datetime, report: FetchReport,
-         progress: Callable[[str], None] | None) -> list[SourceConfig]:
+def _due(chosen: list[SourceConfig], config: JobsConfig, store: Store, now: datetime,
+         report: FetchReport, progress: Callable[[str], None] | None) -> list[SourceConfig]:
     """The chosen sources that may be fetched now; the others go into ``report.skipped``."""
     due = []
+    turns = _board_turns(chosen, store)
     for source_config in chosen:
-        skipped = skip_if_too_early(source_config, store, now)
+        names = [s.name for s in config.sources if s.type == source_config.type]
+        skipped = skip_if_too_early(source_config, store, now, names=names,
+                                    turn=turns.get(source_config.type))
         if skipped is None:
             due.append(source_config)
             continue
@@ -140,17 +158,62 @@ def _due(chosen: list[SourceConfig], store: Store, now: datetime, report: FetchR
     return due
 
 
-def skip_if_too_early(source_config: SourceConfig, store: Store,
-                      now: datetime) -> SourceRun | None:
-    """A ``skipped`` run saying why when the board's ``min_interval`` has not passed, else None."""
+def _board_turns(chosen: list[SourceConfig], store: Store) -> dict[str, str]:
+    """For each fetch-limited board, the chosen source whose turn it is: fetched longest ago.
+
+    A source never fetched comes first; config order breaks ties.
+    """
+    turns: dict[str, tuple[datetime, str]] = {}
+    for source_config in chosen:
+        if REGISTRY[source_config.type].min_interval is None:
+            continue
+        last = store.last_fetched(source_config.name) or datetime.min.replace(tzinfo=UTC)
+        current = turns.get(source_config.type)
+        if current is None or last < current[0]:
+            turns[source_config.type] = (last, source_config.name)
+    return {board: name for board, (_, name) in turns.items()}
+
+
+def skip_if_too_early(source_config: SourceConfig, store: Store, now: datetime, *,
+                      names: Iterable[str] = (), turn: str | None = None) -> SourceRun | None:
+    """A ``skipped`` run saying why when the board's ``min_interval`` has not passed, else None.
+
+    The interval is the board's (the source type's): the latest fetch by any source of that type
+    counts, including sources since renamed or removed; ``names`` are this type's sources, whose
+    runs recorded before runs named their board count too. ``turn``: the source of this board
+    fetched in this run (the others are skipped).
+    """
     kind = REGISTRY[source_config.type]
-    last = store.last_fetched(source_config.name) if kind.min_interval else None
-    if last is None or now >= last + kind.min_interval - EARLY_SLACK:
+    if not kind.min_interval:
         return None
-    allowed = _next_minute(last + kind.min_interval)
+    names = {source_config.name, *names}
+    last = store.last_board_fetch(source_config.type, names)
+    if last is not None and now < last[0] + kind.min_interval - EARLY_SLACK:
+        when, who = last
+        by = "" if who == source_config.name else f"; {who} fetched it at {when:%H:%M} UTC"
+    elif turn is not None and turn != source_config.name:
+        when, by = now, f"; {turn} fetches it in this run"
+    else:
+        return None
+    allowed = _next_minute(when + kind.min_interval)
     shown = f"{allowed:%H:%M}" if allowed.date() == now.date() else f"{allowed:%Y-%m-%d %H:%M}"
     return SourceRun(source=source_config.name, started_at=now, status="skipped",
-                     error=f"{kind.min_interval_reason}; next fetch after {shown} UTC")
+                     board=source_config.type,
+                     error=f"{kind.min_interval_reason}{by}; next fetch after {shown} UTC")
+
+
+def close_unconfigured(config: JobsConfig, store: Store, now: datetime) -> int:
+    """Close postings of sources not enabled in ``config``, unseen for postings.stale_after_days.
+
+    A removed, renamed or disabled source is never fetched, so its postings would otherwise stay
+    open forever, ranked and sent to new subscribers. Returns how many were closed.
+    """
+    enabled = [source.name for source in config.sources if source.enabled]
+    before = now - timedelta(days=config.postings.stale_after_days)
+    closed = store.close_unconfigured(enabled, before, now)
+    if closed:
+        log.info("closed %d postings of sources no longer configured", closed)
+    return closed
 
 
 def _next_minute(when: datetime) -> datetime:
@@ -162,19 +225,20 @@ def _next_minute(when: datetime) -> datetime:
 def read_source(source_config: SourceConfig, http: HttpClient) -> _Outcome:
     """Read one source completely (runs in a worker thread); never raises."""
     started = time.monotonic()
-    full_listing = True
+    full_listing, read_errors = True, 0
     try:
         source: Source = REGISTRY[source_config.type](source_config, http)
         postings = _own(source.fetch(), source.name)
         full_listing = source.full_listing  # after fetch: a source may learn it read only part
-        error = None
+        read_errors, error = source.read_errors, None
     except PipelineError as exc:
         postings, error = None, str(exc)
         log.warning("source %s failed: %s", source_config.name, exc)
     except Exception as exc:  # a bug in one parser must not sink the run: record it, go on
         postings, error = None, f"unexpected {type(exc).__name__}: {exc}"
         log.exception("source %s crashed", source_config.name)
-    return _Outcome(source_config, full_listing, postings, error, time.monotonic() - started)
+    return _Outcome(source_config, full_listing, postings, error, time.monotonic() - started,
+                    read_errors)
 
 
 def _own(postings: list[Posting], name: str) -> list[Posting]:
@@ -198,16 +262,17 @@ def _store_outcome(outcome: _Outcome, store: Store, now: datetime,
     """Store one source's postings, close what left its board or went stale; the run says how."""
     name = outcome.config.name
     run = SourceRun(source=name, started_at=now, status="failed", duration=outcome.duration,
-                    error=outcome.error)
+                    error=outcome.error, board=outcome.config.type)
     if outcome.postings is None:
         return run
     postings = outcome.postings
     run.suspicious = not postings and _had_postings(store, name)
+    may_close = not run.suspicious and not outcome.read_errors  # errors: skipped is not gone
     try:
         result = store.upsert_postings(postings, now)
-        if outcome.full_listing and not run.suspicious:
+        if outcome.full_listing and may_close:
             run.closed = store.close_missing(name, [p.source_id for p in postings], now)
-        if not run.suspicious:
+        if may_close:
             run.closed += store.close_stale(name, now - stale_after, now)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]  # not the whole SQL
@@ -218,6 +283,9 @@ def _store_outcome(outcome: _Outcome, store: Store, now: datetime,
     run.status = "ok" if postings else "empty"
     if run.suspicious:
         run.error = "returned no postings where the last run had some; nothing closed"
+    elif outcome.read_errors:
+        run.error = (f"could not read {outcome.read_errors} of its postings or pages; "
+                     "nothing closed")
     return run
 
 

@@ -137,7 +137,8 @@ def build_postings(
 
     ``build`` returns None for a record that is deliberately left out (e.g. unlisted); that is
     not a failure. When a record is skipped, the source's fetch no longer counts as the full
-    listing (``full_listing`` False), so the skipped posting is not taken for gone and closed.
+    listing (``full_listing`` False) and the skips are counted in ``read_errors``, so the skipped
+    posting is neither taken for gone nor closed as stale.
     """
     name = source if isinstance(source, str) else source.name
     postings: list[Posting] = []
@@ -162,6 +163,7 @@ def build_postings(
         )
     if failures and not isinstance(source, str):
         source.full_listing = False
+        source.read_errors += len(failures)
     return postings
 
 

@@ -97,6 +97,7 @@ class JsonLdSource(Source):
         if failures and len(failures) == len(urls):
             raise failures[0]
         self.full_listing = complete and not failures
+        self.read_errors += len(failures)  # pages that would not load: their postings are not gone
         return collect(found, self._posting, source=self)
 
     def _page_urls(self) -> tuple[list[str], bool]:

@@ -123,6 +123,18 @@ class PostingsMixin:
                 postings.c.last_seen < before).values(closed_at=now or utcnow()))
         return done.rowcount
 
+    def close_unconfigured(self, configured: Iterable[str], before: datetime,
+                           now: datetime | None = None) -> int:
+        """Close the open postings of sources not in ``configured`` last seen before ``before``.
+
+        A source removed, renamed or disabled is never fetched again, so nothing else closes them.
+        """
+        with self.engine.begin() as conn:
+            done = conn.execute(update(postings).where(
+                postings.c.source.not_in(list(configured)), postings.c.closed_at.is_(None),
+                postings.c.last_seen < before).values(closed_at=now or utcnow()))
+        return done.rowcount
+
     def close_expired(self, now: datetime | None = None) -> int:
         """Close open postings whose ``valid_through`` has passed."""
         now = now or utcnow()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.errors import LockedError
@@ -20,7 +21,7 @@ class SourceRun:
 
     source: str
     started_at: datetime
-    status: str  # ok, failed, empty
+    status: str  # ok, failed, empty (skipped: never recorded)
     duration: float = 0.0
     seen: int = 0
     new: int = 0
@@ -28,6 +29,7 @@ class SourceRun:
     closed: int = 0
     suspicious: bool = False
     error: str | None = None
+    board: str | None = None  # the source's type; None in runs recorded before schema v5
 
 
 class RunsMixin:
@@ -55,6 +57,22 @@ class RunsMixin:
         with self.engine.connect() as conn:
             when = conn.execute(query).scalar()
         return None if when is None else when.replace(tzinfo=UTC)
+
+    def last_board_fetch(self, board: str,
+                         names: Iterable[str] = ()) -> tuple[datetime, str] | None:
+        """When the board (a source type) was last fetched, by any source, and by which one.
+
+        Every recorded run counts, failed ones too, and runs of sources since renamed or removed.
+        Runs recorded before runs had a board count when their source is one of ``names``.
+        """
+        query = (select(source_runs.c.started_at, source_runs.c.source)
+                 .where(or_(source_runs.c.board == board,
+                            and_(source_runs.c.board.is_(None),
+                                 source_runs.c.source.in_(list(names)))))
+                 .order_by(source_runs.c.started_at.desc(), source_runs.c.id.desc()).limit(1))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else (row.started_at.replace(tzinfo=UTC), row.source)
 
     def acquire_lock(self, name: str) -> str:
         """Take the named lock or raise LockedError saying who holds it; return the owner id.

@@ -131,8 +131,10 @@ source_runs = Table(
     Column("closed", Integer, nullable=False, default=0),
     Column("suspicious", Boolean, nullable=False, default=False),
     Column("error", Text),
+    Column("board", String(100)),  # the source's type: boards limit fetches, not source names
 )
 Index("ix_source_runs_source", source_runs.c.source, source_runs.c.started_at)
+Index("ix_source_runs_board", source_runs.c.board, source_runs.c.started_at)
 
 locks = Table(
     "locks", metadata,
@@ -162,7 +164,8 @@ def _v2_location_parts(conn: Connection) -> None:
 def _v3_indexes(conn: Connection) -> None:
     """Version 3: indexes for the open-postings, outbox and source-health queries."""
     for index in (i for t in metadata.sorted_tables for i in t.indexes):
-        index.create(conn, checkfirst=True)
+        if index.name not in ADDED_IN_V5:  # on a column version 5 adds
+            index.create(conn, checkfirst=True)
 
 
 def _v4_secrets(conn: Connection) -> None:
@@ -170,9 +173,23 @@ def _v4_secrets(conn: Connection) -> None:
     secrets.create(conn, checkfirst=True)
 
 
+#: Indexes that version 5 adds, with the column they are on.
+ADDED_IN_V5 = ("ix_source_runs_board",)
+
+
+def _v5_source_run_board(conn: Connection) -> None:
+    """Version 5: source runs record the board (source type), whose fetch limit they share.
+
+    Older runs keep a NULL board; ``last_board_fetch`` reads them by source name.
+    """
+    conn.execute(text("ALTER TABLE source_runs ADD COLUMN board VARCHAR(100)"))
+    for index in source_runs.indexes:
+        index.create(conn, checkfirst=True)
+
+
 #: The step that brings a database from version N-1 to N, for N = 2, 3, ...
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes,
-                                                       4: _v4_secrets}
+                                                       4: _v4_secrets, 5: _v5_source_run_board}
 LATEST = max(MIGRATIONS)
 
 

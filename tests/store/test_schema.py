@@ -1,7 +1,7 @@
 """Schema versions: a database made by an older version is upgraded in place, data kept."""
 
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, inspect
@@ -23,6 +23,15 @@ CREATE TABLE postings (
     CONSTRAINT uq_postings_source_id UNIQUE (source, source_id))
 """
 
+# The source_runs table before version 5 (no board column), with one Remotive run in it.
+V4_SOURCE_RUNS = """
+CREATE TABLE source_runs (
+    id INTEGER PRIMARY KEY, source VARCHAR(200) NOT NULL, started_at DATETIME NOT NULL,
+    duration FLOAT NOT NULL, status VARCHAR(16) NOT NULL, seen INTEGER NOT NULL,
+    new INTEGER NOT NULL, changed INTEGER NOT NULL, closed INTEGER NOT NULL,
+    suspicious BOOLEAN NOT NULL, error TEXT)
+"""
+
 
 def make_v1_database(path):
     conn = sqlite3.connect(path)
@@ -34,10 +43,14 @@ def make_v1_database(path):
         "first_seen, last_seen, extra, content_hash) VALUES ('board', '7', 'RN Care Manager', "
         "'Acme', 'remote', 'Care coordination', '2026-10-01 08:00:00', '2026-10-02 08:00:00', "
         "'{}', 'x')")
+    conn.execute(V4_SOURCE_RUNS)
+    conn.execute("INSERT INTO source_runs (source, started_at, duration, status, seen, new, "
+                 "changed, closed, suspicious) VALUES ('jobs-remotive', '2026-10-02 06:00:00', "
+                 "1.0, 'ok', 3, 3, 0, 0, 0)")
     conn.commit()
     conn.close()
     # The other tables, as version 1 had them: no `secrets` table (v4), no indexes (v3).
-    later = {"postings", "schema_version", "secrets"}
+    later = {"postings", "schema_version", "secrets", "source_runs"}
     others = [t for t in metadata.sorted_tables if t.name not in later]
     engine = create_engine(f"sqlite:///{path}")
     metadata.create_all(engine, tables=others)
@@ -65,6 +78,11 @@ def test_a_version_1_database_is_upgraded_without_losing_data(tmp_path):
         found = inspect(store.engine)
         assert {"city", "region", "country"} <= {c["name"] for c in found.get_columns("postings")}
         assert "secrets" in found.get_table_names()
+        assert "board" in {c["name"] for c in found.get_columns("source_runs")}
+        # A run recorded before runs named their board still counts, by its source's name.
+        assert store.last_board_fetch("remotive", ["other"]) is None
+        assert store.last_board_fetch("remotive", ["jobs-remotive"]) == (
+            datetime(2026, 10, 2, 6, 0, tzinfo=UTC), "jobs-remotive")
         indexed = {i["name"] for t in metadata.sorted_tables for i in found.get_indexes(t.name)}
         assert {i.name for t in metadata.sorted_tables for i in t.indexes} <= indexed
         # The v1 row's hash differs: seen again it is updated once, first_seen kept.
