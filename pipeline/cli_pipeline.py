@@ -74,6 +74,8 @@ def _print_run_summary(report, dry_run: bool) -> None:
         click.echo(f"  SUSPICIOUS {run.source}: {run.error}")
     for run in fetched.skipped:
         click.echo(f"  {run.source}: skipped: {run.error}")
+    if fetched.unconfigured:
+        click.echo(f"  closed {fetched.unconfigured} postings of sources no longer configured")
     verb = "would be queued" if dry_run else "queued"
     click.echo(f"Subscribers: {notified.subscribers}; digests {verb}: {notified.queued}, "
                f"sent: {notified.sent}, pending: {notified.pending}, failed: {notified.failed}.")
@@ -108,6 +110,8 @@ def fetch(config_path: Path, only: str | None) -> None:
                    f"{run.closed} closed ({run.duration:.1f}s){detail}")
     for run in report.skipped:
         click.echo(f"{run.source}: skipped: {run.error}")
+    if report.unconfigured:
+        click.echo(f"closed {report.unconfigured} postings of sources no longer configured")
     if report.failed and len(report.failed) == len(report.runs):
         raise click.ClickException("every source failed")
 

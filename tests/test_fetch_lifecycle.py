@@ -1,4 +1,5 @@
-"""When stored postings close: partial feeds, the stale rule, and boards that limit fetches.
+"""When stored postings close: partial feeds, the stale rule, read errors, sources no longer
+configured; and boards that limit fetches (per board, with slack for a lock-delayed run).
 
 Real parts only: feeds and Remotive answers served by a local HTTP server, a real SQLite file,
 and the CLI through click's runner. Time is passed to ``fetch_sources`` as ``now``.
@@ -20,6 +21,8 @@ from pipeline.config import load_config, parse_config
 from pipeline.errors import ConfigError
 from pipeline.fetch import fetch_sources
 from pipeline.http import HttpClient
+from pipeline.posting import Posting
+from pipeline.schedule import LOCK_WAIT
 from pipeline.store import Store
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -166,6 +169,77 @@ def test_an_empty_answer_after_postings_closes_nothing_as_stale(httpserver, tmp_
     assert len(open_ids["feed"]) == 2
 
 
+def greenhouse_jobs(*ids: int) -> str:
+    """A Greenhouse board answer with the given job ids, none with pay ranges inline."""
+    jobs = [{"id": i, "title": f"RN Care Manager {i}", "absolute_url": f"https://gh.example/{i}",
+             "location": {"name": "Columbus, OH"}, "content": "&lt;p&gt;Care.&lt;/p&gt;",
+             "updated_at": "2026-03-01T10:00:00-05:00"} for i in ids]
+    return json.dumps({"jobs": jobs, "meta": {"total": len(jobs)}})
+
+
+def test_a_detail_call_failing_for_weeks_keeps_its_posting_open(httpserver, tmp_path):
+    board = Board(httpserver, "/gh/jobs", "application/json")
+    pay_ok = Board(httpserver, "/gh/jobs/1", "application/json")
+    pay_down = Board(httpserver, "/gh/jobs/2", "application/json")
+    latest = Board(httpserver, "/latest.rss", RSS_TYPE)
+    config = config_of(tmp_path, [
+        {"name": "gh", "type": "greenhouse", "board": "acme", "url": board.url,
+         "pay_transparency": True},
+        rss_source(latest, "latest")])
+    board.body = greenhouse_jobs(1, 2)
+    pay_ok.body = pay_down.body = json.dumps({"pay_input_ranges": []})
+    latest.body = feed(1, 2, 3)
+    fetch(config, NOW)
+    pay_down.status, pay_down.body = 502, "<html>Bad gateway</html>"  # job 2 is still listed
+    latest.body = feed(1, 2)  # a healthy latest-N feed: job 3 scrolled off
+    for day in (10, 20, 31):
+        report, open_ids = fetch(config, NOW + timedelta(days=day))
+    gh, feed_run = report.runs
+    assert (gh.status, gh.seen, gh.closed) == ("ok", 1, 0)
+    assert gh.error == "could not read 1 of its postings or pages; nothing closed"
+    assert sorted(open_ids["gh"]) == ["1", "2"]  # unseen for 31 days, but only unreadable
+    assert feed_run.closed == 1 and sorted(open_ids["latest"]) == ["job-1", "job-2"]
+    pay_down.status, pay_down.body = 200, json.dumps({"pay_input_ranges": []})
+    board.body = greenhouse_jobs(1)  # read cleanly again: the full listing closes job 2
+    report, open_ids = fetch(config, NOW + timedelta(days=32))
+    assert (report.runs[0].error, report.runs[0].closed, open_ids["gh"]) == (None, 1, ["1"])
+
+
+def test_postings_of_sources_no_longer_configured_close_after_stale_after_days(
+        httpserver, tmp_path):
+    kept, old, paused = (Board(httpserver, f"/{n}.rss", RSS_TYPE) for n in ("kept", "old", "off"))
+    kept.body = old.body = paused.body = feed(1, 2)
+    sources = [rss_source(kept, "kept"), rss_source(old, "old"), rss_source(paused, "paused")]
+    fetch(config_of(tmp_path, sources), NOW)
+    # "old" removed (or renamed: "renamed" reads the same feed), "paused" disabled.
+    later = config_of(tmp_path, [rss_source(kept, "kept"), rss_source(old, "renamed"),
+                                 rss_source(paused, "paused", enabled=False)],
+                      postings={"stale_after_days": 20})
+    report, open_ids = fetch(later, NOW + timedelta(days=19))
+    assert report.unconfigured == 0 and len(open_ids["old"]) == len(open_ids["paused"]) == 2
+    report, open_ids = fetch(later, NOW + timedelta(days=21))
+    assert (report.unconfigured, report.closed) == (4, 4)
+    assert set(open_ids) == {"kept", "renamed"} and len(open_ids["kept"]) == 2
+    assert [r.source for r in report.runs] == ["kept", "renamed"]
+
+
+def test_pipeline_run_reports_postings_closed_for_sources_no_longer_configured(make_config):
+    config_file = make_config()
+    config = load_config(config_file)
+    retired = [Posting(source="retired-feed", source_id=str(i), title=f"Care Manager {i}")
+               for i in (1, 2, 3)]
+    long_ago = datetime.now(UTC) - timedelta(days=45)
+    with Store(config.database_url()) as store:
+        store.upsert_postings(retired[:2], now=long_ago)
+        store.upsert_postings(retired[2:], now=long_ago + timedelta(days=30))  # 15 days ago
+    result = CliRunner().invoke(cli, ["run", "--config", str(config_file), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "  closed 2 postings of sources no longer configured\n" in result.output
+    with Store(config.database_url()) as store:
+        still = [p.source_id for p in store.open_postings() if p.source == "retired-feed"]
+    assert still == ["3"]
+
+
 def remotive_jobs(*ids: int) -> str:
     """A Remotive answer with the given job ids."""
     jobs = [{"id": i, "url": f"https://remotive.example/{i}", "title": f"Care Manager {i}",
@@ -300,3 +374,44 @@ def test_lifecycle_settings_and_their_defaults_load(tmp_path):
     assert load_config(tmp_path / "jobs.yaml").postings.stale_after_days == 14
     path.write_text("sources: []\n", encoding="utf-8")
     assert load_config(path).postings.stale_after_days == 30
+
+
+def remotive_source(board: Board, name: str = "remotive", **extra) -> dict:
+    return {"name": name, "type": "remotive", "url": board.url, **extra}
+
+
+def test_a_run_that_waited_for_the_lock_does_not_push_the_next_fetch_six_hours(
+        httpserver, tmp_path):
+    board = Board(httpserver, "/remotive", "application/json")
+    config = config_of(tmp_path, [remotive_source(board)])
+    board.body = remotive_jobs(1)
+    fetch(config, NOW + timedelta(seconds=LOCK_WAIT))  # the 12:00 job got the lock at 12:05
+    report, _ = fetch(config, NOW + timedelta(hours=5))
+    assert board.requests == 1 and report.skipped[0].error.endswith("after 18:05 UTC")
+    report, _ = fetch(config, NOW + timedelta(hours=6))  # the 18:00 firing
+    assert board.requests == 2 and report.skipped == [] and report.runs[0].status == "ok"
+
+
+def test_two_remotive_sources_share_remotive_s_four_fetches_a_day(httpserver, tmp_path):
+    board = Board(httpserver, "/remotive", "application/json")
+    config = config_of(tmp_path, [remotive_source(board, "rm-search", search="care manager"),
+                                  remotive_source(board, "rm-medical", category="medical")])
+    board.body = remotive_jobs(1, 2)
+    fetched = []
+    for hours in (0, 2, 6, 12, 18):
+        report, _ = fetch(config, NOW + timedelta(hours=hours))
+        fetched.append([r.source for r in report.runs])
+        if hours == 0:
+            assert report.skipped[0].error == (
+                "Remotive allows at most 4 fetches a day; rm-search fetches it in this run; "
+                "next fetch after 18:00 UTC")
+        if hours == 2:
+            assert [r.error for r in report.skipped][1] == (
+                "Remotive allows at most 4 fetches a day; rm-search fetched it at 12:00 UTC; "
+                "next fetch after 18:00 UTC")
+    assert fetched == [["rm-search"], [], ["rm-medical"], ["rm-search"], ["rm-medical"]]
+    assert board.requests == 4  # one request per 6 hours for the board, the sources take turns
+    renamed = config_of(tmp_path, [remotive_source(board, "rm-care", search="care")])
+    report, _ = fetch(renamed, NOW + timedelta(hours=20))  # a renamed source: same board
+    assert report.runs == [] and board.requests == 4
+    assert "rm-medical fetched it at 06:00 UTC" in report.skipped[0].error

@@ -19,3 +19,15 @@ def test_last_fetched_is_the_latest_run_of_that_source_failed_ones_too(tmp_path)
     with Store(f"sqlite:///{tmp_path}/jobs.db") as reopened:
         when = reopened.last_fetched("remotive")
     assert when == T0 + timedelta(hours=7) and when.tzinfo is not None
+
+
+def test_last_board_fetch_is_the_latest_run_of_any_source_of_that_board(tmp_path):
+    with Store(f"sqlite:///{tmp_path}/jobs.db") as store:
+        store.record_source_run(SourceRun(source="rm-a", started_at=T0, status="ok",
+                                          board="remotive"))
+        store.record_source_run(SourceRun(source="rm-gone", status="failed", board="remotive",
+                                          started_at=T0 + timedelta(hours=6)))
+        store.record_source_run(SourceRun(source="feed", started_at=T0 + timedelta(hours=9),
+                                          status="ok", board="rss"))
+        assert store.last_board_fetch("remotive") == (T0 + timedelta(hours=6), "rm-gone")
+        assert store.last_board_fetch("himalayas") is None
