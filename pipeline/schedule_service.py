@@ -4,9 +4,11 @@ Only one scheduler runs per database (the ``schedule`` lock). While it runs, job
 every ``WATCH_EVERY`` seconds its modification time is read, and when that (or the size) moved,
 a hash of its content; SIGHUP (where the platform has it) reloads it at once. Changed content
 is loaded and checked exactly as the CLI does (``load_config`` then ``check_ready``); if
-it is valid the jobs are re-planned (``apply_plan``: sources added, removed or rescheduled, the
-digest cadence) and one line says what changed. If it is not, the CLI's error text is logged and
-the service keeps running on the last good config until the file is fixed.
+it is valid it becomes the config the jobs run with, then the jobs are re-planned
+(``apply_plan``: sources added, removed or rescheduled, the digest cadence) and one line says
+what changed; in that order, so a source it adds runs its first fetch (at once) with it. If it
+is not valid, the CLI's error text is logged and the service keeps running on the last good
+config until the file is fixed.
 
 SIGTERM and SIGINT stop the service cleanly: running jobs finish, the locks are released.
 """
@@ -89,7 +91,8 @@ class Reloader:
 
     def __init__(self, scheduler: BaseScheduler, config: JobsConfig, watched: JobsFile):
         self.scheduler = scheduler
-        self.config = config
+        self.config = config  # the last config whose plan was applied
+        self.live = config  # the config the jobs run with (``use_config``)
         self.watched = watched
 
     def check(self, force: bool = False) -> ScheduleChanges | None:
@@ -108,17 +111,16 @@ class Reloader:
             if config.database_url() != self.config.database_url():
                 raise ConfigError(f"{path}: database.url changed; restart `pipeline schedule` "
                                   "to move to the new database")
-            changes = apply_plan(self.scheduler, config)
+            changes = self._replan(config)
         except ConfigError as exc:
             log.error("%s not reloaded, still running on the last good config: %s",
                       path.name, exc)
             return None
         except SQLAlchemyError as exc:  # e.g. the database busy with a long job: try again
-            log.error("%s not reloaded (database error: %s); trying again at the next look",
-                      path.name, exc)
+            log.error("%s not fully applied (database error: %s); jobs run with it, the rest "
+                      "of its schedule is applied at the next look", path.name, exc)
             self.watched.forget()
             return None
-        use_config(config)
         self.config = config
         log.info("reloaded %s: %s", path.name, changes.describe())
         for job_id in changes.added + changes.rescheduled:
@@ -126,6 +128,26 @@ class Reloader:
             if job is not None:
                 log.info("job %s", describe_job(job, config.schedule.timezone))
         return changes
+
+    def _replan(self, config: JobsConfig) -> ScheduleChanges:
+        """Apply ``config``'s plan with ``config`` already live.
+
+        A job the plan adds runs at once, in the scheduler's thread, possibly before
+        ``apply_plan`` returns: it must find its source in the config it reads. A plan refused
+        (ConfigError: nothing was changed) puts the previous config back. A database error
+        leaves the new one live: it is valid, the jobs added before the error are stored and
+        run with it, and the next look applies the rest of the plan.
+        """
+        previous, self.live = self.live, config
+        use_config(config)
+        try:
+            return apply_plan(self.scheduler, config)
+        except SQLAlchemyError:
+            raise
+        except BaseException:
+            self.live = previous
+            use_config(previous)
+            raise
 
 
 def run_scheduler(config_path: str) -> None:

@@ -15,13 +15,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from apscheduler.events import EVENT_JOB_ADDED, EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from click.testing import CliRunner
 from test_schedule import SOURCES, write_config
 
 from pipeline import schedule, schedule_service
 from pipeline.cli import cli
 from pipeline.config import load_config
+from pipeline.errors import ConfigError
 from pipeline.schedule_service import JobsFile, Reloader
+from pipeline.store import Store
+
+#: Seconds to wait for a job before calling the test hung: the run lock may make it wait for
+#: the start-up jobs, each of which waits at most ``schedule.LOCK_WAIT`` for the lock.
+LOCK_WAIT_GUARD = 3 * schedule.LOCK_WAIT
 
 
 def _rewrite(path: Path, **changes) -> None:
@@ -81,6 +88,55 @@ def test_editing_jobs_yaml_adds_removes_and_reschedules_jobs(service, caplog):
     assert _stored_jobs(reloader.config) == set(after)
     live = schedule.job_config(str(path.resolve()))  # what the jobs run with from now on
     assert [s.name for s in live.sources] == ["local", "every-one", "acme-lever"]
+
+
+def test_a_source_added_by_a_reload_runs_its_first_fetch_with_the_new_config(service):
+    path, scheduler, reloader = service
+    config_seen_when_added: list[list[str]] = []
+    finished: queue.Queue = queue.Queue()
+
+    def added(event) -> None:  # in the reloading thread, the moment the job becomes due
+        if event.job_id == "source:acme-lever":
+            live = schedule.job_config(str(path.resolve()))
+            config_seen_when_added.append([s.name for s in live.sources])
+
+    def done(event) -> None:
+        if event.job_id == "source:acme-lever":
+            finished.put(event)
+
+    scheduler.add_listener(added, EVENT_JOB_ADDED)
+    scheduler.add_listener(done, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    scheduler.resume()  # the start-up runs go too; the run lock takes them one at a time
+    _rewrite(path, sources=SOURCES + [{"name": "acme-lever", "type": "files",
+                                       "path": "postings"}])
+    assert reloader.check().added == ["source:acme-lever"]
+    assert config_seen_when_added == [[s["name"] for s in SOURCES] + ["acme-lever"]]
+    first = finished.get(timeout=LOCK_WAIT_GUARD)  # a hang guard, not a speed check
+    assert first.exception is None, first.traceback
+    store = Store(reloader.config.database_url())
+    try:
+        runs = store.source_runs("acme-lever")
+    finally:
+        store.close()
+    assert [(run.status, run.seen) for run in runs] == [("ok", 4)]
+    assert scheduler.get_job("source:acme-lever").next_run_time > first.scheduled_run_time
+
+
+def test_a_refused_plan_puts_the_previous_config_back(service, monkeypatch, caplog):
+    path, scheduler, reloader = service
+    before = set(_jobs(scheduler))
+
+    def refuse(_scheduler, _config):  # check_ready catches every real case before the plan
+        raise ConfigError("schedule refused")
+
+    monkeypatch.setattr(schedule_service, "apply_plan", refuse)
+    _rewrite(path, sources=SOURCES[:1])
+    with caplog.at_level(logging.ERROR, logger="pipeline.schedule_service"):
+        assert reloader.check() is None
+    assert "still running on the last good config: schedule refused" in caplog.text
+    live = schedule.job_config(str(path.resolve()))
+    assert [s.name for s in live.sources] == [s["name"] for s in SOURCES]
+    assert set(_jobs(scheduler)) == before
 
 
 def test_a_new_schedule_timezone_moves_cron_jobs_only(service):
@@ -166,7 +222,9 @@ def test_a_busy_database_delays_the_reload_to_the_next_look(service, caplog):
     finally:
         holder.rollback()
         holder.close()
-    assert "not reloaded (database error" in caplog.text
+    assert "jobs.yaml not fully applied (database error" in caplog.text
+    live = schedule.job_config(str(path.resolve()))  # valid, so the jobs already run with it
+    assert [s.name for s in live.sources] == [s["name"] for s in SOURCES] + ["acme-lever"]
     assert reloader.check().added == ["source:acme-lever"]  # the same file, tried again
     assert "source:acme-lever" in _jobs(scheduler)
 
