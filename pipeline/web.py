@@ -9,7 +9,9 @@
     POST /resubscribe/<token>    the Undo
     GET/POST /preferences/<token>  frequency, pause, minimum score, remote only; the minimum
                                  score box is empty while the subscriber follows the default
-                                 (shown as its placeholder), and only changed fields are saved
+                                 (shown as its placeholder); only the fields changed from
+                                 what the page showed (its hidden ``shown_*`` inputs) are
+                                 saved, and a refused form comes back as it was typed
 
 The token (``pipeline.notify.tokens``) is the only credential: it names the subscriber and is
 signed, so it cannot be forged or used for someone else. A bad token gets a 404 page.
@@ -32,6 +34,7 @@ from pipeline.subscribers import unsubscribe_by_token
 TEMPLATES = Path(__file__).parent / "web_templates"
 FREQUENCIES = [("instant", "After every run (as soon as there is something new)"),
                ("daily", "Once a day"), ("weekly", "Once a week")]
+OFFERED = frozenset(value for value, _text in FREQUENCIES)
 
 
 pages = Blueprint("pages", __name__)
@@ -93,19 +96,22 @@ def preferences(token: str):
     """Show, and on POST save, frequency, pause, minimum score and remote only."""
     found = _subscriber(token)
     saved, error, status = False, None, 200
+    values = shown = shown_values(found)
     if request.method == "POST":
         try:
             save_preferences(_store(), found, request.form)
             saved = True
-        except SubscriberError as exc:
+            values = shown = shown_values(_subscriber(token))
+        except SubscriberError as exc:  # show what was typed, and keep what the page showed
             error, status = str(exc), 400
-        found = _subscriber(token)
+            shown = form_shown(request.form, found)
+            values = submitted_values(request.form, shown)
+            if values["frequency"] not in OFFERED:
+                values["frequency"] = shown["frequency"]  # the menu cannot show it
     config = current_app.config["PIPELINE_CONFIG"]
     return render_template("preferences.html", subscriber=found, token=token, saved=saved,
-                           error=error, frequencies=FREQUENCIES,
-                           own_percent=percent_text(found.min_score),
-                           default_percent=percent_text(config.matching.min_score),
-                           remote_only=_remote_only(found)), status
+                           error=error, frequencies=FREQUENCIES, values=values, shown=shown,
+                           default_percent=percent_text(config.matching.min_score)), status
 
 
 def _remote_only(subscriber: Subscriber) -> bool:
@@ -117,11 +123,33 @@ def percent_text(score: float | None) -> str:
     return "" if score is None else f"{round(100 * score, 2):g}"
 
 
-def form_min_score(form, current: float | None) -> float | None:
-    """The minimum score the form asks for: empty is no own value (the service's default)."""
-    text = form.get("min_score")
-    if text is None:  # the field was not sent at all: leave it as it is
-        return current
+def shown_values(subscriber: Subscriber) -> dict[str, str]:
+    """The form's fields as the page shows a subscriber's stored settings ('' is an empty
+    box or an unticked one)."""
+    return {"frequency": subscriber.frequency, "min_score": percent_text(subscriber.min_score),
+            "remote_only": "1" if _remote_only(subscriber) else "",
+            "paused": "1" if subscriber.paused else ""}
+
+
+def form_shown(form, subscriber: Subscriber) -> dict[str, str]:
+    """What the page showed when it was loaded (its hidden ``shown_<field>`` inputs); the
+    stored value for a field the form does not carry (a page from before they existed)."""
+    stored = shown_values(subscriber)
+    return {name: form.get(f"shown_{name}", value) for name, value in stored.items()}
+
+
+def submitted_values(form, shown: dict[str, str]) -> dict[str, str]:
+    """The form's fields as submitted: a box not sent is unticked, another field not sent
+    keeps the value shown."""
+    return {"frequency": form.get("frequency", shown["frequency"]),
+            "min_score": form.get("min_score", shown["min_score"]).strip(),
+            "remote_only": "1" if form.get("remote_only") else "",
+            "paused": "1" if form.get("paused") else ""}
+
+
+def parse_percent(text: str) -> float | None:
+    """A minimum score typed in percent ('55', '62.5') as a score; empty is None (the
+    service's default); SubscriberError with a sentence otherwise."""
     if not text.strip():
         return None
     try:
@@ -131,35 +159,46 @@ def form_min_score(form, current: float | None) -> float | None:
                               "or empty for the default") from exc
     if not 0 <= percent <= 100:
         raise SubscriberError("the minimum match strength must be between 0 and 100")
-    if current is not None and percent_text(percent / 100) == percent_text(current):
-        return current  # the value as shown (to 0.01%) stands for the value as stored
     return round(percent / 100, 4)
 
 
 def save_preferences(store: Store, subscriber: Subscriber, form) -> None:
     """Apply the preferences form; SubscriberError with a sentence when a value is wrong.
 
-    Only what the subscriber changed is saved as their own choice (which later jobs.yaml syncs
-    keep): a page saved as shown leaves a subscriber without an own ``min_score`` on the
-    service's ``matching.min_score``, wherever that is later set.
+    Only the fields the subscriber changed from what the page showed are saved, as their own
+    choice (which later jobs.yaml syncs keep): a field left as shown keeps the stored value,
+    even one the operator changed since the page was loaded, and a subscriber without an own
+    ``min_score`` who saves the page as shown stays on the service's ``matching.min_score``.
     """
-    frequency = form.get("frequency", subscriber.frequency)
-    if frequency not in {value for value, _text in FREQUENCIES}:
-        raise SubscriberError(f"{frequency!r} is not a frequency we offer")
-    min_score = form_min_score(form, subscriber.min_score)
-    filters = subscriber.filters.model_dump(mode="json")
-    if form.get("remote_only"):
-        filters["remote"] = ["remote"]
-    elif _remote_only(subscriber):  # unticked: drop the remote-only filter, keep any other
-        filters["remote"] = []
-    wanted = {"frequency": frequency, "min_score": min_score, "filters": filters,
-              "paused": bool(form.get("paused"))}
-    current = {"frequency": subscriber.frequency, "min_score": subscriber.min_score,
-               "filters": subscriber.filters.model_dump(mode="json"),
-               "paused": subscriber.paused}
-    changed = {key: value for key, value in wanted.items() if value != current[key]}
+    shown = form_shown(form, subscriber)
+    asked = submitted_values(form, shown)
+    changed = {}
+    if asked["frequency"] != shown["frequency"]:
+        if asked["frequency"] not in OFFERED:
+            raise SubscriberError(f"{asked['frequency']!r} is not a frequency we offer")
+        changed["frequency"] = asked["frequency"]
+    min_score = parse_percent(asked["min_score"])
+    if percent_text(min_score) != shown["min_score"].strip():  # '55.0' is the '55' shown
+        changed["min_score"] = min_score
+    if asked["paused"] != shown["paused"]:
+        changed["paused"] = bool(asked["paused"])
+    if asked["remote_only"] != shown["remote_only"]:
+        changed.update(_remote_filters(subscriber, bool(asked["remote_only"])))
     if changed:
         store.update_settings(subscriber.id, by_subscriber=True, **changed)
+
+
+def _remote_filters(subscriber: Subscriber, remote_only: bool) -> dict:
+    """The ``filters`` change of a ticked or unticked 'remote only' box: the stored filters
+    with the remote filter set, or dropped when it was remote only (a wider one is kept)."""
+    filters = subscriber.filters.model_dump(mode="json")
+    if remote_only:
+        filters["remote"] = ["remote"]
+    elif _remote_only(subscriber):
+        filters["remote"] = []
+    else:
+        return {}
+    return {"filters": filters}
 
 
 class _RedactTokens(logging.Filter):

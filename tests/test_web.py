@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import threading
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from werkzeug.serving import make_server
 
 from pipeline.config import SubscriberConfig, parse_config
@@ -180,6 +182,75 @@ def test_an_own_min_score_between_whole_percents_survives_saving_as_shown(setup)
     app.test_client().post(f"/preferences/{token_a}", data={"frequency": "daily",
                                                             "min_score": "33.33"})
     assert store.get_subscriber("a@example.org").min_score == 0.33333
+
+
+def _form(page: str) -> dict[str, str]:
+    """What a browser submits from the page's form, untouched: every named input and menu,
+    a checkbox only when ticked."""
+    form = BeautifulSoup(page, "html.parser").find("form", action=re.compile("/preferences/"))
+    fields = {}
+    for box in form.find_all("input"):
+        if box.get("type") != "checkbox" or box.has_attr("checked"):
+            fields[box["name"]] = box.get("value", "")
+    for menu in form.find_all("select"):
+        fields[menu["name"]] = menu.find("option", selected=True)["value"]
+    return fields
+
+
+def test_a_jobs_yaml_change_made_while_the_page_was_open_is_not_overwritten(setup):
+    config, store, app, token_a, _ = setup
+    client = app.test_client()
+    fields = _form(client.get(f"/preferences/{token_a}").get_data(as_text=True))
+    assert (fields["frequency"], fields["min_score"]) == ("daily", "")
+    config.subscribers = [SubscriberConfig(email="a@example.org", frequency="weekly",
+                                           min_score=0.6)]
+    sync_subscribers(config, store)  # the operator edits jobs.yaml meanwhile
+    fields["paused"] = "1"  # the only thing the subscriber changes on the open page
+    assert client.post(f"/preferences/{token_a}", data=fields).status_code == 200
+    saved = store.get_subscriber("a@example.org")
+    assert (saved.frequency, saved.min_score, saved.paused) == ("weekly", 0.6, True)
+    config.subscribers = [SubscriberConfig(email="a@example.org", frequency="instant",
+                                           min_score=0.5)]
+    sync_subscribers(config, store)  # not the subscriber's choice, so jobs.yaml still rules
+    synced = store.get_subscriber("a@example.org")
+    assert (synced.frequency, synced.min_score, synced.paused) == ("instant", 0.5, True)
+
+
+def test_ticking_remote_only_keeps_the_filters_jobs_yaml_set_meanwhile(setup):
+    config, store, app, token_a, _ = setup
+    client = app.test_client()
+    fields = _form(client.get(f"/preferences/{token_a}").get_data(as_text=True))
+    config.subscribers = [SubscriberConfig(email="a@example.org", frequency="daily",
+                                           filters={"cities": ["Denver"]})]
+    sync_subscribers(config, store)
+    fields["remote_only"] = "1"
+    client.post(f"/preferences/{token_a}", data=fields)
+    filters = store.get_subscriber("a@example.org").filters
+    assert [r.value for r in filters.remote] == ["remote"] and filters.cities == ["Denver"]
+    fields = _form(client.get(f"/preferences/{token_a}").get_data(as_text=True))
+    assert fields["remote_only"] == "1"
+    client.post(f"/preferences/{token_a}", data=fields)  # saved as shown: nothing changes
+    assert [r.value for r in store.get_subscriber("a@example.org").filters.remote] == ["remote"]
+
+
+def test_an_error_shows_what_was_typed_and_the_fix_saves_every_change(setup):
+    _config, store, app, token_a, _ = setup
+    client = app.test_client()
+    fields = _form(client.get(f"/preferences/{token_a}").get_data(as_text=True))
+    fields.update(frequency="weekly", min_score="sixty", paused="1")
+    response = client.post(f"/preferences/{token_a}", data=fields)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "must be a number from 0 to 100" in page
+    shown_again = _form(page)
+    assert {k: shown_again.get(k) for k in ("frequency", "min_score", "paused")} == \
+        {"frequency": "weekly", "min_score": "sixty", "paused": "1"}
+    assert "remote_only" not in shown_again
+    untouched = store.get_subscriber("a@example.org")
+    assert (untouched.frequency, untouched.paused) == ("daily", False)
+    shown_again["min_score"] = "60"  # fixed; the frequency and pause typed before still count
+    assert client.post(f"/preferences/{token_a}", data=shown_again).status_code == 200
+    saved = store.get_subscriber("a@example.org")
+    assert (saved.frequency, saved.min_score, saved.paused) == ("weekly", 0.6, True)
 
 
 @pytest.fixture
