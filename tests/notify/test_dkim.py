@@ -185,6 +185,8 @@ def test_file_transport_eml_carries_a_valid_signature(folder, key):
         raw = path.read_bytes()
         assert dkim.verify(raw, dnsfunc=dns_for(key[1])), path.name
         assert b"list-unsubscribe-post" in signature_tags(raw)["h"].lower()
+    pem_line = key[0].read_text().splitlines()[5].encode()
+    assert pem_line not in (folder / "jobs.db").read_bytes()  # the key is never stored
 
 
 def test_without_dkim_section_nothing_is_signed(folder):
