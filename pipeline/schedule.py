@@ -5,6 +5,11 @@ Jobs, each with an explicit id so restarting replaces them instead of adding cop
     source:<name>   fetch one source, on its own ``schedule`` from jobs.yaml
                     (``cron: '0 */6 * * *'``, read in ``schedule.timezone``, or ``every: 6h``),
                     else ``schedule.sources_every``
+    board:<type>    instead of ``source:<name>`` when two or more enabled sources share a board that
+                    limits fetches (``Source.min_interval``, e.g. two Remotive sources): one job
+                    for the board, firing on each of its sources' schedules, that fetches the
+                    source whose turn it is (fetched longest ago; ``pipeline.fetch``). Separate
+                    jobs firing together would always let the same source win the board's fetch
     digests         every ``schedule.digests_every``: sync subscribers, queue the digests that are
                     due (each subscriber's frequency, time and zone decide) and relay the outbox
     unsubscribe-mail  every ``schedule.digests_every`` too, when ``schedule.unsubscribe_mail``
@@ -38,11 +43,13 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from pipeline.config import JobsConfig, load_config
 from pipeline.errors import ConfigError, LockedError
+from pipeline.sources import REGISTRY
 from pipeline.store import Store, engine_for
 
 log = logging.getLogger(__name__)
@@ -94,8 +101,12 @@ def plan_jobs(config: JobsConfig) -> dict[str, tuple[Callable, list, BaseTrigger
     digests = parse_interval(config.schedule.digests_every, "schedule.digests_every")
     path = str(config.path.resolve())
     wanted: dict[str, tuple[Callable, list, BaseTrigger]] = {}
+    boards = shared_boards(config)
     for index, source in enumerate(config.sources):
-        if source.enabled:
+        if source.type in boards and f"board:{source.type}" not in wanted:
+            wanted[f"board:{source.type}"] = (board_job, [path, source.type],
+                                              _board_trigger(config, boards[source.type]))
+        elif source.enabled and source.type not in boards:
             wanted[f"source:{source.name}"] = (fetch_job, [path, source.name],
                                                source_trigger(config, index))
     wanted["digests"] = (digest_job, [path], IntervalTrigger(
@@ -104,6 +115,27 @@ def plan_jobs(config: JobsConfig) -> dict[str, tuple[Callable, list, BaseTrigger
         wanted["unsubscribe-mail"] = (unsubscribe_mail_job, [path], IntervalTrigger(
             seconds=digests.total_seconds(), timezone=config.schedule.timezone))
     return wanted
+
+
+def shared_boards(config: JobsConfig) -> dict[str, list[int]]:
+    """Boards that limit fetches (``min_interval``) with two or more enabled sources: the
+    indexes of those sources in ``config.sources``, by source type."""
+    indexes: dict[str, list[int]] = {}
+    for index, source in enumerate(config.sources):
+        if source.enabled and REGISTRY[source.type].min_interval is not None:
+            indexes.setdefault(source.type, []).append(index)
+    return {board: found for board, found in indexes.items() if len(found) > 1}
+
+
+def _board_trigger(config: JobsConfig, indexes: list[int]) -> BaseTrigger:
+    """One trigger firing on each distinct schedule of the board's sources."""
+    triggers: dict[str, BaseTrigger] = {}
+    for index in indexes:
+        trigger = source_trigger(config, index)
+        triggers.setdefault(_trigger_key(trigger), trigger)
+    if len(triggers) == 1:
+        return next(iter(triggers.values()))
+    return OrTrigger(list(triggers.values()))
 
 
 @dataclass
@@ -178,6 +210,8 @@ def build_scheduler(config: JobsConfig) -> BackgroundScheduler:
 
 def _trigger_key(trigger: BaseTrigger) -> str:
     """What decides when a trigger fires: its fields, and for a cron its zone too."""
+    if isinstance(trigger, OrTrigger):
+        return f"or[{', '.join(_trigger_key(part) for part in trigger.triggers)}]"
     if isinstance(trigger, CronTrigger):
         return f"{trigger} in {trigger.timezone}"
     return str(trigger)  # an interval fires alike in every zone
@@ -192,7 +226,9 @@ def _place(scheduler: BaseScheduler, job_id: str, func: Callable, args: list,
     """
     existing = scheduler.get_job(job_id)
     if existing is None or existing.func is not func or existing.args != tuple(args):
-        first = {} if isinstance(trigger, CronTrigger) else {"next_run_time": datetime.now(UTC)}
+        parts = trigger.triggers if isinstance(trigger, OrTrigger) else [trigger]
+        crons = all(isinstance(part, CronTrigger) for part in parts)
+        first = {} if crons else {"next_run_time": datetime.now(UTC)}
         scheduler.add_job(func, trigger, args=args, id=job_id, name=job_id,
                           replace_existing=True, misfire_grace_time=grace, **first)
         return "added" if existing is None else "rescheduled"
@@ -260,6 +296,31 @@ def fetch_job(config_path: str, source: str) -> None:
             return
         with HttpClient(config.http) as http:
             report = fetch_sources(config, store, http, only=source)
+    _log_runs(report)
+
+
+def board_job(config_path: str, board: str) -> None:
+    """Scheduled job: fetch the source of a fetch-limited board whose turn it is (the one
+    fetched longest ago), so the board's sources take turns (see ``shared_boards``)."""
+    from pipeline.fetch import _board_turns, fetch_sources  # the turn rule `pipeline run` uses
+    from pipeline.http import HttpClient
+
+    config = job_config(config_path)
+    sources = [s for s in config.sources if s.enabled and s.type == board]
+    if not sources:
+        log.warning("board %s: no enabled source of this type is left; nothing fetched", board)
+        return
+    with _locked_store(config) as store:
+        if store is None:
+            return
+        turn = _board_turns(sources, store).get(board, sources[0].name)
+        with HttpClient(config.http) as http:
+            report = fetch_sources(config, store, http, only=turn)
+    _log_runs(report)
+
+
+def _log_runs(report) -> None:
+    """One log line per source a scheduled job fetched."""
     for run in report.runs:
         log.info("fetched %s: %s, %d seen, %d new, %d changed, %d closed in %.1fs%s",
                  run.source, run.status, run.seen, run.new, run.changed, run.closed,

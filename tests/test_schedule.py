@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -290,3 +290,77 @@ def test_an_unknown_schedule_timezone_names_the_key_and_an_example(tmp_path):
     result = CliRunner().invoke(cli, ["schedule", "--config", str(path)])
     assert result.exit_code == 2
     assert "schedule.timezone: unknown time zone 'Mars/Olympus'" in result.output
+
+
+def _remotive_answer() -> dict:
+    return {"0-legal-notice": "at most 4 times a day", "jobs": [
+        {"id": 7, "url": "https://remotive.example/7", "title": "Remote Care Manager",
+         "company_name": "Bluestem Health", "candidate_required_location": "USA",
+         "publication_date": "2026-03-01T10:00:00", "description": "<p>Care.</p>"}]}
+
+
+def _two_remotive(url: str, medical_schedule: dict | None = None) -> list[dict]:
+    medical = {"name": "rm-medical", "type": "remotive", "url": url, "category": "medical"}
+    if medical_schedule is not None:
+        medical["schedule"] = medical_schedule
+    return [{"name": "local", "type": "files", "path": "postings"},
+            {"name": "rm-search", "type": "remotive", "url": url, "search": "care manager"},
+            medical]
+
+
+FAST_HTTP = {"per_host_interval": 0, "retries": 0, "cache_dir": None}
+
+
+def test_two_sources_of_a_fetch_limited_board_take_turns_under_the_scheduler(
+        httpserver, tmp_path, monkeypatch):
+    """Two jobs firing together would let rm-search win Remotive's fetch every time; one job
+    for the board fetches the source fetched longest ago."""
+    from pipeline import fetch
+
+    httpserver.expect_request("/remotive").respond_with_json(_remotive_answer())
+    config = _config(tmp_path, _two_remotive(httpserver.url_for("/remotive")), http=FAST_HTTP)
+    scheduler = schedule.build_scheduler(config)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert set(jobs) == {"source:local", "board:remotive", "digests"}
+    board = jobs["board:remotive"]
+    assert board.trigger.interval.total_seconds() == 6 * 3600  # both sources' default, 6h
+    clock = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    fetched = []
+    for hours in (0, 2, 6, 12, 18, 24):
+        monkeypatch.setattr(fetch, "utcnow", lambda h=hours: clock + timedelta(hours=h))
+        before = len(httpserver.log)
+        board.func(*board.args)  # what the scheduler calls when the job fires
+        with Store(config.database_url()) as store:
+            latest = store.source_runs(limit=1)
+        fetched.append(latest[0].source if len(httpserver.log) > before else None)
+    assert fetched == ["rm-search", None, "rm-medical", "rm-search", "rm-medical", "rm-search"]
+    with Store(config.database_url()) as store:
+        assert len(store.source_runs("rm-search")) == 3
+        assert len(store.source_runs("rm-medical")) == 2
+        assert store.source_runs("local") == []  # the board job fetches its board only
+
+
+def test_a_board_job_fires_on_each_schedule_of_its_sources_and_survives_a_restart(
+        httpserver, tmp_path):
+    url = httpserver.url_for("/remotive")
+    config = _config(tmp_path, _two_remotive(url, {"cron": "30 1 * * *"}))
+    schedule.build_scheduler(config).shutdown(wait=False)
+    again = schedule.build_scheduler(config)
+    try:
+        job = again.get_job("board:remotive")
+        kept = _next_runs(config)["board:remotive"]
+    finally:
+        again.shutdown(wait=False)
+    assert str(job.trigger).startswith("or[interval[6:00:00], cron[")
+    start = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+    assert job.trigger.get_next_fire_time(None, start.replace(hour=1)) == \
+        start.replace(hour=1, minute=30)  # the cron's 01:30 comes before the interval's next
+    assert job.next_run_time == kept  # unchanged plan: the stored next run time is kept
+    single = _config(tmp_path, _two_remotive(url)[:2])  # one source: its own job, as before
+    assert set(schedule.plan_jobs(single)) == {"source:local", "source:rm-search", "digests"}
+    off = _config(tmp_path, _two_remotive(url)[:2] + [
+        {"name": "rm-off", "type": "remotive", "url": url, "enabled": False}])
+    assert "board:remotive" not in schedule.plan_jobs(off)
