@@ -2,8 +2,9 @@
 
 ``load_config`` checks the shape of the file; ``check_ready`` then checks what it points at, so a
 command stops with exit status 2 before it touches the database or the network: every subscriber's
-resume exists, every source ``schedule`` is a valid crontab expression or interval, and the
-DKIM key of ``email.dkim`` (if any) loads and signs a test message. Each
+resume exists, every source ``schedule`` is a valid crontab expression or interval, the
+DKIM key of ``email.dkim`` (if any) loads and signs a test message, and the mailbox of
+``schedule.unsubscribe_mail`` (if set) is a readable Maildir folder or mbox file. Each
 message names the file and the key path. The role profile is checked by the commands that use it
 (``pipeline run`` loads it before fetching); ``fetch`` and ``subscribers`` do not need one.
 """
@@ -22,7 +23,8 @@ from pipeline.errors import ConfigError
 
 def check_ready(config: JobsConfig) -> None:
     """Raise ConfigError listing every key whose file is missing or whose schedule is invalid."""
-    problems = _missing_files(config) + _bad_schedules(config) + _bad_dkim_key(config)
+    problems = (_missing_files(config) + _bad_schedules(config) + _bad_dkim_key(config)
+                + _bad_unsubscribe_mailbox(config))
     if problems:
         where = str(config.path) if config.path else "config"
         raise ConfigError(f"{where}: " + f"\n{where}: ".join(problems))
@@ -89,3 +91,26 @@ def _bad_dkim_key(config: JobsConfig) -> list[str]:
     except ConfigError as exc:
         return [str(exc)]
     return []
+
+
+def _bad_unsubscribe_mailbox(config: JobsConfig) -> list[str]:
+    """The problem with ``schedule.unsubscribe_mail``, if set: it must be a Maildir folder
+    (``cur/``, ``new/``, ``tmp/`` inside) or an mbox file, and readable by this user."""
+    path = config.schedule.unsubscribe_mail
+    if path is None:
+        return []
+    key, what = "schedule.unsubscribe_mail", "the Maildir folder or mbox file " \
+        "email.unsubscribe_mailto is delivered to (relative paths start at the folder of jobs.yaml)"
+    if path.is_dir():
+        missing = [sub for sub in ("cur", "new", "tmp") if not (path / sub).is_dir()]
+        if missing:
+            return [f"{key}: {str(path)!r} is a folder but not a Maildir (no "
+                    f"{', '.join(m + '/' for m in missing)} inside); expected {what}"]
+        unreadable = [p for p in (path, path / "cur", path / "new")
+                      if not os.access(p, os.R_OK | os.X_OK)]
+    elif path.is_file():
+        unreadable = [] if os.access(path, os.R_OK) else [path]
+    else:
+        return [f"{key}: no such folder or file {str(path)!r}; expected {what}"]
+    return [f"{key}: cannot read {str(p)!r}: permission denied; let the user running the "
+            "pipeline read the mailbox" for p in unreadable[:1]]

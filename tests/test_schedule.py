@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import socket
 import sqlite3
@@ -364,3 +365,36 @@ def test_a_board_job_fires_on_each_schedule_of_its_sources_and_survives_a_restar
     off = _config(tmp_path, _two_remotive(url)[:2] + [
         {"name": "rm-off", "type": "remotive", "url": url, "enabled": False}])
     assert "board:remotive" not in schedule.plan_jobs(off)
+
+
+def test_schedule_unsubscribe_mail_must_be_a_readable_maildir_or_mbox(tmp_path):
+    path = write_config(tmp_path, schedule={"unsubscribe_mail": "mail/inbox"})
+    result = CliRunner().invoke(cli, ["schedule", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "schedule.unsubscribe_mail: no such folder or file" in result.output
+    assert str(tmp_path / "mail" / "inbox") in result.output  # resolved beside jobs.yaml
+    (tmp_path / "mail" / "inbox" / "new").mkdir(parents=True)
+    result = CliRunner().invoke(cli, ["fetch", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "is a folder but not a Maildir (no cur/, tmp/ inside)" in result.output
+    for sub in ("cur", "tmp"):
+        (tmp_path / "mail" / "inbox" / sub).mkdir()
+    assert CliRunner().invoke(cli, ["fetch", "--config", str(path)]).exit_code == 0
+    mbox = tmp_path / "mail" / "alerts.mbox"
+    mbox.write_text("", encoding="utf-8")
+    path = write_config(tmp_path, schedule={"unsubscribe_mail": str(mbox)})
+    assert CliRunner().invoke(cli, ["fetch", "--config", str(path)]).exit_code == 0
+    path = write_config(tmp_path)  # the key left out: nothing is checked
+    assert CliRunner().invoke(cli, ["fetch", "--config", str(path)]).exit_code == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root reads every file whatever its mode")
+def test_an_unreadable_unsubscribe_mbox_is_refused_naming_the_key(tmp_path):
+    mbox = tmp_path / "alerts.mbox"
+    mbox.write_text("", encoding="utf-8")
+    mbox.chmod(0)
+    path = write_config(tmp_path, schedule={"unsubscribe_mail": str(mbox)})
+    result = CliRunner().invoke(cli, ["schedule", "--config", str(path)])
+    assert result.exit_code == 2
+    assert f"schedule.unsubscribe_mail: cannot read '{mbox}': permission denied" in result.output
