@@ -196,6 +196,7 @@ postings:
   stale_after_days: 30                # close a posting its source has not shown for this long
 schedule:
   timezone: UTC                       # `pipeline schedule` reads cron: schedules in this zone
+  # unsubscribe_mail: /home/alerts/Maildir  # the mailbox email.unsubscribe_mailto goes to
 subscribers:
   - email: you@example.org
     name: Your Name
@@ -203,6 +204,10 @@ subscribers:
 email:
   transport: file                     # write .eml files into outbox_dir; `smtp` to send
   outbox_dir: out/emails
+  # dkim:                             # sign every digest; publish the public key in DNS first
+  #   domain: example.org             # the domain of email.from, or a parent of it
+  #   selector: alerts2026            # the TXT record alerts2026._domainkey.example.org
+  #   private_key_file: dkim.pem      # PEM RSA key, beside jobs.yaml; or private_key: ${{DKIM_KEY}}
 """
 
 

@@ -1,12 +1,15 @@
 """The command line: exit codes, messages, and `rank --json` output, through click's runner."""
 
 import json
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
+from pipeline.config import load_config
 
 
 def invoke(*args):
@@ -44,6 +47,30 @@ def test_init_writes_a_config_that_loads_and_refuses_to_overwrite(tmp_path):
     assert invoke("fetch", "--config", target).exit_code == 0
     again = invoke("init", target)
     assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_init_s_commented_dkim_and_unsubscribe_mail_lines_work_once_uncommented(tmp_path):
+    target = tmp_path / "jobs.yaml"
+    assert invoke("init", target).exit_code == 0
+    text = target.read_text(encoding="utf-8")
+    for key in ("dkim:", "domain:", "selector:", "private_key_file:", "unsubscribe_mail:"):
+        text, found = re.subn(rf"^( *)# ( *){key}", rf"\1\2{key}", text, flags=re.M)
+        assert found == 1, key
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    target.write_text(text.replace("/home/alerts/Maildir", str(maildir)), encoding="utf-8")
+    result = invoke("fetch", "--config", target)
+    assert result.exit_code == 2  # the key file the example names is not there yet
+    assert "email.dkim" in result.output and "dkim.pem" in result.output
+    subprocess.run(["openssl", "genrsa", "-out", str(tmp_path / "dkim.pem"), "2048"],
+                   check=True, capture_output=True)
+    result = invoke("fetch", "--config", target)
+    assert result.exit_code == 0, result.output
+    config = load_config(target)
+    assert (config.email.dkim.domain, config.email.dkim.selector) == ("example.org", "alerts2026")
+    assert config.email.dkim.private_key_file == tmp_path / "dkim.pem"
+    assert config.schedule.unsubscribe_mail == maildir
 
 
 def test_fetch_then_rank_json_lists_every_field_care_managers_first(config_file):
