@@ -11,8 +11,11 @@ the source suddenly returned nothing where it had postings before: that run is f
 ``suspicious`` and nothing is closed until an empty answer repeats. Every source read and stored
 in this run (full listing or not) also closes its postings it has not shown for
 ``stale_after_days`` (the source's own, else ``postings.stale_after_days``), unless the run is
-suspicious or the fetch had errors (``Source.read_errors``: a record, detail request or page it
-could not read; the posting behind it is still listed). A failing source closes nothing. Then
+suspicious. A fetch with errors (``Source.read_errors``: a record, detail request or page it could
+not read, whose posting is still listed) closes nothing as missing, but the stale rule still
+holds: a posting that could not be read for ``stale_after_days`` is closed (reopened when it
+reads again), so one item that never reads cannot stop a source from ever closing what left its
+board. A failing source closes nothing. Then
 postings of sources no longer enabled in the config (removed, renamed or disabled) that have not
 been seen for ``postings.stale_after_days`` are closed (``FetchReport.unconfigured``), postings
 past ``valid_through`` are closed, and duplicates are grouped (``pipeline.dedupe``).
@@ -267,12 +270,11 @@ def _store_outcome(outcome: _Outcome, store: Store, now: datetime,
         return run
     postings = outcome.postings
     run.suspicious = not postings and _had_postings(store, name)
-    may_close = not run.suspicious and not outcome.read_errors  # errors: skipped is not gone
     try:
         result = store.upsert_postings(postings, now)
-        if outcome.full_listing and may_close:
+        if outcome.full_listing and not run.suspicious and not outcome.read_errors:
             run.closed = store.close_missing(name, [p.source_id for p in postings], now)
-        if may_close:
+        if not run.suspicious:  # unread for stale_after_days counts as gone, errors or not
             run.closed += store.close_stale(name, now - stale_after, now)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]  # not the whole SQL
@@ -285,7 +287,7 @@ def _store_outcome(outcome: _Outcome, store: Store, now: datetime,
         run.error = "returned no postings where the last run had some; nothing closed"
     elif outcome.read_errors:
         run.error = (f"could not read {outcome.read_errors} of its postings or pages; "
-                     "nothing closed")
+                     "none closed as missing")
     return run
 
 

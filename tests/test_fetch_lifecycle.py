@@ -177,7 +177,11 @@ def greenhouse_jobs(*ids: int) -> str:
     return json.dumps({"jobs": jobs, "meta": {"total": len(jobs)}})
 
 
-def test_a_detail_call_failing_for_weeks_keeps_its_posting_open(httpserver, tmp_path):
+def test_a_posting_that_cannot_be_read_is_not_taken_for_gone_and_closes_only_as_stale(
+        httpserver, tmp_path):
+    """A failing detail call means the posting is still listed: it stays open for weeks. Only
+    when it has not been readable for stale_after_days is it closed, so one item that never
+    reads cannot stop the source from ever closing; it reopens once it reads again."""
     board = Board(httpserver, "/gh/jobs", "application/json")
     pay_ok = Board(httpserver, "/gh/jobs/1", "application/json")
     pay_down = Board(httpserver, "/gh/jobs/2", "application/json")
@@ -192,17 +196,22 @@ def test_a_detail_call_failing_for_weeks_keeps_its_posting_open(httpserver, tmp_
     fetch(config, NOW)
     pay_down.status, pay_down.body = 502, "<html>Bad gateway</html>"  # job 2 is still listed
     latest.body = feed(1, 2)  # a healthy latest-N feed: job 3 scrolled off
-    for day in (10, 20, 31):
+    for day in (1, 10, 29):
         report, open_ids = fetch(config, NOW + timedelta(days=day))
+        gh, _ = report.runs
+        assert (gh.status, gh.seen, gh.closed) == ("ok", 1, 0)
+        assert gh.error == "could not read 1 of its postings or pages; none closed as missing"
+        assert sorted(open_ids["gh"]) == ["1", "2"], f"day {day}: still listed, only unreadable"
+    report, open_ids = fetch(config, NOW + timedelta(days=31))
     gh, feed_run = report.runs
-    assert (gh.status, gh.seen, gh.closed) == ("ok", 1, 0)
-    assert gh.error == "could not read 1 of its postings or pages; nothing closed"
-    assert sorted(open_ids["gh"]) == ["1", "2"]  # unseen for 31 days, but only unreadable
+    assert (gh.closed, open_ids["gh"]) == (1, ["1"]), "unreadable for 31 days: closed as stale"
     assert feed_run.closed == 1 and sorted(open_ids["latest"]) == ["job-1", "job-2"]
     pay_down.status, pay_down.body = 200, json.dumps({"pay_input_ranges": []})
-    board.body = greenhouse_jobs(1)  # read cleanly again: the full listing closes job 2
     report, open_ids = fetch(config, NOW + timedelta(days=32))
-    assert (report.runs[0].error, report.runs[0].closed, open_ids["gh"]) == (None, 1, ["1"])
+    assert (report.runs[0].error, sorted(open_ids["gh"])) == (None, ["1", "2"]), "reads again"
+    board.body = greenhouse_jobs(1)  # read cleanly, and the full listing no longer has job 2
+    report, open_ids = fetch(config, NOW + timedelta(days=33))
+    assert (report.runs[0].closed, open_ids["gh"]) == (1, ["1"])
 
 
 def test_postings_of_sources_no_longer_configured_close_after_stale_after_days(

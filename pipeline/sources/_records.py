@@ -138,7 +138,7 @@ def build_postings(
     ``build`` returns None for a record that is deliberately left out (e.g. unlisted); that is
     not a failure. When a record is skipped, the source's fetch no longer counts as the full
     listing (``full_listing`` False) and the skips are counted in ``read_errors``, so the skipped
-    posting is neither taken for gone nor closed as stale.
+    posting is not taken for gone (only closed as stale if it stays unreadable that long).
     """
     name = source if isinstance(source, str) else source.name
     postings: list[Posting] = []

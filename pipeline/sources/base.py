@@ -5,11 +5,11 @@ A source is one file in ``pipeline/sources/``: a ``SourceConfig`` subclass namin
 It is registered by one line in ``pipeline/sources/__init__.py``.
 
 Lifecycle: after a successful fetch that is the board's full listing (``full_listing``), postings
-it no longer shows are closed; a posting not shown for ``stale_after_days`` days is closed whatever
-the source, but only after a fetch without errors (``read_errors`` 0): a posting skipped because
-its record or a detail request failed is not gone. A board that limits how often it may be asked
-declares ``min_interval``: a run that comes sooner after the board's last fetch (by any source of
-that type) skips the source.
+it no longer shows are closed, but only after a fetch without errors (``read_errors`` 0): a
+posting skipped because its record or a detail request failed is not gone. A posting not shown
+(or not readable) for ``stale_after_days`` days is closed whatever the source. A board that
+limits how often it may be asked declares ``min_interval``: a run that comes sooner after the
+board's last fetch (by any source of that type) skips the source.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Source(ABC):
     postings missing from it can be closed: False for a fetch partial by nature (a latest-N feed,
     a limit, a page cap). ``read_errors`` counts what this fetch could not read (a record, a
     detail request, a page) although the board lists it: a fetch partial because of errors, which
-    closes nothing. ``min_interval`` is the shortest time the board
+    closes nothing as missing (only as stale). ``min_interval`` is the shortest time the board
     allows between two fetches (None: no limit), and ``min_interval_reason`` says so in a sentence
     for the run report.
     """
