@@ -291,6 +291,10 @@ def fetch_job(config_path: str, source: str) -> None:
     from pipeline.http import HttpClient
 
     config = job_config(config_path)
+    if not any(s.enabled and s.name == source for s in config.sources):
+        # A reload removed or disabled it a moment before this run fired; its job goes next.
+        log.warning("source %s: no longer an enabled source in jobs.yaml; nothing fetched", source)
+        return
     with _locked_store(config) as store:
         if store is None:
             return

@@ -149,6 +149,16 @@ def test_a_job_skips_with_a_log_line_while_a_run_holds_the_lock(tmp_path, monkey
     assert "fetched local: ok, 4 seen, 4 new" in caplog.text
 
 
+def test_a_job_of_a_source_gone_from_jobs_yaml_logs_a_warning_and_fetches_nothing(
+        tmp_path, caplog):
+    """A reload can remove a source a moment before its job fires: a warning, not a traceback."""
+    config = _config(tmp_path)
+    with caplog.at_level(logging.INFO, logger="pipeline.schedule"):
+        schedule.fetch_job(str(config.path), "renamed-away")
+    assert "source renamed-away: no longer an enabled source in jobs.yaml" in caplog.text
+    assert Store(config.database_url()).count_postings() == 0
+
+
 def _start(config_path, cwd) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "pipeline", "schedule", "--config",
                              str(config_path)], cwd=cwd, stdout=subprocess.PIPE,
