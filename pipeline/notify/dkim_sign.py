@@ -4,11 +4,13 @@ Gmail and Yahoo send unsigned bulk mail to spam, so ``email.dkim`` in jobs.yaml 
 domain, a selector and an RSA private key (a PEM file, or PEM text in an environment variable).
 
     load_signer(config)      the configured signer, key read and test-signed once, or None
-    DkimSigner.sign(msg)     adds a fresh DKIM-Signature (relaxed/relaxed) over SIGNED_HEADERS
+    DkimSigner.sign(raw)     raw bytes with a DKIM-Signature (relaxed/relaxed) over SIGNED_HEADERS
     DkimSigner.dns_record()  the TXT record to publish: (name, value)
 
-The relay signs each digest right before it hands it to a transport (file or SMTP), so a retried
-digest gets a new signature and keeps its Message-ID. The key is read from its file or variable
+The relay flattens each digest once and signs those bytes right before it hands the same bytes to
+a transport (file or SMTP): smtplib's ``send_message`` would flatten again, and for an SMTPUTF8
+recipient rewrite the RFC 2047 words the signature covered. A retried digest gets a new signature
+and keeps its Message-ID. The key is read from its file or variable
 each time a signer is loaded and never stored anywhere else. A bad key raises ``ConfigError``
 naming the key and how to make a good one.
 """
@@ -20,6 +22,8 @@ import os
 import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.policy import SMTP
 
 import dkim
 from dkim.crypto import UnparsableKeyError, parse_pem_private_key
@@ -48,17 +52,15 @@ class DkimSigner:
     selector: str
     key: bytes = field(repr=False)
 
-    def sign(self, message: EmailMessage) -> EmailMessage:
-        """Add a fresh DKIM-Signature header (replacing an older one); return the message."""
-        del message["DKIM-Signature"]
-        wanted = [name.lower().encode() for name in SIGNED_HEADERS if name in message]
-        header = dkim.sign(message.as_bytes(), self.selector.encode(), self.domain.encode(),
-                           self.key, canonicalize=(b"relaxed", b"relaxed"),
-                           include_headers=wanted)
-        name, _, value = header.decode("ascii").partition(":")
-        # Unfolding (dropping CRLF) is what relaxed canonicalization does anyway.
-        message[name] = value.replace("\r\n", "").strip()
-        return message
+    def sign(self, raw: bytes) -> bytes:
+        """``raw`` (a flattened message, CRLF line ends, unsigned) with a DKIM-Signature header
+        (relaxed/relaxed) prepended; the transports send exactly these bytes."""
+        present = BytesHeaderParser(policy=SMTP).parsebytes(raw)
+        wanted = [name.lower().encode() for name in SIGNED_HEADERS if name in present]
+        header = dkim.sign(raw, self.selector.encode(), self.domain.encode(), self.key,
+                           canonicalize=(b"relaxed", b"relaxed"), include_headers=wanted,
+                           linesep=b"\r\n")
+        return header + raw
 
     def dns_record(self) -> tuple[str, str]:
         """(name, value) of the TXT record that publishes the public key."""
@@ -131,14 +133,14 @@ def _test_sign(signer: DkimSigner, where: str) -> None:
     message.set_content("This message checks the DKIM key; it is never sent.\n")
     name, record = signer.dns_record()
     try:
-        signer.sign(message)
+        signed = signer.sign(message.as_bytes(policy=SMTP))
     except dkim.DKIMException as exc:
         raise ConfigError(f"{where}: the key cannot sign: {exc}; {HOW_TO_CREATE}") from exc
 
     def lookup(qname: bytes, timeout: int = 5) -> bytes | None:
         return record.encode() if qname.decode().rstrip(".") == name else None
 
-    if not dkim.verify(message.as_bytes(), dnsfunc=lookup):
+    if not dkim.verify(signed, dnsfunc=lookup):
         raise ConfigError(f"{where}: a test signature made with the key does not verify with "
                           f"its own public key; {HOW_TO_CREATE}")
 

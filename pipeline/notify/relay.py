@@ -8,8 +8,11 @@ runs at a time (``notify`` holds the ``notify`` lock).
 
 Just before sending, the row is read again: a digest cancelled by an unsubscribe is skipped, a
 paused subscriber's digest is cancelled, and postings closed since queueing are taken out (the
-digest is cancelled when none is left). With ``email.dkim`` each message is DKIM-signed last,
-on every try, so a retry carries a fresh signature and the same Message-ID. Failures: a
+digest is cancelled when none is left). Each message is flattened once; with ``email.dkim`` those
+bytes are DKIM-signed, on every try, so a retry carries a fresh signature and the same
+Message-ID, and the transport sends exactly the signed bytes. One row whose message cannot be
+built or signed (a bug, an address the mail library refuses) is failed for good with the reason
+and the batch goes on: one bad row never holds back the digests queued after it. Failures: a
 transient one (a server that cannot be reached included) is retried in this run after
 ``retry_backoff`` seconds (doubling), then left for a later run ``retry_delay`` seconds on
 (doubling per attempt, at most 6 hours) until ``max_attempts``; a permanent one marks the row
@@ -23,14 +26,14 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from pipeline.config import JobsConfig
 from pipeline.errors import PermanentDeliveryError, TransientDeliveryError
 from pipeline.notify.dkim_sign import DkimSigner, load_signer
-from pipeline.notify.message import build_message
+from pipeline.notify.message import Outgoing, build_message, outgoing
 from pipeline.notify.render import render_digest
 from pipeline.notify.tokens import LinkSigner, signer_for
 from pipeline.notify.transport import ServerUnavailable, make_transport
@@ -138,11 +141,11 @@ class _Relay:
         email = self.config.email
         for attempt in range(email.send_retries + 1):
             sent_at = utcnow()
-            message = compose(self.config, self.signer, subscriber, row, items, sent_at)
-            if self.dkim:  # signed last, so every header and byte of the body is final
-                self.dkim.sign(message)
+            mail = self.prepare(subscriber, row, items, sent_at)
+            if mail is None:
+                return None
             try:
-                sender.send(message, email.sender, row.recipient)
+                sender.send(mail)
             except PermanentDeliveryError as exc:
                 self.failed(row, str(exc))
                 return None
@@ -160,6 +163,20 @@ class _Relay:
             return error
         self.retry_later(row, error)
         return None
+
+    def prepare(self, subscriber: Subscriber, row: OutboxRow, items: list,
+                sent_at: datetime) -> Outgoing | None:
+        """The bytes to send, signed last; None (the row failed for good) if they cannot be made."""
+        try:
+            mail = outgoing(compose(self.config, self.signer, subscriber, row, items, sent_at),
+                            self.config.email.sender, row.recipient)
+            if self.dkim:  # signed last, so every header and byte of the body is final
+                mail = replace(mail, raw=self.dkim.sign(mail.raw))
+        except Exception as exc:  # one unbuildable message must not hold back the rest: record it
+            log.exception("digest %s to %s cannot be built", row.id, row.recipient)
+            self.failed(row, f"the message cannot be built: {type(exc).__name__}: {exc}")
+            return None
+        return mail
 
     def failed(self, row: OutboxRow, error: str) -> None:
         """Mark a row failed for good, with the reason."""

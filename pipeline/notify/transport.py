@@ -7,6 +7,12 @@ Both raise the delivery errors of ``pipeline.errors``:
                                  login failure): stop this batch, keep the rest queued
     PermanentDeliveryError       never going to work (5xx: recipient refused, message rejected)
 
+Both take an ``Outgoing`` (``message.outgoing``): the exact bytes to deliver, flattened and signed
+once, so the .eml written is byte for byte what SMTP sends. A message that needs SMTPUTF8 (a
+non-ASCII address) goes with ``MAIL FROM ... SMTPUTF8 BODY=8BITMIME`` to a server that offers
+SMTPUTF8; a server that does not gets nothing, and that digest fails for good
+(PermanentDeliveryError).
+
 The SMTP transport keeps one connection for a whole batch and reconnects after a drop.
 """
 
@@ -14,12 +20,11 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from email.message import EmailMessage
-from email.utils import parseaddr
 from pathlib import Path
 
 from pipeline.config import EmailConfig, SmtpConfig, secret
 from pipeline.errors import PermanentDeliveryError, TransientDeliveryError
+from pipeline.notify.message import Outgoing
 
 
 class ServerUnavailable(TransientDeliveryError):
@@ -38,14 +43,14 @@ class FileTransport:
     def __exit__(self, *exc) -> None:
         return None
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
-        """Write the message atomically (temporary file, then rename)."""
+    def send(self, mail: Outgoing) -> None:
+        """Write the message's bytes atomically (temporary file, then rename)."""
         name = "".join(ch if ch.isalnum() or ch in "-_." else "_"
-                       for ch in message["Message-ID"].strip("<>"))
+                       for ch in mail.message_id.strip("<>"))
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             partial = self.folder / f".{name}.tmp"
-            partial.write_bytes(message.as_bytes())
+            partial.write_bytes(mail.raw)
             partial.replace(self.folder / f"{name}.eml")
         except OSError as exc:
             raise ServerUnavailable(f"cannot write to {self.folder}: {exc.strerror}") from exc
@@ -85,16 +90,28 @@ class SmtpTransport:
             raise ServerUnavailable(f"cannot connect to {where}: {_reason(exc)}") from exc
         return smtp
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
-        """Send one message; after any failure the next send reconnects."""
+    def send(self, mail: Outgoing) -> None:
+        """Send the message's bytes as they are; after any failure the next send reconnects."""
         if self._smtp is None:
             self._smtp = self._connect()
         try:
-            self._smtp.send_message(message, from_addr=parseaddr(sender)[1],
-                                    to_addrs=[recipient])
+            options = self._mail_options(self._smtp, mail)
+            self._smtp.sendmail(mail.sender, [mail.recipient], mail.raw, mail_options=options)
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise classify(exc) from exc
+
+    def _mail_options(self, smtp: smtplib.SMTP, mail: Outgoing) -> list[str]:
+        """The MAIL FROM options; PermanentDeliveryError when SMTPUTF8 is needed but not offered."""
+        if not mail.smtputf8:
+            return []
+        smtp.ehlo_or_helo_if_needed()
+        if not smtp.has_extn("smtputf8"):
+            raise PermanentDeliveryError(
+                f"{mail.recipient}: a non-ASCII address needs a server that offers SMTPUTF8 "
+                f"(RFC 6531), and {self.config.host}:{self.config.port} does not; send through "
+                "one that does, or ask the subscriber for an ASCII address")
+        return ["SMTPUTF8", "BODY=8BITMIME"] if smtp.has_extn("8bitmime") else ["SMTPUTF8"]
 
     def close(self) -> None:
         """Say goodbye to the server, if still connected."""

@@ -150,10 +150,10 @@ class Tap:
     def __exit__(self, *exc):
         self.inner.close()
 
-    def send(self, message, sender, recipient):
+    def send(self, mail):
         """Record what is handed over, then send it for real."""
-        self.attempts.append(message.as_bytes())
-        self.inner.send(message, sender, recipient)
+        self.attempts.append(mail.raw)
+        self.inner.send(mail)
 
 
 def test_a_retried_digest_is_signed_again_with_the_same_message_id(folder, raw_server, key):

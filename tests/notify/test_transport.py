@@ -20,7 +20,7 @@ from notify_support import NOW, FixedRanker, Recorder, add_subscribers, free_por
 from pipeline.config import SmtpConfig, parse_config
 from pipeline.errors import ConfigError
 from pipeline.notify import notify
-from pipeline.notify.message import build_message
+from pipeline.notify.message import build_message, outgoing
 from pipeline.notify.transport import FileTransport, ServerUnavailable, SmtpTransport
 from pipeline.store import Store
 
@@ -107,7 +107,7 @@ def test_untrusted_certificate_is_refused(tmp_path, certificate, monkeypatch):
                                          timeout=5))
     try:
         with pytest.raises(ServerUnavailable, match="cannot connect"):
-            transport.send(_message(), "a@example.org", "b@example.org")
+            transport.send(_message())
     finally:
         controller.stop()
 
@@ -121,24 +121,25 @@ def test_unset_login_variable_is_a_config_error(monkeypatch):
                                          username="${SMTP_USER}", password="${SMTP_USER}"))
     try:
         with pytest.raises(ConfigError, match="SMTP_USER is not set"):
-            transport.send(_message(), "a@example.org", "b@example.org")
+            transport.send(_message())
     finally:
         controller.stop()
 
 
 def _message():
     config = parse_config({}, base_dir=Path("."))
-    return build_message(config.email, recipient="b@example.org", name=None,
-                         message_id="<fixed-1@example.org>", subject="s", text="t",
-                         html="<p>h</p>", date=NOW, unsubscribe_url="https://a.example/u/t",
-                         token="t")
+    message = build_message(config.email, recipient="b@example.org", name=None,
+                            message_id="<fixed-1@example.org>", subject="s", text="t",
+                            html="<p>h</p>", date=NOW, unsubscribe_url="https://a.example/u/t",
+                            token="t")
+    return outgoing(message, "a@example.org", "b@example.org")
 
 
 def test_file_transport_writes_once_per_message_id(tmp_path):
     folder = tmp_path / "out"
     transport = FileTransport(folder)
-    transport.send(_message(), "a@example.org", "b@example.org")
-    transport.send(_message(), "a@example.org", "b@example.org")  # a resend after a crash
+    transport.send(_message())
+    transport.send(_message())  # a resend after a crash
     [written] = list(folder.iterdir())
     parsed = message_from_bytes(written.read_bytes(), policy=policy.default)
     assert parsed["Message-ID"] == "<fixed-1@example.org>"
