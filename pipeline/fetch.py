@@ -47,11 +47,10 @@ from pipeline.errors import PipelineError, SourceError
 from pipeline.http import HttpClient
 from pipeline.normalize import canonical_region
 from pipeline.posting import Posting
-from pipeline.schedule import LOCK_WAIT
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import Source, SourceConfig
 from pipeline.store import Store
-from pipeline.store.runs import SourceRun
+from pipeline.store.runs import LOCK_WAIT, SourceRun
 from pipeline.store.schema import utcnow
 
 log = logging.getLogger(__name__)

@@ -51,13 +51,12 @@ from pipeline.config import JobsConfig, load_config
 from pipeline.errors import ConfigError, LockedError
 from pipeline.sources import REGISTRY
 from pipeline.store import Store, engine_for
+from pipeline.store.runs import LOCK_WAIT
 
 log = logging.getLogger(__name__)
 
 SCHEDULE_LOCK = "schedule"
 RUN_LOCK = "run"
-#: Seconds a job waits for a manual run (or another job) to finish before skipping this time.
-LOCK_WAIT = 300.0
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 #: The config each running service's jobs use, by resolved path (see ``use_config``).

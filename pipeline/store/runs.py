@@ -14,6 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from pipeline.errors import LockedError
 from pipeline.store.schema import locks, source_runs, utcnow
 
+#: Seconds a scheduled job waits for a manual run (or another job) to release the run lock
+#: before skipping this time (``pipeline.schedule``); fetch limits leave this much slack.
+LOCK_WAIT = 300.0
+
 
 @dataclass
 class SourceRun:
