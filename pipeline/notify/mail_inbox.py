@@ -12,7 +12,7 @@ is remembered, so that running again does nothing new and nothing is lost:
 - **mbox** (one file): the file is never written, because the mail system appends to it and
   rewriting it safely needs the same locks as every delivery agent. Instead the Message-ID of
   each processed message (a SHA-256 of the message when it has none) is kept in the database
-  table ``processed_unsubscribe_mail``, created on first use like the scheduler's own table.
+  table ``processed_unsubscribe_mail`` (``pipeline.store.schema``).
   Rotating or emptying the mbox file is left to the operator.
 
 Messages that were not understood are never marked: they stay, and every run lists them again.
@@ -26,23 +26,17 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import Column, MetaData, String, Table, insert, inspect, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.errors import PipelineError
 from pipeline.store import Store
-from pipeline.store.schema import UTCDateTime, utcnow
+from pipeline.store.schema import processed_unsubscribe_mail as processed_mail
+from pipeline.store.schema import utcnow
 
 #: The Maildir++ sub-folder processed messages are moved into.
 PROCESSED_FOLDER = "processed"
 
-_metadata = MetaData()
-processed_mail = Table(
-    "processed_unsubscribe_mail", _metadata,
-    Column("message_key", String(300), primary_key=True),
-    Column("outcome", String(32), nullable=False),
-    Column("processed_at", UTCDateTime, nullable=False),
-)
 
 
 class MailboxError(PipelineError):
@@ -118,8 +112,6 @@ class MboxInbox(Inbox):
         self._box = mailbox.mbox(path, factory=None, create=False)
         self._store = store
         self._done = _processed_keys(store)
-        if not dry_run:
-            _metadata.create_all(store.engine, checkfirst=True)
 
     def keys(self) -> Iterator[str]:
         """Keys of every message in the file, in file order."""
@@ -158,8 +150,6 @@ def message_key(raw: bytes, message: EmailMessage) -> str:
 
 
 def _processed_keys(store: Store) -> set[str]:
-    if not inspect(store.engine).has_table(processed_mail.name):
-        return set()
     with store.engine.connect() as conn:
         return set(conn.execute(select(processed_mail.c.message_key)).scalars())
 

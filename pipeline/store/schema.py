@@ -150,6 +150,15 @@ secrets = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+#: Mail to the unsubscribe address already acted on, when it is read from an mbox file (which is
+#: never rewritten): its Message-ID, or a SHA-256 of it (``pipeline.notify.mail_inbox``).
+processed_unsubscribe_mail = Table(
+    "processed_unsubscribe_mail", metadata,
+    Column("message_key", String(300), primary_key=True),
+    Column("outcome", String(32), nullable=False),
+    Column("processed_at", UTCDateTime, nullable=False),
+)
+
 
 #: Columns that version 1 of the schema did not have yet.
 ADDED_IN_V2 = ("city", "region", "country")
@@ -187,9 +196,16 @@ def _v5_source_run_board(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _v6_processed_mail(conn: Connection) -> None:
+    """Version 6: the record of unsubscribe mail processed from an mbox file (a database that
+    ran the first version of that command has the table already)."""
+    processed_unsubscribe_mail.create(conn, checkfirst=True)
+
+
 #: The step that brings a database from version N-1 to N, for N = 2, 3, ...
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes,
-                                                       4: _v4_secrets, 5: _v5_source_run_board}
+                                                       4: _v4_secrets, 5: _v5_source_run_board,
+                                                       6: _v6_processed_mail}
 LATEST = max(MIGRATIONS)
 
 

@@ -49,8 +49,9 @@ def make_v1_database(path):
                  "1.0, 'ok', 3, 3, 0, 0, 0)")
     conn.commit()
     conn.close()
-    # The other tables, as version 1 had them: no `secrets` table (v4), no indexes (v3).
-    later = {"postings", "schema_version", "secrets", "source_runs"}
+    # The other tables, as version 1 had them: no `secrets` table (v4), no indexes (v3), no
+    # `processed_unsubscribe_mail` (v6).
+    later = {"postings", "schema_version", "secrets", "source_runs", "processed_unsubscribe_mail"}
     others = [t for t in metadata.sorted_tables if t.name not in later]
     engine = create_engine(f"sqlite:///{path}")
     metadata.create_all(engine, tables=others)
@@ -77,7 +78,7 @@ def test_a_version_1_database_is_upgraded_without_losing_data(tmp_path):
             "2026-10-01T08:00:00+00:00", "2026-10-02T08:00:00+00:00")
         found = inspect(store.engine)
         assert {"city", "region", "country"} <= {c["name"] for c in found.get_columns("postings")}
-        assert "secrets" in found.get_table_names()
+        assert {"secrets", "processed_unsubscribe_mail"} <= set(found.get_table_names())
         assert "board" in {c["name"] for c in found.get_columns("source_runs")}
         # A run recorded before runs named their board still counts, by its source's name.
         assert store.last_board_fetch("remotive", ["other"]) is None
