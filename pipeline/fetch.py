@@ -205,14 +205,18 @@ def skip_if_too_early(source_config: SourceConfig, store: Store, now: datetime, 
 
 
 def close_unconfigured(config: JobsConfig, store: Store, now: datetime) -> int:
-    """Close postings of sources not enabled in ``config``, unseen for postings.stale_after_days.
+    """Close postings of sources not enabled in ``config``, unseen for stale_after_days (a
+    disabled source's own setting, else ``postings.stale_after_days``).
 
     A removed, renamed or disabled source is never fetched, so its postings would otherwise stay
     open forever, ranked and sent to new subscribers. Returns how many were closed.
     """
     enabled = [source.name for source in config.sources if source.enabled]
+    own = [s for s in config.sources if not s.enabled and s.stale_after_days is not None]
+    closed = sum(store.close_stale(s.name, now - timedelta(days=s.stale_after_days), now)
+                 for s in own)
     before = now - timedelta(days=config.postings.stale_after_days)
-    closed = store.close_unconfigured(enabled, before, now)
+    closed += store.close_unconfigured(enabled + [s.name for s in own], before, now)
     if closed:
         log.info("closed %d postings of sources no longer configured", closed)
     return closed

@@ -232,6 +232,17 @@ def test_postings_of_sources_no_longer_configured_close_after_stale_after_days(
     assert [r.source for r in report.runs] == ["kept", "renamed"]
 
 
+def test_a_disabled_source_s_postings_close_after_its_own_stale_after_days(httpserver, tmp_path):
+    board = Board(httpserver, "/off.rss", RSS_TYPE)
+    board.body = feed(1, 2)
+    fetch(config_of(tmp_path, [rss_source(board, "off")]), NOW)
+    disabled = config_of(tmp_path, [rss_source(board, "off", enabled=False, stale_after_days=5)])
+    report, open_ids = fetch(disabled, NOW + timedelta(days=4))
+    assert report.unconfigured == 0 and len(open_ids["off"]) == 2
+    report, open_ids = fetch(disabled, NOW + timedelta(days=6))  # not the global 30 days
+    assert report.unconfigured == 2 and "off" not in open_ids
+
+
 def test_pipeline_run_reports_postings_closed_for_sources_no_longer_configured(make_config):
     config_file = make_config()
     config = load_config(config_file)
