@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli import CONFIG_OPTION, cli, open_config
+from pipeline.config_checks import check_secrets
 
 
 @cli.command()
@@ -33,7 +34,8 @@ def schedule(config_path: Path) -> None:
     """Run sources and digests on their schedules until SIGTERM / Ctrl-C."""
     from pipeline.schedule_service import run_scheduler
 
-    open_config(config_path)
+    # It sends digests: SMTP login and DKIM key now, not at the first digest job.
+    check_secrets(open_config(config_path), sources=False)
     root = logging.getLogger()
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)  # the service's log says what ran, when and what it did

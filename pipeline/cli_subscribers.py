@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli import CONFIG_OPTION, cli, open_config
+from pipeline.config_checks import check_secrets
 
 
 @cli.group()
@@ -218,6 +219,8 @@ def outbox(config_path: Path, retry: bool, ids: tuple[int, ...]) -> None:
     if ids and not retry:
         raise click.UsageError("IDs are only used with --retry")
     config = open_config(config_path)
+    if retry:
+        check_secrets(config, sources=False)  # it sends: SMTP login, DKIM key
     with Store(config.database_url()) as store:
         if retry:
             count = store.requeue(list(ids) if ids else None)

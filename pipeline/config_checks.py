@@ -2,11 +2,14 @@
 
 ``load_config`` checks the shape of the file; ``check_ready`` then checks what it points at, so a
 command stops with exit status 2 before it touches the database or the network: every subscriber's
-resume exists, every source ``schedule`` is a valid crontab expression or interval, the
-DKIM key of ``email.dkim`` (if any) loads and signs a test message, and the mailbox of
-``schedule.unsubscribe_mail`` (if set) is a readable Maildir folder or mbox file. Each
-message names the file and the key path. The role profile is checked by the commands that use it
-(``pipeline run`` loads it before fetching); ``fetch`` and ``subscribers`` do not need one.
+resume exists, every source ``schedule`` is a valid crontab expression or interval, and the
+mailbox of ``schedule.unsubscribe_mail`` (if set) is a readable Maildir folder or mbox file. Each
+message names the file and the key path. ``check_secrets`` checks what a command will use: the
+``${VARIABLE}``s it reads and, for the commands that send (``smtp=True``: ``run``, ``notify``,
+``outbox --retry``, ``schedule``), that the DKIM key of ``email.dkim`` loads and signs a test
+message; so ``fetch``, ``rank`` or ``eval`` work where only the sending user can read the key.
+The role profile is checked by the commands that use it (``pipeline run`` loads it before
+fetching); ``fetch`` and ``subscribers`` do not need one.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pipeline.errors import ConfigError
 
 def check_ready(config: JobsConfig) -> None:
     """Raise ConfigError listing every key whose file is missing or whose schedule is invalid."""
-    problems = (_missing_files(config) + _bad_schedules(config) + _bad_dkim_key(config)
+    problems = (_missing_files(config) + _bad_schedules(config)
                 + _bad_unsubscribe_mailbox(config))
     if problems:
         where = str(config.path) if config.path else "config"
@@ -33,7 +36,8 @@ def check_ready(config: JobsConfig) -> None:
 def check_secrets(config: JobsConfig, *, sources: bool = True, smtp: bool = True) -> None:
     """Raise ConfigError when a ``${VARIABLE}`` the command will use is not set: those of the
     enabled sources (fetching), and when sending (``smtp``) the SMTP login of the smtp
-    transport and a DKIM key given as ``email.dkim.private_key``."""
+    transport and a DKIM key given as ``email.dkim.private_key``; when sending, also when the
+    DKIM key cannot be read or cannot sign."""
     sections: list[tuple[str, BaseModel]] = []
     if smtp and config.email.transport == "smtp":
         sections.append(("email.smtp", config.email.smtp))
@@ -45,9 +49,10 @@ def check_secrets(config: JobsConfig, *, sources: bool = True, smtp: bool = True
     unset = [f"{where}.{key}: environment variable {name} is not set; export it first"
              for where, section in sections for key, value in section
              if (name := env_name(value)) and name not in os.environ]
-    if unset:
+    problems = unset + (_bad_dkim_key(config) if smtp else [])
+    if problems:
         where = str(config.path) if config.path else "config"
-        raise ConfigError(f"{where}: " + f"\n{where}: ".join(unset))
+        raise ConfigError(f"{where}: " + f"\n{where}: ".join(problems))
 
 
 def _missing_files(config: JobsConfig) -> list[str]:

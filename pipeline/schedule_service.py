@@ -3,7 +3,8 @@
 Only one scheduler runs per database (the ``schedule`` lock). While it runs, jobs.yaml is watched:
 every ``WATCH_EVERY`` seconds its modification time is read, and when that (or the size) moved,
 a hash of its content; SIGHUP (where the platform has it) reloads it at once. Changed content
-is loaded and checked exactly as the CLI does (``load_config`` then ``check_ready``); if
+is loaded and checked exactly as the CLI does (``load_config``, ``check_ready``, then
+``check_secrets`` of what sending needs: SMTP login variables, the DKIM key); if
 it is valid it becomes the config the jobs run with, then the jobs are re-planned
 (``apply_plan``: sources added, removed or rescheduled, the digest cadence) and one line says
 what changed; in that order, so a source it adds runs its first fetch (at once) with it. If it
@@ -26,7 +27,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.config import JobsConfig, load_config
-from pipeline.config_checks import check_ready
+from pipeline.config_checks import check_ready, check_secrets
 from pipeline.errors import ConfigError
 from pipeline.schedule import (
     SCHEDULE_LOCK,
@@ -108,6 +109,7 @@ class Reloader:
         try:
             config = load_config(path)
             check_ready(config)
+            check_secrets(config, sources=False)  # as `pipeline schedule` checks at start
             if config.database_url() != self.config.database_url():
                 raise ConfigError(f"{path}: database.url changed; restart `pipeline schedule` "
                                   "to move to the new database")

@@ -60,12 +60,12 @@ def test_init_s_commented_dkim_and_unsubscribe_mail_lines_work_once_uncommented(
     for sub in ("cur", "new", "tmp"):
         (maildir / sub).mkdir(parents=True)
     target.write_text(text.replace("/home/alerts/Maildir", str(maildir)), encoding="utf-8")
-    result = invoke("fetch", "--config", target)
+    result = invoke("notify", "--config", target)  # a command that sends checks the key
     assert result.exit_code == 2  # the key file the example names is not there yet
     assert "email.dkim" in result.output and "dkim.pem" in result.output
     subprocess.run(["openssl", "genrsa", "-out", str(tmp_path / "dkim.pem"), "2048"],
                    check=True, capture_output=True)
-    result = invoke("fetch", "--config", target)
+    result = invoke("notify", "--config", target)
     assert result.exit_code == 0, result.output
     config = load_config(target)
     assert (config.email.dkim.domain, config.email.dkim.selector) == ("example.org", "alerts2026")

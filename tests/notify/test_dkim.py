@@ -6,6 +6,7 @@ from ``openssl rsa -pubout``, not from the pipeline's own code.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from email import message_from_bytes, policy
 
@@ -235,11 +236,12 @@ def bad_key(folder, kind: str):
     ("missing", "no such file"), ("text", "not a PEM key"),
     ("ec", "not an RSA private key (found 'EC PRIVATE KEY')"),
     ("small", "a 512-bit RSA key"), ("encrypted", "encrypted with a passphrase")])
-def test_check_ready_refuses_a_bad_key_naming_it(folder, kind, says):
+def test_sending_checks_refuse_a_bad_key_naming_it(folder, kind, says):
     path = bad_key(folder, kind)
     config = configure(folder, dkim=dkim_section(path))
+    check_ready(config)  # the key is only checked for commands that send
     with pytest.raises(ConfigError) as caught:
-        check_ready(config)
+        check_secrets(config, sources=False, smtp=True)
     message = str(caught.value)
     assert f"email.dkim.private_key_file {str(path)!r}" in message and says in message
     if kind != "encrypted":
@@ -252,6 +254,29 @@ def test_run_with_a_bad_key_exits_2_and_sends_nothing(tmp_path, make_config):
     assert result.exit_code == 2
     assert "email.dkim.private_key_file" in result.output and "missing.pem" in result.output
     assert not (tmp_path / "out").exists() and not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("kind", ["missing", "unreadable"])
+def test_a_key_only_the_sender_can_read_stops_sending_commands_only(tmp_path, make_config, key,
+                                                                      kind):
+    path = tmp_path / "dkim.pem"
+    if kind == "unreadable":
+        if os.geteuid() == 0:
+            pytest.skip("root reads a file whatever its mode")
+        path.write_bytes(key[0].read_bytes())
+        path.chmod(0)
+    config = str(make_config(email={"outbox_dir": "out", "dkim": dkim_section(path)}))
+    for command in (["fetch"], ["rank", "--top", "2"], ["eval"], ["notify", "--dry-run"]):
+        result = CliRunner().invoke(cli, [*command, "--config", config])
+        assert "email.dkim" not in result.output, command
+    ranked = CliRunner().invoke(cli, ["rank", "--top", "2", "--config", config])
+    assert ranked.exit_code == 0 and "RN Case Manager" in ranked.output
+    for command in (["run"], ["notify"], ["outbox", "--retry"], ["schedule"]):
+        result = CliRunner().invoke(cli, [*command, "--config", config])
+        assert result.exit_code == 2, (command, result.output)
+        assert f"email.dkim.private_key_file {str(path)!r}" in result.output
+        assert ("no such file" if kind == "missing" else "cannot read it") in result.output
+    assert not (tmp_path / "out").exists()
 
 
 def test_dkim_command_prints_the_record_openssl_would(tmp_path, make_config, key):
