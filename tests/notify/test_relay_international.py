@@ -7,6 +7,8 @@ server that does not. One row that cannot be built never holds back the rows que
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import dkim
 import pytest
 from aiosmtpd.controller import Controller
@@ -119,8 +121,7 @@ def test_the_eml_written_is_byte_for_byte_what_smtp_sends(folder, server, key): 
                             message_id="<fixed-1@example.org>", text="Hallo\n", html="<p>Ö</p>",
                             date=NOW, unsubscribe_url="https://a.example/u/t", token="t")
     mail = outgoing(message, config.email.sender, ZOE)
-    mail = type(mail)(load_signer(config).sign(mail.raw), mail.sender, mail.recipient,
-                      mail.message_id, mail.smtputf8)
+    mail = replace(mail, raw=load_signer(config).sign(mail.raw))
     FileTransport(folder / "out").send(mail)
     with SmtpTransport(config.email.smtp) as transport:
         transport.send(mail)
