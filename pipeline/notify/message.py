@@ -7,10 +7,13 @@ List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058).
 
 Non-ASCII addresses. ``check_email`` accepts them (``zoë@example.org``, ``bob@exämple.org``) and
 they are supported rather than refused: people do have them, and refusing one at ``subscribers
-add`` would not help the rows already stored. Such a message is an internationalized one (RFC
-6532): it is flattened with ``utf8=True`` (raw UTF-8 headers, never RFC 2047 words inside an
-address, which no receiver reads) and must go with SMTPUTF8 (RFC 6531). The SMTP transport sends it
-only to a server that offers SMTPUTF8, and fails that one digest for good otherwise. ASCII
+add`` would not help the rows already stored. ``mail_address`` gives a non-ASCII domain behind an
+ASCII local part its ASCII form (IDNA 2008 A-label, ``bob@xn--exmple-cua.org``) in the envelope
+and the To header, so any server takes it. Only a non-ASCII local part (``zoë@``) makes an
+internationalized message (RFC 6532): it is flattened with ``utf8=True`` (raw UTF-8 headers, never
+RFC 2047 words inside an address, which no receiver reads) and must go with SMTPUTF8 (RFC 6531).
+The SMTP transport sends it only to a server that offers SMTPUTF8, and fails that one digest for
+good otherwise. A domain IDNA refuses fails its digest for good (PermanentDeliveryError). ASCII
 addresses get plain ASCII headers (RFC 2047 words for a non-ASCII name or subject), as before.
 
 ``outgoing`` flattens a message once; those exact bytes are DKIM-signed and handed to the
@@ -27,7 +30,10 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 
+import idna
+
 from pipeline.config import EmailConfig
+from pipeline.errors import PermanentDeliveryError
 
 #: Long List-Unsubscribe URLs must stay unencoded: fold headers at the RFC 5322 limit only.
 _POLICY = SMTP.clone(max_line_length=998)
@@ -49,9 +55,28 @@ def needs_smtputf8(*addresses: str) -> bool:
     return not all(address.isascii() for address in addresses)
 
 
+def mail_address(address: str) -> str:
+    """``address`` as it travels: an ASCII local part keeps a non-ASCII domain's A-label (IDNA
+    2008, UTS 46 mapping: ß stays ß, ``xn--strae-oqa.de``), which needs no SMTPUTF8; a non-ASCII
+    local part needs SMTPUTF8 anyway, so its domain is checked and kept as written.
+    PermanentDeliveryError when IDNA refuses the domain."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        a_label = idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise PermanentDeliveryError(
+            f"{address}: the domain {domain!r} is not a valid internationalized domain name "
+            f"(IDNA 2008: {exc}); no mail server can deliver to it, ask the subscriber for "
+            "the address again") from exc
+    return address if not local.isascii() else f"{local}@{a_label}"
+
+
 def outgoing(message: EmailMessage, sender: str, recipient: str) -> Outgoing:
-    """Flatten ``message`` once (CRLF line ends) with its envelope: ``sender`` is the From."""
-    return Outgoing(message.as_bytes(), parseaddr(sender)[1], recipient,
+    """Flatten ``message`` once (CRLF line ends) with its envelope: ``sender`` is the From,
+    ``recipient`` goes as ``mail_address`` gives it."""
+    return Outgoing(message.as_bytes(), parseaddr(sender)[1], mail_address(recipient),
                     message["Message-ID"], bool(message.policy.utf8))
 
 
@@ -72,7 +97,9 @@ def list_unsubscribe(url: str, mailto: str | None, token: str) -> str:
 def build_message(email: EmailConfig, *, recipient: str, name: str | None, message_id: str,
                   subject: str, text: str, html: str, date: datetime, unsubscribe_url: str,
                   token: str) -> EmailMessage:
-    """The complete message of one digest; internationalized when an address is not ASCII."""
+    """The complete message of one digest, To as ``mail_address`` gives it; internationalized
+    when an address is still not ASCII (PermanentDeliveryError: a domain IDNA refuses)."""
+    recipient = mail_address(recipient)
     international = needs_smtputf8(recipient, parseaddr(email.sender)[1])
     message = EmailMessage(policy=_POLICY.clone(utf8=True) if international else _POLICY)
     message["From"] = email.sender

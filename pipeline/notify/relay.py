@@ -11,8 +11,9 @@ paused subscriber's digest is cancelled, and postings closed since queueing are 
 digest is cancelled when none is left). Each message is flattened once; with ``email.dkim`` those
 bytes are DKIM-signed, on every try, so a retry carries a fresh signature and the same
 Message-ID, and the transport sends exactly the signed bytes. One row whose message cannot be
-built or signed (a bug, an address the mail library refuses) is failed for good with the reason
-and the batch goes on: one bad row never holds back the digests queued after it. Failures: a
+built or signed (a bug, an address the mail library refuses, a domain IDNA refuses) is failed
+for good with the reason and the batch goes on: one bad row never holds back the digests queued
+after it. Failures: a
 transient one (a server that cannot be reached included) is retried in this run after
 ``retry_backoff`` seconds (doubling), then left for a later run ``retry_delay`` seconds on
 (doubling per attempt, at most 6 hours) until ``max_attempts``; a permanent one marks the row
@@ -172,6 +173,9 @@ class _Relay:
                             self.config.email.sender, row.recipient)
             if self.dkim:  # signed last, so every header and byte of the body is final
                 mail = replace(mail, raw=self.dkim.sign(mail.raw))
+        except PermanentDeliveryError as exc:  # e.g. a domain IDNA refuses: the reason says it
+            self.failed(row, str(exc))
+            return None
         except Exception as exc:  # one unbuildable message must not hold back the rest: record it
             log.exception("digest %s to %s cannot be built", row.id, row.recipient)
             self.failed(row, f"the message cannot be built: {type(exc).__name__}: {exc}")

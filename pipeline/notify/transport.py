@@ -9,9 +9,9 @@ Both raise the delivery errors of ``pipeline.errors``:
 
 Both take an ``Outgoing`` (``message.outgoing``): the exact bytes to deliver, flattened and signed
 once, so the .eml written is byte for byte what SMTP sends. A message that needs SMTPUTF8 (a
-non-ASCII address) goes with ``MAIL FROM ... SMTPUTF8 BODY=8BITMIME`` to a server that offers
-SMTPUTF8; a server that does not gets nothing, and that digest fails for good
-(PermanentDeliveryError).
+non-ASCII local part; a non-ASCII domain alone travels as its IDNA A-label and needs nothing)
+goes with ``MAIL FROM ... SMTPUTF8 BODY=8BITMIME`` to a server that offers SMTPUTF8; a server
+that does not gets nothing, and that digest fails for good (PermanentDeliveryError).
 
 The SMTP transport keeps one connection for a whole batch and reconnects after a drop.
 """
@@ -108,9 +108,9 @@ class SmtpTransport:
         smtp.ehlo_or_helo_if_needed()
         if not smtp.has_extn("smtputf8"):
             raise PermanentDeliveryError(
-                f"{mail.recipient}: a non-ASCII address needs a server that offers SMTPUTF8 "
-                f"(RFC 6531), and {self.config.host}:{self.config.port} does not; send through "
-                "one that does, or ask the subscriber for an ASCII address")
+                f"{mail.recipient}: non-ASCII characters before the @ need a server that "
+                f"offers SMTPUTF8 (RFC 6531), and {self.config.host}:{self.config.port} does "
+                "not; send through one that does, or ask the subscriber for an ASCII address")
         return ["SMTPUTF8", "BODY=8BITMIME"] if smtp.has_extn("8bitmime") else ["SMTPUTF8"]
 
     def close(self) -> None:

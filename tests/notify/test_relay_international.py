@@ -2,7 +2,9 @@
 
 A digest to ``s1.zoë@exämple.org`` is internationalized mail: it goes with SMTPUTF8 to a server that
 offers it (and its DKIM signature still verifies on the received bytes), and fails alone on a
-server that does not. One row that cannot be built never holds back the rows queued after it.
+server that does not. ``bob@exämple.org`` needs no SMTPUTF8: it goes to the IDNA 2008 A-label,
+``bob@xn--exmple-cua.org``, through any server; a domain IDNA refuses fails its row alone. One row
+that cannot be built never holds back the rows queued after it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from test_dkim import RawRecorder, dkim_section, dns_for, key  # noqa: F401 (key
 from pipeline.config import SubscriberConfig
 from pipeline.notify import notify, relay
 from pipeline.notify.dkim_sign import load_signer
-from pipeline.notify.message import build_message, outgoing
+from pipeline.notify.message import build_message, mail_address, outgoing
 from pipeline.notify.queue import queue_due
 from pipeline.notify.transport import FileTransport, SmtpTransport
 from pipeline.store.schema import outbox
@@ -128,3 +130,70 @@ def test_the_eml_written_is_byte_for_byte_what_smtp_sends(folder, server, key): 
     [eml] = (folder / "out").glob("*.eml")
     assert eml.read_bytes() == mail.raw
     assert recorder.raw == [mail.raw] and dkim.verify(mail.raw, dnsfunc=dns_for(key[1]))
+
+
+BOB = "bob@exämple.org"  # an ASCII local part: its domain's A-label needs no SMTPUTF8
+
+
+def _around(store, middle: str) -> None:
+    for email, name in (("a@example.org", "Ann"), (middle, "Bob"), ("carol@example.org", "Carol")):
+        store.save_subscriber(SubscriberConfig(email=email, name=name))
+
+
+def test_an_idn_domain_goes_as_its_a_label_where_smtputf8_is_not_offered(folder, server,
+                                                                       key):  # noqa: F811
+    recorder, port = server
+    config = make_config(folder, port, dkim=dkim_section(key[0]))
+    store = open_store(config)
+    store.upsert_postings([posting(1)], now=NOW)
+    _around(store, BOB)
+    report = notify(config, store, FixedRanker(), now=NOW)
+    assert (report.sent, report.failed, report.pending) == (3, 0, 0)
+    assert recorder.recipients() == ["a@example.org", "bob@xn--exmple-cua.org",
+                                     "carol@example.org"]
+    assert recorder.smtputf8 == [False, False, False]
+    assert b"To: Bob <bob@xn--exmple-cua.org>\r\n" in recorder.raw[1]
+    assert recorder.raw[1].isascii()
+    for raw in recorder.raw:
+        assert dkim.verify(raw, dnsfunc=dns_for(key[1]))
+    assert [row.recipient for row in store.outbox_rows(["sent"])][1] == BOB  # as subscribed
+
+
+@pytest.mark.parametrize("server", [True], indirect=True)
+def test_a_non_ascii_local_part_still_needs_smtputf8_and_keeps_its_domain(folder, server):
+    recorder, port = server
+    config = make_config(folder, port)
+    store = open_store(config)
+    store.upsert_postings([posting(1)], now=NOW)
+    store.save_subscriber(SubscriberConfig(email=BOB, name="Bob"))
+    store.save_subscriber(SubscriberConfig(email=ZOE, name="Zoë"))
+    assert notify(config, store, FixedRanker(), now=NOW).sent == 2
+    assert recorder.recipients() == ["bob@xn--exmple-cua.org", ZOE]
+    assert recorder.smtputf8 == [False, True]
+
+
+def test_a_domain_idna_refuses_fails_alone_saying_why(folder, server):
+    recorder, port = server
+    config = make_config(folder, port)
+    store = open_store(config)
+    store.upsert_postings([posting(1)], now=NOW)
+    _around(store, "bob@i❤.example")  # U+2764 is not allowed in IDNA 2008 (it was in 2003)
+    report = notify(config, store, FixedRanker(), now=NOW)
+    assert (report.sent, report.failed, report.pending) == (2, 1, 0)
+    assert recorder.recipients() == ["a@example.org", "carol@example.org"]
+    [failed] = store.outbox_rows(["failed"])
+    sent = store.outbox_rows(["sent"])
+    assert sent[0].id < failed.id < sent[1].id  # the row after the bad one went out too
+    assert failed.last_error.startswith("bob@i❤.example: the domain 'i❤.example' is not a "
+                                        "valid internationalized domain name (IDNA 2008:")
+    assert "U+2764" in failed.last_error
+    assert f"bob@i❤.example: FAILED, {failed.last_error}" in report.lines
+
+
+@pytest.mark.parametrize(("address", "travels_as"), [
+    ("bob@straße.de", "bob@xn--strae-oqa.de"),  # IDNA 2008 keeps ß (the 2003 codec: strasse.de)
+    ("bob@exämple.org", "bob@xn--exmple-cua.org"),
+    ("zoë@exämple.org", "zoë@exämple.org"),  # goes with SMTPUTF8, domain as written
+    ("bob@example.org", "bob@example.org")])
+def test_mail_address_gives_the_ascii_form_any_server_takes(address, travels_as):
+    assert mail_address(address) == travels_as
