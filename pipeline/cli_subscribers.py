@@ -213,7 +213,7 @@ def preview(config_path: Path, email: str, out: Path | None) -> None:
 @click.argument("ids", nargs=-1, type=int)
 def outbox(config_path: Path, retry: bool, ids: tuple[int, ...]) -> None:
     """List pending and failed digests; with --retry, requeue them and send now."""
-    from pipeline.notify import relay
+    from pipeline.notify import retry_outbox
     from pipeline.store import Store
 
     if ids and not retry:
@@ -223,8 +223,7 @@ def outbox(config_path: Path, retry: bool, ids: tuple[int, ...]) -> None:
         check_secrets(config, sources=False)  # it sends: SMTP login, DKIM key
     with Store(config.database_url()) as store:
         if retry:
-            count = store.requeue(list(ids) if ids else None)
-            report = relay(config, store)
+            count, report = retry_outbox(config, store, list(ids) if ids else None)
             click.echo(f"Requeued {count}; sent {report.sent}, failed {report.failed}, "
                        f"pending {report.pending}.")
             for line in report.lines:

@@ -24,7 +24,7 @@ from pipeline.notify.tokens import signer_for
 from pipeline.store import Store
 from pipeline.store.schema import utcnow
 
-__all__ = ["NotifyReport", "RelayReport", "notify", "preview", "relay"]
+__all__ = ["NotifyReport", "RelayReport", "notify", "preview", "relay", "retry_outbox"]
 
 #: Name of the database lock held while digests are queued and sent.
 NOTIFY_LOCK = "notify"
@@ -40,6 +40,20 @@ class NotifyReport:
     failed: int = 0
     pending: int = 0
     lines: list[str] = field(default_factory=list)
+
+
+def retry_outbox(config: JobsConfig, store: Store,
+                 ids: list[int] | None = None) -> tuple[int, RelayReport]:
+    """Requeue failed digests (``ids``, else all) and send the outbox now: (requeued, report).
+
+    It holds the notify lock like ``notify``, so it never runs beside a scheduled notify (two
+    relays would both see the same pending rows and send them twice). LockedError if one runs.
+    """
+    owner = store.acquire_lock(NOTIFY_LOCK)
+    try:
+        return store.requeue(ids), relay(config, store)
+    finally:
+        store.release_lock(NOTIFY_LOCK, owner)
 
 
 def notify(config: JobsConfig, store: Store, matcher, *, now: datetime | None = None,
