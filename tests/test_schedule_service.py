@@ -192,6 +192,43 @@ def test_invalid_yaml_is_reported_with_its_line(service, caplog):
     assert set(_jobs(scheduler)) == before
 
 
+@pytest.mark.parametrize(("kind", "says"), [
+    ("missing", "no such file"), ("folder", "not a file"), ("unreadable", "cannot read it")])
+def test_a_reload_whose_dkim_key_cannot_be_read_keeps_the_last_good_config(service, caplog,
+                                                                           kind, says):
+    path, scheduler, reloader = service
+    key = path.parent / "dkim.pem"
+    if kind == "folder":
+        key.mkdir()
+    elif kind == "unreadable":
+        if os.geteuid() == 0:
+            pytest.skip("root reads a file whatever its mode")
+        key.write_text("-----BEGIN PRIVATE KEY-----\n", encoding="ascii")
+        key.chmod(0)
+    before = {job_id: str(job.trigger) for job_id, job in _jobs(scheduler).items()}
+    dkim = {"domain": "example.org", "selector": "alerts", "private_key_file": "dkim.pem"}
+    _rewrite(path, sources=SOURCES[:1], email={"dkim": dkim})  # would drop two jobs
+    cli_error = CliRunner().invoke(cli, ["schedule", "--config", str(path)])
+    assert cli_error.exit_code == 2
+    message = cli_error.output.strip().removeprefix("Error: ")
+    assert f"email.dkim.private_key_file {str(key)!r}: {says}" in message
+    with caplog.at_level(logging.INFO, logger="pipeline.schedule_service"):
+        assert reloader.check() is None
+    assert caplog.text.count("jobs.yaml not reloaded, still running on the last good config: "
+                             + message) == 1
+    assert {job_id: str(job.trigger) for job_id, job in _jobs(scheduler).items()} == before
+    live = schedule.job_config(str(path.resolve()))
+    assert [s.name for s in live.sources] == [s["name"] for s in SOURCES]
+    assert live.email.dkim is None and reloader.config.email.dkim is None
+    if key.is_dir():
+        key.rmdir()
+    key.unlink(missing_ok=True)
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True,
+                   capture_output=True)  # the key fixed, jobs.yaml unchanged: SIGHUP reloads
+    assert sorted(reloader.check(force=True).removed) == ["source:cron-one", "source:every-one"]
+    assert schedule.job_config(str(path.resolve())).email.dkim.selector == "alerts"
+
+
 def test_the_service_loop_looks_at_the_file_without_a_signal(service, monkeypatch):
     path, scheduler, reloader = service
     monkeypatch.setattr(schedule_service, "WATCH_EVERY", 0.0)  # look at every wake-up
