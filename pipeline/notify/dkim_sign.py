@@ -146,7 +146,13 @@ def _test_sign(signer: DkimSigner, where: str) -> None:
 
 
 def _der(tag: int, body: bytes) -> bytes:
-    """One DER element: tag, definite length, body."""
+    """One DER element: tag, definite length, body.
+
+    Written here because nothing installed does it: dkimpy parses keys but its ``asn1_build``
+    encodes no INTEGER or BIT STRING and its ``asn1_length`` fails past 126 bytes (a 2048-bit
+    modulus is 257), its ``dknewkey`` runs the openssl program, and the stdlib has no DER
+    writer; ``cryptography`` would be a large dependency for these lines.
+    """
     size = len(body)
     if size < 0x80:
         return bytes([tag, size]) + body
