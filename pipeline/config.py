@@ -236,6 +236,26 @@ class EmailConfig(Strict):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    @field_validator("sender", "reply_to", "unsubscribe_mailto")
+    @classmethod
+    def _ascii_address(cls, value: str | None) -> str | None:
+        """The operator's own addresses: valid, and ASCII, so every mail server takes the digests
+        (a subscriber's non-ASCII address is sent with SMTPUTF8 where the server offers it, but
+        a non-ASCII From would make every digest need it). Display names may use any letters."""
+        if value is None:
+            return None
+        address = parseaddr(value)[1]
+        try:
+            check_email(address)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an e-mail address; write 'Name "
+                             "<address@example.org>' or just the address") from None
+        if not address.isascii():
+            raise ValueError(f"{address!r}: write the address in ASCII (a non-ASCII domain in its "
+                             "xn-- form, e.g. 'alerts@xn--exmple-cua.org'); the name before it "
+                             "may use any letters")
+        return value
+
     @field_validator("unsubscribe_url")
     @classmethod
     def _https_base(cls, value: str) -> str:

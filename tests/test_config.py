@@ -73,6 +73,20 @@ def test_bad_values_name_the_value_and_what_is_allowed(tmp_path):
     assert "subscribers[0].filters.remote[0]" in message and "'moon'" in message
 
 
+def test_the_operator_s_own_addresses_must_be_ascii_and_valid(tmp_path):
+    """A non-ASCII From would make every digest need SMTPUTF8 (a server without it would fail
+    them all, blaming the subscribers); names may use any letters."""
+    text = ("email:\n  from: 'Zoë <alerts@exämple.org>'\n  reply_to: nobody\n"
+            "  unsubscribe_mailto: zoë@example.org\n")
+    message = error_of(write(tmp_path, text))
+    assert "email.from: 'alerts@exämple.org': write the address in ASCII" in message
+    assert "xn--" in message
+    assert "email.reply_to: 'nobody' is not an e-mail address" in message
+    assert "email.unsubscribe_mailto: 'zoë@example.org': write the address in ASCII" in message
+    fine = write(tmp_path, "email:\n  from: 'Zoë Ålerts <alerts@example.org>'\n")
+    assert load_config(fine).email.sender == "Zoë Ålerts <alerts@example.org>"
+
+
 def test_literal_secret_is_refused_and_not_echoed(tmp_path):
     message = error_of(write(tmp_path, "email:\n  smtp:\n    password: hunter2\n"))
     assert "email.smtp.password" in message and "${ENV_VARIABLE}" in message
