@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from email.errors import MessageError
 from email.message import EmailMessage
 
 from pipeline.config import JobsConfig
@@ -176,9 +177,14 @@ class _Relay:
         except PermanentDeliveryError as exc:  # e.g. a domain IDNA refuses: the reason says it
             self.failed(row, str(exc))
             return None
-        except Exception as exc:  # one unbuildable message must not hold back the rest: record it
+        except (ValueError, MessageError) as exc:  # this row's own data no header can carry
             log.exception("digest %s to %s cannot be built", row.id, row.recipient)
             self.failed(row, f"the message cannot be built: {type(exc).__name__}: {exc}")
+            return None
+        except Exception as exc:  # maybe passing or shared by every row (a template mid-deploy,
+            # no file handles left): try again later, never fail the whole queue in one run
+            log.exception("digest %s to %s could not be built now", row.id, row.recipient)
+            self.retry_later(row, f"the message could not be built: {type(exc).__name__}: {exc}")
             return None
         return mail
 

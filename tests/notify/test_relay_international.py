@@ -9,7 +9,9 @@ that cannot be built never holds back the rows queued after it.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
+from datetime import timedelta
 
 import dkim
 import pytest
@@ -95,6 +97,32 @@ def test_a_row_whose_message_cannot_be_built_fails_and_the_rest_go(folder, serve
     assert recorder.recipients() == ["s0@example.org", "s2@example.org"]
     [failed] = store.outbox_rows(["failed"])
     assert failed.id == middle.id and "the message cannot be built" in failed.last_error
+
+
+def test_a_failure_every_row_shares_leaves_them_all_queued_not_failed(folder, server,
+                                                                      monkeypatch):
+    """Out of file handles (or a template missing mid-deploy) is not one row's fault: every
+    digest waits for a later run instead of being marked failed for good, and goes then."""
+    relay_module = importlib.import_module("pipeline.notify.relay")  # the module, not relay()
+    recorder, port = server
+    config = make_config(folder, port)
+    store = open_store(config)
+    store.upsert_postings([posting(1)], now=NOW)
+    _three_subscribers(store, "s1@example.org")
+    assert queue_due(config, store, FixedRanker(), now=NOW).queued == 3
+
+    def no_handles(*args, **kwargs):
+        raise OSError(24, "Too many open files")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(relay_module, "render_digest", no_handles)
+        report = relay(config, store, now=NOW)
+    assert (report.sent, report.failed, report.pending) == (0, 0, 3)
+    assert recorder.raw == [] and store.outbox_rows(["failed"]) == []
+    later = relay(config, store, now=NOW + timedelta(days=1))
+    assert (later.sent, later.failed) == (3, 0)
+    assert sorted(recorder.recipients()) == ["s0@example.org", "s1@example.org",
+                                             "s2@example.org"]
 
 
 @pytest.mark.parametrize("server", [True], indirect=True)
