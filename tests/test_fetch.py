@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from in_flight import InFlight
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -178,17 +178,9 @@ def test_only_names_an_unknown_source(tmp_path):
 
 
 def test_sources_are_fetched_concurrently_within_the_per_host_limit(tmp_path):
-    lock, state = threading.Lock(), {"now": 0, "max": 0}
-
-    def slow_board(request: Request) -> Response:
-        with lock:
-            state["now"] += 1
-            state["max"] = max(state["max"], state["now"])
-        time.sleep(0.2)
-        with lock:
-            state["now"] -= 1
-        return Response(board(gh_job(int(request.path.split("/")[1]))),
-                        content_type="application/json")
+    served = InFlight(delay=0.2)
+    slow_board = served.handler(lambda request: Response(
+        board(gh_job(int(request.path.split("/")[1]))), content_type="application/json"))
 
     server = HTTPServer(host="127.0.0.1", threaded=True)
     server.start()
@@ -203,7 +195,7 @@ def test_sources_are_fetched_concurrently_within_the_per_host_limit(tmp_path):
         server.clear()
         server.stop()
     assert [r.status for r in report.runs] == ["ok"] * 8
-    assert state["max"] == 3  # fetched in parallel, never more than three at the one host
+    assert served.most == 3  # fetched in parallel, never more than three at the one host
     assert store.count_postings() == 8
 
 

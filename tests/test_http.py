@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from in_flight import InFlight
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -243,25 +244,15 @@ def test_user_agent_names_the_contact(httpserver: HTTPServer):
 
 
 def test_per_host_concurrency_is_never_exceeded(threaded_server: HTTPServer):
-    lock = threading.Lock()
-    state = {"now": 0, "max": 0}
-
-    def counted(request: Request) -> Response:
-        with lock:
-            state["now"] += 1
-            state["max"] = max(state["max"], state["now"])
-        time.sleep(0.1)
-        with lock:
-            state["now"] -= 1
-        return Response("ok")
-
-    threaded_server.expect_request("/job").respond_with_handler(counted)
+    served = InFlight(delay=0.1)
+    threaded_server.expect_request("/job").respond_with_handler(
+        served.handler(lambda request: Response("ok")))
     client = make_client(per_host_concurrency=2, concurrency=8)
     with ThreadPoolExecutor(max_workers=8) as pool:
         bodies = list(pool.map(lambda i: client.get_text(threaded_server.url_for(f"/job?i={i}")),
                                range(16)))
     assert bodies == ["ok"] * 16
-    assert state["max"] == 2  # requests did overlap, but never more than two
+    assert served.most == 2  # requests did overlap, but never more than two
     assert max(client.peak_in_flight().values()) == 2
 
 
@@ -474,30 +465,21 @@ def test_the_redirected_hop_counts_toward_the_other_hosts_interval(
 
 def test_redirected_requests_share_the_other_hosts_in_flight_limit(
         threaded_server: HTTPServer, other_host: HTTPServer):
-    lock = threading.Lock()
-    state = {"now": 0, "max": 0}
-
-    def counted(request: Request) -> Response:
-        with lock:
-            state["now"] += 1
-            state["max"] = max(state["max"], state["now"])
-        time.sleep(0.1)
-        with lock:
-            state["now"] -= 1
-        return Response("ok")
+    served = InFlight(delay=0.1)
 
     def onwards(request: Request) -> Response:
         target = other_host.url_for(f"/job?i={request.args['i']}")
         return Response("", status=302, headers={"Location": target})
 
-    other_host.expect_request("/job").respond_with_handler(counted)
+    other_host.expect_request("/job").respond_with_handler(
+        served.handler(lambda request: Response("ok")))
     threaded_server.expect_request("/go").respond_with_handler(onwards)
     client = make_client(per_host_concurrency=2, concurrency=8)
     urls = [(threaded_server.url_for("/go") if i % 2 else other_host.url_for("/job")) + f"?i={i}"
             for i in range(16)]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(client.get_text, urls)) == ["ok"] * 16
-    assert state["max"] == 2  # direct and redirected requests together never exceed two
+    assert served.most == 2  # direct and redirected requests together never exceed two
 
 
 def test_the_cache_revalidates_the_final_url_of_a_redirect(httpserver: HTTPServer,
