@@ -15,6 +15,10 @@
 
 The token (``pipeline.notify.tokens``) is the only credential: it names the subscriber and is
 signed, so it cannot be forged or used for someone else. A bad token gets a 404 page.
+
+Every answer carries a strict Content-Security-Policy (no script at all, the style sheet from
+``web_static/``), refuses framing and sends no Referer; token pages are ``Cache-Control:
+no-store``. ``pipeline serve`` writes its access log with every token replaced by ``<token>``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import logging
 import re
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, render_template, request
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
 
 from pipeline.config import JobsConfig, load_config
 from pipeline.errors import SubscriberError
@@ -32,6 +36,15 @@ from pipeline.store import Store, Subscriber
 from pipeline.subscribers import unsubscribe_by_token
 
 TEMPLATES = Path(__file__).parent / "web_templates"
+STATIC = Path(__file__).parent / "web_static"
+# No script, no inline style (the style sheet is a file), forms post only here, never framed.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
 FREQUENCIES = [("instant", "After every run (as soon as there is something new)"),
                ("daily", "Once a day"), ("weekly", "Once a week")]
 OFFERED = frozenset(value for value, _text in FREQUENCIES)
@@ -42,14 +55,23 @@ pages = Blueprint("pages", __name__)
 
 def create_app(config: JobsConfig, store: Store | None = None) -> Flask:
     """The Flask app serving the subscriber pages of this config's database."""
-    app = Flask(__name__, template_folder=str(TEMPLATES))
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC))
     store = store or Store(config.database_url())
     app.config.update(PIPELINE_CONFIG=config, PIPELINE_STORE=store,
                       PIPELINE_SIGNER=signer_for(config, store))
     app.register_blueprint(pages)
+    app.after_request(security_headers)
     app.register_error_handler(404, lambda error: (
         render_template("invalid.html", message=error.description), 404))
     return app
+
+
+def security_headers(response: Response) -> Response:
+    """Add the security headers to every page; token pages are never stored by any cache."""
+    response.headers.update(SECURITY_HEADERS)
+    if request.view_args and "token" in request.view_args:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _store() -> Store:
@@ -202,24 +224,47 @@ def _remote_filters(subscriber: Subscriber, remote_only: bool) -> dict:
 
 
 class _RedactTokens(logging.Filter):
-    """Access-log lines keep the page but not the token: a token is a key to someone's settings."""
+    """Log lines keep the page but not its token: a token is a key to someone's settings."""
 
-    _token = re.compile(r"(/(?:unsubscribe|preferences)/)[^\s/?\"]+")
+    def __init__(self, pattern: re.Pattern):
+        super().__init__()
+        self.pattern = pattern
+
+    def _redact(self, value):
+        return self.pattern.sub(r"\1<token>", value) if isinstance(value, str) else value
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._token.sub(r"\1<token>", str(record.msg))
-        record.args = tuple(self._token.sub(r"\1<token>", a) if isinstance(a, str) else a
-                            for a in (record.args or ()))
+        record.msg = self._redact(str(record.msg))
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._redact(arg) for arg in record.args)
         return True
+
+
+def token_pattern(app: Flask) -> re.Pattern:
+    """What a token looks like in a logged URL: the path segment after the prefix of every route
+    that takes a ``<token>``, whatever the route (``/resubscribe/...`` included)."""
+    prefixes = sorted({rule.rule.split("<", 1)[0] for rule in app.url_map.iter_rules()
+                       if "token" in rule.arguments})
+    alternatives = "|".join(re.escape(prefix) for prefix in prefixes)
+    return re.compile(rf"((?:{alternatives}))[^\s/?#\"]+")
+
+
+def redact_tokens_in_logs(app: Flask) -> None:
+    """Redact tokens in the server's access log (Werkzeug's) and in the app's error log."""
+    redactor = _RedactTokens(token_pattern(app))
+    for logger in (logging.getLogger("werkzeug"), app.logger):
+        for old in [f for f in logger.filters if isinstance(f, _RedactTokens)]:
+            logger.removeFilter(old)
+        logger.addFilter(redactor)
 
 
 def serve(config: JobsConfig, host: str | None = None, port: int | None = None) -> None:
     """Run the pages on a threaded WSGI server until interrupted (put HTTPS in front of it)."""
     from werkzeug.serving import run_simple
 
-    logging.getLogger("werkzeug").addFilter(_RedactTokens())
-    run_simple(host or config.web.host, port or config.web.port, create_app(config),
-               threaded=True)
+    app = create_app(config)
+    redact_tokens_in_logs(app)
+    run_simple(host or config.web.host, port or config.web.port, app, threaded=True)
 
 
 def wsgi(config_path: str = "jobs.yaml") -> Flask:

@@ -11,14 +11,20 @@ from __future__ import annotations
 import io
 import os
 import re
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from werkzeug.serving import make_server
 
-from pipeline.config import SubscriberConfig, parse_config
+from pipeline.config import SubscriberConfig, load_config, parse_config
 from pipeline.notify.tokens import LinkSigner, signer_for
 from pipeline.store import Store
 from pipeline.subscribers import sync_subscribers
@@ -382,15 +388,86 @@ def test_missing_browser_fails_under_ci_and_skips_elsewhere(tmp_path):
     assert browser_missing_outcome(present, {"CI": "true"}) is None
 
 
-def test_served_access_log_lines_do_not_carry_tokens():
-    import logging
+SECURITY_HEADERS = {"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+                    "X-Content-Type-Options": "nosniff"}
 
-    from pipeline.web import _RedactTokens
 
-    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "%s - - [%s] %s %s %s",
-                               ("127.0.0.1", "29/Nov/2026 01:00:00",
-                                '"POST /unsubscribe/WzEsImEiXQ.sig?x=1 HTTP/1.1"', "200", "-"),
-                               None)
-    _RedactTokens().filter(record)
-    line = record.getMessage()
-    assert "/unsubscribe/<token>?x=1" in line and "WzEsImEiXQ" not in line
+def _get(url: str, data: bytes | None = None):
+    """(status, headers, body) of a GET, or of a POST when ``data`` is given; errors included."""
+    try:
+        with urllib.request.urlopen(url, data=data, timeout=10) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def test_served_pages_send_security_headers_and_token_pages_no_store(live):
+    base, _store, token = live
+    for path in (f"/unsubscribe/{token}", f"/preferences/{token}", "/unsubscribe/forged.token"):
+        status, headers, _body = _get(base + path)
+        assert status in (200, 404)
+        for name, value in SECURITY_HEADERS.items():
+            assert headers[name] == value, (path, name)
+        policy = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
+        assert "unsafe-inline" not in policy and "script-src" not in policy
+        assert headers["Cache-Control"] == "no-store", path
+
+
+def test_served_page_style_sheet_is_allowed_by_its_own_policy(live):
+    base, _store, token = live
+    _status, headers, page = _get(f"{base}/unsubscribe/{token}")
+    assert "<style" not in page and "<script" not in page and " style=" not in page
+    sheet = BeautifulSoup(page, "html.parser").find("link", rel="stylesheet")["href"]
+    assert sheet.startswith("/")  # same origin: style-src 'self'
+    status, css_headers, css = _get(base + sheet)
+    assert status == 200 and "body {" in css
+    assert "style-src 'self'" in headers["Content-Security-Policy"]
+    assert css_headers["X-Content-Type-Options"] == "nosniff"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_listening(port: int, server: subprocess.Popen) -> None:
+    for _attempt in range(200):
+        assert server.poll() is None, server.stderr.read()
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail("pipeline serve did not start listening")
+
+
+def test_pipeline_serve_access_log_holds_no_token(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIPELINE_SECRET", "test-secret")
+    (tmp_path / "postings").mkdir()
+    jobs = tmp_path / "jobs.yaml"
+    jobs.write_text("database:\n  url: sqlite:///jobs.db\nsources:\n"
+                    "  - {name: local, type: files, path: postings}\n"
+                    "subscribers:\n  - email: a@example.org\n", encoding="utf-8")
+    config = load_config(jobs)
+    store = Store(config.database_url())
+    sync_subscribers(config, store)
+    token = signer_for(config, store).token(store.get_subscriber("a@example.org"))
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--config", str(jobs),
+                               "--port", str(port)], cwd=tmp_path, stderr=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        _wait_until_listening(port, server)
+        base = f"http://127.0.0.1:{port}"
+        assert _get(f"{base}/unsubscribe/{token}", data=b"List-Unsubscribe=One-Click")[0] == 200
+        assert _get(f"{base}/resubscribe/{token}", data=b"")[0] == 200
+        assert _get(f"{base}/preferences/{token}?from=mail")[0] == 200
+    finally:
+        server.terminate()
+        _out, log = server.communicate(timeout=10)
+    assert token not in log and token[:16] not in log
+    for line in ("POST /unsubscribe/<token> ", "POST /resubscribe/<token> ",
+                 "GET /preferences/<token>?from=mail "):
+        assert line in log
