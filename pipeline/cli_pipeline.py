@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.cli import CONFIG_OPTION, cli, err_console, open_config, progress_bar
-from pipeline.config import DEFAULT_CONFIG
+from pipeline.config import DEFAULT_CONFIG, DEFAULT_PROFILE
 from pipeline.config_checks import check_secrets
 
 
@@ -178,7 +178,7 @@ STARTER_CONFIG = """\
 database:
   url: sqlite:///data/jobs.db
 profile:
-  path: {profile}
+  path: {profile}                  # a shipped profile's name, or your own .yaml file
 http:
   contact: you@example.org            # who boards should contact about this crawler
 sources:
@@ -218,10 +218,9 @@ def init(path: Path, force: bool) -> None:
     """Write a commented starter jobs.yaml (and an empty postings folder beside it)."""
     if path.exists() and not force:
         raise click.ClickException(f"{path} already exists; use --force to overwrite it")
-    profile = Path(__file__).resolve().parents[1] / "models" / "care_manager.yaml"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(STARTER_CONFIG.format(profile=profile), encoding="utf-8")
+        path.write_text(STARTER_CONFIG.format(profile=DEFAULT_PROFILE), encoding="utf-8")
         (path.parent / "postings").mkdir(exist_ok=True)
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror} "

@@ -29,6 +29,7 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from pipeline import models
 from pipeline.config_errors import allowed_keys, describe_error, read_yaml
 from pipeline.config_values import (  # noqa: F401  (secret, _env_reference: re-exported)
     _env_reference,
@@ -44,7 +45,7 @@ from pipeline.sources.base import whole_days
 
 DEFAULT_CONFIG = Path("jobs.yaml")
 DEFAULT_DATABASE = "sqlite:///data/jobs.db"
-DEFAULT_PROFILE = Path("models/care_manager.yaml")
+DEFAULT_PROFILE = Path("care_manager")  # a shipped profile: models/care_manager.yaml
 DEFAULT_OUTBOX_DIR = Path("out/emails")
 DEFAULT_DIGEST_SIZE = 10
 DEFAULT_MAX_PER_EMPLOYER = 2
@@ -151,7 +152,8 @@ class SubscriberConfig(Strict):
 class ProfileConfig(Strict):
     """The role profile postings are scored against."""
 
-    path: Path = DEFAULT_PROFILE
+    path: Path = Field(default=DEFAULT_PROFILE, description="a shipped profile's name "
+                       "(care_manager) or a .yaml file, relative to jobs.yaml or absolute")
 
 
 class MatchingConfig(Strict):
@@ -415,9 +417,23 @@ def parse_config(data: dict, base_dir: Path, path: Path | None = None) -> JobsCo
     return config
 
 
+def _profile_file(config: JobsConfig) -> Path:
+    """The file ``profile.path`` names: a shipped profile by name, else a path."""
+    value = config.profile.path
+    if len(value.parts) > 1 or value.suffix.lower() in (".yaml", ".yml"):
+        return config.resolve(value)
+    shipped = models.profile_file(str(value))
+    if shipped is None:
+        where = str(config.path) if config.path else "config"
+        raise ConfigError(f"{where}: profile.path: no shipped profile named {str(value)!r}; "
+                          f"shipped: {', '.join(models.profile_names())}; or give a .yaml "
+                          "file (relative to jobs.yaml, or absolute)")
+    return shipped
+
+
 def _resolve_paths(config: JobsConfig) -> None:
     """Make every path in the config absolute against the config folder."""
-    config.profile.path = config.resolve(config.profile.path)
+    config.profile.path = _profile_file(config)
     config.matching.labels = config.resolve(config.matching.labels)
     config.matching.settings = config.resolve(config.matching.settings)
     config.email.outbox_dir = config.resolve(config.email.outbox_dir)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import ProfileError
+from pipeline.config import load_config
+from pipeline.errors import ConfigError, ProfileError
 from pipeline.match import Matcher, load_profile, load_weights
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -48,3 +49,26 @@ def test_missing_profile_and_bad_settings(tmp_path):
     settings.write_text("weights: {title: -1}\n", encoding="utf-8")
     with pytest.raises(ProfileError, match="weights.title"):
         load_weights(settings)
+
+
+def _profile_in(tmp_path, value: str) -> Path:
+    jobs = tmp_path / "conf" / "jobs.yaml"
+    jobs.parent.mkdir(exist_ok=True)
+    jobs.write_text(f"sources:\n  - {{name: local, type: files, path: postings}}\n"
+                    f"profile:\n  path: {value}\n", encoding="utf-8")
+    return load_config(jobs).profile.path
+
+
+def test_a_profile_is_named_or_given_as_a_file_beside_jobs_yaml(tmp_path):
+    assert _profile_in(tmp_path, "social_work_case_manager").read_bytes() == (
+        MODELS / "social_work_case_manager.yaml").read_bytes()
+    assert _profile_in(tmp_path, "roles/mine.yaml") == tmp_path / "conf" / "roles" / "mine.yaml"
+    assert _profile_in(tmp_path, "mine.yml") == tmp_path / "conf" / "mine.yml"
+    absolute = MODELS / "care_manager.yaml"
+    assert _profile_in(tmp_path, str(absolute)) == absolute
+
+
+def test_an_unknown_profile_name_lists_the_shipped_names(tmp_path):
+    with pytest.raises(ConfigError, match=r"profile.path: no shipped profile named 'nurse'; "
+                       r"shipped: care_manager, social_work_case_manager; or give a \.yaml"):
+        _profile_in(tmp_path, "nurse")
