@@ -18,7 +18,8 @@ signed, so it cannot be forged or used for someone else. A bad token gets a 404 
 
 Every answer carries a strict Content-Security-Policy (no script at all, the style sheet from
 ``web_static/``), refuses framing and sends no Referer; token pages are ``Cache-Control:
-no-store``. ``pipeline serve`` writes its access log with every token replaced by ``<token>``.
+no-store``. Werkzeug's access log (``pipeline serve``) and the app's error log write every
+token as ``<token>``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def create_app(config: JobsConfig, store: Store | None = None) -> Flask:
                       PIPELINE_SIGNER=signer_for(config, store))
     app.register_blueprint(pages)
     app.after_request(security_headers)
+    redact_tokens_in_logs(app)
     app.register_error_handler(404, lambda error: (
         render_template("invalid.html", message=error.description), 404))
     return app
@@ -262,9 +264,8 @@ def serve(config: JobsConfig, host: str | None = None, port: int | None = None) 
     """Run the pages on a threaded WSGI server until interrupted (put HTTPS in front of it)."""
     from werkzeug.serving import run_simple
 
-    app = create_app(config)
-    redact_tokens_in_logs(app)
-    run_simple(host or config.web.host, port or config.web.port, app, threaded=True)
+    run_simple(host or config.web.host, port or config.web.port, create_app(config),
+               threaded=True)
 
 
 def wsgi(config_path: str = "jobs.yaml") -> Flask:
