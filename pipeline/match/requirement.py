@@ -50,11 +50,11 @@ _ALTERNATIVE = re.compile(r"\bor\b|/", re.IGNORECASE)
 
 _HEADING_WORDS = 7
 _HEADING_PREFERRED = re.compile(r"\b(prefer\w*|nice to have|desirable|desired|bonus|plus(es)?|"
-                                r"ideal\w*|additional)\b")
+                                r"ideal\w*)\b")
 _HEADING_REQUIRED = re.compile(
     r"\b(requir\w*|qualifications?|minimum|must|essential|criteria|need|looking for|about you|"
     r"should|licen[cs]\w*|certifications?|credentials?|education|eligib\w*|basic)\b")
-_HEADING_START = re.compile(r"^\W*(\w+\W+)?(prefer|nice|desir|bonus|plus|ideal|additional|"
+_HEADING_START = re.compile(r"^\W*(\w+\W+)?(prefer|nice|desir|bonus|plus|ideal|"
                             r"requir|qualif|minimum|must|essential|criteria|what|who|about you|"
                             r"licen|certif|credential|education|basic)", re.IGNORECASE)
 
