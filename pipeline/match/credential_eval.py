@@ -46,16 +46,19 @@ def load_credential_labels(path: Path, credentials: list[Credential]) -> Labels:
     path = Path(path)
     codes = {c.code for c in credentials}
     labels: Labels = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames != _HEADER:
-            raise ConfigError(f"{path}: the header must be {','.join(_HEADER)}")
-        for line, row in enumerate(reader, start=2):
-            code, strength = _label_row(path, line, row, codes)
-            key = ((row["dataset"] or "").strip(), (row["posting_id"] or "").strip())
-            labels.setdefault(key, {})
-            if code:
-                labels[key][code] = strength
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames != _HEADER:
+                raise ConfigError(f"{path}: the header must be {','.join(_HEADER)}")
+            for line, row in enumerate(reader, start=2):
+                code, strength = _label_row(path, line, row, codes)
+                key = ((row["dataset"] or "").strip(), (row["posting_id"] or "").strip())
+                labels.setdefault(key, {})
+                if code:
+                    labels[key][code] = strength
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ConfigError(f"{path}: cannot read the credential labels ({error})") from None
     return labels
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -55,7 +54,6 @@ _CSV_LAYOUTS = (
 
 def _csv_rows(path: Path) -> Iterator[Posting]:
     """LinkedIn or Indeed CSV rows, told apart by their header."""
-    csv.field_size_limit(sys.maxsize)
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         header = set(reader.fieldnames or [])
@@ -84,8 +82,12 @@ def dataset_files(folder: Path) -> dict[str, Path]:
 
 
 def read_dataset(path: Path) -> Iterator[Posting]:
-    """Every posting of one dataset file (``source`` = dataset name, ``source_id`` = its id)."""
-    return _READERS[path.suffix](path)
+    """Every posting of one dataset file (``source`` = dataset name, ``source_id`` = its id);
+    ConfigError when the file cannot be read."""
+    try:
+        yield from _READERS[path.suffix](path)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ConfigError(f"{path}: cannot read this dataset ({error})") from None
 
 
 def read_postings(folder: Path, wanted: Iterable[Key]) -> dict[Key, Posting]:

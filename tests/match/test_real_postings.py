@@ -119,3 +119,12 @@ def test_eval_with_credential_labels_needs_the_postings_folder(tmp_path):
     result = _eval(tmp_path, _labels(tmp_path / "labels.csv", ["a,1,,none"]))
     assert result.exit_code == 2
     assert "--credential-labels needs --postings FOLDER" in result.output
+
+
+def test_an_unreadable_dataset_is_a_one_line_error(tmp_path):
+    folder = _write_datasets(tmp_path / "postings")
+    (folder / "indeed_sample.csv").write_bytes(b",Position,Description\n0,Nurse,\xff\xfe RN\n")
+    result = _eval(tmp_path, _labels(tmp_path / "labels.csv", ["indeed_sample,0,RN,required"]),
+                   "--postings", str(folder))
+    assert result.exit_code == 2
+    assert "indeed_sample.csv: cannot read this dataset" in result.output
