@@ -66,7 +66,7 @@ def predicted(posting: Posting, credentials: list[Credential]) -> dict[str, str]
     """``code -> required|preferred`` as the matcher reads the posting."""
     found = posting_credentials(posting.description, credentials)
     out = {code: "preferred" for code in found.preferred}
-    out.update({code: "required" for group in found.required for code in group})
+    out.update({code: "required" for group in found.required + found.open for code in group})
     return out
 
 

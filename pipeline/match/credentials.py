@@ -22,15 +22,17 @@ from pipeline.match.text import norm, phrase_pattern, sentence_spans
 
 @dataclass
 class PostingCredentials:
-    """What a posting asks for: groups of alternatives that are required, and preferred codes."""
+    """What a posting asks for: groups of alternatives that are required, required groups
+    with an alternative outside the profile (``open``: "RN or paramedic"), preferred codes."""
 
     required: list[list[str]] = field(default_factory=list)
     preferred: list[str] = field(default_factory=list)
+    open: list[list[str]] = field(default_factory=list)
 
     def codes(self) -> list[str]:
         """Every credential code the posting names, required first, without repeats."""
         out: list[str] = []
-        for code in [c for group in self.required for c in group] + self.preferred:
+        for code in [c for group in self.required + self.open for c in group] + self.preferred:
             if code not in out:
                 out.append(code)
         return out
@@ -38,7 +40,7 @@ class PostingCredentials:
     def __reduce__(self) -> tuple:
         """Pickled as a constructor call: far faster to load than the default (the fit's
         worker processes send one per posting)."""
-        return (PostingCredentials, (self.required, self.preferred))
+        return (PostingCredentials, (self.required, self.preferred, self.open))
 
     def missing(self, held: set[str]) -> list[str]:
         """Required groups none of whose credentials are held, e.g. ['RN', 'LCSW or LMSW']."""
@@ -134,10 +136,10 @@ def posting_credentials(text: str, credentials: list[Credential],
         for mode, group in sentence_requirements(sentence, find, section):
             if mode == "preferred":
                 result.preferred += [c for c in group if c not in result.preferred]
-            elif group not in result.required:
-                result.required.append(group)
+            elif group not in (groups := result.open if mode == "open" else result.required):
+                groups.append(group)
     result.preferred = [c for c in result.preferred
-                        if not any(c in group for group in result.required)]
+                        if not any(c in group for group in result.required + result.open)]
     return result
 
 

@@ -16,7 +16,9 @@ the compact licence, not the RN). A credential's strength comes from, in order:
 
 A credential named after "under the supervision of", "a team of", "supporting the"... is someone
 else's, not asked of the applicant. Credentials in one clause joined by "or" or "/" are
-alternatives: holding one of them is enough.
+alternatives: holding one of them is enough. When the "or" offers something outside the profile
+("a registered nurse, occupational therapist or social worker") the requirement is *open*: the
+resume may meet it in a way the profile cannot see, so it is never reported missing.
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ _PAREN = re.compile(r"\(([^()]*)\)")
 _CLAUSE_BREAK = re.compile(r"[,;]|\bbut\b")
 _LIST_GLUE = re.compile(r"^[\s,/&]*(?:(?:or|and)[\s,/&]+)*$", re.IGNORECASE)
 _ALTERNATIVE = re.compile(r"\bor\b|/", re.IGNORECASE)
+_OR = re.compile(r"\bor\b")
+_ARTICLE = re.compile(r"^\s*((an?|the)\s+)?$")
+_OR_WINDOW = 6
+_NOT_ALTERNATIVE = re.compile(r"\s*(equivalent|equal|higher|above|related|similar|more|greater)\b")
 
 _HEADING_WORDS = 7
 _HEADING_PREFERRED = re.compile(r"\b(prefer\w*|nice to have|desirable|desired|bonus|plus(es)?|"
@@ -176,11 +182,38 @@ def _someone_else(clause: Clause) -> bool:
     return bool(_OTHERS.search(before)) and not _REQUIRED.search(clause.text.lower())
 
 
+def _open_codes(outer: str, find: Finder) -> set[str]:
+    """Codes next to an "or" that offers something outside the profile ("a registered nurse,
+    occupational therapist or social worker", "RN or paramedic"; not "RN or LPN", not "or
+    equivalent")."""
+    lowered, hits = outer.lower(), find(outer)
+    found: set[str] = set()
+    for match in _OR.finditer(lowered):
+        before = [hit for hit in hits if hit[1] <= match.start()]
+        after = [hit for hit in hits if hit[0] >= match.end()]
+        last = max(before, key=lambda hit: hit[1]) if before else None
+        first = min(after) if after else None
+        gap_before = lowered[last[1]:match.start()] if last else ""
+        credential_before = last is not None and bool(_LIST_GLUE.match(gap_before))
+        credential_after = first is not None and bool(_ARTICLE.match(
+            lowered[match.end():first[0]]))
+        if credential_before and credential_after or _NOT_ALTERNATIVE.match(
+                lowered[match.end():]):
+            continue
+        if credential_after:
+            found.add(first[2])
+        if last is not None and len(gap_before.split()) <= _OR_WINDOW:
+            found.add(last[2])
+    return found
+
+
 def sentence_requirements(sentence: str, find: Finder,
                           section: str | None) -> list[tuple[str, list[str]]]:
-    """``(required|preferred, codes)`` per clause of a sentence naming credentials; codes of
-    one required entry are alternatives when the clause joins them with "or" or "/"."""
+    """``(required|open|preferred, codes)`` per clause of a sentence naming credentials; codes
+    of one required entry are alternatives when the clause joins them with "or" or "/"; an
+    ``open`` entry is required but may also be met by something outside the profile."""
     clauses, outer = _clauses(sentence, find)
+    open_codes = _open_codes(outer, find) if _OR.search(outer.lower()) else set()
     out: list[tuple[str, list[str]]] = []
     for clause in clauses:
         if not clause.hits or _someone_else(clause):
@@ -192,7 +225,9 @@ def sentence_requirements(sentence: str, find: Finder,
             if code not in by_mode.setdefault(mode, []):
                 by_mode[mode].append(code)
         required = by_mode.get("required", [])
-        if len(required) > 1 and _ALTERNATIVE.search(clause.text):
+        if open_codes.intersection(required):
+            out.append(("open", required))
+        elif len(required) > 1 and _ALTERNATIVE.search(clause.text):
             out.append(("required", required))
         else:
             out += [("required", [code]) for code in required]

@@ -83,3 +83,14 @@ def test_someone_elses_credential_is_not_asked_of_the_applicant(profile):
     text = ("Patient Observer. Works under the direction of the registered nurse. "
             "Reports changes in condition to the RN.")
     assert posting_credentials(text, profile.credentials).codes() == []
+
+
+def test_an_or_with_a_profession_outside_the_profile_is_never_reported_missing(profile):
+    text = ("Are you a registered nurse, occupational therapist or social worker looking for a "
+            "new challenge? You must be a Registered Nurse or Paramedic.")
+    found = posting_credentials(text, profile.credentials)
+    assert found.required == [] and found.open == [["RN"]]
+    assert found.missing({"MSW"}) == []
+    closed = posting_credentials("You must be a registered nurse or LPN, educated to diploma "
+                                 "level or equivalent.", profile.credentials)
+    assert closed.required == [["RN", "LPN"]] and closed.open == []

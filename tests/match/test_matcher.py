@@ -298,3 +298,13 @@ def test_a_resume_without_the_required_license_is_told_so_and_not_a_strong_match
         for part in (text, html):
             assert "Required, not on your resume: RN" in part
             assert "Strong match" not in part
+
+
+def test_a_job_open_to_nurses_or_social_workers_asks_no_license_of_a_social_worker(
+        matcher, make_posting):
+    board = [make_posting("cc", "Care Co-ordinator", "Are you a registered nurse, occupational "
+                          "therapist or social worker? Coordinate care plans and community "
+                          "resources for adults with complex needs.")]
+    match = matcher.rank(board, "Social worker, MSW: care plans and community resources.")[0]
+    assert match.why.missing_credentials == []
+    assert "missing_credentials" not in match.why.components
