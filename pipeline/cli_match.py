@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.cli import CONFIG_OPTION, cli, err_console, open_config
+from pipeline.config import JobsConfig
 
 
 @cli.command()
@@ -90,16 +91,55 @@ def _print_rank_table(matches) -> None:
 @CONFIG_OPTION
 @click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Graded postings CSV (source_id,grade,note). Default: matching.labels.")
+@click.option("--credential-labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Credential labels CSV (dataset,posting_id,credential,strength): report "
+                   "precision and recall of required and preferred credentials.")
+@click.option("--postings", "postings_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of real postings datasets (.jsonl, .csv) the labels name.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write an HTML report with score plots to this file.")
-def eval_command(config_path: Path, labels: Path | None, as_json: bool,
-                 html_path: Path | None) -> None:
-    """Ranking quality (NDCG@10, P@10, MAP) on labelled postings, beside TF-IDF and BM25."""
+def eval_command(config_path: Path, labels: Path | None, credential_labels: Path | None,
+                 postings_dir: Path | None, as_json: bool, html_path: Path | None) -> None:
+    """Ranking quality (NDCG@10, P@10, MAP) on labelled postings, beside TF-IDF and BM25;
+    with --credential-labels, how well required and preferred credentials are read.
+
+    \b
+    Examples:
+      pipeline eval
+      pipeline eval --credential-labels fixtures/real/credential_labels.csv --postings DIR
+    """
+    config = open_config(config_path)
+    if credential_labels:
+        if postings_dir is None:
+            raise click.UsageError("--credential-labels needs --postings FOLDER")
+        _eval_credentials(config, credential_labels, postings_dir, as_json)
+        if labels is None:
+            return
+    _eval_ranking(config, labels, as_json, html_path)
+
+
+def _eval_credentials(config: JobsConfig, labels: Path, postings_dir: Path, as_json: bool) -> None:
+    """Print the credential precision/recall table (or JSON)."""
+    from pipeline.match.credential_eval import evaluate_credentials, format_credentials
+    from pipeline.match.profile import load_profile
+
+    report = evaluate_credentials(labels, postings_dir,
+                                  load_profile(config.profile.path).credentials)
+    if as_json:
+        click.echo(json.dumps({"credentials": report.as_json()}, indent=2))
+    else:
+        click.echo(format_credentials(report))
+
+
+def _eval_ranking(config: JobsConfig, labels: Path | None, as_json: bool,
+                  html_path: Path | None) -> None:
+    """Print the ranking metrics (or JSON) and write the HTML report if asked."""
     from pipeline.match.evaluate import evaluate_config, format_table
     from pipeline.match.report import write_html
 
-    report = evaluate_config(open_config(config_path), labels)
+    report = evaluate_config(config, labels)
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2))
     else:

@@ -1,9 +1,7 @@
-"""Credentials (RN, LCSW, CCM...) in postings and resumes, and whether a posting requires them.
+"""Credentials (RN, LCSW, CCM...) in postings and resumes, and which ones a posting requires.
 
-A posting's credential is *required* when its sentence says so ("required", "must", "minimum",
-"active ... license") or it sits under a requirements heading, and *preferred* when the sentence
-or heading says "preferred", "a plus", "desired". Credentials named in one required sentence joined
-by "or" ("Active RN or LCSW license required") are alternatives: holding one of them is enough.
+Credentials are found as whole words ("Registered Nurses" and "RN's" name RN too); how strongly a
+posting asks for each is read per clause and per section by ``pipeline.match.requirement``.
 """
 
 from __future__ import annotations
@@ -12,31 +10,29 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from pipeline.match.profile import Credential
+from pipeline.match.requirement import Finder, heading_mode, sentence_requirements
 from pipeline.match.text import norm, phrase_pattern, sentence_spans
-
-_PREFERRED = re.compile(r"\b(prefer\w*|a plus|plus\b|desired|desirable|nice to have|ideally|"
-                        r"bonus|advantage)")
-_REQUIRED = re.compile(r"\b(requir\w*|must|minimum|mandatory|essential|active\b.*licen|"
-                       r"current\b.*licen|licensed as|eligible|needed)")
-_HEADING_WORDS = 7
 
 
 @dataclass
 class PostingCredentials:
-    """What a posting asks for: groups of alternatives that are required, and preferred codes."""
+    """What a posting asks for: groups of alternatives that are required, required groups
+    with an alternative outside the profile (``open``: "RN or paramedic"), preferred codes."""
 
     required: list[list[str]] = field(default_factory=list)
     preferred: list[str] = field(default_factory=list)
+    open: list[list[str]] = field(default_factory=list)
 
     def codes(self) -> list[str]:
         """Every credential code the posting names, required first, without repeats."""
         out: list[str] = []
-        for code in [c for group in self.required for c in group] + self.preferred:
+        for code in [c for group in self.required + self.open for c in group] + self.preferred:
             if code not in out:
                 out.append(code)
         return out
@@ -44,7 +40,7 @@ class PostingCredentials:
     def __reduce__(self) -> tuple:
         """Pickled as a constructor call: far faster to load than the default (the fit's
         worker processes send one per posting)."""
-        return (PostingCredentials, (self.required, self.preferred))
+        return (PostingCredentials, (self.required, self.preferred, self.open))
 
     def missing(self, held: set[str]) -> list[str]:
         """Required groups none of whose credentials are held, e.g. ['RN', 'LCSW or LMSW']."""
@@ -53,8 +49,10 @@ class PostingCredentials:
 
 @lru_cache(maxsize=32)
 def _compiled(key: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[re.Pattern[str], dict]:
-    """One whole-word regex over every credential phrase, and phrase -> code."""
-    code_of = {norm(phrase): code for code, phrases in key for phrase in phrases if norm(phrase)}
+    """One whole-word regex over every credential phrase and its plurals ("RNs", "RN's",
+    "registered nurses"), and phrase -> code."""
+    code_of = {norm(phrase) + plural: code for code, phrases in key for phrase in phrases
+               for plural in ("", "s", "'s") if norm(phrase)}
     return phrase_pattern(code_of), code_of
 
 
@@ -66,29 +64,6 @@ def codes_in(text: str, credentials: list[Credential]) -> list[str]:
     lowered = text.lower().replace("’", "'")
     found = {code_of.get(norm(m.group(1))) for m in pattern.finditer(lowered)}
     return [c.code for c in credentials if c.code in found]
-
-
-def _heading_mode(sentence: str, current: str | None) -> str | None:
-    """A short heading line switches the section to required / preferred (or resets it)."""
-    if len(sentence.split(None, _HEADING_WORDS)) > _HEADING_WORDS:  # stops at enough words
-        return current
-    lowered = sentence.lower()
-    if _PREFERRED.search(lowered):
-        return "preferred"
-    if _REQUIRED.search(lowered) or "qualification" in lowered or "requirement" in lowered:
-        return "required"
-    if lowered.endswith(":"):
-        return None
-    return current
-
-
-def _sentence_mode(sentence: str, section: str | None) -> str:
-    lowered = sentence.lower()
-    if _PREFERRED.search(lowered):
-        return "preferred"
-    if _REQUIRED.search(lowered):
-        return "required"
-    return section or "preferred"
 
 
 _LAST_COMPILED: list = [None, None]
@@ -131,6 +106,19 @@ def _codes_per_sentence(text: str, credentials: list[Credential],
             for i in range(last + 1)]
 
 
+def _finder(credentials: list[Credential]) -> Finder:
+    """``find(text)``: (start, end, code) of every credential named in ``text``."""
+    pattern, code_of, _ = _compiled_for(credentials)
+
+    def find(text: str) -> list[tuple[int, int, str]]:
+        lowered = text.lower().replace("’", "'")
+        hits = [(m.start(1), m.end(1), code_of.get(m.group(1)) or code_of.get(norm(m.group(1))))
+                for m in pattern.finditer(lowered)]
+        return [hit for hit in hits if hit[2] is not None]
+
+    return find
+
+
 def posting_credentials(text: str, credentials: list[Credential],
                         spans: list[tuple[int, int]] | None = None,
                         parts: list[str] | None = None) -> PostingCredentials:
@@ -139,21 +127,29 @@ def posting_credentials(text: str, credentials: list[Credential],
     result = PostingCredentials()
     if not credentials:
         return result
+    find = _finder(credentials)
     section: str | None = None
     for sentence, codes in _codes_per_sentence(text, credentials, spans, parts):
         if not codes:
-            section = _heading_mode(sentence, section)
+            section = heading_mode(sentence, section)
             continue
-        if _sentence_mode(sentence, section) == "preferred":
-            result.preferred += [c for c in codes if c not in result.preferred]
-        elif len(codes) > 1 and " or " in f" {norm(sentence)} ":
-            if codes not in result.required:
-                result.required.append(codes)
-        else:
-            result.required += [[c] for c in codes if [c] not in result.required]
+        for mode, group in sentence_requirements(sentence, find, section):
+            if mode == "preferred":
+                result.preferred += [c for c in group if c not in result.preferred]
+            elif group not in (groups := result.open if mode == "open" else result.required):
+                groups.append(group)
     result.preferred = [c for c in result.preferred
-                        if not any(c in group for group in result.required)]
+                        if not any(c in group for group in result.required + result.open)]
     return result
+
+
+class ResumeCredentials(NamedTuple):
+    """One resume against many postings: ``share`` of asked credentials held, ``missing``
+    required groups unmet, ``unlicensed`` 1 where an unmet group is a license (RN, LCSW...)."""
+
+    share: np.ndarray
+    missing: np.ndarray
+    unlicensed: np.ndarray
 
 
 class CredentialArrays:
@@ -169,6 +165,7 @@ class CredentialArrays:
         self.codes = [c.code for c in credentials]
         self._col = {code: i for i, code in enumerate(self.codes)}
         self._licensed = {c.code for c in credentials if c.kind != "degree"}
+        self._licenses = {c.code for c in credentials if c.kind == "license"}
         self.groups: dict[tuple[str, ...], int] = {}
         self._asked: list[sp.csr_matrix] = []
         self._required: list[tuple[np.ndarray, np.ndarray, int]] = []
@@ -223,12 +220,17 @@ class CredentialArrays:
         return last[1], last[2], last[3]
 
     def for_resume(self, held: set[str],
-                   rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(share of asked credentials held, required groups unmet) for ``rows`` (None: all)."""
+                   rows: np.ndarray | None = None) -> ResumeCredentials:
+        """Credentials of ``rows`` (None: all) against a resume holding ``held``."""
         asked, required, count = self._rows(rows)
         has = np.array([code in held for code in self.codes], dtype=float)
         hits = asked @ has
         share = np.divide(hits, count, out=np.zeros_like(count), where=count > 0)
+        if not self.groups:
+            return ResumeCredentials(share, np.zeros(len(count)), np.zeros(len(count)))
         unmet = np.array([0.0 if held.intersection(g) else 1.0 for g in self.groups])
-        missing = required @ unmet if len(unmet) else np.zeros(len(count))
-        return share, np.asarray(missing).ravel()
+        license_unmet = unmet * [1.0 if self._licenses.intersection(g) else 0.0
+                                 for g in self.groups]
+        missing = np.asarray(required @ unmet).ravel()
+        unlicensed = (np.asarray(required @ license_unmet).ravel() > 0).astype(float)
+        return ResumeCredentials(share, missing, unlicensed)

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.config import Filters, JobsConfig
+from pipeline.match.credentials import ResumeCredentials
 from pipeline.match.explain import Explanation, Match
 from pipeline.match.filters import filter_mask
 from pipeline.match.index import PostingIndex
@@ -125,7 +126,7 @@ class Matcher:
             return masks[key]
 
         @lru_cache(maxsize=_SHARED_CREDENTIALS)
-        def credentials_for(held: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+        def credentials_for(held: frozenset[str]) -> ResumeCredentials:
             return index.cred_arrays.for_resume(set(held), subset)
 
         results: list[Top] = []

@@ -55,6 +55,9 @@ class Weights(_Strict):
     negative_title_penalty: float = Field(default=0.5, ge=0, le=1)
     missing_credential_penalty: float = Field(default=0.1, ge=0, le=1,
                                               description="per required credential missing")
+    missing_license_penalty: float = Field(
+        default=0.5, ge=0, le=1, description="once more when a required license (RN, LCSW...) "
+        "is missing: the subscriber may not do the job at all")
     peers: float = Field(default=0.15, ge=0, description="body similarity to the postings "
                          "whose title is in the family (pseudo-relevance feedback)")
     peers_cap: float = Field(default=0.5, gt=0, description="body-peers cosine counted as 1")

@@ -9,7 +9,8 @@ resume: does the posting ask for the profile's licenses or certifications; with 
 asked credentials the resume holds) and ``resume`` (cosine of body and resume over
 ``resume_cap``). The score is their weighted mean, times ``1 - negative_title_penalty`` when the
 title carries a cue of another job, times ``1 - missing_credential_penalty`` per required
-credential the resume lacks.
+credential the resume lacks, and times ``1 - missing_license_penalty`` when one of those is a
+license (RN, LCSW...): a subscriber without it may not do the job at all.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from pipeline.match.credentials import codes_in
+from pipeline.match.credentials import ResumeCredentials, codes_in
 from pipeline.match.index import PostingIndex
 from pipeline.match.profile import Weights
 
@@ -68,6 +69,12 @@ class Scores:
     missing: np.ndarray
 
 
+def lacking(weights: Weights, missing: np.ndarray, unlicensed: np.ndarray) -> np.ndarray:
+    """The factor for required credentials a resume lacks (1 when it lacks none)."""
+    per_credential = np.clip(1.0 - weights.missing_credential_penalty * missing, 0.0, 1.0)
+    return per_credential * (1.0 - weights.missing_license_penalty * unlicensed)
+
+
 def _take(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     return values if rows is None else values[rows]
 
@@ -108,20 +115,21 @@ def score(index: PostingIndex, weights: Weights, resume: Resume | None = None,
     the ``profile_parts`` of the same rows (both are shared by many subscribers).
     """
     parts = dict(parts if parts is not None else profile_parts(index, weights, rows))
-    missing = np.zeros(len(parts["title"]))
+    missing = unlicensed = np.zeros(len(parts["title"]))
     if resume is not None:
         if resume_sim is None:
             bodies = index.bodies if rows is None else index.bodies[rows]
             resume_sim = (bodies @ resume.vector.T).toarray().ravel()
         parts["resume"] = np.minimum(1.0, resume_sim / weights.resume_cap)
-        parts["credentials"], missing = index.cred_arrays.for_resume(resume.held, rows)
+        parts["credentials"], missing, unlicensed = index.cred_arrays.for_resume(resume.held,
+                                                                                 rows)
     total = sum(getattr(weights, name) for name in parts) or 1.0
     parts = {name: getattr(weights, name) * values / total for name, values in parts.items()}
     base = sum(parts.values())
     negative = np.where(_take(index.negative_mask, rows),
                         1.0 - weights.negative_title_penalty, 1.0)
-    lacking = np.clip(1.0 - weights.missing_credential_penalty * missing, 0.0, 1.0)
-    return Scores(np.clip(base * negative * lacking, 0.0, 1.0), parts, negative, missing)
+    factor = lacking(weights, missing, unlicensed)
+    return Scores(np.clip(base * negative * factor, 0.0, 1.0), parts, negative, missing)
 
 
 @dataclass
@@ -149,15 +157,15 @@ def shared_parts(index: PostingIndex, weights: Weights,
 
 def resume_scores(index: PostingIndex, weights: Weights, shared: SharedParts, resume: Resume,
                   resume_sim: np.ndarray, rows: np.ndarray | None = None,
-                  credentials: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                  credentials: ResumeCredentials | None = None) -> np.ndarray:
     """``score(...).score`` for a resume, from the parts every resume shares: only the resume
     and credential parts are worked out per resume (``credentials``: the resume's
     ``cred_arrays.for_resume`` over the same rows, when already known)."""
-    held, missing = credentials or index.cred_arrays.for_resume(resume.held, rows)
+    held, missing, unlicensed = credentials or index.cred_arrays.for_resume(resume.held, rows)
     base = (shared.fixed + weights.credentials * held / shared.total
             + weights.resume * np.minimum(1.0, resume_sim / weights.resume_cap) / shared.total)
-    lacking = np.clip(1.0 - weights.missing_credential_penalty * missing, 0.0, 1.0)
-    return np.clip(base * shared.negative * lacking, 0.0, 1.0)
+    factor = lacking(weights, missing, unlicensed)
+    return np.clip(base * shared.negative * factor, 0.0, 1.0)
 
 
 def top_rows(scores: np.ndarray, keep: np.ndarray, min_score: float,

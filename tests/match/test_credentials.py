@@ -36,3 +36,61 @@ def test_no_credentials_in_an_unrelated_posting(profile):
 def test_codes_in_resume_need_whole_words(profile):
     assert codes_in("Jane Doe, BSN, RN, CCM", profile.credentials) == ["RN", "BSN", "CCM"]
     assert codes_in("Learned Kubernetes and Rust", profile.credentials) == []
+
+
+def test_required_heading_keeps_a_license_required_despite_an_aside(profile):
+    text = ("Required Qualifications:\nActive, unrestricted RN license (compact preferred)\n"
+            "3 years of case management experience\n"
+            "Preferred Qualifications:\nCCM certification")
+    found = posting_credentials(text, profile.credentials)
+    assert found.required == [["RN"]]
+    assert found.preferred == ["CCM"]
+
+
+def test_preferred_heading_makes_credentials_preferred(profile):
+    text = ("Minimum requirements:\nBachelor's degree in a health field\n"
+            "Nice to have:\nActive LCSW or LMSW license\nCCM")
+    found = posting_credentials(text, profile.credentials)
+    assert found.required == []
+    assert found.preferred == ["LCSW", "LMSW", "CCM"]
+
+
+def test_either_license_satisfies_an_or_requirement(profile):
+    found = posting_credentials("Must have: active RN or LPN license, BSN required.",
+                                profile.credentials)
+    assert found.required == [["RN", "LPN"], ["BSN"]]
+    assert found.missing({"LPN", "BSN"}) == []
+    assert found.missing({"LCSW"}) == ["RN or LPN", "BSN"]
+
+
+def test_preferred_in_another_clause_leaves_the_license_required(profile):
+    text = ("Active RN license, compact licensure preferred. "
+            "Current LCSW license; CCM a plus. "
+            "We are seeking a Registered Nurse with 2 years of experience preferred in home care.")
+    found = posting_credentials(text, profile.credentials)
+    assert found.required == [["RN"], ["LCSW"]]
+    assert found.preferred == ["CCM"]
+
+
+def test_a_requirement_line_saying_preferred_does_not_change_the_section(profile):
+    text = "Requirements:\n1 year of experience preferred\nRegistered Nurse\nBSN preferred"
+    found = posting_credentials(text, profile.credentials)
+    assert found.required == [["RN"]]
+    assert found.preferred == ["BSN"]
+
+
+def test_someone_elses_credential_is_not_asked_of_the_applicant(profile):
+    text = ("Patient Observer. Works under the direction of the registered nurse. "
+            "Reports changes in condition to the RN.")
+    assert posting_credentials(text, profile.credentials).codes() == []
+
+
+def test_an_or_with_a_profession_outside_the_profile_is_never_reported_missing(profile):
+    text = ("Are you a registered nurse, occupational therapist or social worker looking for a "
+            "new challenge? You must be a Registered Nurse or Paramedic.")
+    found = posting_credentials(text, profile.credentials)
+    assert found.required == [] and found.open == [["RN"]]
+    assert found.missing({"MSW"}) == []
+    closed = posting_credentials("You must be a registered nurse or LPN, educated to diploma "
+                                 "level or equivalent.", profile.credentials)
+    assert closed.required == [["RN", "LPN"]] and closed.open == []

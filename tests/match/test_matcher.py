@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import numpy as np
 
 from pipeline.config import Filters
 from pipeline.match import Matcher
+from pipeline.match.profile import load_weights
 from pipeline.match.scoring import merge_top
+from pipeline.notify.digest import digest_items
+from pipeline.notify.render import render_digest
 from pipeline.posting import Remote
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 BOILERPLATE = ("Mercy Health is an equal opportunity employer and values diversity in every "
                "team we build. We offer medical, dental and vision insurance with a 401k match.")
@@ -257,3 +265,46 @@ def test_postings_tied_at_the_cap_are_ordered_by_their_evidence_not_storage_orde
         if order is postings:
             first = [m.posting.key for m in tied]
     assert [m.posting.key for m in tied] == first
+
+
+RN_ONLY_JOB = (
+    "Join our care management team. Assess members with chronic conditions, build and monitor "
+    "care plans, coordinate discharge planning and transitions of care, connect members with "
+    "community resources and advocate with payers and providers.\n\n"
+    "Required qualifications:\nActive, unrestricted RN license (compact preferred)\n"
+    "3 years of case management experience\n"
+    "Preferred qualifications:\nCCM certification\n")
+LCSW_RESUME = (
+    "Jordan Lee, LCSW. Licensed clinical social worker and case manager: care planning, "
+    "discharge planning, transitions of care, community resources, chronic conditions, care "
+    "coordination with payers and providers.")
+
+
+def test_a_resume_without_the_required_license_is_told_so_and_not_a_strong_match(
+        profile, make_posting):
+    board = [make_posting("rn", "RN Case Manager", RN_ONLY_JOB),
+             *[make_posting(f"o{i}", title, text) for i, (title, text) in enumerate(
+                 [("Software Engineer", "Build Python services on Kubernetes."),
+                  ("Social Work Case Manager", "Care plans and community resources. LCSW "
+                   "required.")])]]
+    tuned = load_weights(Path(__file__).resolve().parents[2] / "models"
+                         / "care_manager.settings.yaml")
+    for matcher in (Matcher(profile), Matcher(profile, tuned)):
+        match = next(m for m in matcher.rank(board, LCSW_RESUME) if m.posting.source_id == "rn")
+        assert match.why.missing_credentials == ["RN"]
+        _, text, html = render_digest(digest_items([match]), now=NOW, name=None,
+                                      frequency="daily", unsubscribe_url="https://a.example/u",
+                                      preferences_url="https://a.example/p")
+        for part in (text, html):
+            assert "Required, not on your resume: RN" in part
+            assert "Strong match" not in part
+
+
+def test_a_job_open_to_nurses_or_social_workers_asks_no_license_of_a_social_worker(
+        matcher, make_posting):
+    board = [make_posting("cc", "Care Co-ordinator", "Are you a registered nurse, occupational "
+                          "therapist or social worker? Coordinate care plans and community "
+                          "resources for adults with complex needs.")]
+    match = matcher.rank(board, "Social worker, MSW: care plans and community resources.")[0]
+    assert match.why.missing_credentials == []
+    assert "missing_credentials" not in match.why.components

@@ -1,0 +1,235 @@
+"""How strongly a posting asks for each credential it names, read per clause and per section.
+
+A sentence naming credentials is cut into clauses at commas, semicolons and "but"; a
+parenthesis is a clause of its own ("Active RN license (compact preferred)": "preferred" is about
+the compact licence, not the RN). A credential's strength comes from, in order:
+
+1. a strong word in its own clause: "required", "must", "minimum"... or "preferred", "a plus",
+   "ideally"... (when a clause has both, each credential takes the next word after it);
+2. the section: a heading such as "Required qualifications", "Minimum requirements", "Must have",
+   "Essential" makes it required, "Preferred qualifications", "Nice to have", "Desirable"
+   preferred; a heading of anything else ("Benefits:") ends the section;
+3. a weaker required word in its own clause ("active/current/valid ... license", "licensed as",
+   "we are seeking", "you will be");
+4. a strong word elsewhere in the sentence; else it is required: a posting that names a
+   credential without softening it ("Are you a registered nurse?") asks for it.
+
+A credential named after "under the supervision of", "a team of", "supporting the"... is someone
+else's, not asked of the applicant. Credentials in one clause joined by "or" or "/" are
+alternatives: holding one of them is enough. When the "or" offers something outside the profile
+("a registered nurse, occupational therapist or social worker") the requirement is *open*: the
+resume may meet it in a way the profile cannot see, so it is never reported missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: ``find(text) -> [(start, end, code), ...]``: where each credential is named in ``text``.
+Finder = Callable[[str], list[tuple[int, int, str]]]
+
+_PREFERRED = re.compile(r"\b(prefer\w*|a plus|desired|desirable|nice to have|ideal\w*|"
+                        r"bonus|advantage\w*|would be great|beneficial)")
+_REQUIRED = re.compile(r"\b(requir\w*|must|minimum|mandatory|essential|needed|need to)\b")
+_WEAK_REQUIRED = re.compile(
+    r"\b(active|current|valid|unrestricted|in good standing|licen[cs]ed (as|to|in)|"
+    r"eligib\w*|seek\w*|looking for|are you an?|you (will|must|should) (be|have|hold)|"
+    r"will be an?|to be an?|recruit\w*|qualified|registration|hold\w*|possess\w*|"
+    r"should (be|have|hold))\b")
+_OTHERS = re.compile(
+    r"\b(supervis\w*|direct(ion|ed) (of|by)|delegated|instructed|report\w*|"
+    r"responsible to|support(s|ing)?|assist(s|ing)?|help(s|ing)?|team of|staff of|comprised of|"
+    r"oversee\w*|schedul\w*|communicat\w*|consult\w* with)\b|\b((to|by)( the| an?)?|with the)\W*$")
+_OTHERS_WINDOW = 8
+_CUE_ONLY = re.compile(r"^\s*((strongly|highly|very)\s+)?(preferred|required|a plus|desired|"
+                       r"desirable|mandatory|essential)\s*$", re.IGNORECASE)
+_PAREN = re.compile(r"\(([^()]*)\)")
+_CLAUSE_BREAK = re.compile(r"[,;]|\bbut\b")
+_LIST_GLUE = re.compile(r"^[\s,/&]*(?:(?:or|and)[\s,/&]+)*$", re.IGNORECASE)
+_ALTERNATIVE = re.compile(r"\bor\b|/", re.IGNORECASE)
+_OR = re.compile(r"\bor\b")
+_ARTICLE = re.compile(r"^\s*((an?|the)\s+)?$")
+_OR_WINDOW = 6
+_NOT_ALTERNATIVE = re.compile(r"\s*(equivalent|equal|higher|above|related|similar|more|greater)\b")
+
+_HEADING_WORDS = 7
+_HEADING_PREFERRED = re.compile(r"\b(prefer\w*|nice to have|desirable|desired|bonus|plus(es)?|"
+                                r"ideal\w*)\b")
+_HEADING_REQUIRED = re.compile(
+    r"\b(requir\w*|qualifications?|minimum|must|essential|criteria|need|looking for|about you|"
+    r"should|licen[cs]\w*|certifications?|credentials?|education|eligib\w*|basic)\b")
+_HEADING_START = re.compile(r"^\W*(\w+\W+)?(prefer|nice|desir|bonus|plus|ideal|"
+                            r"requir|qualif|minimum|must|essential|criteria|what|who|about you|"
+                            r"licen|certif|credential|education|basic)", re.IGNORECASE)
+
+
+def heading_mode(line: str, current: str | None) -> str | None:
+    """The section after ``line`` (a sentence naming no credential): a short heading switches it
+    to required or preferred, a short heading of anything else ends it, other lines keep it."""
+    text = line.strip()
+    words = _HEADING_WORDS * 2 if text.endswith(":") else _HEADING_WORDS
+    if len(text.split(None, words)) > words or text.endswith((".", "!", "?")):
+        return current
+    lowered = text.lower()
+    if not (text.endswith(":") or _HEADING_START.search(text)):
+        return current
+    if _HEADING_PREFERRED.search(lowered):
+        return "preferred"
+    if _HEADING_REQUIRED.search(lowered):
+        return "required"
+    return None if text.endswith(":") else current
+
+
+@dataclass
+class Clause:
+    """Part of a sentence and the credentials it names, with their positions in ``text``."""
+
+    text: str
+    hits: list[tuple[int, int, str]]
+
+    def bare(self) -> bool:
+        """True when the clause is only credentials joined by commas, "or", "and" or "/"."""
+        rest, last = [], 0
+        for start, end, _ in self.hits:
+            rest.append(self.text[last:start])
+            last = end
+        rest.append(self.text[last:])
+        return bool(self.hits) and bool(_LIST_GLUE.match(" ".join(rest)))
+
+    def starts_with_credential(self) -> bool:
+        """True when the clause opens with a credential (the rest of a list)."""
+        return bool(self.hits) and bool(_LIST_GLUE.match(self.text[:self.hits[0][0]]))
+
+
+def _outer_and_inner(sentence: str, find: Finder) -> tuple[str, list[str]]:
+    """The sentence with parentheses resolved, and the parentheses that are clauses of their
+    own: a credential with its own strength word inside. A bare strength word ("(Preferred)")
+    or credential ("(LPN)") stays in the sentence; any other aside is dropped."""
+    inner: list[str] = []
+
+    def resolve(match: re.Match[str]) -> str:
+        body = match.group(1)
+        if _CUE_ONLY.match(body):
+            return f" {body} "
+        if not find(body):
+            return " "
+        if _PREFERRED.search(body.lower()) or _REQUIRED.search(body.lower()):
+            inner.append(body)
+            return " "
+        return f" {body} "
+
+    return _PAREN.sub(resolve, sentence), inner
+
+
+def _merged(parts: list[str], find: Finder) -> list[Clause]:
+    """Clauses from comma-separated parts: a part naming nothing and saying no strength is a
+    preamble of the next ("Active, unrestricted RN license"); a bare credential list goes on
+    into the next part when that opens with a credential ("LMSW, LCSW or MSW preferred")."""
+    clauses: list[Clause] = []
+    carry = ""
+    for part in parts:
+        text = f"{carry}, {part}" if carry else part
+        clause = Clause(text, find(text))
+        lowered = part.lower()
+        if not clause.hits and not (_PREFERRED.search(lowered) or _REQUIRED.search(lowered)):
+            carry = text
+            continue
+        carry = ""
+        if clauses and clauses[-1].bare() and clause.starts_with_credential():
+            joined = f"{clauses[-1].text}, {text}"
+            clauses[-1] = Clause(joined, find(joined))
+        else:
+            clauses.append(clause)
+    if carry:
+        clauses.append(Clause(carry, find(carry)))
+    return clauses
+
+
+def _clauses(sentence: str, find: Finder) -> tuple[list[Clause], str]:
+    """The clauses of a sentence naming credentials, and the sentence without its asides."""
+    outer, inner = _outer_and_inner(sentence, find)
+    clauses = _merged([p for p in _CLAUSE_BREAK.split(outer) if p.strip()], find)
+    return clauses + [Clause(body, find(body)) for body in inner], outer
+
+
+def _strong(text: str, position: int) -> str | None:
+    """The strong word nearest to a credential at ``position`` in its clause (the one after
+    it on a tie: "RN license required")."""
+    lowered = text.lower()
+    cues = [(m.start(), "preferred") for m in _PREFERRED.finditer(lowered)]
+    cues += [(m.start(), "required") for m in _REQUIRED.finditer(lowered)]
+    if not cues:
+        return None
+    return min(cues, key=lambda cue: (abs(cue[0] - position), cue[0] < position))[1]
+
+
+def _fallback(clause: Clause, outer: str, section: str | None) -> str:
+    """Strength of a credential whose clause has no strong word."""
+    if section:
+        return section
+    lowered, whole = clause.text.lower(), outer.lower()
+    if _WEAK_REQUIRED.search(lowered) or _REQUIRED.search(whole):
+        return "required"
+    return "preferred" if _PREFERRED.search(whole) else "required"
+
+
+def _someone_else(clause: Clause) -> bool:
+    """True when the clause names the credential as someone else's ("under the supervision of
+    a registered nurse")."""
+    before = " ".join(clause.text[:clause.hits[0][0]].lower().split()[-_OTHERS_WINDOW:])
+    return bool(_OTHERS.search(before)) and not _REQUIRED.search(clause.text.lower())
+
+
+def _open_codes(outer: str, find: Finder) -> set[str]:
+    """Codes next to an "or" that offers something outside the profile ("a registered nurse,
+    occupational therapist or social worker", "RN or paramedic"; not "RN or LPN", not "or
+    equivalent")."""
+    lowered, hits = outer.lower(), find(outer)
+    found: set[str] = set()
+    for match in _OR.finditer(lowered):
+        before = [hit for hit in hits if hit[1] <= match.start()]
+        after = [hit for hit in hits if hit[0] >= match.end()]
+        last = max(before, key=lambda hit: hit[1]) if before else None
+        first = min(after) if after else None
+        gap_before = lowered[last[1]:match.start()] if last else ""
+        credential_before = last is not None and bool(_LIST_GLUE.match(gap_before))
+        credential_after = first is not None and bool(_ARTICLE.match(
+            lowered[match.end():first[0]]))
+        if credential_before and credential_after or _NOT_ALTERNATIVE.match(
+                lowered[match.end():]):
+            continue
+        if credential_after:
+            found.add(first[2])
+        if last is not None and len(gap_before.split()) <= _OR_WINDOW:
+            found.add(last[2])
+    return found
+
+
+def sentence_requirements(sentence: str, find: Finder,
+                          section: str | None) -> list[tuple[str, list[str]]]:
+    """``(required|open|preferred, codes)`` per clause of a sentence naming credentials; codes
+    of one required entry are alternatives when the clause joins them with "or" or "/"; an
+    ``open`` entry is required but may also be met by something outside the profile."""
+    clauses, outer = _clauses(sentence, find)
+    open_codes = _open_codes(outer, find) if _OR.search(outer.lower()) else set()
+    out: list[tuple[str, list[str]]] = []
+    for clause in clauses:
+        if not clause.hits or _someone_else(clause):
+            continue
+        fallback = _fallback(clause, outer, section)
+        by_mode: dict[str, list[str]] = {}
+        for start, _, code in clause.hits:
+            mode = _strong(clause.text, start) or fallback
+            if code not in by_mode.setdefault(mode, []):
+                by_mode[mode].append(code)
+        required = by_mode.get("required", [])
+        if open_codes.intersection(required):
+            out.append(("open", required))
+        elif len(required) > 1 and _ALTERNATIVE.search(clause.text):
+            out.append(("required", required))
+        else:
+            out += [("required", [code]) for code in required]
+        out += [("preferred", [code]) for code in by_mode.get("preferred", [])]
+    return out
