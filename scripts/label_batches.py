@@ -51,18 +51,18 @@ def linkedin(src: Path) -> list[tuple]:
         for rec in csv.DictReader(open(src / name, newline="")):
             if rec["job_id"] not in seen:
                 seen.add(rec["job_id"])
-                rows.append(("linkedin_2023_24", rec["job_id"], rec["title"],
+                rows.append(("linkedin_2023_24_first1000", rec["job_id"], rec["title"],
                              rec["company_name"], rec["location"], clean(rec["description"])))
     return rows
 
 
 def indeed(src: Path) -> list[tuple]:
-    """Indeed rows, named row<N> by position (their index column repeats)."""
+    """Indeed rows, named by their 0-based position (their index column repeats)."""
     rows = []
     for kind in ("healthcare", "engineering", "data_analyst"):
         with open(src / f"indeed_boston_2022_{kind}.csv", newline="") as fh:
             for n, rec in enumerate(csv.DictReader(fh)):
-                rows.append((f"indeed_boston_2022_{kind}", f"row{n}", rec["Position"],
+                rows.append((f"indeed_boston_2022_{kind}", str(n), rec["Position"],
                              rec["Company"], "Boston, MA", clean(rec["Description"])))
     return rows
 
