@@ -58,6 +58,7 @@ def make_v1_database(path):
     with engine.begin() as conn:
         for index in (i for t in others for i in t.indexes):
             index.drop(conn)
+        conn.exec_driver_sql("ALTER TABLE outbox DROP COLUMN unknown_outcomes")  # added in v7
     engine.dispose()
 
 
