@@ -73,3 +73,25 @@ def test_own_unsubscribe_url_with_or_without_a_mailto_sends_over_smtp(tmp_path):
 def test_the_file_transport_keeps_the_example_defaults(tmp_path):
     email = _email(tmp_path)
     assert (email.transport, email.unsubscribe_url) == ("file", "https://alerts.example.org")
+
+
+def test_the_starter_config_switched_to_smtp_asks_for_own_unsubscribe_addresses(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.config import load_config
+
+    target = tmp_path / "jobs.yaml"
+    assert CliRunner().invoke(cli, ["init", str(target)]).exit_code == 0
+    assert load_config(target).email.transport == "file"  # valid as written
+    text = target.read_text().replace("transport: file", "transport: smtp")
+    target.write_text(text)
+    refused = CliRunner().invoke(cli, ["notify", "--config", str(target)])
+    assert refused.exit_code == 2 and "email.unsubscribe_url" in refused.output
+    target.write_text(text.replace("# unsubscribe_url: https://alerts.example.org",
+                                   "unsubscribe_url: https://alerts.carealerts.test")
+                      .replace("# unsubscribe_mailto: unsubscribe@example.org",
+                               "unsubscribe_mailto: stop@carealerts.test"))
+    email = load_config(target).email
+    assert (email.unsubscribe_url, email.unsubscribe_mailto) == (
+        "https://alerts.carealerts.test", "stop@carealerts.test")
