@@ -128,9 +128,14 @@ def _ready(store: Store, row: OutboxRow, report: RelayReport) -> tuple[Subscribe
     if reason is None and not still_open:
         reason = "every posting closed before sending"
     if reason:
-        store.cancel_outbox(row.id, reason)
-        report.cancelled += 1
-        report.lines.append(f"{row.recipient}: digest cancelled ({reason})")
+        store.cancel_outbox(row.id, reason)  # maybe-delivered instead if a try may have arrived
+        if current.unknown_outcomes:
+            report.maybe_delivered += 1
+            report.lines.append(f"{row.recipient}: not tried again ({reason}); an earlier "
+                                "try may have been delivered")
+        else:
+            report.cancelled += 1
+            report.lines.append(f"{row.recipient}: digest cancelled ({reason})")
         return None
     return subscriber, still_open
 

@@ -149,7 +149,8 @@ def test_a_digest_maybe_delivered_keeps_its_postings_when_the_subscriber_pauses(
     notify(config, store, FixedRanker(), now=NOW)
     lee = store.get_subscriber("lee@carealerts.test")
     store.set_paused(lee.email, True)
-    relay(config, store, now=NOW + timedelta(seconds=RETRY_DELAY))
+    report = relay(config, store, now=NOW + timedelta(seconds=RETRY_DELAY))
+    assert (report.cancelled, report.maybe_delivered) == (0, 1)
     assert sum(dropping.copies.values()) == 1
     [row] = store.outbox_rows(["maybe-delivered"])
     assert "paused" in row.last_error
