@@ -233,8 +233,9 @@ class _Relay:
     def maybe_delivered(self, row: OutboxRow, error: str, *, unknown: bool) -> None:
         """Give up on a row an unanswered try may have delivered; never resent by itself."""
         tries = row.unknown_outcomes + int(unknown)
-        reason = (f"may have been delivered: {tries} tries sent the whole message without a "
-                  f"reply; not sent again unless requeued by its id. Last: {error}")
+        reason = (f"may have been delivered: {tries} {'try' if tries == 1 else 'tries'} sent "
+                  "the whole message without a reply; not sent again unless requeued by its "
+                  f"id. Last: {error}")
         self.store.mark_maybe_delivered(row.id, reason, unknown=unknown)
         self.report.maybe_delivered += 1
         self.report.lines.append(f"{row.recipient}: MAY HAVE BEEN DELIVERED, {reason}")
