@@ -30,13 +30,15 @@ class Misbehaving:
     """SMTP handler: counts each message as it arrives, then answers ``delay`` seconds late,
     or (``drop``) closes the connection instead of answering."""
 
-    def __init__(self, delay: float = 0.0, drop: bool = False):
-        self.delay, self.drop = delay, drop
+    def __init__(self, delay: float = 0.0, drop: bool = False, busy_after_drop: bool = False):
+        self.delay, self.drop, self.busy_after_drop = delay, drop, busy_after_drop
         self.copies: Counter[str] = Counter()
 
     async def handle_DATA(self, server, session, envelope):
         self.copies[message_from_bytes(envelope.content)["Message-ID"]] += 1
-        if self.drop:
+        if self.busy_after_drop and sum(self.copies.values()) > 1:
+            return "421 4.3.2 try again later"
+        if self.drop or self.busy_after_drop:
             server.transport.close()
             return "421 closing"
         await asyncio.sleep(self.delay)
@@ -59,14 +61,14 @@ def server():
         controller.stop()
 
 
-def _jobs_yaml(folder, port: int, **smtp):
+def _jobs_yaml(folder, port: int, max_attempts: int = 12, **smtp):
     """A jobs.yaml sending to ``port`` (one subscriber, no in-run backoff), and its store."""
     path = folder / "jobs.yaml"
     path.write_text(yaml.safe_dump({
         "database": {"url": f"sqlite:///{folder / 'jobs.db'}"},
         "subscribers": [{"email": "lee@carealerts.test"}],
         "email": {"transport": "smtp", **OWN_UNSUBSCRIBE, "retry_backoff": 0,
-                  "retry_delay": RETRY_DELAY, "send_retries": 2,
+                  "retry_delay": RETRY_DELAY, "send_retries": 2, "max_attempts": max_attempts,
                   "smtp": {"host": "127.0.0.1", "port": port, "security": "none", **smtp}}}))
     config = load_config(path)
     store = open_store(config)
@@ -155,3 +157,16 @@ def test_a_digest_maybe_delivered_keeps_its_postings_when_the_subscriber_pauses(
     [row] = store.outbox_rows(["maybe-delivered"])
     assert "paused" in row.last_error
     assert len(store.sent_posting_ids(lee.id)) == 2
+
+
+def test_a_digest_that_may_have_arrived_is_never_marked_failed_as_undelivered(folder, server):
+    """Dropped after the message, then refused (421) until the retry budget ends: an earlier
+    try may have arrived, so it ends maybe-delivered, not failed."""
+    _server, port = server(busy_after_drop=True)
+    _path, config, store = _jobs_yaml(folder, port, max_attempts=2, timeout=0.5)
+    notify(config, store, FixedRanker(), now=NOW)
+    report = relay(config, store, now=NOW + timedelta(seconds=RETRY_DELAY))
+    assert (report.failed, report.maybe_delivered) == (0, 1)
+    [row] = store.outbox_rows(["maybe-delivered"])
+    assert row.last_error.startswith("may have been delivered: 1 try sent the whole message")
+    assert "421" in row.last_error
