@@ -97,8 +97,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         config = parse_config({
             "database": {"url": f"sqlite:///{Path(folder) / 'bench.db'}"},
-            "email": {"transport": "smtp", "smtp": {"host": "127.0.0.1", "port": port,
-                                                     "security": "none"}}},
+            "email": {"transport": "smtp", "unsubscribe_url": "https://alerts.carealerts.test",
+                      "unsubscribe_mailto": None,
+                      "smtp": {"host": "127.0.0.1", "port": port, "security": "none"}}},
             base_dir=Path(folder))
         store = Store(config.database_url())
         _queue(config, store, args.digests, args.postings)

@@ -204,6 +204,9 @@ subscribers:
 email:
   transport: file                     # write .eml files into outbox_dir; `smtp` to send
   outbox_dir: out/emails
+  # with smtp, your own (example.org is refused): the public HTTPS address of `pipeline serve`
+  # unsubscribe_url: https://alerts.example.org
+  # unsubscribe_mailto: unsubscribe@example.org  # a mailbox for unsubscribe mail, or null
   # dkim:                             # sign every digest; publish the public key in DNS first
   #   domain: example.org             # the domain of email.from, or a parent of it
   #   selector: alerts2026            # the TXT record alerts2026._domainkey.example.org

@@ -209,12 +209,14 @@ def preview(config_path: Path, email: str, out: Path | None) -> None:
 @cli.command()
 @CONFIG_OPTION
 @click.option("--retry", is_flag=True, help="Put failed digests back in the queue, make "
-              "waiting ones due (the IDs given, else all), and send the queue now.")
+              "waiting ones due (the IDs given, else all; a maybe-delivered one only by its "
+              "ID), and send the queue now.")
 @click.argument("ids", nargs=-1, type=int)
 def outbox(config_path: Path, retry: bool, ids: tuple[int, ...]) -> None:
-    """List pending and failed digests; with --retry, requeue them and send now."""
+    """List pending, failed and maybe-delivered digests; --retry requeues them and sends now."""
     from pipeline.notify import retry_outbox
     from pipeline.store import Store
+    from pipeline.store.outbox import MAYBE_DELIVERED
 
     if ids and not retry:
         raise click.UsageError("IDs are only used with --retry")
@@ -225,12 +227,12 @@ def outbox(config_path: Path, retry: bool, ids: tuple[int, ...]) -> None:
         if retry:
             count, report = retry_outbox(config, store, list(ids) if ids else None)
             click.echo(f"Requeued {count}; sent {report.sent}, failed {report.failed}, "
-                       f"pending {report.pending}.")
+                       f"maybe delivered {report.maybe_delivered}, pending {report.pending}.")
             for line in report.lines:
                 click.echo(f"  {line}")
-        rows = store.outbox_rows(("pending", "failed"))
+        rows = store.outbox_rows(("pending", "failed", MAYBE_DELIVERED))
     if not rows:
-        click.echo("The outbox is empty: nothing pending or failed.")
+        click.echo("The outbox is empty: nothing pending, failed or maybe delivered.")
     for row in rows:
         retry_at = f", next try {row.next_attempt_at:%Y-%m-%d %H:%M} UTC" \
             if row.status == "pending" and row.next_attempt_at else ""

@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -175,7 +176,11 @@ class SmtpConfig(Strict):
     security: Literal["starttls", "tls", "none"] = "starttls"
     username: str | None = Field(default=None, description="${ENV_VAR} holding the login")
     password: str | None = Field(default=None, description="${ENV_VAR} holding the password")
-    timeout: float = Field(default=30.0, gt=0)
+    timeout: float = Field(default=30.0, gt=0, description="seconds to wait for the "
+                           "connection and each command's reply")
+    data_timeout: float = Field(default=600.0, gt=0, description="seconds to wait for the "
+                                "reply once the whole message is sent (RFC 5321: 10 minutes); "
+                                "none by then: the digest may have been delivered")
 
     _secrets = field_validator("username", "password")(_env_reference)
 
@@ -221,9 +226,11 @@ class EmailConfig(Strict):
     sender: str = Field(default="Care Manager job alerts <alerts@example.org>", alias="from")
     reply_to: str | None = None
     list_id: str = "Care Manager job alerts <care-manager-alerts.example.org>"
-    unsubscribe_url: str = Field(default="https://alerts.example.org",
-                                 description="public base URL of `pipeline serve`")
-    unsubscribe_mailto: str | None = "unsubscribe@example.org"
+    unsubscribe_url: str = Field(default="https://alerts.example.org", validate_default=True,
+                                 description="public base URL of `pipeline serve`; your own "
+                                 "with transport: smtp")
+    unsubscribe_mailto: str | None = Field(default="unsubscribe@example.org",
+                                           validate_default=True)
     max_per_employer: int = Field(default=DEFAULT_MAX_PER_EMPLOYER, ge=1)
     send_retries: int = Field(default=2, ge=0, le=10,
                               description="extra tries of a transient failure within one run")
@@ -268,6 +275,36 @@ class EmailConfig(Strict):
             raise ValueError(f"{value!r} is not an https:// URL; write the public HTTPS address "
                              "of `pipeline serve`, like 'https://alerts.example.org'")
         return value.strip()
+
+    @field_validator("unsubscribe_url", "unsubscribe_mailto")
+    @classmethod
+    def _own_address(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Mail that really leaves (smtp) must carry the operator's own unsubscribe addresses:
+        the one-click URL is required (RFC 8058), the mailto optional (null for none)."""
+        if value is None or info.data.get("transport") != "smtp":
+            return value
+        host = urlsplit(value).hostname if info.field_name == "unsubscribe_url" \
+            else parseaddr(value)[1].rpartition("@")[2]
+        if not _placeholder(host or ""):
+            return value
+        if info.field_name == "unsubscribe_url":
+            raise ValueError(f"{host!r} is a placeholder domain, reserved for examples; with "
+                             "transport: smtp, subscribers unsubscribe there: write the "
+                             "public HTTPS address of your `pipeline serve`, like "
+                             "'https://alerts.yourdomain.org'")
+        raise ValueError(f"{host!r} is a placeholder domain, reserved for examples; with "
+                         "transport: smtp, write your own mailbox for unsubscribe requests, "
+                         "or null for none (the one-click unsubscribe_url is enough)")
+
+
+#: Domains reserved for examples (RFC 2606, RFC 6761): no real mailbox or page lives there.
+PLACEHOLDER_DOMAINS = ("example.com", "example.net", "example.org", "example", "invalid")
+
+
+def _placeholder(host: str) -> bool:
+    """Whether a host name is, or is under, a domain reserved for examples."""
+    host = host.lower().rstrip(".")
+    return any(host == domain or host.endswith("." + domain) for domain in PLACEHOLDER_DOMAINS)
 
 
 class WebConfig(Strict):

@@ -13,7 +13,9 @@ Library code raises these; only ``pipeline.cli`` turns them into one-line messag
     ├── SubscriberError              unknown subscriber, bad address, bad time zone
     ├── DeliveryError                sending a digest failed
     │   ├── TransientDeliveryError   try again later (connection refused, dropped, 4xx)
-    │   └── PermanentDeliveryError   will never succeed (5xx recipient refused)
+    │   ├── PermanentDeliveryError   will never succeed (5xx recipient refused)
+    │   └── OutcomeUnknownError      the whole message was sent but no reply came (timeout,
+    │                                dropped connection): it may have been delivered
     └── LockedError                  another run or scheduler holds the lock
 """
 
@@ -80,6 +82,13 @@ class TransientDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """Sending can never succeed (e.g. the recipient was refused with a 5xx)."""
+
+
+class OutcomeUnknownError(DeliveryError):
+    """The server received the whole message but never answered: it may have been delivered.
+
+    Not a ``TransientDeliveryError``: resending at once could deliver the digest twice.
+    """
 
 
 class LockedError(PipelineError):

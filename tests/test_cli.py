@@ -191,7 +191,9 @@ def test_a_database_error_never_shows_the_password_in_the_url(tmp_path):
     assert "hunter2" not in result.output
 
 
-SMTP_WITH_LOGIN = ("email:\n  transport: smtp\n  smtp: {host: 127.0.0.1, port: 1, security: none,"
+SMTP_WITH_LOGIN = ("email:\n  transport: smtp\n  unsubscribe_url: https://alerts.carealerts.test\n"
+                   "  unsubscribe_mailto: null\n"
+                   "  smtp: {host: 127.0.0.1, port: 1, security: none,"
                    " username: '${R2_UNSET_USER}', password: '${R2_UNSET_PASSWORD}'}\n")
 
 

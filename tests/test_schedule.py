@@ -231,7 +231,8 @@ def test_sigterm_mid_batch_finishes_the_job_and_delivers_each_digest_once(tmp_pa
         path = write_config(
             tmp_path, schedule={"digests_every": "1s", "sources_every": "1h"},
             subscribers=[{"email": f"s{n}@example.org"} for n in range(8)],
-            email={"transport": "smtp", "smtp": {"host": "127.0.0.1", "port": port,
+            email={"transport": "smtp", "unsubscribe_url": "https://alerts.carealerts.test",
+                   "unsubscribe_mailto": None, "smtp": {"host": "127.0.0.1", "port": port,
                                                  "security": "none", "timeout": 10}})
         service = _start(path, tmp_path)
         deadline = time.monotonic() + 90

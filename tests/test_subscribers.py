@@ -148,6 +148,8 @@ def test_preview_writes_html_and_records_nothing(config_file, tmp_path):
 def _run_with_no_mail_server(config_file: Path, **email) -> None:
     """`pipeline run` with SMTP pointed at a port nothing listens on (the digest stays)."""
     _edit(config_file, email={"transport": "smtp", "retry_backoff": 0, "send_retries": 0,
+                              "unsubscribe_url": "https://alerts.carealerts.test",
+                              "unsubscribe_mailto": None,
                               "smtp": {"host": "127.0.0.1", "port": 9, "security": "none",
                                        "timeout": 2}, **email})
     assert invoke("run", "--config", config_file).exit_code == 0

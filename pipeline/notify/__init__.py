@@ -39,12 +39,14 @@ class NotifyReport:
     sent: int = 0
     failed: int = 0
     pending: int = 0
+    maybe_delivered: int = 0
     lines: list[str] = field(default_factory=list)
 
 
 def retry_outbox(config: JobsConfig, store: Store,
                  ids: list[int] | None = None) -> tuple[int, RelayReport]:
-    """Requeue failed digests (``ids``, else all) and send the outbox now: (requeued, report).
+    """Requeue failed digests (``ids``, else all; a maybe-delivered one only by its id) and
+    send the outbox now: (requeued, report).
 
     It holds the notify lock like ``notify``, so it never runs beside a scheduled notify (two
     relays would both see the same pending rows and send them twice). LockedError if one runs.
@@ -73,6 +75,7 @@ def notify(config: JobsConfig, store: Store, matcher, *, now: datetime | None = 
     finally:
         store.release_lock(NOTIFY_LOCK, owner)
     report.sent, report.failed, report.pending = sent.sent, sent.failed, sent.pending
+    report.maybe_delivered = sent.maybe_delivered
     report.lines.extend(sent.lines)
     return report
 

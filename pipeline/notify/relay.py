@@ -19,6 +19,12 @@ transient one (a server that cannot be reached included) is retried in this run 
 (doubling per attempt, at most 6 hours) until ``max_attempts``; a permanent one marks the row
 failed with the server's reason; a server still unusable after the in-run retries stops the
 batch and leaves the rest queued.
+
+Outcome unknown: when the whole message went out but no reply came (``data_timeout`` passed, the
+connection dropped), the server may have delivered it. Such a row is never tried again in the
+same run; it gets one more try at least ``retry_delay`` seconds later, and if that try's outcome
+is unknown too (or its retry budget ends), it is marked ``maybe-delivered`` for good: never sent
+again unless an operator requeues it (``pipeline outbox --retry ID``).
 """
 
 from __future__ import annotations
@@ -33,7 +39,11 @@ from email.errors import MessageError
 from email.message import EmailMessage
 
 from pipeline.config import JobsConfig
-from pipeline.errors import PermanentDeliveryError, TransientDeliveryError
+from pipeline.errors import (
+    OutcomeUnknownError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from pipeline.notify.dkim_sign import DkimSigner, load_signer
 from pipeline.notify.message import Outgoing, build_message, outgoing
 from pipeline.notify.render import render_digest
@@ -45,6 +55,8 @@ from pipeline.store.schema import utcnow
 
 log = logging.getLogger(__name__)
 MAX_RETRY_DELAY = timedelta(hours=6)
+#: Tries of a digest that may end without a reply before it is marked maybe-delivered.
+MAX_UNKNOWN_OUTCOMES = 2
 
 
 @dataclass
@@ -55,6 +67,7 @@ class RelayReport:
     failed: int = 0
     retrying: int = 0
     cancelled: int = 0
+    maybe_delivered: int = 0
     pending: int = 0
     lines: list[str] = field(default_factory=list)
 
@@ -115,9 +128,14 @@ def _ready(store: Store, row: OutboxRow, report: RelayReport) -> tuple[Subscribe
     if reason is None and not still_open:
         reason = "every posting closed before sending"
     if reason:
-        store.cancel_outbox(row.id, reason)
-        report.cancelled += 1
-        report.lines.append(f"{row.recipient}: digest cancelled ({reason})")
+        store.cancel_outbox(row.id, reason)  # maybe-delivered instead if a try may have arrived
+        if current.unknown_outcomes:
+            report.maybe_delivered += 1
+            report.lines.append(f"{row.recipient}: not tried again ({reason}); an earlier "
+                                "try may have been delivered")
+        else:
+            report.cancelled += 1
+            report.lines.append(f"{row.recipient}: digest cancelled ({reason})")
         return None
     return subscriber, still_open
 
@@ -150,6 +168,9 @@ class _Relay:
                 sender.send(mail)
             except PermanentDeliveryError as exc:
                 self.failed(row, str(exc))
+                return None
+            except OutcomeUnknownError as exc:  # maybe delivered: never resent in this run
+                self.unknown(row, str(exc))
                 return None
             except TransientDeliveryError as exc:  # ServerUnavailable included
                 log.info("digest %s to %s: %s (try %d)", row.id, row.recipient, exc, attempt + 1)
@@ -195,14 +216,46 @@ class _Relay:
         self.report.lines.append(f"{row.recipient}: FAILED, {error}")
         log.warning("digest %s to %s failed: %s", row.id, row.recipient, error)
 
+    def unknown(self, row: OutboxRow, error: str) -> None:
+        """The message went out whole, unanswered: one more try later, then maybe-delivered."""
+        if (row.unknown_outcomes + 1 >= MAX_UNKNOWN_OUTCOMES
+                or row.attempts + 1 >= self.config.email.max_attempts):
+            self.maybe_delivered(row, error, unknown=True)
+            return
+        delay = self.delay(row)
+        self.store.mark_unknown(row.id, error, self.now + delay)
+        self.report.retrying += 1
+        self.report.lines.append(f"{row.recipient}: outcome unknown, not resent in this run; "
+                                 f"one more try in {delay}: {error}")
+        log.warning("digest %s to %s: outcome unknown (%s); one more try in %s", row.id,
+                    row.recipient, error, delay)
+
+    def maybe_delivered(self, row: OutboxRow, error: str, *, unknown: bool) -> None:
+        """Give up on a row an unanswered try may have delivered; never resent by itself."""
+        tries = row.unknown_outcomes + int(unknown)
+        reason = (f"may have been delivered: {tries} {'try' if tries == 1 else 'tries'} sent "
+                  "the whole message without a reply; not sent again unless requeued by its "
+                  f"id. Last: {error}")
+        self.store.mark_maybe_delivered(row.id, reason, unknown=unknown)
+        self.report.maybe_delivered += 1
+        self.report.lines.append(f"{row.recipient}: MAY HAVE BEEN DELIVERED, {reason}")
+        log.warning("digest %s to %s %s", row.id, row.recipient, reason)
+
+    def delay(self, row: OutboxRow) -> timedelta:
+        """How long a row waits for its next try: ``retry_delay``, doubled per attempt, capped."""
+        retry_delay = timedelta(seconds=self.config.email.retry_delay)
+        return max(retry_delay, min(retry_delay * 2 ** row.attempts, MAX_RETRY_DELAY))
+
     def retry_later(self, row: OutboxRow, error: str) -> None:
         """Leave a row for a later run, backing off; fail it after ``max_attempts``."""
         attempts = row.attempts + 1
         if attempts >= self.config.email.max_attempts:
+            if row.unknown_outcomes:  # an earlier try may have arrived: not "failed"
+                self.maybe_delivered(row, error, unknown=False)
+                return
             self.failed(row, f"gave up after {attempts} attempts: {error}")
             return
-        delay = min(timedelta(seconds=self.config.email.retry_delay * 2 ** row.attempts),
-                    MAX_RETRY_DELAY)
+        delay = self.delay(row)
         self.store.mark_retry(row.id, error, self.now + delay)
         self.report.retrying += 1
         self.report.lines.append(f"{row.recipient}: not sent yet, retry in {delay}: {error}")

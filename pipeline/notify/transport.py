@@ -6,6 +6,8 @@ Both raise the delivery errors of ``pipeline.errors``:
     └── ServerUnavailable        the server cannot be used right now (refused, timeout, TLS or
                                  login failure): stop this batch, keep the rest queued
     PermanentDeliveryError       never going to work (5xx: recipient refused, message rejected)
+    OutcomeUnknownError          the whole message went out but no reply came: it may have been
+                                 delivered, so it must not be sent again at once
 
 Both take an ``Outgoing`` (``message.outgoing``): the exact bytes to deliver, flattened and signed
 once, so the .eml written is byte for byte what SMTP sends. A message that needs SMTPUTF8 (a
@@ -13,22 +15,62 @@ non-ASCII local part; a non-ASCII domain alone travels as its IDNA A-label and n
 goes with ``MAIL FROM ... SMTPUTF8 BODY=8BITMIME`` to a server that offers SMTPUTF8; a server
 that does not gets nothing, and that digest fails for good (PermanentDeliveryError).
 
-The SMTP transport keeps one connection for a whole batch and reconnects after a drop.
+The SMTP transport keeps one connection for a whole batch and reconnects after a drop. Commands
+wait ``smtp.timeout`` seconds for a reply; the reply to the end of the message (the final ".")
+is waited for ``smtp.data_timeout`` seconds (RFC 5321 section 4.5.3.2: 10 minutes), since a
+server may check the whole message before it answers.
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from pathlib import Path
 
 from pipeline.config import EmailConfig, SmtpConfig, secret
-from pipeline.errors import PermanentDeliveryError, TransientDeliveryError
+from pipeline.errors import OutcomeUnknownError, PermanentDeliveryError, TransientDeliveryError
 from pipeline.notify.message import Outgoing
 
 
 class ServerUnavailable(TransientDeliveryError):
     """The mail server cannot be reached or used now; the rest of the batch waits."""
+
+
+class _FinalReplyWait:
+    """smtplib's DATA step, waiting ``data_timeout`` for the reply to the final "." and raising
+    OutcomeUnknownError when none comes (the server has the whole message and may deliver it).
+
+    Written out because smtplib has one socket timeout and no hook between sending the message
+    and reading the reply; the rest of smtplib's ``data`` is kept (dot-stuffing, CRLF "." CRLF).
+    """
+
+    data_timeout: float = 600.0
+
+    def data(self, msg: bytes) -> tuple[int, bytes]:
+        """Send DATA and the message; the server's reply to its end."""
+        code, reply = self.docmd("data")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        body = re.sub(rb"(?m)^\.", b"..", msg)
+        self.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        self.sock.settimeout(self.data_timeout)  # a failed send never reaches this line
+        try:
+            return self.getreply()
+        except smtplib.SMTPServerDisconnected as exc:  # timeout, reset or closed: no reply
+            raise OutcomeUnknownError(f"no reply after the whole message was sent ({exc}); it "
+                                      "may have been delivered") from exc
+        finally:
+            if self.sock is not None:
+                self.sock.settimeout(self.timeout)
+
+
+class _Smtp(_FinalReplyWait, smtplib.SMTP):
+    """Plain or STARTTLS SMTP with the final-reply wait."""
+
+
+class _SmtpSsl(_FinalReplyWait, smtplib.SMTP_SSL):
+    """Implicit-TLS SMTP with the final-reply wait."""
 
 
 class FileTransport:
@@ -74,10 +116,11 @@ class SmtpTransport:
         where = f"{cfg.host}:{cfg.port}"
         try:
             if cfg.security == "tls":
-                smtp = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout,
-                                        context=ssl.create_default_context())
+                smtp = _SmtpSsl(cfg.host, cfg.port, timeout=cfg.timeout,
+                                context=ssl.create_default_context())
             else:
-                smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+                smtp = _Smtp(cfg.host, cfg.port, timeout=cfg.timeout)
+            smtp.data_timeout = cfg.data_timeout
             if cfg.security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
             username = secret(cfg.username, "email.smtp.username")
@@ -91,12 +134,17 @@ class SmtpTransport:
         return smtp
 
     def send(self, mail: Outgoing) -> None:
-        """Send the message's bytes as they are; after any failure the next send reconnects."""
+        """Send the message's bytes as they are; after any failure the next send reconnects.
+
+        OutcomeUnknownError when the message went out whole but its reply never came."""
         if self._smtp is None:
             self._smtp = self._connect()
         try:
             options = self._mail_options(self._smtp, mail)
             self._smtp.sendmail(mail.sender, [mail.recipient], mail.raw, mail_options=options)
+        except OutcomeUnknownError:
+            self.close()
+            raise
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise classify(exc) from exc

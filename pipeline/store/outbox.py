@@ -4,6 +4,11 @@ A digest row and the delivery rows of its postings are written in one transactio
 is recorded as "given to this subscriber" exactly when a digest holding it is queued. A relay then
 sends pending rows and marks them sent; a crash between the two leaves the row pending, and the
 same Message-ID is reused when it is sent again.
+
+States: ``pending`` (due at ``next_attempt_at``), ``sent``, ``failed`` (never delivered, with the
+reason), ``cancelled`` (dropped unsent), and ``maybe-delivered``: tries sent the whole message but
+no reply came (``unknown_outcomes`` counts them), so it may have arrived; such a row is never
+sent again unless an operator requeues it by its id.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from sqlalchemy import delete, func, or_, select, update
 from pipeline.posting import Posting
 from pipeline.store.postings import row_to_posting
 from pipeline.store.schema import deliveries, outbox, postings, subscribers, utcnow
+
+#: The final state of a digest that may have been delivered (sent whole, never answered).
+MAYBE_DELIVERED = "maybe-delivered"
 
 
 @dataclass
@@ -35,6 +43,7 @@ class OutboxRow:
     created_at: datetime
     next_attempt_at: datetime | None
     sent_at: datetime | None
+    unknown_outcomes: int = 0
 
 
 class OutboxMixin:
@@ -97,6 +106,21 @@ class OutboxMixin:
         self._set_outbox(outbox_id, last_error=error, next_attempt_at=next_attempt_at,
                          attempts=outbox.c.attempts + 1)
 
+    def mark_unknown(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+        """Sent whole but not answered: maybe delivered; one more try at ``next_attempt_at``."""
+        self._set_outbox(outbox_id, last_error=error, next_attempt_at=next_attempt_at,
+                         attempts=outbox.c.attempts + 1,
+                         unknown_outcomes=outbox.c.unknown_outcomes + 1)
+
+    def mark_maybe_delivered(self, outbox_id: int, error: str, *, unknown: bool = True) -> None:
+        """Give up on a row that may have been delivered; it is never sent again by itself.
+
+        ``unknown``: this try's own outcome is unknown too (else it failed before the message).
+        """
+        self._set_outbox(outbox_id, status=MAYBE_DELIVERED, last_error=error,
+                         attempts=outbox.c.attempts + 1,
+                         unknown_outcomes=outbox.c.unknown_outcomes + int(unknown))
+
     def mark_failed(self, outbox_id: int, error: str) -> None:
         """Sending can never succeed; keep the row with the reason."""
         self._set_outbox(outbox_id, status="failed", last_error=error,
@@ -105,11 +129,15 @@ class OutboxMixin:
     def requeue(self, outbox_ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
         """Put failed rows (all, or these) back to pending, due now; waiting pending ones too.
 
-        Attempts start again from zero, so a requeued digest gets the full retry budget.
+        Attempts start again from zero, so a requeued digest gets the full retry budget. A
+        ``maybe-delivered`` row is requeued only by its id; its unknown outcomes are kept, so
+        one more try without a reply makes it ``maybe-delivered`` again.
         """
         query = update(outbox).where(outbox.c.status.in_(["failed", "pending"]))
         if outbox_ids is not None:
-            query = query.where(outbox.c.id.in_(list(outbox_ids)))
+            query = update(outbox).where(outbox.c.status.in_(["failed", "pending",
+                                                              MAYBE_DELIVERED]),
+                                         outbox.c.id.in_(list(outbox_ids)))
         with self.engine.begin() as conn:
             return conn.execute(query.values(status="pending", attempts=0,
                                              next_attempt_at=now or utcnow())).rowcount
@@ -150,14 +178,21 @@ def cancel_pending(conn, reason: str, *, outbox_id: int | None = None,
 
     Their postings count as unsent again, and the subscriber's ``last_digest_at`` goes back to
     their latest digest not cancelled: the postings of a digest dropped because the subscriber
-    paused or unsubscribed are still new to them when they resume or undo.
+    paused or unsubscribed are still new to them when they resume or undo. A digest an earlier
+    try may have delivered (unknown outcome) becomes ``maybe-delivered`` instead, postings kept.
     """
-    query = select(outbox.c.id, outbox.c.subscriber_id).where(outbox.c.status == "pending")
+    query = select(outbox.c.id, outbox.c.subscriber_id, outbox.c.unknown_outcomes).where(
+        outbox.c.status == "pending")
     if outbox_id is not None:
         query = query.where(outbox.c.id == outbox_id)
     if subscriber_id is not None:
         query = query.where(outbox.c.subscriber_id == subscriber_id)
     rows = conn.execute(query).all()
+    maybe = [row.id for row in rows if row.unknown_outcomes]
+    if maybe:
+        conn.execute(update(outbox).where(outbox.c.id.in_(maybe)).values(
+            status=MAYBE_DELIVERED, last_error=f"{reason}; an earlier try may have been delivered"))
+    rows = [row for row in rows if not row.unknown_outcomes]
     if not rows:
         return
     ids = [row.id for row in rows]

@@ -105,6 +105,8 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("next_attempt_at", UTCDateTime),
     Column("sent_at", UTCDateTime),
+    # tries that sent the whole message but got no reply (it may have been delivered)
+    Column("unknown_outcomes", Integer, nullable=False, default=0, server_default="0"),
 )
 Index("ix_outbox_status", outbox.c.status, outbox.c.next_attempt_at)
 
@@ -202,10 +204,17 @@ def _v6_processed_mail(conn: Connection) -> None:
     processed_unsubscribe_mail.create(conn, checkfirst=True)
 
 
+def _v7_outbox_unknown_outcomes(conn: Connection) -> None:
+    """Version 7: outbox rows count the tries whose outcome is unknown (sent, never answered)."""
+    conn.execute(text("ALTER TABLE outbox ADD COLUMN unknown_outcomes INTEGER NOT NULL "
+                      "DEFAULT 0"))
+
+
 #: The step that brings a database from version N-1 to N, for N = 2, 3, ...
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes,
                                                        4: _v4_secrets, 5: _v5_source_run_board,
-                                                       6: _v6_processed_mail}
+                                                       6: _v6_processed_mail,
+                                                       7: _v7_outbox_unknown_outcomes}
 LATEST = max(MIGRATIONS)
 
 

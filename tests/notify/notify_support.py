@@ -19,6 +19,9 @@ from pipeline.posting import Posting
 from pipeline.store import Store
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+#: The operator's own unsubscribe addresses, which the smtp transport requires.
+OWN_UNSUBSCRIBE = {"unsubscribe_url": "https://alerts.carealerts.test",
+                   "unsubscribe_mailto": "unsubscribe@carealerts.test"}
 
 
 def free_port() -> int:
@@ -80,8 +83,9 @@ def make_config(folder: Path, port: int | None = None, **email) -> object:
     email_section = {"outbox_dir": str(folder / "out"), "retry_backoff": 0,
                      "retry_delay": 60, "send_retries": 2, **email}
     if port is not None:
-        email_section.update(transport="smtp", smtp={"host": "127.0.0.1", "port": port,
-                                                     "security": "none", "timeout": 5})
+        email_section = {**OWN_UNSUBSCRIBE, **email_section, "transport": "smtp",
+                         "smtp": {"host": "127.0.0.1", "port": port, "security": "none",
+                                  "timeout": 5, **email_section.get("smtp", {})}}
     return parse_config({"database": {"url": f"sqlite:///{folder / 'jobs.db'}"},
                          "email": email_section, "matching": {"min_score": 0.3}},
                         base_dir=folder)

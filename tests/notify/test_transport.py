@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from notify_support import NOW, FixedRanker, Recorder, add_subscribers, free_port, posting
+from notify_support import (
+    NOW,
+    OWN_UNSUBSCRIBE,
+    FixedRanker,
+    Recorder,
+    add_subscribers,
+    free_port,
+    posting,
+)
 
 from pipeline.config import SmtpConfig, parse_config
 from pipeline.errors import ConfigError
@@ -64,7 +72,8 @@ def _server(certificate, implicit: bool):
 
 def _config(tmp_path, port, security):
     return parse_config({"database": {"url": f"sqlite:///{tmp_path / 'jobs.db'}"},
-                         "email": {"transport": "smtp", "send_retries": 0, "smtp": {
+                         "email": {"transport": "smtp", "send_retries": 0,
+                                   **OWN_UNSUBSCRIBE, "smtp": {
                              "host": "localhost", "port": port, "security": security,
                              "username": "${SMTP_USER}", "password": "${SMTP_PASS}",
                              "timeout": 5}}}, base_dir=tmp_path)

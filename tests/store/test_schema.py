@@ -58,6 +58,7 @@ def make_v1_database(path):
     with engine.begin() as conn:
         for index in (i for t in others for i in t.indexes):
             index.drop(conn)
+        conn.exec_driver_sql("ALTER TABLE outbox DROP COLUMN unknown_outcomes")  # added in v7
     engine.dispose()
 
 
@@ -103,3 +104,34 @@ def test_a_database_from_a_newer_program_is_refused(tmp_path):
     conn.close()
     with pytest.raises(StoreError, match="newer than this program"):
         Store(f"sqlite:///{tmp_path}/future.db")
+
+
+# The outbox table as schema version 6 created it (no unknown_outcomes yet).
+V6_OUTBOX = """
+CREATE TABLE outbox (
+    id INTEGER NOT NULL PRIMARY KEY, subscriber_id INTEGER REFERENCES subscribers (id)
+    ON DELETE CASCADE, recipient VARCHAR(320) NOT NULL, message_id VARCHAR(300) NOT NULL UNIQUE,
+    subject TEXT NOT NULL, message TEXT NOT NULL, status VARCHAR(16) NOT NULL,
+    attempts INTEGER NOT NULL, last_error TEXT, created_at DATETIME NOT NULL,
+    next_attempt_at DATETIME, sent_at DATETIME)
+"""
+
+
+def test_a_version_6_outbox_is_upgraded_and_its_waiting_digest_still_goes(tmp_path):
+    path = tmp_path / "v6.db"
+    Store(f"sqlite:///{path}").engine.dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE outbox")
+    conn.execute(V6_OUTBOX)
+    conn.execute("INSERT INTO outbox VALUES (1, NULL, 'lee@carealerts.test', '<m1@x>', 'S', "
+                 "'{}', 'pending', 1, '421 busy', '2026-10-01 08:00:00', "
+                 "'2026-10-01 08:05:00', NULL)")
+    conn.execute("UPDATE schema_version SET version = 6")
+    conn.commit()
+    conn.close()
+    with Store(f"sqlite:///{path}") as store:
+        assert (store.migrated_from, store.version) == (6, LATEST)
+        [row] = store.due_outbox(datetime(2026, 10, 1, 9, 0, tzinfo=UTC))
+        assert (row.message_id, row.attempts, row.unknown_outcomes) == ("<m1@x>", 1, 0)
+        store.mark_unknown(row.id, "no reply", datetime(2026, 10, 1, 10, 0, tzinfo=UTC))
+        assert store.outbox_row(row.id).unknown_outcomes == 1
