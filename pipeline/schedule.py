@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,12 +50,11 @@ from pipeline.config import JobsConfig, load_config
 from pipeline.errors import ConfigError, LockedError
 from pipeline.sources import REGISTRY
 from pipeline.store import Store, engine_for
-from pipeline.store.runs import LOCK_WAIT
+from pipeline.store.leases import LOCK_WAIT, RUN_LOCK
 
 log = logging.getLogger(__name__)
 
 SCHEDULE_LOCK = "schedule"
-RUN_LOCK = "run"
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 #: The config each running service's jobs use, by resolved path (see ``use_config``).
@@ -265,23 +263,19 @@ def _locked_store(config: JobsConfig) -> Iterator[Store | None]:
 
     The lock is released and the store closed on the way out, whatever the job did.
     """
-    store = Store(config.database_url())
-    deadline = time.monotonic() + LOCK_WAIT
-    owner = None
-    try:
-        while owner is None:
-            try:
-                owner = store.acquire_lock(RUN_LOCK)
-            except LockedError as exc:
-                if time.monotonic() >= deadline:
-                    log.warning("skipped this time: %s", exc)
-                    break
-                time.sleep(2)
-        yield store if owner else None
-    finally:
-        if owner:
+    with Store(config.database_url()) as store:
+        try:
+            owner = store.acquire_lock(RUN_LOCK, wait=LOCK_WAIT)
+        except LockedError as exc:
+            log.warning("skipped this time: %s", exc)
+            owner = None
+        if owner is None:
+            yield None
+            return
+        try:
+            yield store
+        finally:
             store.release_lock(RUN_LOCK, owner)
-        store.close()
 
 
 def fetch_job(config_path: str, source: str) -> None:
