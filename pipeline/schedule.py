@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -187,6 +187,22 @@ def apply_plan(scheduler: BaseScheduler, config: JobsConfig) -> ScheduleChanges:
     return changes
 
 
+class _Scheduler(BackgroundScheduler):
+    """A BackgroundScheduler that submits no job once it is shutting down.
+
+    APScheduler 3's loop runs one more round after ``shutdown`` has stopped the executors (its
+    issues #285, #985): each job due then was logged as an ERROR with a traceback ("cannot
+    schedule new futures after shutdown") and its next run time was moved on as though it had
+    run. The state is read under the job-store lock ``shutdown`` takes, so no round overlaps it.
+    """
+
+    def _process_jobs(self):
+        with self._jobstores_lock:
+            if self.state == STATE_STOPPED:
+                return None
+            return super()._process_jobs()
+
+
 def build_scheduler(config: JobsConfig) -> BackgroundScheduler:
     """A background scheduler with this config's jobs in the database job store, started paused.
 
@@ -195,7 +211,7 @@ def build_scheduler(config: JobsConfig) -> BackgroundScheduler:
     plan_jobs(config)  # a bad schedule stops here, before the database is touched
     grace = parse_interval(config.schedule.misfire_grace, "schedule.misfire_grace")
     Store(config.database_url()).close()  # creates the database (and its folder) if new
-    scheduler = BackgroundScheduler(
+    scheduler = _Scheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine_for(config.database_url()))},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(grace.total_seconds())},
