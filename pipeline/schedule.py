@@ -23,9 +23,9 @@ while the service was down collapse into one), ``max_instances=1`` and ``misfire
 the next run time of every job whose schedule did not change.
 
 Jobs run with the service's last good config (``use_config``), so a broken edit of jobs.yaml
-never reaches them. Every job takes the ``run`` lock that ``pipeline run`` takes, so a job and a
-manual run never overlap: whichever comes second waits (a job, up to ``LOCK_WAIT`` seconds, then
-skips with a log line) or is refused (``pipeline run``).
+never reaches them. Every job takes the ``run`` lease that ``pipeline run`` and ``pipeline fetch``
+take (``pipeline.store.leases``), so a job and a manual run never overlap: whichever comes second
+waits (a job, up to ``LOCK_WAIT`` seconds, then skips with a log line) or is refused (exit 3).
 """
 
 from __future__ import annotations

@@ -8,6 +8,11 @@ passed any process may take the lease over, with no operator needed: whatever it
 pid. Taking over is one compare-and-set ``UPDATE ... WHERE name = :name AND expires_at < :now``,
 so of two contenders exactly one wins, on SQLite and PostgreSQL alike.
 
+A holder that provably no longer runs is taken over at once, without waiting for the expiry: one
+of this machine (same boot id) and pid namespace, whose pid is gone or now belongs to a process
+started at another time (Linux ``/proc``; elsewhere the expiry alone decides). That take-over is
+a compare-and-set on the dead holder's owner id.
+
 Expiry compares the clocks of the processes involved: machines sharing a PostgreSQL database keep
 their clocks in sync (NTP); ``LEASE_TTL`` leaves a wide margin. ``pipeline unlock`` shows a
 lease's holder and releases it (``holder``, ``break_lease``).
@@ -25,6 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
@@ -57,6 +63,7 @@ class Holder:
     owner: str
     host: str
     pid: int
+    instance: str | None
     acquired_at: datetime
     heartbeat_at: datetime
     expires_at: datetime
@@ -170,7 +177,8 @@ def _take(engine: Engine, name: str, ttl: float) -> str | None:
     owner = uuid.uuid4().hex
     now = utcnow()
     row = {"owner": owner, "host": socket.gethostname(), "pid": os.getpid(),
-           "acquired_at": now, "heartbeat_at": now, "expires_at": now + timedelta(seconds=ttl)}
+           "instance": _instance(), "acquired_at": now, "heartbeat_at": now,
+           "expires_at": now + timedelta(seconds=ttl)}
     try:
         with engine.begin() as conn:
             conn.execute(insert(leases).values(name=name, **row))
@@ -178,16 +186,48 @@ def _take(engine: Engine, name: str, ttl: float) -> str | None:
     except IntegrityError:
         pass  # held, or left by a holder that stopped renewing
     previous = _holder(engine, name)
+    gone = previous is not None and _gone(previous)
+    free = leases.c.owner == previous.owner if gone else leases.c.expires_at < now
     with engine.begin() as conn:
-        taken = conn.execute(update(leases)
-                             .where(leases.c.name == name, leases.c.expires_at < now)
+        taken = conn.execute(update(leases).where(leases.c.name == name, free)
                              .values(**row)).rowcount
     if taken != 1:
         return None
     if previous is not None:
-        log.warning("took over the %s lock of %s: it expired at %s UTC", name,
-                    previous.describe(), f"{previous.expires_at:%H:%M:%S}")
+        why = "that process is gone" if gone else \
+            f"it expired at {previous.expires_at:%H:%M:%S} UTC"
+        log.warning("took over the %s lock of %s: %s", name, previous.describe(), why)
     return owner
+
+
+def _instance() -> str | None:
+    """This process as 'boot id/pid namespace/start time', or None where /proc cannot say."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        return f"{boot}/{os.readlink('/proc/self/ns/pid')}/{_start_time(os.getpid())}"
+    except OSError:
+        return None
+
+
+def _start_time(pid: int) -> str:
+    """When the process started, in clock ticks since boot (field 22 of /proc/PID/stat)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _gone(held: Holder) -> bool:
+    """True when the holder is a process of this machine and pid namespace that has ended."""
+    mine = _instance()
+    if mine is None or not held.instance:
+        return False
+    if held.instance.rsplit("/", 1)[0] != mine.rsplit("/", 1)[0]:
+        return False  # another machine or container: only the expiry can tell
+    try:
+        return _start_time(held.pid) != held.instance.rsplit("/", 1)[1]
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def _renew(engine: Engine, name: str, owner: str, ttl: float) -> bool:

@@ -145,6 +145,7 @@ leases = Table(
     Column("owner", String(64), nullable=False),  # a uuid drawn for each acquisition
     Column("host", String(255), nullable=False),
     Column("pid", Integer, nullable=False),
+    Column("instance", String(200)),  # boot id / pid namespace / start time, where /proc tells
     Column("acquired_at", UTCDateTime, nullable=False),
     Column("heartbeat_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select
@@ -115,3 +119,35 @@ def test_a_lease_released_by_an_operator_is_not_renewed_back(tmp_path, caplog):
             time.sleep(0.05)
         assert store.holder("run") is None
         store.release_lock("run", owner)
+
+
+HOLD = """
+import sys, time
+from pipeline.store import Store
+store = Store(sys.argv[1])
+store.acquire_lock("run")
+print("held", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see the pid")
+def test_a_holder_killed_on_this_machine_is_taken_over_at_once(tmp_path):
+    url = f"sqlite:///{tmp_path}/jobs.db"
+    Store(url).close()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, url], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with Store(url) as store:
+            with pytest.raises(LockedError):  # alive: refused
+                store.acquire_lock("run")
+            holder.kill()  # kill -9: nothing released, the lease is 90 s from expiring
+            holder.wait(30)
+            owner = store.acquire_lock("run")
+            assert store.holder("run").pid == os.getpid()
+            store.release_lock("run", owner)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(30)
