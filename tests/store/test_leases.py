@@ -1,4 +1,8 @@
-"""Leases on a real SQLite file: taken over once expired, never while renewed, one winner."""
+"""Leases on a real SQLite file: taken over once expired, never while renewed, one winner.
+
+With ``PIPELINE_TEST_POSTGRES_URL`` set (e.g. ``postgresql+psycopg://postgres@127.0.0.1/test``),
+each test also runs on that PostgreSQL database (its ``leases`` rows are deleted first).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,25 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from pipeline.errors import LockedError
 from pipeline.store import Store
 from pipeline.store.schema import leases, utcnow
+
+POSTGRES = os.environ.get("PIPELINE_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path) -> str:
+    """A real SQLite file, or the PostgreSQL database of PIPELINE_TEST_POSTGRES_URL, no leases."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/jobs.db"
+    if not POSTGRES:
+        pytest.skip("set PIPELINE_TEST_POSTGRES_URL to run on PostgreSQL too")
+    with Store(POSTGRES) as store, store.engine.begin() as conn:
+        conn.execute(delete(leases))
+    return POSTGRES
 
 
 def crashed_holder(store: Store, name: str = "run", *, ago: float = 600.0) -> None:
@@ -27,8 +45,7 @@ def crashed_holder(store: Store, name: str = "run", *, ago: float = 600.0) -> No
             heartbeat_at=then, expires_at=then + timedelta(seconds=store.lease_ttl)))
 
 
-def test_an_expired_lease_of_a_crashed_holder_is_taken_over(tmp_path):
-    url = f"sqlite:///{tmp_path}/jobs.db"
+def test_an_expired_lease_of_a_crashed_holder_is_taken_over(url):
     with Store(url) as store:
         crashed_holder(store)
         owner = store.acquire_lock("run")
@@ -39,16 +56,15 @@ def test_an_expired_lease_of_a_crashed_holder_is_taken_over(tmp_path):
         assert store.holder("run") is None
 
 
-def test_a_lease_not_yet_expired_is_refused_naming_its_holder(tmp_path):
-    with Store(f"sqlite:///{tmp_path}/jobs.db") as store:
+def test_a_lease_not_yet_expired_is_refused_naming_its_holder(url):
+    with Store(url) as store:
         crashed_holder(store, ago=1.0)  # stopped a second ago: it may still be alive
         with pytest.raises(LockedError, match=r"another run is in progress \(process 1 on "
                                               r"container-1f3a.*pipeline unlock run"):
             store.acquire_lock("run")
 
 
-def test_a_live_holder_renewing_is_never_taken_over_past_its_ttl(tmp_path):
-    url = f"sqlite:///{tmp_path}/jobs.db"
+def test_a_live_holder_renewing_is_never_taken_over_past_its_ttl(url):
     holder, contender = Store(url), Store(url)
     holder.lease_ttl = contender.lease_ttl = 0.5
     owner = holder.acquire_lock("run")
@@ -95,8 +111,7 @@ def race(stores: list[Store]) -> list[str]:
     return won
 
 
-def test_of_contenders_racing_for_an_expired_lease_exactly_one_wins(tmp_path):
-    url = f"sqlite:///{tmp_path}/jobs.db"
+def test_of_contenders_racing_for_an_expired_lease_exactly_one_wins(url):
     stores = [Store(url) for _ in range(6)]  # one engine each, like separate processes
     for attempt in range(3):
         crashed_holder(stores[0])
@@ -108,8 +123,8 @@ def test_of_contenders_racing_for_an_expired_lease_exactly_one_wins(tmp_path):
         store.close()
 
 
-def test_a_lease_released_by_an_operator_is_not_renewed_back(tmp_path, caplog):
-    with Store(f"sqlite:///{tmp_path}/jobs.db") as store:
+def test_a_lease_released_by_an_operator_is_not_renewed_back(url, caplog):
+    with Store(url) as store:
         store.lease_ttl = 0.3
         owner = store.acquire_lock("run")
         assert store.break_lease("run", owner)
@@ -132,8 +147,7 @@ time.sleep(600)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see the pid")
-def test_a_holder_killed_on_this_machine_is_taken_over_at_once(tmp_path):
-    url = f"sqlite:///{tmp_path}/jobs.db"
+def test_a_holder_killed_on_this_machine_is_taken_over_at_once(url):
     Store(url).close()
     holder = subprocess.Popen([sys.executable, "-c", HOLD, url], stdout=subprocess.PIPE,
                               text=True)
