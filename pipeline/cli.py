@@ -95,6 +95,7 @@ def progress_bar(label: str, total: int):
 # Each module below adds its commands to ``cli``: importing them is registering them.
 from pipeline import (  # noqa: E402, F401
     cli_dkim,
+    cli_locks,
     cli_match,
     cli_pipeline,
     cli_service,

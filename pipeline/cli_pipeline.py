@@ -93,14 +93,19 @@ def fetch(config_path: Path, only: str | None) -> None:
     Examples:
       pipeline fetch                        every enabled source
       pipeline fetch --source fixtures      only the source named 'fixtures' in jobs.yaml
+
+    It holds the run lock like `pipeline run`: exit 3 while a run, a fetch or a scheduled job
+    holds it.
     """
     from pipeline.fetch import fetch_sources
     from pipeline.http import HttpClient
     from pipeline.store import Store
+    from pipeline.store.leases import RUN_LOCK
 
     config = open_config(config_path)
     check_secrets(config, smtp=False)
-    with Store(config.database_url()) as store, HttpClient(config.http) as http:
+    with (Store(config.database_url()) as store, store.holding(RUN_LOCK),
+          HttpClient(config.http) as http):
         enabled = sum(1 for source in config.sources if source.enabled)
         with progress_bar("Fetching", 1 if only else enabled) as progress:
             report = fetch_sources(config, store, http, only=only, progress=progress)

@@ -32,12 +32,18 @@ def serve(config_path: Path, host: str | None, port: int | None) -> None:
 @CONFIG_OPTION
 def schedule(config_path: Path) -> None:
     """Run sources and digests on their schedules until SIGTERM / Ctrl-C."""
-    from pipeline.schedule_service import run_scheduler
+    from pipeline.schedule_signals import ServiceSignals
 
-    # It sends digests: SMTP login and DKIM key now, not at the first digest job.
-    check_secrets(open_config(config_path), sources=False)
+    signals = ServiceSignals().catch()  # first: a SIGHUP while starting must not kill it
     root = logging.getLogger()
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)  # the service's log says what ran, when and what it did
     logging.getLogger("apscheduler").setLevel(logging.INFO)
-    run_scheduler(str(config_path))
+    try:
+        from pipeline.schedule_service import run_scheduler
+
+        # It sends digests: SMTP login and DKIM key now, not at the first digest job.
+        check_secrets(open_config(config_path), sources=False)
+        run_scheduler(str(config_path), signals)
+    finally:
+        signals.restore()

@@ -50,7 +50,8 @@ from pipeline.posting import Posting
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import Source, SourceConfig
 from pipeline.store import Store
-from pipeline.store.runs import LOCK_WAIT, SourceRun
+from pipeline.store.leases import LOCK_WAIT
+from pipeline.store.runs import SourceRun
 from pipeline.store.schema import utcnow
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,9 @@ from pipeline.http import HttpClient
 from pipeline.match import Matcher
 from pipeline.notify import NotifyReport, notify
 from pipeline.store import Store
+from pipeline.store.leases import RUN_LOCK
 from pipeline.store.schema import utcnow
 from pipeline.subscribers import sync_subscribers
-
-#: Name of the database lock that keeps two runs (or a run and the scheduler) apart.
-RUN_LOCK = "run"
 
 #: ``progress(label, total)`` opens one progress bar and yields its ``tick(item_name)``.
 ProgressBars = Callable[[str, int], AbstractContextManager[Callable[[str], None]]]
@@ -43,12 +41,8 @@ def run_once(config: JobsConfig, *, dry_run: bool = False, now: datetime | None 
     """
     now = now or utcnow()
     matcher = Matcher.from_config(config)  # a broken profile stops the run before any fetch
-    with Store(config.database_url()) as store:
-        owner = store.acquire_lock(RUN_LOCK)
-        try:
-            return _stages(config, store, matcher, dry_run=dry_run, now=now, progress=progress)
-        finally:
-            store.release_lock(RUN_LOCK, owner)
+    with Store(config.database_url()) as store, store.holding(RUN_LOCK):
+        return _stages(config, store, matcher, dry_run=dry_run, now=now, progress=progress)
 
 
 def _stages(config: JobsConfig, store: Store, matcher: Matcher, *, dry_run: bool, now: datetime,

@@ -23,16 +23,15 @@ while the service was down collapse into one), ``max_instances=1`` and ``misfire
 the next run time of every job whose schedule did not change.
 
 Jobs run with the service's last good config (``use_config``), so a broken edit of jobs.yaml
-never reaches them. Every job takes the ``run`` lock that ``pipeline run`` takes, so a job and a
-manual run never overlap: whichever comes second waits (a job, up to ``LOCK_WAIT`` seconds, then
-skips with a log line) or is refused (``pipeline run``).
+never reaches them. Every job takes the ``run`` lease that ``pipeline run`` and ``pipeline fetch``
+take (``pipeline.store.leases``), so a job and a manual run never overlap: whichever comes second
+waits (a job, up to ``LOCK_WAIT`` seconds, then skips with a log line) or is refused (exit 3).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -51,12 +50,11 @@ from pipeline.config import JobsConfig, load_config
 from pipeline.errors import ConfigError, LockedError
 from pipeline.sources import REGISTRY
 from pipeline.store import Store, engine_for
-from pipeline.store.runs import LOCK_WAIT
+from pipeline.store.leases import LOCK_WAIT, RUN_LOCK
 
 log = logging.getLogger(__name__)
 
 SCHEDULE_LOCK = "schedule"
-RUN_LOCK = "run"
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 #: The config each running service's jobs use, by resolved path (see ``use_config``).
@@ -189,6 +187,22 @@ def apply_plan(scheduler: BaseScheduler, config: JobsConfig) -> ScheduleChanges:
     return changes
 
 
+class _Scheduler(BackgroundScheduler):
+    """A BackgroundScheduler that submits no job once it is shutting down.
+
+    APScheduler 3's loop runs one more round after ``shutdown`` has stopped the executors (its
+    issues #285, #985): each job due then was logged as an ERROR with a traceback ("cannot
+    schedule new futures after shutdown") and its next run time was moved on as though it had
+    run. The state is read under the job-store lock ``shutdown`` takes, so no round overlaps it.
+    """
+
+    def _process_jobs(self):
+        with self._jobstores_lock:
+            if self.state == STATE_STOPPED:
+                return None
+            return super()._process_jobs()
+
+
 def build_scheduler(config: JobsConfig) -> BackgroundScheduler:
     """A background scheduler with this config's jobs in the database job store, started paused.
 
@@ -197,7 +211,7 @@ def build_scheduler(config: JobsConfig) -> BackgroundScheduler:
     plan_jobs(config)  # a bad schedule stops here, before the database is touched
     grace = parse_interval(config.schedule.misfire_grace, "schedule.misfire_grace")
     Store(config.database_url()).close()  # creates the database (and its folder) if new
-    scheduler = BackgroundScheduler(
+    scheduler = _Scheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine_for(config.database_url()))},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(grace.total_seconds())},
@@ -265,23 +279,19 @@ def _locked_store(config: JobsConfig) -> Iterator[Store | None]:
 
     The lock is released and the store closed on the way out, whatever the job did.
     """
-    store = Store(config.database_url())
-    deadline = time.monotonic() + LOCK_WAIT
-    owner = None
-    try:
-        while owner is None:
-            try:
-                owner = store.acquire_lock(RUN_LOCK)
-            except LockedError as exc:
-                if time.monotonic() >= deadline:
-                    log.warning("skipped this time: %s", exc)
-                    break
-                time.sleep(2)
-        yield store if owner else None
-    finally:
-        if owner:
+    with Store(config.database_url()) as store:
+        try:
+            owner = store.acquire_lock(RUN_LOCK, wait=LOCK_WAIT)
+        except LockedError as exc:
+            log.warning("skipped this time: %s", exc)
+            owner = None
+        if owner is None:
+            yield None
+            return
+        try:
+            yield store
+        finally:
             store.release_lock(RUN_LOCK, owner)
-        store.close()
 
 
 def fetch_job(config_path: str, source: str) -> None:

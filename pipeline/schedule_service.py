@@ -11,14 +11,15 @@ what changed; in that order, so a source it adds runs its first fetch (at once) 
 is not valid, the CLI's error text is logged and the service keeps running on the last good
 config until the file is fixed.
 
-SIGTERM and SIGINT stop the service cleanly: running jobs finish, the locks are released.
+SIGTERM and SIGINT stop the service cleanly: running jobs finish, the locks are released. The
+signals are caught from the start (``pipeline.schedule_signals``): one that comes while the
+service starts is acted on once it runs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import signal
 import threading
 import time
 from pathlib import Path
@@ -37,6 +38,7 @@ from pipeline.schedule import (
     describe_job,
     use_config,
 )
+from pipeline.schedule_signals import ServiceSignals
 from pipeline.store import Store
 
 log = logging.getLogger(__name__)
@@ -152,44 +154,33 @@ class Reloader:
             raise
 
 
-def run_scheduler(config_path: str) -> None:
-    """Run the service until SIGTERM or SIGINT; LockedError if another scheduler runs."""
-    watched = JobsFile(Path(config_path))  # before loading: an edit made meanwhile is seen
-    config = load_config(config_path)
-    store = Store(config.database_url())
-    owner = store.acquire_lock(SCHEDULE_LOCK)
+def run_scheduler(config_path: str, signals: ServiceSignals | None = None) -> None:
+    """Run the service until SIGTERM or SIGINT; LockedError if another scheduler runs.
+
+    ``signals`` are the ones the caller caught at its start; without them they are caught here.
+    """
+    signals = signals or ServiceSignals().catch()
     try:
-        _serve(config, watched)
+        watched = JobsFile(Path(config_path))  # before loading: an edit made meanwhile is seen
+        config = load_config(config_path)
+        with Store(config.database_url()) as store, store.holding(SCHEDULE_LOCK):
+            _serve(config, watched, signals)
     finally:
-        store.release_lock(SCHEDULE_LOCK, owner)
-        store.close()
+        signals.restore()
     log.info("scheduler stopped")
 
 
-def _serve(config: JobsConfig, watched: JobsFile) -> None:
+def _serve(config: JobsConfig, watched: JobsFile, signals: ServiceSignals) -> None:
     """Start the jobs, follow jobs.yaml, and return once a stop signal came and jobs finished."""
-    stopping, hangup = threading.Event(), threading.Event()
-
-    def stop(signum, _frame):
-        log.info("received %s: stopping once running jobs finish", signal.Signals(signum).name)
-        stopping.set()
-
-    handlers = {signal.SIGTERM: stop, signal.SIGINT: stop}
-    if hasattr(signal, "SIGHUP"):
-        handlers[signal.SIGHUP] = lambda _signum, _frame: hangup.set()
     scheduler = build_scheduler(config)
     use_config(config)
-    previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
-    try:
-        for job in scheduler.get_jobs():
-            log.info("job %s", describe_job(job, config.schedule.timezone))
+    for job in scheduler.get_jobs():
+        log.info("job %s", describe_job(job, config.schedule.timezone))
+    if not signals.stopping.is_set():  # a stop asked for while starting: no job runs
         scheduler.resume()
         log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
-        _watch(Reloader(scheduler, config, watched), stopping, hangup)
-        scheduler.shutdown(wait=True)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        _watch(Reloader(scheduler, config, watched), signals.stopping, signals.hangup)
+    scheduler.shutdown(wait=True)
 
 
 def _watch(reloader: Reloader, stopping: threading.Event, hangup: threading.Event) -> None:

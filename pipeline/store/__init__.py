@@ -1,4 +1,4 @@
-"""The database: postings, subscribers, the outbox, source health and locks (SQLAlchemy).
+"""The database: postings, subscribers, the outbox, source health and leases (SQLAlchemy).
 
 SQLite by default (a file created on first use, WAL mode so the scheduler, the web app and a manual
 run can share it); any SQLAlchemy URL works, e.g. PostgreSQL when several machines share the data.
@@ -7,7 +7,8 @@ run can share it); any SQLAlchemy URL works, e.g. PostgreSQL when several machin
     postings.py     upsert, close, read postings
     subscribers.py  subscribers and their settings
     outbox.py       digests queued for delivery, and which postings each subscriber has had
-    runs.py         per-source run records and the run lock
+    runs.py         per-source run records (source health)
+    leases.py       named locks that expire unless renewed (run, notify, schedule)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pipeline.errors import StoreError
+from pipeline.store.leases import LeasesMixin
 from pipeline.store.outbox import OutboxMixin
 from pipeline.store.postings import PostingsMixin, UpsertResult
 from pipeline.store.runs import RunsMixin
@@ -28,7 +30,7 @@ from pipeline.store.subscribers import Subscriber, SubscribersMixin
 __all__ = ["Store", "Subscriber", "UpsertResult"]
 
 
-class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin):
+class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin):
     """All database access of the pipeline; opening it creates or upgrades the schema."""
 
     def __init__(self, url: str):
@@ -44,7 +46,8 @@ class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin):
                              "and are writable") from exc
 
     def close(self) -> None:
-        """Release the connection pool."""
+        """Give back any lease still held, and release the connection pool."""
+        self.release_all_leases()
         self.engine.dispose()
 
     def __enter__(self) -> Store:

@@ -1,22 +1,14 @@
-"""Per-source run records (source health) and the lock that keeps runs from overlapping."""
+"""Per-source run records: source health, and when each source and board was last fetched."""
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, delete, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, insert, or_, select
 
-from pipeline.errors import LockedError
-from pipeline.store.schema import locks, source_runs, utcnow
-
-#: Seconds a scheduled job waits for a manual run (or another job) to release the run lock
-#: before skipping this time (``pipeline.schedule``); fetch limits leave this much slack.
-LOCK_WAIT = 300.0
+from pipeline.store.schema import source_runs
 
 
 @dataclass
@@ -37,7 +29,7 @@ class SourceRun:
 
 
 class RunsMixin:
-    """Source-health and lock queries of ``Store``."""
+    """Source-health queries of ``Store``."""
 
     def record_source_run(self, run: SourceRun) -> None:
         """Keep the record of one source's fetch."""
@@ -77,43 +69,3 @@ class RunsMixin:
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return None if row is None else (row.started_at.replace(tzinfo=UTC), row.source)
-
-    def acquire_lock(self, name: str) -> str:
-        """Take the named lock or raise LockedError saying who holds it; return the owner id.
-
-        A lock left by a process that no longer exists on this host is taken over.
-        """
-        owner = f"{socket.gethostname()}:{os.getpid()}"
-        with self.engine.begin() as conn:
-            held = conn.execute(select(locks).where(locks.c.name == name)).first()
-            if held is not None and _stale(held.owner):
-                conn.execute(delete(locks).where(locks.c.name == name))
-                held = None
-            if held is not None:
-                raise LockedError(f"another {name} is in progress (process {held.owner}, "
-                                  f"since {held.acquired_at:%Y-%m-%d %H:%M} UTC); wait for it "
-                                  "to finish")
-            try:
-                conn.execute(insert(locks).values(name=name, owner=owner, acquired_at=utcnow()))
-            except IntegrityError as exc:
-                raise LockedError(f"another {name} started at the same moment") from exc
-        return owner
-
-    def release_lock(self, name: str, owner: str) -> None:
-        """Give the lock back (only if we still hold it)."""
-        with self.engine.begin() as conn:
-            conn.execute(delete(locks).where(locks.c.name == name, locks.c.owner == owner))
-
-
-def _stale(owner: str) -> bool:
-    """True when the owner is a process of this host that has gone."""
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False

@@ -138,11 +138,19 @@ source_runs = Table(
 Index("ix_source_runs_source", source_runs.c.source, source_runs.c.started_at)
 Index("ix_source_runs_board", source_runs.c.board, source_runs.c.started_at)
 
-locks = Table(
-    "locks", metadata,
-    Column("name", String(100), primary_key=True),
-    Column("owner", Text, nullable=False),
+#: Named locks that expire unless their holder renews them (``pipeline.store.leases``). The name
+#: is what is held ("run", "notify", "schedule"); the same rows can hold claims on single pieces of
+#: work ("source:<name>") for several workers.
+leases = Table(
+    "leases", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("owner", String(64), nullable=False),  # a uuid drawn for each acquisition
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("instance", String(200)),  # boot id / pid namespace / start time, where /proc tells
     Column("acquired_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
 )
 
 secrets = Table(
@@ -210,11 +218,23 @@ def _v7_outbox_unknown_outcomes(conn: Connection) -> None:
                       "DEFAULT 0"))
 
 
+def _v8_leases(conn: Connection) -> None:
+    """Version 8: the host:pid ``locks`` become ``leases`` that expire unless renewed.
+
+    Rows of ``locks`` are dropped, not converted: a host:pid cannot tell a live holder from a
+    crashed one once the pid is reused or the host renamed, and a live one is a process of the
+    previous version.
+    """
+    leases.create(conn, checkfirst=True)
+    conn.execute(text("DROP TABLE IF EXISTS locks"))
+
+
 #: The step that brings a database from version N-1 to N, for N = 2, 3, ...
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes,
                                                        4: _v4_secrets, 5: _v5_source_run_board,
                                                        6: _v6_processed_mail,
-                                                       7: _v7_outbox_unknown_outcomes}
+                                                       7: _v7_outbox_unknown_outcomes,
+                                                       8: _v8_leases}
 LATEST = max(MIGRATIONS)
 
 

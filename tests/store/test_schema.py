@@ -51,7 +51,8 @@ def make_v1_database(path):
     conn.close()
     # The other tables, as version 1 had them: no `secrets` table (v4), no indexes (v3), no
     # `processed_unsubscribe_mail` (v6).
-    later = {"postings", "schema_version", "secrets", "source_runs", "processed_unsubscribe_mail"}
+    later = {"postings", "schema_version", "secrets", "source_runs", "processed_unsubscribe_mail",
+             "leases"}
     others = [t for t in metadata.sorted_tables if t.name not in later]
     engine = create_engine(f"sqlite:///{path}")
     metadata.create_all(engine, tables=others)

@@ -1,0 +1,18 @@
+"""Turns a database the current schema made into one as schema version 6 left it, for upgrade
+tests: host:pid ``locks`` instead of ``leases`` (v8), no ``outbox.unknown_outcomes`` (v7)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+#: The locks table as schema version 6 made it: a holder named by host:pid, no expiry.
+V6_LOCKS = ("CREATE TABLE IF NOT EXISTS locks (name VARCHAR(100) NOT NULL PRIMARY KEY, "
+            "owner TEXT NOT NULL, acquired_at DATETIME NOT NULL)")
+
+
+def make_version_6(conn: Connection) -> None:
+    """Undo what versions 7 and 8 added, and record version 6."""
+    conn.execute(text("DROP TABLE IF EXISTS leases"))
+    conn.execute(text(V6_LOCKS))
+    conn.execute(text("ALTER TABLE outbox DROP COLUMN unknown_outcomes"))
+    conn.execute(text("UPDATE schema_version SET version = 6"))
