@@ -108,16 +108,27 @@ _PLACES_SHOWN = 3
 
 def where_text(posting) -> str:
     """Location and remote status in a few words (every city of an opening posted in several,
-    up to ``_PLACES_SHOWN``)."""
+    up to ``_PLACES_SHOWN``); a remote job restricted to some states says so:
+    "Remote (AZ residents only)"."""
     label = {Remote.REMOTE: "Remote", Remote.HYBRID: "Hybrid", Remote.ONSITE: "On-site"}.get(
         posting.remote)
     places = posting.extra.get("opening_locations") or [posting.location or ""]
     place = "; ".join(p.strip() for p in places[:_PLACES_SHOWN])
     if len(places) > _PLACES_SHOWN:
         place += f" and {len(places) - _PLACES_SHOWN} more"
+    residency = posting.extra.get("residency") if posting.remote is Remote.REMOTE else None
+    if residency:
+        only = f"{_and_list(residency)} residents only"
+        return f"{place} (Remote, {only})" if place and "remote" not in place.lower() else (
+            f"Remote ({only})")
     if label and place and label.lower() not in place.lower():
         return f"{place} ({label})"
     return place or label or "Location not given"
+
+
+def _and_list(items: list[str]) -> str:
+    """'AZ', 'AZ or CO', 'AZ, CO or TX'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
 def _why(why) -> dict:

@@ -1,0 +1,86 @@
+"""Which US states a remote job may be worked from, read from its title, location and description.
+
+``residency_states`` finds restrictions such as "Remote - Arizona", "Arizona (Remote)",
+"Remote (Texas residents only)", "remote in TX, OK", "must reside in AZ", "must live in
+Arizona", "open to residents of Colorado or Utah" and "candidates must be located in one of the
+following states: Arizona, Colorado, Texas", and returns the state codes, sorted. "Remote, US",
+"must reside in the United States" or "we have offices in Arizona and Texas" restrict nothing:
+only a residency phrase followed by a list of states counts. State codes count only in capitals
+("OK", "IN", "ME"), so words like "ok" or "in" are never read as states. A license ("RN license
+in AZ") is no residency restriction.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.normalize.places import US_STATES
+from pipeline.posting import Posting
+
+_NAMES = sorted(US_STATES.values(), key=len, reverse=True)  # "West Virginia" before "Virginia"
+_STATE = (r"(?:(?i:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in _NAMES) + r")"
+          r"|(?-i:\b(?:" + "|".join(US_STATES) + r")\b))")
+_SEP = r"(?:\s*(?:[,/;&•*]|\s-\s|\n|\b(?i:and|or)\b)\s*)+"
+_LIST = rf"(?P<states>{_STATE}(?:{_SEP}{_STATE})*)(?![\w-])"
+_REMOTE = r"(?:fully\s+|100%\s+)?(?:remote|telecommute|work\s+from\s+home|wfh)"
+_STATE_WORD = r"(?:the\s+)?(?:following\s+)?(?:states?\s*(?:of)?\s*:?\s*)?(?:[-•*]\s+)?"
+
+#: Short texts (title, location): a remote word right beside a list of states.
+_BESIDE_REMOTE = (
+    re.compile(rf"\b{_REMOTE}\b\s*(?:[-–—:,(/|]\s*|\b(?:in|within|from)\b\s*)+{_STATE_WORD}{_LIST}",
+               re.I),
+    re.compile(rf"(?:^|[-–—(|:]\s*){_LIST}\s*(?:[-–—,(/|]\s*)+{_REMOTE}\b", re.I),
+)
+#: Any text: a residency phrase followed by a list of states.
+_PHRASES = (
+    re.compile(
+        r"\b(?:must|required\s+to|need\s+to|needs\s+to|should|will\s+need\s+to)\s+"
+        r"(?:currently\s+|already\s+|permanently\s+)?"
+        r"(?:reside|live|be\s+located|be\s+based|be\s+(?:a\s+)?residents?|work)\s+"
+        r"(?:and\s+work\s+)?(?:in|of|within|from)\s+(?:one\s+of\s+)?" + _STATE_WORD + _LIST, re.I),
+    re.compile(r"\b(?:open|available|limited|restricted)\s+(?:only\s+)?to\s+"
+               r"(?:candidates|applicants|residents|people|those)\s+"
+               r"(?:(?:who\s+)?(?:reside|residing|live|living|located|based|are\s+located)\s+)?"
+               r"(?:in|of|within)\s+(?:one\s+of\s+)?" + _STATE_WORD + _LIST, re.I),
+    re.compile(rf"{_LIST}\s+residents?\s+only\b", re.I),
+    re.compile(r"\bresidency\s+in\s+" + _STATE_WORD + _LIST, re.I),
+    re.compile(rf"\b(?:remote|remotely)\s+(?:position|role|job|opportunity|work)?\s*"
+               rf"(?:in|within|from)\s+{_STATE_WORD}{_LIST}", re.I),
+)
+_CODES = {name.lower(): code for code, name in US_STATES.items()}
+
+
+def residency_states(title: str | None = None, location: str | None = None,
+                     description: str | None = None) -> list[str]:
+    """The state codes a job is restricted to (sorted); empty when the texts restrict nothing."""
+    found: set[str] = set()
+    for text in (title, location):
+        if text:
+            found |= _states_of(text, (*_BESIDE_REMOTE, *_PHRASES))
+    if description:
+        found |= _states_of(description, _PHRASES)
+    return sorted(found)
+
+
+def _states_of(text: str, patterns: tuple[re.Pattern, ...]) -> set[str]:
+    """Codes of every state listed after (or before) a restriction phrase in ``text``."""
+    found: set[str] = set()
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            found |= {_code(token) for token in re.findall(_STATE, match.group("states"))}
+    return found
+
+
+def _code(token: str) -> str:
+    """'Arizona' / 'AZ' / 'new  york' -> its two-letter code."""
+    token = " ".join(token.split())
+    return token if token in US_STATES else _CODES[token.lower()]
+
+
+def with_residency(posting: Posting) -> Posting:
+    """The posting with ``extra["residency"]`` set to the states its texts restrict it to."""
+    states = residency_states(posting.title, posting.location, posting.description)
+    if posting.extra.get("residency", []) == states:
+        return posting
+    extra = {key: value for key, value in posting.extra.items() if key != "residency"}
+    return posting.model_copy(update={"extra": {**extra, "residency": states} if states else extra})
