@@ -138,6 +138,7 @@ def _why(why) -> dict:
         "skills": list(why.skills),
         "credentials": list(why.credentials),
         "missing_credentials": list(why.missing_credentials),
+        "resume_terms": list(why.resume_terms),
     }
 
 
@@ -152,6 +153,7 @@ def digest_items(matches: list) -> list[dict]:
             "company": posting.company or "Employer not named", "where": where_text(posting),
             "salary": salary_text(posting), "posted_at": posted.isoformat() if posted else None,
             "url": safe_url(posting.url), "score": round(float(match.score), 4),
+            "strength": match.strength,
             "why": _why(match.why),
             "snippet": role_snippet(posting.description, posting.company, posting.title),
         })
