@@ -20,16 +20,19 @@ from pipeline.posting import Posting
 _NAMES = sorted(US_STATES.values(), key=len, reverse=True)  # "West Virginia" before "Virginia"
 _STATE = (r"(?:(?i:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in _NAMES) + r")"
           r"|(?-i:\b(?:" + "|".join(US_STATES) + r")\b))")
-_SEP = r"(?:\s*(?:[,/;&•*]|\s-\s|\n|\b(?i:and|or)\b)\s*)+"
+#: Between two states: a comma, slash, "and", "or", a line break or " - ", then perhaps "and" /
+#: "or" and a bullet. Atomic (``(?>...)``) so a long run of spaces or line breaks is read once.
+_SEP = (r"(?>[ \t]*(?:[,/;&|]|\n|\b(?i:and|or)\b|(?<=\s)-(?=\s))(?:\s*(?i:and|or)\b)?"
+        r"[\s•*-]*)")
 _LIST = rf"(?P<states>{_STATE}(?:{_SEP}{_STATE})*)(?![\w-])"
 _REMOTE = r"(?:fully\s+|100%\s+)?(?:remote|telecommute|work\s+from\s+home|wfh)"
-_STATE_WORD = r"(?:the\s+)?(?:following\s+)?(?:states?\s*(?:of)?\s*:?\s*)?(?:[-•*]\s+)?"
+_STATE_WORD = r"(?>(?:the\s+)?(?:following\s+)?(?:states?(?:\s+of)?\s*:?\s*)?(?:[-•*]\s+)?)"
 
 #: Short texts (title, location): a remote word right beside a list of states.
 _BESIDE_REMOTE = (
-    re.compile(rf"\b{_REMOTE}\b\s*(?:[-–—:,(/|]\s*|\b(?:in|within|from)\b\s*)+{_STATE_WORD}{_LIST}",
-               re.I),
-    re.compile(rf"(?:^|[-–—(|:]\s*){_LIST}\s*(?:[-–—,(/|]\s*)+{_REMOTE}\b", re.I),
+    re.compile(rf"\b{_REMOTE}\b(?>(?:\s*(?:[-–—:,(/|]|\b(?:in|within|from)\b))+\s*)"
+               rf"{_STATE_WORD}{_LIST}", re.I),
+    re.compile(rf"(?:^|[-–—(|:]\s*){_LIST}(?>(?:\s*[-–—,(/|])+\s*){_REMOTE}\b", re.I),
 )
 #: Any text: a residency phrase followed by a list of states.
 _PHRASES = (
@@ -42,11 +45,15 @@ _PHRASES = (
                r"(?:candidates|applicants|residents|people|those)\s+"
                r"(?:(?:who\s+)?(?:reside|residing|live|living|located|based|are\s+located)\s+)?"
                r"(?:in|of|within)\s+(?:one\s+of\s+)?" + _STATE_WORD + _LIST, re.I),
-    re.compile(rf"{_LIST}\s+residents?\s+only\b", re.I),
     re.compile(r"\bresidency\s+in\s+" + _STATE_WORD + _LIST, re.I),
-    re.compile(rf"\b(?:remote|remotely)\s+(?:position|role|job|opportunity|work)?\s*"
+    re.compile(rf"\b(?:remote|remotely)\s+(?:(?:position|role|job|opportunity|work)\s+)?"
                rf"(?:in|within|from)\s+{_STATE_WORD}{_LIST}", re.I),
 )
+#: "Texas residents only": found by its tail, then the states are read just before it (a list
+#: searched for at every position of a long description would cost 20 times more).
+_RESIDENTS_ONLY = re.compile(r"\s+residents?\s+only\b", re.I)
+_LIST_AT_END = re.compile(rf"{_LIST}$")
+_BEFORE = 200
 _CODES = {name.lower(): code for code, name in US_STATES.items()}
 
 
@@ -63,12 +70,13 @@ def residency_states(title: str | None = None, location: str | None = None,
 
 
 def _states_of(text: str, patterns: tuple[re.Pattern, ...]) -> set[str]:
-    """Codes of every state listed after (or before) a restriction phrase in ``text``."""
-    found: set[str] = set()
-    for pattern in patterns:
-        for match in pattern.finditer(text):
-            found |= {_code(token) for token in re.findall(_STATE, match.group("states"))}
-    return found
+    """Codes of every state listed after a restriction phrase in ``text``, or before
+    "residents only"."""
+    lists = [match.group("states") for pattern in patterns for match in pattern.finditer(text)]
+    for tail in _RESIDENTS_ONLY.finditer(text):
+        before = _LIST_AT_END.search(text[max(0, tail.start() - _BEFORE):tail.start()])
+        lists += [before.group("states")] if before else []
+    return {_code(token) for states in lists for token in re.findall(_STATE, states)}
 
 
 def _code(token: str) -> str:
