@@ -3,8 +3,10 @@
 Rules: ``remote`` keeps only postings whose remote status is listed (unknown is dropped);
 ``states`` and ``cities`` keep postings in those places, and remote postings (workable from
 anywhere), except that a remote posting restricted to some states (``extra.residency``, see
-``pipeline.normalize.residency``) passes ``states`` only when one of them is listed (``cities``
-cannot tell a city's state, so it lets remote postings through); an opening merged from
+``pipeline.normalize.residency``) passes ``states`` only when one of them is listed, and one
+closed to some states (``extra.residency_excluded``) fails when all the listed states are among
+them (``cities`` cannot tell a city's state, so it lets remote postings through); an opening
+merged from
 listings in several cities (``extra.opening_locations``, see ``pipeline.dedupe``) is in each
 of them; ``min_salary`` compares the top of the annualised
 range and keeps postings that state no salary; ``employment_types`` matches loosely ("Full Time"
@@ -49,10 +51,11 @@ def posting_frame(postings: list[Posting]) -> pd.DataFrame:
             "remote": p.remote.value, "region": _state(p.region) if p.region else "",
             "city": n(p.city), "location": n(_locations(p)),
             "salary": high if high is not None else low, "type": n(p.employment_type),
-            "company": n(p.company), "residency": _residency(p),
+            "company": n(p.company), "residency": _residency(p, "residency"),
+            "excluded": _residency(p, "residency_excluded"),
         })
     frame = pd.DataFrame(rows, columns=["remote", "region", "city", "location", "salary",
-                                        "type", "company", "residency"])
+                                        "type", "company", "residency", "excluded"])
     frame["salary"] = frame["salary"].astype(float)
     return frame
 
@@ -62,11 +65,12 @@ def _locations(posting: Posting) -> str:
     return " ; ".join(posting.extra.get("opening_locations") or [posting.location or ""])
 
 
-def _residency(posting: Posting) -> frozenset[str]:
-    """The states (lower-case names) a remote posting may be worked from; empty: anywhere."""
+def _residency(posting: Posting, key: str) -> frozenset[str]:
+    """The states (lower-case names) in ``extra[key]`` of a remote posting: those it may be
+    worked from (``residency``; empty: anywhere) or not (``residency_excluded``)."""
     if posting.remote is not Remote.REMOTE:
         return frozenset()
-    return frozenset(_state(code) for code in posting.extra.get("residency") or [])
+    return frozenset(_state(code) for code in posting.extra.get(key) or [])
 
 
 def _place_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
@@ -81,7 +85,8 @@ def _place_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
             lambda loc: bool(set(loc.split()) & codes) or any(s in loc for s in states)).to_numpy()
         allowed = frame["residency"].map(lambda allowed: bool(allowed & states)).to_numpy(
             dtype=bool)
-        keep &= np.where(restricted, allowed, in_state | anywhere)
+        barred = frame["excluded"].map(lambda excluded: states <= excluded).to_numpy(dtype=bool)
+        keep &= np.where(restricted, allowed, in_state | (anywhere & ~barred))
     if filters.cities:
         cities = [norm(c) for c in filters.cities]
         in_city = (frame["city"].isin(cities) | frame["location"].map(

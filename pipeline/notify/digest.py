@@ -109,21 +109,29 @@ _PLACES_SHOWN = 3
 def where_text(posting) -> str:
     """Location and remote status in a few words (every city of an opening posted in several,
     up to ``_PLACES_SHOWN``); a remote job restricted to some states says so:
-    "Remote (AZ residents only)"."""
+    "Remote (AZ residents only)", "Remote (not open to CA residents)"."""
     label = {Remote.REMOTE: "Remote", Remote.HYBRID: "Hybrid", Remote.ONSITE: "On-site"}.get(
         posting.remote)
     places = posting.extra.get("opening_locations") or [posting.location or ""]
     place = "; ".join(p.strip() for p in places[:_PLACES_SHOWN])
     if len(places) > _PLACES_SHOWN:
         place += f" and {len(places) - _PLACES_SHOWN} more"
-    residency = posting.extra.get("residency") if posting.remote is Remote.REMOTE else None
-    if residency:
-        only = f"{_and_list(residency)} residents only"
-        return f"{place} (Remote, {only})" if place and "remote" not in place.lower() else (
-            f"Remote ({only})")
+    rule = _residency_text(posting) if posting.remote is Remote.REMOTE else None
+    if rule:
+        return f"{place} (Remote, {rule})" if place and "remote" not in place.lower() else (
+            f"Remote ({rule})")
     if label and place and label.lower() not in place.lower():
         return f"{place} ({label})"
     return place or label or "Location not given"
+
+
+def _residency_text(posting) -> str | None:
+    """'AZ residents only', 'not open to CA or NY residents', or None (open to any state)."""
+    if posting.extra.get("residency"):
+        return f"{_and_list(posting.extra['residency'])} residents only"
+    if posting.extra.get("residency_excluded"):
+        return f"not open to {_and_list(posting.extra['residency_excluded'])} residents"
+    return None
 
 
 def _and_list(items: list[str]) -> str:

@@ -25,6 +25,8 @@ POSTINGS = [
                 "Candidates must be located in one of the following states: Colorado, Arizona."),
     _remote_job("anywhere", "Care Coordinator RN", "Remote, US",
                 "We have offices in Arizona and Texas."),
+    _remote_job("not-co", "Care Manager RN", "Remote",
+                "This position is not open to residents of Colorado or Washington."),
 ]
 
 
@@ -46,6 +48,7 @@ def test_a_job_restricted_to_another_state_never_reaches_a_state_filter(tmp_path
     assert "https://jobs.example/az-location" not in text
     assert "https://jobs.example/co-az" in text
     assert "https://jobs.example/anywhere" in text  # unrestricted remote still passes
+    assert "https://jobs.example/not-co" not in text
     assert "Remote (AZ or CO residents only)" in text
     assert "Remote (AZ or CO residents only)" in html
 
@@ -58,6 +61,7 @@ def test_a_remote_only_subscriber_with_a_state_gets_the_same_rule(tmp_path):
 
 def test_the_allowed_state_gets_every_restricted_job_with_its_restriction(tmp_path):
     text, _html = _digest_for(tmp_path, {"states": ["Arizona"]})
-    for source_id in ("az-text", "az-location", "co-az", "anywhere"):
+    for source_id in ("az-text", "az-location", "co-az", "anywhere", "not-co"):
         assert f"https://jobs.example/{source_id}" in text
     assert text.count("Remote (AZ residents only)") == 2
+    assert "Remote (not open to CO or WA residents)" in text

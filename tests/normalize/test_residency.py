@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.normalize.residency import residency_states
+from pipeline.normalize.residency import excluded_states, residency_states
 
 
 @pytest.mark.parametrize(("texts", "states"), [
@@ -38,6 +38,9 @@ def test_restrictions_are_read(texts, states):
     {"description": "Must hold an active RN license in AZ. Must reside in the United States."},
     {"description": "Are you ok with a fast pace? You must be able to work in a team or alone."},
     {"description": "Our members live in Arizona, Colorado and Texas."},
+    {"description": "Remote role. This job is not open to residents of Ohio or Utah."},
+    {"description": "Pay notice.\nColorado, Nevada or Washington Residents Only: the salary "
+                    "range for Colorado residents is $60,000 to $80,000."},
 ])
 def test_texts_that_restrict_nothing(texts):
     assert residency_states(**texts) == []
@@ -46,3 +49,14 @@ def test_texts_that_restrict_nothing(texts):
 def test_every_text_of_a_posting_counts():
     assert residency_states("Care Manager (Remote - Texas)", "Remote",
                             "Must reside in Oklahoma or Texas.") == ["OK", "TX"]
+
+
+@pytest.mark.parametrize(("description", "states"), [
+    ("Remote role. This job is not open to residents of Ohio or Utah.", ["OH", "UT"]),
+    ("Sadly this position is not available to candidates located in CA, NY & WA.",
+     ["CA", "NY", "WA"]),
+    ("At this time we are unable to hire candidates residing in California.", ["CA"]),
+    ("This role is open to residents of Colorado or Utah only.", []),
+])
+def test_states_a_job_is_closed_to(description, states):
+    assert excluded_states(description=description) == states
