@@ -15,11 +15,12 @@ from ``GOOD``, else ``Fair``.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from pathlib import Path
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, field_validator
 
 from pipeline.errors import ConfigError
 
@@ -38,13 +39,18 @@ class Calibration(BaseModel):
     profile: list[Key]
     resume: list[Key]
 
+    @field_validator("profile", "resume")
+    @classmethod
+    def _sorted(cls, keys: list[Key]) -> list[Key]:
+        """Kept sorted, so ``percent`` is a binary search."""
+        return sorted(keys)
+
     def percent(self, score: float, evidence: float, has_resume: bool) -> int:
         """Share (0..100) of the reference core postings ranked at or below this posting."""
         keys = self.resume if has_resume and self.resume else self.profile
         if not keys:
             return round(100 * score)
-        below = sum(1 for key in keys if tuple(key) <= (score, evidence))
-        return round(100 * below / len(keys))
+        return round(100 * bisect_right(keys, (score, evidence)) / len(keys))
 
 
 def label(percent: int) -> tuple[str, str]:
