@@ -9,8 +9,9 @@ computed once from the labelled fixtures and written beside the tuned settings
 (``models/care_manager.calibration.yaml``) by ``pipeline tune`` and ``pipeline calibrate``, so
 a posting shows the same strength whatever else is in the digest. Scores without a resume and
 with one are on different scales, so each has its own reference: the profile alone, and the
-profile with each fixture resume, pooled. Labels: ``Strong`` from ``STRONG`` percent, ``Good``
-from ``GOOD``, else ``Fair``.
+profile with each fixture resume that holds one of the role's credentials, over the core
+postings whose required credentials it meets, pooled. Labels: ``Strong`` from ``STRONG``
+percent, ``Good`` from ``GOOD``, else ``Fair``.
 """
 
 from __future__ import annotations
@@ -108,9 +109,10 @@ def load_calibration(path: Path) -> Calibration | None:
                           "again with `pipeline calibrate`") from exc
 
 
-def reference_keys(scores: np.ndarray, evidence: np.ndarray, grades: np.ndarray) -> list[Key]:
-    """The sorted (score, evidence) keys of the core postings among scored ones."""
-    core = np.flatnonzero(grades == CORE_GRADE)
+def reference_keys(scores: np.ndarray, evidence: np.ndarray, grades: np.ndarray,
+                   eligible: np.ndarray | None = None) -> list[Key]:
+    """The sorted (score, evidence) keys of the core postings (those ``eligible``, if given)."""
+    core = np.flatnonzero((grades == CORE_GRADE) & (True if eligible is None else eligible))
     return sorted((round(float(scores[i]), 4), round(float(evidence[i]), 6)) for i in core)
 
 

@@ -202,8 +202,9 @@ def calibrate(matcher: Matcher, postings: list[Posting], labels: dict[str, int],
     for text in (resumes or {}).values():
         resume = Resume.from_text(index, text)
         if resume.held:  # a resume of another trade (no credential of the role) is no reference
-            scores = score(index, matcher.weights, resume).score
-            pooled += reference_keys(scores, more, grades)
+            scored = score(index, matcher.weights, resume)
+            # nor is a core posting that requires what this resume lacks (an RN job for an LCSW)
+            pooled += reference_keys(scored.score, more, grades, scored.missing == 0)
     return Calibration(profile=profile, resume=sorted(pooled))
 
 

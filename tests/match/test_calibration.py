@@ -42,7 +42,8 @@ def test_calibrate_writes_beside_the_settings_and_rank_shows_it(tmp_path, labell
     assert written == calibration_path_for(tmp_path / "tuned.settings.yaml")
     data = yaml.safe_load(written.read_text(encoding="utf-8"))
     assert len(data["reference"]["profile"]) == 8  # the core postings
-    assert len(data["reference"]["resume"]) == 8  # ... with the RN resume, not the engineer's
+    # ... with the RN resume (not the engineer's), but not the one that requires an LCSW
+    assert len(data["reference"]["resume"]) == 7
     assert CliRunner().invoke(cli, ["fetch", "--config", str(config)]).exit_code == 0
     ranked = CliRunner().invoke(cli, ["rank", "--config", str(config), "--json", "--top", "30"])
     strengths = [json.loads(line)["strength"] for line in ranked.output.splitlines()]
