@@ -72,18 +72,20 @@ def match_record(match) -> dict:
     record = match.posting.model_dump(mode="json")
     head = {key: record.pop(key) for key in
             ("source", "source_id", "title", "company", "url")}
-    return {**head, "score": round(match.score, 4), "why": match.why.model_dump(mode="json"),
-            **record}
+    return {**head, "score": round(match.score, 4), "strength": match.strength,
+            "why": match.why.model_dump(mode="json"), **record}
 
 
 def _print_rank_table(matches) -> None:
     table = Table(show_lines=False)
-    for column in ("#", "score", "title", "company", "location", "why"):
+    for column in ("#", "score", "strength", "title", "company", "location", "why"):
         table.add_column(column, overflow="fold")
     for number, match in enumerate(matches, 1):
         posting = match.posting
-        table.add_row(str(number), f"{match.score:.2f}", posting.title, posting.company or "",
-                      posting.location or posting.remote.value, match.why.summary())
+        shown = "" if match.strength is None else f"{match.strength}%"
+        table.add_row(str(number), f"{match.score:.2f}", shown, posting.title,
+                      posting.company or "", posting.location or posting.remote.value,
+                      match.why.summary())
     Console(width=160 if not sys.stdout.isatty() else None).print(table)
 
 
@@ -165,9 +167,32 @@ def _eval_ranking(config: JobsConfig, labels: Path | None, as_json: bool,
 def tune(config_path: Path, labels: Path | None, output: Path | None, folds: int, trials: int,
          seed: int, metric: str) -> None:
     """Search the scoring weights by k-fold cross-validation; write them to models/."""
+    from pipeline.match import Matcher
+    from pipeline.match.calibration import calibration_path_for
+    from pipeline.match.evaluate import calibrate_config
+    from pipeline.match.profile import load_profile
     from pipeline.match.tune import format_result, tune_config
 
-    result, written = tune_config(open_config(config_path), labels, output, folds=folds,
-                                  trials=trials, seed=seed, metric=metric)
+    config = open_config(config_path)
+    result, written = tune_config(config, labels, output, folds=folds, trials=trials, seed=seed,
+                                  metric=metric)
     click.echo(format_result(result))
     click.echo(f"Wrote {written}")
+    matcher = Matcher(load_profile(config.profile.path), result.weights)
+    written = calibrate_config(config, labels, calibration_path_for(written), matcher=matcher)
+    click.echo(f"Wrote {written}")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Graded postings CSV. Default: matching.labels.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write. Default: beside matching.settings, else beside the profile "
+                   "(<profile>.calibration.yaml).")
+def calibrate(config_path: Path, labels: Path | None, output: Path | None) -> None:
+    """Write the reference the shown match strength is measured against (the core labelled
+    postings' scores under the current weights); `pipeline tune` does it too."""
+    from pipeline.match.evaluate import calibrate_config
+
+    click.echo(f"Wrote {calibrate_config(open_config(config_path), labels, output)}")

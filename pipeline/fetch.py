@@ -45,7 +45,7 @@ from pipeline.config import JobsConfig
 from pipeline.dedupe import DedupeReport, dedupe_postings
 from pipeline.errors import PipelineError, SourceError
 from pipeline.http import HttpClient
-from pipeline.normalize import canonical_region
+from pipeline.normalize import canonical_region, with_residency
 from pipeline.posting import Posting
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import Source, SourceConfig
@@ -252,7 +252,8 @@ def _own(postings: list[Posting], name: str) -> list[Posting]:
     """The postings stamped with the source's name, one per board id (the last one wins).
 
     Regions sent as names become codes ('Illinois' -> 'IL') whatever the source, so filters and
-    de-duplication see one form.
+    de-duplication see one form; the states a job's text restricts it to go in
+    ``extra["residency"]`` (see ``pipeline.normalize.residency``).
     """
     unique: dict[str, Posting] = {}
     for posting in postings:
@@ -260,7 +261,7 @@ def _own(postings: list[Posting], name: str) -> list[Posting]:
         if (posting.source, posting.region, posting.country) != (name, region, country):
             posting = posting.model_copy(
                 update={"source": name, "region": region, "country": country})
-        unique[posting.source_id] = posting
+        unique[posting.source_id] = with_residency(posting)
     return list(unique.values())
 
 

@@ -19,15 +19,26 @@ import numpy as np
 from pipeline.config import JobsConfig
 from pipeline.errors import ConfigError
 from pipeline.match.baselines import bm25_scores, tfidf_scores
+from pipeline.match.calibration import (
+    CORE_GRADE,
+    Calibration,
+    calibration_path_for,
+    reference_keys,
+    spread,
+    write_calibration,
+)
 from pipeline.match.matcher import Matcher
 from pipeline.match.metrics import evaluate_ranking
 from pipeline.match.resume import SUPPORTED, read_resume
+from pipeline.match.scoring import Resume, evidence, score
 from pipeline.posting import Posting
 from pipeline.sources.files import FilesConfig, FilesSource
 
 METHODS = ("matcher", "tfidf", "bm25")
 PROFILE_QUERY = "profile"
 K = 10
+#: How many of the matcher's best postings the strength spread is reported for.
+STRENGTH_TOPS = (10, 50)
 
 
 @dataclass
@@ -39,6 +50,7 @@ class EvalReport:
     grades: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     postings: int = 0
     unmatched_labels: list[str] = field(default_factory=list)
+    strengths: dict[str, dict] = field(default_factory=dict)  # query -> top N -> spread
 
     def metric(self, query: str, method: str, name: str) -> float:
         """One figure, e.g. ``metric('profile', 'matcher', 'ndcg@10')``."""
@@ -50,7 +62,7 @@ class EvalReport:
     def as_json(self) -> dict:
         """Plain data for ``--json``."""
         return {"postings": self.postings, "k": K, "relevant_grade": 2, "rows": self.rows,
-                "unmatched_labels": self.unmatched_labels}
+                "unmatched_labels": self.unmatched_labels, "strengths": self.strengths}
 
 
 def load_labels(path: Path) -> dict[str, int]:
@@ -120,6 +132,8 @@ def run_eval(matcher: Matcher, postings: list[Posting], labels: dict[str, int],
             metrics = evaluate_ranking(ranked_grades(scores, report.grades), K)
             report.rows.append({"query": query, "method": method,
                                 **{k: round(v, 4) for k, v in metrics.items()}})
+        matches = matcher.rank(labelled, resume)
+        report.strengths[query] = {f"top{n}": spread(matches, n) for n in STRENGTH_TOPS}
     return report
 
 
@@ -138,10 +152,23 @@ def format_table(report: EvalReport) -> str:
                         f"{report.metric(query, m, 'map'):>8.3f}"
                         f"{report.metric(query, m, 'ndcg'):>8.3f}" for m in METHODS)
         lines.append(f"{query[:30]:30}{cells}")
+    lines += _strength_lines(report)
     if report.unmatched_labels:
         lines.append(f"\n{len(report.unmatched_labels)} labels have no posting: "
                      + ", ".join(report.unmatched_labels[:5]))
     return "\n".join(lines)
+
+
+def _strength_lines(report: EvalReport) -> list[str]:
+    """The matcher's top 10 / top 50 as the e-mail shows them, beside the raw scores."""
+    lines = ["", "Match strength of the matcher's top postings, as shown (raw score in brackets):"]
+    for query, tops in report.strengths.items():
+        for top, both in tops.items():
+            lines.append(f"{query[:30]:30} {top:>5}: " + "  ".join(
+                f"{'[' if name == 'raw' else ''}Strong {c['Strong']}, Good {c['Good']}, "
+                f"Fair {c['Fair']}, {c['min']}-{c['max']}%, {c['97-100']} at 97-100%"
+                f"{']' if name == 'raw' else ''}" for name, c in both.items()))
+    return lines
 
 
 def eval_paths(labels: Path, postings: Path | None, resumes: Path | None) -> tuple[Path, Path]:
@@ -159,3 +186,34 @@ def evaluate_config(config: JobsConfig, labels: Path | None = None, postings: Pa
     graded = load_labels(labels)
     return run_eval(Matcher.from_config(config), load_postings(postings_dir), graded,
                     load_resumes(resumes_dir))
+
+
+def calibrate(matcher: Matcher, postings: list[Posting], labels: dict[str, int],
+              resumes: dict[str, str] | None = None) -> Calibration:
+    """The shown-strength reference (``pipeline.match.calibration``) from labelled postings."""
+    labelled = [p for p in postings if p.source_id in labels]
+    if not any(labels[p.source_id] == CORE_GRADE for p in labelled):
+        raise ConfigError(f"no labelled posting has grade {CORE_GRADE}: nothing to calibrate on")
+    index = matcher.index(labelled)
+    grades = np.array([labels[p.source_id] for p in labelled])
+    more = evidence(index, matcher.weights)
+    profile = reference_keys(score(index, matcher.weights).score, more, grades)
+    pooled: list = []
+    for text in (resumes or {}).values():
+        resume = Resume.from_text(index, text)
+        if resume.held:  # a resume of another trade (no credential of the role) is no reference
+            scored = score(index, matcher.weights, resume)
+            # nor is a core posting that requires what this resume lacks (an RN job for an LCSW)
+            pooled += reference_keys(scored.score, more, grades, scored.missing == 0)
+    return Calibration(profile=profile, resume=sorted(pooled))
+
+
+def calibrate_config(config: JobsConfig, labels: Path | None = None,
+                     output: Path | None = None, matcher: Matcher | None = None) -> Path:
+    """``pipeline calibrate``: write the matcher's calibration beside its settings (or profile)."""
+    labels = Path(labels) if labels else config.matching.labels
+    postings_dir, resumes_dir = eval_paths(labels, None, None)
+    reference = calibrate(matcher or Matcher.from_config(config), load_postings(postings_dir),
+                          load_labels(labels), load_resumes(resumes_dir))
+    target = output or calibration_path_for(config.matching.settings or config.profile.path)
+    return write_calibration(reference, target, labels)

@@ -53,8 +53,10 @@ class Explanation(BaseModel):
 
 
 class Match(BaseModel):
-    """One posting with its score (0..1) and the explanation of that score."""
+    """One posting with its score (0..1), the explanation of that score and its shown strength."""
 
     posting: Posting
     score: float
     why: Explanation
+    strength: int | None = Field(default=None, description="percent of the labelled core "
+                                 "postings it ranks at or above (see match.calibration)")

@@ -2,8 +2,13 @@
 
 Rules: ``remote`` keeps only postings whose remote status is listed (unknown is dropped);
 ``states`` and ``cities`` keep postings in those places, and remote postings (workable from
-anywhere); an opening merged from listings in several cities (``extra.opening_locations``, see
-``pipeline.dedupe``) is in each of them; ``min_salary`` compares the top of the annualised
+anywhere), except that a remote posting restricted to some states (``extra.residency``, see
+``pipeline.normalize.residency``) passes ``states`` only when one of them is listed, and one
+closed to some states (``extra.residency_excluded``) fails when all the listed states are among
+them (``cities`` cannot tell a city's state, so it lets remote postings through); an opening
+merged from
+listings in several cities (``extra.opening_locations``, see ``pipeline.dedupe``) is in each
+of them; ``min_salary`` compares the top of the annualised
 range and keeps postings that state no salary; ``employment_types`` matches loosely ("Full Time"
 = "full-time") and keeps postings that state none; ``exclude_words`` drops postings whose title
 or description has the word; ``exclude_companies`` drops those companies (case-insensitive).
@@ -46,10 +51,11 @@ def posting_frame(postings: list[Posting]) -> pd.DataFrame:
             "remote": p.remote.value, "region": _state(p.region) if p.region else "",
             "city": n(p.city), "location": n(_locations(p)),
             "salary": high if high is not None else low, "type": n(p.employment_type),
-            "company": n(p.company),
+            "company": n(p.company), "residency": _residency(p, "residency"),
+            "excluded": _residency(p, "residency_excluded"),
         })
     frame = pd.DataFrame(rows, columns=["remote", "region", "city", "location", "salary",
-                                        "type", "company"])
+                                        "type", "company", "residency", "excluded"])
     frame["salary"] = frame["salary"].astype(float)
     return frame
 
@@ -59,20 +65,33 @@ def _locations(posting: Posting) -> str:
     return " ; ".join(posting.extra.get("opening_locations") or [posting.location or ""])
 
 
+def _residency(posting: Posting, key: str) -> frozenset[str]:
+    """The states (lower-case names) in ``extra[key]`` of a remote posting: those it may be
+    worked from (``residency``; empty: anywhere) or not (``residency_excluded``)."""
+    if posting.remote is not Remote.REMOTE:
+        return frozenset()
+    return frozenset(_state(code) for code in posting.extra.get(key) or [])
+
+
 def _place_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
     keep = np.ones(len(frame), dtype=bool)
-    anywhere = (frame["remote"] == Remote.REMOTE.value).to_numpy()
+    remote = (frame["remote"] == Remote.REMOTE.value).to_numpy()
+    restricted = frame["residency"].map(bool).to_numpy(dtype=bool)
+    anywhere = remote & ~restricted
     if filters.states:
         states = {_state(s) for s in filters.states}
         codes = {code.lower() for code, name in US_STATES.items() if name in states}
         in_state = frame["region"].isin(states).to_numpy() | frame["location"].map(
             lambda loc: bool(set(loc.split()) & codes) or any(s in loc for s in states)).to_numpy()
-        keep &= in_state | anywhere
+        allowed = frame["residency"].map(lambda allowed: bool(allowed & states)).to_numpy(
+            dtype=bool)
+        barred = frame["excluded"].map(lambda excluded: states <= excluded).to_numpy(dtype=bool)
+        keep &= np.where(restricted, allowed, in_state | (anywhere & ~barred))
     if filters.cities:
         cities = [norm(c) for c in filters.cities]
         in_city = (frame["city"].isin(cities) | frame["location"].map(
             lambda loc: any(c in loc for c in cities))).to_numpy()
-        keep &= in_city | anywhere
+        keep &= in_city | remote
     return keep
 
 

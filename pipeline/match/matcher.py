@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.config import Filters, JobsConfig
+from pipeline.match.calibration import Calibration, calibration_path_for, load_calibration
 from pipeline.match.credentials import ResumeCredentials
 from pipeline.match.explain import Explanation, Match
 from pipeline.match.filters import filter_mask
@@ -48,21 +49,25 @@ Top = tuple[np.ndarray, np.ndarray]
 class Matcher:
     """Scores postings against one role profile with the given weights."""
 
-    def __init__(self, profile: Profile, weights: Weights | None = None):
+    def __init__(self, profile: Profile, weights: Weights | None = None,
+                 calibration: Calibration | None = None):
         self.profile = profile
         self.weights = weights or profile.weights
+        self.calibration = calibration
         self._index: PostingIndex | None = None
         self._index_key: tuple | None = None
 
     @classmethod
     def from_config(cls, config: JobsConfig) -> Matcher:
         """The profile at ``profile.path`` with weights from ``matching.settings``, else from
-        ``<profile>.settings.yaml`` beside the profile when it exists, else the profile's own."""
+        ``<profile>.settings.yaml`` beside the profile when it exists, else the profile's own;
+        the shown strengths from the calibration beside those settings when it exists."""
         profile = load_profile(config.profile.path)
         settings = config.matching.settings
         if settings is None and settings_path_for(config.profile.path).exists():
             settings = settings_path_for(config.profile.path)
-        return cls(profile, load_weights(settings) if settings else None)
+        return cls(profile, load_weights(settings) if settings else None,
+                   load_calibration(calibration_path_for(settings or config.profile.path)))
 
     @classmethod
     def from_files(cls, profile: Path, settings: Path | None = None) -> Matcher:
@@ -89,9 +94,10 @@ class Matcher:
         scores = score(index, self.weights, resume)
         texts = _texts(index.postings) if _needs_text(filters) else None
         keep = filter_mask(index.frame(), filters, texts) & (scores.score >= min_score)
-        order = scores.score + TIE_EPSILON * np.tanh(evidence(index, self.weights))
+        more = evidence(index, self.weights)
+        order = scores.score + TIE_EPSILON * np.tanh(more)
         rows = top_rows(order, keep, -np.inf, top)
-        return [self._match(index, scores, int(row), resume) for row in rows]
+        return [self._match(index, scores, int(row), resume, float(more[row])) for row in rows]
 
     def rank_many(self, index: PostingIndex, resumes: list[str | None],
                   filters: list[Filters | None] | None = None, min_score: float = 0.0,
@@ -158,7 +164,7 @@ class Matcher:
         return keep if rows is None else rows[keep]
 
     def _match(self, index: PostingIndex, scores: Scores, row: int,
-               resume: Resume | None) -> Match:
+               resume: Resume | None, more: float = 0.0) -> Match:
         """One result with its explanation."""
         creds = index.creds[row]
         asked = creds.codes()
@@ -176,8 +182,10 @@ class Matcher:
             missing_credentials=creds.missing(resume.held) if resume is not None else [],
             resume_terms=_shared_terms(index, row, resume), components=components,
             negative_title=index.negative[row])
-        return Match(posting=index.postings[row], score=round(float(scores.score[row]), 4),
-                     why=why)
+        shown = round(float(scores.score[row]), 4)
+        strength = self.calibration.percent(shown, round(more, 6), resume is not None) if (
+            self.calibration is not None) else None
+        return Match(posting=index.postings[row], score=shown, why=why, strength=strength)
 
 
 def _needs_text(filters: Filters | None) -> bool:

@@ -7,6 +7,8 @@
     parse_employment_type            'FULL_TIME', 'Full Time', 'PRN' -> full-time ... per-diem
     parse_remote, parse_location     remote / hybrid / on-site; city / region / country
     canonical_region                 'Illinois' -> 'IL' (address parts as location text has them)
+    residency_states, with_residency states a remote job is restricted to ('must reside in AZ')
+    excluded_states                  states a job is not open to ('not open to residents of CA')
     decode_body                      response bytes -> text, whatever the charset says
 """
 
@@ -15,10 +17,12 @@ from pipeline.normalize.employment import employment_types, parse_employment_typ
 from pipeline.normalize.encoding import decode_body
 from pipeline.normalize.html import html_to_text, sanitize_html
 from pipeline.normalize.location import canonical_region, parse_location, parse_remote
+from pipeline.normalize.residency import excluded_states, residency_states, with_residency
 from pipeline.normalize.salary import Salary, annualize, parse_period, parse_salary
 
 __all__ = [
-    "Salary", "annualize", "canonical_region", "decode_body", "employment_types", "html_to_text",
-    "parse_date", "parse_deadline", "parse_employment_type", "parse_location", "parse_period",
-    "parse_remote", "parse_salary", "sanitize_html",
+    "Salary", "annualize", "canonical_region", "decode_body", "employment_types",
+    "excluded_states", "html_to_text", "parse_date", "parse_deadline", "parse_employment_type",
+    "parse_location", "parse_period", "parse_remote", "parse_salary", "residency_states",
+    "sanitize_html", "with_residency",
 ]

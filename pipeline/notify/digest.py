@@ -108,16 +108,35 @@ _PLACES_SHOWN = 3
 
 def where_text(posting) -> str:
     """Location and remote status in a few words (every city of an opening posted in several,
-    up to ``_PLACES_SHOWN``)."""
+    up to ``_PLACES_SHOWN``); a remote job restricted to some states says so:
+    "Remote (AZ residents only)", "Remote (not open to CA residents)"."""
     label = {Remote.REMOTE: "Remote", Remote.HYBRID: "Hybrid", Remote.ONSITE: "On-site"}.get(
         posting.remote)
     places = posting.extra.get("opening_locations") or [posting.location or ""]
     place = "; ".join(p.strip() for p in places[:_PLACES_SHOWN])
     if len(places) > _PLACES_SHOWN:
         place += f" and {len(places) - _PLACES_SHOWN} more"
+    rule = _residency_text(posting) if posting.remote is Remote.REMOTE else None
+    if rule:
+        return f"{place} (Remote, {rule})" if place and "remote" not in place.lower() else (
+            f"Remote ({rule})")
     if label and place and label.lower() not in place.lower():
         return f"{place} ({label})"
     return place or label or "Location not given"
+
+
+def _residency_text(posting) -> str | None:
+    """'AZ residents only', 'not open to CA or NY residents', or None (open to any state)."""
+    if posting.extra.get("residency"):
+        return f"{_and_list(posting.extra['residency'])} residents only"
+    if posting.extra.get("residency_excluded"):
+        return f"not open to {_and_list(posting.extra['residency_excluded'])} residents"
+    return None
+
+
+def _and_list(items: list[str]) -> str:
+    """'AZ', 'AZ or CO', 'AZ, CO or TX'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
 def _why(why) -> dict:
@@ -127,6 +146,7 @@ def _why(why) -> dict:
         "skills": list(why.skills),
         "credentials": list(why.credentials),
         "missing_credentials": list(why.missing_credentials),
+        "resume_terms": list(why.resume_terms),
     }
 
 
@@ -141,6 +161,7 @@ def digest_items(matches: list) -> list[dict]:
             "company": posting.company or "Employer not named", "where": where_text(posting),
             "salary": salary_text(posting), "posted_at": posted.isoformat() if posted else None,
             "url": safe_url(posting.url), "score": round(float(match.score), 4),
+            "strength": match.strength,
             "why": _why(match.why),
             "snippet": role_snippet(posting.description, posting.company, posting.title),
         })

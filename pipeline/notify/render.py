@@ -15,6 +15,8 @@ from pathlib import Path
 import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from pipeline.match.calibration import label, raw_label
+
 TEMPLATES = Path(__file__).parent / "templates"
 _FREQUENCY_TEXT = {"instant": "new-postings", "daily": "daily", "weekly": "weekly"}
 #: Skills named under a posting; more are summed up as "and N more" (the best come first).
@@ -69,13 +71,17 @@ def ago(posted_at: str | None, now: datetime) -> str:
     return f"posted {int(days // 30)} months ago"
 
 
-def strength(score: float) -> tuple[str, str]:
-    """A label and CSS class for a score."""
-    if score >= 0.7:
-        return "Strong", "strong"
-    if score >= 0.5:
-        return "Good", "good"
-    return "Fair", "fair"
+def shown_strength(item: dict) -> tuple[str, str, int]:
+    """Label, CSS class and percent shown for a digest item.
+
+    The percent is the calibrated strength (``pipeline.match.calibration``) when the matcher had
+    a calibration; otherwise (or for a digest queued before there was one) the raw score.
+    """
+    percent = item.get("strength")
+    if percent is None:
+        percent = max(0, min(100, round(item["score"] * 100)))
+        return (*raw_label(item["score"]), percent)
+    return (*label(percent), percent)
 
 
 def skills_text(skills: list[str]) -> str:
@@ -88,11 +94,11 @@ def skills_text(skills: list[str]) -> str:
 def _view_items(items: list[dict], now: datetime) -> list[dict]:
     view = []
     for item in items:
-        label, css_class = strength(item["score"])
-        view.append({**item, "ago": ago(item["posted_at"], now), "strength": label,
+        name, css_class, percent = shown_strength(item)
+        view.append({**item, "ago": ago(item["posted_at"], now), "strength": name,
                      "skills": skills_text(item["why"]["skills"]),
-                     "strength_class": css_class,
-                     "percent": max(0, min(100, round(item["score"] * 100)))})
+                     "resume_terms": ", ".join(item["why"].get("resume_terms") or []),
+                     "strength_class": css_class, "percent": percent})
     return view
 
 
@@ -102,6 +108,7 @@ def render_digest(items: list[dict], *, now: datetime, name: str | None, frequen
     subject = subject_for(items)
     context = {
         "subject": subject, "items": _view_items(items, now), "name": name, "since": None,
+        "calibrated": any(item.get("strength") is not None for item in items),
         "frequency_text": _FREQUENCY_TEXT.get(frequency, frequency),
         "unsubscribe_url": unsubscribe_url, "preferences_url": preferences_url,
         "css": _css(),

@@ -1,0 +1,67 @@
+"""Subscriber filters through a whole run: files source -> store -> matcher -> digest e-mail."""
+
+from email import message_from_bytes, policy
+
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from tests.conftest import write_config
+
+_BODY = ("Coordinate care for members with complex needs: assessments, care plans, discharge "
+         "planning, utilization review, community resources. Requires an active RN license. ")
+
+
+def _remote_job(source_id: str, title: str, location: str, extra_text: str = "") -> dict:
+    return {"source_id": source_id, "title": title, "company": f"Plan {source_id}",
+            "location": location, "remote": "remote", "url": f"https://jobs.example/{source_id}",
+            "description": _BODY + extra_text}
+
+
+POSTINGS = [
+    _remote_job("az-text", "RN Case Manager", "Remote",
+                "This position is remote; you must reside in AZ to be considered."),
+    _remote_job("az-location", "Nurse Case Manager", "Remote - Arizona"),
+    _remote_job("co-az", "Telephonic Care Manager RN", "Remote",
+                "Candidates must be located in one of the following states: Colorado, Arizona."),
+    _remote_job("anywhere", "Care Coordinator RN", "Remote, US",
+                "We have offices in Arizona and Texas."),
+    _remote_job("not-co", "Care Manager RN", "Remote",
+                "This position is not open to residents of Colorado or Washington."),
+]
+
+
+def _digest_for(tmp_path, filters: dict) -> tuple[str, str]:
+    """Run the pipeline for one subscriber with ``filters``; (text, HTML) of their digest."""
+    config = write_config(tmp_path, POSTINGS, subscribers=[
+        {"email": "dana@example.org", "name": "Dana", "filters": filters}])
+    result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    [eml] = list((tmp_path / "outbox").glob("*.eml")) or list(tmp_path.rglob("*.eml"))
+    message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    return (message.get_body(("plain",)).get_content(),
+            message.get_body(("html",)).get_content())
+
+
+def test_a_job_restricted_to_another_state_never_reaches_a_state_filter(tmp_path):
+    text, html = _digest_for(tmp_path, {"states": ["CO"]})
+    assert "https://jobs.example/az-text" not in text
+    assert "https://jobs.example/az-location" not in text
+    assert "https://jobs.example/co-az" in text
+    assert "https://jobs.example/anywhere" in text  # unrestricted remote still passes
+    assert "https://jobs.example/not-co" not in text
+    assert "Remote (AZ or CO residents only)" in text
+    assert "Remote (AZ or CO residents only)" in html
+
+
+def test_a_remote_only_subscriber_with_a_state_gets_the_same_rule(tmp_path):
+    text, _html = _digest_for(tmp_path, {"remote": ["remote"], "states": ["Colorado"]})
+    assert "jobs.example/az-" not in text
+    assert "https://jobs.example/co-az" in text
+
+
+def test_the_allowed_state_gets_every_restricted_job_with_its_restriction(tmp_path):
+    text, _html = _digest_for(tmp_path, {"states": ["Arizona"]})
+    for source_id in ("az-text", "az-location", "co-az", "anywhere", "not-co"):
+        assert f"https://jobs.example/{source_id}" in text
+    assert text.count("Remote (AZ residents only)") == 2
+    assert "Remote (not open to CO or WA residents)" in text
