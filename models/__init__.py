@@ -2,8 +2,9 @@
 
 The repository keeps them in the top-level ``models/`` folder; the build maps that folder to the
 package ``pipeline.models`` (setup.py), so an installed wheel has them too. A profile is named by
-its file stem: ``care_manager`` is ``care_manager.yaml``; tuned weights for it are
-``care_manager.settings.yaml`` beside it.
+its file stem: ``care_manager`` is ``care_manager.yaml``; the files made for it by ``pipeline tune``
+and ``pipeline calibrate`` sit beside it as ``care_manager.<kind>.yaml`` (``settings``,
+``calibration``), so a name never holds a dot.
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 FOLDER = Path(__file__).resolve().parent
-SETTINGS_SUFFIX = ".settings.yaml"
-
 __all__ = ["FOLDER", "profile_file", "profile_names"]
 
 
 def profile_names() -> list[str]:
     """The names of the shipped role profiles, sorted."""
-    return sorted(path.stem for path in FOLDER.glob("*.yaml")
-                  if not path.name.endswith(SETTINGS_SUFFIX))
+    return sorted(path.stem for path in FOLDER.glob("*.yaml") if "." not in path.stem)
 
 
 def profile_file(name: str) -> Path | None:
