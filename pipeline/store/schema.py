@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
     text,
 )
 from sqlalchemy.types import TypeDecorator
@@ -83,6 +84,8 @@ subscribers = Table(
     Column("email", String(320), nullable=False, unique=True),
     Column("name", Text),
     Column("resume_path", Text), Column("resume_text", Text),
+    # size:mtime_ns:sha256 of the resume file last read, and why it last could not be read
+    Column("resume_fingerprint", String(200)), Column("resume_error", Text),
     Column("settings", JSON, nullable=False, default=dict),
     Column("from_config", Boolean, nullable=False, default=False),
     Column("paused", Boolean, nullable=False, default=False),
@@ -202,10 +205,25 @@ def _v6_processed_mail(conn: Connection) -> None:
     processed_unsubscribe_mail.create(conn, checkfirst=True)
 
 
+#: Columns that version 7 adds to subscribers, with their SQL types.
+ADDED_IN_V7 = {"resume_fingerprint": "VARCHAR(200)", "resume_error": "TEXT"}
+
+
+def _v7_resume_fingerprint(conn: Connection) -> None:
+    """Version 7: subscribers keep their resume file's fingerprint and why it last failed to read,
+    so a resume is read again only when the file changes (existing ones are read once more).
+    Columns already there (a table created from this module by an older step) are left as is."""
+    present = {column["name"] for column in inspect(conn).get_columns("subscribers")}
+    for name, sql_type in ADDED_IN_V7.items():
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE subscribers ADD COLUMN {name} {sql_type}"))
+
+
 #: The step that brings a database from version N-1 to N, for N = 2, 3, ...
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes,
                                                        4: _v4_secrets, 5: _v5_source_run_board,
-                                                       6: _v6_processed_mail}
+                                                       6: _v6_processed_mail,
+                                                       7: _v7_resume_fingerprint}
 LATEST = max(MIGRATIONS)
 
 
