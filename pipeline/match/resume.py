@@ -1,16 +1,17 @@
 """Reading a subscriber's resume into plain text: PDF (pypdf), DOCX (python-docx), .txt and .md.
 
 Every read is bounded, whatever the file claims: its size on disk (``MAX_RESUME_BYTES``), the
-pages of a PDF (``MAX_PDF_PAGES``, and pypdf's own limits tightened for a small file), the bytes a
-DOCX unpacks to (``MAX_DOCX_UNPACKED``, declared and actual) and the text kept
-(``MAX_TEXT_CHARS``). A PDF with only an owner password (an empty user password) is read; one that
-needs a password to open is refused. DOCX text comes from body paragraphs, tables (resumes often
-lay out skills in tables) and section headers. A PDF with no extractable text is usually a scan:
-the error says to export a text PDF or a DOCX. Every failure is a ``ResumeError`` whose message
-says what is wrong and what to do; the libraries' own warnings are kept out of the output.
+pages of a PDF (``MAX_PDF_PAGES``, and pypdf's own limits tightened for a small file), the bytes
+a DOCX unpacks to (``MAX_DOCX_UNPACKED``, ``MAX_DOCX_XML``: declared and actual) and the text
+kept (``MAX_TEXT_CHARS``). A PDF with only an owner password (an empty user password) is read;
+one that needs a password to open is refused. DOCX text comes from body paragraphs, tables
+(resumes often lay out skills in tables) and section headers. A PDF with no extractable text is
+usually a scan: the error says to export a text PDF or a DOCX. Every failure is a
+``ResumeError`` whose message says what is wrong and what to do; the libraries' own warnings are
+kept out of the output.
 
-``fingerprint`` identifies a resume file's content (size, mtime, SHA-256), so a resume is read
-again only when it changed.
+``fingerprint`` and ``same_content`` identify a resume file's content (size, mtime, SHA-256), so
+a resume is read again only when it changed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import hashlib
 from pathlib import Path
 
 from pipeline.errors import ResumeError
-from pipeline.match.resume_docx import MAX_DOCX_UNPACKED, docx_text
+from pipeline.match.resume_docx import MAX_DOCX_UNPACKED, MAX_DOCX_XML, docx_text
 from pipeline.match.resume_pdf import MAX_PDF_PAGES, pdf_text
 
 #: Resumes larger than this are refused (a resume is a few pages; this catches wrong files).
@@ -30,8 +31,8 @@ MIN_TEXT_CHARS = 40
 MAX_TEXT_CHARS = 200_000
 SUPPORTED = (".pdf", ".docx", ".txt", ".md")
 
-__all__ = ["MAX_DOCX_UNPACKED", "MAX_PDF_PAGES", "MAX_RESUME_BYTES", "MAX_TEXT_CHARS",
-           "SUPPORTED", "fingerprint", "read_resume"]
+__all__ = ["MAX_DOCX_UNPACKED", "MAX_DOCX_XML", "MAX_PDF_PAGES", "MAX_RESUME_BYTES",
+           "MAX_TEXT_CHARS", "SUPPORTED", "fingerprint", "read_resume", "same_content"]
 
 
 def read_resume(path: Path, max_bytes: int = MAX_RESUME_BYTES) -> str:

@@ -2,7 +2,8 @@
 
 A DOCX is a zip: a file of a few hundred KB can unpack to gigabytes. Before python-docx sees it,
 the sizes its members declare, and then the bytes they actually unpack to (read in chunks, so the
-check itself stays small), must stay within ``MAX_DOCX_UNPACKED`` all together. The file is read
+check itself stays small), must stay within ``MAX_DOCX_UNPACKED`` all together, and those of its
+XML members (what python-docx parses into a tree) within ``MAX_DOCX_XML``. The file is read
 into memory once, so what is checked is what python-docx reads.
 """
 
@@ -17,6 +18,8 @@ from pipeline.errors import ResumeError
 
 #: Bytes a DOCX resume may unpack to, all members together (its text, styles and a photo or two).
 MAX_DOCX_UNPACKED = 30_000_000
+#: Bytes its XML members may unpack to (what python-docx parses: a long resume's take under 1 MB).
+MAX_DOCX_XML = 5_000_000
 _CHUNK = 1 << 16
 
 
@@ -44,22 +47,33 @@ def docx_text(path: Path) -> str:
 
 
 def _check_unpacked(path: Path, data: bytes) -> None:
-    """ResumeError when the zip's members declare, or unpack to, more than the limit."""
+    """ResumeError when the zip's members, or its XML members, declare or unpack to too much."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members = archive.infolist()
-        declared = sum(member.file_size for member in members)
-        if declared > MAX_DOCX_UNPACKED:
-            _too_big(path, declared, "declares")
-        actual = 0
-        for member in members:
-            with archive.open(member) as unpacked:
-                while chunk := unpacked.read(_CHUNK):
-                    actual += len(chunk)
-                    if actual > MAX_DOCX_UNPACKED:
-                        _too_big(path, actual, "unpacks to over")
+        xml = [m for m in members if m.filename.lower().endswith((".xml", ".rels"))]
+        limits = [(members, MAX_DOCX_UNPACKED, "content"), (xml, MAX_DOCX_XML, "XML")]
+        for group, limit, what in limits:
+            declared = sum(member.file_size for member in group)
+            if declared > limit:
+                _too_big(path, f"declares {declared / 1e6:.1f} MB of {what}", limit)
+        for group, limit, what in limits:
+            if _unpacked(archive, group, limit) > limit:
+                _too_big(path, f"unpacks to over {limit / 1e6:.0f} MB of {what}", limit)
 
 
-def _too_big(path: Path, size: int, how: str) -> NoReturn:
-    raise ResumeError(f"{path}: the DOCX {how} {size / 1e6:.0f} MB of content (limit "
-                      f"{MAX_DOCX_UNPACKED / 1e6:.0f} MB), far more than a resume; open it in "
-                      "Word or LibreOffice and save the resume alone as .docx or PDF")
+def _unpacked(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], limit: int) -> int:
+    """Bytes ``members`` really unpack to, read in chunks; stops once past ``limit``."""
+    total = 0
+    for member in members:
+        with archive.open(member) as unpacked:
+            while chunk := unpacked.read(_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    return total
+    return total
+
+
+def _too_big(path: Path, how: str, limit: int) -> NoReturn:
+    raise ResumeError(f"{path}: the DOCX {how} (limit {limit / 1e6:.0f} MB), far more than a "
+                      "resume; open it in Word or LibreOffice and save the resume alone as "
+                      ".docx or PDF")

@@ -10,6 +10,7 @@ damaged file go to this module's debug log, not the output: the ``ResumeError`` 
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,8 @@ PYPDF_LIMITS = {
     "array_based_stream_maximum_output_length": 20_000_000,
     "stream_decoding_work_maximum_length": 60_000_000,
 }
+#: One quieted read at a time: the logger and warning filters it swaps are the process's.
+_QUIET = threading.Lock()
 #: What pypdf raises besides its own errors on a damaged file.
 _DAMAGED = (ValueError, KeyError, IndexError, TypeError, AttributeError, OSError, RecursionError)
 
@@ -90,18 +93,20 @@ def _quiet_pypdf() -> Iterator[None]:
     """Send pypdf's warnings and log records to this module's debug log while it reads a file."""
     pypdf_log = logging.getLogger("pypdf")
     collected = _Collect()
-    propagate = pypdf_log.propagate
-    pypdf_log.addHandler(collected)
-    pypdf_log.propagate = False
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield
-    finally:
-        pypdf_log.removeHandler(collected)
-        pypdf_log.propagate = propagate
-        for message in collected.messages + [str(w.message) for w in caught]:
-            log.debug("pypdf: %s", message)
+    caught: list[warnings.WarningMessage] = []
+    with _QUIET:
+        propagate = pypdf_log.propagate
+        pypdf_log.addHandler(collected)
+        pypdf_log.propagate = False
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                yield
+        finally:
+            pypdf_log.removeHandler(collected)
+            pypdf_log.propagate = propagate
+            for message in collected.messages + [str(w.message) for w in caught]:
+                log.debug("pypdf: %s", message)
 
 
 class _Collect(logging.Handler):

@@ -100,13 +100,20 @@ def test_docx_bomb_is_refused_without_unpacking_it(docx_bomb_file):
     assert docx_bomb_file.stat().st_size < 2_000_000
     tracemalloc.start()
     try:
-        with pytest.raises(ResumeError, match=r"bomb.docx: the DOCX declares 31\d MB of content "
-                                              r"\(limit 30 MB\)"):
+        with pytest.raises(ResumeError, match=r"bomb.docx: the DOCX declares 31\d\.\d MB of "
+                                              r"content \(limit 30 MB\)"):
             read_resume(docx_bomb_file)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert peak < 20_000_000, f"reading the bomb took {peak / 1e6:.0f} MB"
+
+
+def test_docx_with_more_xml_than_a_resume_has_is_refused(tmp_path):
+    bomb = docx_bomb(tmp_path / "long.docx", unpacked_mb=8)
+    with pytest.raises(ResumeError, match=r"long.docx: the DOCX declares \d\.\d MB of XML "
+                                          r"\(limit 5 MB\)"):
+        read_resume(bomb)
 
 
 def test_owner_password_only_pdf_is_read_with_the_empty_password(tmp_path, pdf_writer):
