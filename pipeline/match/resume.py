@@ -81,8 +81,10 @@ def same_content(stored: str | None, path: Path) -> tuple[bool, str | None]:
     if stored and stored.split(":")[:2] == [str(stat.st_size), str(stat.st_mtime_ns)]:
         return True, stored
     now = fingerprint(path)
-    return (stored is not None and now is not None
-            and stored.split(":")[2] == now.split(":")[2] != "-"), now
+    if stored is None or now is None:
+        return False, now
+    old_sha, new_sha = stored.rsplit(":", 1)[1], now.rsplit(":", 1)[1]
+    return new_sha != "-" and new_sha == old_sha, now
 
 
 def _check_file(path: Path, max_bytes: int) -> None:
