@@ -37,6 +37,7 @@ def subscribers_list(config_path: Path) -> None:
         state = "unsubscribed" if sub.unsubscribed_at else ("paused" if sub.paused else "active")
         origin = "jobs.yaml" if sub.from_config else "cli"
         resume = sub.resume.name if sub.resume else "no resume"
+        resume += " (unreadable)" if sub.resume_error else ""
         click.echo(f"{sub.email}\t{sub.name or ''}\t{sub.frequency}\t{state}\t{resume}\t{origin}")
 
 
@@ -122,7 +123,7 @@ def subscribers_show(config_path: Path, email: str) -> None:
     threshold = sub.min_score if sub.min_score is not None else config.matching.min_score
     rows = [("e-mail", sub.email), ("name", sub.name or ""), ("state", _state(sub)),
             ("from", "jobs.yaml" if sub.from_config else "cli"),
-            ("resume", f"{sub.resume or 'none'} ({len(sub.resume_text or '')} characters)"),
+            *_resume_rows(sub),
             ("frequency", sub.frequency if sub.frequency == "instant" else
              f"{sub.frequency} at {sub.send_at:%H:%M} {sub.timezone}"
              + (f" on {sub.weekday}" if sub.frequency == "weekly" else "")),
@@ -134,6 +135,16 @@ def subscribers_show(config_path: Path, email: str) -> None:
              if sub.last_digest_at else "never")]
     for key, value in rows:
         click.echo(f"{key + ':':<15}{value}")
+
+
+def _resume_rows(sub) -> list[tuple[str, str]]:
+    """The resume lines of `subscribers show`: the file, and why it cannot be read, if so."""
+    from pipeline.subscribers import fallback
+
+    if not sub.resume_error:
+        return [("resume", f"{sub.resume or 'none'} ({len(sub.resume_text or '')} characters)")]
+    return [("resume", f"{sub.resume} (cannot be read: digests use {fallback(sub)})"),
+            ("resume error", sub.resume_error)]
 
 
 def _set_paused(config_path: Path, email: str, paused: bool) -> None:

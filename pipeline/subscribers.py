@@ -1,21 +1,28 @@
 """Subscribers as the operator manages them: added from the CLI or declared in jobs.yaml.
 
 ``sync_subscribers`` keeps the database in step with jobs.yaml: every subscriber listed there is
-added or updated (resume re-read), and a subscriber that came from jobs.yaml but is no longer
+added or updated, and a subscriber that came from jobs.yaml but is no longer
 listed is removed with all their data. Subscribers added from the CLI are left alone. An
 unsubscribe (from the one-click link or the mailto address) is never undone by a sync.
+
+A resume file is read when it is new or changed (its fingerprint, size + mtime + SHA-256, is kept
+with the subscriber), not at every sync. One that cannot be read is refused by
+``add_subscriber`` (the operator is there to fix it), while a sync records the reason, logs a
+warning naming the subscriber and the file, and keeps their last good resume text (or none: the
+role profile alone), so one bad file affects that subscriber only.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from pipeline.config import JobsConfig, SubscriberConfig
 from pipeline.errors import ResumeError, SubscriberError
-from pipeline.match.resume import read_resume
+from pipeline.match.resume import read_resume, same_content
 from pipeline.store import Store, Subscriber
 
 if TYPE_CHECKING:
@@ -24,19 +31,71 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def resume_text(config: SubscriberConfig) -> str | None:
-    """The text of a subscriber's resume; SubscriberError naming the subscriber when unreadable."""
+@dataclass(frozen=True)
+class ResumeState:
+    """A subscriber's resume as stored: its text, the file's fingerprint, why it failed to read."""
+
+    text: str | None = None
+    fingerprint: str | None = None
+    error: str | None = None
+
+
+def resume_state(config: SubscriberConfig, stored: Subscriber | None) -> ResumeState:
+    """The resume of ``config``, read only when the file is new or changed since ``stored``.
+
+    A file that cannot be read gives the reason, with the last good text kept (None if never).
+    """
     if config.resume is None:
-        return None
+        return ResumeState()
+    same_path = stored is not None and str(stored.resume) == str(config.resume)
+    unchanged, now = same_content(stored.resume_fingerprint if same_path else None,
+                                  config.resume)
+    if unchanged:
+        return ResumeState(stored.resume_text, now, stored.resume_error)
     try:
-        return read_resume(config.resume)
+        return ResumeState(read_resume(config.resume), now)
     except ResumeError as exc:
-        raise SubscriberError(f"subscriber {config.email}: {exc}") from exc
+        return ResumeState(stored.resume_text if stored else None, now, str(exc))
 
 
 def add_subscriber(store: Store, config: SubscriberConfig, from_config: bool = False) -> Subscriber:
-    """Add a subscriber (or update the one with this e-mail), reading the resume first."""
-    return store.save_subscriber(config, resume_text(config), from_config=from_config)
+    """Add a subscriber (or update the one with this e-mail); SubscriberError naming them when
+    their resume cannot be read (nothing is saved then)."""
+    resume = resume_state(config, _stored(store, config.email))
+    if resume.error:
+        raise SubscriberError(f"subscriber {config.email}: {resume.error}")
+    return _save(store, config, resume, from_config)
+
+
+def sync_subscriber(store: Store, config: SubscriberConfig) -> Subscriber:
+    """Add or update a jobs.yaml subscriber; an unreadable resume is logged, not raised."""
+    resume = resume_state(config, _stored(store, config.email))
+    saved = _save(store, config, resume, from_config=True)
+    if resume.error:
+        log.warning("subscriber %s: %s; their digests use %s", config.email, resume.error,
+                    fallback(saved))
+    return saved
+
+
+def fallback(subscriber: Subscriber) -> str:
+    """What a subscriber's digests are matched with while their resume cannot be read."""
+    if subscriber.resume_text:
+        return f"the last resume text read ({len(subscriber.resume_text)} characters)"
+    return "the role profile alone"
+
+
+def _stored(store: Store, email: str) -> Subscriber | None:
+    try:
+        return store.get_subscriber(email)
+    except SubscriberError:
+        return None
+
+
+def _save(store: Store, config: SubscriberConfig, resume: ResumeState,
+          from_config: bool) -> Subscriber:
+    return store.save_subscriber(config, resume.text, from_config=from_config,
+                                 resume_fingerprint=resume.fingerprint,
+                                 resume_error=resume.error)
 
 
 def subscriber_config(**fields) -> SubscriberConfig:
@@ -53,7 +112,7 @@ def sync_subscribers(config: JobsConfig, store: Store) -> None:
     """Make the database's jobs.yaml subscribers match jobs.yaml (add, update, remove)."""
     listed = {sub.email for sub in config.subscribers}
     for sub in config.subscribers:
-        add_subscriber(store, sub, from_config=True)
+        sync_subscriber(store, sub)
     for stored in store.list_subscribers():
         if stored.from_config and stored.email not in listed:
             log.info("subscriber %s is no longer in jobs.yaml: removed", stored.email)

@@ -1,5 +1,6 @@
 """Turns a database the current schema made into one as schema version 6 left it, for upgrade
-tests: host:pid ``locks`` instead of ``leases`` (v8), no ``outbox.unknown_outcomes`` (v7)."""
+tests: no ``outbox.unknown_outcomes`` (v7), host:pid ``locks`` instead of ``leases`` (v8), no
+resume fingerprints (v9)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ V6_LOCKS = ("CREATE TABLE IF NOT EXISTS locks (name VARCHAR(100) NOT NULL PRIMAR
 
 
 def make_version_6(conn: Connection) -> None:
-    """Undo what versions 7 and 8 added, and record version 6."""
+    """Undo what versions 7 to 9 added, and record version 6."""
     conn.execute(text("DROP TABLE IF EXISTS leases"))
     conn.execute(text(V6_LOCKS))
     conn.execute(text("ALTER TABLE outbox DROP COLUMN unknown_outcomes"))
+    for column in ("resume_fingerprint", "resume_error"):
+        conn.execute(text(f"ALTER TABLE subscribers DROP COLUMN {column}"))
     conn.execute(text("UPDATE schema_version SET version = 6"))

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 
+import docx
 import pytest
 import yaml
 from click.testing import CliRunner
+from resume_bombs import docx_bomb, million_page_pdf
 
 from pipeline.cli import cli
 from pipeline.config import load_config
@@ -56,11 +60,80 @@ def test_sync_never_undoes_an_unsubscribe(config_file):
     assert store.get_subscriber("dana@example.org").unsubscribed_at is not None
 
 
-def test_unreadable_resume_in_jobs_yaml_names_the_subscriber(config_file):
-    _edit(config_file, subscribers=[{"email": "dana@example.org", "resume": "missing.pdf"}])
+def _warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if r.name == "pipeline.subscribers" and r.levelno == logging.WARNING]
+
+
+def test_unreadable_resume_in_jobs_yaml_affects_that_subscriber_alone(config_file, tmp_path,
+                                                                     caplog):
+    million_page_pdf(tmp_path / "dana.pdf")
+    (tmp_path / "lee.txt").write_text(RESUME)
+    _edit(config_file, subscribers=[{"email": "dana@example.org", "resume": "dana.pdf"},
+                                    {"email": "lee@example.org", "resume": "lee.txt"}])
+    with caplog.at_level(logging.WARNING):
+        ran = invoke("run", "--config", config_file)
+    assert ran.exit_code == 0, ran.output
+    (warning,) = _warnings(caplog)
+    assert warning.startswith("subscriber dana@example.org: ")
+    assert "dana.pdf: the PDF has 1000000 pages" in warning
+    assert warning.endswith("their digests use the role profile alone")
     config, store = _store(config_file)
-    with pytest.raises(SubscriberError, match="subscriber dana@example.org: .*missing.pdf"):
-        sync_subscribers(config, store)
+    assert sorted(row.recipient for row in store.outbox_rows(["sent"])) == [
+        "dana@example.org", "lee@example.org"]
+    shown = invoke("subscribers", "show", "--config", config_file, "dana@example.org").output
+    assert "dana.pdf (cannot be read: digests use the role profile alone)" in shown
+    assert "resume error:" in shown and "the PDF has 1000000 pages" in shown
+
+
+def test_a_resume_that_breaks_keeps_the_last_good_text(config_file, tmp_path, caplog):
+    good = docx.Document()
+    good.add_paragraph(RESUME)
+    good.save(tmp_path / "cv.docx")
+    _edit(config_file, subscribers=[{"email": "dana@example.org", "resume": "cv.docx"}])
+    assert invoke("subscribers", "list", "--config", config_file).exit_code == 0
+    docx_bomb(tmp_path / "cv.docx", unpacked_mb=40)
+    with caplog.at_level(logging.WARNING):
+        listed = invoke("subscribers", "list", "--config", config_file)
+    assert listed.exit_code == 0, listed.output
+    assert "\tcv.docx (unreadable)\t" in listed.output
+    (warning,) = _warnings(caplog)
+    assert "cv.docx: the DOCX declares 4" in warning
+    assert warning.endswith(f"use the last resume text read ({len(RESUME)} characters)")
+    config, store = _store(config_file)
+    assert store.get_subscriber("dana@example.org").resume_text == RESUME
+    ranked = invoke("rank", "--config", config_file, "--subscriber", "dana@example.org")
+    assert ranked.exit_code == 0, ranked.output
+    shown = invoke("subscribers", "show", "--config", config_file, "dana@example.org").output
+    assert f"digests use the last resume text read ({len(RESUME)} characters)" in shown
+
+
+def test_a_resume_is_read_again_only_when_the_file_changes(config_file, tmp_path):
+    cv = tmp_path / "cv.txt"
+    cv.write_text(RESUME)
+    _edit(config_file, subscribers=[{"email": "dana@example.org", "resume": "cv.txt"}])
+    config, store = _store(config_file)
+    sync_subscribers(config, store)
+    before = cv.stat()
+    cv.write_bytes(b"\x00" * before.st_size)  # unreadable, were it read: same size and mtime
+    os.utime(cv, ns=(before.st_atime_ns, before.st_mtime_ns))
+    sync_subscribers(config, store)
+    dana = store.get_subscriber("dana@example.org")
+    assert (dana.resume_text, dana.resume_error) == (RESUME, None)
+    cv.write_text(RESUME.replace("six years", "ten years"))
+    sync_subscribers(config, store)
+    assert "ten years" in store.get_subscriber("dana@example.org").resume_text
+
+
+def test_add_from_the_cli_refuses_an_unreadable_resume(config_file, tmp_path):
+    million_page_pdf(tmp_path / "lee.pdf")
+    result = invoke("subscribers", "add", "--config", config_file, "lee@example.org",
+                    "--resume", tmp_path / "lee.pdf")
+    assert result.exit_code == 2
+    assert "subscriber lee@example.org: " in result.output
+    assert "the PDF has 1000000 pages" in result.output
+    with pytest.raises(SubscriberError):
+        _store(config_file)[1].get_subscriber("lee@example.org")
 
 
 @pytest.mark.parametrize("args, message", [

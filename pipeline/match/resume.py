@@ -1,22 +1,38 @@
 """Reading a subscriber's resume into plain text: PDF (pypdf), DOCX (python-docx), .txt and .md.
 
-DOCX text comes from body paragraphs, tables (resumes often lay out skills in tables) and section
-headers. A PDF with no extractable text is usually a scan: the error says to export a text PDF or
-a DOCX. Every failure is a ``ResumeError`` whose message says what to do.
+Every read is bounded, whatever the file claims: its size on disk (``MAX_RESUME_BYTES``), the
+pages of a PDF (``MAX_PDF_PAGES``, and pypdf's own limits tightened for a small file), the bytes
+a DOCX unpacks to (``MAX_DOCX_UNPACKED``, ``MAX_DOCX_XML``: declared and actual) and the text
+kept (``MAX_TEXT_CHARS``). A PDF with only an owner password (an empty user password) is read;
+one that needs a password to open is refused. DOCX text comes from body paragraphs, tables
+(resumes often lay out skills in tables) and section headers. A PDF with no extractable text is
+usually a scan: the error says to export a text PDF or a DOCX. Every failure is a
+``ResumeError`` whose message says what is wrong and what to do; the libraries' own warnings are
+kept out of the output.
+
+``fingerprint`` and ``same_content`` identify a resume file's content (size, mtime, SHA-256), so
+a resume is read again only when it changed.
 """
 
 from __future__ import annotations
 
-import zipfile
+import hashlib
 from pathlib import Path
 
 from pipeline.errors import ResumeError
+from pipeline.match.resume_docx import MAX_DOCX_UNPACKED, MAX_DOCX_XML, docx_text
+from pipeline.match.resume_pdf import MAX_PDF_PAGES, pdf_text
 
 #: Resumes larger than this are refused (a resume is a few pages; this catches wrong files).
 MAX_RESUME_BYTES = 5_000_000
 #: Fewer characters than this is not a usable resume.
 MIN_TEXT_CHARS = 40
+#: Text kept from a resume at most (a long CV has about 60,000 characters).
+MAX_TEXT_CHARS = 200_000
 SUPPORTED = (".pdf", ".docx", ".txt", ".md")
+
+__all__ = ["MAX_DOCX_UNPACKED", "MAX_DOCX_XML", "MAX_PDF_PAGES", "MAX_RESUME_BYTES",
+           "MAX_TEXT_CHARS", "SUPPORTED", "fingerprint", "read_resume", "same_content"]
 
 
 def read_resume(path: Path, max_bytes: int = MAX_RESUME_BYTES) -> str:
@@ -25,16 +41,50 @@ def read_resume(path: Path, max_bytes: int = MAX_RESUME_BYTES) -> str:
     _check_file(path, max_bytes)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        text = _pdf_text(path)
+        text = pdf_text(path, MAX_TEXT_CHARS)
     elif suffix == ".docx":
-        text = _docx_text(path)
+        text = docx_text(path)
     else:
         text = _plain_text(path)
     if len(text.strip()) < MIN_TEXT_CHARS:
         hint = (" It looks like a scanned image: export a PDF with selectable text, or a DOCX."
                 if suffix == ".pdf" else " Add the resume's text to the file.")
         raise ResumeError(f"{path}: no usable text found.{hint}")
-    return text.strip()
+    return text.strip()[:MAX_TEXT_CHARS]
+
+
+def fingerprint(path: Path, max_bytes: int = MAX_RESUME_BYTES) -> str | None:
+    """``size:mtime_ns:sha256`` of a resume file (no hash past ``max_bytes``); None if missing."""
+    try:
+        stat = Path(path).stat()
+        digest = hashlib.sha256()
+        if stat.st_size <= max_bytes:
+            with open(path, "rb") as file:
+                while chunk := file.read(1 << 16):
+                    digest.update(chunk)
+    except OSError:
+        return None
+    sha = digest.hexdigest() if stat.st_size <= max_bytes else "-"
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{sha}"
+
+
+def same_content(stored: str | None, path: Path) -> tuple[bool, str | None]:
+    """Whether ``path`` still holds what ``stored`` fingerprinted, and its fingerprint now.
+
+    Size and mtime unchanged: the same, without reading the file. Otherwise the SHA-256 decides
+    (a file touched or copied back unchanged is not read again).
+    """
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return False, None
+    if stored and stored.split(":")[:2] == [str(stat.st_size), str(stat.st_mtime_ns)]:
+        return True, stored
+    now = fingerprint(path)
+    if stored is None or now is None:
+        return False, now
+    old_sha, new_sha = stored.rsplit(":", 1)[1], now.rsplit(":", 1)[1]
+    return new_sha != "-" and new_sha == old_sha, now
 
 
 def _check_file(path: Path, max_bytes: int) -> None:
@@ -47,38 +97,6 @@ def _check_file(path: Path, max_bytes: int) -> None:
     if size > max_bytes:
         raise ResumeError(f"{path}: {size / 1e6:.1f} MB is too large for a resume (limit "
                           f"{max_bytes / 1e6:.0f} MB); export a smaller, text-only PDF or DOCX")
-
-
-def _pdf_text(path: Path) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            raise ResumeError(f"{path}: the PDF is password-protected; save an unprotected copy")
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise ResumeError(f"{path}: not a readable PDF ({exc}); re-export it as PDF or DOCX") \
-            from exc
-
-
-def _docx_text(path: Path) -> str:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-
-    try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ResumeError(f"{path}: not a readable DOCX file; open it in Word or LibreOffice "
-                          "and save it again as .docx") from exc
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.append(" | ".join(cell.text for cell in row.cells))
-    for section in document.sections:
-        parts += [p.text for p in section.header.paragraphs]
-    return "\n".join(part for part in parts if part.strip())
 
 
 def _plain_text(path: Path) -> str:

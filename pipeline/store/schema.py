@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
     text,
 )
 from sqlalchemy.types import TypeDecorator
@@ -83,6 +84,8 @@ subscribers = Table(
     Column("email", String(320), nullable=False, unique=True),
     Column("name", Text),
     Column("resume_path", Text), Column("resume_text", Text),
+    # size:mtime_ns:sha256 of the resume file last read, and why it last could not be read
+    Column("resume_fingerprint", String(200)), Column("resume_error", Text),
     Column("settings", JSON, nullable=False, default=dict),
     Column("from_config", Boolean, nullable=False, default=False),
     Column("paused", Boolean, nullable=False, default=False),
@@ -212,10 +215,18 @@ def _v6_processed_mail(conn: Connection) -> None:
     processed_unsubscribe_mail.create(conn, checkfirst=True)
 
 
+def _add_columns(conn: Connection, table: str, columns: dict[str, str]) -> None:
+    """Add ``name -> SQL type`` columns to ``table``, leaving those already there (a table that an
+    older step created from this module's current definition has them)."""
+    present = {column["name"] for column in inspect(conn).get_columns(table)}
+    for name, sql_type in columns.items():
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+
+
 def _v7_outbox_unknown_outcomes(conn: Connection) -> None:
     """Version 7: outbox rows count the tries whose outcome is unknown (sent, never answered)."""
-    conn.execute(text("ALTER TABLE outbox ADD COLUMN unknown_outcomes INTEGER NOT NULL "
-                      "DEFAULT 0"))
+    _add_columns(conn, "outbox", {"unknown_outcomes": "INTEGER NOT NULL DEFAULT 0"})
 
 
 def _v8_leases(conn: Connection) -> None:
@@ -229,12 +240,20 @@ def _v8_leases(conn: Connection) -> None:
     conn.execute(text("DROP TABLE IF EXISTS locks"))
 
 
+def _v9_resume_fingerprint(conn: Connection) -> None:
+    """Version 9: subscribers keep their resume file's fingerprint and why it last failed to read,
+    so a resume is read again only when the file changes (existing ones are read once more)."""
+    _add_columns(conn, "subscribers", {"resume_fingerprint": "VARCHAR(200)",
+                                       "resume_error": "TEXT"})
+
+
 #: The step that brings a database from version N-1 to N, for N = 2, 3, ...
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes,
                                                        4: _v4_secrets, 5: _v5_source_run_board,
                                                        6: _v6_processed_mail,
                                                        7: _v7_outbox_unknown_outcomes,
-                                                       8: _v8_leases}
+                                                       8: _v8_leases,
+                                                       9: _v9_resume_fingerprint}
 LATEST = max(MIGRATIONS)
 
 

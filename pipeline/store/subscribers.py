@@ -22,6 +22,10 @@ class Subscriber(SubscriberConfig):
 
     id: int
     resume_text: str | None = None
+    #: ``size:mtime_ns:sha256`` of the resume file when it was last looked at
+    resume_fingerprint: str | None = None
+    #: Why the resume file could not be read (``resume_text`` is then the last good one, if any)
+    resume_error: str | None = None
     from_config: bool = False
     created_at: datetime | None = None
     unsubscribed_at: datetime | None = None
@@ -33,12 +37,15 @@ class Subscriber(SubscriberConfig):
         return not self.paused and self.unsubscribed_at is None
 
 
-def _row_values(config: SubscriberConfig, resume_text: str | None) -> dict:
+def _row_values(config: SubscriberConfig, resume_text: str | None, fingerprint: str | None,
+                error: str | None) -> dict:
     return {
         "email": config.email,
         "name": config.name,
         "resume_path": str(config.resume) if config.resume else None,
         "resume_text": resume_text,
+        "resume_fingerprint": fingerprint,
+        "resume_error": error,
         "paused": config.paused,
         "settings": config.model_dump(mode="json", include=set(_SETTINGS)),
     }
@@ -53,6 +60,7 @@ def _from_row(row) -> Subscriber:
     return Subscriber.model_validate({
         **settings, "id": row.id, "email": row.email, "name": row.name,
         "resume": row.resume_path, "resume_text": row.resume_text, "paused": row.paused,
+        "resume_fingerprint": row.resume_fingerprint, "resume_error": row.resume_error,
         "from_config": row.from_config, "created_at": row.created_at,
         "unsubscribed_at": row.unsubscribed_at, "last_digest_at": row.last_digest_at,
     })
@@ -62,13 +70,15 @@ class SubscribersMixin:
     """Subscriber queries of ``Store``."""
 
     def save_subscriber(self, config: SubscriberConfig, resume_text: str | None = None,
-                        from_config: bool = False) -> Subscriber:
+                        from_config: bool = False, *, resume_fingerprint: str | None = None,
+                        resume_error: str | None = None) -> Subscriber:
         """Add a subscriber, or update the one with that e-mail; return it as stored.
 
-        Updating never clears an unsubscribe: a subscriber who left stays out even when jobs.yaml
-        still lists them.
+        ``resume_fingerprint`` identifies the resume file ``resume_text`` was read from;
+        ``resume_error`` says why it could not be read this time. Updating never clears an
+        unsubscribe: a subscriber who left stays out even when jobs.yaml still lists them.
         """
-        values = _row_values(config, resume_text)
+        values = _row_values(config, resume_text, resume_fingerprint, resume_error)
         with self.engine.begin() as conn:
             found = conn.execute(select(subscribers.c.id).where(
                 subscribers.c.email == config.email)).first()

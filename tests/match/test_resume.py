@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import subprocess
+import sys
+import tracemalloc
+
 import docx
 import pytest
+from resume_bombs import docx_bomb, million_page_pdf, owner_password_pdf
 
 from pipeline.errors import ResumeError
 from pipeline.match import read_resume
@@ -65,3 +71,74 @@ def test_corrupt_docx_says_to_save_again(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ResumeError, match="no such resume"):
         read_resume(tmp_path / "nowhere.pdf")
+
+
+# Hostile and unusual files: every read is bounded and ends in a ResumeError saying why.
+
+@pytest.fixture(scope="module")
+def docx_bomb_file(tmp_path_factory):
+    """A DOCX of under 1 MB on disk whose document part unpacks to 300 MB."""
+    return docx_bomb(tmp_path_factory.mktemp("bomb") / "bomb.docx", unpacked_mb=300)
+
+
+def test_pdf_claiming_a_million_pages_is_refused_before_reading_them(tmp_path):
+    bomb = million_page_pdf(tmp_path / "million.pdf")
+    assert bomb.stat().st_size < 12_000
+    with pytest.raises(ResumeError, match=r"million.pdf: the PDF has 1000000 pages; a resume "
+                                          r"has at most 50"):
+        read_resume(bomb)
+
+
+def test_pdf_whose_page_count_lies_stops_at_the_page_tree_limit(tmp_path):
+    bomb = million_page_pdf(tmp_path / "liar.pdf")
+    bomb.write_bytes(bomb.read_bytes().replace(b"/Count 1000000", b"/Count 1      "))
+    with pytest.raises(ResumeError, match="liar.pdf: the PDF is built past what a resume needs"):
+        read_resume(bomb)
+
+
+def test_docx_bomb_is_refused_without_unpacking_it(docx_bomb_file):
+    assert docx_bomb_file.stat().st_size < 2_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(ResumeError, match=r"bomb.docx: the DOCX declares 31\d\.\d MB of "
+                                              r"content \(limit 30 MB\)"):
+            read_resume(docx_bomb_file)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000, f"reading the bomb took {peak / 1e6:.0f} MB"
+
+
+def test_docx_with_more_xml_than_a_resume_has_is_refused(tmp_path):
+    bomb = docx_bomb(tmp_path / "long.docx", unpacked_mb=8)
+    with pytest.raises(ResumeError, match=r"long.docx: the DOCX declares \d\.\d MB of XML "
+                                          r"\(limit 5 MB\)"):
+        read_resume(bomb)
+
+
+def test_owner_password_only_pdf_is_read_with_the_empty_password(tmp_path, pdf_writer):
+    plain = pdf_writer(tmp_path / "plain.pdf", LINES)
+    locked = owner_password_pdf(plain, tmp_path / "locked.pdf")
+    assert b"/Encrypt" in locked.read_bytes()
+    assert "utilization review with InterQual" in read_resume(locked)
+
+
+def test_pdf_that_needs_a_password_to_open_is_refused(tmp_path, pdf_writer):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(pdf_writer(tmp_path / "plain.pdf", LINES)))
+    writer.encrypt(user_password="open-sesame", algorithm="AES-128")
+    writer.write(tmp_path / "secret.pdf")
+    with pytest.raises(ResumeError, match="secret.pdf: the PDF needs a password to open"):
+        read_resume(tmp_path / "secret.pdf")
+
+
+def test_random_bytes_pdf_shows_only_our_one_line_error(tmp_path, config_file):
+    (tmp_path / "noise.pdf").write_bytes(random.Random(7).randbytes(3000))
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "rank", "--config", str(config_file),
+         "--resume", str(tmp_path / "noise.pdf")],
+        capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "noise.pdf: not a readable PDF" in result.stderr

@@ -136,3 +136,21 @@ def test_a_version_6_outbox_is_upgraded_and_its_waiting_digest_still_goes(tmp_pa
         assert (row.message_id, row.attempts, row.unknown_outcomes) == ("<m1@x>", 1, 0)
         store.mark_unknown(row.id, "no reply", datetime(2026, 10, 1, 10, 0, tzinfo=UTC))
         assert store.outbox_row(row.id).unknown_outcomes == 1
+
+
+def test_a_version_6_database_gets_resume_fingerprints_and_keeps_its_subscribers(tmp_path):
+    Store(f"sqlite:///{tmp_path}/v6.db").close()
+    conn = sqlite3.connect(tmp_path / "v6.db")  # back to version 6: no resume fingerprints
+    for column in ("resume_fingerprint", "resume_error"):
+        conn.execute(f"ALTER TABLE subscribers DROP COLUMN {column}")
+    conn.execute("UPDATE schema_version SET version = 6")
+    conn.execute("INSERT INTO subscribers (email, resume_path, resume_text, settings, "
+                 "from_config, paused, created_at) VALUES ('dana@example.org', 'cv.txt', "
+                 "'Nurse case manager', '{}', 1, 0, '2026-10-01 08:00:00')")
+    conn.commit()
+    conn.close()
+    with Store(f"sqlite:///{tmp_path}/v6.db") as store:
+        assert (store.migrated_from, store.version) == (6, LATEST)
+        dana = store.get_subscriber("dana@example.org")
+        assert (dana.resume_text, dana.resume_fingerprint, dana.resume_error) == (
+            "Nurse case manager", None, None)
