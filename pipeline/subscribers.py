@@ -2,13 +2,17 @@
 
 ``sync_subscribers`` keeps the database in step with jobs.yaml: every subscriber listed there is
 added or updated (resume re-read), and a subscriber that came from jobs.yaml but is no longer
-listed is removed with all their data. Subscribers added from the CLI are left alone. An
-unsubscribe (from the one-click link or the mailto address) is never undone by a sync.
+listed is marked removed: no digests, data kept, active again when put back. Removed subscribers
+are purged once ``database.purge_removed_after_days`` have passed (``pipeline subscribers remove``
+purges at once); a purged address put back never gets a posting it already had (see
+``pipeline.store.subscribers``). Subscribers added from the CLI are left alone. An unsubscribe
+(from the one-click link or the mailto address) is never undone by a sync.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -17,6 +21,7 @@ from pipeline.config import JobsConfig, SubscriberConfig
 from pipeline.errors import ResumeError, SubscriberError
 from pipeline.match.resume import read_resume
 from pipeline.store import Store, Subscriber
+from pipeline.store.schema import utcnow
 
 if TYPE_CHECKING:
     from pipeline.notify.tokens import LinkSigner
@@ -49,26 +54,40 @@ def subscriber_config(**fields) -> SubscriberConfig:
         raise SubscriberError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from exc
 
 
-def sync_subscribers(config: JobsConfig, store: Store) -> None:
-    """Make the database's jobs.yaml subscribers match jobs.yaml (add, update, remove)."""
+def sync_subscribers(config: JobsConfig, store: Store, now: datetime | None = None) -> None:
+    """Make the database's jobs.yaml subscribers match jobs.yaml (add, update, mark removed),
+    and purge those removed longer than the grace period."""
+    now = now or utcnow()
     listed = {sub.email for sub in config.subscribers}
     for sub in config.subscribers:
         add_subscriber(store, sub, from_config=True)
     for stored in store.list_subscribers():
-        if stored.from_config and stored.email not in listed:
-            log.info("subscriber %s is no longer in jobs.yaml: removed", stored.email)
-            store.remove_subscriber(stored.email)
+        if stored.from_config and stored.email not in listed and stored.removed_at is None:
+            log.warning("subscriber %s is no longer in jobs.yaml: removed (no digests); their "
+                        "data is purged in %d days unless they are put back", stored.email,
+                        config.database.purge_removed_after_days)
+            store.mark_removed(stored.id, now)
+    grace = timedelta(days=config.database.purge_removed_after_days)
+    for email in store.purge_removed(before=now - grace):
+        log.warning("subscriber %s was removed from jobs.yaml over %s ago: data purged",
+                    email, grace)
 
 
-def remove_subscriber(config: JobsConfig, store: Store, email: str) -> None:
-    """Delete a subscriber and all their data; refused while jobs.yaml still lists them."""
+def removable(config: JobsConfig, store: Store, email: str) -> Subscriber:
+    """The subscriber ``remove_subscriber`` would purge; SubscriberError when there is none
+    or jobs.yaml still lists them."""
     stored = store.get_subscriber(email)
     if any(sub.email == stored.email for sub in config.subscribers):
         where = config.path or "jobs.yaml"
         raise SubscriberError(f"{stored.email} is listed in {where}; remove them there "
-                              "(the next run deletes their data), or pause them with "
-                              "`pipeline subscribers pause`")
-    store.remove_subscriber(stored.email)
+                              "first, or pause them with `pipeline subscribers pause`")
+    return stored
+
+
+def remove_subscriber(config: JobsConfig, store: Store, email: str) -> None:
+    """Purge a subscriber's data now, keeping what stops a repeat of their postings (see
+    ``Store.purge_subscriber``); refused while jobs.yaml still lists them."""
+    store.purge_subscriber(removable(config, store, email).email)
 
 
 def unsubscribe_by_token(store: Store, signer: LinkSigner, token: str) -> tuple[Subscriber, bool]:

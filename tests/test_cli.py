@@ -11,6 +11,9 @@ from click.testing import CliRunner
 from pipeline.cli import cli
 from pipeline.config import load_config
 
+#: The one source a jobs.yaml needs (a local folder, empty unless a test fills it).
+A_SOURCE = "sources:\n  - {name: local, type: files, path: postings}\n"
+
 
 def invoke(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
@@ -123,7 +126,7 @@ def test_subscribers_add_list_remove(config_file, tmp_path):
     assert "lee@example.org" in listed.output and "daily" in listed.output
     assert "dana@example.org" in listed.output
     assert invoke("subscribers", "remove", "--config", config_file,
-                  "lee@example.org").exit_code == 0
+                  "lee@example.org", "--yes").exit_code == 0
     assert "lee@example.org" not in invoke("subscribers", "list", "--config",
                                            config_file).output
 
@@ -158,7 +161,8 @@ def test_rank_for_a_jobs_yaml_subscriber_before_any_run_uses_their_filters(make_
 ])
 def test_missing_resume_or_bad_schedule_exits_2_before_any_work(tmp_path, extra, message):
     config = tmp_path / "jobs.yaml"
-    config.write_text(extra, encoding="utf-8")
+    config.write_text(extra if extra.startswith("sources") else A_SOURCE + extra,
+                      encoding="utf-8")
     result = invoke("run", "--config", config)
     assert result.exit_code == 2, result.output
     assert f"jobs.yaml: {message}" in result.output
@@ -168,7 +172,8 @@ def test_missing_resume_or_bad_schedule_exits_2_before_any_work(tmp_path, extra,
 def test_database_folder_that_cannot_be_created_is_a_message_not_a_traceback(tmp_path):
     (tmp_path / "blocker").write_text("a file where the folder should be")
     config = tmp_path / "jobs.yaml"
-    config.write_text("database: {url: 'sqlite:///blocker/db/jobs.db'}\n", encoding="utf-8")
+    config.write_text(A_SOURCE + "database: {url: 'sqlite:///blocker/db/jobs.db'}\n",
+                      encoding="utf-8")
     result = invoke("fetch", "--config", config)
     assert result.exit_code == 1
     assert "Error: cannot create the database folder" in result.output
@@ -177,7 +182,8 @@ def test_database_folder_that_cannot_be_created_is_a_message_not_a_traceback(tmp
 
 def test_a_database_driver_that_is_not_installed_is_named(tmp_path):
     config = tmp_path / "jobs.yaml"
-    config.write_text("database: {url: 'mysql+nosuchdriver://u@127.0.0.1/x'}\n", encoding="utf-8")
+    config.write_text(A_SOURCE + "database: {url: 'mysql+nosuchdriver://u@127.0.0.1/x'}\n",
+                      encoding="utf-8")
     result = invoke("fetch", "--config", config)
     assert result.exit_code == 1
     assert "Error: " in result.output and "Traceback" not in result.output
@@ -185,7 +191,7 @@ def test_a_database_driver_that_is_not_installed_is_named(tmp_path):
 
 def test_a_database_error_never_shows_the_password_in_the_url(tmp_path):
     config = tmp_path / "jobs.yaml"
-    config.write_text("database: {url: 'mysql+nosuchdriver://u:hunter2@127.0.0.1/x'}\n")
+    config.write_text(A_SOURCE + "database: {url: 'mysql+nosuchdriver://u:hunter2@127.0.0.1/x'}\n")
     result = invoke("fetch", "--config", config)
     assert result.exit_code == 1 and "u:***@127.0.0.1" in result.output
     assert "hunter2" not in result.output
@@ -198,7 +204,7 @@ SMTP_WITH_LOGIN = ("email:\n  transport: smtp\n  smtp: {host: 127.0.0.1, port: 1
 @pytest.mark.parametrize("command", ["run", "notify"])
 def test_an_unset_smtp_login_variable_stops_sending_commands_before_any_work(tmp_path, command):
     config = tmp_path / "jobs.yaml"
-    config.write_text(SMTP_WITH_LOGIN, encoding="utf-8")
+    config.write_text(A_SOURCE + SMTP_WITH_LOGIN, encoding="utf-8")
     result = invoke(command, "--config", config)
     assert result.exit_code == 2, result.output
     assert "email.smtp.username: environment variable R2_UNSET_USER is not set" in result.output
@@ -209,7 +215,9 @@ def test_an_unset_smtp_login_variable_stops_sending_commands_before_any_work(tmp
 def test_commands_that_send_nothing_do_not_need_the_smtp_login(tmp_path):
     config = tmp_path / "jobs.yaml"
     profile = Path(__file__).parents[1] / "models" / "care_manager.yaml"
-    config.write_text(SMTP_WITH_LOGIN + f"profile: {{path: '{profile}'}}\n", encoding="utf-8")
+    (tmp_path / "postings").mkdir()
+    config.write_text(A_SOURCE + SMTP_WITH_LOGIN + f"profile: {{path: '{profile}'}}\n",
+                      encoding="utf-8")
     assert invoke("fetch", "--config", config).exit_code == 0
     dry = invoke("run", "--dry-run", "--config", config)
     assert dry.exit_code == 0, dry.output

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
     text,
 )
 from sqlalchemy.types import TypeDecorator
@@ -89,6 +90,11 @@ subscribers = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("unsubscribed_at", UTCDateTime),
     Column("last_digest_at", UTCDateTime),
+    # Taken out of jobs.yaml: no digests; personal data purged after the grace period.
+    Column("removed_at", UTCDateTime),
+    # Personal data purged: the row is a tombstone (``email`` holds a hash of the address)
+    # that keeps the postings already sent, so an address put back never gets them again.
+    Column("purged_at", UTCDateTime),
 )
 
 outbox = Table(
@@ -202,10 +208,22 @@ def _v6_processed_mail(conn: Connection) -> None:
     processed_unsubscribe_mail.create(conn, checkfirst=True)
 
 
+def _v7_subscriber_removal(conn: Connection) -> None:
+    """Version 7: subscribers taken out of jobs.yaml are marked removed, then purged to a
+    tombstone, instead of deleted with the record of what they were sent."""
+    present = {column["name"] for column in inspect(conn).get_columns("subscribers")}
+    for column in (subscribers.c.removed_at, subscribers.c.purged_at):
+        if column.name in present:  # a table made from this version's metadata
+            continue
+        kind = column.type.compile(dialect=conn.dialect)
+        conn.execute(text(f"ALTER TABLE subscribers ADD COLUMN {column.name} {kind}"))
+
+
 #: The step that brings a database from version N-1 to N, for N = 2, 3, ...
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes,
                                                        4: _v4_secrets, 5: _v5_source_run_board,
-                                                       6: _v6_processed_mail}
+                                                       6: _v6_processed_mail,
+                                                       7: _v7_subscriber_removal}
 LATEST = max(MIGRATIONS)
 
 
