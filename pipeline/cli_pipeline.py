@@ -16,6 +16,7 @@ from rich.table import Table
 from pipeline.cli import CONFIG_OPTION, cli, err_console, open_config, progress_bar
 from pipeline.config import DEFAULT_CONFIG
 from pipeline.config_checks import check_secrets
+from pipeline.errors import ConfigError
 
 
 @cli.command()
@@ -217,7 +218,8 @@ email:
 def init(path: Path, force: bool) -> None:
     """Write a commented starter jobs.yaml (and an empty postings folder beside it)."""
     if path.exists() and not force:
-        raise click.ClickException(f"{path} already exists; use --force to overwrite it")
+        raise ConfigError(f"{path} already exists; nothing was written. Pass a new path "
+                          "(pipeline init NEW-FILE), or --force to overwrite it")
     profile = Path(__file__).resolve().parents[1] / "models" / "care_manager.yaml"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

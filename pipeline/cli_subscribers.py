@@ -165,9 +165,11 @@ def _grace(config):
 
 def _set_paused(config_path: Path, email: str, paused: bool) -> None:
     from pipeline.store import Store
+    from pipeline.subscribers import sync_subscribers
 
     config = open_config(config_path)
     with Store(config.database_url()) as store:
+        sync_subscribers(config, store)
         sub = store.get_subscriber(email)
         store.update_settings(sub.id, by_subscriber=True, paused=paused)
     click.echo(f"{'Paused' if paused else 'Resumed'} digests for {sub.email}.")
@@ -224,10 +226,17 @@ def preview(config_path: Path, email: str, out: Path | None) -> None:
     from pipeline.match import Matcher
     from pipeline.notify import preview as render_preview
     from pipeline.store import Store
+    from pipeline.subscribers import sync_subscribers
 
     config = open_config(config_path)
     with Store(config.database_url()) as store:
-        subject, html = render_preview(config, store, Matcher.from_config(config), email)
+        sync_subscribers(config, store)
+        digest = render_preview(config, store, Matcher.from_config(config), email)
+    if digest is None:
+        click.echo(f"Nothing to preview for {email}: nothing new above their threshold "
+                   "(no file written).")
+        return
+    subject, html = digest
     out = out or Path(f"preview-{email.strip().lower()}.html")
     out.write_text(html, encoding="utf-8")
     click.echo(f"{subject}\nWrote {out}.")

@@ -49,7 +49,7 @@ def test_init_writes_a_config_that_loads_and_refuses_to_overwrite(tmp_path):
     assert invoke("init", target).exit_code == 0
     assert invoke("fetch", "--config", target).exit_code == 0
     again = invoke("init", target)
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 2 and "already exists" in again.output and "--force" in again.output
 
 
 def test_init_s_commented_dkim_and_unsubscribe_mail_lines_work_once_uncommented(tmp_path):
