@@ -250,3 +250,62 @@ def test_init_where_a_file_blocks_the_folder_is_a_message_not_a_traceback(tmp_pa
     result = invoke("init", tmp_path / "taken" / "jobs.yaml")
     assert result.exit_code == 1
     assert "Error: cannot write" in result.output and "taken" in result.output
+
+
+def test_preview_with_nothing_new_exits_0_saying_so(config_file, tmp_path):
+    assert invoke("run", "--config", config_file).exit_code == 0  # dana has had everything
+    out = tmp_path / "next.html"
+    result = invoke("preview", "--config", config_file, "--subscriber", "dana@example.org",
+                    "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Nothing to preview for dana@example.org" in result.output and not out.exists()
+
+
+def test_fetch_of_an_unknown_source_is_a_bad_argument_listing_the_sources(make_config):
+    config_file = make_config(sources=[{"name": "local", "type": "files", "path": "postings"},
+                                       {"name": "other", "type": "files", "path": "postings"}])
+    result = invoke("fetch", "--config", config_file, "--source", "nope")
+    assert result.exit_code == 2, result.output
+    assert "--source: no enabled source named 'nope'" in result.output
+    assert "enabled sources: local, other" in result.output
+
+
+def test_config_before_the_command_is_used_and_a_clash_is_refused(config_file, tmp_path):
+    ran = invoke("--config", config_file, "run")
+    assert ran.exit_code == 0, ran.output
+    assert "dana@example.org" in invoke("--config", config_file, "subscribers", "list").output
+    assert invoke("--config", config_file, "fetch", "--config", config_file).exit_code == 0
+    other = tmp_path / "other.yaml"
+    other.write_text(config_file.read_text())
+    clash = invoke("--config", config_file, "fetch", "--config", other)
+    assert clash.exit_code == 2
+    assert f"given twice, {config_file} before the command and {other} after it" \
+        in clash.output
+
+
+@pytest.mark.parametrize("address", ["lee@gmail.com,", "lee@example..org", ".lee@example.org"])
+def test_malformed_addresses_are_refused_everywhere(config_file, make_config, address):
+    added = invoke("subscribers", "add", "--config", config_file, address)
+    assert added.exit_code == 2 and f"{address!r} is not a valid e-mail address" in added.output
+    listed = make_config(subscribers=[{"email": address}])
+    result = invoke("subscribers", "list", "--config", listed)
+    assert result.exit_code == 2
+    assert f"subscribers[0].email: {address!r} is not a valid e-mail address" in result.output
+    for key in ("from", "reply_to", "unsubscribe_mailto"):
+        operator = make_config(email={key: f"Alerts <{address}>"})
+        result = invoke("subscribers", "list", "--config", operator)
+        assert result.exit_code == 2, (key, result.output)
+        assert f"email.{key}: {address!r} is not a valid e-mail address" in result.output
+
+
+def test_an_address_with_more_after_it_is_refused_as_the_operator_s_own(make_config):
+    config_file = make_config(email={"from": "Alerts <alerts@example.org>, x@example.org"})
+    result = invoke("subscribers", "list", "--config", config_file)
+    assert result.exit_code == 2 and "email.from: " in result.output
+
+
+def test_international_subscriber_addresses_are_still_accepted(config_file):
+    for address in ("zoë@exämple.org", "bob@xn--exmple-cua.org"):
+        added = invoke("subscribers", "add", "--config", config_file, address)
+        assert added.exit_code == 0, added.output
+        assert f"Subscribed {address}" in added.output
