@@ -5,7 +5,8 @@ back); a removed subscriber is *purged* after the grace period, or at once by
 ``pipeline subscribers remove``: name, resume, settings and digests are deleted and the row
 becomes a tombstone whose ``email`` is a SHA-256 of the address. The tombstone keeps the record of
 the postings sent (``deliveries``), so an address put back, in jobs.yaml or from the CLI, takes
-the tombstone over and never gets a posting it already had; the hash holds no address to read.
+the tombstone over and never gets a posting it already had. The address itself is not kept
+(only someone who already knows it can match it to the hash).
 """
 
 from __future__ import annotations
