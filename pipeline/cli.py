@@ -23,7 +23,7 @@ from pipeline.errors import PipelineError, StoreError
 
 err_console = Console(stderr=True)
 
-def _config_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+def resolve_config_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
     """A command's --config, else the one given before the command, else ./jobs.yaml; both
     given and different is a usage error (exit 2)."""
     before = ctx.find_root().params.get("config_path")
@@ -35,7 +35,7 @@ def _config_path(ctx: click.Context, param: click.Parameter, value: Path | None)
 
 CONFIG_OPTION = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-    callback=_config_path, show_default=str(DEFAULT_CONFIG),
+    callback=resolve_config_path, show_default=str(DEFAULT_CONFIG),
     help="The jobs.yaml to use (may also come before the command: pipeline --config FILE run).")
 
 

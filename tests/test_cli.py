@@ -281,6 +281,8 @@ def test_config_before_the_command_is_used_and_a_clash_is_refused(config_file, t
     assert clash.exit_code == 2
     assert f"given twice, {config_file} before the command and {other} after it" \
         in clash.output
+    fresh = tmp_path / "fresh" / "jobs.yaml"
+    assert invoke("--config", fresh, "init").exit_code == 0 and fresh.is_file()
 
 
 @pytest.mark.parametrize("address", ["lee@gmail.com,", "lee@example..org", ".lee@example.org"])
