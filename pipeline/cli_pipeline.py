@@ -225,7 +225,8 @@ email:
 def init(path: Path, force: bool) -> None:
     """Write a commented starter jobs.yaml (and an empty postings folder beside it).
 
-    PATH defaults to the --config given before the command, else ./jobs.yaml.
+    PATH defaults to the config file given to `pipeline` before the command, else
+    ./jobs.yaml.
     """
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; nothing was written. Pass a new path "
