@@ -55,22 +55,30 @@ def subscriber_config(**fields) -> SubscriberConfig:
 
 
 def sync_subscribers(config: JobsConfig, store: Store, now: datetime | None = None) -> None:
-    """Make the database's jobs.yaml subscribers match jobs.yaml (add, update, mark removed),
-    and purge those removed longer than the grace period."""
+    """Make the database's jobs.yaml subscribers match jobs.yaml (add, update, mark removed,
+    restore), and purge those removed longer than the grace period."""
     now = now or utcnow()
-    listed = {sub.email for sub in config.subscribers}
     for sub in config.subscribers:
         add_subscriber(store, sub, from_config=True)
-    for stored in store.list_subscribers():
-        if stored.from_config and stored.email not in listed and stored.removed_at is None:
-            log.warning("subscriber %s is no longer in jobs.yaml: removed (no digests); their "
-                        "data is purged in %d days unless they are put back", stored.email,
-                        config.database.purge_removed_after_days)
-            store.mark_removed(stored.id, now)
+    _follow_removals(config, store, now)
     grace = timedelta(days=config.database.purge_removed_after_days)
     for email in store.purge_removed(before=now - grace):
-        log.warning("subscriber %s was removed from jobs.yaml over %s ago: data purged",
+        log.warning("subscriber %s was taken out of jobs.yaml over %s ago: data purged",
                     email, grace)
+
+
+def _follow_removals(config: JobsConfig, store: Store, now: datetime) -> None:
+    """Mark removed the jobs.yaml subscribers no longer listed; restore those listed again."""
+    listed = {sub.email for sub in config.subscribers}
+    for stored in store.list_subscribers():
+        if stored.email in listed and stored.removed_at is not None:
+            store.set_removed(stored.id, None)
+            log.warning("subscriber %s is back in jobs.yaml: active again", stored.email)
+        elif stored.from_config and stored.email not in listed and stored.removed_at is None:
+            store.set_removed(stored.id, now)
+            log.warning("subscriber %s is no longer in jobs.yaml: removed (no digests); their "
+                        "data is purged after %d days unless they are put back", stored.email,
+                        config.database.purge_removed_after_days)
 
 
 def removable(config: JobsConfig, store: Store, email: str) -> Subscriber:

@@ -183,12 +183,14 @@ class SubscribersMixin:
             conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
                          .values(unsubscribed_at=None))
 
-    def mark_removed(self, subscriber_id: int, now: datetime | None = None) -> None:
-        """Stop a subscriber's digests because jobs.yaml no longer lists them (data kept)."""
+    def set_removed(self, subscriber_id: int, when: datetime | None) -> None:
+        """Mark a subscriber removed from jobs.yaml at ``when`` (no digests, pending ones
+        cancelled, data kept), or active again with ``None``."""
         with self.engine.begin() as conn:
             conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
-                         .values(removed_at=now or utcnow()))
-            cancel_pending(conn, "removed from jobs.yaml", subscriber_id=subscriber_id)
+                         .values(removed_at=when))
+            if when is not None:
+                cancel_pending(conn, "removed from jobs.yaml", subscriber_id=subscriber_id)
 
     def purge_removed(self, before: datetime) -> list[str]:
         """Purge every subscriber removed before ``before``; return their addresses."""

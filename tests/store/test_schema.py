@@ -128,7 +128,7 @@ def test_a_version_6_database_gets_subscriber_removal_with_its_history_kept(tmp_
         assert (store.migrated_from, store.version) == (6, LATEST)
         kept = store.get_subscriber("lee@example.org")
         assert (kept.name, kept.resume_text, kept.active) == ("Lee", "RN, CCM", True)
-        store.mark_removed(kept.id)
+        store.set_removed(kept.id, datetime(2026, 11, 1, tzinfo=UTC))
         assert not store.get_subscriber("lee@example.org").active
         store.purge_subscriber("lee@example.org")
         assert store.list_subscribers() == []
