@@ -8,6 +8,7 @@ Like every command, these only call library functions; ``PipelineError`` becomes
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -157,9 +158,7 @@ def subscribers_show(config_path: Path, email: str) -> None:
         click.echo(f"{key + ':':<15}{value}")
 
 
-def _grace(config):
-    from datetime import timedelta
-
+def _grace(config) -> timedelta:
     return timedelta(days=config.database.purge_removed_after_days)
 
 
