@@ -23,9 +23,20 @@ from pipeline.errors import PipelineError, StoreError
 
 err_console = Console(stderr=True)
 
+def resolve_config_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    """A command's --config, else the one given before the command, else ./jobs.yaml; both
+    given and different is a usage error (exit 2)."""
+    before = ctx.find_root().params.get("config_path")
+    if value is not None and before is not None and value != before:
+        raise click.BadParameter(f"given twice, {before} before the command and {value} after "
+                                 "it; give it once", ctx=ctx, param=param)
+    return value or before or DEFAULT_CONFIG
+
+
 CONFIG_OPTION = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_CONFIG, show_default=True, help="The jobs.yaml to use.")
+    callback=resolve_config_path, show_default=str(DEFAULT_CONFIG),
+    help="The jobs.yaml to use (may also come before the command: pipeline --config FILE run).")
 
 
 class CommandError(click.ClickException):
@@ -57,7 +68,9 @@ class PipelineGroup(click.Group):
 @click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pipeline")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-def cli(verbose: int) -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The jobs.yaml every command uses [default: jobs.yaml].")
+def cli(verbose: int, config_path: Path | None) -> None:
     """Care Manager job alerts: fetch job postings, rank them for Care Managers, e-mail digests.
 
     \b
@@ -65,7 +78,8 @@ def cli(verbose: int) -> None:
       pipeline run                 fetch every source, then send the digests that are due
       pipeline rank --top 20       see how stored postings rank, with the reasons
       pipeline subscribers list    who receives digests
-    Every command reads ./jobs.yaml unless --config says otherwise.
+    Every command reads ./jobs.yaml unless --config says otherwise, before or after
+    the command's name.
     """
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -13,9 +13,17 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.cli import CONFIG_OPTION, cli, err_console, open_config, progress_bar
-from pipeline.config import DEFAULT_CONFIG, DEFAULT_PROFILE
+from pipeline.cli import (
+    CONFIG_OPTION,
+    cli,
+    err_console,
+    open_config,
+    progress_bar,
+    resolve_config_path,
+)
+from pipeline.config import DEFAULT_PROFILE
 from pipeline.config_checks import check_secrets
+from pipeline.errors import ConfigError
 
 
 @cli.command()
@@ -220,12 +228,18 @@ email:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CONFIG)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False,
+                callback=resolve_config_path)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path: Path, force: bool) -> None:
-    """Write a commented starter jobs.yaml (and an empty postings folder beside it)."""
+    """Write a commented starter jobs.yaml (and an empty postings folder beside it).
+
+    PATH defaults to the config file given to `pipeline` before the command, else
+    ./jobs.yaml.
+    """
     if path.exists() and not force:
-        raise click.ClickException(f"{path} already exists; use --force to overwrite it")
+        raise ConfigError(f"{path} already exists; nothing was written. Pass a new path "
+                          "(pipeline init NEW-FILE), or --force to overwrite it")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(STARTER_CONFIG.format(profile=DEFAULT_PROFILE), encoding="utf-8")

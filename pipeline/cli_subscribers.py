@@ -7,6 +7,8 @@ Like every command, these only call library functions; ``PipelineError`` becomes
 
 from __future__ import annotations
 
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -34,7 +36,7 @@ def subscribers_list(config_path: Path) -> None:
     if not found:
         click.echo("No subscribers. Add one with `pipeline subscribers add EMAIL`.")
     for sub in found:
-        state = "unsubscribed" if sub.unsubscribed_at else ("paused" if sub.paused else "active")
+        state = _state(sub)
         origin = "jobs.yaml" if sub.from_config else "cli"
         resume = sub.resume.name if sub.resume else "no resume"
         resume += " (unreadable)" if sub.resume_error else ""
@@ -89,18 +91,34 @@ def subscribers_add(config_path: Path, email: str, name: str | None, resume: Pat
 @subscribers.command("remove")
 @CONFIG_OPTION
 @click.argument("email")
-def subscribers_remove(config_path: Path, email: str) -> None:
-    """Remove a subscriber and everything stored about them, resume text included."""
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed without a "
+              "terminal).")
+def subscribers_remove(config_path: Path, email: str, yes: bool) -> None:
+    """Delete a subscriber's data now (name, resume, settings, digests).
+
+    A hash of the address is kept with the postings they were sent, so that if they are added
+    again they never get one of those twice.
+    """
+    from pipeline.errors import SubscriberError
     from pipeline.store import Store
-    from pipeline.subscribers import remove_subscriber
+    from pipeline.subscribers import removable, remove_subscriber
 
     config = open_config(config_path)
     with Store(config.database_url()) as store:
+        removable(config, store, email)  # an unknown or listed address fails before asking
+        if not yes and not sys.stdin.isatty():
+            raise SubscriberError(f"not removing {email} without confirmation: pass --yes "
+                                  "(no terminal to ask on)")
+        if not yes:
+            click.confirm(f"Delete everything stored about {email}?", abort=True)
         remove_subscriber(config, store, email)
-    click.echo(f"Removed {email} and their data.")
+    click.echo(f"Removed {email} and their data (a hash of the address is kept so that the "
+               "postings they had are never sent to them again).")
 
 
 def _state(sub) -> str:
+    if sub.removed_at:
+        return "removed"
     return "unsubscribed" if sub.unsubscribed_at else ("paused" if sub.paused else "active")
 
 
@@ -112,16 +130,20 @@ def subscribers_show(config_path: Path, email: str) -> None:
     from pipeline.notify.due import is_due, next_slot
     from pipeline.store import Store
     from pipeline.store.schema import utcnow
+    from pipeline.subscribers import sync_subscribers
 
     config = open_config(config_path)
     with Store(config.database_url()) as store:
+        sync_subscribers(config, store)
         sub = store.get_subscriber(email)
         given = len(store.sent_posting_ids(sub.id))
     now = utcnow()
     when = "now" if is_due(sub, now) else (f"{next_slot(sub, now):%Y-%m-%d %H:%M %Z}"
                                             if sub.active else "never (not active)")
     threshold = sub.min_score if sub.min_score is not None else config.matching.min_score
-    rows = [("e-mail", sub.email), ("name", sub.name or ""), ("state", _state(sub)),
+    state = _state(sub) + (f" on {sub.removed_at:%Y-%m-%d}, data purged after "
+                           f"{sub.removed_at + _grace(config):%Y-%m-%d}" if sub.removed_at else "")
+    rows = [("e-mail", sub.email), ("name", sub.name or ""), ("state", state),
             ("from", "jobs.yaml" if sub.from_config else "cli"),
             *_resume_rows(sub),
             ("frequency", sub.frequency if sub.frequency == "instant" else
@@ -145,13 +167,17 @@ def _resume_rows(sub) -> list[tuple[str, str]]:
         return [("resume", f"{sub.resume or 'none'} ({len(sub.resume_text or '')} characters)")]
     return [("resume", f"{sub.resume} (cannot be read: digests use {fallback(sub)})"),
             ("resume error", sub.resume_error)]
+def _grace(config) -> timedelta:
+    return timedelta(days=config.database.purge_removed_after_days)
 
 
 def _set_paused(config_path: Path, email: str, paused: bool) -> None:
     from pipeline.store import Store
+    from pipeline.subscribers import sync_subscribers
 
     config = open_config(config_path)
     with Store(config.database_url()) as store:
+        sync_subscribers(config, store)
         sub = store.get_subscriber(email)
         store.update_settings(sub.id, by_subscriber=True, paused=paused)
     click.echo(f"{'Paused' if paused else 'Resumed'} digests for {sub.email}.")
@@ -208,10 +234,17 @@ def preview(config_path: Path, email: str, out: Path | None) -> None:
     from pipeline.match import Matcher
     from pipeline.notify import preview as render_preview
     from pipeline.store import Store
+    from pipeline.subscribers import sync_subscribers
 
     config = open_config(config_path)
     with Store(config.database_url()) as store:
-        subject, html = render_preview(config, store, Matcher.from_config(config), email)
+        sync_subscribers(config, store)
+        digest = render_preview(config, store, Matcher.from_config(config), email)
+    if digest is None:
+        click.echo(f"Nothing to preview for {email}: nothing new above their threshold "
+                   "(no file written).")
+        return
+    subject, html = digest
     out = out or Path(f"preview-{email.strip().lower()}.html")
     out.write_text(html, encoding="utf-8")
     click.echo(f"{subject}\nWrote {out}.")

@@ -36,6 +36,7 @@ from pipeline.config_values import (  # noqa: F401  (secret, _env_reference: re-
     _env_reference,
     check_email,
     check_timezone,
+    mailbox_address,
     secret,
 )
 from pipeline.errors import ConfigError
@@ -53,6 +54,7 @@ DEFAULT_MAX_PER_EMPLOYER = 2
 DEFAULT_MIN_SCORE = 0.35
 DEFAULT_USER_AGENT = "care-manager-job-alerts/0.1"
 DEFAULT_STALE_AFTER_DAYS = 30
+DEFAULT_PURGE_REMOVED_AFTER_DAYS = 30
 
 class Strict(BaseModel):
     """Base of every config section: unknown keys are errors."""
@@ -76,6 +78,12 @@ class DatabaseConfig(Strict):
             raise ValueError("not a SQLAlchemy database URL; write e.g. 'sqlite:///data/jobs.db' "
                              "or 'postgresql+psycopg://user@host/dbname'") from exc
         return value
+
+    purge_removed_after_days: int = Field(
+        default=DEFAULT_PURGE_REMOVED_AFTER_DAYS, ge=0,
+        description="a subscriber taken out of jobs.yaml gets no digests at once; their name, "
+                    "resume and settings are deleted after this many days (0: at the next "
+                    "command); put back before, they carry on as they were")
 
 
 class HttpConfig(Strict):
@@ -253,12 +261,11 @@ class EmailConfig(Strict):
         a non-ASCII From would make every digest need it). Display names may use any letters."""
         if value is None:
             return None
-        address = parseaddr(value)[1]
         try:
-            check_email(address)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an e-mail address; write 'Name "
-                             "<address@example.org>' or just the address") from None
+            address = mailbox_address(value)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; write 'Name <address@example.org>' or just the "
+                             "address") from None
         if not address.isascii():
             raise ValueError(f"{address!r}: write the address in ASCII (a non-ASCII domain in its "
                              "xn-- form, e.g. 'alerts@xn--exmple-cua.org'); the name before it "
@@ -429,15 +436,30 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> JobsConfig:
             f"{path}: no such config file. Create one with `pipeline init {path}` "
             "(a commented example), or pass --config FILE."
         )
-    data = read_yaml(path)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of sections "
-                          f"({', '.join(allowed_keys(JobsConfig))})")
+    data = _whole_file(path, read_yaml(path))
     # A section left empty (`subscribers:` with every entry commented out) takes its defaults.
     data = {key: value for key, value in data.items() if value is not None}
-    return parse_config(data, base_dir=path.resolve().parent, path=path)
+    config = parse_config(data, base_dir=path.resolve().parent, path=path)
+    if not config.sources:
+        raise ConfigError(f"{path}: sources: no sources listed (is the file complete?); "
+                          "nothing was changed. List at least one source, e.g. "
+                          "'- {name: my-postings, type: files, path: postings}'")
+    return config
+
+
+def _whole_file(path: Path, data: Any) -> dict:
+    """The parsed file when it is a mapping; ConfigError otherwise. With the check for sources
+    in ``load_config``, an empty, blank, comment-only or truncated jobs.yaml never reads as
+    "no subscribers" (which a sync would act on)."""
+    sections = ", ".join(allowed_keys(JobsConfig))
+    if data is None:
+        raise ConfigError(f"{path}: the file is empty (or only comments); nothing was changed. "
+                          f"Write its sections ({sections}), or create an example with "
+                          f"`pipeline init NEW-FILE`")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections ({sections}); "
+                          f"got {type(data).__name__}; nothing was changed")
+    return data
 
 
 def parse_config(data: dict, base_dir: Path, path: Path | None = None) -> JobsConfig:

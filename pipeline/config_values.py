@@ -1,5 +1,8 @@
 """Checks of single values in jobs.yaml: e-mail addresses, time zones, and secrets.
 
+``check_email`` is the one check of every e-mail address, a subscriber's or the operator's
+(syntax by ``email-validator``, no DNS look-up).
+
 A secret key holds ``${ENV_VAR}`` in the file (``_env_reference`` refuses anything else) and is
 resolved from the environment with ``secret()`` only when it is used.
 """
@@ -10,10 +13,12 @@ import os
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from email_validator import EmailNotValidError, validate_email
+
 from pipeline.errors import ConfigError
 
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_NAMED = re.compile(r"^(?P<name>[^<>]*)<(?P<address>[^<>]*)>$")
 
 
 def env_name(value: object) -> str | None:
@@ -43,11 +48,25 @@ def _env_reference(value: str | None) -> str | None:
 
 
 def check_email(value: str) -> str:
-    """Validate and normalise an e-mail address (lower-cased)."""
+    """Validate an e-mail address and normalise it (stripped, lower-cased); ValueError saying
+    what is wrong. Non-ASCII local parts and domains are accepted (sent with SMTPUTF8 or as
+    IDNA), as written: ``bob@xn--exmple-cua.org`` stays in its A-label form."""
     value = value.strip()
-    if not _EMAIL.match(value):
-        raise ValueError(f"{value!r} is not a valid e-mail address")
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{value!r} is not a valid e-mail address: {exc}") from None
     return value.lower()
+
+
+def mailbox_address(value: str) -> str:
+    """The address of ``Name <address>`` or of a bare address, checked with ``check_email``
+    (as written, not lower-cased); ValueError when anything else is around it."""
+    value = value.strip()
+    named = _NAMED.match(value)
+    address = named.group("address").strip() if named else value
+    check_email(address)
+    return address
 
 
 def check_timezone(value: str) -> str:

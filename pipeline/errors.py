@@ -4,6 +4,7 @@ Library code raises these; only ``pipeline.cli`` turns them into one-line messag
 
     PipelineError                    base of every error the library raises on purpose
     ├── ConfigError                  jobs.yaml missing, unreadable or invalid        (exit 2)
+    │   └── UnknownNameError         an argument names no such source                (exit 2)
     ├── StoreError                   the database cannot be opened or migrated
     ├── SourceError                  one source failed; the run goes on without it
     │   ├── FetchError               network, HTTP status, timeout, oversized body
@@ -32,6 +33,10 @@ class ConfigError(PipelineError):
     """jobs.yaml is missing, unreadable or invalid."""
 
     exit_code = 2
+
+
+class UnknownNameError(ConfigError):
+    """A command argument names something jobs.yaml does not have (e.g. a source)."""
 
 
 class StoreError(PipelineError):

@@ -43,7 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.config import JobsConfig
 from pipeline.dedupe import DedupeReport, dedupe_postings
-from pipeline.errors import PipelineError, SourceError
+from pipeline.errors import PipelineError, UnknownNameError
 from pipeline.http import HttpClient
 from pipeline.normalize import canonical_region, with_residency
 from pipeline.posting import Posting
@@ -121,8 +121,9 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
     now = now or utcnow()
     chosen = [s for s in config.sources if s.enabled and (only is None or s.name == only)]
     if only is not None and not chosen:
-        names = ", ".join(s.name for s in config.sources) or "none configured"
-        raise SourceError(f"no enabled source named {only!r}; sources: {names}")
+        names = ", ".join(s.name for s in config.sources if s.enabled) or "none"
+        raise UnknownNameError(f"--source: no enabled source named {only!r} in "
+                               f"{config.path or 'jobs.yaml'}; enabled sources: {names}")
     report = FetchReport()
     due = _due(chosen, config, store, now, report, progress)
     workers = max(1, min(config.http.concurrency, len(due)))

@@ -1,9 +1,12 @@
 """Subscribers as the operator manages them: added from the CLI or declared in jobs.yaml.
 
 ``sync_subscribers`` keeps the database in step with jobs.yaml: every subscriber listed there is
-added or updated, and a subscriber that came from jobs.yaml but is no longer
-listed is removed with all their data. Subscribers added from the CLI are left alone. An
-unsubscribe (from the one-click link or the mailto address) is never undone by a sync.
+added or updated, and a subscriber that came from jobs.yaml but is no longer listed is marked
+removed: no digests, data kept, active again when put back. Removed subscribers are purged once
+``database.purge_removed_after_days`` have passed (``pipeline subscribers remove`` purges at once);
+a purged address put back never gets a posting it already had (see ``pipeline.store.subscribers``).
+Subscribers added from the CLI are left alone. An unsubscribe (from the one-click link or the
+mailto address) is never undone by a sync.
 
 A resume file is read when it is new or changed (its fingerprint, size + mtime + SHA-256, is kept
 with the subscriber), not at every sync. One that cannot be read is refused by
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -24,6 +28,7 @@ from pipeline.config import JobsConfig, SubscriberConfig
 from pipeline.errors import ResumeError, SubscriberError
 from pipeline.match.resume import read_resume, same_content
 from pipeline.store import Store, Subscriber
+from pipeline.store.schema import utcnow
 
 if TYPE_CHECKING:
     from pipeline.notify.tokens import LinkSigner
@@ -108,26 +113,48 @@ def subscriber_config(**fields) -> SubscriberConfig:
         raise SubscriberError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from exc
 
 
-def sync_subscribers(config: JobsConfig, store: Store) -> None:
-    """Make the database's jobs.yaml subscribers match jobs.yaml (add, update, remove)."""
-    listed = {sub.email for sub in config.subscribers}
+def sync_subscribers(config: JobsConfig, store: Store, now: datetime | None = None) -> None:
+    """Make the database's jobs.yaml subscribers match jobs.yaml (add, update, mark removed,
+    restore), and purge those removed longer than the grace period."""
+    now = now or utcnow()
     for sub in config.subscribers:
         sync_subscriber(store, sub)
+    _follow_removals(config, store, now)
+    grace = timedelta(days=config.database.purge_removed_after_days)
+    for email in store.purge_removed(before=now - grace):
+        log.warning("subscriber %s was taken out of jobs.yaml over %s ago: data purged",
+                    email, grace)
+
+
+def _follow_removals(config: JobsConfig, store: Store, now: datetime) -> None:
+    """Mark removed the jobs.yaml subscribers no longer listed; restore those listed again."""
+    listed = {sub.email for sub in config.subscribers}
     for stored in store.list_subscribers():
-        if stored.from_config and stored.email not in listed:
-            log.info("subscriber %s is no longer in jobs.yaml: removed", stored.email)
-            store.remove_subscriber(stored.email)
+        if stored.email in listed and stored.removed_at is not None:
+            store.set_removed(stored.id, None)
+            log.warning("subscriber %s is back in jobs.yaml: active again", stored.email)
+        elif stored.from_config and stored.email not in listed and stored.removed_at is None:
+            store.set_removed(stored.id, now)
+            log.warning("subscriber %s is no longer in jobs.yaml: removed (no digests); their "
+                        "data is purged after %d days unless they are put back", stored.email,
+                        config.database.purge_removed_after_days)
 
 
-def remove_subscriber(config: JobsConfig, store: Store, email: str) -> None:
-    """Delete a subscriber and all their data; refused while jobs.yaml still lists them."""
+def removable(config: JobsConfig, store: Store, email: str) -> Subscriber:
+    """The subscriber ``remove_subscriber`` would purge; SubscriberError when there is none
+    or jobs.yaml still lists them."""
     stored = store.get_subscriber(email)
     if any(sub.email == stored.email for sub in config.subscribers):
         where = config.path or "jobs.yaml"
         raise SubscriberError(f"{stored.email} is listed in {where}; remove them there "
-                              "(the next run deletes their data), or pause them with "
-                              "`pipeline subscribers pause`")
-    store.remove_subscriber(stored.email)
+                              "first, or pause them with `pipeline subscribers pause`")
+    return stored
+
+
+def remove_subscriber(config: JobsConfig, store: Store, email: str) -> None:
+    """Purge a subscriber's data now, keeping what stops a repeat of their postings (see
+    ``Store.purge_subscriber``); refused while jobs.yaml still lists them."""
+    store.purge_subscriber(removable(config, store, email).email)
 
 
 def unsubscribe_by_token(store: Store, signer: LinkSigner, token: str) -> tuple[Subscriber, bool]:

@@ -11,6 +11,9 @@ from click.testing import CliRunner
 from pipeline.cli import cli
 from pipeline.config import load_config
 
+#: The one source a jobs.yaml needs (a local folder, empty unless a test fills it).
+A_SOURCE = "sources:\n  - {name: local, type: files, path: postings}\n"
+
 
 def invoke(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
@@ -46,7 +49,7 @@ def test_init_writes_a_config_that_loads_and_refuses_to_overwrite(tmp_path):
     assert invoke("init", target).exit_code == 0
     assert invoke("fetch", "--config", target).exit_code == 0
     again = invoke("init", target)
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 2 and "already exists" in again.output and "--force" in again.output
 
 
 def test_init_s_commented_dkim_and_unsubscribe_mail_lines_work_once_uncommented(tmp_path):
@@ -123,7 +126,7 @@ def test_subscribers_add_list_remove(config_file, tmp_path):
     assert "lee@example.org" in listed.output and "daily" in listed.output
     assert "dana@example.org" in listed.output
     assert invoke("subscribers", "remove", "--config", config_file,
-                  "lee@example.org").exit_code == 0
+                  "lee@example.org", "--yes").exit_code == 0
     assert "lee@example.org" not in invoke("subscribers", "list", "--config",
                                            config_file).output
 
@@ -158,7 +161,8 @@ def test_rank_for_a_jobs_yaml_subscriber_before_any_run_uses_their_filters(make_
 ])
 def test_missing_resume_or_bad_schedule_exits_2_before_any_work(tmp_path, extra, message):
     config = tmp_path / "jobs.yaml"
-    config.write_text(extra, encoding="utf-8")
+    config.write_text(extra if extra.startswith("sources") else A_SOURCE + extra,
+                      encoding="utf-8")
     result = invoke("run", "--config", config)
     assert result.exit_code == 2, result.output
     assert f"jobs.yaml: {message}" in result.output
@@ -168,7 +172,8 @@ def test_missing_resume_or_bad_schedule_exits_2_before_any_work(tmp_path, extra,
 def test_database_folder_that_cannot_be_created_is_a_message_not_a_traceback(tmp_path):
     (tmp_path / "blocker").write_text("a file where the folder should be")
     config = tmp_path / "jobs.yaml"
-    config.write_text("database: {url: 'sqlite:///blocker/db/jobs.db'}\n", encoding="utf-8")
+    config.write_text(A_SOURCE + "database: {url: 'sqlite:///blocker/db/jobs.db'}\n",
+                      encoding="utf-8")
     result = invoke("fetch", "--config", config)
     assert result.exit_code == 1
     assert "Error: cannot create the database folder" in result.output
@@ -177,7 +182,8 @@ def test_database_folder_that_cannot_be_created_is_a_message_not_a_traceback(tmp
 
 def test_a_database_driver_that_is_not_installed_is_named(tmp_path):
     config = tmp_path / "jobs.yaml"
-    config.write_text("database: {url: 'mysql+nosuchdriver://u@127.0.0.1/x'}\n", encoding="utf-8")
+    config.write_text(A_SOURCE + "database: {url: 'mysql+nosuchdriver://u@127.0.0.1/x'}\n",
+                      encoding="utf-8")
     result = invoke("fetch", "--config", config)
     assert result.exit_code == 1
     assert "Error: " in result.output and "Traceback" not in result.output
@@ -185,7 +191,7 @@ def test_a_database_driver_that_is_not_installed_is_named(tmp_path):
 
 def test_a_database_error_never_shows_the_password_in_the_url(tmp_path):
     config = tmp_path / "jobs.yaml"
-    config.write_text("database: {url: 'mysql+nosuchdriver://u:hunter2@127.0.0.1/x'}\n")
+    config.write_text(A_SOURCE + "database: {url: 'mysql+nosuchdriver://u:hunter2@127.0.0.1/x'}\n")
     result = invoke("fetch", "--config", config)
     assert result.exit_code == 1 and "u:***@127.0.0.1" in result.output
     assert "hunter2" not in result.output
@@ -200,7 +206,7 @@ SMTP_WITH_LOGIN = ("email:\n  transport: smtp\n  unsubscribe_url: https://alerts
 @pytest.mark.parametrize("command", ["run", "notify"])
 def test_an_unset_smtp_login_variable_stops_sending_commands_before_any_work(tmp_path, command):
     config = tmp_path / "jobs.yaml"
-    config.write_text(SMTP_WITH_LOGIN, encoding="utf-8")
+    config.write_text(A_SOURCE + SMTP_WITH_LOGIN, encoding="utf-8")
     result = invoke(command, "--config", config)
     assert result.exit_code == 2, result.output
     assert "email.smtp.username: environment variable R2_UNSET_USER is not set" in result.output
@@ -211,7 +217,9 @@ def test_an_unset_smtp_login_variable_stops_sending_commands_before_any_work(tmp
 def test_commands_that_send_nothing_do_not_need_the_smtp_login(tmp_path):
     config = tmp_path / "jobs.yaml"
     profile = Path(__file__).parents[1] / "models" / "care_manager.yaml"
-    config.write_text(SMTP_WITH_LOGIN + f"profile: {{path: '{profile}'}}\n", encoding="utf-8")
+    (tmp_path / "postings").mkdir()
+    config.write_text(A_SOURCE + SMTP_WITH_LOGIN + f"profile: {{path: '{profile}'}}\n",
+                      encoding="utf-8")
     assert invoke("fetch", "--config", config).exit_code == 0
     dry = invoke("run", "--dry-run", "--config", config)
     assert dry.exit_code == 0, dry.output
@@ -244,3 +252,64 @@ def test_init_where_a_file_blocks_the_folder_is_a_message_not_a_traceback(tmp_pa
     result = invoke("init", tmp_path / "taken" / "jobs.yaml")
     assert result.exit_code == 1
     assert "Error: cannot write" in result.output and "taken" in result.output
+
+
+def test_preview_with_nothing_new_exits_0_saying_so(config_file, tmp_path):
+    assert invoke("run", "--config", config_file).exit_code == 0  # dana has had everything
+    out = tmp_path / "next.html"
+    result = invoke("preview", "--config", config_file, "--subscriber", "dana@example.org",
+                    "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Nothing to preview for dana@example.org" in result.output and not out.exists()
+
+
+def test_fetch_of_an_unknown_source_is_a_bad_argument_listing_the_sources(make_config):
+    config_file = make_config(sources=[{"name": "local", "type": "files", "path": "postings"},
+                                       {"name": "other", "type": "files", "path": "postings"}])
+    result = invoke("fetch", "--config", config_file, "--source", "nope")
+    assert result.exit_code == 2, result.output
+    assert "--source: no enabled source named 'nope'" in result.output
+    assert "enabled sources: local, other" in result.output
+
+
+def test_config_before_the_command_is_used_and_a_clash_is_refused(config_file, tmp_path):
+    ran = invoke("--config", config_file, "run")
+    assert ran.exit_code == 0, ran.output
+    assert "dana@example.org" in invoke("--config", config_file, "subscribers", "list").output
+    assert invoke("--config", config_file, "fetch", "--config", config_file).exit_code == 0
+    other = tmp_path / "other.yaml"
+    other.write_text(config_file.read_text())
+    clash = invoke("--config", config_file, "fetch", "--config", other)
+    assert clash.exit_code == 2
+    assert f"given twice, {config_file} before the command and {other} after it" \
+        in clash.output
+    fresh = tmp_path / "fresh" / "jobs.yaml"
+    assert invoke("--config", fresh, "init").exit_code == 0 and fresh.is_file()
+
+
+@pytest.mark.parametrize("address", ["lee@gmail.com,", "lee@example..org", ".lee@example.org"])
+def test_malformed_addresses_are_refused_everywhere(config_file, make_config, address):
+    added = invoke("subscribers", "add", "--config", config_file, address)
+    assert added.exit_code == 2 and f"{address!r} is not a valid e-mail address" in added.output
+    listed = make_config(subscribers=[{"email": address}])
+    result = invoke("subscribers", "list", "--config", listed)
+    assert result.exit_code == 2
+    assert f"subscribers[0].email: {address!r} is not a valid e-mail address" in result.output
+    for key in ("from", "reply_to", "unsubscribe_mailto"):
+        operator = make_config(email={key: f"Alerts <{address}>"})
+        result = invoke("subscribers", "list", "--config", operator)
+        assert result.exit_code == 2, (key, result.output)
+        assert f"email.{key}: {address!r} is not a valid e-mail address" in result.output
+
+
+def test_an_address_with_more_after_it_is_refused_as_the_operator_s_own(make_config):
+    config_file = make_config(email={"from": "Alerts <alerts@example.org>, x@example.org"})
+    result = invoke("subscribers", "list", "--config", config_file)
+    assert result.exit_code == 2 and "email.from: " in result.output
+
+
+def test_international_subscriber_addresses_are_still_accepted(config_file):
+    for address in ("zoë@exämple.org", "bob@xn--exmple-cua.org"):
+        added = invoke("subscribers", "add", "--config", config_file, address)
+        assert added.exit_code == 0, added.output
+        assert f"Subscribed {address}" in added.output

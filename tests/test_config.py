@@ -7,6 +7,9 @@ import pytest
 from pipeline.config import load_config, secret
 from pipeline.errors import ConfigError
 
+#: The one source a jobs.yaml needs.
+A_SOURCE = "sources:\n  - {name: local, type: files, path: postings}\n"
+
 
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "jobs.yaml"
@@ -81,9 +84,9 @@ def test_the_operator_s_own_addresses_must_be_ascii_and_valid(tmp_path):
     message = error_of(write(tmp_path, text))
     assert "email.from: 'alerts@exämple.org': write the address in ASCII" in message
     assert "xn--" in message
-    assert "email.reply_to: 'nobody' is not an e-mail address" in message
+    assert "email.reply_to: 'nobody' is not a valid e-mail address" in message
     assert "email.unsubscribe_mailto: 'zoë@example.org': write the address in ASCII" in message
-    fine = write(tmp_path, "email:\n  from: 'Zoë Ålerts <alerts@example.org>'\n")
+    fine = write(tmp_path, A_SOURCE + "email:\n  from: 'Zoë Ålerts <alerts@example.org>'\n")
     assert load_config(fine).email.sender == "Zoë Ålerts <alerts@example.org>"
 
 
@@ -126,8 +129,8 @@ def test_a_tab_in_the_indentation_names_line_and_column_and_the_fix(tmp_path):
 
 
 def test_an_empty_section_takes_its_defaults(tmp_path):
-    config = load_config(write(tmp_path, "database:\nsubscribers:\nsources:\n"))
-    assert config.subscribers == [] and config.sources == []
+    config = load_config(write(tmp_path, "database:\nsubscribers:\n" + A_SOURCE))
+    assert config.subscribers == [] and len(config.sources) == 1
     assert config.database_url().endswith("/data/jobs.db")
 
 
@@ -158,7 +161,8 @@ def test_a_missing_required_key_says_what_it_is_for(tmp_path):
 def test_an_unquoted_send_at_is_refused_not_read_as_minutes_past_midnight(tmp_path):
     message = error_of(write(tmp_path, "subscribers:\n  - {email: a@b.org, send_at: 8:00}\n"))
     assert 'subscribers[0].send_at: write the time in quotes, like send_at: "08:00"' in message
-    config = load_config(write(tmp_path, "subscribers:\n  - {email: a@b.org, send_at: '8:00'}\n"))
+    config = load_config(write(tmp_path, A_SOURCE
+                                         + "subscribers:\n  - {email: a@b.org, send_at: '8:00'}\n"))
     assert config.subscribers[0].send_at.hour == 8
 
 

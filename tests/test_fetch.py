@@ -15,7 +15,7 @@ from werkzeug import Request, Response
 
 from pipeline import fetch as fetch_module
 from pipeline.config import parse_config
-from pipeline.errors import SourceError
+from pipeline.errors import UnknownNameError
 from pipeline.fetch import fetch_sources
 from pipeline.http import HttpClient
 from pipeline.sources import REGISTRY
@@ -173,7 +173,7 @@ def test_same_job_on_two_boards_is_alerted_once(httpserver: HTTPServer, tmp_path
 
 def test_only_names_an_unknown_source(tmp_path):
     config = make_config(tmp_path, [{"name": "l", "type": "files", "path": str(tmp_path)}])
-    with pytest.raises(SourceError, match="no enabled source named 'nope'"):
+    with pytest.raises(UnknownNameError, match="no enabled source named 'nope'"):
         run(config, only="nope")
 
 

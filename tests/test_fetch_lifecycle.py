@@ -392,7 +392,8 @@ def test_lifecycle_settings_and_their_defaults_load(tmp_path):
     assert [(s.full_listing, s.stale_after_days) for s in config.sources] == [
         (True, 60), (False, None)]
     assert load_config(tmp_path / "jobs.yaml").postings.stale_after_days == 14
-    path.write_text("sources: []\n", encoding="utf-8")
+    path.write_text("sources:\n  - {name: own, type: rss, feed: 'https://x.example/f'}\n",
+                    encoding="utf-8")
     assert load_config(path).postings.stale_after_days == 30
 
 

@@ -318,3 +318,21 @@ def test_the_running_service_reloads_on_sighup_and_survives_a_broken_file(tmp_pa
     with sqlite3.connect(tmp_path / "data" / "jobs.db") as conn:
         stored = {row[0] for row in conn.execute("SELECT id FROM apscheduler_jobs")}
     assert stored == {"source:local", "source:acme-lever", "digests"}
+
+
+@pytest.mark.parametrize("text", ["", "  \n\n", "# every line commented out\n",
+                                  "database:\n  url: sqlite:///data/jobs.db\n"])
+def test_an_empty_or_truncated_reload_keeps_the_last_good_config(service, caplog, text):
+    """A jobs.yaml caught half-written (or emptied) by an editor is not "no sources, no
+    subscribers": the running service keeps its jobs and its subscribers."""
+    path, scheduler, reloader = service
+    before = set(_jobs(scheduler))
+    _save(path, text)
+    with caplog.at_level(logging.ERROR, logger="pipeline.schedule_service"):
+        assert reloader.check() is None
+    assert f"jobs.yaml not reloaded, still running on the last good config: {path}" \
+        in caplog.text
+    assert set(_jobs(scheduler)) == before
+    live = schedule.job_config(str(path.resolve()))
+    assert [s.name for s in live.sources] == [s["name"] for s in SOURCES]
+    assert [s.email for s in live.subscribers] == ["dana@example.org"]

@@ -38,7 +38,7 @@ def _store(config_file: Path) -> tuple:
     return config, Store(config.database_url())
 
 
-def test_sync_adds_updates_and_removes_jobs_yaml_subscribers(config_file, tmp_path):
+def test_sync_adds_updates_and_marks_removed_jobs_yaml_subscribers(config_file, tmp_path):
     (tmp_path / "cv.txt").write_text(RESUME)
     _edit(config_file, subscribers=[{"email": "dana@example.org", "resume": "cv.txt",
                                      "frequency": "daily", "timezone": "America/Chicago"}])
@@ -49,7 +49,9 @@ def test_sync_adds_updates_and_removes_jobs_yaml_subscribers(config_file, tmp_pa
     assert invoke("subscribers", "add", "--config", config_file, "cli@example.org").exit_code == 0
     config.subscribers = []
     sync_subscribers(config, store)
-    assert [s.email for s in store.list_subscribers()] == ["cli@example.org"]
+    assert [s.email for s in store.list_subscribers(active_only=True)] == ["cli@example.org"]
+    removed = store.get_subscriber("dana@example.org")
+    assert removed.removed_at is not None and removed.resume_text == RESUME  # kept for now
 
 
 def test_sync_never_undoes_an_unsubscribe(config_file):
@@ -167,8 +169,9 @@ def test_add_show_pause_resume_remove(config_file, tmp_path):
     invoke("subscribers", "resume", "--config", config_file, "lee@example.org")
     assert "lee@example.org\t\tweekly\tactive" in invoke("subscribers", "list", "--config",
                                                           config_file).output
-    removed = invoke("subscribers", "remove", "--config", config_file, "lee@example.org")
-    assert removed.exit_code == 0
+    removed = invoke("subscribers", "remove", "--config", config_file, "lee@example.org",
+                     "--yes")
+    assert removed.exit_code == 0, removed.output
     config, store = _store(config_file)
     with pytest.raises(SubscriberError):
         store.get_subscriber("lee@example.org")

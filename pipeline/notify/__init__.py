@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pipeline.config import JobsConfig
-from pipeline.errors import SubscriberError
 from pipeline.notify.digest import digest_items
 from pipeline.notify.queue import next_digest, queue_due
 from pipeline.notify.relay import RelayReport, links, relay
@@ -81,13 +80,14 @@ def notify(config: JobsConfig, store: Store, matcher, *, now: datetime | None = 
 
 
 def preview(config: JobsConfig, store: Store, matcher, email: str,
-            now: datetime | None = None) -> tuple[str, str]:
-    """(subject, HTML) of the subscriber's next digest, ignoring when it is due; records nothing."""
+            now: datetime | None = None) -> tuple[str, str] | None:
+    """(subject, HTML) of the subscriber's next digest, ignoring when it is due; None when
+    nothing new is above their threshold. Records nothing."""
     now = now or utcnow()
     subscriber = store.get_subscriber(email)
     matches = next_digest(config, store, matcher, subscriber, store.open_postings())
     if not matches:
-        raise SubscriberError(f"{email}: nothing new above their threshold for a digest")
+        return None
     unsubscribe_url, preferences_url = links(config, signer_for(config, store).token(subscriber))
     subject, _text, html = render_digest(
         digest_items(matches), now=now, name=subscriber.name, frequency=subscriber.frequency,

@@ -92,6 +92,11 @@ subscribers = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("unsubscribed_at", UTCDateTime),
     Column("last_digest_at", UTCDateTime),
+    # Taken out of jobs.yaml: no digests; personal data purged after the grace period.
+    Column("removed_at", UTCDateTime),
+    # Personal data purged: the row is a tombstone (``email`` holds a hash of the address)
+    # that keeps the postings already sent, so an address put back never gets them again.
+    Column("purged_at", UTCDateTime),
 )
 
 outbox = Table(
@@ -247,13 +252,22 @@ def _v9_resume_fingerprint(conn: Connection) -> None:
                                        "resume_error": "TEXT"})
 
 
+def _v10_subscriber_removal(conn: Connection) -> None:
+    """Version 10: subscribers taken out of jobs.yaml are marked removed, then purged to a
+    tombstone, instead of deleted with the record of what they were sent."""
+    _add_columns(conn, "subscribers", {
+        column.name: column.type.compile(dialect=conn.dialect)
+        for column in (subscribers.c.removed_at, subscribers.c.purged_at)})
+
+
 #: The step that brings a database from version N-1 to N, for N = 2, 3, ...
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes,
                                                        4: _v4_secrets, 5: _v5_source_run_board,
                                                        6: _v6_processed_mail,
                                                        7: _v7_outbox_unknown_outcomes,
                                                        8: _v8_leases,
-                                                       9: _v9_resume_fingerprint}
+                                                       9: _v9_resume_fingerprint,
+                                                       10: _v10_subscriber_removal}
 LATEST = max(MIGRATIONS)
 
 

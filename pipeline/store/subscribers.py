@@ -1,10 +1,20 @@
-"""Subscribers: who gets digests, with their resume text and settings."""
+"""Subscribers: who gets digests, with their resume text and settings.
+
+A subscriber taken out of jobs.yaml is *removed* (no digests, data kept, undone by putting them
+back); a removed subscriber is *purged* after the grace period, or at once by
+``pipeline subscribers remove``: name, resume, settings and digests are deleted and the row
+becomes a tombstone whose ``email`` is a SHA-256 of the address. The tombstone keeps the record of
+the postings sent (``deliveries``), so an address put back, in jobs.yaml or from the CLI, takes
+the tombstone over and never gets a posting it already had. The address itself is not kept
+(only someone who already knows it can match it to the hash).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
-from pydantic import ValidationError
+from pydantic import ValidationError, field_validator
 from sqlalchemy import delete, select, update
 
 from pipeline.config import SubscriberConfig, check_email
@@ -30,11 +40,27 @@ class Subscriber(SubscriberConfig):
     created_at: datetime | None = None
     unsubscribed_at: datetime | None = None
     last_digest_at: datetime | None = None
+    removed_at: datetime | None = None
+
+    # An address is checked when it is saved; one saved before a stricter check is read as is.
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return value
 
     @property
     def active(self) -> bool:
-        """Receives digests: neither paused nor unsubscribed."""
-        return not self.paused and self.unsubscribed_at is None
+        """Receives digests: neither paused, unsubscribed nor removed."""
+        return not self.paused and self.unsubscribed_at is None and self.removed_at is None
+
+
+def tombstone_key(email: str) -> str:
+    """What a purged subscriber's ``email`` becomes: a hash that recognises the address."""
+    return "sha256:" + hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+
+
+#: Subscribers that are not tombstones.
+_LIVE = subscribers.c.purged_at.is_(None)
 
 
 def _row_values(config: SubscriberConfig, resume_text: str | None, fingerprint: str | None,
@@ -63,6 +89,7 @@ def _from_row(row) -> Subscriber:
         "resume_fingerprint": row.resume_fingerprint, "resume_error": row.resume_error,
         "from_config": row.from_config, "created_at": row.created_at,
         "unsubscribed_at": row.unsubscribed_at, "last_digest_at": row.last_digest_at,
+        "removed_at": row.removed_at,
     })
 
 
@@ -77,25 +104,30 @@ class SubscribersMixin:
         ``resume_fingerprint`` identifies the resume file ``resume_text`` was read from;
         ``resume_error`` says why it could not be read this time. Updating never clears an
         unsubscribe: a subscriber who left stays out even when jobs.yaml still lists them.
+        Saving undoes a removal; a purged address takes its tombstone over, with the record of
+        the postings it was sent.
         """
         values = _row_values(config, resume_text, resume_fingerprint, resume_error)
         with self.engine.begin() as conn:
             found = conn.execute(select(subscribers.c.id).where(
-                subscribers.c.email == config.email)).first()
+                subscribers.c.email.in_([config.email, tombstone_key(config.email)]))
+                .order_by(subscribers.c.purged_at.is_not(None))).first()
             if found is None:
                 conn.execute(subscribers.insert().values(
                     **values, from_config=from_config, created_at=utcnow()))
             else:
                 _keep_choices(conn, found.id, values)
                 conn.execute(update(subscribers).where(subscribers.c.id == found.id)
-                             .values(**values, from_config=from_config))
+                             .values(**values, from_config=from_config, removed_at=None,
+                                     purged_at=None))
         return self.get_subscriber(config.email)
 
     def get_subscriber(self, email: str) -> Subscriber:
         """The subscriber with this e-mail; SubscriberError when there is none."""
         email = _valid(email)
         with self.engine.connect() as conn:
-            row = conn.execute(select(subscribers).where(subscribers.c.email == email)).first()
+            row = conn.execute(select(subscribers).where(subscribers.c.email == email,
+                                                         _LIVE)).first()
         if row is None:
             raise SubscriberError(f"no subscriber {email}; `pipeline subscribers list` shows them")
         return _from_row(row)
@@ -104,13 +136,13 @@ class SubscribersMixin:
         """The subscriber with this id, or None."""
         with self.engine.connect() as conn:
             row = conn.execute(select(subscribers).where(
-                subscribers.c.id == subscriber_id)).first()
+                subscribers.c.id == subscriber_id, _LIVE)).first()
         return _from_row(row) if row else None
 
     def list_subscribers(self, active_only: bool = False) -> list[Subscriber]:
         """Every subscriber, by e-mail (only those receiving digests with ``active_only``)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(subscribers).order_by(subscribers.c.email))
+            rows = conn.execute(select(subscribers).where(_LIVE).order_by(subscribers.c.email))
             found = [_from_row(r) for r in rows]
         return [s for s in found if s.active] if active_only else found
 
@@ -162,8 +194,27 @@ class SubscribersMixin:
             conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
                          .values(unsubscribed_at=None))
 
-    def remove_subscriber(self, email: str) -> None:
-        """Delete a subscriber and everything stored about them, resume text included.
+    def set_removed(self, subscriber_id: int, when: datetime | None) -> None:
+        """Mark a subscriber removed from jobs.yaml at ``when`` (no digests, pending ones
+        cancelled, data kept), or active again with ``None``."""
+        with self.engine.begin() as conn:
+            conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
+                         .values(removed_at=when))
+            if when is not None:
+                cancel_pending(conn, "removed from jobs.yaml", subscriber_id=subscriber_id)
+
+    def purge_removed(self, before: datetime) -> list[str]:
+        """Purge every subscriber removed before ``before``; return their addresses."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(subscribers.c.email).where(
+                _LIVE, subscribers.c.removed_at < before)).all()
+        for row in rows:
+            self.purge_subscriber(row.email)
+        return [row.email for row in rows]
+
+    def purge_subscriber(self, email: str) -> None:
+        """Delete what is stored about a subscriber (name, resume text, settings, digests),
+        keeping a tombstone with the postings they were sent (see the module docstring).
 
         On SQLite the freed pages are overwritten (``secure_delete``) and the write-ahead log
         is checkpointed and emptied, so the resume text does not linger in the database files
@@ -174,9 +225,15 @@ class SubscribersMixin:
         with self.engine.begin() as conn:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA secure_delete = ON")
-            for table in (deliveries, outbox):
-                conn.execute(delete(table).where(table.c.subscriber_id == subscriber.id))
-            conn.execute(delete(subscribers).where(subscribers.c.id == subscriber.id))
+            cancel_pending(conn, "removed", subscriber_id=subscriber.id)
+            conn.execute(update(deliveries).where(deliveries.c.subscriber_id == subscriber.id)
+                         .values(outbox_id=None))
+            conn.execute(delete(outbox).where(outbox.c.subscriber_id == subscriber.id))
+            now = utcnow()
+            conn.execute(update(subscribers).where(subscribers.c.id == subscriber.id).values(
+                email=tombstone_key(subscriber.email), name=None, resume_path=None,
+                resume_text=None, settings={}, paused=False,
+                removed_at=subscriber.removed_at or now, purged_at=now))
         if sqlite:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

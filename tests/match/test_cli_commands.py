@@ -17,6 +17,7 @@ def _config(tmp_path, labels: Path) -> Path:
     path = tmp_path / "jobs.yaml"
     path.write_text(yaml.safe_dump({
         "profile": {"path": str(PROFILE)},
+        "sources": [{"name": "local", "type": "files", "path": "postings"}],
         "matching": {"labels": str(labels), "settings": str(tmp_path / "tuned.yaml")},
     }), encoding="utf-8")
     return path

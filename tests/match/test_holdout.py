@@ -29,7 +29,8 @@ def report(tmp_path_factory):
     """``pipeline eval --labels fixtures/holdout/labels.csv`` with the shipped profile and weights
     (the settings file beside the profile, exactly as the CLI picks it)."""
     path = tmp_path_factory.mktemp("holdout") / "jobs.yaml"
-    path.write_text(yaml.safe_dump({"profile": {"path": str(PROFILE)}}), encoding="utf-8")
+    path.write_text(yaml.safe_dump({"profile": {"path": str(PROFILE)}, "sources": [
+        {"name": "local", "type": "files", "path": "postings"}]}), encoding="utf-8")
     return evaluate_config(load_config(path), HOLDOUT)
 
 

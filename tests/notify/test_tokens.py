@@ -27,7 +27,7 @@ def test_token_of_a_removed_subscriber_is_refused_even_if_the_id_returns(folder)
     [first] = add_subscribers(store, 1)
     signer = LinkSigner("s3cret")
     token = signer.token(first)
-    store.remove_subscriber(first.email)
+    store.purge_subscriber(first.email)
     with pytest.raises(SubscriberError, match="no longer exists"):
         signer.subscriber(store, token)
 

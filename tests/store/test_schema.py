@@ -154,3 +154,42 @@ def test_a_version_6_database_gets_resume_fingerprints_and_keeps_its_subscribers
         dana = store.get_subscriber("dana@example.org")
         assert (dana.resume_text, dana.resume_fingerprint, dana.resume_error) == (
             "Nurse case manager", None, None)
+
+
+def test_a_version_6_database_gets_subscriber_removal_with_its_history_kept(tmp_path):
+    """Version 10 adds removed_at / purged_at: a subscriber stored by version 6 keeps their
+    settings and sent postings, can be removed and purged, and put back gets nothing twice."""
+    from pipeline.config import SubscriberConfig
+
+    path = tmp_path / "v6.db"
+    with Store(f"sqlite:///{path}") as store:
+        store.upsert_postings([_posting()], now=datetime(2026, 10, 1, tzinfo=UTC))
+        (posting,) = store.open_postings()
+        lee = store.save_subscriber(SubscriberConfig(email="lee@example.org", name="Lee"),
+                                    resume_text="RN, CCM")
+        store.mark_sent(store.enqueue_digest(lee.id, lee.email, "<m1@example.org>", "1 job",
+                                             "{}", {posting.id: 0.9}))
+    conn = sqlite3.connect(path)  # back to how version 6 left the table
+    conn.execute("ALTER TABLE subscribers DROP COLUMN removed_at")
+    conn.execute("ALTER TABLE subscribers DROP COLUMN purged_at")
+    conn.execute("UPDATE schema_version SET version = 6")
+    conn.commit()
+    conn.close()
+    with Store(f"sqlite:///{path}") as store:
+        assert (store.migrated_from, store.version) == (6, LATEST)
+        kept = store.get_subscriber("lee@example.org")
+        assert (kept.name, kept.resume_text, kept.active) == ("Lee", "RN, CCM", True)
+        store.set_removed(kept.id, datetime(2026, 11, 1, tzinfo=UTC))
+        assert not store.get_subscriber("lee@example.org").active
+        store.purge_subscriber("lee@example.org")
+        assert store.list_subscribers() == []
+        back = store.save_subscriber(SubscriberConfig(email="lee@example.org"))
+        assert back.id == kept.id and back.active and back.name is None
+        assert store.sent_posting_ids(back.id) == {posting.id}
+
+
+def _posting():
+    from pipeline.posting import Posting
+
+    return Posting(source="board", source_id="7", title="RN Care Manager", company="Acme",
+                   description="Care coordination", url="https://jobs.example/7")
