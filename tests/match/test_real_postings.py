@@ -80,7 +80,9 @@ def _labels(path: Path, rows: list[str]) -> Path:
 
 def _eval(tmp_path, labels: Path, *extra: str):
     config = tmp_path / "jobs.yaml"
-    config.write_text(yaml.safe_dump({"profile": {"path": str(PROFILE)}}), encoding="utf-8")
+    config.write_text(yaml.safe_dump({
+        "profile": {"path": str(PROFILE)},
+        "sources": [{"name": "local", "type": "files", "path": str(tmp_path)}]}), encoding="utf-8")
     return CliRunner().invoke(cli, ["eval", "--config", str(config), "--credential-labels",
                                     str(labels), *extra])
 

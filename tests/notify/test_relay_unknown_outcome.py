@@ -66,6 +66,7 @@ def _jobs_yaml(folder, port: int, max_attempts: int = 12, **smtp):
     path = folder / "jobs.yaml"
     path.write_text(yaml.safe_dump({
         "database": {"url": f"sqlite:///{folder / 'jobs.db'}"},
+        "sources": [{"name": "local", "type": "files", "path": str(folder)}],
         "subscribers": [{"email": "lee@carealerts.test"}],
         "email": {"transport": "smtp", **OWN_UNSUBSCRIBE, "retry_backoff": 0,
                   "retry_delay": RETRY_DELAY, "send_retries": 2, "max_attempts": max_attempts,
