@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from in_flight import InFlight
 from pytest_httpserver import HTTPServer
+from trickle import Trickle
 from werkzeug import Request, Response
 
 from pipeline import fetch as fetch_module
@@ -404,3 +405,19 @@ def test_a_lone_surrogate_and_nul_in_local_files_are_cleaned_everywhere(tmp_path
     assert (posting.source_id, posting.title, posting.location) == (
         "s 1", "\ufffd Case Manager", "Columbus, OH")
     assert posting.extra == {"team\ufffd": ["Care Team", {"lead": "Dana\ufffd"}]}
+
+
+def test_a_503_that_trickles_its_body_fails_its_source_and_the_next_is_stored(
+        httpserver: HTTPServer, tmp_path):
+    httpserver.expect_request("/good/jobs").respond_with_data(board(gh_job(1)),
+                                                              content_type="application/json")
+    with Trickle(status=503) as slow:
+        config = make_config(tmp_path, [
+            {"name": "slow", "type": "greenhouse", "board": "slow", "url": slow.url},
+            {"name": "good", "type": "greenhouse", "board": "good",
+             "url": httpserver.url_for("/good/jobs")}],
+            retries=3, read_timeout=0.5, request_deadline=1)
+        report, store = run(config)
+    assert [(r.source, r.status) for r in report.runs] == [("slow", "failed"), ("good", "ok")]
+    assert "HTTP 503 body still arriving at the 1-s request deadline" in report.runs[0].error
+    assert [p.source for p in store.all_postings()] == ["good"]

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from in_flight import InFlight
 from pytest_httpserver import HTTPServer
+from trickle import Trickle
 from werkzeug import Request, Response
 
 from pipeline import http_pacing
@@ -301,8 +302,9 @@ def test_a_body_dripped_a_byte_at_a_time_is_given_up(chunked):
     thread.start()
     port = listener.getsockname()[1]
     try:
-        with pytest.raises(FetchError, match=r"body still arriving after 0.5 s"):
-            make_client(retries=0, read_timeout=0.05).get(f"http://127.0.0.1:{port}/")
+        with pytest.raises(FetchError, match=r"body still arriving at the 0.5-s request deadline"):
+            make_client(retries=0, read_timeout=0.05, request_deadline=0.5).get(
+                f"http://127.0.0.1:{port}/")
     finally:
         stop.set()
         thread.join()
@@ -570,3 +572,14 @@ def test_an_interrupted_wait_gives_the_hosts_slot_back(httpserver: HTTPServer, m
     worker.join(timeout=60)  # a slot kept by the interrupted request would block it for ever
     assert answers == ["ok"], "the interrupted request kept the host's only slot"
     assert len(waits) == 2 and len(httpserver.log) == 2
+
+
+# Every byte of every answer (error statuses and retries too) under one deadline per request.
+
+def test_a_503_whose_body_trickles_ends_at_the_request_deadline_without_a_retry():
+    with Trickle(status=503) as board:
+        client = make_client(retries=3, read_timeout=0.5, request_deadline=1)
+        with pytest.raises(FetchError, match=r"HTTP 503 body still arriving at the 1-s request "
+                                             r"deadline \(\d+ bytes\); stopped reading"):
+            client.get(board.url, source="slow")
+    assert board.served == 1  # no retry started once the deadline had passed
