@@ -15,7 +15,8 @@ used for career pages; parsed with protego and cached per host); and makes condi
 body is returned with ``from_cache=True``. Redirects are followed hop by hop
 (``pipeline.http_redirects``): each hop is paced by its own host, checked against its own host's
 robots.txt when asked, and uses the cache entry of its own URL, so the final URL's validators are
-the ones sent.
+the ones sent; a redirect to another host at an internal address is refused unless
+``allow_private_redirects``.
 
 Every failure raises ``FetchError`` (carrying the source name); ``HttpResponse.json`` raises
 ``ParseError`` for bodies that are not JSON.
@@ -49,6 +50,7 @@ from pipeline.http_redirects import (
     describe,
     first_url,
     next_url,
+    refuse_internal,
     same_origin,
 )
 from pipeline.normalize.encoding import decode_body
@@ -210,6 +212,8 @@ class HttpClient:
             if status not in REDIRECT_STATUSES:
                 return _Answer(status, got, content, answered, cached, key)
             target = next_url(chain, status, got, limit, source)
+            if not self.config.allow_private_redirects:
+                refuse_internal(chain, status, target, source)
             if not same_origin(chain[-1], target):
                 headers = {}  # an API key or a Host header is for the origin it was given to
             chain.append(target)

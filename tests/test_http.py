@@ -583,3 +583,29 @@ def test_a_503_whose_body_trickles_ends_at_the_request_deadline_without_a_retry(
                                              r"deadline \(\d+ bytes\); stopped reading"):
             client.get(board.url, source="slow")
     assert board.served == 1  # no retry started once the deadline had passed
+
+
+# A board must not redirect the fetcher to an internal address of another host.
+
+def test_a_redirect_to_another_machines_loopback_address_is_refused_and_never_requested(
+        httpserver: HTTPServer):
+    internal = HTTPServer(host="127.0.0.2")  # loopback, but not an address of localhost
+    internal.start()
+    try:
+        internal.expect_request("/admin/secrets").respond_with_data("secret")
+        redirect(httpserver, "/jobs", internal.url_for("/admin/secrets"))
+        with pytest.raises(FetchError, match=r"redirect to http://127.0.0.2:\d+/admin/secrets "
+                                             r"refused: 127.0.0.2 is at 127.0.0.2, a loopback"):
+            make_client().get(httpserver.url_for("/jobs"), source="board")
+        assert paths(internal) == []
+        allowed = make_client(allow_private_redirects=True)
+        assert allowed.get_text(httpserver.url_for("/jobs")) == "secret"
+    finally:
+        internal.clear()
+        internal.stop()
+
+
+def test_a_redirect_to_the_link_local_metadata_address_is_refused(httpserver: HTTPServer):
+    redirect(httpserver, "/jobs", "http://169.254.169.254/latest/meta-data/")
+    with pytest.raises(FetchError, match=r"refused: 169.254.169.254 is at 169.254.169.254"):
+        make_client(retries=0).get(httpserver.url_for("/jobs"))
