@@ -35,13 +35,13 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from protego import Protego
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
 from pipeline.config import HttpConfig
 from pipeline.errors import FetchError, ParseError
 from pipeline.http_cache import CacheEntry, HttpCache, cache_key
+from pipeline.http_deadline import DeadlineAdapter, Watch, watch
 from pipeline.http_pacing import HostGate
 from pipeline.http_redirects import (
     MAX_REDIRECTS,
@@ -274,16 +274,29 @@ class HttpClient:
             raise FetchError(f"{url}: not sent: the {budget.seconds:g}-s request deadline has "
                              "passed", source=source)
         timeout = (min(self.config.connect_timeout, left), min(self.config.read_timeout, left))
-        try:
-            with self.session.get(url, params=params, headers=headers, timeout=timeout,
-                                  stream=True, allow_redirects=False) as response:
-                content = _read_capped(response, source, budget)
-                return response.status_code, response.headers, content, response.url
-        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-            raise FetchError(f"{url}: {_cause(exc)}", source=source) from exc
+        with watch(budget.deadline) as watched:
+            try:
+                with self.session.get(url, params=params, headers=headers, timeout=timeout,
+                                      stream=True, allow_redirects=False) as response:
+                    content = _read_capped(response, source, budget, watched)
+                    answer = response.status_code, response.headers, content, response.url
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+                if watched.expired:
+                    raise _late(url, budget, source) from exc
+                raise FetchError(f"{url}: {_cause(exc)}", source=source) from exc
+        if watched.expired:  # what was read may be cut short
+            raise _late(url, budget, source)
+        return answer
 
 
-def _read_capped(response: requests.Response, source: str | None, budget: _Budget) -> bytes:
+def _late(url: str, budget: _Budget, source: str | None) -> FetchError:
+    """The error of an answer still arriving when the request's deadline came."""
+    return FetchError(f"{url}: answer still arriving at the {budget.seconds:g}-s request "
+                      "deadline; stopped reading", source=source)
+
+
+def _read_capped(response: requests.Response, source: str | None, budget: _Budget,
+                 watched: Watch) -> bytes:
     """Read the body in pieces; FetchError as soon as it passes the cap or the deadline."""
     cap, status = budget.cap, response.status_code
     declared = response.headers.get("Content-Length", "")
@@ -291,17 +304,30 @@ def _read_capped(response: requests.Response, source: str | None, budget: _Budge
         raise FetchError(f"{response.url}: HTTP {status} body of {declared} bytes is over the "
                          f"{cap}-byte limit", source=source)
     chunks, size = [], 0
-    for chunk in _arriving(response):
-        size += len(chunk)
-        if size > cap:
-            raise FetchError(f"{response.url}: HTTP {status} body is over the {cap}-byte limit; "
-                             "stopped reading", source=source)
-        if budget.left() < 0:
-            raise FetchError(f"{response.url}: HTTP {status} body still arriving at the "
-                             f"{budget.seconds:g}-s request deadline ({size} bytes); stopped "
-                             "reading", source=source)
-        chunks.append(chunk)
+    try:
+        for chunk in _arriving(response):
+            size += len(chunk)
+            if size > cap:
+                raise FetchError(f"{response.url}: HTTP {status} body is over the {cap}-byte "
+                                 "limit; stopped reading", source=source)
+            if budget.left() < 0:
+                raise _slow_body(response, size, budget, source)
+            chunks.append(chunk)
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        if watched.expired:  # the watchdog cut the connection while a read waited
+            raise _slow_body(response, size, budget, source) from exc
+        raise
+    if watched.expired:
+        raise _slow_body(response, size, budget, source)
     return b"".join(chunks)
+
+
+def _slow_body(response: requests.Response, size: int, budget: _Budget,
+               source: str | None) -> FetchError:
+    """The error of a body still arriving when the request's deadline came."""
+    return FetchError(f"{response.url}: HTTP {response.status_code} body still arriving at the "
+                      f"{budget.seconds:g}-s request deadline ({size} bytes); stopped reading",
+                      source=source)
 
 
 def _status_retry(config: HttpConfig) -> Retry:
@@ -357,7 +383,7 @@ def _session(config: HttpConfig) -> requests.Session:
         raise_on_status=False,
     )
     pool = max(config.per_host_concurrency, config.concurrency)
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
+    adapter = DeadlineAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
     session = _HopSession()
     session.mount("http://", adapter)
     session.mount("https://", adapter)

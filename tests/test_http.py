@@ -609,3 +609,10 @@ def test_a_redirect_to_the_link_local_metadata_address_is_refused(httpserver: HT
     redirect(httpserver, "/jobs", "http://169.254.169.254/latest/meta-data/")
     with pytest.raises(FetchError, match=r"refused: 169.254.169.254 is at 169.254.169.254"):
         make_client(retries=0).get(httpserver.url_for("/jobs"))
+
+
+def test_headers_dripped_a_byte_at_a_time_end_at_the_request_deadline():
+    with Trickle(status=200, in_headers=True) as board:
+        client = make_client(retries=1, read_timeout=0.5, request_deadline=1)
+        with pytest.raises(FetchError, match=r"still arriving at the 1-s request deadline"):
+            client.get(board.url, source="slow")

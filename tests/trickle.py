@@ -8,10 +8,13 @@ import threading
 
 class Trickle:
     """Listens on 127.0.0.1; answers each request with ``status`` and a ``length``-byte body sent
-    one byte every ``interval`` seconds, until the client hangs up. ``served`` counts requests."""
+    one byte every ``interval`` seconds, until the client hangs up. ``served`` counts requests.
+    ``in_headers``: the bytes are dripped into an endless header instead, before any body."""
 
-    def __init__(self, status: int = 503, length: int = 100_000, interval: float = 0.02):
+    def __init__(self, status: int = 503, length: int = 100_000, interval: float = 0.02,
+                 in_headers: bool = False):
         self.status, self.length, self.interval = status, length, interval
+        self.in_headers = in_headers
         self.served = 0
         self._stop = threading.Event()
         self._listener = socket.socket()
@@ -47,7 +50,8 @@ class Trickle:
         with conn:
             conn.recv(65536)
             conn.sendall(f"HTTP/1.1 {self.status} Slow\r\nContent-Length: {self.length}\r\n"
-                         "Content-Type: text/plain\r\n\r\n".encode())
+                         "Content-Type: text/plain\r\n".encode())
+            conn.sendall(b"X-Slow: " if self.in_headers else b"\r\n")
             for _ in range(self.length):
                 if self._stop.wait(self.interval):
                     return
