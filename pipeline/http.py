@@ -41,7 +41,7 @@ from urllib3.util.retry import Retry
 from pipeline.config import HttpConfig
 from pipeline.errors import FetchError, ParseError
 from pipeline.http_cache import CacheEntry, HttpCache, cache_key
-from pipeline.http_deadline import DeadlineAdapter, Watch, watch
+from pipeline.http_deadline import Budget, DeadlineAdapter, late, read_capped, watch
 from pipeline.http_pacing import HostGate
 from pipeline.http_redirects import (
     MAX_REDIRECTS,
@@ -56,7 +56,6 @@ from pipeline.http_redirects import (
 from pipeline.normalize.encoding import decode_body
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
-CHUNK_BYTES = 64 * 1024
 
 
 @dataclass
@@ -92,26 +91,6 @@ class HttpResponse:
             return (f"{self.url}: expected JSON but got an HTML page (status {self.status}, "
                     f"{content_type or 'no Content-Type'}); the endpoint may have moved")
         return f"{self.url}: malformed JSON: {exc}"
-
-
-@dataclass
-class _Budget:
-    """What one request may spend: a deadline ``seconds`` after its first hop is sent (a server
-    that drips a byte at a time never trips the read timeout) and ``cap`` bytes per body."""
-
-    seconds: float
-    cap: int
-    deadline: float | None = None
-
-    def start(self) -> None:
-        """Start the clock, once: when the request's first hop is sent."""
-        if self.deadline is None:
-            self.deadline = time.monotonic() + self.seconds
-
-    def left(self) -> float:
-        """Seconds left before the deadline (negative once it has passed)."""
-        self.start()
-        return self.deadline - time.monotonic()
 
 
 @dataclass
@@ -202,7 +181,7 @@ class HttpClient:
         its robots.txt (with ``robots``) and conditional on its own cache entry."""
         chain = [first_url(url, params, source)]
         key = cache_key(url, params) if use_cache else None
-        budget = _Budget(self.config.request_deadline, self.config.max_body_bytes)
+        budget = Budget(self.config.request_deadline, self.config.max_body_bytes)
         while True:
             if robots:
                 self._check_robots(chain, source)
@@ -250,7 +229,7 @@ class HttpClient:
             return gate
 
     def _send(self, url: str, params: dict | None, headers: dict, source: str | None,
-              budget: _Budget) -> tuple[int, CaseInsensitiveDict, bytes, str]:
+              budget: Budget) -> tuple[int, CaseInsensitiveDict, bytes, str]:
         """One paced hop: a streamed GET that does not follow redirects, retried on 429 and 5xx
         within ``budget``; returns status, headers, body and the URL asked for."""
         retry = _status_retry(self.config)
@@ -267,7 +246,7 @@ class HttpClient:
                 time.sleep(wait)
 
     def _attempt(self, url: str, params: dict | None, headers: dict, source: str | None,
-                 budget: _Budget) -> tuple[int, CaseInsensitiveDict, bytes, str]:
+                 budget: Budget) -> tuple[int, CaseInsensitiveDict, bytes, str]:
         """One GET and its whole body (whatever the status), within what ``budget`` has left."""
         left = budget.left()
         if left <= 0:
@@ -278,56 +257,15 @@ class HttpClient:
             try:
                 with self.session.get(url, params=params, headers=headers, timeout=timeout,
                                       stream=True, allow_redirects=False) as response:
-                    content = _read_capped(response, source, budget, watched)
+                    content = read_capped(response, source, budget, watched)
                     answer = response.status_code, response.headers, content, response.url
             except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
                 if watched.expired:
-                    raise _late(url, budget, source) from exc
+                    raise late(url, budget, source) from exc
                 raise FetchError(f"{url}: {_cause(exc)}", source=source) from exc
         if watched.expired:  # what was read may be cut short
-            raise _late(url, budget, source)
+            raise late(url, budget, source)
         return answer
-
-
-def _late(url: str, budget: _Budget, source: str | None) -> FetchError:
-    """The error of an answer still arriving when the request's deadline came."""
-    return FetchError(f"{url}: answer still arriving at the {budget.seconds:g}-s request "
-                      "deadline; stopped reading", source=source)
-
-
-def _read_capped(response: requests.Response, source: str | None, budget: _Budget,
-                 watched: Watch) -> bytes:
-    """Read the body in pieces; FetchError as soon as it passes the cap or the deadline."""
-    cap, status = budget.cap, response.status_code
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > cap:
-        raise FetchError(f"{response.url}: HTTP {status} body of {declared} bytes is over the "
-                         f"{cap}-byte limit", source=source)
-    chunks, size = [], 0
-    try:
-        for chunk in _arriving(response):
-            size += len(chunk)
-            if size > cap:
-                raise FetchError(f"{response.url}: HTTP {status} body is over the {cap}-byte "
-                                 "limit; stopped reading", source=source)
-            if budget.left() < 0:
-                raise _slow_body(response, size, budget, source)
-            chunks.append(chunk)
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        if watched.expired:  # the watchdog cut the connection while a read waited
-            raise _slow_body(response, size, budget, source) from exc
-        raise
-    if watched.expired:
-        raise _slow_body(response, size, budget, source)
-    return b"".join(chunks)
-
-
-def _slow_body(response: requests.Response, size: int, budget: _Budget,
-               source: str | None) -> FetchError:
-    """The error of a body still arriving when the request's deadline came."""
-    return FetchError(f"{response.url}: HTTP {response.status_code} body still arriving at the "
-                      f"{budget.seconds:g}-s request deadline ({size} bytes); stopped reading",
-                      source=source)
 
 
 def _status_retry(config: HttpConfig) -> Retry:
@@ -350,16 +288,6 @@ def _next_try(retry: Retry, url: str, status: int,
     except urllib3.exceptions.MaxRetryError:
         return retry, None
     return retry, retry.get_retry_after(answered) or retry.get_backoff_time()
-
-
-def _arriving(response: requests.Response) -> Iterator[bytes]:
-    """The decoded body in pieces as they arrive (``read1``: no waiting for a full chunk, so the
-    caller can check its deadline even while a server drips bytes)."""
-    while True:
-        piece = response.raw.read1(CHUNK_BYTES, decode_content=True)
-        if not piece:
-            return
-        yield piece
 
 
 class _HopSession(requests.Session):
