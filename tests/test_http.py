@@ -616,3 +616,13 @@ def test_headers_dripped_a_byte_at_a_time_end_at_the_request_deadline():
         client = make_client(retries=1, read_timeout=0.5, request_deadline=1)
         with pytest.raises(FetchError, match=r"still arriving at the 1-s request deadline"):
             client.get(board.url, source="slow")
+
+
+def test_a_retry_after_longer_than_the_deadline_left_is_not_waited_for(httpserver: HTTPServer):
+    httpserver.expect_request("/busy").respond_with_data(
+        "busy", status=429, headers={"Retry-After": "30"})
+    client = make_client(retries=3, max_retry_after=60, request_deadline=1)
+    with pytest.raises(FetchError, match=r"HTTP 429.*a retry in 30 s would pass the 1-s "
+                                         r"request deadline"):
+        client.get(httpserver.url_for("/busy"))
+    assert len(httpserver.log) == 1
