@@ -67,7 +67,8 @@ def _refuses_posting(exc: Exception) -> bool:
 
 def _reason(exc: Exception) -> str:
     """The first line of what the database said, without the SQL statement."""
-    return f"{type(exc).__name__}: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}"
+    lines = str(getattr(exc, "orig", None) or exc).splitlines() or [""]
+    return f"{type(exc).__name__}: {lines[0]}"
 
 
 def row_to_posting(row) -> Posting:
