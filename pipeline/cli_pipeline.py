@@ -80,6 +80,9 @@ def _print_run_summary(report, dry_run: bool) -> None:
         click.echo(f"  FAILED {run.source}: {run.error}")
     for run in fetched.suspicious:
         click.echo(f"  SUSPICIOUS {run.source}: {run.error}")
+    for run in fetched.runs:
+        if run.error and run.status != "failed" and not run.suspicious:
+            click.echo(f"  PARTIAL {run.source}: {run.error}")
     for run in fetched.skipped:
         click.echo(f"  {run.source}: skipped: {run.error}")
     if fetched.unconfigured:

@@ -96,7 +96,13 @@ class HttpConfig(Strict):
     retries: int = Field(default=3, ge=0, le=10)
     backoff: float = Field(default=0.5, ge=0)
     max_retry_after: float = Field(default=60.0, ge=0, description="cap on Retry-After seconds")
-    max_body_bytes: int = Field(default=20_000_000, gt=0)
+    max_body_bytes: int = Field(default=20_000_000, gt=0, description="cap on any one body")
+    request_deadline: float = Field(
+        default=300.0, gt=0, description="seconds one request may take in all, from its first "
+        "hop sent: retries, waits, redirects and every byte of every body")
+    allow_private_redirects: bool = Field(
+        default=False, description="follow redirects to another host that resolves to a "
+        "loopback, private, link-local or reserved address")
     per_host_interval: float = Field(default=0.5, ge=0, description="seconds between requests")
     per_host_concurrency: int = Field(default=2, ge=1)
     concurrency: int = Field(default=16, ge=1, description="sources fetched at once")

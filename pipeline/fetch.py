@@ -46,7 +46,7 @@ from pipeline.dedupe import DedupeReport, dedupe_postings
 from pipeline.errors import PipelineError, UnknownNameError
 from pipeline.http import HttpClient
 from pipeline.normalize import canonical_region, with_residency
-from pipeline.posting import Posting
+from pipeline.posting import Posting, clean_text
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import Source, SourceConfig
 from pipeline.store import Store
@@ -240,10 +240,10 @@ def read_source(source_config: SourceConfig, http: HttpClient) -> _Outcome:
         full_listing = source.full_listing  # after fetch: a source may learn it read only part
         read_errors, error = source.read_errors, None
     except PipelineError as exc:
-        postings, error = None, str(exc)
-        log.warning("source %s failed: %s", source_config.name, exc)
+        postings, error = None, clean_text(str(exc))  # it may quote what the board sent
+        log.warning("source %s failed: %s", source_config.name, error)
     except Exception as exc:  # a bug in one parser must not sink the run: record it, go on
-        postings, error = None, f"unexpected {type(exc).__name__}: {exc}"
+        postings, error = None, clean_text(f"unexpected {type(exc).__name__}: {exc}")
         log.exception("source %s crashed", source_config.name)
     return _Outcome(source_config, full_listing, postings, error, time.monotonic() - started,
                     read_errors)
@@ -282,19 +282,28 @@ def _store_outcome(outcome: _Outcome, store: Store, now: datetime,
             run.closed = store.close_missing(name, [p.source_id for p in postings], now)
         if not run.suspicious:  # unread for stale_after_days counts as gone, errors or not
             run.closed += store.close_stale(name, now - stale_after, now)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, ValueError, TypeError, ArithmeticError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]  # not the whole SQL
-        run.error = f"could not store postings: {type(exc).__name__}: {reason}"
+        run.error = clean_text(f"could not store postings: {type(exc).__name__}: {reason}")
         log.error("source %s: %s", name, run.error)
         return run
     run.seen, run.new, run.changed = len(postings), len(result.new), len(result.changed)
     run.status = "ok" if postings else "empty"
-    if run.suspicious:
-        run.error = "returned no postings where the last run had some; nothing closed"
-    elif outcome.read_errors:
-        run.error = (f"could not read {outcome.read_errors} of its postings or pages; "
-                     "none closed as missing")
+    run.error = _partial(run, outcome.read_errors, result.skipped)
     return run
+
+
+def _partial(run: SourceRun, read_errors: int, unstored: list[str]) -> str | None:
+    """What a source stored only in part says: suspicious, postings unread or not stored."""
+    if run.suspicious:
+        return "returned no postings where the last run had some; nothing closed"
+    parts = []
+    if read_errors:
+        parts.append(f"could not read {read_errors} of its postings or pages; "
+                     "none closed as missing")
+    if unstored:
+        parts.append(f"could not store {len(unstored)} of its postings (first: {unstored[0]})")
+    return "; ".join(parts) or None
 
 
 def _had_postings(store: Store, name: str) -> bool:

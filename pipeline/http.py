@@ -1,17 +1,22 @@
 """One polite HTTP client shared by every network source.
 
 ``HttpClient.get`` sends a GET with connect and read timeouts; retries 429 and 5xx with
-exponential backoff and jitter (urllib3 ``Retry``), honouring ``Retry-After`` up to
+exponential backoff and jitter (urllib3 ``Retry`` decides and times each retry; the client makes
+it, so urllib3 never reads an error body on its own), honouring ``Retry-After`` up to
 ``max_retry_after`` seconds; paces each host (a minimum interval between request starts and at
-most ``per_host_concurrency`` requests in flight, safe across threads); reads the body as a stream
-and gives up past ``max_body_bytes`` or after ``BODY_TIMEOUT_FACTOR`` read timeouts in all; sends
+most ``per_host_concurrency`` requests in flight, safe across threads). Every body (a success, an
+error status, a retried answer, a redirect, robots.txt) is read as a stream under one budget per
+request: no body past ``max_body_bytes``, and nothing past ``request_deadline`` seconds from the
+request's first hop (retries, their waits and redirects included); a server that drips bytes, or
+a retry that would wait past the deadline, ends the request with ``FetchError``. It sends
 an honest User-Agent with the operator's contact; honours robots.txt when asked (``robots=True``,
 used for career pages; parsed with protego and cached per host); and makes conditional GETs
 (ETag / Last-Modified) against an on-disk cache, so an unchanged board answers 304 and the cached
 body is returned with ``from_cache=True``. Redirects are followed hop by hop
 (``pipeline.http_redirects``): each hop is paced by its own host, checked against its own host's
 robots.txt when asked, and uses the cache entry of its own URL, so the final URL's validators are
-the ones sent.
+the ones sent; a redirect to another host at an internal address is refused unless
+``allow_private_redirects``.
 
 Every failure raises ``FetchError`` (carrying the source name); ``HttpResponse.json`` raises
 ``ParseError`` for bodies that are not JSON.
@@ -28,14 +33,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from protego import Protego
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
 from pipeline.config import HttpConfig
 from pipeline.errors import FetchError, ParseError
 from pipeline.http_cache import CacheEntry, HttpCache, cache_key
+from pipeline.http_deadline import Budget, DeadlineAdapter, late, read_capped, watch
 from pipeline.http_pacing import HostGate
 from pipeline.http_redirects import (
     MAX_REDIRECTS,
@@ -44,15 +50,12 @@ from pipeline.http_redirects import (
     describe,
     first_url,
     next_url,
+    refuse_internal,
     same_origin,
 )
 from pipeline.normalize.encoding import decode_body
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
-CHUNK_BYTES = 64 * 1024
-#: A body must arrive within this many read timeouts in all: a server that drips a byte at a
-#: time never trips the read timeout, and would hold a fetch thread (and the run) for ever.
-BODY_TIMEOUT_FACTOR = 10
 
 
 @dataclass
@@ -178,15 +181,18 @@ class HttpClient:
         its robots.txt (with ``robots``) and conditional on its own cache entry."""
         chain = [first_url(url, params, source)]
         key = cache_key(url, params) if use_cache else None
+        budget = Budget(self.config.request_deadline, self.config.max_body_bytes)
         while True:
             if robots:
                 self._check_robots(chain, source)
             cached = self.cache.load(key) if self.cache and key else None
             sent = {**(cached.validators() if cached else {}), **headers}
-            status, got, content, answered = self._send(url, params, sent, source)
+            status, got, content, answered = self._send(url, params, sent, source, budget)
             if status not in REDIRECT_STATUSES:
                 return _Answer(status, got, content, answered, cached, key)
             target = next_url(chain, status, got, limit, source)
+            if not self.config.allow_private_redirects:
+                refuse_internal(chain, status, target, source)
             if not same_origin(chain[-1], target):
                 headers = {}  # an API key or a Host header is for the origin it was given to
             chain.append(target)
@@ -222,50 +228,66 @@ class HttpClient:
                 self._gates[host] = gate
             return gate
 
-    def _send(self, url: str, params: dict | None, headers: dict,
-              source: str | None) -> tuple[int, CaseInsensitiveDict, bytes, str]:
-        """One paced, retried, streamed GET that does not follow redirects; returns status,
-        headers, body and the URL asked for."""
-        timeout = (self.config.connect_timeout, self.config.read_timeout)
+    def _send(self, url: str, params: dict | None, headers: dict, source: str | None,
+              budget: Budget) -> tuple[int, CaseInsensitiveDict, bytes, str]:
+        """One paced hop: a streamed GET that does not follow redirects, retried on 429 and 5xx
+        within ``budget``; returns status, headers, body and the URL asked for."""
+        retry = _status_retry(self.config)
         with self._gate(url):
+            while True:
+                answer = self._attempt(url, params, headers, source, budget)
+                retry, wait = _next_try(retry, url, answer[0], answer[1])
+                if wait is None:
+                    return answer
+                if wait >= budget.left():
+                    raise FetchError(f"{url}: HTTP {answer[0]}{_reason(answer[0])}; a retry in "
+                                     f"{wait:g} s would pass the {budget.seconds:g}-s request "
+                                     "deadline", source=source)
+                time.sleep(wait)
+
+    def _attempt(self, url: str, params: dict | None, headers: dict, source: str | None,
+                 budget: Budget) -> tuple[int, CaseInsensitiveDict, bytes, str]:
+        """One GET and its whole body (whatever the status), within what ``budget`` has left."""
+        left = budget.left()
+        if left <= 0:
+            raise FetchError(f"{url}: not sent: the {budget.seconds:g}-s request deadline has "
+                             "passed", source=source)
+        timeout = (min(self.config.connect_timeout, left), min(self.config.read_timeout, left))
+        with watch(budget.deadline) as watched:
             try:
                 with self.session.get(url, params=params, headers=headers, timeout=timeout,
                                       stream=True, allow_redirects=False) as response:
-                    content = self._read_capped(response, source)
-                    return response.status_code, response.headers, content, response.url
-            except requests.RequestException as exc:
+                    content = read_capped(response, source, budget, watched)
+                    answer = response.status_code, response.headers, content, response.url
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+                if watched.expired:
+                    raise late(url, budget, source) from exc
                 raise FetchError(f"{url}: {_cause(exc)}", source=source) from exc
-
-    def _read_capped(self, response: requests.Response, source: str | None) -> bytes:
-        """Read the body in chunks; FetchError as soon as it exceeds ``max_body_bytes``."""
-        cap = self.config.max_body_bytes
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > cap:
-            raise FetchError(f"{response.url}: body of {declared} bytes is over the "
-                             f"{cap}-byte limit", source=source)
-        chunks, size = [], 0
-        limit = self.config.read_timeout * BODY_TIMEOUT_FACTOR
-        deadline = time.monotonic() + limit
-        for chunk in _arriving(response):
-            size += len(chunk)
-            if size > cap:
-                raise FetchError(f"{response.url}: body is over the {cap}-byte limit; "
-                                 "stopped reading", source=source)
-            if time.monotonic() > deadline:
-                raise FetchError(f"{response.url}: body still arriving after {limit:g} s "
-                                 f"({size} bytes); stopped reading", source=source)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        if watched.expired:  # what was read may be cut short
+            raise late(url, budget, source)
+        return answer
 
 
-def _arriving(response: requests.Response) -> Iterator[bytes]:
-    """The decoded body in pieces as they arrive (``read1``: no waiting for a full chunk, so the
-    caller can check its deadline even while a server drips bytes)."""
-    while True:
-        piece = response.raw.read1(CHUNK_BYTES, decode_content=True)
-        if not piece:
-            return
-        yield piece
+def _status_retry(config: HttpConfig) -> Retry:
+    """Which statuses are tried again, how often and after how long (urllib3 decides)."""
+    return Retry(total=config.retries, status_forcelist=RETRY_STATUSES, allowed_methods=["GET"],
+                 backoff_factor=config.backoff, backoff_jitter=config.backoff / 2,
+                 backoff_max=30, respect_retry_after_header=True,
+                 retry_after_max=config.max_retry_after, raise_on_status=False)
+
+
+def _next_try(retry: Retry, url: str, status: int,
+              headers: CaseInsensitiveDict) -> tuple[Retry, float | None]:
+    """The retry state after an answer, and the seconds to wait before trying again (None: the
+    answer is final, a success or an error with no tries left)."""
+    if not retry.is_retry("GET", status, "Retry-After" in headers):
+        return retry, None
+    answered = urllib3.HTTPResponse(headers=dict(headers), status=status)  # what Retry reads
+    try:
+        retry = retry.increment("GET", url, response=answered)
+    except urllib3.exceptions.MaxRetryError:
+        return retry, None
+    return retry, retry.get_retry_after(answered) or retry.get_backoff_time()
 
 
 class _HopSession(requests.Session):
@@ -279,16 +301,17 @@ class _HopSession(requests.Session):
 
 
 def _session(config: HttpConfig) -> requests.Session:
-    """A requests session with retries, a connection pool per host and our User-Agent."""
+    """A requests session that retries connection failures (statuses are the client's: urllib3
+    would read an error body whole before retrying), with a connection pool per host and our
+    User-Agent."""
     retry = Retry(
         total=config.retries, read=min(config.retries, 1),  # a hung host costs two timeouts
-        status_forcelist=RETRY_STATUSES, allowed_methods=["GET"],
+        status_forcelist=None, respect_retry_after_header=False, allowed_methods=["GET"],
         backoff_factor=config.backoff, backoff_jitter=config.backoff / 2, backoff_max=30,
-        respect_retry_after_header=True, retry_after_max=config.max_retry_after,
         raise_on_status=False,
     )
     pool = max(config.per_host_concurrency, config.concurrency)
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
+    adapter = DeadlineAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
     session = _HopSession()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -298,7 +321,7 @@ def _session(config: HttpConfig) -> requests.Session:
     return session
 
 
-def _cause(exc: requests.RequestException) -> str:
+def _cause(exc: Exception) -> str:
     """The reason of a requests error, in a few words."""
     text = str(exc)
     if "Connection refused" in text or "Errno 111" in text:

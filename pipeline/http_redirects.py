@@ -7,6 +7,15 @@ against the URL that answered), refusing a missing or non-HTTP target, a loop, o
 than the limit, each with a ``FetchError`` that shows the chain; and which request headers may
 travel to the next hop (only to the same origin: they may hold an API key or a ``Host``).
 
+A redirect to another host than the chain's first, whose name resolves to a loopback, private,
+link-local, reserved or multicast address (``internal_address``), is refused unless the operator
+allows it (``http.allow_private_redirects``): a board must not make the fetcher read an internal
+URL, whose answer could end up stored and mailed. Not concerned: a source configured on such an
+address (a local mirror, tests), redirects within the first host, and redirects to another name
+of the first host's own addresses (``localhost`` and ``127.0.0.1``, another port included).
+The name is resolved before the request and again by it, so a host whose DNS answer changes in
+between is not caught.
+
 Method and body (RFC 9110 section 15.4): 301, 302 and 303 turn any method but HEAD into a GET
 without a body; 307 and 308 repeat the method and the body. The client only sends GET, so every
 hop is a GET without a body.
@@ -14,6 +23,8 @@ hop is a GET without a body.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Mapping
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -62,6 +73,48 @@ def next_url(chain: list[str], status: int, headers: Mapping[str, str], limit: i
     if len(chain) > limit:
         raise FetchError(f"more than {limit} redirects: {_shown(chain, target)}", source=source)
     return target
+
+
+def refuse_internal(chain: list[str], status: int, target: str,
+                    source: str | None = None) -> None:
+    """FetchError when ``target`` is on another machine than ``chain[0]``, at an internal
+    address (see the module docstring)."""
+    address = internal_address(chain[0], target)
+    if address is not None:
+        raise FetchError(
+            f"{chain[-1]}: HTTP {status} redirect to {target} refused: "
+            f"{urlsplit(target).hostname} is at {address}, a loopback, private, link-local or "
+            "reserved address; set http.allow_private_redirects: true to follow such redirects",
+            source=source)
+
+
+def internal_address(first: str, target: str) -> str | None:
+    """An internal address ``target``'s host resolves to that ``first``'s host does not (another
+    machine); None when there is none, or the host does not resolve (the request then fails as
+    an unknown host)."""
+    host, origin = urlsplit(target).hostname, urlsplit(first).hostname
+    if host is None or host == origin:
+        return None
+    internal = [ip for ip in _resolve(host) if not ip.is_global or ip.is_multicast]
+    if not internal:
+        return None
+    same_machine = set(_resolve(origin)) if origin else set()
+    return next((str(ip) for ip in internal if ip not in same_machine), None)
+
+
+def _resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The addresses ``host`` resolves to (an IPv4 address written as IPv6 counts as itself)."""
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    addresses = []
+    for info in found:
+        ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])  # no zone ("fe80::1%eth0")
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        addresses.append(ip)
+    return addresses
 
 
 def same_origin(first: str, second: str) -> bool:

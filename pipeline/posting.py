@@ -1,7 +1,10 @@
-"""The one normalized posting model every source maps into.
+"""The one normalized posting model every source maps into, and the text cleaning at its door.
 
 Anything a board says that has no field here goes into ``extra``; the model never grows a
-board-specific field.
+board-specific field. Every string a posting is made from, also the keys and strings nested in
+``extra``, is cleaned on the way in (``clean_text``), whatever the source: a lone surrogate (a
+valid JSON escape such as ``"\\ud800"``) cannot be encoded as UTF-8 for the database or an e-mail,
+and PostgreSQL refuses a NUL byte in text.
 """
 
 from __future__ import annotations
@@ -10,10 +13,41 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: Multipliers that turn a salary per period into a salary per year (full-time assumptions).
 ANNUAL_FACTOR = {"hour": 2080, "day": 260, "week": 52, "month": 12, "year": 1}
+
+
+#: C0 control characters except tab, line feed and carriage return (line breaks stay). In UTF-8
+#: these bytes never occur inside another character's encoding, so they can be deleted as bytes.
+_CONTROLS = bytes(set(range(0x20)) - {0x09, 0x0A, 0x0D})
+
+
+def clean_text(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD and C0 controls (but tab, LF, CR) removed.
+
+    A high and low surrogate that stand next to each other become the character they encode.
+    (Encoding, then deleting bytes, is C all through: posting text is long and read often.)
+    """
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError:  # a surrogate: pairs joined, lone ones replaced
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        raw = text.encode("utf-8")
+    kept = raw.translate(None, _CONTROLS)
+    return text if len(kept) == len(raw) else kept.decode("utf-8")
+
+
+def clean_value(value: Any) -> Any:
+    """``value`` with every string in it cleaned (``clean_text``), through dicts and lists."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_value(key): clean_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_value(item) for item in value]
+    return value
 
 
 class Remote(StrEnum):
@@ -61,6 +95,8 @@ class Posting(BaseModel):
     last_seen: datetime | None = None
     closed_at: datetime | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    _clean = field_validator("*", mode="before")(clean_value)
 
     @property
     def key(self) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from in_flight import InFlight
 from pytest_httpserver import HTTPServer
+from trickle import Trickle
 from werkzeug import Request, Response
 
 from pipeline import fetch as fetch_module
@@ -247,7 +248,7 @@ def test_a_job_is_open_all_day_on_its_closing_date(httpserver: HTTPServer, tmp_p
     assert report.expired == 1 and store.count_postings(open_only=True) == 0
 
 
-def test_a_source_that_cannot_be_stored_leaves_no_half_written_postings(tmp_path):
+def test_a_posting_the_database_refuses_is_skipped_and_the_rest_stored(tmp_path):
     good, bad = tmp_path / "good.json", tmp_path / "bad.json"
     write_postings(good, {"source_id": "g", "title": "Care Coordinator", "company": "G"})
     write_postings(bad, {"source_id": "1", "title": "Care Manager", "company": "A"},
@@ -260,9 +261,10 @@ def test_a_source_that_cannot_be_stored_leaves_no_half_written_postings(tmp_path
                              "WHEN NEW.source_id = '2' BEGIN SELECT RAISE(ABORT, 'disk says no'); "
                              "END")
     report, store = run(config)
-    assert [(r.source, r.status) for r in report.runs] == [("bad", "failed"), ("good", "ok")]
-    assert report.failed[0].error == ("could not store postings: IntegrityError: disk says no")
-    assert [p.source_id for p in store.all_postings()] == ["g"]  # not posting 1 of 'bad' either
+    assert [(r.source, r.status) for r in report.runs] == [("bad", "ok"), ("good", "ok")]
+    assert report.runs[0].error == ("could not store 1 of its postings "
+                                    "(first: 2: IntegrityError: disk says no)")
+    assert [p.source_id for p in store.all_postings()] == ["1", "g"]
 
 
 def test_dates_a_board_put_in_extra_are_stored_as_text(tmp_path):
@@ -360,3 +362,62 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# Text no database or e-mail can hold: cleaned where postings enter the model, for every source.
+
+#: A lone surrogate and a NUL byte: valid JSON escapes that UTF-8 and PostgreSQL cannot hold.
+HOSTILE = "\ud800 Case\u0000 Manager"
+
+
+def test_a_lone_surrogate_and_nul_from_a_board_are_cleaned_and_the_board_stored(
+        httpserver: HTTPServer, tmp_path):
+    hostile = gh_job(1, title=HOSTILE, company="Acme\u0000 Health",
+                     content="<p>Coordinate care\ud800.</p>")
+    body = board(hostile, gh_job(2, "Care Coordinator"))
+    assert "\\ud800" in body and "\\u0000" in body  # the JSON escapes a board would send
+    httpserver.expect_request("/gh/jobs").respond_with_data(body,
+                                                            content_type="application/json")
+    later = tmp_path / "later.json"
+    write_postings(later, {"source_id": "l1", "title": "Care Manager", "company": "Later"})
+    config = make_config(tmp_path, [
+        {"name": "gh", "type": "greenhouse", "board": "gh",
+         "url": httpserver.url_for("/gh/jobs")},
+        {"name": "later", "type": "files", "path": str(later)}])
+    report, store = run(config)
+    assert [(r.source, r.status, r.seen, r.error) for r in report.runs] == [
+        ("gh", "ok", 2, None), ("later", "ok", 1, None)]
+    stored = {p.source_id: p for p in store.all_postings()}
+    assert stored["1"].title == "\ufffd Case Manager"
+    assert stored["1"].company == "Acme Health"
+    assert stored["1"].description.encode("utf-8").startswith(b"Coordinate care")
+    assert sorted(stored) == ["1", "2", "l1"]
+
+
+def test_a_lone_surrogate_and_nul_in_local_files_are_cleaned_everywhere(tmp_path):
+    path = tmp_path / "postings.jsonl"
+    record = {"source_id": "s\u0000 1", "title": HOSTILE, "location": "Columbus\u0007, OH",
+              "extra": {"team\ud800": ["Care\u0000 Team", {"lead": "Dana\udfff"}]}}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")  # escapes, as a file holds them
+    report, store = run(make_config(tmp_path, [{"name": "l", "type": "files", "path": str(path)}]))
+    assert report.runs[0].status == "ok", report.runs[0].error
+    [posting] = store.all_postings()
+    assert (posting.source_id, posting.title, posting.location) == (
+        "s 1", "\ufffd Case Manager", "Columbus, OH")
+    assert posting.extra == {"team\ufffd": ["Care Team", {"lead": "Dana\ufffd"}]}
+
+
+def test_a_503_that_trickles_its_body_fails_its_source_and_the_next_is_stored(
+        httpserver: HTTPServer, tmp_path):
+    httpserver.expect_request("/good/jobs").respond_with_data(board(gh_job(1)),
+                                                              content_type="application/json")
+    with Trickle(status=503) as slow:
+        config = make_config(tmp_path, [
+            {"name": "slow", "type": "greenhouse", "board": "slow", "url": slow.url},
+            {"name": "good", "type": "greenhouse", "board": "good",
+             "url": httpserver.url_for("/good/jobs")}],
+            retries=3, read_timeout=0.5, request_deadline=1)
+        report, store = run(config)
+    assert [(r.source, r.status) for r in report.runs] == [("slow", "failed"), ("good", "ok")]
+    assert "HTTP 503 body still arriving at the 1-s request deadline" in report.runs[0].error
+    assert [p.source for p in store.all_postings()] == ["good"]

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from in_flight import InFlight
 from pytest_httpserver import HTTPServer
+from trickle import Trickle
 from werkzeug import Request, Response
 
 from pipeline import http_pacing
@@ -301,8 +302,9 @@ def test_a_body_dripped_a_byte_at_a_time_is_given_up(chunked):
     thread.start()
     port = listener.getsockname()[1]
     try:
-        with pytest.raises(FetchError, match=r"body still arriving after 0.5 s"):
-            make_client(retries=0, read_timeout=0.05).get(f"http://127.0.0.1:{port}/")
+        with pytest.raises(FetchError, match=r"body still arriving at the 0.5-s request deadline"):
+            make_client(retries=0, read_timeout=0.05, request_deadline=0.5).get(
+                f"http://127.0.0.1:{port}/")
     finally:
         stop.set()
         thread.join()
@@ -570,3 +572,57 @@ def test_an_interrupted_wait_gives_the_hosts_slot_back(httpserver: HTTPServer, m
     worker.join(timeout=60)  # a slot kept by the interrupted request would block it for ever
     assert answers == ["ok"], "the interrupted request kept the host's only slot"
     assert len(waits) == 2 and len(httpserver.log) == 2
+
+
+# Every byte of every answer (error statuses and retries too) under one deadline per request.
+
+def test_a_503_whose_body_trickles_ends_at_the_request_deadline_without_a_retry():
+    with Trickle(status=503) as board:
+        client = make_client(retries=3, read_timeout=0.5, request_deadline=1)
+        with pytest.raises(FetchError, match=r"HTTP 503 body still arriving at the 1-s request "
+                                             r"deadline \(\d+ bytes\); stopped reading"):
+            client.get(board.url, source="slow")
+    assert board.served == 1  # no retry started once the deadline had passed
+
+
+# A board must not redirect the fetcher to an internal address of another host.
+
+def test_a_redirect_to_another_machines_loopback_address_is_refused_and_never_requested(
+        httpserver: HTTPServer):
+    internal = HTTPServer(host="127.0.0.2")  # loopback, but not an address of localhost
+    internal.start()
+    try:
+        internal.expect_request("/admin/secrets").respond_with_data("secret")
+        redirect(httpserver, "/jobs", internal.url_for("/admin/secrets"))
+        with pytest.raises(FetchError, match=r"redirect to http://127.0.0.2:\d+/admin/secrets "
+                                             r"refused: 127.0.0.2 is at 127.0.0.2, a loopback"):
+            make_client().get(httpserver.url_for("/jobs"), source="board")
+        assert paths(internal) == []
+        allowed = make_client(allow_private_redirects=True)
+        assert allowed.get_text(httpserver.url_for("/jobs")) == "secret"
+    finally:
+        internal.clear()
+        internal.stop()
+
+
+def test_a_redirect_to_the_link_local_metadata_address_is_refused(httpserver: HTTPServer):
+    redirect(httpserver, "/jobs", "http://169.254.169.254/latest/meta-data/")
+    with pytest.raises(FetchError, match=r"refused: 169.254.169.254 is at 169.254.169.254"):
+        make_client(retries=0).get(httpserver.url_for("/jobs"))
+
+
+def test_headers_dripped_a_byte_at_a_time_end_at_the_request_deadline():
+    with Trickle(status=200, in_headers=True) as board:
+        client = make_client(retries=1, read_timeout=0.5, request_deadline=1)
+        with pytest.raises(FetchError, match=r"still arriving at the 1-s request deadline"):
+            client.get(board.url, source="slow")
+
+
+def test_a_retry_after_longer_than_the_deadline_left_is_not_waited_for(httpserver: HTTPServer):
+    httpserver.expect_request("/busy").respond_with_data(
+        "busy", status=429, headers={"Retry-After": "30"})
+    client = make_client(retries=3, max_retry_after=60, request_deadline=1)
+    with pytest.raises(FetchError, match=r"HTTP 429.*a retry in 30 s would pass the 1-s "
+                                         r"request deadline"):
+        client.get(httpserver.url_for("/busy"))
+    assert len(httpserver.log) == 1

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from pipeline.errors import ParseError
 from pipeline.normalize import parse_date, parse_deadline, parse_salary
-from pipeline.posting import Posting
+from pipeline.posting import Posting, clean_text
 
 if TYPE_CHECKING:
     from pipeline.sources.base import Source
@@ -147,7 +147,7 @@ def build_postings(
         try:
             posting = build(record)
         except ParseError as exc:
-            failures.append(str(exc))
+            failures.append(clean_text(str(exc)))  # it may quote the record's text
         except ValidationError as exc:
             first = exc.errors()[0]
             failures.append(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")

@@ -4,7 +4,8 @@
 posting or a list of them; JSONL holds one per line. ``source`` may be left out of each record:
 it is set to the source's name; ``employment_type`` is mapped to the common vocabulary
 ("Full-time" -> "full-time", "per diem" -> "per-diem"). Used by the default jobs.yaml so the
-pipeline runs with no network.
+pipeline runs with no network. A record that cannot be read is skipped with a warning, as on
+every board.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import Field, ValidationError
 from pipeline.errors import ParseError, SourceError
 from pipeline.normalize import parse_employment_type
 from pipeline.posting import Posting
+from pipeline.sources._records import build_postings
 from pipeline.sources.base import Source, SourceConfig
 
 SUFFIXES = (".json", ".jsonl", ".yaml", ".yml")
@@ -45,11 +47,9 @@ class FilesSource(Source):
         files = [path] if path.is_file() else sorted(
             p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
         )
-        postings: list[Posting] = []
-        for file in files:
-            for index, record in enumerate(_records(file, self.name)):
-                postings.append(self._posting(file, index, record))
-        return postings
+        located = [(file, index, record) for file in files
+                   for index, record in enumerate(_records(file, self.name))]
+        return build_postings(located, lambda item: self._posting(*item), source=self)
 
     def _posting(self, file: Path, index: int, record: Any) -> Posting:
         if not isinstance(record, dict):

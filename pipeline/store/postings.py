@@ -1,21 +1,33 @@
-"""Postings in the database: upsert with first/last seen kept, closing, and reading open ones."""
+"""Postings in the database: upsert with first/last seen kept, closing, and reading open ones.
+
+A posting the database refuses (a value it cannot encode or hold) is left out of its batch and
+reported in ``UpsertResult.skipped``; the rest of the batch is stored, still in one transaction.
+An error of the database itself (locked, full, gone) fails the whole batch.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
-from pipeline.posting import Posting
+from pipeline.posting import Posting, clean_text
 from pipeline.store.schema import postings, utcnow
+
+log = logging.getLogger(__name__)
 
 #: Fields that belong to the database, not to what the board said; they never mark a change.
 _BOOKKEEPING = {"id", "first_seen", "last_seen", "closed_at"}
 _COLUMNS = [c.name for c in postings.columns if c.name not in {"content_hash", "canonical_id"}]
+#: Postings one batch may leave out before the batch fails as a whole: each one left out costs
+#: the batch another try, and so many refused postings point at the database, not at them.
+MAX_SKIPPED = 20
 
 
 @dataclass
@@ -26,6 +38,15 @@ class UpsertResult:
     changed: list[int] = field(default_factory=list)
     unchanged: int = 0
     reopened: int = 0
+    skipped: list[str] = field(default_factory=list)  # "<board id>: <why>", one per posting
+
+
+class _Unstorable(Exception):
+    """One posting of a batch the database refused; the batch is tried again without it."""
+
+    def __init__(self, index: int, cause: Exception):
+        super().__init__(str(cause))
+        self.index, self.cause = index, cause
 
 
 def content_hash(posting: Posting, data: dict | None = None) -> str:
@@ -35,6 +56,19 @@ def content_hash(posting: Posting, data: dict | None = None) -> str:
     """
     data = data if data is not None else posting.model_dump(mode="json", exclude=_BOOKKEEPING)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _refuses_posting(exc: Exception) -> bool:
+    """Whether ``exc`` is about one posting's values, not about the database as a whole."""
+    if isinstance(exc, DataError | IntegrityError | ValueError | TypeError | ArithmeticError):
+        return True  # UnicodeEncodeError is a ValueError; NUL in text a DataError (PostgreSQL)
+    return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)
+
+
+def _reason(exc: Exception) -> str:
+    """The first line of what the database said, without the SQL statement."""
+    lines = str(getattr(exc, "orig", None) or exc).splitlines() or [""]
+    return f"{type(exc).__name__}: {lines[0]}"
 
 
 def row_to_posting(row) -> Posting:
@@ -52,15 +86,37 @@ class PostingsMixin:
         """Insert new postings and update changed ones, in one transaction.
 
         ``first_seen`` is kept, ``last_seen`` moves to ``now``; a closed posting seen again reopens.
-        Storing the same postings twice changes nothing but ``last_seen``.
+        Storing the same postings twice changes nothing but ``last_seen``. A posting the database
+        refuses is skipped (``UpsertResult.skipped``), the others stored.
         """
         now = now or utcnow()
+        batch, skipped = list(batch), []
+        while True:
+            try:
+                result = self._upsert_batch(batch, now)
+            except _Unstorable as refused:
+                if len(skipped) >= MAX_SKIPPED:
+                    raise refused.cause from refused
+                posting = batch.pop(refused.index)
+                skipped.append(clean_text(f"{posting.source_id}: {_reason(refused.cause)}"))
+                log.warning("%s: skipped a posting the database refused: %s", posting.source,
+                            skipped[-1])
+                continue
+            result.skipped = skipped
+            return result
+
+    def _upsert_batch(self, batch: list[Posting], now: datetime) -> UpsertResult:
+        """Store ``batch`` in one transaction; _Unstorable (all rolled back) names a refused one."""
         result = UpsertResult()
-        batch = list(batch)
         with self.engine.begin() as conn:
             existing = self._existing(conn, batch)
-            for posting in batch:
-                self._upsert_one(conn, posting, existing.get(posting.key), now, result)
+            for index, posting in enumerate(batch):
+                try:
+                    self._upsert_one(conn, posting, existing.get(posting.key), now, result)
+                except Exception as exc:
+                    if not _refuses_posting(exc):
+                        raise
+                    raise _Unstorable(index, exc) from exc
         return result
 
     def _existing(self, conn, batch: list[Posting]) -> dict[tuple[str, str], tuple]:

@@ -71,3 +71,14 @@ def test_a_file_that_is_not_utf8_is_a_parse_error_not_a_crash(tmp_path):
     (tmp_path / "latin1.json").write_bytes(b'{"source_id": "1", "title": "Caf\xe9"}')
     with pytest.raises(ParseError, match=r"latin1.json: not UTF-8 text .*save it as UTF-8"):
         source(tmp_path).fetch()
+
+
+def test_an_unreadable_record_is_skipped_and_the_others_are_read(tmp_path, caplog):
+    (tmp_path / "mixed.jsonl").write_text(
+        json.dumps({"source_id": "1", "title": "Care Manager"}) + "\n"
+        + json.dumps({"source_id": "2"}) + "\n"
+        + json.dumps({"source_id": "3", "title": "Case Manager"}) + "\n")
+    files = source(tmp_path)
+    assert [p.source_id for p in files.fetch()] == ["1", "3"]
+    assert files.read_errors == 1 and files.full_listing is False  # "2" is not taken for gone
+    assert "mixed.jsonl: record 2: title: Field required" in caplog.text
