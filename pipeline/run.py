@@ -12,10 +12,10 @@ from pipeline.fetch import FetchReport, fetch_sources
 from pipeline.http import HttpClient
 from pipeline.match import Matcher
 from pipeline.notify import NotifyReport, notify
+from pipeline.notify.subscribers import sync_subscribers
 from pipeline.store import Store
 from pipeline.store.leases import RUN_LOCK
 from pipeline.store.schema import utcnow
-from pipeline.subscribers import sync_subscribers
 
 #: ``progress(label, total)`` opens one progress bar and yields its ``tick(item_name)``.
 ProgressBars = Callable[[str, int], AbstractContextManager[Callable[[str], None]]]

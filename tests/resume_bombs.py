@@ -1,7 +1,7 @@
 """Hostile resume files, built small on disk: a PDF whose page tree claims a million pages, a
 DOCX whose document part unpacks to hundreds of MB, and an owner-password-only PDF.
 
-Used by ``tests/match/test_resume.py``, ``tests/test_subscribers.py`` and
+Used by ``tests/match/test_resume.py``, ``tests/notify/test_subscribers.py`` and
 ``benchmarks/bench_resume.py``.
 """
 

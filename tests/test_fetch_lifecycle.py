@@ -22,7 +22,7 @@ from pipeline.errors import ConfigError
 from pipeline.fetch import fetch_sources
 from pipeline.http import HttpClient
 from pipeline.posting import Posting
-from pipeline.schedule import LOCK_WAIT
+from pipeline.service.jobs import LOCK_WAIT
 from pipeline.store import Store
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -71,7 +71,7 @@ def test_the_installed_wheel_is_what_runs(installed, tmp_path):
     assert all(Path(f).is_relative_to(installed) for f in files), files
     shipped = sorted(p.name for p in (installed / "pipeline" / "models").glob("*.yaml"))
     assert shipped == sorted(p.name for p in (ROOT / "models").glob("*.yaml"))
-    assert (installed / "pipeline" / "web_static" / "pages.css").is_file()
+    assert (installed / "pipeline" / "service" / "static" / "pages.css").is_file()
 
 
 def test_init_then_run_from_a_wheel_gives_a_digest(installed, tmp_path):

@@ -29,7 +29,7 @@ import dkim
 from dkim.crypto import UnparsableKeyError, parse_pem_private_key
 
 from pipeline.config import DkimConfig, JobsConfig, secret
-from pipeline.config_values import env_name
+from pipeline.config.values import env_name
 from pipeline.errors import ConfigError
 
 #: Headers signed when the message has them (List-Unsubscribe-Post: RFC 8058 one-click).

@@ -9,7 +9,7 @@ to (``pipeline.notify.mail_inbox``) and, for each message not processed before:
   spaces, RFC 2047 encoded words, a ``%20`` left unescaped), else in the first ``BODY_LINES``
   lines of the text body ("unsubscribe TOKEN", an ``/unsubscribe/TOKEN`` link, or the token alone
   on a line);
-- unsubscribes through ``pipeline.subscribers.unsubscribe_by_token``, the function the web
+- unsubscribes through ``pipeline.notify.subscribers.unsubscribe_by_token``, the function the web
   one-click uses: same signature check, same rule (tokens never expire, but must name a
   subscriber that still exists), same store update, never undone by a jobs.yaml sync;
 - marks the message processed when it unsubscribed someone or found them already unsubscribed.
@@ -32,9 +32,9 @@ from pathlib import Path
 from pipeline.config import JobsConfig
 from pipeline.errors import SubscriberError
 from pipeline.notify.mail_inbox import Inbox, open_inbox
+from pipeline.notify.subscribers import unsubscribe_by_token
 from pipeline.notify.tokens import LinkSigner, signer_for
 from pipeline.store import Store
-from pipeline.subscribers import unsubscribe_by_token
 
 __all__ = ["MailOutcome", "MailReport", "find_tokens", "process_mailbox"]
 

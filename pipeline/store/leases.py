@@ -48,7 +48,7 @@ RUN_LOCK = "run"
 LEASE_TTL = 90.0
 
 #: Seconds a scheduled job waits for a manual run (or another job) to release the run lock
-#: before skipping this time (``pipeline.schedule``); fetch limits leave this much slack.
+#: before skipping this time (``pipeline.service.jobs``); fetch limits leave this much slack.
 LOCK_WAIT = 300.0
 
 #: Seconds between two tries while waiting for a lease.

@@ -28,7 +28,7 @@ from notify_support import make_config as configure
 
 from pipeline.cli import cli
 from pipeline.config import SubscriberConfig, parse_config
-from pipeline.config_checks import check_ready, check_secrets
+from pipeline.config.checks import check_ready, check_secrets
 from pipeline.errors import ConfigError
 from pipeline.notify import notify
 from pipeline.notify.transport import SmtpTransport

@@ -247,7 +247,7 @@ def test_tokens_are_found_in_the_first_lines_of_the_body(body, found):
 
 
 def test_the_scheduler_processes_schedule_unsubscribe_mail_every_digests_every(maildir, caplog):
-    from pipeline.schedule import plan_jobs, unsubscribe_mail_job
+    from pipeline.service.jobs import plan_jobs, unsubscribe_mail_job
 
     config_file, path, _tokens = maildir
     assert "unsubscribe-mail" not in plan_jobs(load_config(config_file))
@@ -260,7 +260,7 @@ def test_the_scheduler_processes_schedule_unsubscribe_mail_every_digests_every(m
     func, args, trigger = plan["unsubscribe-mail"]
     assert func is unsubscribe_mail_job and str(trigger) == str(plan["digests"][2])
 
-    caplog.set_level("INFO", logger="pipeline.schedule")
+    caplog.set_level("INFO", logger="pipeline.service.jobs")
     func(*args)
     assert "unsubscribe mail: 2 unsubscribed, 1 already unsubscribed, 2 not understood." \
         in caplog.text

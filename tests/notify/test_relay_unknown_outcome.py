@@ -74,7 +74,7 @@ def _jobs_yaml(folder, port: int, max_attempts: int = 12, **smtp):
     config = load_config(path)
     store = open_store(config)
     store.upsert_postings([posting(n) for n in range(2)], now=NOW)
-    from pipeline.subscribers import sync_subscribers
+    from pipeline.notify.subscribers import sync_subscribers
     sync_subscribers(config, store)
     return path, config, store
 

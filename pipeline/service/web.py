@@ -17,7 +17,7 @@ The token (``pipeline.notify.tokens``) is the only credential: it names the subs
 signed, so it cannot be forged or used for someone else. A bad token gets a 404 page.
 
 Every answer carries a strict Content-Security-Policy (no script at all, the style sheet from
-``web_static/``), refuses framing and sends no Referer; token pages are ``Cache-Control:
+``static/``), refuses framing and sends no Referer; token pages are ``Cache-Control:
 no-store``. Werkzeug's access log (``pipeline serve``) and the app's error log write every
 token as ``<token>``.
 """
@@ -32,12 +32,12 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 
 from pipeline.config import JobsConfig, load_config
 from pipeline.errors import SubscriberError
+from pipeline.notify.subscribers import unsubscribe_by_token
 from pipeline.notify.tokens import signer_for
 from pipeline.store import Store, Subscriber
-from pipeline.subscribers import unsubscribe_by_token
 
-TEMPLATES = Path(__file__).parent / "web_templates"
-STATIC = Path(__file__).parent / "web_static"
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 # No script, no inline style (the style sheet is a file), forms post only here, never framed.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
@@ -269,5 +269,6 @@ def serve(config: JobsConfig, host: str | None = None, port: int | None = None) 
 
 
 def wsgi(config_path: str = "jobs.yaml") -> Flask:
-    """The app for a production WSGI server: ``gunicorn "pipeline.web:wsgi('jobs.yaml')"``."""
+    """The app for a production WSGI server:
+    ``gunicorn "pipeline.service.web:wsgi('jobs.yaml')"``."""
     return create_app(load_config(config_path))

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli import CONFIG_OPTION, cli, open_config
-from pipeline.config_checks import check_secrets
+from pipeline.config.checks import check_secrets
 
 
 @cli.group()
@@ -26,8 +26,8 @@ def subscribers() -> None:
 @CONFIG_OPTION
 def subscribers_list(config_path: Path) -> None:
     """List subscribers with their frequency and state."""
+    from pipeline.notify.subscribers import sync_subscribers
     from pipeline.store import Store
-    from pipeline.subscribers import sync_subscribers
 
     config = open_config(config_path)
     with Store(config.database_url()) as store:
@@ -72,8 +72,8 @@ def subscribers_add(config_path: Path, email: str, name: str | None, resume: Pat
                     states: tuple[str, ...], min_salary: float | None,
                     exclude_words: tuple[str, ...]) -> None:
     """Add a subscriber (or update the one with this e-mail); the resume is read at once."""
+    from pipeline.notify.subscribers import add_subscriber, subscriber_config
     from pipeline.store import Store
-    from pipeline.subscribers import add_subscriber, subscriber_config
 
     config = open_config(config_path)
     filters = {"remote": ["remote"] if remote_only else [], "states": list(states),
@@ -100,8 +100,8 @@ def subscribers_remove(config_path: Path, email: str, yes: bool) -> None:
     again they never get one of those twice.
     """
     from pipeline.errors import SubscriberError
+    from pipeline.notify.subscribers import removable, remove_subscriber
     from pipeline.store import Store
-    from pipeline.subscribers import removable, remove_subscriber
 
     config = open_config(config_path)
     with Store(config.database_url()) as store:
@@ -128,9 +128,9 @@ def _state(sub) -> str:
 def subscribers_show(config_path: Path, email: str) -> None:
     """Everything stored about one subscriber, and when the next digest is due."""
     from pipeline.notify.due import is_due, next_slot
+    from pipeline.notify.subscribers import sync_subscribers
     from pipeline.store import Store
     from pipeline.store.schema import utcnow
-    from pipeline.subscribers import sync_subscribers
 
     config = open_config(config_path)
     with Store(config.database_url()) as store:
@@ -161,7 +161,7 @@ def subscribers_show(config_path: Path, email: str) -> None:
 
 def _resume_rows(sub) -> list[tuple[str, str]]:
     """The resume lines of `subscribers show`: the file, and why it cannot be read, if so."""
-    from pipeline.subscribers import fallback
+    from pipeline.notify.subscribers import fallback
 
     if not sub.resume_error:
         return [("resume", f"{sub.resume or 'none'} ({len(sub.resume_text or '')} characters)")]
@@ -172,8 +172,8 @@ def _grace(config) -> timedelta:
 
 
 def _set_paused(config_path: Path, email: str, paused: bool) -> None:
+    from pipeline.notify.subscribers import sync_subscribers
     from pipeline.store import Store
-    from pipeline.subscribers import sync_subscribers
 
     config = open_config(config_path)
     with Store(config.database_url()) as store:
@@ -233,8 +233,8 @@ def preview(config_path: Path, email: str, out: Path | None) -> None:
     """Write a subscriber's next digest to an .html file; nothing is sent or recorded."""
     from pipeline.match import Matcher
     from pipeline.notify import preview as render_preview
+    from pipeline.notify.subscribers import sync_subscribers
     from pipeline.store import Store
-    from pipeline.subscribers import sync_subscribers
 
     config = open_config(config_path)
     with Store(config.database_url()) as store:

@@ -17,13 +17,14 @@ import pytest
 import yaml
 from apscheduler.events import EVENT_JOB_ADDED, EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from click.testing import CliRunner
-from test_schedule import SOURCES, write_config
+from test_jobs import SOURCES, write_config
 
-from pipeline import schedule, schedule_service
 from pipeline.cli import cli
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
-from pipeline.schedule_service import JobsFile, Reloader
+from pipeline.service import jobs as schedule
+from pipeline.service import scheduler as schedule_service
+from pipeline.service.scheduler import JobsFile, Reloader
 from pipeline.store import Store
 
 #: Seconds to wait for a job before calling the test hung: the run lock may make it wait for
@@ -74,7 +75,7 @@ def test_editing_jobs_yaml_adds_removes_and_reschedules_jobs(service, caplog):
     sources = [SOURCES[0], {**SOURCES[2], "schedule": {"every": "2h"}},
                {"name": "acme-lever", "type": "files", "path": "postings"}]
     _rewrite(path, sources=sources, schedule={"digests_every": "30m"})
-    with caplog.at_level(logging.INFO, logger="pipeline.schedule_service"):
+    with caplog.at_level(logging.INFO, logger="pipeline.service.scheduler"):
         changes = reloader.check()
     assert changes.added == ["source:acme-lever"] and changes.removed == ["source:cron-one"]
     assert sorted(changes.rescheduled) == ["digests", "source:every-one"]
@@ -131,7 +132,7 @@ def test_a_refused_plan_puts_the_previous_config_back(service, monkeypatch, capl
 
     monkeypatch.setattr(schedule_service, "apply_plan", refuse)
     _rewrite(path, sources=SOURCES[:1])
-    with caplog.at_level(logging.ERROR, logger="pipeline.schedule_service"):
+    with caplog.at_level(logging.ERROR, logger="pipeline.service.scheduler"):
         assert reloader.check() is None
     assert "still running on the last good config: schedule refused" in caplog.text
     live = schedule.job_config(str(path.resolve()))
@@ -150,7 +151,7 @@ def test_a_new_schedule_timezone_moves_cron_jobs_only(service):
 def test_a_save_that_keeps_the_content_is_no_change(service, caplog):
     path, _scheduler, reloader = service
     _save(path, path.read_text(encoding="utf-8"))
-    with caplog.at_level(logging.INFO, logger="pipeline.schedule_service"):
+    with caplog.at_level(logging.INFO, logger="pipeline.service.scheduler"):
         assert reloader.check() is None
     assert "reloaded" not in caplog.text
     assert reloader.check(force=True).describe() == "no schedule changes"  # SIGHUP reloads
@@ -170,7 +171,7 @@ def test_a_broken_jobs_yaml_keeps_the_old_jobs_and_reports_the_cli_error(service
     cli_error = CliRunner().invoke(cli, ["schedule", "--config", str(path)])
     assert cli_error.exit_code == 2
     message = cli_error.output.strip().removeprefix("Error: ")
-    with caplog.at_level(logging.INFO, logger="pipeline.schedule_service"):
+    with caplog.at_level(logging.INFO, logger="pipeline.service.scheduler"):
         assert reloader.check() is None
         assert reloader.check() is None  # reported once, not at every look
     assert caplog.text.count("jobs.yaml not reloaded, still running on the last good config: "
@@ -186,7 +187,7 @@ def test_invalid_yaml_is_reported_with_its_line(service, caplog):
     path, scheduler, reloader = service
     before = set(_jobs(scheduler))
     _save(path, path.read_text(encoding="utf-8") + "schedule:\n\tdigests_every: 5m\n")
-    with caplog.at_level(logging.ERROR, logger="pipeline.schedule_service"):
+    with caplog.at_level(logging.ERROR, logger="pipeline.service.scheduler"):
         assert reloader.check() is None
     assert "not valid YAML: line" in caplog.text and "indent with spaces" in caplog.text
     assert set(_jobs(scheduler)) == before
@@ -212,7 +213,7 @@ def test_a_reload_whose_dkim_key_cannot_be_read_keeps_the_last_good_config(servi
     assert cli_error.exit_code == 2
     message = cli_error.output.strip().removeprefix("Error: ")
     assert f"email.dkim.private_key_file {str(key)!r}: {says}" in message
-    with caplog.at_level(logging.INFO, logger="pipeline.schedule_service"):
+    with caplog.at_level(logging.INFO, logger="pipeline.service.scheduler"):
         assert reloader.check() is None
     assert caplog.text.count("jobs.yaml not reloaded, still running on the last good config: "
                              + message) == 1
@@ -254,7 +255,7 @@ def test_a_busy_database_delays_the_reload_to_the_next_look(service, caplog):
     holder = sqlite3.connect(reloader.config.database_url().removeprefix("sqlite:///"))
     holder.execute("BEGIN IMMEDIATE")  # another writer holds the database (5 s to give up)
     try:
-        with caplog.at_level(logging.ERROR, logger="pipeline.schedule_service"):
+        with caplog.at_level(logging.ERROR, logger="pipeline.service.scheduler"):
             assert reloader.check() is None
     finally:
         holder.rollback()
@@ -328,7 +329,7 @@ def test_an_empty_or_truncated_reload_keeps_the_last_good_config(service, caplog
     path, scheduler, reloader = service
     before = set(_jobs(scheduler))
     _save(path, text)
-    with caplog.at_level(logging.ERROR, logger="pipeline.schedule_service"):
+    with caplog.at_level(logging.ERROR, logger="pipeline.service.scheduler"):
         assert reloader.check() is None
     assert f"jobs.yaml not reloaded, still running on the last good config: {path}" \
         in caplog.text

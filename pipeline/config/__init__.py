@@ -31,8 +31,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from pipeline import models
-from pipeline.config_errors import allowed_keys, describe_error, read_yaml
-from pipeline.config_values import (  # noqa: F401  (secret, _env_reference: re-exported)
+from pipeline.config.messages import allowed_keys, describe_error, read_yaml
+from pipeline.config.values import (  # noqa: F401  (secret, _env_reference: re-exported)
     _env_reference,
     check_email,
     check_timezone,

@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from pipeline.cli import cli
 from pipeline.config import load_config
 from pipeline.errors import SubscriberError
+from pipeline.notify.subscribers import sync_subscribers
 from pipeline.store import Store
 from pipeline.store.schema import utcnow
-from pipeline.subscribers import sync_subscribers
 
 DANA = {"email": "dana@example.org", "name": "Dana", "resume": "dana.txt"}
 LEE = {"email": "lee@example.org", "name": "Lee"}

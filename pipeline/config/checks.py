@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from pipeline.config import JobsConfig
-from pipeline.config_values import env_name
+from pipeline.config.values import env_name
 from pipeline.errors import ConfigError
 
 
@@ -68,7 +68,7 @@ def _missing_files(config: JobsConfig) -> list[str]:
 
 def _bad_schedules(config: JobsConfig) -> list[str]:
     """One line per source whose schedule the scheduler could not use."""
-    from pipeline.schedule import source_trigger  # imports pipeline.config: not at module level
+    from pipeline.service.jobs import source_trigger  # imports pipeline.config: not at module level
 
     problems = []
     for index, source in enumerate(config.sources):

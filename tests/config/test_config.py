@@ -25,7 +25,7 @@ def error_of(path: Path) -> str:
 
 
 def test_the_repository_default_config_loads():
-    config = load_config(Path(__file__).parents[1] / "jobs.yaml")
+    config = load_config(Path(__file__).parents[2] / "jobs.yaml")
     assert [s.type for s in config.sources] == ["files"]
     assert config.sources[0].path.is_dir()
     assert len(config.subscribers) == 2

@@ -13,7 +13,7 @@ an honest User-Agent with the operator's contact; honours robots.txt when asked 
 used for career pages; parsed with protego and cached per host); and makes conditional GETs
 (ETag / Last-Modified) against an on-disk cache, so an unchanged board answers 304 and the cached
 body is returned with ``from_cache=True``. Redirects are followed hop by hop
-(``pipeline.http_redirects``): each hop is paced by its own host, checked against its own host's
+(``pipeline.http.redirects``): each hop is paced by its own host, checked against its own host's
 robots.txt when asked, and uses the cache entry of its own URL, so the final URL's validators are
 the ones sent; a redirect to another host at an internal address is refused unless
 ``allow_private_redirects``.
@@ -40,10 +40,10 @@ from urllib3.util.retry import Retry
 
 from pipeline.config import HttpConfig
 from pipeline.errors import FetchError, ParseError
-from pipeline.http_cache import CacheEntry, HttpCache, cache_key
-from pipeline.http_deadline import Budget, DeadlineAdapter, late, read_capped, watch
-from pipeline.http_pacing import HostGate
-from pipeline.http_redirects import (
+from pipeline.http.cache import CacheEntry, HttpCache, cache_key
+from pipeline.http.deadline import Budget, DeadlineAdapter, late, read_capped, watch
+from pipeline.http.pacing import HostGate
+from pipeline.http.redirects import (
     MAX_REDIRECTS,
     MAX_ROBOTS_REDIRECTS,
     REDIRECT_STATUSES,

@@ -16,8 +16,8 @@ from resume_bombs import docx_bomb, million_page_pdf
 from pipeline.cli import cli
 from pipeline.config import load_config
 from pipeline.errors import SubscriberError
+from pipeline.notify.subscribers import remove_subscriber, sync_subscribers
 from pipeline.store import Store
-from pipeline.subscribers import remove_subscriber, sync_subscribers
 
 RESUME = ("Registered Nurse (RN), six years of hospital case management: care coordination, "
           "discharge planning, utilization review with InterQual, CCM certified.")
@@ -64,7 +64,7 @@ def test_sync_never_undoes_an_unsubscribe(config_file):
 
 def _warnings(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records
-            if r.name == "pipeline.subscribers" and r.levelno == logging.WARNING]
+            if r.name == "pipeline.notify.subscribers" and r.levelno == logging.WARNING]
 
 
 def test_unreadable_resume_in_jobs_yaml_affects_that_subscriber_alone(config_file, tmp_path,

@@ -25,10 +25,10 @@ from bs4 import BeautifulSoup
 from werkzeug.serving import make_server
 
 from pipeline.config import SubscriberConfig, load_config, parse_config
+from pipeline.notify.subscribers import sync_subscribers
 from pipeline.notify.tokens import LinkSigner, signer_for
+from pipeline.service.web import create_app
 from pipeline.store import Store
-from pipeline.subscribers import sync_subscribers
-from pipeline.web import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 MISSING_BROWSER = ("headless Chromium is not installed at /usr/bin/chromium "

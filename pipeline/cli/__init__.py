@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from pipeline import __version__
 from pipeline.config import DEFAULT_CONFIG, JobsConfig, load_config
-from pipeline.config_checks import check_ready
+from pipeline.config.checks import check_ready
 from pipeline.errors import PipelineError, StoreError
 
 err_console = Console(stderr=True)
@@ -107,13 +107,13 @@ def progress_bar(label: str, total: int):
 
 
 # Each module below adds its commands to ``cli``: importing them is registering them.
-from pipeline import (  # noqa: E402, F401
-    cli_dkim,
-    cli_locks,
-    cli_match,
-    cli_pipeline,
-    cli_service,
-    cli_subscribers,
+from pipeline.cli import (  # noqa: E402, F401
+    dkim,
+    locks,
+    match,
+    service,
+    stages,
+    subscribers,
 )
 
 

@@ -23,13 +23,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from click.testing import CliRunner
 
-from pipeline import schedule
 from pipeline.cli import cli
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
+from pipeline.service import jobs as schedule
 from pipeline.store import Store
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 POSTINGS = [{"source_id": f"cm-{n}", "title": title, "company": f"Employer {n}",
              "url": f"https://jobs.example/{n}", "description": "Care coordination, care "
              "plans, discharge planning and utilization review. Active RN license required."}
@@ -139,12 +139,12 @@ def test_a_job_skips_with_a_log_line_while_a_run_holds_the_lock(tmp_path, monkey
     monkeypatch.setattr(schedule, "LOCK_WAIT", 0.0)
     store = Store(config.database_url())
     owner = store.acquire_lock("run")
-    with caplog.at_level(logging.INFO, logger="pipeline.schedule"):
+    with caplog.at_level(logging.INFO, logger="pipeline.service.jobs"):
         schedule.fetch_job(str(config.path), "local")
     store.release_lock("run", owner)
     assert "skipped this time: another run is in progress" in caplog.text
     assert store.count_postings() == 0
-    with caplog.at_level(logging.INFO, logger="pipeline.schedule"):
+    with caplog.at_level(logging.INFO, logger="pipeline.service.jobs"):
         schedule.fetch_job(str(config.path), "local")
     assert "fetched local: ok, 4 seen, 4 new" in caplog.text
 
@@ -153,7 +153,7 @@ def test_a_job_of_a_source_gone_from_jobs_yaml_logs_a_warning_and_fetches_nothin
         tmp_path, caplog):
     """A reload can remove a source a moment before its job fires: a warning, not a traceback."""
     config = _config(tmp_path)
-    with caplog.at_level(logging.INFO, logger="pipeline.schedule"):
+    with caplog.at_level(logging.INFO, logger="pipeline.service.jobs"):
         schedule.fetch_job(str(config.path), "renamed-away")
     assert "source renamed-away: no longer an enabled source in jobs.yaml" in caplog.text
     assert Store(config.database_url()).count_postings() == 0

@@ -12,7 +12,7 @@ is not valid, the CLI's error text is logged and the service keeps running on th
 config until the file is fixed.
 
 SIGTERM and SIGINT stop the service cleanly: running jobs finish, the locks are released. The
-signals are caught from the start (``pipeline.schedule_signals``): one that comes while the
+signals are caught from the start (``pipeline.service.signals``): one that comes while the
 service starts is acted on once it runs.
 """
 
@@ -28,9 +28,9 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.config import JobsConfig, load_config
-from pipeline.config_checks import check_ready, check_secrets
+from pipeline.config.checks import check_ready, check_secrets
 from pipeline.errors import ConfigError
-from pipeline.schedule import (
+from pipeline.service.jobs import (
     SCHEDULE_LOCK,
     ScheduleChanges,
     apply_plan,
@@ -38,7 +38,7 @@ from pipeline.schedule import (
     describe_job,
     use_config,
 )
-from pipeline.schedule_signals import ServiceSignals
+from pipeline.service.signals import ServiceSignals
 from pipeline.store import Store
 
 log = logging.getLogger(__name__)

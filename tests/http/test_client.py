@@ -16,10 +16,10 @@ from pytest_httpserver import HTTPServer
 from trickle import Trickle
 from werkzeug import Request, Response
 
-from pipeline import http_pacing
 from pipeline.config import HttpConfig
 from pipeline.errors import FetchError, ParseError
 from pipeline.http import HttpClient
+from pipeline.http import pacing as http_pacing
 
 
 def make_client(tmp_path=None, **overrides) -> HttpClient:

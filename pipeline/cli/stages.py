@@ -22,7 +22,7 @@ from pipeline.cli import (
     resolve_config_path,
 )
 from pipeline.config import DEFAULT_PROFILE
-from pipeline.config_checks import check_secrets
+from pipeline.config.checks import check_secrets
 from pipeline.errors import ConfigError
 
 
@@ -175,8 +175,8 @@ def notify(config_path: Path, dry_run: bool) -> None:
     """
     from pipeline.match import Matcher
     from pipeline.notify import notify as notify_all
+    from pipeline.notify.subscribers import sync_subscribers
     from pipeline.store import Store
-    from pipeline.subscribers import sync_subscribers
 
     config = open_config(config_path)
     check_secrets(config, sources=False, smtp=not dry_run)

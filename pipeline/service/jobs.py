@@ -1,4 +1,4 @@
-"""The jobs of `pipeline schedule` (APScheduler 3.x); its loop is `pipeline.schedule_service`.
+"""The jobs of `pipeline schedule` (APScheduler 3.x); its loop is `pipeline.service.scheduler`.
 
 Jobs, each with an explicit id so restarting replaces them instead of adding copies:
 
@@ -344,7 +344,7 @@ def digest_job(config_path: str) -> None:
     """Scheduled job: queue the digests that are due and send the outbox."""
     from pipeline.match import Matcher
     from pipeline.notify import notify
-    from pipeline.subscribers import sync_subscribers
+    from pipeline.notify.subscribers import sync_subscribers
 
     config = job_config(config_path)
     with _locked_store(config) as store:

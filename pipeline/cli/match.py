@@ -49,7 +49,7 @@ def rank(config_path: Path, resume: Path | None, subscriber: str | None, top: in
         postings = store.open_postings()
         resume_text, filters = None, None
         if subscriber:
-            from pipeline.subscribers import sync_subscribers
+            from pipeline.notify.subscribers import sync_subscribers
 
             sync_subscribers(config, store)  # jobs.yaml subscribers exist before the first run
             found = store.get_subscriber(subscriber)

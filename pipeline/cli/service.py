@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli import CONFIG_OPTION, cli, open_config
-from pipeline.config_checks import check_secrets
+from pipeline.config.checks import check_secrets
 
 
 @cli.command()
@@ -22,7 +22,7 @@ from pipeline.config_checks import check_secrets
 @click.option("--port", type=click.IntRange(1, 65535), help="Port [default: web.port, 8080].")
 def serve(config_path: Path, host: str | None, port: int | None) -> None:
     """Serve the one-click unsubscribe and preferences pages (put HTTPS in front)."""
-    from pipeline.web import serve as run_server
+    from pipeline.service.web import serve as run_server
 
     config = open_config(config_path)
     run_server(config, host, port)
@@ -32,7 +32,7 @@ def serve(config_path: Path, host: str | None, port: int | None) -> None:
 @CONFIG_OPTION
 def schedule(config_path: Path) -> None:
     """Run sources and digests on their schedules until SIGTERM / Ctrl-C."""
-    from pipeline.schedule_signals import ServiceSignals
+    from pipeline.service.signals import ServiceSignals
 
     signals = ServiceSignals().catch()  # first: a SIGHUP while starting must not kill it
     root = logging.getLogger()
@@ -40,7 +40,7 @@ def schedule(config_path: Path) -> None:
         root.setLevel(logging.INFO)  # the service's log says what ran, when and what it did
     logging.getLogger("apscheduler").setLevel(logging.INFO)
     try:
-        from pipeline.schedule_service import run_scheduler
+        from pipeline.service.scheduler import run_scheduler
 
         # It sends digests: SMTP login and DKIM key now, not at the first digest job.
         check_secrets(open_config(config_path), sources=False)
