@@ -6,10 +6,14 @@ Adding a board: write ``pipeline/sources/<name>.py`` and add one line to ``_SOUR
 from __future__ import annotations
 
 from pipeline.sources import (
+    adzuna,
     ashby,
+    careeronestop,
     files,
     greenhouse,
     himalayas,
+    icims,
+    jibe,
     jsonld,
     lever,
     remotive,
@@ -32,6 +36,10 @@ _SOURCES: tuple[type[Source], ...] = (
     ashby.AshbySource,
     smartrecruiters.SmartRecruitersSource,
     workable.WorkableSource,
+    icims.IcimsSource,
+    jibe.JibeSource,
+    adzuna.AdzunaSource,
+    careeronestop.CareerOneStopSource,
 )
 
 REGISTRY: dict[str, type[Source]] = {cls.type: cls for cls in _SOURCES}
