@@ -9,6 +9,7 @@ Library code raises these; only ``pipeline.cli`` turns them into one-line messag
     ├── SourceError                  one source failed; the run goes on without it
     │   ├── FetchError               network, HTTP status, timeout, oversized body
     │   └── ParseError               the board answered something we cannot read
+    ├── BoardNotFoundError           `sources detect`: no job board recognised at a URL
     ├── ResumeError                  a resume file has no usable text, wrong type, too large
     ├── ProfileError                 a role profile file is missing or invalid
     ├── SubscriberError              unknown subscriber, bad address, bad time zone
@@ -49,6 +50,10 @@ class SourceError(PipelineError):
     def __init__(self, message: str, source: str | None = None):
         super().__init__(message)
         self.source = source
+
+
+class BoardNotFoundError(PipelineError):
+    """No job board was recognised behind a careers page; says what the page showed."""
 
 
 class FetchError(SourceError):

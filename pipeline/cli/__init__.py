@@ -112,6 +112,7 @@ from pipeline.cli import (  # noqa: E402, F401
     locks,
     match,
     service,
+    sources,
     stages,
     subscribers,
 )

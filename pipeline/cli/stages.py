@@ -132,14 +132,21 @@ def fetch(config_path: Path, only: str | None) -> None:
         raise click.ClickException("every source failed")
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @CONFIG_OPTION
 @click.option("--limit", type=click.IntRange(min=1), default=3, show_default=True,
               help="Runs shown per source, newest first.")
-def sources(config_path: Path, limit: int) -> None:
-    """Show the last runs of every source: status, postings seen / new / closed, errors."""
+@click.pass_context
+def sources(ctx: click.Context, config_path: Path, limit: int) -> None:
+    """Show the last runs of every source: status, postings seen / new / closed, errors.
+
+    `pipeline sources detect URL` finds the board behind a careers page; `pipeline sources
+    check` tries every catalogue employer's board.
+    """
     from pipeline.store import Store
 
+    if ctx.invoked_subcommand:
+        return
     config = open_config(config_path)
     table = Table("source", "type", "when (UTC)", "status", "seen", "new", "closed", "time")
     table.add_column("error", overflow="fold")
@@ -234,18 +241,29 @@ email:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False,
                 callback=resolve_config_path)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init(path: Path, force: bool) -> None:
+@click.option("--preset", metavar="NAME", help="Watch the catalogue's employers: national, "
+              "or a state with enough employers (oh, ny...).")
+@click.option("--state", metavar="XX", help="With --preset: only employers hiring in this "
+              "state, or nationwide.")
+def init(path: Path, force: bool, preset: str | None, state: str | None) -> None:
     """Write a commented starter jobs.yaml (and an empty postings folder beside it).
 
     PATH defaults to the config file given to `pipeline` before the command, else
-    ./jobs.yaml.
+    ./jobs.yaml. With --preset, its sources are the catalogue's employers.
     """
+    from pipeline.cli.sources import preset_config
+
+    if state and not preset:
+        raise click.UsageError("--state narrows a preset; give --preset too (e.g. national)")
+    text = STARTER_CONFIG.format(profile=DEFAULT_PROFILE)
+    if preset:
+        text = preset_config(text, preset, state)
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; nothing was written. Pass a new path "
                           "(pipeline init NEW-FILE), or --force to overwrite it")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(STARTER_CONFIG.format(profile=DEFAULT_PROFILE), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         (path.parent / "postings").mkdir(exist_ok=True)
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror} "
