@@ -2,7 +2,8 @@
 
 Endpoints: the search listing ``GET {portal}/jobs/search?pr={page}&in_iframe=1`` (``pr`` from 0;
 optional ``searchKeyword``), then each job's page ``GET {portal}/jobs/{id}/{slug}/job?in_iframe=1``.
-``in_iframe=1`` returns the bare markup the portal frames. No key.
+``in_iframe=1`` returns the bare markup the portal frames. No key. A portal is a website, not
+an API: every request asks its robots.txt first.
 
 Quirks: each listed job is an ``li.iCIMS_JobCardItem`` whose anchor ``a.iCIMS_Anchor`` links to
 the job (the number after ``/jobs/`` is the id) and holds the title in ``h3``; the location is the
@@ -48,7 +49,7 @@ class IcimsConfig(SourceConfig):
                         "'https://careers-acmehealth.icims.com'")
     company: str | None = Field(default=None, description="employer name shown on postings")
     query: str | None = Field(default=None, description="searchKeyword, e.g. 'case manager'")
-    max_pages: int = Field(default=20, ge=1, description="listing pages read per fetch at most")
+    max_pages: int = Field(default=200, ge=1, description="listing pages read per fetch at most")
 
 
 class IcimsSource(Source):
@@ -76,7 +77,7 @@ class IcimsSource(Source):
             if self.config.query:
                 params["searchKeyword"] = self.config.query
             html = http_of(self).get_text(f"{self.base}/jobs/search", params=params,
-                                          source=self.name)
+                                          robots=True, source=self.name)
             soup = BeautifulSoup(html, "lxml")
             found = [_card(item) for item in soup.select("li.iCIMS_JobCardItem")]
             if page == 0 and not found and not _is_listing(soup):
@@ -95,7 +96,7 @@ class IcimsSource(Source):
         path = card["path"]
         try:
             page = http_of(self).get_text(f"{self.base}{path}", params={"in_iframe": 1},
-                                          source=self.name)
+                                          robots=True, source=self.name)
         except FetchError as exc:
             raise ParseError(f"job {card['id']}: page unavailable: {exc}",
                              source=self.name) from exc

@@ -17,6 +17,12 @@ JOBS = {"5120": "rn-care-manager", "5133": "social-work-case-manager",
         "5141": "utilization-review-nurse"}
 
 
+@pytest.fixture(autouse=True)
+def robots(serve):
+    """The portal's robots.txt lets crawlers read the listing and job pages."""
+    serve("/robots.txt", "User-agent: *\nDisallow: /jobs/login\n", content_type="text/plain")
+
+
 def source(url, http, **keys):
     """An iCIMS source named 'icims' whose requests go to ``url``."""
     config = IcimsConfig(name="icims", type="icims", company="Lakeshore Health",
@@ -101,6 +107,13 @@ def test_page_that_is_not_an_icims_listing_is_a_parse_error(serve, http):
                 content_type=HTML)
     with pytest.raises(ParseError, match="no iCIMS job cards"):
         source(url.rsplit("/jobs/", 1)[0], http).fetch()
+
+
+def test_robots_txt_is_honoured(httpserver, http):
+    httpserver.clear()
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /jobs/\n")
+    with pytest.raises(FetchError, match="disallowed by the site's robots.txt"):
+        source(httpserver.url_for("/"), http).fetch()
 
 
 def test_readme_example_is_a_valid_config(readme_sources):
