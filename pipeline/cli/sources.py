@@ -53,6 +53,7 @@ def detect(url: str, config_path: Path, as_json: bool, add: bool, name: str | No
     Exit 1 when no board is recognised (the message says what the page showed).
     """
     from pipeline.http import HttpClient
+    from pipeline.sources import REGISTRY
     from pipeline.sources.detect import detect as find_board
 
     if not re.match(r"^https?://", url):
@@ -66,6 +67,9 @@ def detect(url: str, config_path: Path, as_json: bool, add: bool, name: str | No
         click.echo(json.dumps(entry))
     else:
         click.echo(f"# {found.type} board, from {found.evidence}")
+        if found.type not in REGISTRY:
+            click.echo(f"# (this version has no {found.type} source yet: keep the entry for "
+                       "when it does)")
         click.echo(yaml.safe_dump([entry], sort_keys=False, default_flow_style=False).rstrip())
     if add:
         click.echo(f"Added source {entry['name']!r} to {config_path}.", err=True)
@@ -94,7 +98,7 @@ def append_source(config_path: Path, entry: dict) -> dict:
 
 def _with_entry(text: str, entry: dict) -> str:
     """The jobs.yaml text with ``entry`` as the last item of its top-level ``sources:``."""
-    lines = text.splitlines(keepends=True)
+    lines = (text if text.endswith("\n") else text + "\n").splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if re.match(r"^sources:", line)), None)
     if start is None:
         return text.rstrip("\n") + "\nsources:\n" + _yaml_item(entry, "  ")

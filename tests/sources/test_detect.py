@@ -187,3 +187,20 @@ def test_add_without_a_config_file_loses_nothing(site, tmp_path):
     result = detect(tmp_path / "missing.yaml", url, "--add")
     assert result.exit_code == 2 and "does not exist" in result.output
     assert not (tmp_path / "missing.yaml").exists()
+
+
+def test_add_to_a_file_without_a_final_newline(site, config):
+    config.write_text("sources:\n  - name: local\n    type: files\n    path: postings",
+                      encoding="utf-8")
+    assert detect(config, site("/careers", BOARDS["ashby"][0]), "--add").exit_code == 0
+    assert [s.name for s in load_config(config).sources] == ["local", "acme-health-ashby"]
+
+
+def test_board_this_version_cannot_read_yet_is_printed_but_not_added(config):
+    url = "https://acmehealth.wd5.myworkdayjobs.com/en-US/AcmeCareers/details/RN_R123"
+    shown = detect(config, url)
+    assert shown.exit_code == 0 and "this version has no workday source yet" in shown.output
+    before = config.read_text(encoding="utf-8")
+    added = detect(config, url, "--add")
+    assert added.exit_code == 2 and "'workday' is not a source type" in added.output
+    assert config.read_text(encoding="utf-8") == before
