@@ -35,6 +35,7 @@ FOLLOW_LIMIT = 6
 SOURCE = "detect"
 _ID = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 _FEEDS = ("application/rss+xml", "application/atom+xml")
+_GENERIC_LABELS = {"www", "jobs", "careers", "career", "apply", "recruiting"}
 _JOBISH = re.compile(r"job|career|opening|position|vacanc|search", re.I)
 
 #: (board type, compiled URL pattern, function of the match giving the jobs.yaml keys)
@@ -87,13 +88,14 @@ class Detection:
 
 
 def suggest_name(found: Detection) -> str:
-    """A source name from the board's identifier (``acmehealth-greenhouse``)."""
-    first = next(iter(found.keys.values()), "") if found.keys else ""
-    text = str(first)
+    """A source name from the board's identifier or host (``acmehealth-greenhouse``)."""
+    value = next(iter(found.keys.values()), "")
+    text = value[0] if isinstance(value, list) and value else str(value)
     if text.startswith("http"):
-        parts = urlsplit(text)
-        text = parts.path.rstrip("/").rsplit("/", 1)[-1] if found.type != "jibe" else parts.netloc
-        text = text if found.type not in ("icims", "rss") else parts.netloc.split(".")[0]
+        labels = (urlsplit(text).hostname or "").split(".")
+        while len(labels) > 2 and labels[0] in _GENERIC_LABELS:
+            labels.pop(0)
+        text = labels[0].removeprefix("careers-")
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "careers"
     return f"{slug}-{found.type}"
 

@@ -98,12 +98,16 @@ BOARDS = {
 }
 
 
+NAMES = {"oracle": "eabc-oracle", "ashby": "acme-health-ashby",
+         "smartrecruiters": "acmehealth1-smartrecruiters", "workable": "acme-health-workable"}
+
+
 @pytest.mark.parametrize("kind", sorted(BOARDS))
 def test_board_named_in_the_page_is_recognised(site, config, kind):
     html, expected = BOARDS[kind]
     found = detected(config, site("/careers", html))
     assert {k: v for k, v in found.items() if k != "name"} == expected
-    assert found["name"].endswith(expected["type"])
+    assert found["name"] == NAMES.get(kind, f"acmehealth-{expected['type']}")
 
 
 def test_board_address_pasted_directly_needs_no_request(config):
@@ -116,6 +120,7 @@ def test_jibe_site_is_recognised_by_its_scripts(site, config):
                              "assets.jibecdn.com/prod/acmehealth/0.3.1/app.js'></script>"))
     found = detected(config, url)
     assert found["type"] == "jibe" and found["api"] == url.replace("/jobs", "/api/jobs")
+    assert found["name"] == "localhost-jibe"  # named after the host
 
 
 def test_linked_feed_is_recognised(site, config):
