@@ -98,3 +98,12 @@ def test_a_wrong_profile_name_lists_the_shipped_ones(installed, tmp_path):
     assert run.returncode == 2
     assert ("profile.path: no shipped profile named 'care_manger'; shipped: care_manager, "
             "social_work_case_manager" in run.stderr)
+
+
+def test_init_with_a_preset_from_a_wheel_uses_the_shipped_catalogue(installed, tmp_path):
+    init = _pipeline(installed, tmp_path, "init", "--preset", "national", "--state", "CT")
+    assert init.returncode == 0, init.stderr
+    jobs = (tmp_path / "jobs.yaml").read_text(encoding="utf-8")
+    assert "type: jibe" in jobs and "Yale New Haven Health" in jobs
+    check = _pipeline(installed, tmp_path, "sources", "check", "--board", "nonesuch")
+    assert check.returncode == 2 and "no catalogue employer is on 'nonesuch'" in check.stderr
