@@ -84,7 +84,7 @@ class IcimsSource(Source):
                 raise ParseError("the search page has no iCIMS job cards or listing markup",
                                  source=self.name)
             cards.extend(found)
-            if not found or not soup.select_one(f'a[href*="pr={page + 1}"]'):
+            if not found or not _links_to_page(soup, page + 1):
                 return cards, True
         log.warning("%s: stopped after %d pages (max_pages)", self.name, self.config.max_pages)
         return cards, False
@@ -123,6 +123,12 @@ class IcimsSource(Source):
             description=html_to_text(html), description_html=sanitize_html(html),
             extra=card["fields"],
         )
+
+
+def _links_to_page(soup: BeautifulSoup, page: int) -> bool:
+    """Whether the listing links to page ``page`` (``pr=3``, not ``pr=30``)."""
+    wanted = re.compile(rf"[?&]pr={page}(?!\d)")
+    return any(wanted.search(a["href"]) for a in soup.find_all("a", href=True))
 
 
 def _is_listing(soup: BeautifulSoup) -> bool:
