@@ -19,7 +19,7 @@ Nothing recognised raises ``BoardNotFoundError`` saying what was seen.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -80,7 +80,6 @@ class Detection:
     type: str
     keys: dict[str, Any]
     evidence: str
-    seen: list[str] = field(default_factory=list)
 
     def entry(self, name: str | None = None) -> dict[str, Any]:
         """The jobs.yaml source entry: name, type, then the board's keys."""
