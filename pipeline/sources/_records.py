@@ -1,11 +1,15 @@
-"""Reading board records safely: typed getters that raise ``ParseError``, and skip-and-record.
+"""The one helper kit every source uses to read board records safely.
 
 Job boards change field types without notice (a number becomes a string, an object becomes a list).
 ``Record`` wraps one JSON object and reads fields with the type the fetcher expects, converting only
 what is unambiguous (a number where text was expected) and raising ``ParseError`` that names the
-field path otherwise. ``build_postings`` maps every record of a board, skipping (with a log warning)
-the records that cannot be read, and raising when none of them can: a board whose every record is
-unreadable has changed its format, which is a failure of the source, not an empty board.
+field path otherwise; ``need`` and ``text`` do the same for a plain dict. ``build_postings`` maps
+every record of a board, skipping (with a log warning) the records that cannot be read, including
+those whose mapping trips over a field of an unexpected type (``RECORD_ERRORS``), and raising when
+none of them can: a board whose every record is unreadable has changed its format, which is a
+failure of the source, not an empty board. ``build_postings(..., where="jobs")`` wraps each raw
+item as a ``Record`` itself, so an item that is not an object is skipped like any unreadable one.
+``http_of`` is the source's HTTP client, ``salary_fields`` and ``board_list`` read common shapes.
 """
 
 from __future__ import annotations
@@ -17,14 +21,18 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from pipeline.errors import ParseError
+from pipeline.errors import ParseError, SourceError
 from pipeline.normalize import parse_date, parse_deadline, parse_salary
 from pipeline.posting import Posting, clean_text
 
 if TYPE_CHECKING:
+    from pipeline.http import HttpClient
     from pipeline.sources.base import Source
 
 log = logging.getLogger("pipeline.sources")
+
+#: What mapping one record whose fields changed type may raise besides ParseError.
+RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
 
 
 class Record:
@@ -131,21 +139,24 @@ class Record:
 
 
 def build_postings(
-    records: Iterable[Any], build: Callable[[Any], Posting | None], *, source: Source | str
+    records: Iterable[Any], build: Callable[[Any], Posting | None], *, source: Source | str,
+    where: str | None = None,
 ) -> list[Posting]:
     """Map every record with ``build``; skip unreadable ones with a warning, raise if all are.
 
     ``build`` returns None for a record that is deliberately left out (e.g. unlisted); that is
-    not a failure. When a record is skipped, the source's fetch no longer counts as the full
-    listing (``full_listing`` False) and the skips are counted in ``read_errors``, so the skipped
-    posting is not taken for gone (only closed as stale if it stays unreadable that long).
+    not a failure. With ``where`` (e.g. "jobs"), each raw item is first wrapped as
+    ``Record(item, where="jobs[i]")``. When a record is skipped, the source's fetch no longer
+    counts as the full listing (``full_listing`` False) and the skips are counted in
+    ``read_errors``, so the skipped posting is not taken for gone (only closed as stale if it
+    stays unreadable that long).
     """
     name = source if isinstance(source, str) else source.name
     postings: list[Posting] = []
     failures: list[str] = []
-    for record in records:
+    for index, record in enumerate(records):
         try:
-            posting = build(record)
+            posting = _build_one(record, build, name, f"{where}[{index}]" if where else None)
         except ParseError as exc:
             failures.append(clean_text(str(exc)))  # it may quote the record's text
         except ValidationError as exc:
@@ -165,6 +176,43 @@ def build_postings(
         source.full_listing = False
         source.read_errors += len(failures)
     return postings
+
+
+def _build_one(record: Any, build: Callable[[Any], Posting | None], name: str,
+               where: str | None) -> Posting | None:
+    """``build`` of one record (wrapped first when ``where``); a wrong field type is ParseError."""
+    try:
+        return build(Record(record, source=name, where=where) if where else record)
+    except (ParseError, ValidationError):
+        raise
+    except RECORD_ERRORS as exc:
+        raise ParseError(f"{type(exc).__name__}: {exc}", source=name) from exc
+
+
+def need(record: Any, key: str) -> Any:
+    """``record[key]`` of a plain dict, raising ParseError when it is missing or empty."""
+    if not isinstance(record, dict):
+        raise ParseError(f"expected an object, got {_kind(record)}")
+    value = record.get(key)
+    if value is None or value == "":
+        raise ParseError(f"missing {key!r}")
+    return value
+
+
+def text(value: Any) -> str | None:
+    """A plain value as stripped text, or None; numbers are accepted, other types refused."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ParseError(f"expected text, got {type(value).__name__}")
+    return str(value).strip() or None
+
+
+def http_of(source: Source) -> HttpClient:
+    """The source's HTTP client; a network source cannot run without one."""
+    if source.http is None:
+        raise SourceError("this source needs an HTTP client", source=source.name)
+    return source.http
 
 
 def salary_fields(low: float | None, high: float | None, *, currency: str | None,

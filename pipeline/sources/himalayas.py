@@ -35,8 +35,8 @@ from pipeline.normalize import (
     sanitize_html,
 )
 from pipeline.posting import Posting, Remote
+from pipeline.sources._records import build_postings, http_of, need, text
 from pipeline.sources.base import Source, SourceConfig
-from pipeline.sources.collect import collect, http_of, need, text
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class HimalayasSource(Source):
         """Follow ``nextCursor`` up to ``max_pages`` pages and map every job."""
         jobs, complete = self._jobs()
         self.full_listing = complete
-        return collect(jobs, self._posting, source=self)
+        return build_postings(jobs, self._posting, source=self)
 
     def _endpoint(self) -> tuple[str, dict[str, Any]]:
         """The URL and fixed parameters: feed, or search when a query is set."""

@@ -34,8 +34,8 @@ from pipeline.normalize import (
     sanitize_html,
 )
 from pipeline.posting import Posting, Remote
+from pipeline.sources._records import build_postings, http_of, need, text
 from pipeline.sources.base import Schedule, Source, SourceConfig
-from pipeline.sources.collect import collect, http_of, need, text
 
 ENDPOINT = "https://remotive.com/api/remote-jobs"
 MIN_INTERVAL_HOURS = 6  # Remotive: "max. 4 times a day"
@@ -87,7 +87,7 @@ class RemotiveSource(Source):
             raise ParseError("the answer has no 'jobs' list", source=self.name)
         limit = self.config.limit
         self.full_listing = not (limit and len(data["jobs"]) >= limit)  # cut off at the limit
-        return collect(data["jobs"], self._posting, source=self)
+        return build_postings(data["jobs"], self._posting, source=self)
 
     def _posting(self, job: Any) -> Posting:
         """One Remotive job as a posting."""

@@ -36,8 +36,8 @@ from pipeline.normalize import (
     sanitize_html,
 )
 from pipeline.posting import Posting, Remote
+from pipeline.sources._records import build_postings, http_of, text
 from pipeline.sources.base import Source, SourceConfig
-from pipeline.sources.collect import collect, http_of, text
 
 
 class RssConfig(SourceConfig):
@@ -80,7 +80,7 @@ class RssSource(Source):
         if not parsed.get("version"):
             reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
             raise ParseError(f"not an RSS or Atom feed: {reason}", source=self.name)
-        return collect(parsed.entries, self._posting, source=self)
+        return build_postings(parsed.entries, self._posting, source=self)
 
     def _posting(self, entry: Any) -> Posting:
         """One feed item as a posting."""

@@ -43,8 +43,8 @@ from pipeline.normalize import (
     parse_salary,
 )
 from pipeline.posting import Posting, Remote
+from pipeline.sources._records import build_postings, http_of, need, text
 from pipeline.sources.base import Source, SourceConfig
-from pipeline.sources.collect import collect, http_of, need, text
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class UsajobsSource(Source):
         """Read all pages of the search and map each announcement."""
         items, complete = self._items()
         self.full_listing = complete
-        return collect(items, self._posting, source=self)
+        return build_postings(items, self._posting, source=self)
 
     def _headers(self) -> dict[str, str]:
         from pipeline.config import secret  # config imports the sources registry
