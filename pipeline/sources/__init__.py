@@ -17,6 +17,7 @@ from pipeline.sources import (
     smartrecruiters,
     usajobs,
     workable,
+    workday,
 )
 from pipeline.sources.base import Source, SourceConfig
 
@@ -32,6 +33,7 @@ _SOURCES: tuple[type[Source], ...] = (
     ashby.AshbySource,
     smartrecruiters.SmartRecruitersSource,
     workable.WorkableSource,
+    workday.WorkdaySource,
 )
 
 REGISTRY: dict[str, type[Source]] = {cls.type: cls for cls in _SOURCES}

@@ -9,12 +9,15 @@ those whose mapping trips over a field of an unexpected type (``RECORD_ERRORS``)
 none of them can: a board whose every record is unreadable has changed its format, which is a
 failure of the source, not an empty board. ``build_postings(..., where="jobs")`` wraps each raw
 item as a ``Record`` itself, so an item that is not an object is skipped like any unreadable one.
-``http_of`` is the source's HTTP client, ``salary_fields`` and ``board_list`` read common shapes.
+``http_of`` is the source's HTTP client, ``salary_fields`` and ``board_list`` read common shapes,
+``pay_line`` finds the pay range a description states in words, and ``unchanged`` gives back the
+stored posting of a listing entry whose change key is the same (``Source.reuses_stored``).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -30,6 +33,12 @@ if TYPE_CHECKING:
     from pipeline.sources.base import Source
 
 log = logging.getLogger("pipeline.sources")
+
+#: The key of ``Posting.extra`` holding a listing entry's change key (see ``unchanged``).
+CHANGE_KEY = "list_key"
+#: A line of text stating a pay range in dollars ("Pay range: $32.50 - $45.10 per hour").
+_PAY_LINE = re.compile(r"[^\n]*\$\s?\d[\d,]*(?:\.\d+)?\s*[kK]?\s*(?:-|–|—|to)\s*"
+                       r"(?:USD\s*)?\$?\s?\d[\d,]*(?:\.\d+)?[^\n]*")
 
 #: What mapping one record whose fields changed type may raise besides ParseError.
 RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
@@ -218,11 +227,35 @@ def http_of(source: Source) -> HttpClient:
 def salary_fields(low: float | None, high: float | None, *, currency: str | None,
                   period: str | None = None, cents: bool = False) -> dict[str, Any]:
     """Posting salary keyword arguments from a range (``parse_salary`` infers a missing period)."""
-    salary = parse_salary((low, high), currency=currency, period=period, cents=cents)
+    return _salary_kwargs(parse_salary((low, high), currency=currency, period=period,
+                                       cents=cents))
+
+
+def text_salary_fields(line: str | None, *, currency: str | None = None) -> dict[str, Any]:
+    """Posting salary keyword arguments from a pay text such as ``pay_line`` finds."""
+    return _salary_kwargs(parse_salary(line, currency=currency)) if line else {}
+
+
+def _salary_kwargs(salary: Any) -> dict[str, Any]:
+    """The four salary fields of a ``Salary`` (none when it has no amount)."""
     if salary.min is None and salary.max is None:
         return {}
     return {"salary_min": salary.min, "salary_max": salary.max,
             "salary_currency": salary.currency, "salary_period": salary.period}
+
+
+def pay_line(text_: str | None) -> str | None:
+    """The first line of ``text_`` that states a dollar pay range, for ``parse_salary``."""
+    found = _PAY_LINE.search(text_ or "")
+    return found.group(0).strip()[:300] if found else None
+
+
+def unchanged(source: Source, source_id: str, key: str) -> Posting | None:
+    """The stored posting of ``source_id`` when its listing entry still has change key ``key``."""
+    stored = source.previous.get(source_id)
+    if stored is not None and stored.extra.get(CHANGE_KEY) == key:
+        return stored
+    return None
 
 
 def board_list(data: Any, key: str | None, *, source: str) -> list[Any]:
