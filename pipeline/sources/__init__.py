@@ -12,6 +12,7 @@ from pipeline.sources import (
     himalayas,
     jsonld,
     lever,
+    oracle,
     remotive,
     rss,
     smartrecruiters,
@@ -34,6 +35,7 @@ _SOURCES: tuple[type[Source], ...] = (
     smartrecruiters.SmartRecruitersSource,
     workable.WorkableSource,
     workday.WorkdaySource,
+    oracle.OracleSource,
 )
 
 REGISTRY: dict[str, type[Source]] = {cls.type: cls for cls in _SOURCES}
