@@ -3,7 +3,7 @@
 Job boards change field types without notice (a number becomes a string, an object becomes a list).
 ``Record`` wraps one JSON object and reads fields with the type the fetcher expects, converting only
 what is unambiguous (a number where text was expected) and raising ``ParseError`` that names the
-field path otherwise; ``need`` and ``text`` do the same for a plain dict. ``build_postings`` maps
+field path otherwise; ``text`` does the same for a plain value. ``build_postings`` maps
 every record of a board, skipping (with a log warning) the records that cannot be read, including
 those whose mapping trips over a field of an unexpected type (``RECORD_ERRORS``), and raising when
 none of them can: a board whose every record is unreadable has changed its format, which is a
@@ -196,16 +196,6 @@ def _build_one(record: Any, build: Callable[[Any], Posting | None], name: str,
         raise
     except RECORD_ERRORS as exc:
         raise ParseError(f"{type(exc).__name__}: {exc}", source=name) from exc
-
-
-def need(record: Any, key: str) -> Any:
-    """``record[key]`` of a plain dict, raising ParseError when it is missing or empty."""
-    if not isinstance(record, dict):
-        raise ParseError(f"expected an object, got {_kind(record)}")
-    value = record.get(key)
-    if value is None or value == "":
-        raise ParseError(f"missing {key!r}")
-    return value
 
 
 def text(value: Any) -> str | None:
