@@ -1,7 +1,9 @@
 """The fetch stage: read every enabled source concurrently, store postings, record source health.
 
 Sources are read in a thread pool (``http.concurrency`` at once; the HTTP client keeps each host
-within its own limits). Storing happens on the calling thread, in config order, each source as
+within its own limits). A source too big to read whole at every fetch (``Source.reuses_stored``) is
+handed its stored postings first, so it asks details only for what its listing shows new or
+changed. Storing happens on the calling thread, in config order, each source as
 soon as it and those before it are read: the database sees one writer, the same inputs give the
 same ids, and storing overlaps the reading of later sources. A source's postings are
 stored only when the whole source was read, in one transaction; a failing source (any error, even

@@ -24,7 +24,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -48,6 +48,9 @@ from pipeline.sources._records import (
     unchanged,
 )
 from pipeline.sources.base import Source, SourceConfig, whole_days
+
+if TYPE_CHECKING:
+    from pipeline.http import HttpClient
 
 CAREERS = re.compile(r"^https?://(?P<host>[^/]+)/hcmUI/CandidateExperience/"
                      r"(?:[a-z]{2}(?:-[A-Za-z]{2})?/)?sites/(?P<site>[^/?#]+)")
@@ -88,7 +91,7 @@ class OracleSource(Source):
     full_listing = True
     reuses_stored = True
 
-    def __init__(self, config: OracleConfig, http: Any = None):
+    def __init__(self, config: OracleConfig, http: HttpClient | None = None):
         super().__init__(config, http)
         found = CAREERS.match(config.careers_url)
         self.host, self.site = found["host"], found["site"]

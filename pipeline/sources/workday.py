@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -45,6 +45,9 @@ from pipeline.sources._records import (
     unchanged,
 )
 from pipeline.sources.base import Source, SourceConfig, whole_days
+
+if TYPE_CHECKING:
+    from pipeline.http import HttpClient
 
 #: A careers URL as operators see it: host, optional locale segment, site.
 CAREERS = re.compile(r"^https?://(?P<host>(?P<tenant>[\w-]+)\.wd\d+\.myworkdayjobs\.com)"
@@ -87,7 +90,7 @@ class WorkdaySource(Source):
     full_listing = True
     reuses_stored = True
 
-    def __init__(self, config: WorkdayConfig, http: Any = None):
+    def __init__(self, config: WorkdayConfig, http: HttpClient | None = None):
         super().__init__(config, http)
         self.site = CAREERS.match(config.careers_url)
         self.details_asked = 0
