@@ -49,9 +49,10 @@ from pipeline.sources.base import Source, SourceConfig, whole_days
 if TYPE_CHECKING:
     from pipeline.http import HttpClient
 
-#: A careers URL as operators see it: host, optional locale segment, site.
+#: A careers URL as operators see it: host, optional locale segment, site (then maybe a job's
+#: path or a search query, which are ignored).
 CAREERS = re.compile(r"^https?://(?P<host>(?P<tenant>[\w-]+)\.wd\d+\.myworkdayjobs\.com)"
-                     r"(?:/[a-z]{2}-[A-Z]{2})?/(?P<site>[\w-]+)/?$")
+                     r"(?:/[a-z]{2}-[A-Z]{2})?/(?P<site>[\w-]+)(?:[/?#].*)?$")
 _POSTED = re.compile(r"posted\s+(?:(today)|(yesterday)|(\d+)\+?\s+days?\s+ago)", re.I)
 #: How old "Posted 30+ Days Ago" is at least, in days.
 OLDEST_SHOWN = 31

@@ -68,6 +68,15 @@ def source(url, http, **keys):
     return WorkdaySource(WorkdayConfig(name="wd", type="workday", url=url, **keys), http)
 
 
+def jobs_config(board, tmp_path):
+    """A jobs.yaml with the board as its one source and a SQLite file in tmp_path."""
+    return parse_config({
+        "sources": [{"name": "wd", "type": "workday", "careers_url": CAREERS,
+                     "url": board.url, "page_size": 2}],
+        "http": {"cache_dir": None, "per_host_interval": 0, "retries": 0},
+        "database": {"url": f"sqlite:///{tmp_path / 'jobs.db'}"}}, base_dir=tmp_path)
+
+
 def test_pages_of_search_then_details_become_postings(httpserver, http):
     board = Board(httpserver)
     jobs = {p.source_id: p for p in source(board.url, http, search="care manager").fetch()}
@@ -137,11 +146,7 @@ def test_throttled_search_past_retries_fails_the_source(httpserver, http):
 
 def test_second_fetch_asks_details_only_for_new_or_changed_postings(httpserver, tmp_path):
     board = Board(httpserver)
-    config = parse_config({
-        "sources": [{"name": "wd", "type": "workday", "careers_url": CAREERS,
-                     "url": board.url, "page_size": 2}],
-        "http": {"cache_dir": None, "per_host_interval": 0, "retries": 0},
-        "database": {"url": f"sqlite:///{tmp_path / 'jobs.db'}"}}, base_dir=tmp_path)
+    config = jobs_config(board, tmp_path)
     retitled = board.pages[1]["jobPostings"][0]
     with Store(config.database_url()) as store, HttpClient(config.http) as http:
         first = fetch_sources(config, store, http)
@@ -154,6 +159,18 @@ def test_second_fetch_asks_details_only_for_new_or_changed_postings(httpserver, 
         stored = {p.source_id: p for p in store.all_postings("wd")}
         assert all(p.is_open for p in stored.values())
         assert stored["R10231"].description.startswith("Transitions of Care")
+
+
+def test_a_changed_posting_whose_detail_fails_stays_open(httpserver, tmp_path):
+    board = Board(httpserver)
+    config = jobs_config(board, tmp_path)
+    with Store(config.database_url()) as store, HttpClient(config.http) as http:
+        fetch_sources(config, store, http)
+        board.pages[1]["jobPostings"][0]["title"] = "Behavioral Health Care Coordinator II"
+        board.failing.add("R09877")
+        run = fetch_sources(config, store, http).runs[0]
+        assert (run.seen, run.closed) == (2, 0) and "could not read 1" in run.error
+        assert all(p.is_open for p in store.all_postings("wd"))
 
 
 def test_max_age_days_leaves_out_old_postings_without_asking_details(httpserver, http):
@@ -174,7 +191,8 @@ def test_posted_on_words_become_dates():
 
 
 @pytest.mark.parametrize("url", [CAREERS, CAREERS + "/",
-                                 "https://prairievalley.wd5.myworkdayjobs.com/en-US/PVH_Careers"])
+                                 "https://prairievalley.wd5.myworkdayjobs.com/en-US/PVH_Careers",
+                                 CAREERS + "/job/Peoria-IL/Behavioral-Health_R09877?q=rn"])
 def test_careers_url_as_operators_see_it(url):
     config = parse_config({"sources": [{"name": "wd", "type": "workday", "careers_url": url}]},
                           base_dir=Path("."))
