@@ -11,15 +11,18 @@ failure of the source, not an empty board. ``build_postings(..., where="jobs")``
 item as a ``Record`` itself, so an item that is not an object is skipped like any unreadable one.
 ``http_of`` is the source's HTTP client, ``salary_fields`` and ``board_list`` read common shapes,
 ``pay_line`` finds the pay range a description states in words, and ``unchanged`` gives back the
-stored posting of a listing entry whose change key is the same (``Source.reuses_stored``).
+stored posting of a listing entry whose change key is the same (``Source.reuses_stored``) until
+its detail is due again (``REFRESH_DAYS``: an edit the listing does not show is seen within two
+weeks); ``reuse_marks`` are the ``extra`` keys that make a posting reusable.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import zlib
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -36,6 +39,11 @@ log = logging.getLogger("pipeline.sources")
 
 #: The key of ``Posting.extra`` holding a listing entry's change key (see ``unchanged``).
 CHANGE_KEY = "list_key"
+#: The key of ``Posting.extra`` holding the day its detail was last read (ISO date).
+DETAIL_DAY = "detail_day"
+#: A reused posting's detail is read again after this many days plus up to as many more (spread
+#: by its id, so a board's postings do not all come due on the same day).
+REFRESH_DAYS = 7
 #: A line of text stating a pay range in dollars ("Pay range: $32.50 - $45.10 per hour").
 _PAY_LINE = re.compile(r"[^\n]*\$\s?\d[\d,]*(?:\.\d+)?\s*[kK]?\s*(?:-|–|—|to)\s*"
                        r"(?:USD\s*)?\$?\s?\d[\d,]*(?:\.\d+)?[^\n]*")
@@ -240,12 +248,25 @@ def pay_line(text_: str | None) -> str | None:
     return found.group(0).strip()[:300] if found else None
 
 
-def unchanged(source: Source, source_id: str, key: str) -> Posting | None:
-    """The stored posting of ``source_id`` when its listing entry still has change key ``key``."""
+def unchanged(source: Source, source_id: str, key: str,
+              today: date | None = None) -> Posting | None:
+    """The stored posting of ``source_id`` when its listing entry still has change key ``key``
+    and its detail is not due again; None when the detail should be read."""
     stored = source.previous.get(source_id)
-    if stored is not None and stored.extra.get(CHANGE_KEY) == key:
-        return stored
-    return None
+    if stored is None or stored.extra.get(CHANGE_KEY) != key:
+        return None
+    try:
+        read_on = date.fromisoformat(str(stored.extra.get(DETAIL_DAY)))
+    except ValueError:
+        return None
+    wait = REFRESH_DAYS + zlib.crc32(source_id.encode()) % REFRESH_DAYS
+    today = today or datetime.now(UTC).date()
+    return stored if today - read_on < timedelta(days=wait) else None
+
+
+def reuse_marks(key: str, today: date | None = None) -> dict[str, str]:
+    """The ``extra`` entries of a posting just read from its detail: change key and day."""
+    return {CHANGE_KEY: key, DETAIL_DAY: (today or datetime.now(UTC).date()).isoformat()}
 
 
 def board_list(data: Any, key: str | None, *, source: str) -> list[Any]:

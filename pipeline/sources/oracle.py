@@ -16,7 +16,8 @@ is HTML in ``ExternalDescriptionStr`` + ``ExternalResponsibilitiesStr`` +
 out); the employer name is rarely a plain field, so ``company`` names it. Pay is free text in a
 ``requisitionFlexFields`` entry whose prompt mentions pay or salary, else in the description.
 Like workday, a posting listed with the same title, date and location as stored is reused
-without its detail; a posting whose detail fails is skipped and counted (nothing is closed).
+without its detail (read again one to two weeks later); a posting whose detail fails is
+skipped and counted (nothing is closed).
 """
 
 from __future__ import annotations
@@ -38,12 +39,12 @@ from pipeline.normalize import (
 )
 from pipeline.posting import Posting
 from pipeline.sources._records import (
-    CHANGE_KEY,
     Record,
     board_list,
     build_postings,
     http_of,
     pay_line,
+    reuse_marks,
     text_salary_fields,
     unchanged,
 )
@@ -234,5 +235,5 @@ def _extra(detail: Record, pay: str | None, key: str) -> dict[str, Any]:
                         "RequisitionId", "WorkplaceType")
     if pay:
         extra["pay_text"] = pay
-    extra[CHANGE_KEY] = key
+    extra.update(reuse_marks(key))
     return extra

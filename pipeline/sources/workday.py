@@ -11,7 +11,8 @@ Quirks: a list entry has only ``title``, ``externalPath``, ``locationsText`` (ma
 Locations"), ``postedOn`` in words ("Posted Today", "Posted 3 Days Ago", "Posted 30+ Days Ago")
 and ``bulletFields`` (its first item is the requisition id). A tenant lists thousands of
 postings, so the source reuses what it stored (``reuses_stored``): a listed posting whose title,
-path and location text are unchanged is returned as stored and its detail is not asked again.
+path and location text are unchanged is returned as stored and its detail is not asked again
+(until it is due for a refresh, one to two weeks after it was read: ``_records.unchanged``).
 Pay is not a field: it is read from the description's pay-range line. ``hiringOrganization.name``
 is a legal entity with a numeric prefix ("1000 Acme Health LLC"); ``company`` overrides it.
 A posting whose detail call fails is skipped (counted in ``read_errors``), so nothing is closed.
@@ -35,12 +36,12 @@ from pipeline.normalize import (
 )
 from pipeline.posting import Posting
 from pipeline.sources._records import (
-    CHANGE_KEY,
     Record,
     board_list,
     build_postings,
     http_of,
     pay_line,
+    reuse_marks,
     text_salary_fields,
     unchanged,
 )
@@ -238,6 +239,6 @@ def _extra(info: Record, company: str | None, pay: str | None, key: str) -> dict
         extra["hiring_organization"] = company
     if pay:
         extra["pay_text"] = pay
-    extra[CHANGE_KEY] = key
+    extra.update(reuse_marks(key))
     return extra
 

@@ -161,6 +161,19 @@ def test_second_fetch_asks_details_only_for_new_or_changed_postings(httpserver, 
         assert stored["R10231"].description.startswith("Transitions of Care")
 
 
+def test_a_reused_posting_has_its_detail_read_again_after_two_weeks(httpserver, tmp_path):
+    board = Board(httpserver)
+    config = jobs_config(board, tmp_path)
+    with Store(config.database_url()) as store, HttpClient(config.http) as http:
+        fetch_sources(config, store, http)
+        board.details.clear()
+        stored = {p.source_id: p for p in store.all_postings("wd")}["R10231"]
+        weeks_ago = (datetime.now(UTC).date() - timedelta(days=14)).isoformat()
+        store.update_extras({stored.id: {**stored.extra, "detail_day": weeks_ago}})
+        fetch_sources(config, store, http)
+        assert board.details == ["R10231"]
+
+
 def test_a_changed_posting_whose_detail_fails_stays_open(httpserver, tmp_path):
     board = Board(httpserver)
     config = jobs_config(board, tmp_path)
