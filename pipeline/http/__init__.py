@@ -18,6 +18,9 @@ robots.txt when asked, and uses the cache entry of its own URL, so the final URL
 the ones sent; a redirect to another host at an internal address is refused unless
 ``allow_private_redirects``.
 
+``post_json`` sends a JSON body by POST (for a board's search that only answers POST) under the
+same pacing, retries, deadline and size cap, never cached.
+
 Every failure raises ``FetchError`` (carrying the source name); ``HttpResponse.json`` raises
 ``ParseError`` for bodies that are not JSON.
 """

@@ -95,7 +95,6 @@ class WorkdaySource(Source):
     def __init__(self, config: WorkdayConfig, http: HttpClient | None = None):
         super().__init__(config, http)
         self.site = CAREERS.match(config.careers_url)
-        self.details_asked = 0
 
     @property
     def endpoint(self) -> str:
@@ -147,7 +146,6 @@ class WorkdaySource(Source):
 
     def _detail(self, path: str) -> tuple[Record, str | None]:
         """``jobPostingInfo`` and the hiring organisation's name; ParseError (skip) on failure."""
-        self.details_asked += 1
         try:
             data = http_of(self).get_json(f"{self.endpoint}{path}", source=self.name)
         except FetchError as exc:
