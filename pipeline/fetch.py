@@ -1,7 +1,9 @@
 """The fetch stage: read every enabled source concurrently, store postings, record source health.
 
 Sources are read in a thread pool (``http.concurrency`` at once; the HTTP client keeps each host
-within its own limits). Storing happens on the calling thread, in config order, each source as
+within its own limits). A source too big to read whole at every fetch (``Source.reuses_stored``) is
+handed its stored postings first, so it asks details only for what its listing shows new or
+changed. Storing happens on the calling thread, in config order, each source as
 soon as it and those before it are read: the database sees one writer, the same inputs give the
 same ids, and storing overlaps the reading of later sources. A source's postings are
 stored only when the whole source was read, in one transaction; a failing source (any error, even
@@ -128,7 +130,8 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
     due = _due(chosen, config, store, now, report, progress)
     workers = max(1, min(config.http.concurrency, len(due)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
-        futures: list[Future[_Outcome]] = [pool.submit(read_source, c, http) for c in due]
+        futures: list[Future[_Outcome]] = [
+            pool.submit(read_source, c, http, stored_postings(c, store)) for c in due]
         for future in futures:  # config order: stored while later sources are still read
             outcome = future.result()
             stale_days = outcome.config.stale_after_days or config.postings.stale_after_days
@@ -230,12 +233,21 @@ def _next_minute(when: datetime) -> datetime:
     return whole if whole == when else whole + timedelta(minutes=1)
 
 
-def read_source(source_config: SourceConfig, http: HttpClient) -> _Outcome:
+def stored_postings(source_config: SourceConfig, store: Store) -> dict[str, Posting]:
+    """The source's stored postings by source_id, for a source that reuses them (else none)."""
+    if not REGISTRY[source_config.type].reuses_stored:
+        return {}
+    return {p.source_id: p for p in store.all_postings(source=source_config.name)}
+
+
+def read_source(source_config: SourceConfig, http: HttpClient,
+                previous: dict[str, Posting] | None = None) -> _Outcome:
     """Read one source completely (runs in a worker thread); never raises."""
     started = time.monotonic()
     full_listing, read_errors = True, 0
     try:
         source: Source = REGISTRY[source_config.type](source_config, http)
+        source.previous = previous or {}
         postings = _own(source.fetch(), source.name)
         full_listing = source.full_listing  # after fetch: a source may learn it read only part
         read_errors, error = source.read_errors, None

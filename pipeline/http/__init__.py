@@ -18,6 +18,9 @@ robots.txt when asked, and uses the cache entry of its own URL, so the final URL
 the ones sent; a redirect to another host at an internal address is refused unless
 ``allow_private_redirects``.
 
+``post_json`` sends a JSON body by POST (for a board's search that only answers POST) under the
+same pacing, retries, deadline and size cap, never cached.
+
 Every failure raises ``FetchError`` (carrying the source name); ``HttpResponse.json`` raises
 ``ParseError`` for bodies that are not JSON.
 """
@@ -143,6 +146,18 @@ class HttpClient:
         """GET ``url`` and parse the body as JSON (ParseError when it is not)."""
         return self.get(url, **kw).json()
 
+    def post_json(self, url: str, payload: Any, *, headers: dict | None = None,
+                  source: str | None = None) -> Any:
+        """POST ``payload`` as JSON to a search endpoint that only answers POST, with the same
+        pacing, retries, deadline and size cap as ``get``; the JSON answer (never cached)."""
+        last = self._walk(url, None, headers or {}, robots=False, source=source,
+                          use_cache=False, limit=MAX_REDIRECTS, payload=payload)
+        if last.status >= 300:
+            raise FetchError(f"{last.url}: HTTP {last.status}{_reason(last.status)}",
+                             source=source)
+        return HttpResponse(last.status, last.headers, last.content, last.url,
+                            source=source).json()
+
     def get_text(self, url: str, **kw: Any) -> str:
         """GET ``url`` and return the decoded body."""
         return self.get(url, **kw).text
@@ -176,9 +191,10 @@ class HttpClient:
         self.close()
 
     def _walk(self, url: str, params: dict | None, headers: dict, *, robots: bool,
-              source: str | None, use_cache: bool, limit: int) -> _Answer:
+              source: str | None, use_cache: bool, limit: int, payload: Any = None) -> _Answer:
         """Send ``url`` and each redirect after it, every hop paced by its own host, allowed by
-        its robots.txt (with ``robots``) and conditional on its own cache entry."""
+        its robots.txt (with ``robots``) and conditional on its own cache entry. A ``payload``
+        is POSTed as JSON (and again after a 307/308; other redirects become a GET)."""
         chain = [first_url(url, params, source)]
         key = cache_key(url, params) if use_cache else None
         budget = Budget(self.config.request_deadline, self.config.max_body_bytes)
@@ -187,7 +203,8 @@ class HttpClient:
                 self._check_robots(chain, source)
             cached = self.cache.load(key) if self.cache and key else None
             sent = {**(cached.validators() if cached else {}), **headers}
-            status, got, content, answered = self._send(url, params, sent, source, budget)
+            status, got, content, answered = self._send(url, params, sent, source, budget,
+                                                        payload)
             if status not in REDIRECT_STATUSES:
                 return _Answer(status, got, content, answered, cached, key)
             target = next_url(chain, status, got, limit, source)
@@ -197,6 +214,7 @@ class HttpClient:
                 headers = {}  # an API key or a Host header is for the origin it was given to
             chain.append(target)
             url, params = target, None
+            payload = payload if status in (307, 308) else None
             key = cache_key(target, None) if use_cache else None
 
     def _check_robots(self, chain: list[str], source: str | None) -> None:
@@ -229,13 +247,13 @@ class HttpClient:
             return gate
 
     def _send(self, url: str, params: dict | None, headers: dict, source: str | None,
-              budget: Budget) -> tuple[int, CaseInsensitiveDict, bytes, str]:
+              budget: Budget, payload: Any = None) -> tuple[int, CaseInsensitiveDict, bytes, str]:
         """One paced hop: a streamed GET that does not follow redirects, retried on 429 and 5xx
         within ``budget``; returns status, headers, body and the URL asked for."""
         retry = _status_retry(self.config)
         with self._gate(url):
             while True:
-                answer = self._attempt(url, params, headers, source, budget)
+                answer = self._attempt(url, params, headers, source, budget, payload)
                 retry, wait = _next_try(retry, url, answer[0], answer[1])
                 if wait is None:
                     return answer
@@ -246,8 +264,10 @@ class HttpClient:
                 time.sleep(wait)
 
     def _attempt(self, url: str, params: dict | None, headers: dict, source: str | None,
-                 budget: Budget) -> tuple[int, CaseInsensitiveDict, bytes, str]:
-        """One GET and its whole body (whatever the status), within what ``budget`` has left."""
+                 budget: Budget, payload: Any = None,
+                 ) -> tuple[int, CaseInsensitiveDict, bytes, str]:
+        """One GET (a POST of ``payload`` as JSON when given) and its whole body (whatever the
+        status), within what ``budget`` has left."""
         left = budget.left()
         if left <= 0:
             raise FetchError(f"{url}: not sent: the {budget.seconds:g}-s request deadline has "
@@ -255,8 +275,10 @@ class HttpClient:
         timeout = (min(self.config.connect_timeout, left), min(self.config.read_timeout, left))
         with watch(budget.deadline) as watched:
             try:
-                with self.session.get(url, params=params, headers=headers, timeout=timeout,
-                                      stream=True, allow_redirects=False) as response:
+                method = "GET" if payload is None else "POST"
+                with self.session.request(method, url, params=params, headers=headers,
+                                          json=payload, timeout=timeout, stream=True,
+                                          allow_redirects=False) as response:
                     content = read_capped(response, source, budget, watched)
                     answer = response.status_code, response.headers, content, response.url
             except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:

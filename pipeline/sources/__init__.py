@@ -16,11 +16,13 @@ from pipeline.sources import (
     jibe,
     jsonld,
     lever,
+    oracle,
     remotive,
     rss,
     smartrecruiters,
     usajobs,
     workable,
+    workday,
 )
 from pipeline.sources.base import Source, SourceConfig
 
@@ -36,6 +38,8 @@ _SOURCES: tuple[type[Source], ...] = (
     ashby.AshbySource,
     smartrecruiters.SmartRecruitersSource,
     workable.WorkableSource,
+    workday.WorkdaySource,
+    oracle.OracleSource,
     icims.IcimsSource,
     jibe.JibeSource,
     adzuna.AdzunaSource,

@@ -1,30 +1,55 @@
-"""Reading board records safely: typed getters that raise ``ParseError``, and skip-and-record.
+"""The one helper kit every source uses to read board records safely.
 
 Job boards change field types without notice (a number becomes a string, an object becomes a list).
 ``Record`` wraps one JSON object and reads fields with the type the fetcher expects, converting only
 what is unambiguous (a number where text was expected) and raising ``ParseError`` that names the
-field path otherwise. ``build_postings`` maps every record of a board, skipping (with a log warning)
-the records that cannot be read, and raising when none of them can: a board whose every record is
-unreadable has changed its format, which is a failure of the source, not an empty board.
+field path otherwise; ``text`` does the same for a plain value. ``build_postings`` maps
+every record of a board, skipping (with a log warning) the records that cannot be read, including
+those whose mapping trips over a field of an unexpected type (``RECORD_ERRORS``), and raising when
+none of them can: a board whose every record is unreadable has changed its format, which is a
+failure of the source, not an empty board. ``build_postings(..., where="jobs")`` wraps each raw
+item as a ``Record`` itself, so an item that is not an object is skipped like any unreadable one.
+``http_of`` is the source's HTTP client, ``salary_fields`` and ``board_list`` read common shapes,
+``pay_line`` finds the pay range a description states in words, and ``unchanged`` gives back the
+stored posting of a listing entry whose change key is the same (``Source.reuses_stored``) until
+its detail is due again (``REFRESH_DAYS``: an edit the listing does not show is seen within two
+weeks); ``reuse_marks`` are the ``extra`` keys that make a posting reusable.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import zlib
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from pipeline.errors import ParseError
+from pipeline.errors import ParseError, SourceError
 from pipeline.normalize import parse_date, parse_deadline, parse_salary
 from pipeline.posting import Posting, clean_text
 
 if TYPE_CHECKING:
+    from pipeline.http import HttpClient
     from pipeline.sources.base import Source
 
 log = logging.getLogger("pipeline.sources")
+
+#: The key of ``Posting.extra`` holding a listing entry's change key (see ``unchanged``).
+CHANGE_KEY = "list_key"
+#: The key of ``Posting.extra`` holding the day its detail was last read (ISO date).
+DETAIL_DAY = "detail_day"
+#: A reused posting's detail is read again after this many days plus up to as many more (spread
+#: by its id, so a board's postings do not all come due on the same day).
+REFRESH_DAYS = 7
+#: A line of text stating a pay range in dollars ("Pay range: $32.50 - $45.10 per hour").
+_PAY_LINE = re.compile(r"[^\n]*\$\s?\d[\d,]*(?:\.\d+)?\s*[kK]?\s*(?:-|–|—|to)\s*"
+                       r"(?:USD\s*)?\$?\s?\d[\d,]*(?:\.\d+)?[^\n]*")
+
+#: What mapping one record whose fields changed type may raise besides ParseError.
+RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
 
 
 class Record:
@@ -131,21 +156,24 @@ class Record:
 
 
 def build_postings(
-    records: Iterable[Any], build: Callable[[Any], Posting | None], *, source: Source | str
+    records: Iterable[Any], build: Callable[[Any], Posting | None], *, source: Source | str,
+    where: str | None = None,
 ) -> list[Posting]:
     """Map every record with ``build``; skip unreadable ones with a warning, raise if all are.
 
     ``build`` returns None for a record that is deliberately left out (e.g. unlisted); that is
-    not a failure. When a record is skipped, the source's fetch no longer counts as the full
-    listing (``full_listing`` False) and the skips are counted in ``read_errors``, so the skipped
-    posting is not taken for gone (only closed as stale if it stays unreadable that long).
+    not a failure. With ``where`` (e.g. "jobs"), each raw item is first wrapped as
+    ``Record(item, where="jobs[i]")``. When a record is skipped, the source's fetch no longer
+    counts as the full listing (``full_listing`` False) and the skips are counted in
+    ``read_errors``, so the skipped posting is not taken for gone (only closed as stale if it
+    stays unreadable that long).
     """
     name = source if isinstance(source, str) else source.name
     postings: list[Posting] = []
     failures: list[str] = []
-    for record in records:
+    for index, record in enumerate(records):
         try:
-            posting = build(record)
+            posting = _build_one(record, build, name, f"{where}[{index}]" if where else None)
         except ParseError as exc:
             failures.append(clean_text(str(exc)))  # it may quote the record's text
         except ValidationError as exc:
@@ -167,14 +195,78 @@ def build_postings(
     return postings
 
 
+def _build_one(record: Any, build: Callable[[Any], Posting | None], name: str,
+               where: str | None) -> Posting | None:
+    """``build`` of one record (wrapped first when ``where``); a wrong field type is ParseError."""
+    try:
+        return build(Record(record, source=name, where=where) if where else record)
+    except (ParseError, ValidationError):
+        raise
+    except RECORD_ERRORS as exc:
+        raise ParseError(f"{type(exc).__name__}: {exc}", source=name) from exc
+
+
+def text(value: Any) -> str | None:
+    """A plain value as stripped text, or None; numbers are accepted, other types refused."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ParseError(f"expected text, got {type(value).__name__}")
+    return str(value).strip() or None
+
+
+def http_of(source: Source) -> HttpClient:
+    """The source's HTTP client; a network source cannot run without one."""
+    if source.http is None:
+        raise SourceError("this source needs an HTTP client", source=source.name)
+    return source.http
+
+
 def salary_fields(low: float | None, high: float | None, *, currency: str | None,
                   period: str | None = None, cents: bool = False) -> dict[str, Any]:
     """Posting salary keyword arguments from a range (``parse_salary`` infers a missing period)."""
-    salary = parse_salary((low, high), currency=currency, period=period, cents=cents)
+    return _salary_kwargs(parse_salary((low, high), currency=currency, period=period,
+                                       cents=cents))
+
+
+def text_salary_fields(line: str | None, *, currency: str | None = None) -> dict[str, Any]:
+    """Posting salary keyword arguments from a pay text such as ``pay_line`` finds."""
+    return _salary_kwargs(parse_salary(line, currency=currency)) if line else {}
+
+
+def _salary_kwargs(salary: Any) -> dict[str, Any]:
+    """The four salary fields of a ``Salary`` (none when it has no amount)."""
     if salary.min is None and salary.max is None:
         return {}
     return {"salary_min": salary.min, "salary_max": salary.max,
             "salary_currency": salary.currency, "salary_period": salary.period}
+
+
+def pay_line(text_: str | None) -> str | None:
+    """The first line of ``text_`` that states a dollar pay range, for ``parse_salary``."""
+    found = _PAY_LINE.search(text_ or "")
+    return found.group(0).strip()[:300] if found else None
+
+
+def unchanged(source: Source, source_id: str, key: str,
+              today: date | None = None) -> Posting | None:
+    """The stored posting of ``source_id`` when its listing entry still has change key ``key``
+    and its detail is not due again; None when the detail should be read."""
+    stored = source.previous.get(source_id)
+    if stored is None or stored.extra.get(CHANGE_KEY) != key:
+        return None
+    try:
+        read_on = date.fromisoformat(str(stored.extra.get(DETAIL_DAY)))
+    except ValueError:
+        return None
+    wait = REFRESH_DAYS + zlib.crc32(source_id.encode()) % REFRESH_DAYS
+    today = today or datetime.now(UTC).date()
+    return stored if today - read_on < timedelta(days=wait) else None
+
+
+def reuse_marks(key: str, today: date | None = None) -> dict[str, str]:
+    """The ``extra`` entries of a posting just read from its detail: change key and day."""
+    return {CHANGE_KEY: key, DETAIL_DAY: (today or datetime.now(UTC).date()).isoformat()}
 
 
 def board_list(data: Any, key: str | None, *, source: str) -> list[Any]:

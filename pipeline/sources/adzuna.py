@@ -30,9 +30,8 @@ from pipeline.normalize import (
     parse_remote,
 )
 from pipeline.posting import Posting
-from pipeline.sources._records import Record, build_postings, salary_fields
+from pipeline.sources._records import Record, build_postings, http_of, salary_fields
 from pipeline.sources.base import Source, SourceConfig, whole_days
-from pipeline.sources.collect import http_of
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from pipeline.normalize import (
     sanitize_html,
 )
 from pipeline.posting import Posting
-from pipeline.sources._records import Record, board_list, build_postings, salary_fields
+from pipeline.sources._records import Record, board_list, build_postings, http_of, salary_fields
 from pipeline.sources.base import Source, SourceConfig
 
 API = "https://api.ashbyhq.com/posting-api/job-board/{board}"
@@ -54,7 +54,7 @@ class AshbySource(Source):
 
     def fetch(self) -> list[Posting]:
         """Fetch the board and map each listed job."""
-        data = self.http.get_json(
+        data = http_of(self).get_json(
             self.endpoint, params={"includeCompensation": "true"}, source=self.name
         )
         jobs = board_list(data, "jobs", source=self.name)

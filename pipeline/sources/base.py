@@ -68,7 +68,9 @@ class Source(ABC):
     detail request, a page) although the board lists it: a fetch partial because of errors, which
     closes nothing as missing (only as stale). ``min_interval`` is the shortest time the board
     allows between two fetches (None: no limit), and ``min_interval_reason`` says so in a sentence
-    for the run report.
+    for the run report. A board too big to read whole at every fetch sets ``reuses_stored``:
+    before its fetch, ``previous`` maps each source_id it stored to that posting, so it can
+    return a posting its listing shows unchanged as stored, without asking for its detail.
     """
 
     type: ClassVar[str]
@@ -76,11 +78,13 @@ class Source(ABC):
     full_listing: ClassVar[bool] = True
     min_interval: ClassVar[timedelta | None] = None
     min_interval_reason: ClassVar[str] = "the board limits how often it may be fetched"
+    reuses_stored: ClassVar[bool] = False
 
     def __init__(self, config: SourceConfig, http: HttpClient | None = None):
         self.config = config
         self.http = http
         self.read_errors = 0
+        self.previous: dict[str, Posting] = {}
 
     @property
     def name(self) -> str:

@@ -26,9 +26,8 @@ from pydantic import Field, field_validator
 from pipeline.errors import ParseError
 from pipeline.normalize import html_to_text, parse_location, parse_remote
 from pipeline.posting import Posting
-from pipeline.sources._records import Record, build_postings
+from pipeline.sources._records import Record, build_postings, http_of
 from pipeline.sources.base import Source, SourceConfig, whole_days
-from pipeline.sources.collect import http_of
 
 API = "https://api.careeronestop.org/v2/jobsearch"
 

@@ -33,6 +33,7 @@ from pipeline.sources._records import (
     Record,
     board_list,
     build_postings,
+    http_of,
     log,
     salary_fields,
 )
@@ -69,7 +70,7 @@ class GreenhouseSource(Source):
     def fetch(self) -> list[Posting]:
         """Fetch the board and map each job; see the module docstring for the quirks."""
         self.full_listing = True
-        data = self.http.get_json(self.endpoint, params={"content": "true"}, source=self.name)
+        data = http_of(self).get_json(self.endpoint, params={"content": "true"}, source=self.name)
         jobs = board_list(data, "jobs", source=self.name)
         total = data.get("meta", {}).get("total") if isinstance(data.get("meta"), dict) else None
         if isinstance(total, int) and total != len(jobs):
@@ -115,7 +116,8 @@ class GreenhouseSource(Source):
         """
         url = f"{self.endpoint.rstrip('/')}/{job_id}"
         try:
-            data = self.http.get_json(url, params={"pay_transparency": "true"}, source=self.name)
+            data = http_of(self).get_json(url, params={"pay_transparency": "true"},
+                                          source=self.name)
         except FetchError as exc:
             self.full_listing = False
             raise ParseError(f"job {job_id}: pay ranges unavailable: {exc}",

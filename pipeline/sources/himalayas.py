@@ -35,8 +35,8 @@ from pipeline.normalize import (
     sanitize_html,
 )
 from pipeline.posting import Posting, Remote
+from pipeline.sources._records import Record, build_postings, http_of, text
 from pipeline.sources.base import Source, SourceConfig
-from pipeline.sources.collect import collect, http_of, need, text
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class HimalayasSource(Source):
         """Follow ``nextCursor`` up to ``max_pages`` pages and map every job."""
         jobs, complete = self._jobs()
         self.full_listing = complete
-        return collect(jobs, self._posting, source=self)
+        return build_postings(jobs, self._posting, source=self, where="jobs")
 
     def _endpoint(self) -> tuple[str, dict[str, Any]]:
         """The URL and fixed parameters: feed, or search when a query is set."""
@@ -100,19 +100,19 @@ class HimalayasSource(Source):
             raise ParseError("the answer has no 'jobs' list", source=self.name)
         return data
 
-    def _posting(self, job: Any) -> Posting:
+    def _posting(self, job: Record) -> Posting:
         """One Himalayas job as a posting."""
-        html = text(job.get("description"))
-        places = _restrictions(job.get("locationRestrictions"))
+        html = job.text("description")
+        places = _restrictions(job.raw("locationRestrictions"))
         _, _, country = parse_location(places[0]) if len(places) == 1 else (None, None, None)
-        pay = parse_salary((job.get("minSalary"), job.get("maxSalary")),
-                           currency=text(job.get("currency")), period=text(job.get("salaryPeriod")))
+        pay = parse_salary((job.raw("minSalary"), job.raw("maxSalary")),
+                           currency=job.text("currency"), period=job.text("salaryPeriod"))
         return Posting(
             source=self.name,
-            source_id=str(need(job, "guid")),
-            url=text(job.get("applicationLink")) or text(job.get("guid")),
-            title=need(job, "title"),
-            company=text(job.get("companyName")),
+            source_id=job.text("guid", required=True),
+            url=job.text("applicationLink") or job.text("guid"),
+            title=job.text("title", required=True),
+            company=job.text("companyName"),
             location=", ".join(places) or None,
             country=country,
             remote=Remote.REMOTE,
@@ -120,9 +120,9 @@ class HimalayasSource(Source):
             description_html=sanitize_html(html),
             salary_min=pay.min, salary_max=pay.max, salary_currency=pay.currency,
             salary_period=pay.period,
-            employment_type=parse_employment_type(text(job.get("employmentType"))),
-            posted_at=parse_date(job.get("pubDate")),
-            valid_through=parse_date(job.get("expiryDate")),
+            employment_type=parse_employment_type(job.text("employmentType")),
+            posted_at=parse_date(job.raw("pubDate")),
+            valid_through=parse_date(job.raw("expiryDate")),
             extra=_extra(job, places),
         )
 
@@ -137,16 +137,16 @@ def _restrictions(value: Any) -> list[str]:
     return [name for name in names if name]
 
 
-def _extra(job: dict[str, Any], places: list[str]) -> dict[str, Any]:
+def _extra(job: Record, places: list[str]) -> dict[str, Any]:
     """What Himalayas says that the posting has no field for."""
     extra = {
-        "company_slug": job.get("companySlug"),
-        "company_logo": job.get("companyLogo"),
-        "excerpt": job.get("excerpt"),
-        "seniority": job.get("seniority") or None,
-        "categories": job.get("categories") or None,
-        "parent_categories": job.get("parentCategories") or None,
+        "company_slug": job.raw("companySlug"),
+        "company_logo": job.raw("companyLogo"),
+        "excerpt": job.raw("excerpt"),
+        "seniority": job.raw("seniority") or None,
+        "categories": job.raw("categories") or None,
+        "parent_categories": job.raw("parentCategories") or None,
         "location_restrictions": places or None,
-        "timezone_restrictions": job.get("timezoneRestrictions") or None,
+        "timezone_restrictions": job.raw("timezoneRestrictions") or None,
     }
     return {key: value for key, value in extra.items() if value is not None}

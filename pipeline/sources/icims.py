@@ -30,9 +30,8 @@ from pydantic import Field
 from pipeline.errors import FetchError, ParseError
 from pipeline.normalize import html_to_text, parse_location, parse_remote, sanitize_html
 from pipeline.posting import Posting
-from pipeline.sources._records import build_postings
+from pipeline.sources._records import build_postings, http_of
 from pipeline.sources.base import Source, SourceConfig
-from pipeline.sources.collect import http_of
 from pipeline.sources.jsonld_posting import job_postings, json_ld_blocks, to_posting
 
 log = logging.getLogger(__name__)

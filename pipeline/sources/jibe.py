@@ -31,9 +31,8 @@ from pipeline.normalize import (
     sanitize_html,
 )
 from pipeline.posting import Posting
-from pipeline.sources._records import Record, build_postings
+from pipeline.sources._records import Record, build_postings, http_of
 from pipeline.sources.base import Source, SourceConfig
-from pipeline.sources.collect import http_of
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from pydantic import Field, field_validator, model_validator
 
 from pipeline.errors import FetchError, ParseError
 from pipeline.posting import Posting
+from pipeline.sources._records import build_postings, http_of
 from pipeline.sources.base import Source, SourceConfig
-from pipeline.sources.collect import collect, http_of
 from pipeline.sources.jsonld_posting import is_soft_404, job_postings, json_ld_blocks, to_posting
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class JsonLdSource(Source):
             raise failures[0]
         self.full_listing = complete and not failures
         self.read_errors += len(failures)  # pages that would not load: their postings are not gone
-        return collect(found, self._posting, source=self)
+        return build_postings(found, self._posting, source=self)
 
     def _page_urls(self) -> tuple[list[str], bool]:
         """Posting page URLs in order, without duplicates; and whether they came from an index."""

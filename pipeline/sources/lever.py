@@ -32,6 +32,7 @@ from pipeline.sources._records import (
     Record,
     board_list,
     build_postings,
+    http_of,
     log,
     salary_fields,
 )
@@ -76,8 +77,8 @@ class LeverSource(Source):
         limit = self.config.page_size
         while True:
             params = {"mode": "json", "skip": str(len(items)), "limit": str(limit)}
-            page = board_list(self.http.get_json(self.endpoint, params=params, source=self.name),
-                              None, source=self.name)
+            answer = http_of(self).get_json(self.endpoint, params=params, source=self.name)
+            page = board_list(answer, None, source=self.name)
             ids = {str(item.get("id")) for item in page if isinstance(item, dict)}
             if ids and ids <= seen:
                 log.warning("%s: the site ignored skip=%d; stopping", self.name, len(items))

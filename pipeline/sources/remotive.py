@@ -34,8 +34,8 @@ from pipeline.normalize import (
     sanitize_html,
 )
 from pipeline.posting import Posting, Remote
+from pipeline.sources._records import Record, build_postings, http_of
 from pipeline.sources.base import Schedule, Source, SourceConfig
-from pipeline.sources.collect import collect, http_of, need, text
 
 ENDPOINT = "https://remotive.com/api/remote-jobs"
 MIN_INTERVAL_HOURS = 6  # Remotive: "max. 4 times a day"
@@ -87,20 +87,20 @@ class RemotiveSource(Source):
             raise ParseError("the answer has no 'jobs' list", source=self.name)
         limit = self.config.limit
         self.full_listing = not (limit and len(data["jobs"]) >= limit)  # cut off at the limit
-        return collect(data["jobs"], self._posting, source=self)
+        return build_postings(data["jobs"], self._posting, source=self, where="jobs")
 
-    def _posting(self, job: Any) -> Posting:
+    def _posting(self, job: Record) -> Posting:
         """One Remotive job as a posting."""
-        html = text(job.get("description"))
-        where = text(job.get("candidate_required_location"))
-        salary_text = text(job.get("salary"))
+        html = job.text("description")
+        where = job.text("candidate_required_location")
+        salary_text = job.text("salary")
         pay = parse_salary(salary_text)
         return Posting(
             source=self.name,
-            source_id=str(need(job, "id")),
-            url=text(job.get("url")),
-            title=need(job, "title"),
-            company=text(job.get("company_name")),
+            source_id=job.text("id", required=True),
+            url=job.text("url"),
+            title=job.text("title", required=True),
+            company=job.text("company_name"),
             location=where,
             country=_country(where),
             remote=Remote.REMOTE,
@@ -108,8 +108,8 @@ class RemotiveSource(Source):
             description_html=sanitize_html(html),
             salary_min=pay.min, salary_max=pay.max, salary_currency=pay.currency,
             salary_period=pay.period,
-            employment_type=parse_employment_type(text(job.get("job_type"))),
-            posted_at=parse_date(job.get("publication_date")),
+            employment_type=parse_employment_type(job.text("job_type")),
+            posted_at=parse_date(job.raw("publication_date")),
             extra=_extra(job, salary_text),
         )
 
@@ -123,16 +123,16 @@ def _country(where: str | None) -> str | None:
     return parse_location(places[0])[2]
 
 
-def _extra(job: dict[str, Any], salary_text: str | None) -> dict[str, Any]:
+def _extra(job: Record, salary_text: str | None) -> dict[str, Any]:
     """What Remotive says that the posting has no field for."""
-    tags = job.get("tags")
+    tags = job.raw("tags")
     if tags is not None and not isinstance(tags, list):
         raise ParseError(f"tags is a {type(tags).__name__}, not a list")
     extra = {
-        "category": job.get("category"),
+        "category": job.raw("category"),
         "tags": tags or None,
         "salary_text": salary_text,
-        "candidate_required_location": job.get("candidate_required_location") or None,
-        "company_logo": job.get("company_logo_url") or job.get("company_logo"),
+        "candidate_required_location": job.raw("candidate_required_location") or None,
+        "company_logo": job.raw("company_logo_url") or job.raw("company_logo"),
     }
     return {key: value for key, value in extra.items() if value is not None}

@@ -36,8 +36,8 @@ from pipeline.normalize import (
     sanitize_html,
 )
 from pipeline.posting import Posting, Remote
+from pipeline.sources._records import Record, build_postings, http_of
 from pipeline.sources.base import Source, SourceConfig
-from pipeline.sources.collect import collect, http_of, text
 
 
 class RssConfig(SourceConfig):
@@ -80,19 +80,19 @@ class RssSource(Source):
         if not parsed.get("version"):
             reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
             raise ParseError(f"not an RSS or Atom feed: {reason}", source=self.name)
-        return collect(parsed.entries, self._posting, source=self)
+        return build_postings(parsed.entries, self._posting, source=self, where="entries")
 
-    def _posting(self, entry: Any) -> Posting:
+    def _posting(self, entry: Record) -> Posting:
         """One feed item as a posting."""
         title, company = self._title_and_company(entry)
         html = _body(entry)
-        region, country = text(entry.get("region")), text(entry.get("country"))
+        region, country = entry.text("region"), entry.text("country")
         location = region or country
         country_code = parse_location(country or region)[2]  # a region is no city
-        link = text(entry.get("link"))
+        link = entry.text("link")
         return Posting(
             source=self.name,
-            source_id=text(entry.get("id")) or _required(link, "guid or link"),
+            source_id=entry.text("id") or _required(link, "guid or link"),
             url=link,
             title=title,
             company=company,
@@ -101,16 +101,16 @@ class RssSource(Source):
             remote=self.config.remote or parse_remote(location=location, text=title),
             description=html_to_text(html),
             description_html=sanitize_html(html),
-            employment_type=parse_employment_type(text(entry.get("type"))),
-            posted_at=parse_date(entry.get("published") or entry.get("updated")),
-            valid_through=parse_deadline(entry.get("expires_at") or entry.get("expires")),
+            employment_type=parse_employment_type(entry.text("type")),
+            posted_at=parse_date(entry.raw("published") or entry.raw("updated")),
+            valid_through=parse_deadline(entry.raw("expires_at") or entry.raw("expires")),
             extra=_extra(entry, region),
         )
 
-    def _title_and_company(self, entry: Any) -> tuple[str, str | None]:
+    def _title_and_company(self, entry: Record) -> tuple[str, str | None]:
         """Role and employer from the title (and author), as ``title_format`` says."""
-        title = _required(text(entry.get("title")), "title")
-        company = self.config.company or text(entry.get("author"))
+        title = _required(entry.text("title"), "title")
+        company = self.config.company or entry.text("author")
         if self.config.title_format == "company_colon" and ": " in title:
             named, role = title.split(": ", 1)
             return role.strip(), self.config.company or named.strip()
@@ -123,11 +123,11 @@ def _headers(response: Any) -> dict[str, str]:
             "content-location": response.url}
 
 
-def _body(entry: Any) -> str | None:
+def _body(entry: Record) -> str | None:
     """The item's HTML: Atom ``content`` when longer than the summary, else the summary."""
-    summary = text(entry.get("summary"))
-    contents = entry.get("content") or []
-    longest = max((text(c.get("value")) or "" for c in contents), key=len, default="")
+    summary = entry.text("summary")
+    contents = entry.objs("content")
+    longest = max((c.text("value") or "" for c in contents), key=len, default="")
     return longest if len(longest) > len(summary or "") else summary
 
 
@@ -138,13 +138,13 @@ def _required(value: str | None, what: str) -> str:
     return value
 
 
-def _extra(entry: Any, region: str | None) -> dict[str, Any]:
+def _extra(entry: Record, region: str | None) -> dict[str, Any]:
     """What the feed says that the posting has no field for."""
     extra = {
         "region": region,
-        "headquarters": text(entry.get("state")),
-        "categories": [t.get("term") for t in entry.get("tags") or [] if t.get("term")] or None,
-        "author": text(entry.get("author")),
-        "logo": ((entry.get("media_content") or [{}])[0] or {}).get("url"),
+        "headquarters": entry.text("state"),
+        "categories": [t.raw("term") for t in entry.objs("tags") if t.raw("term")] or None,
+        "author": entry.text("author"),
+        "logo": ((entry.raw("media_content") or [{}])[0] or {}).get("url"),
     }
     return {key: value for key, value in extra.items() if value is not None}

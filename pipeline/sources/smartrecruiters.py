@@ -24,7 +24,7 @@ from pydantic import Field
 from pipeline.errors import FetchError, ParseError
 from pipeline.normalize import html_to_text, parse_employment_type, parse_remote, sanitize_html
 from pipeline.posting import Posting, Remote
-from pipeline.sources._records import Record, board_list, build_postings, log
+from pipeline.sources._records import Record, board_list, build_postings, http_of, log
 from pipeline.sources.base import Source, SourceConfig
 
 API = "https://api.smartrecruiters.com/v1/companies/{company}/postings"
@@ -65,7 +65,7 @@ class SmartRecruitersSource(Source):
         items: list[Any] = []
         while True:
             params = {"limit": str(self.config.page_size), "offset": str(len(items))}
-            page = self.http.get_json(self.endpoint, params=params, source=self.name)
+            page = http_of(self).get_json(self.endpoint, params=params, source=self.name)
             content = board_list(page, "content", source=self.name)
             total = page.get("totalFound")
             if not isinstance(total, int) or isinstance(total, bool):
@@ -78,7 +78,7 @@ class SmartRecruitersSource(Source):
         """The detail record of one posting; ParseError (skip) when it cannot be fetched."""
         url = f"{self.endpoint.rstrip('/')}/{posting_id}"
         try:
-            data = self.http.get_json(url, source=self.name)
+            data = http_of(self).get_json(url, source=self.name)
         except FetchError as exc:
             self.full_listing = False
             raise ParseError(f"posting {posting_id}: detail unavailable: {exc}",

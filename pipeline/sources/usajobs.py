@@ -43,8 +43,8 @@ from pipeline.normalize import (
     parse_salary,
 )
 from pipeline.posting import Posting, Remote
+from pipeline.sources._records import Record, build_postings, http_of
 from pipeline.sources.base import Source, SourceConfig
-from pipeline.sources.collect import collect, http_of, need, text
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class UsajobsSource(Source):
         """Read all pages of the search and map each announcement."""
         items, complete = self._items()
         self.full_listing = complete
-        return collect(items, self._posting, source=self)
+        return build_postings(items, self._posting, source=self, where="SearchResultItems")
 
     def _headers(self) -> dict[str, str]:
         from pipeline.config import secret  # config imports the sources registry
@@ -128,27 +128,27 @@ class UsajobsSource(Source):
                              source=self.name)
         return result
 
-    def _posting(self, item: Any) -> Posting:
+    def _posting(self, item: Record) -> Posting:
         """One announcement as a posting."""
-        job = need(item, "MatchedObjectDescriptor")
-        details = (job.get("UserArea") or {}).get("Details") or {}
-        city, region, country, locations = _locations(job.get("PositionLocation") or [])
-        pay = _pay(job.get("PositionRemuneration") or [])
+        job = item.obj("MatchedObjectDescriptor")
+        details = job.obj("UserArea").obj("Details")
+        city, region, country, locations = _locations(job.objs("PositionLocation"))
+        pay = _pay(job.objs("PositionRemuneration"))
         return Posting(
             source=self.name,
-            source_id=str(need(item, "MatchedObjectId")),
-            url=text(job.get("PositionURI")),
-            title=need(job, "PositionTitle"),
-            company=text(job.get("OrganizationName")) or text(job.get("DepartmentName")),
-            location=text(job.get("PositionLocationDisplay")),
+            source_id=item.text("MatchedObjectId", required=True),
+            url=job.text("PositionURI"),
+            title=job.text("PositionTitle", required=True),
+            company=job.text("OrganizationName") or job.text("DepartmentName"),
+            location=job.text("PositionLocationDisplay"),
             city=city, region=region, country=country,
-            remote=_remote(details, job.get("PositionLocationDisplay")),
+            remote=_remote(details, job.text("PositionLocationDisplay")),
             description=_description(job, details),
             salary_min=pay["min"], salary_max=pay["max"], salary_currency=pay["currency"],
             salary_period=pay["period"],
-            employment_type=parse_employment_type(_first_name(job.get("PositionSchedule"))),
-            posted_at=parse_date(job.get("PublicationStartDate"), zone=EASTERN),
-            valid_through=parse_deadline(job.get("ApplicationCloseDate"), zone=EASTERN),
+            employment_type=parse_employment_type(_first_name(job, "PositionSchedule")),
+            posted_at=parse_date(job.raw("PublicationStartDate"), zone=EASTERN),
+            valid_through=parse_deadline(job.raw("ApplicationCloseDate"), zone=EASTERN),
             extra=_extra(job, details, locations, pay["interval"]),
         )
 
@@ -160,51 +160,46 @@ def _int(value: Any, default: int) -> int:
     return int(float(value))
 
 
-def _locations(places: list[Any]) -> tuple[str | None, str | None, str | None, list[str]]:
+def _locations(places: list[Record]) -> tuple[str | None, str | None, str | None, list[str]]:
     """City, region, country of a single location (country only when all agree), and all names."""
-    if not isinstance(places, list):
-        raise ParseError("PositionLocation is not a list")
-    names = [text(p.get("LocationName")) or "" for p in places]
-    countries = {_country(p.get("CountryCode")) for p in places}
+    names = [p.text("LocationName") or "" for p in places]
+    countries = {_country(p.text("CountryCode")) for p in places}
     country = countries.pop() if len(countries) == 1 else None
     if len(places) != 1:
         return None, None, country, names
     place = places[0]
-    region = text(place.get("CountrySubDivisionCode"))
-    city = (text(place.get("CityName")) or "").split(",")[0].strip() or None
+    region = place.text("CountrySubDivisionCode")
+    city = (place.text("CityName") or "").split(",")[0].strip() or None
     return (city if region else None), region, country, names  # no state: "Anywhere in the U.S."
 
 
-def _country(value: Any) -> str | None:
+def _country(name: str | None) -> str | None:
     """'United States' -> 'US'; other countries as USAJOBS names them."""
-    name = text(value)
     return "US" if name and name.lower() in US_NAMES else name
 
 
-def _pay(ranges: list[Any]) -> dict[str, Any]:
+def _pay(ranges: list[Record]) -> dict[str, Any]:
     """Salary from the first PositionRemuneration (amounts are strings; USD)."""
-    if not isinstance(ranges, list):
-        raise ParseError("PositionRemuneration is not a list")
     if not ranges:
         return {"min": None, "max": None, "currency": None, "period": None, "interval": None}
     first = ranges[0]
-    interval = text(first.get("RateIntervalCode"))
-    pay = parse_salary((text(first.get("MinimumRange")), text(first.get("MaximumRange"))),
+    interval = first.text("RateIntervalCode")
+    pay = parse_salary((first.text("MinimumRange"), first.text("MaximumRange")),
                        currency="USD", period=interval)
     return {"min": pay.min, "max": pay.max, "currency": pay.currency,
             "period": parse_period(interval) if interval else pay.period, "interval": interval}
 
 
-def _remote(details: dict[str, Any], display: Any) -> Remote:
+def _remote(details: Record, display: str | None) -> Remote:
     """RemoteIndicator -> remote; TeleworkEligible -> hybrid; both false -> onsite."""
-    remote, telework = details.get("RemoteIndicator"), details.get("TeleworkEligible")
+    remote, telework = details.raw("RemoteIndicator"), details.raw("TeleworkEligible")
     if _flag(remote):
         return Remote.REMOTE
     if _flag(telework):
         return Remote.HYBRID
     if remote is not None or telework is not None:
         return Remote.ONSITE
-    return Remote.REMOTE if "remote" in (text(display) or "").lower() else Remote.UNKNOWN
+    return Remote.REMOTE if "remote" in (display or "").lower() else Remote.UNKNOWN
 
 
 def _flag(value: Any) -> bool:
@@ -212,11 +207,11 @@ def _flag(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
-def _duties(value: Any) -> list[str]:
+def _duties(details: Record) -> list[str]:
     """MajorDuties: a list, or a string holding a JSON / Python list, or plain text."""
-    if isinstance(value, list):
-        return [str(v) for v in value if v]
-    raw = text(value)
+    if isinstance(details.raw("MajorDuties"), list):
+        return [str(v) for v in details.items("MajorDuties") if v]
+    raw = details.text("MajorDuties")
     if not raw:
         return []
     if raw.startswith("["):
@@ -230,49 +225,50 @@ def _duties(value: Any) -> list[str]:
     return [raw]
 
 
-def _description(job: dict[str, Any], details: dict[str, Any]) -> str:
+def _description(job: Record, details: Record) -> str:
     """Summary, duties and qualifications as plain text, in that order."""
-    parts = [text(details.get("JobSummary"))]
-    duties = _duties(details.get("MajorDuties"))
+    parts = [details.text("JobSummary")]
+    duties = _duties(details)
     if duties:
         parts.append("Major duties:\n" + "\n".join(duties))
-    qualifications = text(job.get("QualificationSummary"))
+    qualifications = job.text("QualificationSummary")
     if qualifications:
         parts.append("Qualifications:\n" + qualifications)
     return "\n\n".join(p for p in parts if p)
 
 
-def _first_name(values: Any) -> str | None:
+def _first_name(job: Record, key: str) -> str | None:
     """``Name`` of the first {Name, Code} entry, as USAJOBS lists schedules and types."""
+    values = job.raw(key)
     if isinstance(values, list) and values and isinstance(values[0], dict):
-        return text(values[0].get("Name"))
+        return job.objs(key)[0].text("Name")
     return None
 
 
-def _extra(job: dict, details: dict, locations: list[str], interval: str | None) -> dict:
+def _extra(job: Record, details: Record, locations: list[str], interval: str | None) -> dict:
     """What USAJOBS says that the posting has no field for."""
     extra = {
-        "position_id": job.get("PositionID"),
-        "department": job.get("DepartmentName"),
+        "position_id": job.raw("PositionID"),
+        "department": job.raw("DepartmentName"),
         "locations": locations if len(locations) > 1 else None,
-        "apply_url": (job.get("ApplyURI") or [None])[0],
-        "job_categories": [c.get("Name") for c in job.get("JobCategory") or []] or None,
+        "apply_url": (job.raw("ApplyURI") or [None])[0],
+        "job_categories": [c.raw("Name") for c in job.objs("JobCategory")] or None,
         "grade": _grade(job, details),
-        "offering_type": _first_name(job.get("PositionOfferingType")),
+        "offering_type": _first_name(job, "PositionOfferingType"),
         "rate_interval": interval,
-        "hiring_path": details.get("HiringPath") or None,
-        "telework_eligible": details.get("TeleworkEligible"),
-        "remote_indicator": details.get("RemoteIndicator"),
-        "security_clearance": details.get("SecurityClearance") or None,
-        "total_openings": details.get("TotalOpenings") or None,
+        "hiring_path": details.raw("HiringPath") or None,
+        "telework_eligible": details.raw("TeleworkEligible"),
+        "remote_indicator": details.raw("RemoteIndicator"),
+        "security_clearance": details.raw("SecurityClearance") or None,
+        "total_openings": details.raw("TotalOpenings") or None,
     }
     return {key: value for key, value in extra.items() if value is not None}
 
 
-def _grade(job: dict, details: dict) -> str | None:
+def _grade(job: Record, details: Record) -> str | None:
     """Pay plan and grade range, e.g. 'GS-11/12'."""
-    plan = ((job.get("JobGrade") or [{}])[0] or {}).get("Code")
-    low, high = details.get("LowGrade"), details.get("HighGrade")
+    plan = ((job.raw("JobGrade") or [{}])[0] or {}).get("Code")
+    low, high = details.raw("LowGrade"), details.raw("HighGrade")
     if not plan and not low:
         return None
     grades = low if not high or high == low else f"{low}/{high}"

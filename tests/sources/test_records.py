@@ -9,7 +9,14 @@ import pytest
 
 from pipeline.errors import ParseError
 from pipeline.posting import Posting
-from pipeline.sources._records import Record, board_list, build_postings, salary_fields
+from pipeline.sources._records import (
+    Record,
+    board_list,
+    build_postings,
+    pay_line,
+    salary_fields,
+    text_salary_fields,
+)
 
 
 def record(**fields):
@@ -124,6 +131,36 @@ def test_build_postings_reports_model_validation_errors_as_skips():
 
 def test_only_hidden_records_is_an_empty_board_not_a_failure():
     assert build_postings([{"id": 1, "title": "x", "hidden": True}], build, source="board") == []
+
+
+def test_build_postings_wraps_raw_items_and_skips_one_that_is_no_object(caplog):
+    def mapped(job: Record) -> Posting:
+        return Posting(source="board", source_id=job.text("id", required=True),
+                       title=job.text("title", required=True))
+
+    items = [{"id": 7, "title": "Care Manager"}, ["not", "a", "job"]]
+    with caplog.at_level(logging.WARNING):
+        postings = build_postings(items, mapped, source="board", where="jobs")
+    assert [p.source_id for p in postings] == ["7"]
+    assert "jobs[1]: expected an object, got a list" in caplog.text
+
+
+def test_build_postings_skips_a_record_whose_field_changed_type():
+    def careless(job):
+        return Posting(source="board", source_id=str(job["id"]), title=job["title"].strip())
+
+    postings = build_postings([{"id": 1, "title": " RN "}, {"id": 2, "title": 5}], careless,
+                              source="board")
+    assert [p.title for p in postings] == ["RN"]
+
+
+def test_pay_line_finds_the_stated_range():
+    text = "About us.\nPay range: $38.25 - $52.10 per hour, based on experience.\nBenefits."
+    assert pay_line(text) == "Pay range: $38.25 - $52.10 per hour, based on experience."
+    assert text_salary_fields(pay_line(text), currency="USD") == {
+        "salary_min": 38.25, "salary_max": 52.1, "salary_currency": "USD",
+        "salary_period": "hour"}
+    assert pay_line("Competitive pay and $500 sign-on bonus.") is None
 
 
 def test_board_list_names_what_it_found():
