@@ -39,14 +39,14 @@ def test_national_preset_writes_a_config_that_loads(tmp_path):
     assert result.exit_code == 0, result.output
     config = load_config(target)
     types = {source.type for source in config.sources}
-    assert types <= set(REGISTRY) and {"greenhouse", "lever", "jibe"} <= types
+    assert types <= set(REGISTRY) and {"greenhouse", "lever", "jibe", "workday", "oracle"} <= types
     names = [source.name for source in config.sources]
     assert len(names) == len(set(names)) and "yale-new-haven-health" in names
     text = target.read_text(encoding="utf-8")
     # Boards this version cannot read are kept, commented out, with the reason.
-    assert re.search(r"^  #   type: workday$", text, re.M)
+    assert re.search(r"^  #   type: m-cloud$", text, re.M)
     assert "Commented out: board types this version cannot read yet:" in text
-    assert "# (no workday source in this version yet)" in text
+    assert "# (no source for this board type yet)" in text
     assert "# Cleveland Clinic: health-system, OH, FL; seen in" in text
 
 
@@ -63,9 +63,11 @@ def test_state_preset_keeps_only_that_state(tmp_path):
     target = tmp_path / "jobs.yaml"
     assert invoke("init", target, "--preset", "ny").exit_code == 0
     data = yaml.safe_load(target.read_text(encoding="utf-8"))
-    assert [s["name"] for s in data["sources"]] == ["mount-sinai-health-system"]
+    names = [s["name"] for s in data["sources"]]
+    assert {"mount-sinai-health-system", "newyork-presbyterian"} <= set(names)
     text = target.read_text(encoding="utf-8")
-    assert "NewYork-Presbyterian" in text and "Centene" not in text
+    assert "Centene" not in text and "Cleveland Clinic" not in text  # not New York's
+    assert "# - name: northwell-health" in text  # an m-cloud board: kept, commented out
     load_config(target)
 
 

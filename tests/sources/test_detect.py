@@ -201,11 +201,10 @@ def test_add_to_a_file_without_a_final_newline(site, config):
     assert [s.name for s in load_config(config).sources] == ["local", "acme-health-ashby"]
 
 
-def test_board_this_version_cannot_read_yet_is_printed_but_not_added(config):
+def test_a_workday_job_address_is_added_as_its_site(config):
     url = "https://acmehealth.wd5.myworkdayjobs.com/en-US/AcmeCareers/details/RN_R123"
-    shown = detect(config, url)
-    assert shown.exit_code == 0 and "this version has no workday source yet" in shown.output
-    before = config.read_text(encoding="utf-8")
     added = detect(config, url, "--add")
-    assert added.exit_code == 2 and "'workday' is not a source type" in added.output
-    assert config.read_text(encoding="utf-8") == before
+    assert added.exit_code == 0, added.output
+    (_local, board) = load_config(config).sources
+    assert (board.type, board.careers_url) == (
+        "workday", "https://acmehealth.wd5.myworkdayjobs.com/AcmeCareers")
