@@ -10,13 +10,14 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from pipeline.cli import CONFIG_OPTION, cli, err_console, open_config
-from pipeline.config import JobsConfig
+
+if TYPE_CHECKING:
+    from pipeline.config import JobsConfig
 
 
 @cli.command()
@@ -91,6 +92,9 @@ def match_record(match) -> dict:
 
 
 def _print_rank_table(matches) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(show_lines=False)
     for column in ("#", "score", "strength", "title", "company", "location", "why"):
         table.add_column(column, overflow="fold")
