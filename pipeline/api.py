@@ -61,13 +61,13 @@ def rank_matches(config: JobsConfig, resume: str | PathLike | None = None, *,
 
     if sum(given is not None for given in (resume, resume_text, subscriber)) > 1:
         raise TypeError("give one of resume, resume_text or subscriber")
+    if resume is not None:
+        resume_text = read_resume(resume)  # a bad file fails before the database is opened
     filters = None
     with Store(config.database_url()) as store:
         postings = store.open_postings()
         if subscriber is not None:
             resume_text, filters = _subscriber_resume(config, store, subscriber)
-    if resume is not None:
-        resume_text = read_resume(resume)
     return Matcher.from_config(config).rank(postings, resume_text=resume_text, filters=filters,
                                             top=top)
 
