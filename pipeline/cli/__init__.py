@@ -3,25 +3,86 @@
 Library code raises ``PipelineError`` subclasses; ``PipelineGroup`` turns each into a one-line
 ``Error: ...`` on stderr and the error's exit code (2 for bad config or input, 3 when another run
 holds the lock, 1 otherwise).
+
+The group is lazy: ``COMMANDS`` names the module of every command and its short help, so
+``pipeline --help`` lists them without importing any, and a command's module (with the libraries
+it needs) is imported only when that command runs.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
-from sqlalchemy.exc import OperationalError
 
 from pipeline import __version__
-from pipeline.config import DEFAULT_CONFIG, JobsConfig, load_config
-from pipeline.config.checks import check_ready
 from pipeline.errors import PipelineError, StoreError
 
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pipeline.config import JobsConfig
+
+#: Every command: the module of ``pipeline.cli`` that defines it, and its short help (the first
+#: sentence of its docstring; tests/cli/test_lazy.py checks they agree).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "calibrate": ("match", "Write the reference the shown match strength is measured against "
+                  "(the core labelled postings' scores under the current weights); "
+                  "`pipeline tune` does it too."),
+    "dkim": ("dkim", "Check the DKIM key (email.dkim) and print the DNS TXT record that "
+             "publishes it."),
+    "eval": ("match", "Ranking quality (NDCG@10, P@10, MAP) on labelled postings, beside TF-IDF "
+             "and BM25; with --credential-labels, how well required and preferred credentials "
+             "are read."),
+    "fetch": ("stages", "Fetch sources and store their postings, without ranking or sending."),
+    "init": ("stages", "Write a commented starter jobs.yaml (and an empty postings folder "
+             "beside it)."),
+    "notify": ("stages", "Queue the digests that are due and send everything pending in the "
+               "outbox."),
+    "outbox": ("subscribers", "List pending, failed and maybe-delivered digests; --retry "
+               "requeues them and sends now."),
+    "preview": ("subscribers", "Write a subscriber's next digest to an .html file; nothing is "
+                "sent or recorded."),
+    "rank": ("match", "Rank the stored open postings against the role profile (and a resume), "
+             "best first."),
+    "run": ("stages", "Run everything once: fetch all sources, then queue and send due digests."),
+    "schedule": ("service", "Run sources and digests on their schedules until SIGTERM / Ctrl-C."),
+    "serve": ("service", "Serve the one-click unsubscribe and preferences pages (put HTTPS in "
+              "front)."),
+    "sources": ("sources", "Show the last runs of every source: status, postings seen / new / "
+                "closed, errors."),
+    "subscribers": ("subscribers", "Add, list, show, pause, resume and remove the people who "
+                    "receive digests."),
+    "tune": ("match", "Search the scoring weights by k-fold cross-validation; write them to "
+             "models/."),
+    "unlock": ("locks", "Show who holds the lock NAME (run, notify or schedule; default run) and "
+               "release it."),
+}
+
+#: The config every command reads when none is given (the value of ``pipeline.config``'s
+#: DEFAULT_CONFIG, repeated here so that parsing options does not import the config layer).
+DEFAULT_CONFIG = Path("jobs.yaml")
+
+
+@cache
+def _err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def __getattr__(name: str):
+    """``err_console``, the rich console on stderr, made on first use (rich loads lazily)."""
+    if name == "err_console":
+        return _err_console()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def resolve_config_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
     """A command's --config, else the one given before the command, else ./jobs.yaml; both
@@ -47,8 +108,37 @@ class CommandError(click.ClickException):
         self.exit_code = error.exit_code
 
 
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """SQLAlchemy's OperationalError once SQLAlchemy is loaded (before that none can occur)."""
+    loaded = sys.modules.get("sqlalchemy.exc")
+    return (loaded.OperationalError,) if loaded else ()
+
+
 class PipelineGroup(click.Group):
-    """A click group that turns library errors into messages and exit codes."""
+    """A click group that loads each command's module on first use and turns library errors
+    into messages and exit codes."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, known from ``COMMANDS`` without importing the modules."""
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing the module that defines it the first time."""
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f"{__name__}.{COMMANDS[cmd_name][0]}")
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The "Commands:" section of --help, from ``COMMANDS`` for the modules not loaded."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, self._short_help(name, limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def _short_help(self, name: str, limit: int) -> str:
+        command = self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])
+        return command.get_short_help_str(limit)
 
     def invoke(self, ctx: click.Context):
         """Run the command; library errors, database errors and Ctrl-C become one line."""
@@ -56,12 +146,12 @@ class PipelineGroup(click.Group):
             return super().invoke(ctx)
         except PipelineError as exc:
             raise CommandError(exc) from exc
-        except OperationalError as exc:  # e.g. a read-only or locked database file mid-command
+        except _database_errors() as exc:  # e.g. a read-only or locked database file mid-command
             raise CommandError(StoreError(f"database error: {exc.orig}; check that the "
                                           "database file and its folder are writable")) from exc
         except KeyboardInterrupt:
-            err_console.print("Interrupted; the next run carries on from what was stored.",
-                              markup=False, highlight=False)
+            _err_console().print("Interrupted; the next run carries on from what was stored.",
+                                 markup=False, highlight=False)
             raise click.exceptions.Exit(130) from None
 
 
@@ -88,6 +178,9 @@ def cli(verbose: int, config_path: Path | None) -> None:
 def open_config(path: Path) -> JobsConfig:
     """Load the config and check the files and schedules it names (ConfigError on any problem,
     turned into exit 2 by the group), before the command does any work."""
+    from pipeline.config import load_config
+    from pipeline.config.checks import check_ready
+
     config = load_config(path)
     check_ready(config)
     return config
@@ -96,26 +189,17 @@ def open_config(path: Path) -> JobsConfig:
 @contextmanager
 def progress_bar(label: str, total: int):
     """A progress callback: a rich bar on a terminal, nothing when output is redirected."""
-    if not err_console.is_terminal or total == 0:
+    console = _err_console()
+    if not console.is_terminal or total == 0:
         yield lambda _name: None
         return
+    from rich.progress import BarColumn, Progress, TextColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                "{task.total} {task.fields[item]}"))
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=total, item="")
         yield lambda name: bar.update(task, advance=1, item=name)
-
-
-# Each module below adds its commands to ``cli``: importing them is registering them.
-from pipeline.cli import (  # noqa: E402, F401
-    dkim,
-    locks,
-    match,
-    service,
-    sources,
-    stages,
-    subscribers,
-)
 
 
 def main() -> None:

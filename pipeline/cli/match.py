@@ -6,16 +6,18 @@ Like every command, these only call library functions; ``PipelineError`` becomes
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from pipeline.cli import CONFIG_OPTION, cli, err_console, open_config
-from pipeline.config import JobsConfig
+
+if TYPE_CHECKING:
+    from pipeline.config import JobsConfig
 
 
 @cli.command()
@@ -28,8 +30,11 @@ from pipeline.config import JobsConfig
               help="How many postings to show.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per line: posting fields, score and why.")
+@click.option("--csv", "as_csv", is_flag=True,
+              help="CSV with a header: source, source_id, title, company, url, score, strength, "
+                   "why, the matched skills and credentials, then the posting's fields.")
 def rank(config_path: Path, resume: Path | None, subscriber: str | None, top: int,
-         as_json: bool) -> None:
+         as_json: bool, as_csv: bool) -> None:
     """Rank the stored open postings against the role profile (and a resume), best first.
 
     \b
@@ -38,33 +43,43 @@ def rank(config_path: Path, resume: Path | None, subscriber: str | None, top: in
       pipeline rank --resume me.pdf --top 5        against the profile and a resume
       pipeline rank --subscriber lee@example.org   a subscriber's resume and filters
       pipeline rank --json | jq -r '.title'        one JSON object per posting, best first
+      pipeline rank --csv > ranking.csv            a spreadsheet of the ranking
     """
-    from pipeline.match import Matcher, read_resume
-    from pipeline.store import Store
+    from pipeline.api import rank_matches
 
     if resume and subscriber:
         raise click.UsageError("give --resume or --subscriber, not both")
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
     config = open_config(config_path)
-    with Store(config.database_url()) as store:
-        postings = store.open_postings()
-        resume_text, filters = None, None
-        if subscriber:
-            from pipeline.notify.subscribers import sync_subscribers
-
-            sync_subscribers(config, store)  # jobs.yaml subscribers exist before the first run
-            found = store.get_subscriber(subscriber)
-            resume_text, filters = found.resume_text, found.filters
-        elif resume:
-            resume_text = read_resume(resume)
-    if not postings:
+    matches = rank_matches(config, resume, subscriber=subscriber, top=top)
+    if not matches and not _stored_postings(config):
         err_console.print("No open postings stored yet: run `pipeline fetch` first.")
-    matches = Matcher.from_config(config).rank(postings, resume_text=resume_text,
-                                               filters=filters, top=top)
     if as_json:
         for match in matches:
             click.echo(json.dumps(match_record(match), ensure_ascii=False))
+    elif as_csv:
+        _print_rank_csv(matches)
     else:
         _print_rank_table(matches)
+
+
+def _stored_postings(config: JobsConfig) -> int:
+    """How many open postings the database holds."""
+    from pipeline.store import Store
+
+    with Store(config.database_url()) as store:
+        return store.count_postings(True)
+
+
+def _print_rank_csv(matches) -> None:
+    """The ranking as CSV on stdout, with a header row (also when nothing matched)."""
+    from pipeline.api import csv_cell, match_rows, rank_columns
+
+    writer = csv.DictWriter(sys.stdout, fieldnames=rank_columns(), lineterminator="\n")
+    writer.writeheader()
+    for row in match_rows(matches):
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
 
 
 def match_record(match) -> dict:
@@ -77,6 +92,9 @@ def match_record(match) -> dict:
 
 
 def _print_rank_table(matches) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(show_lines=False)
     for column in ("#", "score", "strength", "title", "company", "location", "why"):
         table.add_column(column, overflow="fold")

@@ -1,0 +1,74 @@
+"""Fast start: ``pipeline --help`` and a command's start import only what they need.
+
+The import time is measured and reported (``-s`` output and the junit property), never asserted:
+the figures belong to ``benchmarks/bench_start.py``. What is asserted is the structure that makes
+the start fast: which modules a start loads.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import re
+import subprocess
+import sys
+
+import click
+
+import pipeline.cli
+from pipeline.cli import COMMANDS, cli
+
+#: Runs the CLI like the console script, then prints the loaded module names as the last line.
+CHILD = """
+import json, sys
+from pipeline.cli import main
+sys.argv[0] = "pipeline"
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+HEAVY = {"sklearn", "pandas", "scipy", "numpy", "matplotlib", "sqlalchemy", "apscheduler",
+         "flask", "jinja2", "pypdf", "docx", "dkim", "feedparser", "rich", "pydantic", "bs4",
+         "lxml", "requests", "yaml"}
+
+
+def start(*args: str) -> tuple[set[str], str, float]:
+    """Run ``pipeline ARGS`` in a fresh interpreter: modules loaded, help text, import seconds."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", CHILD, *args],
+                          capture_output=True, text=True, check=True)
+    *shown, loaded = done.stdout.splitlines()
+    cumulative = re.search(r"\|\s*(\d+) \|\s*pipeline\.cli$", done.stderr, re.MULTILINE)
+    return set(json.loads(loaded)), "\n".join(shown), int(cumulative.group(1)) / 1e6
+
+
+def test_help_lists_every_command_without_importing_heavy_libraries(record_property):
+    loaded, shown, seconds = start("--help")
+    record_property("import_pipeline_cli_seconds", seconds)
+    print(f"\n`pipeline --help` imported pipeline.cli in {seconds:.3f}s")
+    assert {name.split(".")[0] for name in loaded} & HEAVY == set()
+    assert not {name for name in loaded if name.startswith("pipeline.cli.")}
+    for name in COMMANDS:
+        assert re.search(rf"^  {name} +\S", shown, re.MULTILINE), name
+
+
+def test_a_command_loads_only_its_own_module():
+    loaded, shown, _ = start("rank", "--help")
+    assert "--resume FILE" in shown
+    assert {name for name in loaded if name.startswith("pipeline.cli.")} == {"pipeline.cli.match"}
+    assert not {"sklearn", "pandas", "matplotlib"} & {name.split(".")[0] for name in loaded}
+
+
+def test_the_command_list_names_each_command_with_its_own_short_help():
+    context = click.Context(cli)
+    for name, (module, short_help) in COMMANDS.items():
+        command = cli.get_command(context, name)
+        assert command.callback.__module__ == f"pipeline.cli.{module}", name
+        assert command.get_short_help_str(limit=1000) == short_help, name
+    for module in pkgutil.iter_modules(pipeline.cli.__path__, "pipeline.cli."):
+        importlib.import_module(module.name)  # every command module, listed or not
+    unlisted = set(cli.commands) - set(COMMANDS)
+    assert not unlisted, f"add {unlisted} to pipeline.cli.COMMANDS, or pipeline cannot run them"
