@@ -147,7 +147,7 @@ def _due(chosen: list[SourceConfig], config: JobsConfig, store: Store, now: date
          report: FetchReport, progress: Callable[[str], None] | None) -> list[SourceConfig]:
     """The chosen sources that may be fetched now; the others go into ``report.skipped``."""
     due = []
-    turns = _board_turns(chosen, store)
+    turns = board_turns(chosen, store)
     for source_config in chosen:
         names = [s.name for s in config.sources if s.type == source_config.type]
         skipped = skip_if_too_early(source_config, store, now, names=names,
@@ -162,7 +162,7 @@ def _due(chosen: list[SourceConfig], config: JobsConfig, store: Store, now: date
     return due
 
 
-def _board_turns(chosen: list[SourceConfig], store: Store) -> dict[str, str]:
+def board_turns(chosen: list[SourceConfig], store: Store) -> dict[str, str]:
     """For each fetch-limited board, the chosen source whose turn it is: fetched longest ago.
 
     A source never fetched comes first; config order breaks ties.
