@@ -43,6 +43,7 @@ from pipeline.config.values import (  # noqa: F401  (secret: re-exported)
     check_timezone,
     env_reference,
     mailbox_address,
+    parse_interval,
     secret,
 )
 from pipeline.errors import ConfigError
@@ -353,9 +354,8 @@ class ScheduleConfig(Strict):
     @field_validator("digests_every", "sources_every", "misfire_grace")
     @classmethod
     def _interval(cls, value: str) -> str:
-        if not re.match(r"^\s*[1-9]\d*\s*[smhdw]\s*$", value):
-            raise ValueError("write a number and a unit, like '30m', '6h' or '1d' "
-                             "(units s, m, h, d, w)")
+        """A number and a unit, as a source's ``schedule.every``."""
+        parse_interval(value)
         return value
 
 

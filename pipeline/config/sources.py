@@ -2,8 +2,8 @@
 
 A source type registers its config model here (``register_source_config``); ``pipeline.sources``
 does so for the built-in boards when it is imported. The config layer only reads the registry,
-so it never imports a source: when nothing is registered yet, ``source_configs`` imports the
-package named by ``BUILTIN_SOURCES`` (by name, as a plug-in is found) and reads what it registered.
+so it never imports a source module: on first use ``source_configs`` imports the package named by
+``BUILTIN_SOURCES`` (by name, as a plug-in is found), which registers the built-in types.
 """
 
 from __future__ import annotations
@@ -84,6 +84,5 @@ def register_source_config(kind: str, model: type[SourceConfig]) -> None:
 
 def source_configs() -> dict[str, type[SourceConfig]]:
     """Every registered source type's config model, by type name, in registration order."""
-    if not _MODELS:
-        importlib.import_module(BUILTIN_SOURCES)
+    importlib.import_module(BUILTIN_SOURCES)  # registers the built-in types once, on first use
     return dict(_MODELS)

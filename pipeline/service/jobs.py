@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -49,12 +50,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from pipeline.config import JobsConfig, load_config
 from pipeline.config.values import parse_interval as interval_of
 from pipeline.errors import ConfigError, LockedError, MailboxError
-from pipeline.fetch import FetchReport
 from pipeline.notify.mail_unsubscribe import process_mailbox
 from pipeline.run import fetch_board_turn, fetch_stage, locked_store, notify_stage
 from pipeline.sources import REGISTRY
 from pipeline.store import Store, engine_for
 from pipeline.store.leases import LOCK_WAIT
+
+if TYPE_CHECKING:
+    from pipeline.fetch import FetchReport
 
 log = logging.getLogger(__name__)
 
