@@ -46,8 +46,9 @@ def describe_error(error: dict, data: dict, root: type[BaseModel]) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if not loc:
         return message
-    if loc[-1] in SECRET_KEYS or repr(error.get("input")) in message:  # never echo a
-        return f"{_path(loc)}: {message}"  # secret back into logs, nor a value twice
+    value = error.get("input")
+    if loc[-1] in SECRET_KEYS or (isinstance(value, str) and repr(value) in message):
+        return f"{_path(loc)}: {message}"  # never echo a secret into logs, nor a value twice
     return f"{_path(loc)}: {message} (got {_short(error.get('input'))})"
 
 
