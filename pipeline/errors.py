@@ -12,7 +12,7 @@ Library code raises these; only ``pipeline.cli`` turns them into one-line messag
     ├── ResumeError                  a resume file has no usable text, wrong type, too large
     ├── ProfileError                 a role profile file is missing or invalid
     ├── SubscriberError              unknown subscriber, bad address, bad time zone
-    ├── MailboxError                 the unsubscribe mailbox cannot be read or marked  (exit 2)
+    ├── MailboxError                 the unsubscribe mailbox is unreadable           (exit 2)
     ├── DeliveryError                sending a digest failed
     │   ├── TransientDeliveryError   try again later (connection refused, dropped, 4xx)
     │   │   └── ServerUnavailable    the server cannot be used now (refused, timeout, TLS or
