@@ -13,8 +13,11 @@ Library code raises these; only ``pipeline.cli`` turns them into one-line messag
     ├── ResumeError                  a resume file has no usable text, wrong type, too large
     ├── ProfileError                 a role profile file is missing or invalid
     ├── SubscriberError              unknown subscriber, bad address, bad time zone
+    ├── MailboxError                 the unsubscribe mailbox is unreadable           (exit 2)
     ├── DeliveryError                sending a digest failed
     │   ├── TransientDeliveryError   try again later (connection refused, dropped, 4xx)
+    │   │   └── ServerUnavailable    the server cannot be used now (refused, timeout, TLS or
+    │   │                            login failure): the rest of the batch waits
     │   ├── PermanentDeliveryError   will never succeed (5xx recipient refused)
     │   └── OutcomeUnknownError      the whole message was sent but no reply came (timeout,
     │                                dropped connection): it may have been delivered
@@ -82,12 +85,22 @@ class SubscriberError(PipelineError):
     exit_code = 2
 
 
+class MailboxError(PipelineError):
+    """The mailbox cannot be opened, read or marked (exit 2, like other unreadable input)."""
+
+    exit_code = 2
+
+
 class DeliveryError(PipelineError):
     """Sending a digest failed."""
 
 
 class TransientDeliveryError(DeliveryError):
     """Sending failed for now; the digest stays queued and is retried."""
+
+
+class ServerUnavailable(TransientDeliveryError):
+    """The mail server cannot be reached or used now; the rest of the batch waits."""
 
 
 class PermanentDeliveryError(DeliveryError):

@@ -127,7 +127,7 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
         raise UnknownNameError(f"--source: no enabled source named {only!r} in "
                                f"{config.path or 'jobs.yaml'}; enabled sources: {names}")
     report = FetchReport()
-    due = _due(chosen, config, store, now, report, progress)
+    due = _due(chosen, config.sources, store, now, report, progress)
     workers = max(1, min(config.http.concurrency, len(due)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
         futures: list[Future[_Outcome]] = [
@@ -140,19 +140,21 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
             report.runs.append(run)
             if progress:
                 progress(outcome.config.name)
-    report.unconfigured = close_unconfigured(config, store, now)
+    report.unconfigured = close_unconfigured(config.sources, store, now,
+                                             config.postings.stale_after_days)
     report.expired = store.close_expired(now)
     report.dedupe = dedupe_postings(store)
     return report
 
 
-def _due(chosen: list[SourceConfig], config: JobsConfig, store: Store, now: datetime,
+def _due(chosen: list[SourceConfig], sources: list[SourceConfig], store: Store, now: datetime,
          report: FetchReport, progress: Callable[[str], None] | None) -> list[SourceConfig]:
-    """The chosen sources that may be fetched now; the others go into ``report.skipped``."""
+    """The chosen sources that may be fetched now (``sources``: all configured); the others go
+    into ``report.skipped``."""
     due = []
-    turns = _board_turns(chosen, store)
+    turns = board_turns(chosen, store)
     for source_config in chosen:
-        names = [s.name for s in config.sources if s.type == source_config.type]
+        names = [s.name for s in sources if s.type == source_config.type]
         skipped = skip_if_too_early(source_config, store, now, names=names,
                                     turn=turns.get(source_config.type))
         if skipped is None:
@@ -165,7 +167,7 @@ def _due(chosen: list[SourceConfig], config: JobsConfig, store: Store, now: date
     return due
 
 
-def _board_turns(chosen: list[SourceConfig], store: Store) -> dict[str, str]:
+def board_turns(chosen: list[SourceConfig], store: Store) -> dict[str, str]:
     """For each fetch-limited board, the chosen source whose turn it is: fetched longest ago.
 
     A source never fetched comes first; config order breaks ties.
@@ -209,18 +211,19 @@ def skip_if_too_early(source_config: SourceConfig, store: Store, now: datetime, 
                      error=f"{kind.min_interval_reason}{by}; next fetch after {shown} UTC")
 
 
-def close_unconfigured(config: JobsConfig, store: Store, now: datetime) -> int:
-    """Close postings of sources not enabled in ``config``, unseen for stale_after_days (a
-    disabled source's own setting, else ``postings.stale_after_days``).
+def close_unconfigured(sources: list[SourceConfig], store: Store, now: datetime,
+                       stale_after_days: int) -> int:
+    """Close postings of sources not enabled among ``sources``, unseen for stale_after_days (a
+    disabled source's own setting, else ``stale_after_days``: ``postings.stale_after_days``).
 
     A removed, renamed or disabled source is never fetched, so its postings would otherwise stay
     open forever, ranked and sent to new subscribers. Returns how many were closed.
     """
-    enabled = [source.name for source in config.sources if source.enabled]
-    own = [s for s in config.sources if not s.enabled and s.stale_after_days is not None]
+    enabled = [source.name for source in sources if source.enabled]
+    own = [s for s in sources if not s.enabled and s.stale_after_days is not None]
     closed = sum(store.close_stale(s.name, now - timedelta(days=s.stale_after_days), now)
                  for s in own)
-    before = now - timedelta(days=config.postings.stale_after_days)
+    before = now - timedelta(days=stale_after_days)
     closed += store.close_unconfigured(enabled + [s.name for s in own], before, now)
     if closed:
         log.info("closed %d postings of sources no longer configured", closed)

@@ -1,17 +1,34 @@
-"""``run_once``: one full run composed of the stages (sync subscribers, fetch, match, notify)."""
+"""The one composer of the stages: fetch -> store -> dedupe -> match -> notify.
+
+The CLI commands (``run``, ``fetch``, ``notify``) and the scheduler's jobs all call these:
+
+    run_once(config)            one full run under the run lock: sync subscribers, fetch every
+                                source, then queue and send the digests that are due
+    fetch_once(config)          the fetch stage alone, under the run lock
+    notify_once(config)         the notify stage alone (the notify stage takes its own lock)
+    locked_store(config, wait)  the store with the run lock held: the one place it is taken
+    fetch_stage, fetch_board_turn, notify_stage
+                                one stage on a store the caller opened (and locked)
+    check_secrets(config)       what a command that fetches or sends needs, checked before work
+
+The stages themselves live in ``pipeline.fetch`` (which stores, closes and de-duplicates) and
+``pipeline.notify`` (which matches each subscriber and sends through the outbox).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline.config import JobsConfig
-from pipeline.fetch import FetchReport, fetch_sources
+from pipeline.config.checks import check_secrets as check_variables
+from pipeline.fetch import FetchReport, board_turns, fetch_sources
 from pipeline.http import HttpClient
 from pipeline.match import Matcher
 from pipeline.notify import NotifyReport, notify
+from pipeline.notify.dkim_sign import check_signing_key
 from pipeline.notify.subscribers import sync_subscribers
 from pipeline.store import Store
 from pipeline.store.leases import RUN_LOCK
@@ -19,6 +36,8 @@ from pipeline.store.schema import utcnow
 
 #: ``progress(label, total)`` opens one progress bar and yields its ``tick(item_name)``.
 ProgressBars = Callable[[str, int], AbstractContextManager[Callable[[str], None]]]
+#: ``tick(item_name)``: one step of a progress bar.
+Tick = Callable[[str], None]
 
 
 @dataclass
@@ -28,6 +47,23 @@ class RunReport:
     fetch: FetchReport
     notify: NotifyReport
     open_postings: int
+
+
+def check_secrets(config: JobsConfig, *, sources: bool = True, smtp: bool = True) -> None:
+    """ConfigError when a ``${VARIABLE}`` the command reads is unset (the enabled sources' when
+    ``sources``; the SMTP login and DKIM key's when ``smtp``), or when sending and the DKIM key
+    cannot be read or cannot sign."""
+    check_variables(config, sources=sources, smtp=smtp)
+    if smtp:
+        check_signing_key(config)
+
+
+@contextmanager
+def locked_store(config: JobsConfig, *, wait: float = 0.0) -> Iterator[Store]:
+    """The store with the run lock held for the block, waiting up to ``wait`` seconds for it;
+    LockedError when another run, fetch or scheduled job keeps holding it."""
+    with Store(config.database_url()) as store, store.holding(RUN_LOCK, wait):
+        yield store
 
 
 def run_once(config: JobsConfig, *, dry_run: bool = False, now: datetime | None = None,
@@ -40,22 +76,65 @@ def run_once(config: JobsConfig, *, dry_run: bool = False, now: datetime | None 
     Raises LockedError when another run holds the lock.
     """
     now = now or utcnow()
-    matcher = Matcher.from_config(config)  # a broken profile stops the run before any fetch
-    with Store(config.database_url()) as store, store.holding(RUN_LOCK):
-        return _stages(config, store, matcher, dry_run=dry_run, now=now, progress=progress)
-
-
-def _stages(config: JobsConfig, store: Store, matcher: Matcher, *, dry_run: bool, now: datetime,
-            progress: ProgressBars | None) -> RunReport:
     bar = progress or _no_bar
-    sync_subscribers(config, store)
-    sources = sum(1 for source in config.sources if source.enabled)
-    with HttpClient(config.http) as http, bar("Fetching", sources) as tick:
-        fetched = fetch_sources(config, store, http, now=now, progress=tick)
-    subscribers = len(store.list_subscribers(active_only=True))
-    with bar("Digests", subscribers) as tick:
-        notified = notify(config, store, matcher, now=now, dry_run=dry_run, progress=tick)
-    return RunReport(fetch=fetched, notify=notified, open_postings=store.count_postings(True))
+    matcher = Matcher.from_config(config)  # a broken profile stops the run before any fetch
+    with locked_store(config) as store:
+        sync_subscribers(config, store)
+        with bar("Fetching", _enabled(config)) as tick:
+            fetched = fetch_stage(config, store, now=now, progress=tick)
+        subscribers = len(store.list_subscribers(active_only=True))
+        with bar("Digests", subscribers) as tick:
+            notified = notify_stage(config, store, matcher, now=now, dry_run=dry_run,
+                                    progress=tick, sync=False)
+        return RunReport(fetch=fetched, notify=notified, open_postings=store.count_postings(True))
+
+
+def fetch_once(config: JobsConfig, *, only: str | None = None,
+               progress: ProgressBars | None = None) -> FetchReport:
+    """Fetch every enabled source (or only the one named) under the run lock; LockedError when
+    another run holds it."""
+    bar = progress or _no_bar
+    with locked_store(config) as store, bar("Fetching", 1 if only else _enabled(config)) as tick:
+        return fetch_stage(config, store, only=only, progress=tick)
+
+
+def notify_once(config: JobsConfig, *, dry_run: bool = False) -> NotifyReport:
+    """Sync subscribers, queue the digests that are due and send the outbox."""
+    with Store(config.database_url()) as store:
+        return notify_stage(config, store, dry_run=dry_run)
+
+
+def fetch_stage(config: JobsConfig, store: Store, *, only: str | None = None,
+                now: datetime | None = None, progress: Tick | None = None) -> FetchReport:
+    """Fetch the enabled sources (or only the one named) into ``store``: stored, closed, deduped."""
+    with HttpClient(config.http) as http:
+        return fetch_sources(config, store, http, only=only, now=now, progress=progress)
+
+
+def fetch_board_turn(config: JobsConfig, store: Store, board: str) -> FetchReport:
+    """Fetch the enabled source of a fetch-limited board whose turn it is (fetched longest ago),
+    the rule ``fetch_stage`` applies within one run."""
+    sources = [s for s in config.sources if s.enabled and s.type == board]
+    if not sources:
+        return FetchReport()
+    turn = board_turns(sources, store).get(board, sources[0].name)
+    return fetch_stage(config, store, only=turn)
+
+
+def notify_stage(config: JobsConfig, store: Store, matcher: Matcher | None = None, *,
+                 now: datetime | None = None, dry_run: bool = False,
+                 progress: Tick | None = None, sync: bool = True) -> NotifyReport:
+    """Queue the digests that are due (matching each subscriber) and send the outbox; first
+    sync the subscribers of ``config`` into ``store`` unless ``sync`` is False."""
+    if sync:
+        sync_subscribers(config, store)
+    matcher = matcher or Matcher.from_config(config)
+    return notify(config, store, matcher, now=now, dry_run=dry_run, progress=progress)
+
+
+def _enabled(config: JobsConfig) -> int:
+    """How many sources are enabled."""
+    return sum(1 for source in config.sources if source.enabled)
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from pipeline.cli import CONFIG_OPTION, cli, open_config
-from pipeline.config.checks import check_secrets
 
 
 @cli.command()
@@ -40,6 +39,7 @@ def schedule(config_path: Path) -> None:
         root.setLevel(logging.INFO)  # the service's log says what ran, when and what it did
     logging.getLogger("apscheduler").setLevel(logging.INFO)
     try:
+        from pipeline.run import check_secrets
         from pipeline.service.scheduler import run_scheduler
 
         # It sends digests: SMTP login and DKIM key now, not at the first digest job.

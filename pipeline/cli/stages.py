@@ -1,7 +1,7 @@
 """The run commands: ``run``, ``fetch``, ``sources``, ``notify`` and ``init``.
 
-Like every command, these only call library functions; ``PipelineError`` becomes a message in
-``pipeline.cli``.
+``run``, ``fetch`` and ``notify`` call the composer of the stages (``pipeline.run``), as the
+scheduler's jobs do; ``PipelineError`` becomes a message in ``pipeline.cli``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from pipeline.cli import (
     resolve_config_path,
 )
 from pipeline.config import DEFAULT_PROFILE
-from pipeline.config.checks import check_secrets
 from pipeline.errors import ConfigError
 
 
@@ -50,10 +49,10 @@ def run(config_path: Path, dry_run: bool, strict: bool) -> None:
       4  with --strict: the run finished but some sources failed
       130  interrupted (Ctrl-C); what was stored so far is kept
     """
+    from pipeline.run import check_secrets, run_once
+
     config = open_config(config_path)
     check_secrets(config, smtp=not dry_run)
-    from pipeline.run import run_once
-
     report = run_once(config, dry_run=dry_run, progress=progress_bar)
     _print_run_summary(report, dry_run)
     failed = report.fetch.failed
@@ -108,18 +107,11 @@ def fetch(config_path: Path, only: str | None) -> None:
     It holds the run lock like `pipeline run`: exit 3 while a run, a fetch or a scheduled job
     holds it.
     """
-    from pipeline.fetch import fetch_sources
-    from pipeline.http import HttpClient
-    from pipeline.store import Store
-    from pipeline.store.leases import RUN_LOCK
+    from pipeline.run import check_secrets, fetch_once
 
     config = open_config(config_path)
     check_secrets(config, smtp=False)
-    with (Store(config.database_url()) as store, store.holding(RUN_LOCK),
-          HttpClient(config.http) as http):
-        enabled = sum(1 for source in config.sources if source.enabled)
-        with progress_bar("Fetching", 1 if only else enabled) as progress:
-            report = fetch_sources(config, store, http, only=only, progress=progress)
+    report = fetch_once(config, only=only, progress=progress_bar)
     for run in report.runs:
         detail = f"  {run.error}" if run.error else ""
         click.echo(f"{run.source}: {run.status}, {run.seen} seen, {run.new} new, "
@@ -180,16 +172,11 @@ def notify(config_path: Path, dry_run: bool) -> None:
       pipeline notify --dry-run             who would get a digest now, and with what
       pipeline notify                       queue and send them
     """
-    from pipeline.match import Matcher
-    from pipeline.notify import notify as notify_all
-    from pipeline.notify.subscribers import sync_subscribers
-    from pipeline.store import Store
+    from pipeline.run import check_secrets, notify_once
 
     config = open_config(config_path)
     check_secrets(config, sources=False, smtp=not dry_run)
-    with Store(config.database_url()) as store:
-        sync_subscribers(config, store)
-        report = notify_all(config, store, Matcher.from_config(config), dry_run=dry_run)
+    report = notify_once(config, dry_run=dry_run)
     click.echo(f"Subscribers: {report.subscribers}; digests queued: {report.queued}, "
                f"sent: {report.sent}, pending: {report.pending}, failed: {report.failed}.")
     for line in report.lines:

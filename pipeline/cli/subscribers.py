@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 
 from pipeline.cli import CONFIG_OPTION, cli, open_config
-from pipeline.config.checks import check_secrets
 
 
 @cli.group()
@@ -259,6 +258,7 @@ def preview(config_path: Path, email: str, out: Path | None) -> None:
 def outbox(config_path: Path, retry: bool, ids: tuple[int, ...]) -> None:
     """List pending, failed and maybe-delivered digests; --retry requeues them and sends now."""
     from pipeline.notify import retry_outbox
+    from pipeline.run import check_secrets
     from pipeline.store import Store
     from pipeline.store.outbox import MAYBE_DELIVERED
 

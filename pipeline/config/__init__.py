@@ -4,8 +4,12 @@
 validates it; any problem raises ``ConfigError`` with one line per bad key, naming the file, the key
 path (``sources[2].type``), the bad value and what is allowed. Secrets are never written in the
 file: a secret key holds ``${ENV_VAR}``, resolved with ``secret()`` when it is used. Checks of
-single values live in ``config_values``, error wording and YAML reading in ``config_errors``, and
-``config_checks.check_ready`` checks the files and schedules the config names.
+single values live in ``values``, error wording and YAML reading in ``messages``, the keys every
+source shares and the registry of each source type's keys in ``sources``, and
+``checks.check_ready`` checks the files the config names.
+
+This layer imports no other layer of the pipeline above ``normalize`` and ``posting``: the source
+types register their models into ``sources`` (see there).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -32,18 +37,18 @@ from sqlalchemy.exc import ArgumentError
 
 from pipeline import models
 from pipeline.config.messages import allowed_keys, describe_error, read_yaml
-from pipeline.config.values import (  # noqa: F401  (secret, _env_reference: re-exported)
-    _env_reference,
+from pipeline.config.sources import SourceConfig, source_configs, whole_days
+from pipeline.config.values import (  # noqa: F401  (secret: re-exported)
     check_email,
     check_timezone,
+    env_reference,
     mailbox_address,
+    parse_interval,
     secret,
 )
 from pipeline.errors import ConfigError
 from pipeline.normalize.employment import VOCABULARY, parse_employment_type
 from pipeline.posting import Remote
-from pipeline.sources import REGISTRY
-from pipeline.sources.base import whole_days
 
 DEFAULT_CONFIG = Path("jobs.yaml")
 DEFAULT_DATABASE = "sqlite:///data/jobs.db"
@@ -196,7 +201,7 @@ class SmtpConfig(Strict):
                                 "reply once the whole message is sent (RFC 5321: 10 minutes); "
                                 "none by then: the digest may have been delivered")
 
-    _secrets = field_validator("username", "password")(_env_reference)
+    _secrets = field_validator("username", "password")(env_reference)
 
 
 class DkimConfig(Strict):
@@ -210,7 +215,7 @@ class DkimConfig(Strict):
     private_key: str | None = Field(default=None, description="${ENV_VAR} holding the PEM RSA "
                                     "private key")
 
-    _secret = field_validator("private_key")(_env_reference)
+    _secret = field_validator("private_key")(env_reference)
 
     @field_validator("domain", "selector")
     @classmethod
@@ -349,9 +354,8 @@ class ScheduleConfig(Strict):
     @field_validator("digests_every", "sources_every", "misfire_grace")
     @classmethod
     def _interval(cls, value: str) -> str:
-        if not re.match(r"^\s*[1-9]\d*\s*[smhdw]\s*$", value):
-            raise ValueError("write a number and a unit, like '30m', '6h' or '1d' "
-                             "(units s, m, h, d, w)")
+        """A number and a unit, as a source's ``schedule.every``."""
+        parse_interval(value)
         return value
 
 
@@ -367,22 +371,14 @@ class PostingsConfig(Strict):
     _days = field_validator("stale_after_days", mode="before")(whole_days)
 
 
-def _source_union() -> Any:
-    configs = tuple(cls.Config for cls in REGISTRY.values())
-    union = configs[0] if len(configs) == 1 else Union[configs]  # noqa: UP007
-    return Annotated[union, Field(discriminator="type")]
-
-
-SourceEntry = _source_union()
-
-
 class JobsConfig(Strict):
     """The whole of jobs.yaml."""
 
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     profile: ProfileConfig = Field(default_factory=ProfileConfig)
     http: HttpConfig = Field(default_factory=HttpConfig)
-    sources: list[SourceEntry] = Field(default_factory=list)  # type: ignore[valid-type]
+    sources: list[SourceConfig] = Field(default_factory=list, description="each entry is "
+                                        "validated by its type's model (``source_configs``)")
     subscribers: list[SubscriberConfig] = Field(default_factory=list)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
@@ -471,7 +467,7 @@ def _whole_file(path: Path, data: Any) -> dict:
 def parse_config(data: dict, base_dir: Path, path: Path | None = None) -> JobsConfig:
     """Validate an already-parsed config mapping."""
     try:
-        config = JobsConfig.model_validate(data)
+        config = _validating_model().model_validate(data)
     except ValidationError as exc:
         lines = [describe_error(error, data, JobsConfig) for error in exc.errors()]
         where = str(path) if path else "config"
@@ -480,6 +476,21 @@ def parse_config(data: dict, base_dir: Path, path: Path | None = None) -> JobsCo
     config.path = path
     _resolve_paths(config)
     return config
+
+
+_MODELS: dict[tuple[type[SourceConfig], ...], type[JobsConfig]] = {}
+
+
+def _validating_model() -> type[JobsConfig]:
+    """``JobsConfig`` whose ``sources`` entries are the registered source types, by ``type``."""
+    configs = tuple(source_configs().values())
+    if configs not in _MODELS:
+        union = configs[0] if len(configs) == 1 else Union[configs]  # noqa: UP007
+        entry = Annotated[union, Field(discriminator="type")]
+        _MODELS[configs] = create_model(
+            "JobsConfig", __base__=JobsConfig, __module__=__name__,
+            sources=(list[entry], Field(default_factory=list)))  # type: ignore[valid-type]
+    return _MODELS[configs]
 
 
 def _profile_file(config: JobsConfig) -> Path:

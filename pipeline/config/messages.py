@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from pipeline.config.sources import source_configs
 from pipeline.errors import ConfigError
-from pipeline.sources import REGISTRY
 
 #: Keys whose values are secrets: only ``${ENV_VAR}`` references are allowed, and never echoed.
 SECRET_KEYS = frozenset({"username", "password", "api_key", "secret", "token",
@@ -24,11 +24,12 @@ SECRET_KEYS = frozenset({"username", "password", "api_key", "secret", "token",
 def describe_error(error: dict, data: dict, root: type[BaseModel]) -> str:
     """One line for one validation error: key path, bad value, what is allowed."""
     loc = list(error["loc"])
-    if len(loc) >= 3 and loc[0] == "sources" and isinstance(loc[1], int) and loc[2] in REGISTRY:
+    types = source_configs()
+    if len(loc) >= 3 and loc[0] == "sources" and isinstance(loc[1], int) and loc[2] in types:
         del loc[2]  # pydantic puts the union tag in the path; the user never wrote it
     kind = error["type"]
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        allowed = ", ".join(REGISTRY)
+        allowed = ", ".join(types)
         got = error.get("ctx", {}).get("tag", "nothing")
         return f"{_path(loc + ['type'])}: {got!r} is not a source type; allowed: {allowed}"
     if kind == "extra_forbidden":
@@ -45,8 +46,9 @@ def describe_error(error: dict, data: dict, root: type[BaseModel]) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if not loc:
         return message
-    if loc[-1] in SECRET_KEYS:  # never echo a secret back into logs
-        return f"{_path(loc)}: {message}"
+    value = error.get("input")
+    if loc[-1] in SECRET_KEYS or (isinstance(value, str) and repr(value) in message):
+        return f"{_path(loc)}: {message}"  # never echo a secret into logs, nor a value twice
     return f"{_path(loc)}: {message} (got {_short(error.get('input'))})"
 
 
@@ -87,7 +89,7 @@ def _model_at(loc: list, data: Any, root: type[BaseModel]) -> type[BaseModel] | 
             kind = data["sources"][loc[1]].get("type")
         except (KeyError, IndexError, TypeError, AttributeError):
             return None
-        model, rest = (REGISTRY[kind].Config if kind in REGISTRY else None), loc[2:]
+        model, rest = source_configs().get(kind), loc[2:]
     for part in rest:
         if model is None:
             return None

@@ -1,9 +1,9 @@
-"""Checks of single values in jobs.yaml: e-mail addresses, time zones, and secrets.
+"""Checks of single values in jobs.yaml: e-mail addresses, time zones, schedules and secrets.
 
 ``check_email`` is the one check of every e-mail address, a subscriber's or the operator's
 (syntax by ``email-validator``, no DNS look-up).
 
-A secret key holds ``${ENV_VAR}`` in the file (``_env_reference`` refuses anything else) and is
+A secret key holds ``${ENV_VAR}`` in the file (``env_reference`` refuses anything else) and is
 resolved from the environment with ``secret()`` only when it is used.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
@@ -19,6 +20,8 @@ from pipeline.errors import ConfigError
 
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _NAMED = re.compile(r"^(?P<name>[^<>]*)<(?P<address>[^<>]*)>$")
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def env_name(value: object) -> str | None:
@@ -40,7 +43,7 @@ def secret(value: str | None, key: str) -> str | None:
     return resolved
 
 
-def _env_reference(value: str | None) -> str | None:
+def env_reference(value: str | None) -> str | None:
     """Validator for secret keys: only ``${ENV_VAR}`` is accepted in the file."""
     if value is not None and not _ENV_REF.match(value):
         raise ValueError("secrets are not written in jobs.yaml; use ${ENV_VARIABLE}")
@@ -79,3 +82,24 @@ def check_timezone(value: str) -> str:
             f"unknown time zone {value!r}; use an IANA name like 'America/New_York'"
         ) from exc
     return value
+
+
+def parse_interval(text: str) -> timedelta:
+    """'30m', '6h', '1d' as a timedelta; ValueError saying what to write otherwise."""
+    match = _INTERVAL.match(text or "")
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"{text!r} is not an interval; write a number and a unit, like '30m', "
+                         "'6h' or '1d' (units s, m, h, d, w)")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def check_crontab(text: str) -> str:
+    """A crontab expression the scheduler can use; ValueError saying what is wrong otherwise."""
+    from apscheduler.triggers.cron import CronTrigger  # heavy: only when a cron is written
+
+    try:
+        CronTrigger.from_crontab(text, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a crontab expression ({exc}); write five fields "
+                         "(minute hour day month weekday), like '0 */6 * * *'") from None
+    return text

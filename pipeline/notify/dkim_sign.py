@@ -165,6 +165,18 @@ def _der_int(value: int) -> bytes:
     return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
 
 
+def check_signing_key(config: JobsConfig) -> None:
+    """ConfigError when ``email.dkim``'s key cannot be read or cannot sign; nothing without one,
+    or while its environment variable is unset (``check_secrets`` says so)."""
+    if config.email.dkim is None or env_key_unset(config):
+        return
+    try:
+        load_signer(config)
+    except ConfigError as exc:
+        where = str(config.path) if config.path else "config"
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
 def env_key_unset(config: JobsConfig) -> bool:
     """True when the key comes from an environment variable that is not set (yet)."""
     settings = config.email.dkim

@@ -29,20 +29,13 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.errors import PipelineError
+from pipeline.errors import MailboxError
 from pipeline.store import Store
 from pipeline.store.schema import processed_unsubscribe_mail as processed_mail
 from pipeline.store.schema import utcnow
 
 #: The Maildir++ sub-folder processed messages are moved into.
 PROCESSED_FOLDER = "processed"
-
-
-
-class MailboxError(PipelineError):
-    """The mailbox cannot be opened, read or marked (exit 2, like other unreadable input)."""
-
-    exit_code = 2
 
 
 class Inbox:

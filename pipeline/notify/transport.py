@@ -29,12 +29,13 @@ import ssl
 from pathlib import Path
 
 from pipeline.config import EmailConfig, SmtpConfig, secret
-from pipeline.errors import OutcomeUnknownError, PermanentDeliveryError, TransientDeliveryError
+from pipeline.errors import (
+    OutcomeUnknownError,
+    PermanentDeliveryError,
+    ServerUnavailable,
+    TransientDeliveryError,
+)
 from pipeline.notify.message import Outgoing
-
-
-class ServerUnavailable(TransientDeliveryError):
-    """The mail server cannot be reached or used now; the rest of the batch waits."""
 
 
 class _FinalReplyWait:

@@ -23,19 +23,20 @@ while the service was down collapse into one), ``max_instances=1`` and ``misfire
 the next run time of every job whose schedule did not change.
 
 Jobs run with the service's last good config (``use_config``), so a broken edit of jobs.yaml
-never reaches them. Every job takes the ``run`` lease that ``pipeline run`` and ``pipeline fetch``
-take (``pipeline.store.leases``), so a job and a manual run never overlap: whichever comes second
-waits (a job, up to ``LOCK_WAIT`` seconds, then skips with a log line) or is refused (exit 3).
+never reaches them. Each job calls the composer (``pipeline.run``), as the CLI does, and takes
+the ``run`` lease that ``pipeline run`` and ``pipeline fetch`` take (``run.locked_store``), so a
+job and a manual run never overlap: whichever comes second waits (a job, up to ``LOCK_WAIT``
+seconds, then skips with a log line) or is refused (exit 3).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -47,27 +48,30 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from pipeline.config import JobsConfig, load_config
-from pipeline.errors import ConfigError, LockedError
+from pipeline.config.values import parse_interval as interval_of
+from pipeline.errors import ConfigError, LockedError, MailboxError
+from pipeline.notify.mail_unsubscribe import process_mailbox
+from pipeline.run import fetch_board_turn, fetch_stage, locked_store, notify_stage
 from pipeline.sources import REGISTRY
 from pipeline.store import Store, engine_for
-from pipeline.store.leases import LOCK_WAIT, RUN_LOCK
+from pipeline.store.leases import LOCK_WAIT
+
+if TYPE_CHECKING:
+    from pipeline.fetch import FetchReport
 
 log = logging.getLogger(__name__)
 
 SCHEDULE_LOCK = "schedule"
-_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 #: The config each running service's jobs use, by resolved path (see ``use_config``).
 _LIVE: dict[str, JobsConfig] = {}
 
 
 def parse_interval(text: str, key: str) -> timedelta:
     """'30m', '6h', '1d' as a timedelta; ConfigError naming ``key`` otherwise."""
-    match = _INTERVAL.match(text or "")
-    if not match or int(match.group(1)) == 0:
-        raise ConfigError(f"{key}: {text!r} is not an interval; write a number and a unit, "
-                          "like '30m', '6h' or '1d' (units s, m, h, d, w)")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        return interval_of(text)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
 
 
 def source_trigger(config: JobsConfig, index: int):
@@ -275,30 +279,19 @@ def job_config(config_path: str) -> JobsConfig:
 
 @contextmanager
 def _locked_store(config: JobsConfig) -> Iterator[Store | None]:
-    """The store with the run lock held, waiting up to LOCK_WAIT; None if it stays taken.
-
-    The lock is released and the store closed on the way out, whatever the job did.
-    """
-    with Store(config.database_url()) as store:
+    """The store with the run lock held (``pipeline.run.locked_store``), waiting up to
+    LOCK_WAIT; None, with a log line, if it stays taken."""
+    with ExitStack() as stack:
         try:
-            owner = store.acquire_lock(RUN_LOCK, wait=LOCK_WAIT)
+            store = stack.enter_context(locked_store(config, wait=LOCK_WAIT))
         except LockedError as exc:
             log.warning("skipped this time: %s", exc)
-            owner = None
-        if owner is None:
-            yield None
-            return
-        try:
-            yield store
-        finally:
-            store.release_lock(RUN_LOCK, owner)
+            store = None
+        yield store
 
 
 def fetch_job(config_path: str, source: str) -> None:
     """Scheduled job: fetch one source and store its postings."""
-    from pipeline.fetch import fetch_sources
-    from pipeline.http import HttpClient
-
     config = job_config(config_path)
     if not any(s.enabled and s.name == source for s in config.sources):
         # A reload removed or disabled it a moment before this run fired; its job goes next.
@@ -307,17 +300,13 @@ def fetch_job(config_path: str, source: str) -> None:
     with _locked_store(config) as store:
         if store is None:
             return
-        with HttpClient(config.http) as http:
-            report = fetch_sources(config, store, http, only=source)
+        report = fetch_stage(config, store, only=source)
     _log_runs(report)
 
 
 def board_job(config_path: str, board: str) -> None:
     """Scheduled job: fetch the source of a fetch-limited board whose turn it is (the one
     fetched longest ago), so the board's sources take turns (see ``shared_boards``)."""
-    from pipeline.fetch import _board_turns, fetch_sources  # the turn rule `pipeline run` uses
-    from pipeline.http import HttpClient
-
     config = job_config(config_path)
     sources = [s for s in config.sources if s.enabled and s.type == board]
     if not sources:
@@ -326,13 +315,11 @@ def board_job(config_path: str, board: str) -> None:
     with _locked_store(config) as store:
         if store is None:
             return
-        turn = _board_turns(sources, store).get(board, sources[0].name)
-        with HttpClient(config.http) as http:
-            report = fetch_sources(config, store, http, only=turn)
+        report = fetch_board_turn(config, store, board)
     _log_runs(report)
 
 
-def _log_runs(report) -> None:
+def _log_runs(report: FetchReport) -> None:
     """One log line per source a scheduled job fetched."""
     for run in report.runs:
         log.info("fetched %s: %s, %d seen, %d new, %d changed, %d closed in %.1fs%s",
@@ -342,16 +329,11 @@ def _log_runs(report) -> None:
 
 def digest_job(config_path: str) -> None:
     """Scheduled job: queue the digests that are due and send the outbox."""
-    from pipeline.match import Matcher
-    from pipeline.notify import notify
-    from pipeline.notify.subscribers import sync_subscribers
-
     config = job_config(config_path)
     with _locked_store(config) as store:
         if store is None:
             return
-        sync_subscribers(config, store)
-        report = notify(config, store, Matcher.from_config(config))
+        report = notify_stage(config, store)
     log.info("digests: %d subscribers, %d queued, %d sent, %d pending, %d failed",
              report.subscribers, report.queued, report.sent, report.pending, report.failed)
     for line in report.lines:
@@ -360,9 +342,6 @@ def digest_job(config_path: str) -> None:
 
 def unsubscribe_mail_job(config_path: str) -> None:
     """Scheduled job: unsubscribe those who mailed a request to ``email.unsubscribe_mailto``."""
-    from pipeline.notify.mail_inbox import MailboxError
-    from pipeline.notify.mail_unsubscribe import process_mailbox
-
     config = job_config(config_path)
     path = config.schedule.unsubscribe_mail
     with _locked_store(config) as store:

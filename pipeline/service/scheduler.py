@@ -4,7 +4,7 @@ Only one scheduler runs per database (the ``schedule`` lock). While it runs, job
 every ``WATCH_EVERY`` seconds its modification time is read, and when that (or the size) moved,
 a hash of its content; SIGHUP (where the platform has it) reloads it at once. Changed content
 is loaded and checked exactly as the CLI does (``load_config``, ``check_ready``, then
-``check_secrets`` of what sending needs: SMTP login variables, the DKIM key); if
+``pipeline.run.check_secrets`` of what sending needs: SMTP login variables, the DKIM key); if
 it is valid it becomes the config the jobs run with, then the jobs are re-planned
 (``apply_plan``: sources added, removed or rescheduled, the digest cadence) and one line says
 what changed; in that order, so a source it adds runs its first fetch (at once) with it. If it
@@ -28,8 +28,9 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.config import JobsConfig, load_config
-from pipeline.config.checks import check_ready, check_secrets
+from pipeline.config.checks import check_ready
 from pipeline.errors import ConfigError
+from pipeline.run import check_secrets
 from pipeline.service.jobs import (
     SCHEDULE_LOCK,
     ScheduleChanges,

@@ -1,10 +1,13 @@
 """Every source the pipeline can read, by its ``type`` in jobs.yaml.
 
-Adding a board: write ``pipeline/sources/<name>.py`` and add one line to ``_SOURCES``.
+Adding a board: write ``pipeline/sources/<name>.py`` and add one line to ``_SOURCES``. Importing
+this package registers each source's config model with the config layer
+(``pipeline.config.sources``), which validates ``sources:`` in jobs.yaml with them.
 """
 
 from __future__ import annotations
 
+from pipeline.config.sources import register_source_config
 from pipeline.sources import (
     adzuna,
     ashby,
@@ -47,5 +50,8 @@ _SOURCES: tuple[type[Source], ...] = (
 )
 
 REGISTRY: dict[str, type[Source]] = {cls.type: cls for cls in _SOURCES}
+
+for _source in _SOURCES:
+    register_source_config(_source.type, _source.Config)
 
 __all__ = ["REGISTRY", "Source", "SourceConfig"]

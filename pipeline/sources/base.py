@@ -1,8 +1,10 @@
-"""The one interface every source implements, and the config fields every source shares.
+"""The one interface every source implements.
 
 A source is one file in ``pipeline/sources/``: a ``SourceConfig`` subclass naming its own keys
 (with ``type: Literal["<name>"]``) and a ``Source`` subclass whose ``fetch`` returns postings.
-It is registered by one line in ``pipeline/sources/__init__.py``.
+It is registered by one line in ``pipeline/sources/__init__.py``. ``SourceConfig`` (the keys
+every source shares) lives in the config layer, ``pipeline.config.sources``, and is re-exported
+here.
 
 Lifecycle: after a successful fetch that is the board's full listing (``full_listing``), postings
 it no longer shows are closed, but only after a fetch without errors (``read_errors`` 0): a
@@ -16,47 +18,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
+from pipeline.config.sources import Schedule, SourceConfig, whole_days
 from pipeline.posting import Posting
 
 if TYPE_CHECKING:
     from pipeline.http import HttpClient
 
-
-class Schedule(BaseModel):
-    """When the scheduler fetches a source: a cron expression or an interval like ``6h``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    cron: str | None = Field(default=None, description="crontab expression, e.g. '0 */6 * * *'")
-    every: str | None = Field(default=None, description="interval: '30m', '6h', '1d'")
-
-
-def whole_days(value: Any) -> Any:
-    """Validator of a number of days: a whole number, 1 or more (not '30', 2.5 or true)."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise ValueError("write a whole number of days, 1 or more, like 30")
-    return value
-
-
-class SourceConfig(BaseModel):
-    """Keys every source accepts; each source adds its own."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(description="unique name of this source; stored with each posting")
-    type: str
-    url: str | None = Field(default=None, description="replaces the board's endpoint")
-    enabled: bool = True
-    schedule: Schedule | None = None
-    stale_after_days: int | None = Field(
-        default=None, description="close a posting this source has not shown for this many "
-                                  "days; default: postings.stale_after_days")
-
-    _days = field_validator("stale_after_days", mode="before")(whole_days)
+__all__ = ["Schedule", "Source", "SourceConfig", "whole_days"]
 
 
 class Source(ABC):

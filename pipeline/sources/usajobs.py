@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
+from pipeline.config.values import env_reference, secret
 from pipeline.errors import ParseError
 from pipeline.normalize import (
     parse_date,
@@ -65,12 +66,7 @@ class UsajobsConfig(SourceConfig):
     results_per_page: int = Field(default=MAX_PER_PAGE, ge=1, le=MAX_PER_PAGE)
     max_pages: int = Field(default=20, ge=1, description="pages read per fetch at most")
 
-    @field_validator("api_key", "email")
-    @classmethod
-    def _from_environment(cls, value: str) -> str:
-        from pipeline.config import _env_reference  # config imports the sources registry
-
-        return _env_reference(value)
+    _from_environment = field_validator("api_key", "email")(env_reference)
 
 
 class UsajobsSource(Source):
@@ -87,8 +83,6 @@ class UsajobsSource(Source):
         return build_postings(items, self._posting, source=self, where="SearchResultItems")
 
     def _headers(self) -> dict[str, str]:
-        from pipeline.config import secret  # config imports the sources registry
-
         endpoint = self.config.url or ENDPOINT
         return {
             "Host": urlsplit(endpoint).netloc,

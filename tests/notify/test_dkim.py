@@ -28,10 +28,11 @@ from notify_support import make_config as configure
 
 from pipeline.cli import cli
 from pipeline.config import SubscriberConfig, parse_config
-from pipeline.config.checks import check_ready, check_secrets
+from pipeline.config.checks import check_ready
 from pipeline.errors import ConfigError
 from pipeline.notify import notify
 from pipeline.notify.transport import SmtpTransport
+from pipeline.run import check_secrets
 
 SELECTOR, DOMAIN = "alerts2026", "example.org"
 SIGNED = {"from", "to", "subject", "date", "message-id", "mime-version", "content-type",

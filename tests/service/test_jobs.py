@@ -29,6 +29,7 @@ from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.service import jobs as schedule
 from pipeline.store import Store
+from pipeline.store.leases import RUN_LOCK
 
 REPO = Path(__file__).resolve().parents[2]
 POSTINGS = [{"source_id": f"cm-{n}", "title": title, "company": f"Employer {n}",
@@ -128,10 +129,9 @@ def test_bad_intervals_and_crontabs_are_config_errors(tmp_path):
     with pytest.raises(ConfigError, match="'6 hours' is not an interval"):
         schedule.parse_interval("6 hours", "schedule.digests_every")
     assert schedule.parse_interval("45s", "x").total_seconds() == 45
-    config = _config(tmp_path, [{"name": "bad", "type": "files", "path": "postings",
-                                 "schedule": {"cron": "every day"}}])
-    with pytest.raises(ConfigError, match=r"sources\[0\].schedule.cron"):
-        schedule.source_trigger(config, 0)
+    with pytest.raises(ConfigError, match=r"sources\[0\].schedule.cron"):  # refused at load
+        _config(tmp_path, [{"name": "bad", "type": "files", "path": "postings",
+                            "schedule": {"cron": "every day"}}])
     assert isinstance(schedule.source_trigger(_config(tmp_path, SOURCES), 2), IntervalTrigger)
 
 
@@ -194,12 +194,12 @@ def test_schedule_service_runs_jobs_refuses_a_second_and_stops_on_sigterm(tmp_pa
 def test_a_manual_run_is_refused_while_a_scheduled_job_runs(tmp_path):
     path = write_config(tmp_path)
     store = Store(load_config(path).database_url())
-    owner = store.acquire_lock(schedule.RUN_LOCK)  # what a running job holds
+    owner = store.acquire_lock(RUN_LOCK)  # what a running job holds
     try:
         result = subprocess.run([sys.executable, "-m", "pipeline", "run", "--config", str(path)],
                                 cwd=tmp_path, capture_output=True, text=True, timeout=120)
     finally:
-        store.release_lock(schedule.RUN_LOCK, owner)
+        store.release_lock(RUN_LOCK, owner)
     assert result.returncode == 3
     assert "another run is in progress" in result.stderr
 
