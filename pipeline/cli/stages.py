@@ -6,12 +6,9 @@ scheduler's jobs do; ``PipelineError`` becomes a message in ``pipeline.cli``.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from pipeline.cli import (
     CONFIG_OPTION,
@@ -122,43 +119,6 @@ def fetch(config_path: Path, only: str | None) -> None:
         click.echo(f"closed {report.unconfigured} postings of sources no longer configured")
     if report.failed and len(report.failed) == len(report.runs):
         raise click.ClickException("every source failed")
-
-
-@cli.group(invoke_without_command=True)
-@CONFIG_OPTION
-@click.option("--limit", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Runs shown per source, newest first.")
-@click.pass_context
-def sources(ctx: click.Context, config_path: Path, limit: int) -> None:
-    """Show the last runs of every source: status, postings seen / new / closed, errors.
-
-    `pipeline sources detect URL` finds the board behind a careers page; `pipeline sources
-    check` tries every catalogue employer's board.
-    """
-    from pipeline.store import Store
-
-    if ctx.invoked_subcommand:
-        return
-    config = open_config(config_path)
-    table = Table("source", "type", "when (UTC)", "status", "seen", "new", "closed", "time")
-    table.add_column("error", overflow="fold")
-    for column in table.columns[:-1]:
-        column.no_wrap = True
-    with Store(config.database_url()) as store:
-        for source in config.sources:
-            runs = store.source_runs(source.name, limit=limit)
-            kind = source.type + ("" if source.enabled else " (disabled)")
-            if not runs:
-                table.add_row(source.name, kind, "never fetched", "", "", "", "", "", "")
-            for index, run in enumerate(runs):
-                status = {"ok": "[green]ok", "failed": "[red]failed"}.get(run.status, run.status)
-                if run.suspicious:
-                    status = "[yellow]suspicious"
-                table.add_row(source.name if index == 0 else "", kind if index == 0 else "",
-                              f"{run.started_at:%Y-%m-%d %H:%M}", status, str(run.seen),
-                              str(run.new), str(run.closed), f"{run.duration:.1f}s",
-                              run.error or "")
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 @cli.command()

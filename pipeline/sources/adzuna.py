@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from pipeline.config.values import env_reference
 from pipeline.errors import ParseError
 from pipeline.normalize import (
     canonical_region,
@@ -62,9 +63,7 @@ class AdzunaConfig(SourceConfig):
     @field_validator("app_id", "app_key")
     @classmethod
     def _from_environment(cls, value: str) -> str:
-        from pipeline.config.values import _env_reference
-
-        return _env_reference(value)
+        return env_reference(value)
 
 
 class AdzunaSource(Source):

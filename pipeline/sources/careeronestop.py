@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from pydantic import Field, field_validator
 
+from pipeline.config.values import env_reference
 from pipeline.errors import ParseError
 from pipeline.normalize import html_to_text, parse_location, parse_remote
 from pipeline.posting import Posting
@@ -50,9 +51,7 @@ class CareerOneStopConfig(SourceConfig):
     @field_validator("user_id", "token")
     @classmethod
     def _from_environment(cls, value: str) -> str:
-        from pipeline.config.values import _env_reference
-
-        return _env_reference(value)
+        return env_reference(value)
 
 
 class CareerOneStopSource(Source):
