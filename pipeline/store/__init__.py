@@ -21,13 +21,13 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pipeline.errors import StoreError
 from pipeline.store.leases import LeasesMixin
+from pipeline.store.migrate import SchemaState, migrate, status
 from pipeline.store.outbox import OutboxMixin
 from pipeline.store.postings import PostingsMixin, UpsertResult
 from pipeline.store.runs import RunsMixin
-from pipeline.store.schema import migrate
 from pipeline.store.subscribers import Subscriber, SubscribersMixin
 
-__all__ = ["Store", "Subscriber", "UpsertResult"]
+__all__ = ["SchemaState", "Store", "Subscriber", "UpsertResult", "schema_status", "shown_url"]
 
 
 class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin):
@@ -40,10 +40,7 @@ class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin
             with self.engine.begin() as conn:
                 self.migrated_from, self.version = migrate(conn)
         except SQLAlchemyError as exc:
-            reason = exc.orig if hasattr(exc, "orig") else exc
-            raise StoreError(f"cannot open the database {_shown(url)}: {exc.__class__.__name__}: "
-                             f"{reason}; check that the database file and its folder exist "
-                             "and are writable") from exc
+            raise _unopened(url, exc) from exc
 
     def close(self) -> None:
         """Give back any lease still held, and release the connection pool."""
@@ -55,6 +52,25 @@ class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def schema_status(url: str) -> SchemaState:
+    """Where the database at ``url`` stands against this program's schema; changes nothing."""
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            return status(conn)
+    except SQLAlchemyError as exc:
+        raise _unopened(url, exc) from exc
+    finally:
+        engine.dispose()
+
+
+def _unopened(url: str, exc: SQLAlchemyError) -> StoreError:
+    reason = exc.orig if hasattr(exc, "orig") else exc
+    return StoreError(f"cannot open the database {shown_url(url)}: {exc.__class__.__name__}: "
+                      f"{reason}; check that the database (file and folder, or server) exists "
+                      "and is writable")
 
 
 def engine_for(url: str) -> Engine:
@@ -70,7 +86,8 @@ def engine_for(url: str) -> Engine:
     try:
         engine = create_engine(url, future=True)
     except ArgumentError as exc:
-        raise StoreError(f"{_shown(url)!r} is not a database URL SQLAlchemy understands") from exc
+        raise StoreError(f"{shown_url(url)!r} is not a database URL SQLAlchemy understands"
+                         ) from exc
     except ImportError as exc:
         raise StoreError(f"no database driver for {url.split(':', 1)[0]!r}: {exc}; install "
                          "it into this environment (e.g. `pip install psycopg` for PostgreSQL)"
@@ -80,7 +97,7 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """The URL for messages, with any password masked."""
     try:
         return make_url(url).render_as_string(hide_password=True)

@@ -1,4 +1,4 @@
-"""The posting store on a real SQLite file and on PostgreSQL: idempotent upserts, first/last seen, closing."""
+"""The posting store, on SQLite and PostgreSQL: idempotent upserts, first/last seen, closing."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""Source health on a real SQLite file and on PostgreSQL: when a source was last fetched, whatever the outcome."""
+"""Source health, on SQLite and PostgreSQL: when a source was last fetched, whatever the outcome."""
 
 from datetime import UTC, datetime, timedelta
 
