@@ -94,6 +94,7 @@ def engine_for(url: str) -> Engine:
                          ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
     return engine
 
 
@@ -112,3 +113,24 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _without_nul(_conn, _cursor, statement, parameters, _context, executemany):
+    """The parameters with NUL taken out of every string, so both backends store the same text:
+    PostgreSQL refuses NUL in text, SQLite would keep it."""
+    if executemany:
+        return statement, [_nul_free(row) for row in parameters]
+    return statement, _nul_free(parameters)
+
+
+def _nul_free(row):
+    """One statement's parameters (a dict, a tuple or a list) with NUL removed from strings."""
+    if isinstance(row, dict):
+        return {key: _clean(value) for key, value in row.items()}
+    if isinstance(row, list | tuple):
+        return type(row)(_clean(value) for value in row)
+    return row
+
+
+def _clean(value):
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
