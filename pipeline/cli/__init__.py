@@ -114,6 +114,7 @@ from pipeline.cli import (  # noqa: E402, F401
     match,
     service,
     stages,
+    status,
     subscribers,
 )
 
