@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pipeline.errors import StoreError
 from pipeline.store.leases import LeasesMixin
-from pipeline.store.migrate import SchemaState, migrate, status
+from pipeline.store.migrate import HEAD, SchemaState, migrate, status
 from pipeline.store.outbox import OutboxMixin
 from pipeline.store.postings import PostingsMixin, UpsertResult
 from pipeline.store.runs import RunsMixin
@@ -55,7 +55,10 @@ class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin
 
 
 def schema_status(url: str) -> SchemaState:
-    """Where the database at ``url`` stands against this program's schema; changes nothing."""
+    """Where the database at ``url`` stands against this program's schema; changes nothing
+    (a SQLite file that does not exist yet is not created)."""
+    if _missing_sqlite_file(url):
+        return SchemaState(None, HEAD, (HEAD,))
     engine = engine_for(url)
     try:
         with engine.connect() as conn:
@@ -64,6 +67,16 @@ def schema_status(url: str) -> SchemaState:
         raise _unopened(url, exc) from exc
     finally:
         engine.dispose()
+
+
+def _missing_sqlite_file(url: str) -> bool:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False
+    database = parsed.database or ""
+    return (parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+            and not database.startswith("file:") and not Path(database).exists())
 
 
 def _unopened(url: str, exc: SQLAlchemyError) -> StoreError:

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
@@ -66,5 +67,7 @@ def test_status_of_an_empty_database_asks_for_an_upgrade_and_creates_nothing(tmp
     result = _status(tmp_path, db_url)
     assert result.exit_code == 0, result.output
     assert "(revision none, run `pipeline db upgrade`)" in result.output
+    if db_url.startswith("sqlite:///"):  # not even an empty file
+        assert not Path(db_url.removeprefix("sqlite:///")).exists()
     with Store(db_url) as store:
         assert store.migrated_from is None  # status did not create the tables
