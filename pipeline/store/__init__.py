@@ -21,11 +21,11 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pipeline.errors import StoreError
 from pipeline.store.leases import LeasesMixin
-from pipeline.store.migrate import HEAD, SchemaState, migrate, status
 from pipeline.store.outbox import OutboxMixin
 from pipeline.store.postings import PostingsMixin, UpsertResult
 from pipeline.store.runs import RunsMixin
 from pipeline.store.subscribers import Subscriber, SubscribersMixin
+from pipeline.store.versioning import HEAD, SchemaState, migrate, status
 
 __all__ = ["SchemaState", "Store", "Subscriber", "UpsertResult", "schema_status", "shown_url"]
 

@@ -1,8 +1,9 @@
 """The database schema: the tables as they are today.
 
 A new database is created from them directly; an existing one is brought to them by the Alembic
-revisions in ``pipeline/store/migrations`` (``pipeline.store.migrate``). To change the schema: edit
-the table here AND add a revision that makes the same change to an existing database.
+revisions in ``pipeline/store/migrations`` (applied by ``pipeline.store.versioning``). To change
+the schema: edit the table here AND add a revision that makes the same change to an existing
+database.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from pipeline.cli import cli
 from pipeline.config import SubscriberConfig
 from pipeline.posting import Posting
 from pipeline.store import Store
-from pipeline.store.migrate import HEAD
 from pipeline.store.runs import SourceRun
+from pipeline.store.versioning import HEAD
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 

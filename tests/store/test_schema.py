@@ -9,8 +9,8 @@ from sqlalchemy import create_engine, inspect
 
 from pipeline.errors import StoreError
 from pipeline.store import Store
-from pipeline.store.migrate import HEAD as LATEST
 from pipeline.store.schema import metadata
+from pipeline.store.versioning import HEAD as LATEST
 
 # The postings table as schema version 1 created it (no city / region / country yet).
 V1_POSTINGS = """

@@ -1,5 +1,5 @@
 """The schema's migration history, as Alembic revisions (``versions/``), applied by
-``pipeline.store.migrate.migrate`` when a store opens and by ``pipeline db upgrade``.
+``pipeline.store.versioning.migrate`` when a store opens and by ``pipeline db upgrade``.
 
 Revision ``NNNN`` is what the hand-numbered ``schema_version`` N was before Alembic, so such a
 database is stamped at its revision and upgraded from there. To change the schema: edit the

@@ -1,7 +1,7 @@
 """Schema version 1: postings, subscribers, outbox, deliveries, source runs.
 
 Databases at this version predate Alembic; a new database is created at the head directly
-(``pipeline.store.migrate.migrate``), so this revision has nothing to do.
+(``pipeline.store.versioning.migrate``), so this revision has nothing to do.
 """
 
 revision = "0001"
