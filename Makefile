@@ -8,8 +8,10 @@ BIN     = $(VENV)/bin
 run: setup
 	$(BIN)/pipeline run
 
+# The tests run on SQLite and, through a throwaway local server (Debian's postgresql, installed
+# when missing and root), on PostgreSQL too.
 test: setup-test browser
-	$(BIN)/python -m pytest
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest
 
 setup: $(VENV)/.installed
 

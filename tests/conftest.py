@@ -1,12 +1,17 @@
-"""Shared test helpers: a jobs.yaml in a temporary folder, over the repository's role profile."""
+"""Shared test helpers: a jobs.yaml in a temporary folder, over the repository's role profile,
+and ``db_url``: each test's own database, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = REPO / "models" / "care_manager.yaml"
@@ -63,3 +68,42 @@ def config_file(tmp_path) -> Path:
 def make_config(tmp_path):
     """A factory: ``make_config(postings=None, **sections)`` writes jobs.yaml in tmp_path."""
     return lambda postings=None, **sections: write_config(tmp_path, postings, **sections)
+
+
+#: A PostgreSQL database the tests may create schemas in (scripts/with-postgres.sh starts one).
+POSTGRES = os.environ.get("PIPELINE_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """The URL of a fresh, empty database: a SQLite file, or a schema of its own on PostgreSQL.
+
+    PostgreSQL tests skip without PIPELINE_TEST_POSTGRES_URL, except under CI=true: they fail.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/jobs.db"
+        return
+    if not POSTGRES:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PIPELINE_TEST_POSTGRES_URL is not set: CI runs the PostgreSQL tests "
+                        "through scripts/with-postgres.sh")
+        pytest.skip("no PostgreSQL server: run the tests through scripts/with-postgres.sh "
+                    "(or set PIPELINE_TEST_POSTGRES_URL)")
+    yield from _postgres_schema(f"t_{uuid.uuid4().hex[:16]}")
+
+
+def _postgres_schema(name: str):
+    """Yield a URL whose connections work in schema ``name`` only; drop it afterwards."""
+    url = make_url(POSTGRES).update_query_dict(
+        {"options": f"-csearch_path={name}", "application_name": name})
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:  # connections a test left open would block the drop
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE application_name = :name"), {"name": name})
+            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+        admin.dispose()

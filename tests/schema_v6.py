@@ -1,6 +1,6 @@
 """Turns a database the current schema made into one as schema version 6 left it, for upgrade
 tests: no ``outbox.unknown_outcomes`` (v7), host:pid ``locks`` instead of ``leases`` (v8), no
-resume fingerprints (v9)."""
+resume fingerprints (v9), its version in ``schema_version`` (before Alembic)."""
 
 from __future__ import annotations
 
@@ -18,4 +18,13 @@ def make_version_6(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE outbox DROP COLUMN unknown_outcomes"))
     for column in ("resume_fingerprint", "resume_error"):
         conn.execute(text(f"ALTER TABLE subscribers DROP COLUMN {column}"))
-    conn.execute(text("UPDATE schema_version SET version = 6"))
+    for statement in legacy_version_marker(6):
+        conn.execute(text(statement))
+
+
+def legacy_version_marker(version: int) -> list[str]:
+    """SQL that replaces Alembic's revision with ``schema_version`` = ``version``, as a database
+    made before Alembic records its version."""
+    return ["DROP TABLE alembic_version",
+            "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+            f"INSERT INTO schema_version VALUES ({version})"]

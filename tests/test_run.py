@@ -1,4 +1,5 @@
-"""`pipeline run` as a whole: a failing board is reported and the others go on."""
+"""`pipeline run` as a whole: a failing board is reported and the others go on (on SQLite and
+PostgreSQL: ``db_url``)."""
 
 import json
 import socket
@@ -20,8 +21,8 @@ def run(config_file, *args):
     return CliRunner().invoke(cli, ["run", "--config", str(config_file), *args])
 
 
-def test_a_failing_board_is_reported_and_the_healthy_one_is_stored(tmp_path, make_config):
-    config_file = make_config(http={"retries": 0, "cache_dir": None})
+def test_a_failing_board_is_reported_and_the_healthy_one_is_stored(make_config, db_url):
+    config_file = make_config(http={"retries": 0, "cache_dir": None}, database={"url": db_url})
     text = config_file.read_text()
     config_file.write_text(text.replace("sources:\n", "sources:\n- name: down\n  type: greenhouse"
                                         "\n  board: nobody\n  url: http://127.0.0.1:"
@@ -79,12 +80,13 @@ def test_each_long_stage_gets_its_own_progress_bar_and_never_overruns_it(make_co
 
 
 def test_a_hostile_posting_in_the_first_source_does_not_stop_the_second_being_mailed(
-        tmp_path, make_config, httpserver):
+        make_config, httpserver, db_url):
     hostile = {"id": 7, "title": "Care Manager \ud800", "location": {"name": "Remote\u0000"},
                "absolute_url": "https://boards.example.org/jobs/7", "content": "Care\ud800"}
     httpserver.expect_request("/first/jobs").respond_with_data(
         json.dumps({"jobs": [hostile]}), content_type="application/json")
-    config_file = make_config(http={"retries": 0, "cache_dir": None, "per_host_interval": 0})
+    config_file = make_config(http={"retries": 0, "cache_dir": None, "per_host_interval": 0},
+                              database={"url": db_url})
     text = config_file.read_text()
     first = (f"sources:\n- name: first\n  type: greenhouse\n  board: first\n"
              f"  url: {httpserver.url_for('/first/jobs')}\n")

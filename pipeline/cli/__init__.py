@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calibrate": ("match", "Write the reference the shown match strength is measured against "
                   "(the core labelled postings' scores under the current weights); "
                   "`pipeline tune` does it too."),
+    "db": ("db", "The database schema: where it stands, and upgrading it."),
     "dkim": ("dkim", "Check the DKIM key (email.dkim) and print the DNS TXT record that "
              "publishes it."),
     "eval": ("match", "Ranking quality (NDCG@10, P@10, MAP) on labelled postings, beside TF-IDF "
@@ -57,6 +58,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "front)."),
     "sources": ("sources", "Show the last runs of every source: status, postings seen / new / "
                 "closed, errors."),
+    "status": ("status", "Show the database's schema revision, the workers holding leases, and "
+               "their heartbeats."),
     "subscribers": ("subscribers", "Add, list, show, pause, resume and remove the people who "
                     "receive digests."),
     "tune": ("match", "Search the scoring weights by k-fold cross-validation; write them to "

@@ -24,10 +24,10 @@ from pipeline.store.leases import LeasesMixin
 from pipeline.store.outbox import OutboxMixin
 from pipeline.store.postings import PostingsMixin, UpsertResult
 from pipeline.store.runs import RunsMixin
-from pipeline.store.schema import migrate
 from pipeline.store.subscribers import Subscriber, SubscribersMixin
+from pipeline.store.versioning import HEAD, SchemaState, migrate, status
 
-__all__ = ["Store", "Subscriber", "UpsertResult"]
+__all__ = ["SchemaState", "Store", "Subscriber", "UpsertResult", "schema_status", "shown_url"]
 
 
 class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin):
@@ -40,10 +40,7 @@ class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin
             with self.engine.begin() as conn:
                 self.migrated_from, self.version = migrate(conn)
         except SQLAlchemyError as exc:
-            reason = exc.orig if hasattr(exc, "orig") else exc
-            raise StoreError(f"cannot open the database {_shown(url)}: {exc.__class__.__name__}: "
-                             f"{reason}; check that the database file and its folder exist "
-                             "and are writable") from exc
+            raise _unopened(url, exc) from exc
 
     def close(self) -> None:
         """Give back any lease still held, and release the connection pool."""
@@ -55,6 +52,38 @@ class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def schema_status(url: str) -> SchemaState:
+    """Where the database at ``url`` stands against this program's schema; changes nothing
+    (a SQLite file that does not exist yet is not created)."""
+    if _missing_sqlite_file(url):
+        return SchemaState(None, HEAD, (HEAD,))
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            return status(conn)
+    except SQLAlchemyError as exc:
+        raise _unopened(url, exc) from exc
+    finally:
+        engine.dispose()
+
+
+def _missing_sqlite_file(url: str) -> bool:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False
+    database = parsed.database or ""
+    return (parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+            and not database.startswith("file:") and not Path(database).exists())
+
+
+def _unopened(url: str, exc: SQLAlchemyError) -> StoreError:
+    reason = exc.orig if hasattr(exc, "orig") else exc
+    return StoreError(f"cannot open the database {shown_url(url)}: {exc.__class__.__name__}: "
+                      f"{reason}; check that the database (file and folder, or server) exists "
+                      "and is writable")
 
 
 def engine_for(url: str) -> Engine:
@@ -70,17 +99,19 @@ def engine_for(url: str) -> Engine:
     try:
         engine = create_engine(url, future=True)
     except ArgumentError as exc:
-        raise StoreError(f"{_shown(url)!r} is not a database URL SQLAlchemy understands") from exc
+        raise StoreError(f"{shown_url(url)!r} is not a database URL SQLAlchemy understands"
+                         ) from exc
     except ImportError as exc:
         raise StoreError(f"no database driver for {url.split(':', 1)[0]!r}: {exc}; install "
                          "it into this environment (e.g. `pip install psycopg` for PostgreSQL)"
                          ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
     return engine
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """The URL for messages, with any password masked."""
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -95,3 +126,24 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _without_nul(_conn, _cursor, statement, parameters, _context, executemany):
+    """The parameters with NUL taken out of every string, so both backends store the same text:
+    PostgreSQL refuses NUL in text, SQLite would keep it."""
+    if executemany:
+        return statement, [_nul_free(row) for row in parameters]
+    return statement, _nul_free(parameters)
+
+
+def _nul_free(row):
+    """One statement's parameters (a dict, a tuple or a list) with NUL removed from strings."""
+    if isinstance(row, dict):
+        return {key: _clean(value) for key, value in row.items()}
+    if isinstance(row, list | tuple):
+        return type(row)(_clean(value) for value in row)
+    return row
+
+
+def _clean(value):
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value

@@ -1,14 +1,13 @@
-"""The database schema, and the migrations that build and upgrade it.
+"""The database schema: the tables as they are today.
 
-The tables below are the latest schema: a new database is created from them directly. A database
-records its version in ``schema_version``; opening an older one applies the ``MIGRATIONS`` steps it
-has not had, in order, so it is upgraded in place without losing data. To change the schema: edit
-the table here AND add a step that makes the same change to an existing database.
+A new database is created from them directly; an existing one is brought to them by the Alembic
+revisions in ``pipeline/store/migrations`` (applied by ``pipeline.store.versioning``). To change
+the schema: edit the table here AND add a revision that makes the same change to an existing
+database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -31,8 +30,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-from pipeline.errors import StoreError
-
 
 class UTCDateTime(TypeDecorator):
     """Datetimes stored as naive UTC and read back as aware UTC (SQLite keeps no time zone)."""
@@ -52,8 +49,6 @@ class UTCDateTime(TypeDecorator):
 
 
 metadata = MetaData()
-
-schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
 
 postings = Table(
     "postings", metadata,
@@ -178,116 +173,13 @@ processed_unsubscribe_mail = Table(
 )
 
 
-#: Columns that version 1 of the schema did not have yet.
-ADDED_IN_V2 = ("city", "region", "country")
-
-
-def _v2_location_parts(conn: Connection) -> None:
-    """Version 2: postings get city / region / country, parsed from the location by sources."""
-    for name in ADDED_IN_V2:
-        conn.execute(text(f"ALTER TABLE postings ADD COLUMN {name} TEXT"))
-
-
-def _v3_indexes(conn: Connection) -> None:
-    """Version 3: indexes for the open-postings, outbox and source-health queries."""
-    for index in (i for t in metadata.sorted_tables for i in t.indexes):
-        if index.name not in ADDED_IN_V5:  # on a column version 5 adds
-            index.create(conn, checkfirst=True)
-
-
-def _v4_secrets(conn: Connection) -> None:
-    """Version 4: a table for generated secrets (the unsubscribe-link key when none is set)."""
-    secrets.create(conn, checkfirst=True)
-
-
-#: Indexes that version 5 adds, with the column they are on.
-ADDED_IN_V5 = ("ix_source_runs_board",)
-
-
-def _v5_source_run_board(conn: Connection) -> None:
-    """Version 5: source runs record the board (source type), whose fetch limit they share.
-
-    Older runs keep a NULL board; ``last_board_fetch`` reads them by source name.
-    """
-    conn.execute(text("ALTER TABLE source_runs ADD COLUMN board VARCHAR(100)"))
-    for index in source_runs.indexes:
-        index.create(conn, checkfirst=True)
-
-
-def _v6_processed_mail(conn: Connection) -> None:
-    """Version 6: the record of unsubscribe mail processed from an mbox file (a database that
-    ran the first version of that command has the table already)."""
-    processed_unsubscribe_mail.create(conn, checkfirst=True)
-
-
-def _add_columns(conn: Connection, table: str, columns: dict[str, str]) -> None:
+def add_columns(conn: Connection, table: str, columns: dict[str, str]) -> None:
     """Add ``name -> SQL type`` columns to ``table``, leaving those already there (a table that an
-    older step created from this module's current definition has them)."""
+    older revision created from this module's current definition has them)."""
     present = {column["name"] for column in inspect(conn).get_columns(table)}
     for name, sql_type in columns.items():
         if name not in present:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
-
-
-def _v7_outbox_unknown_outcomes(conn: Connection) -> None:
-    """Version 7: outbox rows count the tries whose outcome is unknown (sent, never answered)."""
-    _add_columns(conn, "outbox", {"unknown_outcomes": "INTEGER NOT NULL DEFAULT 0"})
-
-
-def _v8_leases(conn: Connection) -> None:
-    """Version 8: the host:pid ``locks`` become ``leases`` that expire unless renewed.
-
-    Rows of ``locks`` are dropped, not converted: a host:pid cannot tell a live holder from a
-    crashed one once the pid is reused or the host renamed, and a live one is a process of the
-    previous version.
-    """
-    leases.create(conn, checkfirst=True)
-    conn.execute(text("DROP TABLE IF EXISTS locks"))
-
-
-def _v9_resume_fingerprint(conn: Connection) -> None:
-    """Version 9: subscribers keep their resume file's fingerprint and why it last failed to read,
-    so a resume is read again only when the file changes (existing ones are read once more)."""
-    _add_columns(conn, "subscribers", {"resume_fingerprint": "VARCHAR(200)",
-                                       "resume_error": "TEXT"})
-
-
-def _v10_subscriber_removal(conn: Connection) -> None:
-    """Version 10: subscribers taken out of jobs.yaml are marked removed, then purged to a
-    tombstone, instead of deleted with the record of what they were sent."""
-    _add_columns(conn, "subscribers", {
-        column.name: column.type.compile(dialect=conn.dialect)
-        for column in (subscribers.c.removed_at, subscribers.c.purged_at)})
-
-
-#: The step that brings a database from version N-1 to N, for N = 2, 3, ...
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes,
-                                                       4: _v4_secrets, 5: _v5_source_run_board,
-                                                       6: _v6_processed_mail,
-                                                       7: _v7_outbox_unknown_outcomes,
-                                                       8: _v8_leases,
-                                                       9: _v9_resume_fingerprint,
-                                                       10: _v10_subscriber_removal}
-LATEST = max(MIGRATIONS)
-
-
-def migrate(conn: Connection) -> tuple[int, int]:
-    """Create a new database at the latest version, or upgrade an older one step by step.
-
-    Returns (version before, version after); before is 0 for a new database.
-    """
-    if not conn.dialect.has_table(conn, "schema_version"):
-        metadata.create_all(conn)
-        conn.execute(schema_version.insert().values(version=LATEST))
-        return (0, LATEST)
-    current = conn.execute(schema_version.select()).scalar() or 1
-    if current > LATEST:
-        raise StoreError(f"the database is at schema version {current}, newer than this "
-                         f"program knows ({LATEST}); upgrade the program")
-    for version in range(current + 1, LATEST + 1):
-        MIGRATIONS[version](conn)
-        conn.execute(schema_version.update().values(version=version))
-    return (current, LATEST)
 
 
 def utcnow() -> datetime:

@@ -140,10 +140,14 @@ class SubscribersMixin:
         return _from_row(row) if row else None
 
     def list_subscribers(self, active_only: bool = False) -> list[Subscriber]:
-        """Every subscriber, by e-mail (only those receiving digests with ``active_only``)."""
+        """Every subscriber, by e-mail (only those receiving digests with ``active_only``).
+
+        Sorted here, by code point: a database's collation (PostgreSQL's en-US, say) would put
+        ``élise@`` before ``zoe@`` where SQLite puts it after.
+        """
         with self.engine.connect() as conn:
-            rows = conn.execute(select(subscribers).where(_LIVE).order_by(subscribers.c.email))
-            found = [_from_row(r) for r in rows]
+            found = sorted((_from_row(r) for r in conn.execute(select(subscribers).where(_LIVE))),
+                           key=lambda subscriber: subscriber.email)
         return [s for s in found if s.active] if active_only else found
 
     def set_paused(self, email: str, paused: bool) -> Subscriber:

@@ -78,15 +78,18 @@ class Recorder:
         return [rcpt[0] for rcpt, _m in self.messages]
 
 
-def make_config(folder: Path, port: int | None = None, **email) -> object:
-    """A config on a SQLite file in ``folder``; SMTP to ``port`` when given, else file transport."""
+def make_config(folder: Path, port: int | None = None, database_url: str | None = None,
+                **email) -> object:
+    """A config on ``database_url`` (default a SQLite file in ``folder``); SMTP to ``port`` when
+    given, else file transport."""
     email_section = {"outbox_dir": str(folder / "out"), "retry_backoff": 0,
                      "retry_delay": 60, "send_retries": 2, **email}
     if port is not None:
         email_section = {**OWN_UNSUBSCRIBE, **email_section, "transport": "smtp",
                          "smtp": {"host": "127.0.0.1", "port": port, "security": "none",
                                   "timeout": 5, **email_section.get("smtp", {})}}
-    return parse_config({"database": {"url": f"sqlite:///{folder / 'jobs.db'}"},
+    database_url = database_url or f"sqlite:///{folder / 'jobs.db'}"
+    return parse_config({"database": {"url": database_url},
                          "email": email_section, "matching": {"min_score": 0.3}},
                         base_dir=folder)
 

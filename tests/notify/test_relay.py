@@ -27,8 +27,8 @@ from pipeline.notify import notify, relay
 from pipeline.store.schema import utcnow
 
 
-def _setup(folder, port, subscribers=3, postings=3, **email):
-    config = make_config(folder, port, **email)
+def _setup(folder, port, subscribers=3, postings=3, database_url=None, **email):
+    config = make_config(folder, port, database_url, **email)
     store = open_store(config)
     store.upsert_postings([posting(n) for n in range(postings)], now=NOW)
     add_subscribers(store, subscribers)
@@ -55,9 +55,9 @@ def test_digest_is_multipart_with_list_headers(folder, smtp_server):
     assert message["List-Id"] and message["Date"]
 
 
-def test_nothing_is_sent_twice_on_a_second_run(folder, smtp_server):
+def test_nothing_is_sent_twice_on_a_second_run(folder, smtp_server, db_url):
     recorder, port = smtp_server
-    config, store = _setup(folder, port, subscribers=2)
+    config, store = _setup(folder, port, subscribers=2, database_url=db_url)
     notify(config, store, FixedRanker(), now=NOW)
     again = notify(config, store, FixedRanker(), now=NOW + timedelta(hours=1))
     assert again.queued == 0 and len(recorder.messages) == 2
@@ -190,7 +190,7 @@ _RELAY_SCRIPT = textwrap.dedent("""
             return []
 
     folder = Path(sys.argv[1])
-    config = parse_config({"database": {"url": f"sqlite:///{folder / 'jobs.db'}"},
+    config = parse_config({"database": {"url": sys.argv[3]},
         "email": {"transport": "smtp", "retry_backoff": 0, "unsubscribe_mailto": None,
                   "unsubscribe_url": "https://alerts.carealerts.test",
                   "smtp": {"host": "127.0.0.1", "port": int(sys.argv[2]), "security": "none"}}},
@@ -200,9 +200,11 @@ _RELAY_SCRIPT = textwrap.dedent("""
 """)
 
 
-def _relay_process(folder, port) -> subprocess.Popen:
+def _relay_process(folder, port, database_url=None) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(os.getcwd())}
-    return subprocess.Popen([sys.executable, "-c", _RELAY_SCRIPT, str(folder), str(port)],
+    database_url = database_url or f"sqlite:///{folder / 'jobs.db'}"
+    return subprocess.Popen([sys.executable, "-c", _RELAY_SCRIPT, str(folder), str(port),
+                             database_url],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
@@ -243,16 +245,16 @@ def _kill_mid_batch(process, recorder, hold: HoldAfter) -> None:
         hold.release()
 
 
-def test_killed_mid_batch_then_rerun_delivers_each_digest_once(folder, smtp_server):
+def test_killed_mid_batch_then_rerun_delivers_each_digest_once(folder, smtp_server, db_url):
     recorder, port = smtp_server
     recorder.on_message = hold = HoldAfter(recorder, 5)
-    config, store = _setup(folder, port, subscribers=20, postings=2)
+    config, store = _setup(folder, port, subscribers=20, postings=2, database_url=db_url)
     from pipeline.notify.queue import queue_due
     assert queue_due(config, store, FixedRanker(), now=utcnow()).queued == 20
-    _kill_mid_batch(_relay_process(folder, port), recorder, hold)
+    _kill_mid_batch(_relay_process(folder, port, db_url), recorder, hold)
     in_flight = recorder.message_ids()[4]  # accepted by the server, never acknowledged
     assert len(recorder.messages) == 5
-    rerun = _relay_process(folder, port)
+    rerun = _relay_process(folder, port, db_url)
     out, err = rerun.communicate(timeout=60)
     assert rerun.returncode == 0, err
     ids = recorder.message_ids()
@@ -261,17 +263,17 @@ def test_killed_mid_batch_then_rerun_delivers_each_digest_once(folder, smtp_serv
     assert store.outbox_rows(["pending", "failed"]) == []
 
 
-def test_two_runs_at_once_deliver_each_digest_once(folder, smtp_server):
+def test_two_runs_at_once_deliver_each_digest_once(folder, smtp_server, db_url):
     recorder, port = smtp_server
     recorder.on_message = hold = HoldAfter(recorder, 1)  # the first relay stays mid-batch
-    config, store = _setup(folder, port, subscribers=10, postings=1)
+    config, store = _setup(folder, port, subscribers=10, postings=1, database_url=db_url)
     from pipeline.notify.queue import queue_due
     queue_due(config, store, FixedRanker(), now=utcnow())
-    first = _relay_process(folder, port)
+    first = _relay_process(folder, port, db_url)
     try:
         _wait_for(lambda: len(recorder.messages) >= 1 or first.poll() is not None)
         assert first.poll() is None, first.communicate()
-        second = _relay_process(folder, port)
+        second = _relay_process(folder, port, db_url)
         _out, second_err = second.communicate(timeout=60)
     finally:
         hold.release()

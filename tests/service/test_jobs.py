@@ -1,4 +1,5 @@
-"""The scheduler service: its jobs in the database, a real `pipeline schedule` process, locks."""
+"""The scheduler service: its jobs in the database, a real `pipeline schedule` process, locks
+(on SQLite and PostgreSQL where a test takes ``db_url``)."""
 
 from __future__ import annotations
 
@@ -103,14 +104,15 @@ def test_the_job_store_waits_for_a_busy_database_as_long_as_the_store_does(tmp_p
         scheduler.shutdown(wait=False)
 
 
-def test_restarting_replaces_jobs_and_drops_removed_sources(tmp_path):
-    config = _config(tmp_path, SOURCES)
+def test_restarting_replaces_jobs_and_drops_removed_sources(tmp_path, db_url):
+    config = _config(tmp_path, SOURCES, database={"url": db_url})
     schedule.build_scheduler(config).shutdown(wait=False)
     first = _next_runs(config)
     again = schedule.build_scheduler(config)  # unchanged: the stored next run times are kept
     assert {j.id: j.next_run_time for j in again.get_jobs()} == first
     again.shutdown(wait=False)
-    changed = _config(tmp_path, SOURCES[:1] + [{**SOURCES[2], "schedule": {"every": "2h"}}])
+    changed = _config(tmp_path, SOURCES[:1] + [{**SOURCES[2], "schedule": {"every": "2h"}}],
+                      database={"url": db_url})
     scheduler = schedule.build_scheduler(changed)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
@@ -166,8 +168,9 @@ def _start(config_path, cwd) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
-def test_schedule_service_runs_jobs_refuses_a_second_and_stops_on_sigterm(tmp_path):
-    path = write_config(tmp_path, schedule={"digests_every": "1s", "sources_every": "1h"})
+def test_schedule_service_runs_jobs_refuses_a_second_and_stops_on_sigterm(tmp_path, db_url):
+    path = write_config(tmp_path, schedule={"digests_every": "1s", "sources_every": "1h"},
+                        database={"url": db_url})
     service = _start(path, tmp_path)
     outbox = tmp_path / "out" / "emails"
     deadline = time.monotonic() + 90
@@ -325,13 +328,14 @@ FAST_HTTP = {"per_host_interval": 0, "retries": 0, "cache_dir": None}
 
 
 def test_two_sources_of_a_fetch_limited_board_take_turns_under_the_scheduler(
-        httpserver, tmp_path, monkeypatch):
+        httpserver, tmp_path, monkeypatch, db_url):
     """Two jobs firing together would let rm-search win Remotive's fetch every time; one job
     for the board fetches the source fetched longest ago."""
     fetch = importlib.import_module("pipeline.fetch")  # pipeline.fetch is the API function
 
     httpserver.expect_request("/remotive").respond_with_json(_remotive_answer())
-    config = _config(tmp_path, _two_remotive(httpserver.url_for("/remotive")), http=FAST_HTTP)
+    config = _config(tmp_path, _two_remotive(httpserver.url_for("/remotive")), http=FAST_HTTP,
+                     database={"url": db_url})
     scheduler = schedule.build_scheduler(config)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}

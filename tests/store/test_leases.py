@@ -1,8 +1,5 @@
-"""Leases on a real SQLite file: taken over once expired, never while renewed, one winner.
-
-With ``PIPELINE_TEST_POSTGRES_URL`` set (e.g. ``postgresql+psycopg://postgres@127.0.0.1/test``),
-each test also runs on that PostgreSQL database (its ``leases`` rows are deleted first).
-"""
+"""Leases on a real SQLite file and on PostgreSQL: taken over once expired, never while renewed,
+one winner."""
 
 from __future__ import annotations
 
@@ -15,25 +12,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 
 from pipeline.errors import LockedError
 from pipeline.store import Store
 from pipeline.store.schema import leases, utcnow
 
-POSTGRES = os.environ.get("PIPELINE_TEST_POSTGRES_URL")
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path) -> str:
-    """A real SQLite file, or the PostgreSQL database of PIPELINE_TEST_POSTGRES_URL, no leases."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/jobs.db"
-    if not POSTGRES:
-        pytest.skip("set PIPELINE_TEST_POSTGRES_URL to run on PostgreSQL too")
-    with Store(POSTGRES) as store, store.engine.begin() as conn:
-        conn.execute(delete(leases))
-    return POSTGRES
+@pytest.fixture
+def url(db_url) -> str:
+    """A fresh database on each backend (``db_url`` in tests/conftest.py)."""
+    return db_url
 
 
 def crashed_holder(store: Store, name: str = "run", *, ago: float = 600.0) -> None:

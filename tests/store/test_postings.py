@@ -1,4 +1,4 @@
-"""The posting store on a real SQLite file: idempotent upserts, first/last seen, closing."""
+"""The posting store, on SQLite and PostgreSQL: idempotent upserts, first/last seen, closing."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -11,8 +11,8 @@ T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(f"sqlite:///{tmp_path}/jobs.db") as opened:
+def store(db_url):
+    with Store(db_url) as opened:
         yield opened
 
 

@@ -4,11 +4,13 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from schema_v6 import legacy_version_marker
 from sqlalchemy import create_engine, inspect
 
 from pipeline.errors import StoreError
 from pipeline.store import Store
-from pipeline.store.schema import LATEST, metadata
+from pipeline.store.schema import metadata
+from pipeline.store.versioning import HEAD as LATEST
 
 # The postings table as schema version 1 created it (no city / region / country yet).
 V1_POSTINGS = """
@@ -51,7 +53,7 @@ def make_v1_database(path):
     conn.close()
     # The other tables, as version 1 had them: no `secrets` table (v4), no indexes (v3), no
     # `processed_unsubscribe_mail` (v6).
-    later = {"postings", "schema_version", "secrets", "source_runs", "processed_unsubscribe_mail",
+    later = {"postings", "secrets", "source_runs", "processed_unsubscribe_mail",
              "leases"}
     others = [t for t in metadata.sorted_tables if t.name not in later]
     engine = create_engine(f"sqlite:///{path}")
@@ -65,7 +67,7 @@ def make_v1_database(path):
 
 def test_a_new_database_is_created_at_the_latest_version(tmp_path):
     with Store(f"sqlite:///{tmp_path}/new.db") as store:
-        assert (store.migrated_from, store.version) == (0, LATEST)
+        assert (store.migrated_from, store.version) == (None, LATEST)
         assert {"postings", "subscribers", "outbox", "deliveries", "source_runs"} <= set(
             inspect(store.engine).get_table_names())
 
@@ -73,7 +75,7 @@ def test_a_new_database_is_created_at_the_latest_version(tmp_path):
 def test_a_version_1_database_is_upgraded_without_losing_data(tmp_path):
     make_v1_database(tmp_path / "old.db")
     with Store(f"sqlite:///{tmp_path}/old.db") as store:
-        assert (store.migrated_from, store.version) == (1, LATEST)
+        assert (store.migrated_from, store.version) == ("0001", LATEST)
         (kept,) = store.open_postings()
         assert (kept.title, kept.company, kept.city) == ("RN Care Manager", "Acme", None)
         assert (kept.first_seen.isoformat(), kept.last_seen.isoformat()) == (
@@ -100,7 +102,7 @@ def test_a_version_1_database_is_upgraded_without_losing_data(tmp_path):
 def test_a_database_from_a_newer_program_is_refused(tmp_path):
     conn = sqlite3.connect(tmp_path / "future.db")
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    conn.execute(f"INSERT INTO schema_version VALUES ({LATEST + 1})")
+    conn.execute(f"INSERT INTO schema_version VALUES ({int(LATEST) + 1})")
     conn.commit()
     conn.close()
     with pytest.raises(StoreError, match="newer than this program"):
@@ -127,11 +129,12 @@ def test_a_version_6_outbox_is_upgraded_and_its_waiting_digest_still_goes(tmp_pa
     conn.execute("INSERT INTO outbox VALUES (1, NULL, 'lee@carealerts.test', '<m1@x>', 'S', "
                  "'{}', 'pending', 1, '421 busy', '2026-10-01 08:00:00', "
                  "'2026-10-01 08:05:00', NULL)")
-    conn.execute("UPDATE schema_version SET version = 6")
+    for statement in legacy_version_marker(6):
+        conn.execute(statement)
     conn.commit()
     conn.close()
     with Store(f"sqlite:///{path}") as store:
-        assert (store.migrated_from, store.version) == (6, LATEST)
+        assert (store.migrated_from, store.version) == ("0006", LATEST)
         [row] = store.due_outbox(datetime(2026, 10, 1, 9, 0, tzinfo=UTC))
         assert (row.message_id, row.attempts, row.unknown_outcomes) == ("<m1@x>", 1, 0)
         store.mark_unknown(row.id, "no reply", datetime(2026, 10, 1, 10, 0, tzinfo=UTC))
@@ -143,14 +146,15 @@ def test_a_version_6_database_gets_resume_fingerprints_and_keeps_its_subscribers
     conn = sqlite3.connect(tmp_path / "v6.db")  # back to version 6: no resume fingerprints
     for column in ("resume_fingerprint", "resume_error"):
         conn.execute(f"ALTER TABLE subscribers DROP COLUMN {column}")
-    conn.execute("UPDATE schema_version SET version = 6")
+    for statement in legacy_version_marker(6):
+        conn.execute(statement)
     conn.execute("INSERT INTO subscribers (email, resume_path, resume_text, settings, "
                  "from_config, paused, created_at) VALUES ('dana@example.org', 'cv.txt', "
                  "'Nurse case manager', '{}', 1, 0, '2026-10-01 08:00:00')")
     conn.commit()
     conn.close()
     with Store(f"sqlite:///{tmp_path}/v6.db") as store:
-        assert (store.migrated_from, store.version) == (6, LATEST)
+        assert (store.migrated_from, store.version) == ("0006", LATEST)
         dana = store.get_subscriber("dana@example.org")
         assert (dana.resume_text, dana.resume_fingerprint, dana.resume_error) == (
             "Nurse case manager", None, None)
@@ -172,11 +176,12 @@ def test_a_version_6_database_gets_subscriber_removal_with_its_history_kept(tmp_
     conn = sqlite3.connect(path)  # back to how version 6 left the table
     conn.execute("ALTER TABLE subscribers DROP COLUMN removed_at")
     conn.execute("ALTER TABLE subscribers DROP COLUMN purged_at")
-    conn.execute("UPDATE schema_version SET version = 6")
+    for statement in legacy_version_marker(6):
+        conn.execute(statement)
     conn.commit()
     conn.close()
     with Store(f"sqlite:///{path}") as store:
-        assert (store.migrated_from, store.version) == (6, LATEST)
+        assert (store.migrated_from, store.version) == ("0006", LATEST)
         kept = store.get_subscriber("lee@example.org")
         assert (kept.name, kept.resume_text, kept.active) == ("Lee", "RN, CCM", True)
         store.set_removed(kept.id, datetime(2026, 11, 1, tzinfo=UTC))

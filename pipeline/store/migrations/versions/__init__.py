@@ -1,0 +1,1 @@
+"""Alembic revisions, one file each; ``revision`` is the four-digit schema version."""

@@ -1,0 +1,116 @@
+"""Alembic migrations on SQLite and PostgreSQL: databases made before Alembic are taken into its
+history with every row kept, `pipeline db status|upgrade` tell and do it, and workers opening a
+new database at once all get it."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import yaml
+from click.testing import CliRunner
+from schema_v6 import legacy_version_marker
+from sqlalchemy import inspect, text
+
+from pipeline.cli import cli
+from pipeline.config import SubscriberConfig
+from pipeline.posting import Posting
+from pipeline.store import Store
+from pipeline.store.runs import SourceRun
+from pipeline.store.versioning import HEAD
+
+T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+def _fill(store: Store) -> None:
+    """A posting, a subscriber who was sent it, a source run: rows in every main table."""
+    store.upsert_postings([Posting(source="board", source_id="7", title="RN Care Manager",
+                                   company="Acme", description="Care coordination")], now=T0)
+    (posting,) = store.open_postings()
+    lee = store.save_subscriber(SubscriberConfig(email="lee@example.org", name="Lee"),
+                                resume_text="RN, CCM")
+    store.mark_sent(store.enqueue_digest(lee.id, lee.email, "<m1@example.org>", "1 job", "{}",
+                                         {posting.id: 0.9}))
+    store.record_source_run(SourceRun(source="board", started_at=T0, status="ok", seen=1))
+
+
+def _back_to_version_9(store: Store) -> None:
+    """The database as the hand-numbered schema version 9 left it (no subscriber removal)."""
+    with store.engine.begin() as conn:
+        for column in ("removed_at", "purged_at"):
+            conn.execute(text(f"ALTER TABLE subscribers DROP COLUMN {column}"))
+        for statement in legacy_version_marker(9):
+            conn.execute(text(statement))
+
+
+def _jobs_yaml(tmp_path, url: str):
+    path = tmp_path / "jobs.yaml"
+    path.write_text(yaml.safe_dump({
+        "database": {"url": url}, "subscribers": [],
+        "sources": [{"name": "local", "type": "files", "path": "postings"}]}), encoding="utf-8")
+    return path
+
+
+def test_a_database_from_before_alembic_is_upgraded_by_db_upgrade_keeping_every_row(
+        db_url, tmp_path):
+    with Store(db_url) as store:
+        _fill(store)
+        _back_to_version_9(store)
+    config = _jobs_yaml(tmp_path, db_url)
+    runner = CliRunner()
+
+    shown = runner.invoke(cli, ["db", "status", "--config", str(config)])
+    assert shown.exit_code == 0, shown.output
+    assert "Revision   0009 (schema_version, before Alembic); head" in shown.output
+    assert f"Pending    {HEAD}: run `pipeline db upgrade`" in shown.output
+
+    done = runner.invoke(cli, ["db", "upgrade", "--config", str(config)])
+    assert done.exit_code == 0, done.output
+    assert f"Upgraded the database from revision 0009 to {HEAD}." in done.output
+    assert "Up to date." in runner.invoke(cli, ["db", "status", "--config", str(config)]).output
+
+    with Store(db_url) as store:
+        assert store.migrated_from == HEAD
+        assert "schema_version" not in inspect(store.engine).get_table_names()
+        (posting,) = store.open_postings()
+        assert (posting.title, posting.first_seen) == ("RN Care Manager", T0)
+        lee = store.get_subscriber("lee@example.org")
+        assert (lee.name, lee.resume_text, lee.active) == ("Lee", "RN, CCM", True)
+        assert store.sent_posting_ids(lee.id) == {posting.id}
+        assert store.last_fetched("board") == T0
+        store.set_removed(lee.id, T0)  # the column revision 0010 added works
+        assert not store.get_subscriber("lee@example.org").active
+
+
+def test_a_database_from_a_newer_program_is_refused_by_db_upgrade(db_url, tmp_path):
+    Store(db_url).close()
+    with Store(db_url) as store, store.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    result = CliRunner().invoke(cli, ["db", "upgrade", "--config",
+                                      str(_jobs_yaml(tmp_path, db_url))])
+    assert result.exit_code == 1
+    assert "schema revision 0999, newer than this program knows" in result.output
+
+
+def test_workers_opening_a_new_database_at_once_all_get_the_same_schema(db_url):
+    opened, failed = [], []
+    start = threading.Barrier(4)
+
+    def open_store() -> None:
+        start.wait()
+        try:
+            opened.append(Store(db_url))
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever a worker hit
+            failed.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failed == []
+    assert sorted(str(s.migrated_from) for s in opened) == sorted([HEAD] * 3 + ["None"])
+    with opened[0].engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [(HEAD,)]
+    for store in opened:
+        store.close()
