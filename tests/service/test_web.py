@@ -270,9 +270,9 @@ def live(setup):
     server.shutdown()
 
 
-@pytest.fixture
-def page(needs_chromium):
-    """A headless Chromium page."""
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module's browser tests (each gets its own context)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -280,9 +280,17 @@ def page(needs_chromium):
             executable_path=str(CHROMIUM), headless=True,
             args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-extensions"])
-        page = browser.new_page(viewport={"width": 800, "height": 600})
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(needs_chromium, request):
+    """A headless Chromium page in a fresh context: no cookies or storage from another test."""
+    context = request.getfixturevalue("browser").new_context(
+        viewport={"width": 800, "height": 600})
+    yield context.new_page()
+    context.close()
 
 
 @pytest.mark.browser
