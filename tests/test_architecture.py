@@ -9,6 +9,7 @@ is mapped to the package it lands in.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -90,6 +91,7 @@ def target_unit(module: str, names: list[str], known: set[str]) -> list[str]:
     return [name if name in known else "pipeline" for name in names] or ["pipeline"]
 
 
+@functools.cache
 def edges() -> list[tuple[str, str, str, list[str]]]:
     """(from package, to package, where, names) for every import that crosses a package line."""
     found_units = units()
