@@ -56,7 +56,7 @@ def test_connection_refused_raises_fetch_error_naming_the_source():
 
 def test_read_timeout_raises_fetch_error(httpserver: HTTPServer):
     def slow(request: Request) -> Response:
-        time.sleep(1.0)
+        time.sleep(0.5)  # past the 0.2 s timeout; the shared server is busy until it returns
         return Response("late")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
