@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from in_flight import InFlight
+from local_server import LocalServer
 from pytest_httpserver import HTTPServer
 from trickle import Trickle
 from werkzeug import Request, Response
@@ -33,7 +34,7 @@ def make_client(tmp_path=None, **overrides) -> HttpClient:
 @pytest.fixture
 def threaded_server():
     """A threaded HTTP server, so concurrent requests really overlap."""
-    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server = LocalServer(host="127.0.0.1", threaded=True)
     server.start()
     yield server
     server.clear()
@@ -324,7 +325,7 @@ def test_a_gzip_encoded_body_is_decoded(httpserver: HTTPServer):
 @pytest.fixture
 def other_host():
     """A second server on another port: another host (and origin) for the client."""
-    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server = LocalServer(host="127.0.0.1", threaded=True)
     server.start()
     yield server
     server.clear()
@@ -589,7 +590,7 @@ def test_a_503_whose_body_trickles_ends_at_the_request_deadline_without_a_retry(
 
 def test_a_redirect_to_another_machines_loopback_address_is_refused_and_never_requested(
         httpserver: HTTPServer):
-    internal = HTTPServer(host="127.0.0.2")  # loopback, but not an address of localhost
+    internal = LocalServer(host="127.0.0.2")  # loopback, but not an address of localhost
     internal.start()
     try:
         internal.expect_request("/admin/secrets").respond_with_data("secret")

@@ -264,7 +264,8 @@ def live(setup):
     """The app on a real server; yields (base URL, store, token of a)."""
     _config, store, app, token_a, _ = setup
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", store, token_a
     server.shutdown()
