@@ -304,7 +304,7 @@ def test_a_body_dripped_a_byte_at_a_time_is_given_up(chunked):
     port = listener.getsockname()[1]
     try:
         with pytest.raises(FetchError, match=r"body still arriving at the 0.5-s request deadline"):
-            make_client(retries=0, read_timeout=0.05, request_deadline=0.5).get(
+            make_client(retries=0, read_timeout=0.25, request_deadline=0.5).get(
                 f"http://127.0.0.1:{port}/")
     finally:
         stop.set()
