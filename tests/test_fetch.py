@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from in_flight import InFlight
+from local_server import LocalServer
 from pytest_httpserver import HTTPServer
 from trickle import Trickle
 from werkzeug import Request, Response
@@ -185,7 +186,7 @@ def test_sources_are_fetched_concurrently_within_the_per_host_limit(tmp_path):
     slow_board = served.handler(lambda request: Response(
         board(gh_job(int(request.path.split("/")[1]))), content_type="application/json"))
 
-    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server = LocalServer(host="127.0.0.1", threaded=True)
     server.start()
     try:
         for i in range(1, 9):
@@ -296,7 +297,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sources"
 
 def test_every_kind_of_fault_beside_healthy_boards_of_every_kind(tmp_path):
     """The issue's fault list in one run: each faulty source reported, every healthy one stored."""
-    server = HTTPServer(host="127.0.0.1", threaded=True)  # a hung board must not hold the others
+    server = LocalServer(host="127.0.0.1", threaded=True)  # a hung board must not hold the others
     server.start()
     calls: list[int] = []
 

@@ -3,14 +3,13 @@
 import json
 import re
 import shutil
-import subprocess
-import sys
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
 
 import click
 import yaml
+from click.testing import CliRunner, Result
 
 from pipeline.cli import cli
 
@@ -25,29 +24,31 @@ def copy_default_setup(folder: Path) -> None:
     shutil.copytree(REPO / "models", folder / "models")
 
 
-def pipeline_run(folder: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline", "run"], cwd=folder,
-                          capture_output=True, text=True, timeout=600)
+def pipeline_run(folder: Path, monkeypatch) -> Result:
+    """`pipeline run` in ``folder`` with its default ``./jobs.yaml`` (in-process)."""
+    monkeypatch.chdir(folder)
+    return CliRunner().invoke(cli, ["run"])
 
 
 def emails(folder: Path) -> list[Path]:
     return sorted((folder / "out" / "emails").glob("*.eml"))
 
 
-def test_main_command_writes_one_digest_per_subscriber_then_nothing_new(tmp_path):
+def test_main_command_writes_one_digest_per_subscriber_then_nothing_new(tmp_path,
+                                                                        monkeypatch):
     copy_default_setup(tmp_path)
     subscribers = yaml.safe_load((tmp_path / "jobs.yaml").read_text())["subscribers"]
 
-    first = pipeline_run(tmp_path)
-    assert first.returncode == 0, first.stderr
+    first = pipeline_run(tmp_path, monkeypatch)
+    assert first.exit_code == 0, first.output
     written = emails(tmp_path)
     assert len(written) == len(subscribers) == 2
     recipients = {message_from_bytes(p.read_bytes(), policy=default)["To"] for p in written}
     assert {s["email"] for s in subscribers} <= {r.split("<")[-1].rstrip(">") for r in recipients}
     assert "digests queued: 2" in first.stdout
 
-    second = pipeline_run(tmp_path)
-    assert second.returncode == 0, second.stderr
+    second = pipeline_run(tmp_path, monkeypatch)
+    assert second.exit_code == 0, second.output
     assert emails(tmp_path) == written
     assert "digests queued: 0" in second.stdout
 
@@ -58,8 +59,8 @@ def test_main_command_writes_one_digest_per_subscriber_then_nothing_new(tmp_path
                    "community resources, follow-up calls. Active RN license required; CCM "
                    "preferred."}
     (tmp_path / "fixtures" / "postings" / "zz_new.jsonl").write_text(json.dumps(new_posting))
-    third = pipeline_run(tmp_path)
-    assert third.returncode == 0, third.stderr
+    third = pipeline_run(tmp_path, monkeypatch)
+    assert third.exit_code == 0, third.output
     added = [p for p in emails(tmp_path) if p not in written]
     assert added, third.stdout
     for path in added:

@@ -1,28 +1,17 @@
-"""One polite HTTP client shared by every network source.
+"""One polite HTTP client shared by every network source: ``HttpClient.get``.
 
-``HttpClient.get`` sends a GET with connect and read timeouts; retries 429 and 5xx with
-exponential backoff and jitter (urllib3 ``Retry`` decides and times each retry; the client makes
-it, so urllib3 never reads an error body on its own), honouring ``Retry-After`` up to
-``max_retry_after`` seconds; paces each host (a minimum interval between request starts and at
-most ``per_host_concurrency`` requests in flight, safe across threads). Every body (a success, an
-error status, a retried answer, a redirect, robots.txt) is read as a stream under one budget per
-request: no body past ``max_body_bytes``, and nothing past ``request_deadline`` seconds from the
-request's first hop (retries, their waits and redirects included); a server that drips bytes, or
-a retry that would wait past the deadline, ends the request with ``FetchError``. It sends
-an honest User-Agent with the operator's contact; honours robots.txt when asked (``robots=True``,
-used for career pages; parsed with protego and cached per host); and makes conditional GETs
-(ETag / Last-Modified) against an on-disk cache, so an unchanged board answers 304 and the cached
-body is returned with ``from_cache=True``. Redirects are followed hop by hop
-(``pipeline.http.redirects``): each hop is paced by its own host, checked against its own host's
-robots.txt when asked, and uses the cache entry of its own URL, so the final URL's validators are
-the ones sent; a redirect to another host at an internal address is refused unless
-``allow_private_redirects``.
+Every request gets connect and read timeouts, one deadline (``request_deadline``, retries and
+redirects included) and one size cap (``max_body_bytes``) on every body it reads; 429 and 5xx are
+retried with backoff (urllib3 ``Retry``, ``Retry-After`` up to ``max_retry_after``); each host is
+paced (``pipeline.http.pacing``); robots.txt is honoured when asked (protego, cached per host);
+unchanged pages answer 304 from an on-disk cache (``pipeline.http.cache``); redirects are followed
+hop by hop, each hop paced, checked and cached by its own URL (``pipeline.http.redirects``).
 
 ``post_json`` sends a JSON body by POST (for a board's search that only answers POST) under the
 same pacing, retries, deadline and size cap, never cached.
 
 Every failure raises ``FetchError`` (carrying the source name); ``HttpResponse.json`` raises
-``ParseError`` for bodies that are not JSON.
+``ParseError`` for a body that is not JSON.
 """
 
 from __future__ import annotations

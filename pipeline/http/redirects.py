@@ -1,24 +1,11 @@
 """Redirects for ``pipeline.http``, one hop at a time: where the next hop goes, when to stop.
 
-The client sends every hop itself (requests' ``allow_redirects=False``) so that each hop is paced
-by its own host's interval and in-flight limit and, for career pages, checked against its own
-host's robots.txt. This module holds the pure part: resolving ``Location`` (a relative one
-against the URL that answered), refusing a missing or non-HTTP target, a loop, or a chain longer
-than the limit, each with a ``FetchError`` that shows the chain; and which request headers may
-travel to the next hop (only to the same origin: they may hold an API key or a ``Host``).
-
-A redirect to another host than the chain's first, whose name resolves to a loopback, private,
-link-local, reserved or multicast address (``internal_address``), is refused unless the operator
-allows it (``http.allow_private_redirects``): a board must not make the fetcher read an internal
-URL, whose answer could end up stored and mailed. Not concerned: a source configured on such an
-address (a local mirror, tests), redirects within the first host, and redirects to another name
-of the first host's own addresses (``localhost`` and ``127.0.0.1``, another port included).
-The name is resolved before the request and again by it, so a host whose DNS answer changes in
-between is not caught.
-
-Method and body (RFC 9110 section 15.4): 301, 302 and 303 turn any method but HEAD into a GET
-without a body; 307 and 308 repeat the method and the body. The client only sends GET, so every
-hop is a GET without a body.
+The client sends every hop itself, so each is paced and robots-checked by its own host; this
+module is the pure part: resolve ``Location``, refuse a missing or non-HTTP target, a loop or a
+too-long chain (``FetchError`` showing the chain), and say which headers may follow (same origin
+only: they may hold an API key). A hop to another host whose name resolves to an internal address
+(``internal_address``) is refused unless ``http.allow_private_redirects``: a board must not make
+the fetcher read an internal URL. Every hop is a GET without a body (RFC 9110 section 15.4).
 """
 
 from __future__ import annotations
@@ -77,8 +64,13 @@ def next_url(chain: list[str], status: int, headers: Mapping[str, str], limit: i
 
 def refuse_internal(chain: list[str], status: int, target: str,
                     source: str | None = None) -> None:
-    """FetchError when ``target`` is on another machine than ``chain[0]``, at an internal
-    address (see the module docstring)."""
+    """FetchError when ``target`` is on another machine than ``chain[0]``, at an internal address.
+
+    Not concerned: a source configured on such an address (a local mirror, tests), hops within the
+    first host, and hops to another name of the first host's own addresses (``localhost`` and
+    ``127.0.0.1``, another port included). The name is resolved here and again by the request,
+    so a host whose DNS answer changes in between is not caught.
+    """
     address = internal_address(chain[0], target)
     if address is not None:
         raise FetchError(

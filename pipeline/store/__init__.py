@@ -86,6 +86,10 @@ def _unopened(url: str, exc: SQLAlchemyError) -> StoreError:
                       "and is writable")
 
 
+#: How long a SQLite connection waits for another writer before it fails with "database is locked".
+BUSY_TIMEOUT_MS = 30_000
+
+
 def engine_for(url: str) -> Engine:
     """An engine; for SQLite, the folder is created and WAL + a busy timeout are switched on
     (the scheduler's job store uses it too, so it waits for a busy database like the store)."""
@@ -123,7 +127,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode; far fewer fsyncs
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

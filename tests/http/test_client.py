@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from in_flight import InFlight
+from local_server import LocalServer
 from pytest_httpserver import HTTPServer
 from trickle import Trickle
 from werkzeug import Request, Response
@@ -33,7 +34,7 @@ def make_client(tmp_path=None, **overrides) -> HttpClient:
 @pytest.fixture
 def threaded_server():
     """A threaded HTTP server, so concurrent requests really overlap."""
-    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server = LocalServer(host="127.0.0.1", threaded=True)
     server.start()
     yield server
     server.clear()
@@ -56,7 +57,7 @@ def test_connection_refused_raises_fetch_error_naming_the_source():
 
 def test_read_timeout_raises_fetch_error(httpserver: HTTPServer):
     def slow(request: Request) -> Response:
-        time.sleep(1.0)
+        time.sleep(0.5)  # past the 0.2 s timeout; the shared server is busy until it returns
         return Response("late")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
@@ -303,7 +304,7 @@ def test_a_body_dripped_a_byte_at_a_time_is_given_up(chunked):
     port = listener.getsockname()[1]
     try:
         with pytest.raises(FetchError, match=r"body still arriving at the 0.5-s request deadline"):
-            make_client(retries=0, read_timeout=0.05, request_deadline=0.5).get(
+            make_client(retries=0, read_timeout=0.25, request_deadline=0.5).get(
                 f"http://127.0.0.1:{port}/")
     finally:
         stop.set()
@@ -324,7 +325,7 @@ def test_a_gzip_encoded_body_is_decoded(httpserver: HTTPServer):
 @pytest.fixture
 def other_host():
     """A second server on another port: another host (and origin) for the client."""
-    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server = LocalServer(host="127.0.0.1", threaded=True)
     server.start()
     yield server
     server.clear()
@@ -589,7 +590,7 @@ def test_a_503_whose_body_trickles_ends_at_the_request_deadline_without_a_retry(
 
 def test_a_redirect_to_another_machines_loopback_address_is_refused_and_never_requested(
         httpserver: HTTPServer):
-    internal = HTTPServer(host="127.0.0.2")  # loopback, but not an address of localhost
+    internal = LocalServer(host="127.0.0.2")  # loopback, but not an address of localhost
     internal.start()
     try:
         internal.expect_request("/admin/secrets").respond_with_data("secret")

@@ -178,10 +178,8 @@ def test_schedule_service_runs_jobs_refuses_a_second_and_stops_on_sigterm(tmp_pa
         assert service.poll() is None, service.communicate()
         assert time.monotonic() < deadline, "no digest was written by the scheduler"
         time.sleep(0.2)
-    second = subprocess.run([sys.executable, "-m", "pipeline", "schedule", "--config",
-                             str(path)], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=60)
-    assert second.returncode == 3
+    second = CliRunner().invoke(cli, ["schedule", "--config", str(path)])
+    assert second.exit_code == 3, second.output
     assert "another schedule is in progress" in second.stderr
     service.send_signal(signal.SIGTERM)
     _out, log = service.communicate(timeout=60)
@@ -199,11 +197,10 @@ def test_a_manual_run_is_refused_while_a_scheduled_job_runs(tmp_path):
     store = Store(load_config(path).database_url())
     owner = store.acquire_lock(RUN_LOCK)  # what a running job holds
     try:
-        result = subprocess.run([sys.executable, "-m", "pipeline", "run", "--config", str(path)],
-                                cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        result = CliRunner().invoke(cli, ["run", "--config", str(path)])
     finally:
         store.release_lock(RUN_LOCK, owner)
-    assert result.returncode == 3
+    assert result.exit_code == 3, result.output
     assert "another run is in progress" in result.stderr
 
 
@@ -253,10 +250,8 @@ def test_sigterm_mid_batch_finishes_the_job_and_delivers_each_digest_once(tmp_pa
         # before the fetch job stored any posting, and logged its own empty summary).
         assert log.index("received SIGTERM") < log.rindex("digests: 8 subscribers")
         assert "received SIGTERM" in log and "scheduler stopped" in log
-        again = subprocess.run([sys.executable, "-m", "pipeline", "notify", "--config",
-                                str(path)], cwd=tmp_path, capture_output=True, text=True,
-                               timeout=120)
-        assert again.returncode == 0, again.stderr
+        again = CliRunner().invoke(cli, ["notify", "--config", str(path)])
+        assert again.exit_code == 0, again.output
     finally:
         server.gate.set()
         controller.stop()

@@ -248,12 +248,18 @@ def test_the_service_loop_looks_at_the_file_without_a_signal(service, monkeypatc
     assert set(_jobs(scheduler)) == {"source:local", "digests"}
 
 
-def test_a_busy_database_delays_the_reload_to_the_next_look(service, caplog):
+@pytest.fixture
+def short_busy_wait(monkeypatch):
+    """SQLite connections made from now on give up on a locked database after 0.2 s, not 30 s."""
+    monkeypatch.setattr("pipeline.store.BUSY_TIMEOUT_MS", 200)
+
+
+def test_a_busy_database_delays_the_reload_to_the_next_look(short_busy_wait, service, caplog):
     path, scheduler, reloader = service
     _rewrite(path, sources=SOURCES + [{"name": "acme-lever", "type": "files",
                                        "path": "postings"}])
     holder = sqlite3.connect(reloader.config.database_url().removeprefix("sqlite:///"))
-    holder.execute("BEGIN IMMEDIATE")  # another writer holds the database (5 s to give up)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the database
     try:
         with caplog.at_level(logging.ERROR, logger="pipeline.service.scheduler"):
             assert reloader.check() is None

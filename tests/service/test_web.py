@@ -264,15 +264,16 @@ def live(setup):
     """The app on a real server; yields (base URL, store, token of a)."""
     _config, store, app, token_a, _ = setup
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", store, token_a
     server.shutdown()
 
 
-@pytest.fixture
-def page(needs_chromium):
-    """A headless Chromium page."""
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module's browser tests (each gets its own context)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -280,9 +281,17 @@ def page(needs_chromium):
             executable_path=str(CHROMIUM), headless=True,
             args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-extensions"])
-        page = browser.new_page(viewport={"width": 800, "height": 600})
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(needs_chromium, request):
+    """A headless Chromium page in a fresh context: no cookies or storage from another test."""
+    context = request.getfixturevalue("browser").new_context(
+        viewport={"width": 800, "height": 600})
+    yield context.new_page()
+    context.close()
 
 
 @pytest.mark.browser
