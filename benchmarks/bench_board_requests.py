@@ -26,8 +26,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from pipeline.config import HttpConfig, parse_config
-from pipeline.fetch import fetch_sources
 from pipeline.http import HttpClient
+from pipeline.stages.fetch import fetch_sources
 from pipeline.store import Store
 
 DEFAULT_INTERVAL = HttpConfig().per_host_interval

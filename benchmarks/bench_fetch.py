@@ -29,8 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from pipeline.config import HttpConfig, parse_config
-from pipeline.fetch import fetch_sources
 from pipeline.http import HttpClient
+from pipeline.stages.fetch import fetch_sources
 from pipeline.store import Store
 
 DEFAULTS = HttpConfig()  # the benchmark runs at jobs.yaml's defaults unless told otherwise

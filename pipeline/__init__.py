@@ -9,15 +9,12 @@ The Python API, for notebooks and scripts (``pipeline.api``)::
     pipeline.evaluate(cfg)                         # DataFrame of NDCG@10, P@10, MAP
 
 ``rank_matches`` gives the same ranking as ``Match`` objects. The names load on first use, so
-``import pipeline`` stays light. ``pipeline.fetch`` is the function: the fetch stage module is
-imported by name (``from pipeline.fetch import fetch_sources``).
+``import pipeline`` stays light.
 """
 
 from __future__ import annotations
 
-import sys
 from importlib import import_module
-from types import ModuleType
 
 __version__ = "0.1.0"
 
@@ -38,16 +35,3 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     """The module's names, the API functions included before they are loaded."""
     return sorted(set(globals()) | _API)
-
-
-class _Package(ModuleType):
-    """This package: importing the submodule ``pipeline.fetch`` leaves ``pipeline.fetch`` the
-    API function (the import system would otherwise set the attribute to the module)."""
-
-    def __setattr__(self, name: str, value) -> None:
-        if name in _API and isinstance(value, ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from pipeline.config import JobsConfig
-    from pipeline.fetch import FetchReport
     from pipeline.match import Match
+    from pipeline.stages.fetch import FetchReport
 
 #: The first columns of a ranking, in order; the posting's other fields follow.
 RANK_COLUMNS = ("source", "source_id", "title", "company", "url", "score", "strength", "why",
@@ -40,8 +40,8 @@ def fetch(config: JobsConfig, source: str | None = None) -> FetchReport:
     """Fetch every enabled source (or only ``source``) and store the postings, holding the run
     lock (LockedError while a run holds it)."""
     from pipeline.config.checks import check_secrets
-    from pipeline.fetch import fetch_sources
     from pipeline.http import HttpClient
+    from pipeline.stages.fetch import fetch_sources
     from pipeline.store import Store
     from pipeline.store.leases import RUN_LOCK
 

@@ -11,7 +11,7 @@ The CLI commands (``run``, ``fetch``, ``notify``) and the scheduler's jobs all c
                                 one stage on a store the caller opened (and locked)
     check_secrets(config)       what a command that fetches or sends needs, checked before work
 
-The stages themselves live in ``pipeline.fetch`` (which stores, closes and de-duplicates) and
+The stages themselves live in ``pipeline.stages.fetch`` (which stores, closes and de-duplicates) and
 ``pipeline.notify`` (which matches each subscriber and sends through the outbox).
 """
 
@@ -24,12 +24,12 @@ from datetime import datetime
 
 from pipeline.config import JobsConfig
 from pipeline.config.checks import check_secrets as check_variables
-from pipeline.fetch import FetchReport, board_turns, fetch_sources
 from pipeline.http import HttpClient
 from pipeline.match import Matcher
 from pipeline.notify import NotifyReport, notify
 from pipeline.notify.dkim_sign import check_signing_key
 from pipeline.notify.subscribers import sync_subscribers
+from pipeline.stages.fetch import FetchReport, board_turns, fetch_sources
 from pipeline.store import Store
 from pipeline.store.leases import RUN_LOCK
 from pipeline.store.schema import utcnow

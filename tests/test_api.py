@@ -89,11 +89,11 @@ def test_a_bad_config_raises_the_config_error(tmp_path):
         pipeline.load_config(tmp_path / "missing.yaml")
 
 
-def test_pipeline_fetch_stays_the_function_once_the_fetch_module_is_loaded():
-    from pipeline.fetch import fetch_sources  # the stage module, loaded by name
+def test_pipeline_fetch_is_the_api_function_beside_the_fetch_stage():
+    from pipeline.stages.fetch import fetch_sources
 
     assert callable(pipeline.fetch) and pipeline.fetch.__module__ == "pipeline.api"
-    assert fetch_sources.__module__ == "pipeline.fetch"
+    assert fetch_sources.__module__ == "pipeline.stages.fetch"
 
 
 def test_rank_csv_prints_the_ranking_with_a_header(fetched):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import socket
 import time
@@ -18,12 +17,11 @@ from werkzeug import Request, Response
 
 from pipeline.config import parse_config
 from pipeline.errors import UnknownNameError
-from pipeline.fetch import fetch_sources
 from pipeline.http import HttpClient
 from pipeline.sources import REGISTRY
+from pipeline.stages import fetch as fetch_module
+from pipeline.stages.fetch import fetch_sources
 from pipeline.store import Store
-
-fetch_module = importlib.import_module("pipeline.fetch")  # pipeline.fetch is the API function
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 LONG_TEXT = ("Coordinate care for members with complex needs, build care plans with physicians, "

@@ -19,10 +19,10 @@ from werkzeug import Request, Response
 from pipeline.cli import cli
 from pipeline.config import load_config, parse_config
 from pipeline.errors import ConfigError
-from pipeline.fetch import fetch_sources
 from pipeline.http import HttpClient
 from pipeline.posting import Posting
 from pipeline.service.jobs import LOCK_WAIT
+from pipeline.stages.fetch import fetch_sources
 from pipeline.store import Store
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ Jobs, each with an explicit id so restarting replaces them instead of adding cop
     board:<type>    instead of ``source:<name>`` when two or more enabled sources share a board that
                     limits fetches (``Source.min_interval``, e.g. two Remotive sources): one job
                     for the board, firing on each of its sources' schedules, that fetches the
-                    source whose turn it is (fetched longest ago; ``pipeline.fetch``). Separate
-                    jobs firing together would always let the same source win the board's fetch
+                    source whose turn it is (fetched longest ago; ``stages.fetch``). Separate jobs
+                    firing together would always let the same source win the board's fetch
     digests         every ``schedule.digests_every``: sync subscribers, queue the digests that are
                     due (each subscriber's frequency, time and zone decide) and relay the outbox
     unsubscribe-mail  every ``schedule.digests_every`` too, when ``schedule.unsubscribe_mail``
@@ -57,7 +57,7 @@ from pipeline.store import Store, engine_for
 from pipeline.store.leases import LOCK_WAIT
 
 if TYPE_CHECKING:
-    from pipeline.fetch import FetchReport
+    from pipeline.stages.fetch import FetchReport
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ Be gentle: Remotive asks API users to fetch **at most 4 times a day** (its jobs 
 are shown 24 hours late anyway) and blocks clients that ask more often. The source's default
 schedule is therefore ``every: 6h``, and a shorter ``every`` is refused when jobs.yaml is loaded.
 Cron schedules and manual runs are held to it too: ``min_interval`` is 6 hours, so a run that
-comes sooner after the last fetch skips the source (``pipeline.fetch``).
+comes sooner after the last fetch skips the source (``pipeline.stages.fetch``).
 
 Quirks: the top-level object carries ``00-warning`` and ``0-legal-notice`` keys beside ``jobs``
 (ignored); ``salary`` is free text ("$55k - $100k", "OTE $25k - $35k", "") kept verbatim in

@@ -13,7 +13,7 @@ from pipeline.errors import ConfigError
 
 #: Packages above the config layer: importing ``pipeline.config`` must load none of them.
 ABOVE = ("pipeline.sources", "pipeline.service", "pipeline.notify", "pipeline.match",
-         "pipeline.store", "pipeline.http", "pipeline.cli", "pipeline.fetch", "pipeline.run",
+         "pipeline.store", "pipeline.http", "pipeline.cli", "pipeline.stages.fetch", "pipeline.run",
          "pipeline.dedupe")
 
 PROBE = textwrap.dedent("""

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
@@ -326,7 +325,7 @@ def test_two_sources_of_a_fetch_limited_board_take_turns_under_the_scheduler(
         httpserver, tmp_path, monkeypatch, db_url):
     """Two jobs firing together would let rm-search win Remotive's fetch every time; one job
     for the board fetches the source fetched longest ago."""
-    fetch = importlib.import_module("pipeline.fetch")  # pipeline.fetch is the API function
+    from pipeline.stages import fetch
 
     httpserver.expect_request("/remotive").respond_with_json(_remotive_answer())
     config = _config(tmp_path, _two_remotive(httpserver.url_for("/remotive")), http=FAST_HTTP,

@@ -11,10 +11,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pipeline.errors import FetchError, ParseError
-from pipeline.fetch import read_source
 from pipeline.posting import Remote
 from pipeline.sources.jsonld import JsonLdConfig, JsonLdSource
 from pipeline.sources.jsonld_posting import json_ld_blocks
+from pipeline.stages.fetch import read_source
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sources" / "jsonld"
 HTML = "text/html; charset=utf-8"

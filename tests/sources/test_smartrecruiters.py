@@ -10,9 +10,9 @@ import pytest
 
 from pipeline.config import parse_config
 from pipeline.errors import ConfigError, FetchError, ParseError
-from pipeline.fetch import read_source
 from pipeline.posting import Remote
 from pipeline.sources.smartrecruiters import SmartRecruitersConfig, SmartRecruitersSource
+from pipeline.stages.fetch import read_source
 
 PATH = "/v1/companies/LakeshoreCare1/postings"
 FIRST_PAGE = {"limit": "100", "offset": "0"}

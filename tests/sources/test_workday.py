@@ -11,10 +11,10 @@ from werkzeug import Request, Response
 
 from pipeline.config import HttpConfig, parse_config
 from pipeline.errors import ConfigError, FetchError
-from pipeline.fetch import fetch_sources
 from pipeline.http import HttpClient
 from pipeline.posting import Remote
 from pipeline.sources.workday import WorkdayConfig, WorkdaySource, posted_on
+from pipeline.stages.fetch import fetch_sources
 from pipeline.store import Store
 from tests.sources.conftest import fixture_json, fixture_text
 
