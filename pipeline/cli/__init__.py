@@ -111,6 +111,7 @@ from pipeline.cli import (  # noqa: E402, F401
     dkim,
     locks,
     match,
+    report,
     service,
     sources,
     stages,
