@@ -1,5 +1,6 @@
 """The report's charts as PNG images (matplotlib, Agg): they show in any mail client and
-with JavaScript off. Each chart names how many postings it rests on."""
+with JavaScript off. Each chart names how many postings it rests on. Dollar signs in labels
+are escaped: matplotlib reads text between two of them as mathematics."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from pipeline.report.build import Report, Window  # noqa: E402
 from pipeline.report.pay import MIN_PAY_POSTINGS  # noqa: E402
@@ -51,21 +53,22 @@ def _pay(axes, window: Window, report: Report) -> None:
     pays = [p / 1000 for p in window.pays]
     if len(pays) >= MIN_PAY_POSTINGS:
         axes.hist(pays, bins=min(12, max(4, len(pays) // 2)), color=_NEUTRAL)
-        axes.set_title(f"Annual pay of the {len(pays)} fitting postings that state it",
-                       fontsize=10)
+        axes.set_title(f"Annual pay stated by {len(pays)} of the {window.pay[0].total} "
+                       "fitting postings", fontsize=10)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         axes.set_title(f"Only {len(pays)} fitting postings state pay: too few to show "
                        f"(at least {MIN_PAY_POSTINGS})", fontsize=10)
     ref = report.reference
     if ref is not None:
         axes.axvline(ref.median / 1000, color="#102a43", linestyle="--",
-                     label=f"national median ${ref.median:,.0f}")
+                     label=f"national median \\${ref.median:,.0f}")
         axes.axvspan(ref.range_low / 1000, ref.range_high / 1000, color="#9fb3c8", alpha=0.2,
-                     label=f"guide range ${ref.range_low / 1000:.0f}k-"
-                           f"${ref.range_high / 1000:.0f}k+")
+                     label=f"guide range \\${ref.range_low / 1000:.0f}k-"
+                           f"\\${ref.range_high / 1000:.0f}k+")
     if report.min_pay is not None:
         axes.axvline(report.min_pay / 1000, color=_LACKING, label=f"your minimum "
-                     f"${report.min_pay:,.0f}")
+                     f"\\${report.min_pay:,.0f}")
     axes.set_xlabel("thousand USD a year")
     axes.set_ylabel("postings")
     if ref is not None or report.min_pay is not None:
