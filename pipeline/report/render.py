@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from pipeline.report.build import Report
+from pipeline.report.build import Report, Window
 from pipeline.report.charts import chart_png
 from pipeline.report.pay import MIN_PAY_POSTINGS
 
@@ -54,33 +54,45 @@ def render_text(report: Report) -> str:
     for window in report.windows:
         lines.append(f"Last {window.days} days: {window.fitting} fitting postings of "
                      f"{window.considered} (each opening counted once)")
-        lines.append("  Asked for:")
-        for item in [*window.credentials, *window.skills]:
-            if item.count:
-                mark = "" if item.held is None else (" [on resume]" if item.held
-                                                     else " [not shown]")
-                lines.append(f"    {item.name}: {item.count}/{item.total} "
-                             f"({100 * item.share:.0f}%){mark}")
-        for gap in window.gaps:
-            lines.append(f"  Adding {gap.code} would qualify you for {gap.opens} more of the "
-                         f"{gap.nearly} postings you nearly match")
-        lines.append("  Pay (annual):")
-        for figure in window.pay:
-            pay = (f"median ${figure.median:,.0f} (middle half ${figure.low:,.0f}-"
-                   f"${figure.high:,.0f})" if figure.shown else
-                   f"too few with pay to show (at least {MIN_PAY_POSTINGS})")
-            lines.append(f"    {figure.label}: {pay}; {figure.count} of {figure.total} "
-                         "postings state pay")
-        if window.at_least_minimum is not None:
-            met, paid = window.at_least_minimum
-            lines.append(f"    Your minimum ${report.min_pay:,.0f} is met by {met} of {paid}")
-        lines.append("  Where:")
-        lines += [f"    {c.label}: {c.count}/{c.total}" for c in window.remote + window.states]
-        lines.append("  Employers hiring most:")
-        lines += [f"    {c.label}: {c.count}/{c.total}" for c in window.employers]
+        lines += _demand_lines(window) + _pay_lines(window, report) + _where_lines(window)
         lines.append("")
     if report.reference is not None:
         ref = report.reference
         lines.append(f"Reference: national median ${ref.median:,.0f}, range "
                      f"${ref.range_low:,.0f}-${ref.range_high:,.0f}+ ({ref.source})")
     return "\n".join(lines) + "\n"
+
+
+def _demand_lines(window: Window) -> list[str]:
+    """Each skill and credential asked for, held or not, then the gaps."""
+    lines = ["  Asked for:"]
+    for item in [*window.credentials, *window.skills]:
+        if item.count:
+            mark = "" if item.held is None else " [on resume]" if item.held else " [not shown]"
+            lines.append(f"    {item.name}: {item.count}/{item.total} "
+                         f"({100 * item.share:.0f}%){mark}")
+    return lines + [f"  Adding {gap.code} would qualify you for {gap.opens} more of the "
+                    f"{gap.nearly} postings you nearly match" for gap in window.gaps]
+
+
+def _pay_lines(window: Window, report: Report) -> list[str]:
+    """Each pay figure with the postings behind it, and the subscriber's minimum."""
+    lines = ["  Pay (annual):"]
+    for figure in window.pay:
+        pay = (f"median ${figure.median:,.0f} (middle half ${figure.low:,.0f}-"
+               f"${figure.high:,.0f})" if figure.shown else
+               f"too few with pay to show (at least {MIN_PAY_POSTINGS})")
+        lines.append(f"    {figure.label}: {pay}; {figure.count} of {figure.total} "
+                     "postings state pay")
+    if window.at_least_minimum is not None:
+        met, paid = window.at_least_minimum
+        lines.append(f"    Your minimum ${report.min_pay:,.0f} is met by {met} of {paid}")
+    return lines
+
+
+def _where_lines(window: Window) -> list[str]:
+    """Remote share, states and employers."""
+    return (["  Where:"] + [f"    {c.label}: {c.count}/{c.total}"
+                           for c in window.remote + window.states]
+            + ["  Employers hiring most:"] + [f"    {c.label}: {c.count}/{c.total}"
+                                             for c in window.employers])

@@ -63,9 +63,10 @@ def test_every_chart_of_the_page_is_a_png_image(served):
     assert client.get(f"/report/{token}/pay-7.png").status_code == 404
 
 
-#: Widest element's right edge and the page's scroll width, in CSS pixels.
+#: The page's scroll width and the right edge of its widest element, in CSS pixels.
 _OVERFLOW = """() => [document.documentElement.scrollWidth,
-  Math.max(...[...document.querySelectorAll('main *')].map(e => e.getBoundingClientRect().right))]"""
+  Math.max(...[...document.querySelectorAll('main *')]
+    .map(e => e.getBoundingClientRect().right))]"""
 
 
 @pytest.mark.browser
