@@ -10,7 +10,8 @@
     GET  /report/<token>         the subscriber's skills-gap and pay report
                                  (``pipeline.report``), charts as PNG images from
     GET  /report/<token>/<chart>-<days>.png   (no script needed, as in e-mail)
-    GET/POST /preferences/<token>  frequency, pause, minimum score, remote only; the minimum
+    GET/POST /preferences/<token>  frequency, pause, minimum score, remote only, the monthly
+                                 report link in digests (``report``); the minimum
                                  score box is empty while the subscriber follows the default
                                  (shown as its placeholder); only the fields changed from
                                  what the page showed (its hidden ``shown_*`` inputs) are
@@ -207,7 +208,8 @@ def shown_values(subscriber: Subscriber) -> dict[str, str]:
     box or an unticked one)."""
     return {"frequency": subscriber.frequency, "min_score": percent_text(subscriber.min_score),
             "remote_only": "1" if _remote_only(subscriber) else "",
-            "paused": "1" if subscriber.paused else ""}
+            "paused": "1" if subscriber.paused else "",
+            "monthly_report": "1" if subscriber.report == "monthly" else ""}
 
 
 def form_shown(form, subscriber: Subscriber) -> dict[str, str]:
@@ -223,7 +225,8 @@ def submitted_values(form, shown: dict[str, str]) -> dict[str, str]:
     return {"frequency": form.get("frequency", shown["frequency"]),
             "min_score": form.get("min_score", shown["min_score"]).strip(),
             "remote_only": "1" if form.get("remote_only") else "",
-            "paused": "1" if form.get("paused") else ""}
+            "paused": "1" if form.get("paused") else "",
+            "monthly_report": "1" if form.get("monthly_report") else ""}
 
 
 def parse_percent(text: str) -> float | None:
@@ -261,6 +264,8 @@ def save_preferences(store: Store, subscriber: Subscriber, form) -> None:
         changed["min_score"] = min_score
     if asked["paused"] != shown["paused"]:
         changed["paused"] = bool(asked["paused"])
+    if asked["monthly_report"] != shown["monthly_report"]:
+        changed["report"] = "monthly" if asked["monthly_report"] else "off"
     if asked["remote_only"] != shown["remote_only"]:
         changed.update(_remote_filters(subscriber, bool(asked["remote_only"])))
     if changed:

@@ -113,3 +113,25 @@ def _save(png: bytes, width: int) -> None:
     folder = os.environ.get("REPORT_SCREENSHOTS")
     if folder:
         Path(folder, f"report-{width}px.png").write_bytes(png)
+
+
+def test_the_subscriber_turns_the_monthly_link_on_and_a_jobs_yaml_sync_keeps_it(served, market):
+    from pipeline.config import SubscriberConfig
+
+    app, token = served
+    _config, store, _now = market
+    client = app.test_client()
+    page = client.get(f"/preferences/{token}").get_data(as_text=True)
+    assert 'name="monthly_report" value="1">' in page  # off: not ticked
+    assert f'href="/report/{token}"' in page
+    shown = {"shown_frequency": "instant", "shown_min_score": "0", "shown_remote_only": "",
+             "shown_paused": "", "shown_monthly_report": ""}
+    answer = client.post(f"/preferences/{token}", data={
+        **shown, "frequency": "instant", "min_score": "0", "monthly_report": "1"})
+    assert answer.status_code == 200
+    assert store.get_subscriber(EMAIL).report == "monthly"
+    store.save_subscriber(SubscriberConfig(email=EMAIL), from_config=True)  # as a sync does
+    assert store.get_subscriber(EMAIL).report == "monthly"
+    client.post(f"/preferences/{token}", data={
+        **shown, "shown_monthly_report": "1", "frequency": "instant", "min_score": "0"})
+    assert store.get_subscriber(EMAIL).report == "off"
