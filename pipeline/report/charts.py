@@ -23,8 +23,7 @@ _BARS_SHOWN = 12
 
 def chart_png(report: Report, name: str, days: int) -> bytes:
     """One chart of one window as PNG bytes; KeyError for an unknown name or window."""
-    window = next(w for w in report.windows if w.days == days) if any(
-        w.days == days for w in report.windows) else None
+    window = next((w for w in report.windows if w.days == days), None)
     if window is None or name not in CHARTS:
         raise KeyError(f"{name}-{days}")
     figure = Figure(figsize=(6.4, 4.2), dpi=100, layout="constrained")

@@ -57,7 +57,8 @@ def pay_figure(label: str, postings: list[Posting]) -> PayFigure:
 
 
 def pay_figures(postings: list[Posting]) -> list[PayFigure]:
-    """All fitting postings, then each remote status, then each state, largest first."""
+    """All the postings, then each remote status, then each state (postings not fully
+    remote), largest first."""
     figures = [pay_figure("All", postings)]
     for status in ("remote", "hybrid", "onsite"):
         group = [p for p in postings if p.remote.value == status]

@@ -34,7 +34,13 @@ def load_reference(profile_path: Path) -> PayReference | None:
     if not path.exists():
         return None
     try:
-        return PayReference.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise ProfileError(f"{path}: not a valid pay reference file: "
-                           f"{str(exc).splitlines()[0]}") from exc
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, OSError) as exc:
+        raise ProfileError(f"{path}: cannot read the pay figures: {exc}") from exc
+    try:
+        return PayReference.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"])) or "(top level)"
+        raise ProfileError(f"{path}: {where}: {first['msg']}; keys: source, currency, median, "
+                           "range_low, range_high (annual figures)") from exc

@@ -73,3 +73,18 @@ def test_bad_arguments_and_an_unknown_subscriber_exit_2(market, tmp_path):
     unknown = CliRunner().invoke(cli, ["report", "--config", jobs, "--subscriber",
                                        "nobody@example.org"])
     assert unknown.exit_code == 2 and "no subscriber nobody@example.org" in unknown.output
+
+
+def test_a_bad_pay_reference_file_is_named_with_its_key(market, tmp_path):
+    config, _store, _now = market
+    profile = tmp_path / "role.yaml"
+    profile.write_text((ROOT / "models" / "care_manager.yaml").read_text(encoding="utf-8"),
+                       encoding="utf-8")
+    (tmp_path / "role.pay.yaml").write_text("source: my survey\nmedian: lots\n",
+                                            encoding="utf-8")
+    jobs = _jobs_yaml(config, tmp_path)
+    jobs.write_text(jobs.read_text(encoding="utf-8").replace(
+        str(ROOT / "models" / "care_manager.yaml"), str(profile)), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "--config", str(jobs), "--market"])
+    assert result.exit_code == 2
+    assert "role.pay.yaml: median: Input should be a valid number" in result.output
