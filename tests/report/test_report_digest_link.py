@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 
-from conftest import MAIN, ROOT, _posting
+from report_support import MAIN, ROOT, make_posting
 
 from pipeline.config import SubscriberConfig, parse_config
 from pipeline.match import Matcher
@@ -36,7 +36,7 @@ def _setup(tmp_path):
 
 def _send(config, store, when: datetime, number: int) -> dict[str, str]:
     """Store a new posting at ``when``, run the notifier; {recipient: plain text} sent."""
-    store.upsert_postings([_posting("main", f"N{number}", "RN Case Manager",
+    store.upsert_postings([make_posting("main", f"N{number}", "RN Case Manager",
                                     f"Employer {number}", "Austin", "TX", Remote.ONSITE,
                                     MAIN[0].description, 90000)], now=when)
     before = set((config.email.outbox_dir).glob("*.eml")) if config.email.outbox_dir.exists() \

@@ -7,7 +7,7 @@ import re
 
 import yaml
 from click.testing import CliRunner
-from conftest import EMAIL, RESUME, ROOT
+from report_support import EMAIL, RESUME, ROOT
 
 from pipeline.cli import cli
 

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import EMAIL
+from report_support import EMAIL
 from werkzeug.serving import make_server
 
 from pipeline.notify.tokens import signer_for

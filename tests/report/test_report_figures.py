@@ -1,4 +1,4 @@
-"""The report's figures on the fixture postings (conftest), against counts made by hand.
+"""The report's figures on the fixture postings (report_support), against counts made by hand.
 
 Fitting over 90 days (Texas or remote, at least $90,000, minimum score 0): P1, P2, P3, P4, P8,
 P10, P11 = 7. Left out: P5 (pays $70,000), P6 (Illinois), P7 (a duplicate of P2), P9 (the
@@ -7,7 +7,7 @@ same opening as P10, counted once). Over 30 days P8 (closed 60 days ago) drops o
 
 from __future__ import annotations
 
-from conftest import EMAIL
+from report_support import EMAIL
 
 from pipeline.report import market_report, subscriber_report
 
