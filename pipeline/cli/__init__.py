@@ -52,6 +52,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "sent or recorded."),
     "rank": ("match", "Rank the stored open postings against the role profile (and a resume), "
              "best first."),
+    "report": ("report", "Skills and credentials in demand, the gaps that would open most "
+               "postings, pay and places, over the last 30 and 90 days."),
     "run": ("stages", "Run everything once: fetch all sources, then queue and send due digests."),
     "schedule": ("service", "Run sources and digests on their schedules until SIGTERM / Ctrl-C."),
     "serve": ("service", "Serve the one-click unsubscribe and preferences pages (put HTTPS in "

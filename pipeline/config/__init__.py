@@ -153,6 +153,9 @@ class SubscriberConfig(Strict):
     min_score: float | None = Field(default=None, ge=0, le=1)
     digest_size: int = Field(default=DEFAULT_DIGEST_SIZE, ge=1, le=50)
     paused: bool = False
+    report: Literal["off", "monthly"] = Field(
+        default="off", description="monthly: the first digest of each month links to the "
+        "subscriber's skills-gap and pay report")
 
     _email = field_validator("email")(check_email)
     _tz = field_validator("timezone")(check_timezone)

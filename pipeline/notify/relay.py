@@ -49,6 +49,7 @@ from pipeline.notify.message import Outgoing, build_message, outgoing
 from pipeline.notify.render import render_digest
 from pipeline.notify.tokens import LinkSigner, signer_for
 from pipeline.notify.transport import ServerUnavailable, make_transport
+from pipeline.report.links import digest_report_url
 from pipeline.store import Store, Subscriber
 from pipeline.store.outbox import OutboxRow
 from pipeline.store.schema import utcnow
@@ -79,13 +80,16 @@ def links(config: JobsConfig, token: str) -> tuple[str, str]:
 
 
 def compose(config: JobsConfig, signer: LinkSigner, subscriber: Subscriber, row: OutboxRow,
-            items: list[dict], now: datetime) -> EmailMessage:
-    """The message of an outbox row, rendered from its stored items."""
+            items: list[dict], now: datetime, store: Store | None = None) -> EmailMessage:
+    """The message of an outbox row, rendered from its stored items (with ``store``, the
+    report link when the subscriber's ``report`` setting puts it in this digest)."""
     token = signer.token(subscriber)
     unsubscribe_url, preferences_url = links(config, token)
+    report = digest_report_url(config, store, subscriber, token, row.created_at, row.id) if (
+        store is not None) else None
     subject, text, html = render_digest(
         items, now=now, name=subscriber.name, frequency=subscriber.frequency,
-        unsubscribe_url=unsubscribe_url, preferences_url=preferences_url)
+        unsubscribe_url=unsubscribe_url, preferences_url=preferences_url, report_url=report)
     return build_message(config.email, recipient=row.recipient, name=subscriber.name,
                          message_id=row.message_id, subject=subject, text=text, html=html,
                          date=now, unsubscribe_url=unsubscribe_url, token=token)
@@ -191,7 +195,8 @@ class _Relay:
                 sent_at: datetime) -> Outgoing | None:
         """The bytes to send, signed last; None (the row failed for good) if they cannot be made."""
         try:
-            mail = outgoing(compose(self.config, self.signer, subscriber, row, items, sent_at),
+            mail = outgoing(compose(self.config, self.signer, subscriber, row, items, sent_at,
+                                    self.store),
                             self.config.email.sender, row.recipient)
             if self.dkim:  # signed last, so every header and byte of the body is final
                 mail = replace(mail, raw=self.dkim.sign(mail.raw))

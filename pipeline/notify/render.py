@@ -103,15 +103,17 @@ def _view_items(items: list[dict], now: datetime) -> list[dict]:
 
 
 def render_digest(items: list[dict], *, now: datetime, name: str | None, frequency: str,
-                  unsubscribe_url: str, preferences_url: str) -> tuple[str, str, str]:
-    """(subject, plain text, HTML with inlined CSS) of one digest."""
+                  unsubscribe_url: str, preferences_url: str,
+                  report_url: str | None = None) -> tuple[str, str, str]:
+    """(subject, plain text, HTML with inlined CSS) of one digest; ``report_url``: a link to
+    the subscriber's skills-gap and pay report in the footer."""
     subject = subject_for(items)
     context = {
         "subject": subject, "items": _view_items(items, now), "name": name, "since": None,
         "calibrated": any(item.get("strength") is not None for item in items),
         "frequency_text": _FREQUENCY_TEXT.get(frequency, frequency),
         "unsubscribe_url": unsubscribe_url, "preferences_url": preferences_url,
-        "css": _css(),
+        "report_url": report_url, "css": _css(),
     }
     env = _environment()
     text = env.get_template("digest.txt").render(context)

@@ -7,7 +7,11 @@
                                  subscribed (a GET never unsubscribes, since link scanners fetch
                                  URLs), or "you are unsubscribed" with an Undo button
     POST /resubscribe/<token>    the Undo
-    GET/POST /preferences/<token>  frequency, pause, minimum score, remote only; the minimum
+    GET  /report/<token>         the subscriber's skills-gap and pay report
+                                 (``pipeline.report``), charts as PNG images from
+    GET  /report/<token>/<chart>-<days>.png   (no script needed, as in e-mail)
+    GET/POST /preferences/<token>  frequency, pause, minimum score, remote only, the monthly
+                                 report link in digests (``report``); the minimum
                                  score box is empty while the subscriber follows the default
                                  (shown as its placeholder); only the fields changed from
                                  what the page showed (its hidden ``shown_*`` inputs) are
@@ -28,7 +32,16 @@ import logging
 import re
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    url_for,
+)
 
 from pipeline.config import JobsConfig, load_config
 from pipeline.errors import SubscriberError
@@ -40,7 +53,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 # No script, no inline style (the style sheet is a file), forms post only here, never framed.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+                               "form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
@@ -115,6 +129,48 @@ def resubscribe(token: str):
     return _page("resubscribed.html", token)
 
 
+@pages.get("/report/<token>", endpoint="report")
+def report_page(token: str):
+    """The subscriber's skills-gap and pay report, charts as images."""
+    from pipeline.report import render_html
+
+    found = _subscriber(token)
+    report = _report(found)
+    return render_html(report, stylesheet_url=url_for("static", filename="report.css"),
+                       image_src=lambda name, days: url_for(
+                           "pages.report_chart", token=token, chart=f"{name}-{days}"))
+
+
+@pages.get("/report/<token>/<chart>.png", endpoint="report_chart")
+def report_chart(token: str, chart: str):
+    """One chart of the subscriber's report as a PNG image; 404 for an unknown chart."""
+    from pipeline.report import chart_png
+
+    name, _, days = chart.rpartition("-")
+    report = _report(_subscriber(token))
+    try:
+        image = chart_png(report, name, int(days))
+    except (KeyError, ValueError):
+        abort(404, description="there is no such chart")
+    return Response(image, mimetype="image/png")
+
+
+def _report(subscriber: Subscriber):
+    """The subscriber's report, computed at most once a minute per subscriber (a page and
+    its three charts ask for it four times at once)."""
+    from pipeline.report import subscriber_report
+    from pipeline.store.schema import utcnow
+
+    now = utcnow().replace(second=0, microsecond=0)
+    cache = current_app.config.setdefault("PIPELINE_REPORTS", {})
+    key = (subscriber.id, subscriber.model_dump_json(), now)
+    if key not in cache:
+        cache.clear()
+        cache[key] = subscriber_report(current_app.config["PIPELINE_CONFIG"], _store(),
+                                       subscriber, now)
+    return cache[key]
+
+
 @pages.route("/preferences/<token>", methods=["GET", "POST"], endpoint="preferences")
 def preferences(token: str):
     """Show, and on POST save, frequency, pause, minimum score and remote only."""
@@ -152,7 +208,8 @@ def shown_values(subscriber: Subscriber) -> dict[str, str]:
     box or an unticked one)."""
     return {"frequency": subscriber.frequency, "min_score": percent_text(subscriber.min_score),
             "remote_only": "1" if _remote_only(subscriber) else "",
-            "paused": "1" if subscriber.paused else ""}
+            "paused": "1" if subscriber.paused else "",
+            "monthly_report": "1" if subscriber.report == "monthly" else ""}
 
 
 def form_shown(form, subscriber: Subscriber) -> dict[str, str]:
@@ -168,7 +225,8 @@ def submitted_values(form, shown: dict[str, str]) -> dict[str, str]:
     return {"frequency": form.get("frequency", shown["frequency"]),
             "min_score": form.get("min_score", shown["min_score"]).strip(),
             "remote_only": "1" if form.get("remote_only") else "",
-            "paused": "1" if form.get("paused") else ""}
+            "paused": "1" if form.get("paused") else "",
+            "monthly_report": "1" if form.get("monthly_report") else ""}
 
 
 def parse_percent(text: str) -> float | None:
@@ -206,6 +264,8 @@ def save_preferences(store: Store, subscriber: Subscriber, form) -> None:
         changed["min_score"] = min_score
     if asked["paused"] != shown["paused"]:
         changed["paused"] = bool(asked["paused"])
+    if asked["monthly_report"] != shown["monthly_report"]:
+        changed["report"] = "monthly" if asked["monthly_report"] else "off"
     if asked["remote_only"] != shown["remote_only"]:
         changed.update(_remote_filters(subscriber, bool(asked["remote_only"])))
     if changed:
