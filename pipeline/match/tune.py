@@ -129,14 +129,15 @@ def write_settings(result: TuneResult, path: Path, folds: int) -> Path:
     held_out = {f"held_out_{name}": round(result.mean(name), 4) for name in result.held_out}
     before = {f"held_out_{name}_start": round(result.mean(name, True), 4)
               for name in result.held_out}
-    data = {
-        "weights": result.weights.model_dump(),
-        "tuned": {
-            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "metric": result.metric,
-            "folds": folds, "candidates": result.candidates, **held_out, **before,
-            f"train_{result.metric}": round(result.train, 4),
-        },
-    }
+    return write_weights(result.weights, {
+        "metric": result.metric, "folds": folds, "candidates": result.candidates, **held_out,
+        **before, f"train_{result.metric}": round(result.train, 4)}, path)
+
+
+def write_weights(weights: Weights, tuned: dict, path: Path) -> Path:
+    """Write weights and how they were found (``tuned``, stamped with the time) as settings."""
+    data = {"weights": weights.model_dump(),
+            "tuned": {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **tuned}}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     header = "# Written by `pipeline tune`; the matcher reads these, not the profile weights.\n"
