@@ -11,6 +11,7 @@ and said so: NDCG needs a posting of grade >= 1, P@10 and MAP a posting of grade
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +136,8 @@ class RealReport:
     missing: list[Key] = field(default_factory=list)
     #: (dataset group, query) -> the matcher's top 10 as (grade, title, company), best first
     tops: dict[tuple[str, str], list[tuple[int, str, str]]] = field(default_factory=dict)
+    #: method -> seconds spent ranking every group and query (the matcher's fits included)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def metric(self, group: str, query: str, method: str, name: str) -> float | None:
         """One figure, e.g. ``metric('dataset:nhs_2020', 'profile', 'matcher', 'ndcg@10')``."""
@@ -146,6 +149,7 @@ class RealReport:
     def as_json(self) -> dict:
         """Plain data for ``--json``."""
         return {"groups": self.sizes, "skipped": self.skipped, "rows": self.rows,
+                "seconds": {m: round(v, 3) for m, v in self.seconds.items()},
                 "missing_postings": [f"{d}:{i}" for d, i in self.missing]}
 
 
@@ -158,15 +162,25 @@ def run_real_eval(matcher: Matcher, postings: dict[Key, Posting], labels: dict[K
         report.grades[group.name] = group.grades
         report.skipped[group.name] = skipped_metrics(group.grades)
         report.sizes[group.name] = {str(g): int((group.grades == g).sum()) for g in (2, 1, 0)}
-        for query, by_method in query_scorers(matcher, group, resumes or {}).items():
+        started = time.perf_counter()
+        scorers = query_scorers(matcher, group, resumes or {})
+        _clock(report, "matcher", started)
+        for query, by_method in scorers.items():
             for method in methods:
+                started = time.perf_counter()
                 scores = by_method(method)
+                _clock(report, method, started)
                 report.scores[(group.name, query, method)] = scores
                 if method == "matcher":
                     report.tops[(group.name, query)] = top_postings(group, scores)
                 report.rows.append({"group": group.name, "query": query, "method": method,
                                     **group_metrics(scores, group.grades)})
     return report
+
+
+def _clock(report: RealReport, method: str, started: float) -> None:
+    """Add the time since ``started`` to ``method``'s total."""
+    report.seconds[method] = report.seconds.get(method, 0.0) + time.perf_counter() - started
 
 
 def top_postings(group: Group, scores: np.ndarray, n: int = 10) -> list[tuple[int, str, str]]:
@@ -187,6 +201,8 @@ def format_real_table(report: RealReport) -> str:
         for row in (r for r in report.rows if r["group"] == group):
             cells = "".join(f"{'-':>9}" if row[m] is None else f"{row[m]:>9.3f}" for m in METRICS)
             lines.append(f"  {row['query'][:34]:34}{row['method']:>12}{cells}")
+    lines.append("\nseconds, every group and query: " + ", ".join(
+        f"{m} {v:.2f}" for m, v in report.seconds.items()))
     if report.missing:
         lines.append(f"\n{len(report.missing)} labelled postings not found in the folder")
     return "\n".join(lines).lstrip("\n")

@@ -126,6 +126,8 @@ table{{border-collapse:collapse}}tr:nth-child(even){{background:#f3f3f3}}</style
 <p>Each dataset, and each country, is ranked on its own. NDCG uses gain 2<sup>grade</sup>&minus;1
 against the ideal order of the group; P@10 and MAP count grade 2 as relevant. Methods: matcher;
 tfidf (whole profile text); title_tfidf (title family vs titles); bm25 (whole profile text).</p>
+<p>Seconds spent ranking every group and query (the matcher's index fits included; one run,
+not a benchmark): {html.escape(", ".join(f"{m} {v:.2f}" for m, v in report.seconds.items()))}</p>
 <h2>NDCG@10, profile alone</h2>{ndcg_bars(report)}
 <h2>NDCG@10 for every query</h2>{query_heatmap(report)}
 <h2>Matcher scores by grade</h2>{score_histograms(report)}

@@ -16,8 +16,7 @@ from click.testing import CliRunner
 from pipeline.cli import cli
 from pipeline.match import Matcher, load_profile
 from pipeline.match.real_eval import load_real
-from pipeline.match.tune import candidates
-from pipeline.match.tune_datasets import _dataset_table, tune_datasets
+from pipeline.match.tune_datasets import _dataset_table, search_pool, tune_datasets
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "models" / "care_manager.yaml"
@@ -167,7 +166,7 @@ def test_each_held_out_figure_comes_from_weights_chosen_on_the_other_datasets(tm
     labels, postings, resumes = _write_folder(tmp_path)
     graded, found, texts = load_real(labels, postings, resumes)
     matcher = Matcher(load_profile(PROFILE))
-    table = _dataset_table(matcher, candidates(matcher.weights, 6, 3), found, graded, texts,
+    table = _dataset_table(matcher, search_pool(matcher.weights, 6, 3), found, graded, texts,
                            "ndcg@50")
     result = tune_datasets(matcher, found, graded, texts, trials=6, seed=3, metric="ndcg@50")
     for held, other in (("nhs_mini", "linkedin_mini"), ("linkedin_mini", "nhs_mini")):
