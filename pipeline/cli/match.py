@@ -258,6 +258,7 @@ def _tune_real(config: JobsConfig, labels: Path, postings_dir: Path, resumes_dir
     from pipeline.match.profile import settings_path_for
     from pipeline.match.real_eval import METRICS, load_real
     from pipeline.match.tune_datasets import (
+        fixture_judges,
         format_dataset_result,
         tune_datasets,
         write_dataset_settings,
@@ -267,8 +268,9 @@ def _tune_real(config: JobsConfig, labels: Path, postings_dir: Path, resumes_dir
         raise click.UsageError(f"--metric {metric} is not reported per dataset; use one of "
                                + ", ".join(METRICS))
     graded, postings, resumes = load_real(labels, postings_dir, resumes_dir)
-    result = tune_datasets(Matcher.from_config(config), postings, graded, resumes,
-                           trials=trials, seed=seed, metric=metric)
+    matcher = Matcher.from_config(config)
+    result = tune_datasets(matcher, postings, graded, resumes, trials=trials, seed=seed,
+                           metric=metric, more=fixture_judges(config, matcher))
     click.echo(format_dataset_result(result))
     target = output or config.matching.settings or settings_path_for(config.profile.path)
     return result.weights, write_dataset_settings(result, target)

@@ -56,7 +56,7 @@ class TuneResult:
         return float(np.mean(values))
 
 
-class _Objective:
+class Objective:
     """Mean of a metric over the queries, for any weights and any subset of postings."""
 
     def __init__(self, matcher: Matcher, postings: list[Posting], grades: np.ndarray,
@@ -109,7 +109,7 @@ def tune(matcher: Matcher, postings: list[Posting], labels: dict[str, int],
         raise ConfigError(f"only {len(labelled)} labelled postings; need at least {folds * 2} "
                           f"for {folds}-fold tuning")
     grades = np.array([labels[p.source_id] for p in labelled])
-    objective = _Objective(matcher, labelled, grades, resumes or {}, metric)
+    objective = Objective(matcher, labelled, grades, resumes or {}, metric)
     pool = candidates(matcher.weights, trials, seed)
     result = TuneResult(weights=matcher.weights, metric=metric, candidates=len(pool))
     every = np.arange(len(labelled))

@@ -14,18 +14,20 @@ must not be a loss on another's); otherwise the current weights are kept.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from pipeline.config import JobsConfig
 from pipeline.errors import ConfigError
 from pipeline.match.matcher import Matcher
 from pipeline.match.profile import Weights
 from pipeline.match.real_eval import group_metrics, groups_of
 from pipeline.match.real_postings import Key
 from pipeline.match.scoring import TIE_EPSILON, Resume, evidence, score
-from pipeline.match.tune import SPACE, candidates, write_weights
+from pipeline.match.tune import SPACE, Objective, candidates, write_weights
 from pipeline.posting import Posting
 
 
@@ -84,10 +86,16 @@ def _dataset_table(matcher: Matcher, pool: list[Weights], postings: dict[Key, Po
 
 def tune_datasets(matcher: Matcher, postings: dict[Key, Posting], labels: dict[Key, int],
                   resumes: dict[str, str] | None = None, trials: int = 200, seed: int = 7,
-                  metric: str = "ndcg@10") -> DatasetTuneResult:
-    """Leave-one-dataset-out random search of the weights; see the module docstring."""
+                  metric: str = "ndcg@10",
+                  more: dict[str, Callable[[Weights], float]] | None = None) -> DatasetTuneResult:
+    """Leave-one-dataset-out random search of the weights; see the module docstring.
+
+    ``more`` adds datasets judged by a function of the weights (the fixtures' MAP), held out
+    and guarded against loss like the others.
+    """
     pool = search_pool(matcher.weights, trials, seed)
     table = _dataset_table(matcher, pool, postings, labels, resumes or {}, metric)
+    table |= {name: np.array([judge(w) for w in pool]) for name, judge in (more or {}).items()}
     if len(table) < 2:
         raise ConfigError(f"only {len(table)} dataset(s) with a posting of grade 1 or 2; "
                           "leave-one-dataset-out tuning needs at least 2")
@@ -125,5 +133,23 @@ def write_dataset_settings(result: DatasetTuneResult, path: Path) -> Path:
     """Write the chosen weights with their held-out figures per dataset."""
     return write_weights(result.weights, {
         "metric": result.metric, "validation": "leave-one-dataset-out",
-        "candidates": result.candidates, "held_out": result.held_out,
+        "candidates": result.candidates, "kept_current_weights": result.kept_start,
+        "held_out": result.held_out,
         "held_out_start": result.held_out_start, "written_in_sample": result.chosen}, path)
+
+
+def fixture_judges(config: JobsConfig, matcher: Matcher) -> dict[str, Callable[[Weights], float]]:
+    """The fixtures' labelled postings (``matching.labels``) as one more dataset, judged by MAP
+    over its queries (NDCG@10 is 1.0 there for most weights); none when the file is absent."""
+    from pipeline.match.evaluate import eval_paths, load_labels, load_postings, load_resumes
+
+    labels_path = config.matching.labels
+    if not labels_path.is_file():
+        return {}
+    postings_dir, resumes_dir = eval_paths(labels_path, None, None)
+    labels = load_labels(labels_path)
+    labelled = [p for p in load_postings(postings_dir) if p.source_id in labels]
+    grades = np.array([labels[p.source_id] for p in labelled])
+    objective = Objective(matcher, labelled, grades, load_resumes(resumes_dir), "map")
+    rows = np.arange(len(labelled))
+    return {f"fixtures ({labels_path.name}, MAP)": lambda weights: objective(weights, rows)}
