@@ -45,9 +45,10 @@ def ndcg_bars(report: RealReport) -> str:
                  [np.nan if v is None else v for v in values], width, label=method)
     axis.set_xticks(np.arange(len(groups)) + 0.4 - width / 2,
                     [g.split(":", 1)[1] for g in groups], rotation=20, fontsize=8)
-    axis.set_ylim(0, 1.05)
+    axis.set_ylim(0, 1.25)  # room for the legend above the bars
+    axis.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     axis.set_ylabel("NDCG@10 (profile alone)")
-    axis.legend(fontsize=8, ncol=len(METHODS))
+    axis.legend(fontsize=8, ncol=len(METHODS), loc="upper center")
     return _png(figure)
 
 
