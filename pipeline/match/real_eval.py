@@ -73,15 +73,13 @@ class Group:
 def groups_of(postings: dict[Key, Posting], labels: dict[Key, int]) -> list[Group]:
     """One group per dataset, then one per country, each in label order."""
     keys = [k for k in labels if k in postings]
-    datasets = sorted({d for d, _ in keys})
-    out = []
-    for name, member in ([(f"dataset:{d}", lambda k, d=d: k[0] == d) for d in datasets]
-                         + [(f"country:{c}", lambda k, c=c: country_of(k[0]) == c)
-                            for c in sorted({country_of(d) for d in datasets})]):
-        chosen = [k for k in keys if member(k)]
-        out.append(Group(name, [postings[k] for k in chosen],
-                         np.array([labels[k] for k in chosen])))
-    return out
+    names: dict[str, list[Key]] = {}
+    for key in sorted(keys, key=lambda k: k[0]):  # stable: label order within a dataset
+        names.setdefault(f"dataset:{key[0]}", []).append(key)
+    for key in sorted(keys, key=lambda k: country_of(k[0])):
+        names.setdefault(f"country:{country_of(key[0])}", []).append(key)
+    return [Group(name, [postings[k] for k in chosen], np.array([labels[k] for k in chosen]))
+            for name, chosen in names.items()]
 
 
 def skipped_metrics(grades: np.ndarray) -> dict[str, str]:
