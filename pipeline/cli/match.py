@@ -117,17 +117,25 @@ def _print_rank_table(matches) -> None:
 @click.option("--postings", "postings_dir",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of real postings datasets (.jsonl, .csv) the labels name.")
+@click.option("--resumes", "resumes_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Resumes to rank for, with real labels. Default: ../resumes/real from the "
+                   "labels' folder (fixtures/resumes/real).")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write an HTML report with score plots to this file.")
 def eval_command(config_path: Path, labels: Path | None, credential_labels: Path | None,
-                 postings_dir: Path | None, as_json: bool, html_path: Path | None) -> None:
+                 postings_dir: Path | None, resumes_dir: Path | None, as_json: bool,
+                 html_path: Path | None) -> None:
     """Ranking quality (NDCG@10, P@10, MAP) on labelled postings, beside TF-IDF and BM25;
-    with --credential-labels, how well required and preferred credentials are read.
+    with --credential-labels, how well required and preferred credentials are read. Labels
+    naming real postings (dataset,posting_id,...,grade) need --postings: the report is per
+    dataset and per country, with NDCG@50 and a title-only TF-IDF baseline too.
 
     \b
     Examples:
       pipeline eval
+      pipeline eval --labels fixtures/real/labels.csv --postings DIR --html report.html
       pipeline eval --credential-labels fixtures/real/credential_labels.csv --postings DIR
     """
     config = open_config(config_path)
@@ -137,7 +145,31 @@ def eval_command(config_path: Path, labels: Path | None, credential_labels: Path
         _eval_credentials(config, credential_labels, postings_dir, as_json)
         if labels is None:
             return
+    from pipeline.match.real_eval import is_real_labels
+
+    if labels is not None and is_real_labels(labels):
+        if postings_dir is None:
+            raise click.UsageError(f"{labels} names real postings: add --postings FOLDER")
+        _eval_real(config, labels, postings_dir, resumes_dir, as_json, html_path)
+        return
     _eval_ranking(config, labels, as_json, html_path)
+
+
+def _eval_real(config: JobsConfig, labels: Path, postings_dir: Path, resumes_dir: Path | None,
+               as_json: bool, html_path: Path | None) -> None:
+    """Print the per-dataset and per-country metrics (or JSON); write the HTML if asked."""
+    from pipeline.match import Matcher
+    from pipeline.match.real_eval import evaluate_real, format_real_table
+    from pipeline.match.real_report import write_real_html
+
+    report = evaluate_real(Matcher.from_config(config), labels, postings_dir, resumes_dir)
+    click.echo(json.dumps(report.as_json(), indent=2) if as_json else format_real_table(report))
+    if html_path:
+        command = (f"pipeline eval --labels {labels} --postings {postings_dir}"
+                   + (f" --resumes {resumes_dir}" if resumes_dir else "")
+                   + f" --html {html_path}")
+        write_real_html(report, html_path, command)
+        err_console.print(f"Wrote {html_path}")
 
 
 def _eval_credentials(config: JobsConfig, labels: Path, postings_dir: Path, as_json: bool) -> None:
@@ -180,25 +212,86 @@ def _eval_ranking(config: JobsConfig, labels: Path | None, as_json: bool,
 @click.option("--trials", type=click.IntRange(min=1), default=200, show_default=True,
               help="Weight sets tried (random search, seeded).")
 @click.option("--seed", type=int, default=7, show_default=True)
-@click.option("--metric", type=click.Choice(["map", "ndcg@10", "ndcg"]), default="map",
-              show_default=True, help="What the search maximises on the training folds.")
+@click.option("--metric", type=click.Choice(["map", "ndcg@10", "ndcg@50", "p@10", "ndcg"]),
+              help="What the search maximises on the training folds. Default: map; ndcg@10 "
+                   "with real labels.")
+@click.option("--postings", "postings_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of real postings datasets, for labels naming real postings: then "
+                   "each dataset is held out in turn (leave-one-dataset-out).")
+@click.option("--resumes", "resumes_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Resumes for real labels. Default: ../resumes/real from the labels' folder.")
 def tune(config_path: Path, labels: Path | None, output: Path | None, folds: int, trials: int,
-         seed: int, metric: str) -> None:
-    """Search the scoring weights by k-fold cross-validation; write them to models/."""
+         seed: int, metric: str | None, postings_dir: Path | None,
+         resumes_dir: Path | None) -> None:
+    """Search the scoring weights by cross-validation; write them to models/.
+
+    \b
+    Examples:
+      pipeline tune                      5-fold over the fixtures' labelled postings
+      pipeline tune --labels fixtures/real/labels.csv --postings DIR
+                                         leave-one-dataset-out over real postings
+    """
     from pipeline.match import Matcher
     from pipeline.match.calibration import calibration_path_for
     from pipeline.match.evaluate import calibrate_config
     from pipeline.match.profile import load_profile
-    from pipeline.match.tune import format_result, tune_config
+    from pipeline.match.real_eval import is_real_labels
 
     config = open_config(config_path)
+    if labels is not None and is_real_labels(labels):
+        if postings_dir is None:
+            raise click.UsageError(f"{labels} names real postings: add --postings FOLDER")
+        weights, written = _tune_real(config, labels, postings_dir, resumes_dir, output, trials,
+                                      seed, metric or "ndcg@10")
+        labels = None  # the shown strength is calibrated on the fixtures (matching.labels)
+    else:
+        weights, written = _tune_folds(config, labels, output, folds, trials, seed,
+                                       metric or "map")
+    click.echo(f"Wrote {written}")
+    matcher = Matcher(load_profile(config.profile.path), weights)
+    written = calibrate_config(config, labels, calibration_path_for(written), matcher=matcher)
+    click.echo(f"Wrote {written}")
+
+
+def _tune_folds(config: JobsConfig, labels: Path | None, output: Path | None, folds: int,
+                trials: int, seed: int, metric: str):
+    """k-fold tuning on the fixtures' labels; print the result; (weights, settings file)."""
+    from pipeline.match.tune import format_result, tune_config
+
+    if metric == "ndcg@50":
+        raise click.UsageError("--metric ndcg@50 needs real labels (--postings); use map, "
+                               "ndcg@10, p@10 or ndcg")
     result, written = tune_config(config, labels, output, folds=folds, trials=trials, seed=seed,
                                   metric=metric)
     click.echo(format_result(result))
-    click.echo(f"Wrote {written}")
-    matcher = Matcher(load_profile(config.profile.path), result.weights)
-    written = calibrate_config(config, labels, calibration_path_for(written), matcher=matcher)
-    click.echo(f"Wrote {written}")
+    return result.weights, written
+
+
+def _tune_real(config: JobsConfig, labels: Path, postings_dir: Path, resumes_dir: Path | None,
+               output: Path | None, trials: int, seed: int, metric: str):
+    """Leave-one-dataset-out tuning on real labels; print it; (weights, settings file)."""
+    from pipeline.match import Matcher
+    from pipeline.match.profile import settings_path_for
+    from pipeline.match.real_eval import METRICS, load_real
+    from pipeline.match.tune_datasets import (
+        fixture_judges,
+        format_dataset_result,
+        tune_datasets,
+        write_dataset_settings,
+    )
+
+    if metric not in METRICS:
+        raise click.UsageError(f"--metric {metric} is not reported per dataset; use one of "
+                               + ", ".join(METRICS))
+    graded, postings, resumes = load_real(labels, postings_dir, resumes_dir)
+    matcher = Matcher.from_config(config)
+    result = tune_datasets(matcher, postings, graded, resumes, trials=trials, seed=seed,
+                           metric=metric, more=fixture_judges(config, matcher))
+    click.echo(format_dataset_result(result))
+    target = output or config.matching.settings or settings_path_for(config.profile.path)
+    return result.weights, write_dataset_settings(result, target)
 
 
 @cli.command()

@@ -1,7 +1,9 @@
-"""Two baselines the matcher is measured against, in the same run.
+"""Three baselines the matcher is measured against, in the same run.
 
 * ``tfidf_scores``: plain TF-IDF of the whole profile text (plus the resume) against whole
   postings (title + description), cosine similarity. What the design says is nearly useless.
+* ``title_tfidf_scores``: TF-IDF of the role's title family (plus the resume) against the
+  postings' titles alone.
 * ``bm25_scores``: Okapi BM25 (k1 = 1.2, b = 0.75) of the same query over the same postings, on a
   sparse count matrix; each distinct query term counts once.
 """
@@ -23,6 +25,13 @@ def tfidf_scores(postings: list[Posting], query: str) -> np.ndarray:
     """Cosine of TF-IDF vectors (IDF fitted on the postings) between query and each posting."""
     vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
     matrix = vectorizer.fit_transform(_documents(postings))
+    return (matrix @ vectorizer.transform([query]).T).toarray().ravel()
+
+
+def title_tfidf_scores(postings: list[Posting], query: str) -> np.ndarray:
+    """Cosine of TF-IDF vectors (IDF fitted on the titles) between query and each title."""
+    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+    matrix = vectorizer.fit_transform([p.title for p in postings])
     return (matrix @ vectorizer.transform([query]).T).toarray().ravel()
 
 

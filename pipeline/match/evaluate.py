@@ -90,11 +90,13 @@ def load_postings(folder: Path) -> list[Posting]:
 
 
 def load_resumes(folder: Path) -> dict[str, str]:
-    """``name -> text`` of every resume in ``folder`` (sorted by name; none when it is absent)."""
+    """``name -> text`` of every resume in ``folder`` (sorted by name; none when it is absent;
+    a ``README`` says how the resumes were made and is not one)."""
     folder = Path(folder)
     if not folder.is_dir():
         return {}
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED)
+    files = sorted(p for p in folder.iterdir()
+                   if p.suffix.lower() in SUPPORTED and p.stem.upper() != "README")
     return {p.stem: read_resume(p) for p in files}
 
 

@@ -56,7 +56,7 @@ class TuneResult:
         return float(np.mean(values))
 
 
-class _Objective:
+class Objective:
     """Mean of a metric over the queries, for any weights and any subset of postings."""
 
     def __init__(self, matcher: Matcher, postings: list[Posting], grades: np.ndarray,
@@ -109,7 +109,7 @@ def tune(matcher: Matcher, postings: list[Posting], labels: dict[str, int],
         raise ConfigError(f"only {len(labelled)} labelled postings; need at least {folds * 2} "
                           f"for {folds}-fold tuning")
     grades = np.array([labels[p.source_id] for p in labelled])
-    objective = _Objective(matcher, labelled, grades, resumes or {}, metric)
+    objective = Objective(matcher, labelled, grades, resumes or {}, metric)
     pool = candidates(matcher.weights, trials, seed)
     result = TuneResult(weights=matcher.weights, metric=metric, candidates=len(pool))
     every = np.arange(len(labelled))
@@ -129,14 +129,15 @@ def write_settings(result: TuneResult, path: Path, folds: int) -> Path:
     held_out = {f"held_out_{name}": round(result.mean(name), 4) for name in result.held_out}
     before = {f"held_out_{name}_start": round(result.mean(name, True), 4)
               for name in result.held_out}
-    data = {
-        "weights": result.weights.model_dump(),
-        "tuned": {
-            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "metric": result.metric,
-            "folds": folds, "candidates": result.candidates, **held_out, **before,
-            f"train_{result.metric}": round(result.train, 4),
-        },
-    }
+    return write_weights(result.weights, {
+        "metric": result.metric, "folds": folds, "candidates": result.candidates, **held_out,
+        **before, f"train_{result.metric}": round(result.train, 4)}, path)
+
+
+def write_weights(weights: Weights, tuned: dict, path: Path) -> Path:
+    """Write weights and how they were found (``tuned``, stamped with the time) as settings."""
+    data = {"weights": weights.model_dump(),
+            "tuned": {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **tuned}}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     header = "# Written by `pipeline tune`; the matcher reads these, not the profile weights.\n"

@@ -1,0 +1,155 @@
+"""``pipeline tune --postings FOLDER``: search the weights with leave-one-dataset-out validation.
+
+Each dataset of the real labels (one job board's style) is ranked on its own index. Every
+candidate weight set (``tune.candidates``: the current weights first, then a seeded random search)
+and half of them near the current weights: each weight scaled by up to +-30%) is scored once per
+dataset: the mean of ``metric`` over the queries (profile alone and profile with each resume).
+For each dataset that has a posting of grade >= 1, the candidate best on the *other* datasets is
+measured on it: the held-out figure. When the search's picks beat the current weights on the
+held-out datasets (mean), the weights written are the best on the mean over datasets among the
+candidates that lose on no dataset against the current weights (a gain on one board's style
+must not be a loss on another's); otherwise the current weights are kept.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.config import JobsConfig
+from pipeline.errors import ConfigError
+from pipeline.match.matcher import Matcher
+from pipeline.match.profile import Weights
+from pipeline.match.real_eval import group_metrics, groups_of
+from pipeline.match.real_postings import Key
+from pipeline.match.scoring import TIE_EPSILON, Resume, evidence, score
+from pipeline.match.tune import SPACE, Objective, candidates, write_weights
+from pipeline.posting import Posting
+
+
+@dataclass
+class DatasetTuneResult:
+    """The chosen weights and, per held-out dataset, its figure under tuned and start weights."""
+
+    weights: Weights
+    metric: str
+    held_out: dict[str, float] = field(default_factory=dict)
+    held_out_start: dict[str, float] = field(default_factory=dict)
+    chosen: dict[str, float] = field(default_factory=dict)
+    candidates: int = 0
+    kept_start: bool = False
+
+
+def nearby(start: Weights, n: int, seed: int, spread: float = 0.3) -> list[Weights]:
+    """``n`` weight sets near ``start``: each searched weight scaled by 1 +- ``spread``, kept
+    inside ``tune.SPACE``."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        values = {}
+        for name, (low, high) in SPACE.items():
+            value = getattr(start, name) * (1 + rng.uniform(-spread, spread))
+            value = min(max(value, low), high)
+            values[name] = round(value) if name == "skills_saturation" else round(value, 3)
+        out.append(start.model_copy(update=values))
+    return out
+
+
+def search_pool(start: Weights, trials: int, seed: int) -> list[Weights]:
+    """``start``, random weight sets from ``tune.SPACE``, then as many near ``start``."""
+    return candidates(start, trials - trials // 2, seed) + nearby(start, trials // 2, seed)
+
+
+def _dataset_table(matcher: Matcher, pool: list[Weights], postings: dict[Key, Posting],
+                   labels: dict[Key, int], resumes: dict[str, str],
+                   metric: str) -> dict[str, np.ndarray]:
+    """``dataset -> metric of each candidate`` (mean over queries), for datasets with a positive."""
+    table = {}
+    for group in groups_of(postings, labels):
+        if not group.name.startswith("dataset:") or not (group.grades >= 1).any():
+            continue
+        index = matcher.index(group.postings)
+        parsed = [None, *(Resume.from_text(index, t) for t in resumes.values())]
+        values = np.zeros(len(pool))
+        for number, weights in enumerate(pool):
+            tie = TIE_EPSILON * np.tanh(evidence(index, weights))
+            values[number] = np.mean([
+                group_metrics(score(index, weights, r).score + tie, group.grades)[metric] or 0.0
+                for r in parsed])
+        table[group.name.removeprefix("dataset:")] = values
+    return table
+
+
+def tune_datasets(matcher: Matcher, postings: dict[Key, Posting], labels: dict[Key, int],
+                  resumes: dict[str, str] | None = None, trials: int = 200, seed: int = 7,
+                  metric: str = "ndcg@10",
+                  more: dict[str, Callable[[Weights], float]] | None = None) -> DatasetTuneResult:
+    """Leave-one-dataset-out random search of the weights; see the module docstring.
+
+    ``more`` adds datasets judged by a function of the weights (the fixtures' MAP), held out
+    and guarded against loss like the others.
+    """
+    pool = search_pool(matcher.weights, trials, seed)
+    table = _dataset_table(matcher, pool, postings, labels, resumes or {}, metric)
+    table |= {name: np.array([judge(w) for w in pool]) for name, judge in (more or {}).items()}
+    if len(table) < 2:
+        raise ConfigError(f"only {len(table)} dataset(s) with a posting of grade 1 or 2; "
+                          "leave-one-dataset-out tuning needs at least 2")
+    result = DatasetTuneResult(weights=matcher.weights, metric=metric, candidates=len(pool))
+    names = sorted(table)
+    for held in names:
+        train = np.mean([table[n] for n in names if n != held], axis=0)
+        result.held_out[held] = round(float(table[held][int(np.argmax(train))]), 4)
+        result.held_out_start[held] = round(float(table[held][0]), 4)
+    every = np.array([table[n] for n in names])
+    no_loss = (every >= every[:, :1]).all(axis=0)
+    best = int(np.argmax(np.where(no_loss, every.mean(axis=0), -np.inf)))
+    if np.mean(list(result.held_out.values())) <= np.mean(list(result.held_out_start.values())):
+        best, result.kept_start = 0, True
+    result.weights = pool[best]
+    result.chosen = {n: round(float(table[n][best]), 4) for n in names}
+    return result
+
+
+def format_dataset_result(result: DatasetTuneResult) -> str:
+    """A few lines for the terminal: each held-out dataset, tuned against start weights."""
+    name = result.metric.upper()
+    lines = [f"held-out {name} per dataset (tuned on the others; start weights in brackets):"]
+    lines += [f"  {d:34} {v:.3f}  [{result.held_out_start[d]:.3f}]"
+              for d, v in result.held_out.items()]
+    how = ("the current weights, kept: the search's picks did not beat them held out"
+           if result.kept_start else f"best mean {name} with no dataset worse")
+    lines.append(f"written weights ({how}; in-sample): " + ", ".join(
+        f"{d} {v:.3f}" for d, v in result.chosen.items()))
+    lines.append(f"candidates searched: {result.candidates}")
+    return "\n".join(lines)
+
+
+def write_dataset_settings(result: DatasetTuneResult, path: Path) -> Path:
+    """Write the chosen weights with their held-out figures per dataset."""
+    return write_weights(result.weights, {
+        "metric": result.metric, "validation": "leave-one-dataset-out",
+        "candidates": result.candidates, "kept_current_weights": result.kept_start,
+        "held_out": result.held_out,
+        "held_out_start": result.held_out_start, "written_in_sample": result.chosen}, path)
+
+
+def fixture_judges(config: JobsConfig, matcher: Matcher) -> dict[str, Callable[[Weights], float]]:
+    """The fixtures' labelled postings (``matching.labels``) as one more dataset, judged by MAP
+    over its queries (NDCG@10 is 1.0 there for most weights); none when the file is absent."""
+    from pipeline.match.evaluate import eval_paths, load_labels, load_postings, load_resumes
+
+    labels_path = config.matching.labels
+    if not labels_path.is_file():
+        return {}
+    postings_dir, resumes_dir = eval_paths(labels_path, None, None)
+    labels = load_labels(labels_path)
+    labelled = [p for p in load_postings(postings_dir) if p.source_id in labels]
+    grades = np.array([labels[p.source_id] for p in labelled])
+    objective = Objective(matcher, labelled, grades, load_resumes(resumes_dir), "map")
+    rows = np.arange(len(labelled))
+    return {f"fixtures ({labels_path.name}, MAP)": lambda weights: objective(weights, rows)}

@@ -1,0 +1,177 @@
+"""``pipeline eval`` and ``pipeline tune`` on graded real postings: per dataset, per country,
+the HTML report, and leave-one-dataset-out tuning, on a small folder in the real formats."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import yaml
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from pipeline.match import Matcher, load_profile
+from pipeline.match.real_eval import load_real
+from pipeline.match.tune_datasets import _dataset_table, search_pool, tune_datasets
+
+ROOT = Path(__file__).resolve().parents[2]
+PROFILE = ROOT / "models" / "care_manager.yaml"
+
+CARE = ("Assess patients with complex chronic conditions, develop and monitor care plans, "
+        "coordinate discharge planning and transitions of care, and link patients with community "
+        "resources. Utilization review with InterQual. Current registration required.")
+NHS = [("Care Co-ordinator - Band 6", CARE, 2),
+       ("Community Staff Nurse - Band 5", "Deliver nursing care to patients at home; wound care "
+        "and medicines. NMC registration.", 1),
+       ("Finance Assistant", "Process invoices and reconcile ledgers for the finance team.", 0),
+       ("Estates Porter", "Move equipment and deliver post around the hospital site.", 0)]
+LINKEDIN = [("RN Case Manager", CARE + " Active RN license.", 2),
+            ("Patient Navigator", "Help patients schedule appointments and find resources.", 1),
+            ("Software Engineer", "Build Python services and REST APIs on Kubernetes.", 0),
+            ("Retail Sales Associate", "Greet customers and run the register.", 0)]
+INDEED = [("Data Analyst", "SQL dashboards and reporting for the finance team.", 0),
+          ("Mechanical Engineer", "Design HVAC systems with CAD tools.", 0)]
+
+
+def _write_folder(base: Path) -> tuple[Path, Path, Path]:
+    """Postings in the NHS, LinkedIn and Indeed formats, their labels, and two resumes."""
+    postings = base / "postings"
+    postings.mkdir()
+    with (postings / "nhs_mini.jsonl").open("w", encoding="utf-8") as handle:
+        for number, (title, text, _) in enumerate(NHS):
+            handle.write(json.dumps({"@type": "JobPosting", "title": title,
+                                     "description": f"&lt;p&gt;{text}&lt;/p&gt;",
+                                     "hiringOrganization": {"name": "North Trust"},
+                                     "url": f"https://jobs.example/vacancy/{900 + number}"}) + "\n")
+    with (postings / "linkedin_mini.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["job_id", "company_name", "title", "description"])
+        writer.writerows((str(500 + n), "Lakeview Health", t, d)
+                         for n, (t, d, _) in enumerate(LINKEDIN))
+    with (postings / "indeed_mini.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["", "Search", "Position", "Company", "Description"])
+        writer.writerows(("0", "tech", t, "Elm Works", d) for t, d, _ in INDEED)
+    labels = base / "labels.csv"
+    rows = ([("nhs_mini", str(900 + n), g) for n, (_, _, g) in enumerate(NHS)]
+            + [("linkedin_mini", str(500 + n), g) for n, (_, _, g) in enumerate(LINKEDIN)]
+            + [("indeed_mini", str(n), g) for n, (_, _, g) in enumerate(INDEED)])
+    labels.write_text("dataset,posting_id,pass1,pass2,grade\n" + "".join(
+        f"{d},{i},{g},{g},{g}\n" for d, i, g in rows), encoding="utf-8")
+    resumes = base / "resumes"
+    resumes.mkdir()
+    (resumes / "rn.txt").write_text("Registered Nurse (RN), case manager: care plans, discharge "
+                                    "planning, utilization review.", encoding="utf-8")
+    (resumes / "engineer.txt").write_text("Software engineer: Python, Kubernetes, REST APIs.",
+                                          encoding="utf-8")
+    (resumes / "README.md").write_text("How these resumes were written.", encoding="utf-8")
+    return labels, postings, resumes
+
+
+def _config(base: Path) -> Path:
+    config = base / "jobs.yaml"
+    config.write_text(yaml.safe_dump({
+        "profile": {"path": str(PROFILE)},
+        "matching": {"labels": str(ROOT / "fixtures" / "labels.csv")},
+        "sources": [{"name": "local", "type": "files", "path": str(base)}]}), encoding="utf-8")
+    return config
+
+
+def _run(base: Path, command: str, *args: str):
+    return CliRunner().invoke(cli, [command, "--config", str(_config(base)), *args])
+
+
+def test_eval_reports_each_dataset_and_country_for_every_method_and_query(tmp_path):
+    labels, postings, resumes = _write_folder(tmp_path)
+    result = _run(tmp_path, "eval", "--labels", str(labels), "--postings", str(postings),
+                  "--resumes", str(resumes), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data["groups"]) == ["dataset:indeed_mini", "dataset:linkedin_mini",
+                                    "dataset:nhs_mini", "country:UK", "country:US"]
+    assert data["groups"]["country:US"] == {"2": 1, "1": 1, "0": 4}  # LinkedIn and Indeed
+    assert len(data["rows"]) == 5 * 3 * 4  # groups x (profile + 2 resumes) x methods
+    assert {r["query"] for r in data["rows"]} == {"profile", "resume:rn", "resume:engineer"}
+    assert {r["method"] for r in data["rows"]} == {"matcher", "tfidf", "title_tfidf", "bm25"}
+    row = next(r for r in data["rows"] if r["group"] == "dataset:linkedin_mini"
+               and r["query"] == "resume:rn" and r["method"] == "matcher")
+    assert row["ndcg@10"] == 1.0 and row["map"] == 1.0 and row["p@10"] == 0.1
+    # A dataset with no positive: every metric skipped, and the report says why.
+    assert data["skipped"]["dataset:indeed_mini"] == {
+        "ndcg@10": "no posting of grade 1 or 2", "ndcg@50": "no posting of grade 1 or 2",
+        "map": "no posting of grade 2", "p@10": "no posting of grade 2"}
+    assert all(r["ndcg@10"] is None for r in data["rows"] if r["group"] == "dataset:indeed_mini")
+
+
+def test_the_table_names_skipped_metrics(tmp_path):
+    labels, postings, resumes = _write_folder(tmp_path)
+    result = _run(tmp_path, "eval", "--labels", str(labels), "--postings", str(postings),
+                  "--resumes", str(resumes))
+    assert result.exit_code == 0, result.output
+    assert "dataset:indeed_mini: 2 postings (grade 2: 0, 1: 0, 0: 2)" in result.output
+    assert "ndcg@10 skipped: no posting of grade 1 or 2" in result.output
+    assert re.search(r"resume:engineer\s+title_tfidf", result.output)
+
+
+def test_the_html_report_embeds_png_plots_and_each_top_ten(tmp_path):
+    labels, postings, resumes = _write_folder(tmp_path)
+    page = tmp_path / "out" / "report.html"
+    result = _run(tmp_path, "eval", "--labels", str(labels), "--postings", str(postings),
+                  "--resumes", str(resumes), "--html", str(page))
+    assert result.exit_code == 0, result.output
+    text = page.read_text(encoding="utf-8")
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', text)
+    assert len(images) == 3
+    assert all(base64.b64decode(i).startswith(b"\x89PNG\r\n\x1a\n") for i in images)
+    assert f"pipeline eval --labels {labels} --postings {postings}" in text
+    assert "<h3>country:UK</h3>" in text and "no posting of grade 2" in text
+    assert "dataset:nhs_mini / resume:engineer" in text
+    assert "Care Co-ordinator - Band 6" in text
+
+
+def test_real_labels_without_the_postings_folder_say_what_to_add(tmp_path):
+    labels, _, _ = _write_folder(tmp_path)
+    result = _run(tmp_path, "eval", "--labels", str(labels))
+    assert result.exit_code == 2
+    assert "names real postings: add --postings FOLDER" in result.output
+
+
+def test_a_bad_grade_is_refused_with_its_line(tmp_path):
+    labels, postings, _ = _write_folder(tmp_path)
+    labels.write_text(labels.read_text(encoding="utf-8").replace(
+        "nhs_mini,901,1,1,1", "nhs_mini,901,1,2,x"), encoding="utf-8")
+    result = _run(tmp_path, "eval", "--labels", str(labels), "--postings", str(postings))
+    assert result.exit_code == 2
+    assert "labels.csv:3: grade must be 0, 1 or 2 (got 'x')" in result.output
+
+
+def test_tune_holds_out_each_dataset_that_has_a_positive(tmp_path):
+    labels, postings, resumes = _write_folder(tmp_path)
+    settings = tmp_path / "models" / "tuned.settings.yaml"
+    result = _run(tmp_path, "tune", "--labels", str(labels), "--postings", str(postings),
+                  "--resumes", str(resumes), "--output", str(settings), "--trials", "4")
+    assert result.exit_code == 0, result.output
+    tuned = yaml.safe_load(settings.read_text(encoding="utf-8"))["tuned"]
+    assert tuned["validation"] == "leave-one-dataset-out" and tuned["metric"] == "ndcg@10"
+    assert isinstance(tuned["kept_current_weights"], bool)
+    # indeed_mini has no positive; the fixtures' labels (matching.labels) are one more dataset
+    assert set(tuned["held_out"]) == {"linkedin_mini", "nhs_mini", "fixtures (labels.csv, MAP)"}
+    assert (settings.parent / "tuned.calibration.yaml").exists()
+    assert "held-out NDCG@10 per dataset" in result.output
+
+
+def test_each_held_out_figure_comes_from_weights_chosen_on_the_other_datasets(tmp_path):
+    labels, postings, resumes = _write_folder(tmp_path)
+    graded, found, texts = load_real(labels, postings, resumes)
+    matcher = Matcher(load_profile(PROFILE))
+    table = _dataset_table(matcher, search_pool(matcher.weights, 6, 3), found, graded, texts,
+                           "ndcg@50")
+    result = tune_datasets(matcher, found, graded, texts, trials=6, seed=3, metric="ndcg@50")
+    for held, other in (("nhs_mini", "linkedin_mini"), ("linkedin_mini", "nhs_mini")):
+        chosen = int(np.argmax(table[other]))
+        assert result.held_out[held] == round(float(table[held][chosen]), 4)
+        assert result.held_out_start[held] == round(float(table[held][0]), 4)
