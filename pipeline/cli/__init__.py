@@ -64,7 +64,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "their heartbeats."),
     "subscribers": ("subscribers", "Add, list, show, pause, resume and remove the people who "
                     "receive digests."),
-    "tune": ("match", "Search the scoring weights by k-fold cross-validation; write them to "
+    "tune": ("match", "Search the scoring weights by cross-validation; write them to "
              "models/."),
     "unlock": ("locks", "Show who holds the lock NAME (run, notify or schedule; default run) and "
                "release it."),
