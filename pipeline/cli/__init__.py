@@ -109,6 +109,7 @@ def progress_bar(label: str, total: int):
 # Each module below adds its commands to ``cli``: importing them is registering them.
 from pipeline.cli import (  # noqa: E402, F401
     dkim,
+    feedback,
     locks,
     match,
     service,

@@ -78,13 +78,26 @@ def links(config: JobsConfig, token: str) -> tuple[str, str]:
     return f"{base}/unsubscribe/{token}", f"{base}/preferences/{token}"
 
 
+def with_feedback_links(config: JobsConfig, signer: LinkSigner, subscriber: Subscriber,
+                        items: list[dict]) -> list[dict]:
+    """The items, each with its signed "more like this" and "not for me" URLs."""
+    base = config.email.unsubscribe_url.rstrip("/")
+    linked = []
+    for item in items:
+        token = signer.posting_token(subscriber, item["posting_id"])
+        linked.append({**item, "more_url": f"{base}/feedback/{token}/more",
+                       "not_url": f"{base}/feedback/{token}/not"})
+    return linked
+
+
 def compose(config: JobsConfig, signer: LinkSigner, subscriber: Subscriber, row: OutboxRow,
             items: list[dict], now: datetime) -> EmailMessage:
     """The message of an outbox row, rendered from its stored items."""
     token = signer.token(subscriber)
     unsubscribe_url, preferences_url = links(config, token)
     subject, text, html = render_digest(
-        items, now=now, name=subscriber.name, frequency=subscriber.frequency,
+        with_feedback_links(config, signer, subscriber, items), now=now, name=subscriber.name,
+        frequency=subscriber.frequency,
         unsubscribe_url=unsubscribe_url, preferences_url=preferences_url)
     return build_message(config.email, recipient=row.recipient, name=subscriber.name,
                          message_id=row.message_id, subject=subject, text=text, html=html,

@@ -6,6 +6,7 @@ run can share it); any SQLAlchemy URL works, e.g. PostgreSQL when several machin
 
     postings.py     upsert, close, read postings
     subscribers.py  subscribers and their settings
+    feedback.py     subscribers' judgments of postings (digest feedback links)
     outbox.py       digests queued for delivery, and which postings each subscriber has had
     runs.py         per-source run records (source health)
     leases.py       named locks that expire unless renewed (run, notify, schedule)
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pipeline.errors import StoreError
+from pipeline.store.feedback import FeedbackMixin
 from pipeline.store.leases import LeasesMixin
 from pipeline.store.outbox import OutboxMixin
 from pipeline.store.postings import PostingsMixin, UpsertResult
@@ -30,7 +32,8 @@ from pipeline.store.subscribers import Subscriber, SubscribersMixin
 __all__ = ["Store", "Subscriber", "UpsertResult"]
 
 
-class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin):
+class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin,
+            FeedbackMixin):
     """All database access of the pipeline; opening it creates or upgrades the schema."""
 
     def __init__(self, url: str):

@@ -177,6 +177,20 @@ processed_unsubscribe_mail = Table(
     Column("processed_at", UTCDateTime, nullable=False),
 )
 
+#: A subscriber's judgment of a posting from a digest's feedback links: ``verdict`` is ``more``
+#: ("more like this") or ``not`` ("not for me", with an optional ``reason``); one row per
+#: subscriber and posting, so following a link again changes nothing.
+feedback = Table(
+    "feedback", metadata,
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("posting_id", Integer, ForeignKey("postings.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("verdict", String(8), nullable=False),
+    Column("reason", String(32)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 
 #: Columns that version 1 of the schema did not have yet.
 ADDED_IN_V2 = ("city", "region", "country")
@@ -260,6 +274,11 @@ def _v10_subscriber_removal(conn: Connection) -> None:
         for column in (subscribers.c.removed_at, subscribers.c.purged_at)})
 
 
+def _v11_feedback(conn: Connection) -> None:
+    """Version 11: subscribers' judgments of postings from the feedback links in digests."""
+    feedback.create(conn, checkfirst=True)
+
+
 #: The step that brings a database from version N-1 to N, for N = 2, 3, ...
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3: _v3_indexes,
                                                        4: _v4_secrets, 5: _v5_source_run_board,
@@ -267,7 +286,8 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3:
                                                        7: _v7_outbox_unknown_outcomes,
                                                        8: _v8_leases,
                                                        9: _v9_resume_fingerprint,
-                                                       10: _v10_subscriber_removal}
+                                                       10: _v10_subscriber_removal,
+                                                       11: _v11_feedback}
 LATEST = max(MIGRATIONS)
 
 
