@@ -6,18 +6,18 @@ it pending and the next relay sends it again with the same Message-ID: nothing i
 only possible duplicate is the one message that was in flight when the process died. Only one relay
 runs at a time (``notify`` holds the ``notify`` lock).
 
-Just before sending, the row is read again: a digest cancelled by an unsubscribe is skipped, a
-paused subscriber's digest is cancelled, and postings closed since queueing are taken out (the
-digest is cancelled when none is left). Each message is flattened once; with ``email.dkim`` those
-bytes are DKIM-signed, on every try, so a retry carries a fresh signature and the same
-Message-ID, and the transport sends exactly the signed bytes. One row whose message cannot be
-built or signed (a bug, an address the mail library refuses, a domain IDNA refuses) is failed
-for good with the reason and the batch goes on: one bad row never holds back the digests queued
-after it. Failures: a
-transient one (a server that cannot be reached included) is retried in this run after
-``retry_backoff`` seconds (doubling), then left for a later run ``retry_delay`` seconds on
-(doubling per attempt, at most 6 hours) until ``max_attempts``; a permanent one marks the row
-failed with the server's reason; a server still unusable after the in-run retries stops the
+A notice (a sign-up confirmation, ``pipeline.notify.notice``) belongs to no subscriber and is sent
+as it was rendered when queued. Just before sending, the row is read again: a digest cancelled by
+an unsubscribe is skipped, a paused subscriber's digest is cancelled, and postings closed since
+queueing are taken out (the digest is cancelled when none is left). Each message is flattened once;
+with ``email.dkim`` those bytes are DKIM-signed, on every try, so a retry carries a fresh signature
+and the same Message-ID, and the transport sends exactly the signed bytes. One row whose message
+cannot be built or signed (a bug, an address the mail library refuses, a domain IDNA refuses) is
+failed for good with the reason and the batch goes on: one bad row never holds back the digests
+queued after it. Failures: a transient one (a server that cannot be reached included) is retried in
+this run after ``retry_backoff`` seconds (doubling), then left for a later run ``retry_delay``
+seconds on (doubling per attempt, at most 6 hours) until ``max_attempts``; a permanent one marks
+the row failed with the server's reason; a server still unusable after the in-run retries stops the
 batch and leaves the rest queued.
 
 Outcome unknown: when the whole message went out but no reply came (``data_timeout`` passed, the
@@ -46,6 +46,7 @@ from pipeline.errors import (
 )
 from pipeline.notify.dkim_sign import DkimSigner, load_signer
 from pipeline.notify.message import Outgoing, build_message, outgoing
+from pipeline.notify.notice import compose_notice, is_notice
 from pipeline.notify.render import render_digest
 from pipeline.notify.tokens import LinkSigner, signer_for
 from pipeline.notify.transport import ServerUnavailable, make_transport
@@ -124,11 +125,14 @@ def relay(config: JobsConfig, store: Store, transport=None, *, now: datetime | N
     return report
 
 
-def _ready(store: Store, row: OutboxRow, report: RelayReport) -> tuple[Subscriber, list] | None:
+def _ready(store: Store, row: OutboxRow,
+           report: RelayReport) -> tuple[Subscriber | None, list] | None:
     """The subscriber and still-open items of a row still to be sent, else None (cancelled)."""
     current = store.outbox_row(row.id)
     if current is None or current.status != "pending":
         return None
+    if is_notice(current.message):  # a sign-up confirmation: nothing to re-check
+        return None, []
     subscriber = store.subscriber_by_id(row.subscriber_id) if row.subscriber_id else None
     reason = None
     if subscriber is None or not subscriber.active:
@@ -204,8 +208,9 @@ class _Relay:
                 sent_at: datetime) -> Outgoing | None:
         """The bytes to send, signed last; None (the row failed for good) if they cannot be made."""
         try:
-            mail = outgoing(compose(self.config, self.signer, subscriber, row, items, sent_at),
-                            self.config.email.sender, row.recipient)
+            message = compose_notice(self.config, row, sent_at) if subscriber is None else (
+                compose(self.config, self.signer, subscriber, row, items, sent_at))
+            mail = outgoing(message, self.config.email.sender, row.recipient)
             if self.dkim:  # signed last, so every header and byte of the body is final
                 mail = replace(mail, raw=self.dkim.sign(mail.raw))
         except PermanentDeliveryError as exc:  # e.g. a domain IDNA refuses: the reason says it

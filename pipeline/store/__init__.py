@@ -8,6 +8,7 @@ run can share it); any SQLAlchemy URL works, e.g. PostgreSQL when several machin
     subscribers.py  subscribers and their settings
     feedback.py     subscribers' judgments of postings (digest feedback links)
     outbox.py       digests queued for delivery, and which postings each subscriber has had
+    signups.py      sign-ups waiting for confirmation; notices (no subscriber) in the outbox
     runs.py         per-source run records (source health)
     leases.py       named locks that expire unless renewed (run, notify, schedule)
 """
@@ -27,13 +28,14 @@ from pipeline.store.outbox import OutboxMixin
 from pipeline.store.postings import PostingsMixin, UpsertResult
 from pipeline.store.runs import RunsMixin
 from pipeline.store.schema import migrate
+from pipeline.store.signups import SignupsMixin
 from pipeline.store.subscribers import Subscriber, SubscribersMixin
 
 __all__ = ["Store", "Subscriber", "UpsertResult"]
 
 
 class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin,
-            FeedbackMixin):
+            FeedbackMixin, SignupsMixin):
     """All database access of the pipeline; opening it creates or upgrades the schema."""
 
     def __init__(self, url: str):

@@ -191,6 +191,17 @@ feedback = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+#: Sign-ups waiting for their confirmation link to be followed (double opt-in); ``data`` holds
+#: the form's settings and resume text. Purged at ``expires_at``.
+signups = Table(
+    "signups", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("data", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
 
 #: Columns that version 1 of the schema did not have yet.
 ADDED_IN_V2 = ("city", "region", "country")
@@ -274,9 +285,11 @@ def _v10_subscriber_removal(conn: Connection) -> None:
         for column in (subscribers.c.removed_at, subscribers.c.purged_at)})
 
 
-def _v11_feedback(conn: Connection) -> None:
-    """Version 11: subscribers' judgments of postings from the feedback links in digests."""
+def _v11_feedback_and_signups(conn: Connection) -> None:
+    """Version 11: subscribers' judgments of postings from the feedback links in digests, and
+    sign-ups waiting for confirmation."""
     feedback.create(conn, checkfirst=True)
+    signups.create(conn, checkfirst=True)
 
 
 #: The step that brings a database from version N-1 to N, for N = 2, 3, ...
@@ -287,7 +300,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_location_parts, 3:
                                                        8: _v8_leases,
                                                        9: _v9_resume_fingerprint,
                                                        10: _v10_subscriber_removal,
-                                                       11: _v11_feedback}
+                                                       11: _v11_feedback_and_signups}
 LATEST = max(MIGRATIONS)
 
 

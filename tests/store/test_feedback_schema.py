@@ -17,6 +17,7 @@ def test_a_version_10_database_gets_feedback_and_keeps_its_subscribers(tmp_path)
         store.upsert_postings([Posting(source="t", source_id="1", title="RN Case Manager")])
     conn = sqlite3.connect(path)  # back to how version 10 left it: no feedback table
     conn.execute("DROP TABLE feedback")
+    conn.execute("DROP TABLE signups")
     conn.execute("UPDATE schema_version SET version = 10")
     conn.commit()
     conn.close()
