@@ -30,7 +30,8 @@ PER_YEAR = {"hour": 2080, "week": 52, "month": 12, "year": 1}
 PERIODS = [("year", "a year"), ("hour", "an hour"), ("week", "a week"), ("month", "a month")]
 
 
-def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """(value, text) pairs as the options of a select field."""
     return [SelectChoice(value, text) for value, text in pairs]
 
 
@@ -44,10 +45,10 @@ class SignupForm(FlaskForm):
         FileAllowed(RESUME_TYPES, "The resume must be a PDF, DOCX or TXT file.")])
     state = StringField("State", validators=[Optional(), Length(max=40)])
     city = StringField("City", validators=[Optional(), Length(max=80)])
-    remote = SelectField("Where you want to work", choices=_choices(REMOTE), default="")
+    remote = SelectField("Where you want to work", choices=choices(REMOTE), default="")
     min_pay = DecimalField("Minimum pay", validators=[Optional(), NumberRange(min=0, max=10**7)])
-    pay_period = SelectField("per", choices=_choices(PERIODS), default="year")
-    frequency = SelectField("How often", choices=_choices(FREQUENCIES), default="daily")
+    pay_period = SelectField("per", choices=choices(PERIODS), default="year")
+    frequency = SelectField("How often", choices=choices(FREQUENCIES), default="daily")
     send_at = TimeField("At (your time)", default=None, validators=[Optional()])
     timezone = StringField("Time zone", default="UTC", validators=[Length(max=64)])
     website = StringField("Leave this empty", validators=[Optional()])

@@ -35,6 +35,7 @@ from pipeline.errors import SubscriberError
 from pipeline.notify.subscribers import unsubscribe_by_token
 from pipeline.notify.tokens import signer_for
 from pipeline.service.feedback import feedback_pages
+from pipeline.service.settings import settings_pages
 from pipeline.service.signup import signup_pages
 from pipeline.store import Store, Subscriber
 
@@ -65,6 +66,7 @@ def create_app(config: JobsConfig, store: Store | None = None) -> Flask:
     app.register_blueprint(pages)
     app.register_blueprint(feedback_pages)
     app.register_blueprint(signup_pages)
+    app.register_blueprint(settings_pages)
     app.after_request(security_headers)
     redact_tokens_in_logs(app)
     app.register_error_handler(404, lambda error: (
