@@ -152,6 +152,8 @@ def test_a_subscriber_signs_up_gives_feedback_changes_settings_and_leaves(
                            job("b3", "RN Care Manager", "Northgate Health", "Columbus, OH")])
     notify(config, store, matcher, now=utcnow() + timedelta(minutes=1))
     after, twin = titles(inbox.to("dana@example.org")[-1]), titles(inbox.to("bob@example.org")[-1])
+    print(f"\nnext digest without feedback: {twin}\nafter 'not for me - wrong location' on "
+          f"a Columbus job: {after}")  # the figures of the closing note (pytest -s)
     assert twin[0] != "Case Manager RN" and after[0] == "Case Manager RN"
     assert sorted(after) == sorted(twin)
 
