@@ -70,6 +70,7 @@ def notify(config: JobsConfig, store: Store, matcher, *, now: datetime | None = 
         if dry_run:
             report.pending = len(store.outbox_rows(("pending",)))
             return report
+        store.purge_signups(now)  # unconfirmed sign-ups past their expiry, data and all
         sent = relay(config, store, transport, now=now)
     finally:
         store.release_lock(NOTIFY_LOCK, owner)

@@ -18,10 +18,11 @@ from conftest import RESUME_LINES, wait_for, write_pdf
 
 from pipeline.config import SubscriberConfig, parse_config
 from pipeline.errors import SubscriberError
+from pipeline.notify import notify
 from pipeline.notify.relay import relay
 from pipeline.service.web import create_app
 from pipeline.store import Store
-from pipeline.store.schema import utcnow
+from pipeline.store.schema import signups, utcnow
 
 LINKS = "https://alerts.carealerts.test"
 REPO = Path(__file__).resolve().parents[2]
@@ -160,6 +161,25 @@ def test_allowed_domains_and_turned_off(make_site, tmp_path):
     closed, _store, _inbox, _config = make_site(enabled=False)
     reply = requests.get(f"{closed}/signup", timeout=10)
     assert reply.status_code == 404 and "Sign-up is closed here" in reply.text
+
+
+def test_every_notify_run_purges_expired_sign_ups(make_site):
+    _base, store, _inbox, config = make_site()
+    now = utcnow()
+    store.add_signup("quiet@example.org", {"settings": {}}, now + timedelta(hours=1), now)
+    notify(config, store, FixedOrder(), now=now + timedelta(minutes=30))
+    assert store.add_signup("quiet@example.org", {}, now + timedelta(hours=9), now) is None
+    notify(config, store, FixedOrder(), now=now + timedelta(hours=2))
+    with store.engine.connect() as conn:
+        assert conn.execute(signups.select()).all() == []
+
+
+class FixedOrder:
+    """A matcher with nothing to rank (no subscriber is due anyway)."""
+
+    def rank(self, postings, **_kwargs):
+        """Nothing."""
+        return []
 
 
 def test_unconfirmed_sign_ups_expire_and_are_purged(make_site):
