@@ -36,10 +36,11 @@ def rank(config_path: Path, resume: Path | None, subscriber: str | None, top: in
     Examples:
       pipeline rank --top 10                       the profile alone
       pipeline rank --resume me.pdf --top 5        against the profile and a resume
-      pipeline rank --subscriber lee@example.org   a subscriber's resume and filters
+      pipeline rank --subscriber lee@example.org   a subscriber's resume, filters, feedback
       pipeline rank --json | jq -r '.title'        one JSON object per posting, best first
     """
     from pipeline.match import Matcher, read_resume
+    from pipeline.match.feedback import Taste
     from pipeline.store import Store
 
     if resume and subscriber:
@@ -47,19 +48,21 @@ def rank(config_path: Path, resume: Path | None, subscriber: str | None, top: in
     config = open_config(config_path)
     with Store(config.database_url()) as store:
         postings = store.open_postings()
-        resume_text, filters = None, None
+        resume_text, filters, taste = None, None, Taste()
         if subscriber:
             from pipeline.notify.subscribers import sync_subscribers
 
             sync_subscribers(config, store)  # jobs.yaml subscribers exist before the first run
             found = store.get_subscriber(subscriber)
             resume_text, filters = found.resume_text, found.filters
+            taste = Taste.of(store, found.id)  # their "more like this" / "not for me"
         elif resume:
             resume_text = read_resume(resume)
     if not postings:
         err_console.print("No open postings stored yet: run `pipeline fetch` first.")
-    matches = Matcher.from_config(config).rank(postings, resume_text=resume_text,
-                                               filters=filters, top=top)
+    matches = taste.adjust(Matcher.from_config(config).rank(  # all of them when feedback
+        postings, resume_text=taste.resume(resume_text), filters=filters,  # may reorder
+        top=None if taste else top))[:top]
     if as_json:
         for match in matches:
             click.echo(json.dumps(match_record(match), ensure_ascii=False))
@@ -142,13 +145,30 @@ def _eval_ranking(config: JobsConfig, labels: Path | None, as_json: bool,
     from pipeline.match.report import write_html
 
     report = evaluate_config(config, labels)
+    judged = _feedback_report(config)
     if as_json:
-        click.echo(json.dumps(report.as_json(), indent=2))
+        click.echo(json.dumps({**report.as_json(), "subscriber_feedback":
+                               judged.as_json() if judged else None}, indent=2))
     else:
         click.echo(format_table(report))
+        if judged:
+            click.echo("\nOn subscribers' judgments (`pipeline feedback export`):\n"
+                       + format_table(judged))
     if html_path:
         write_html(report, html_path)
         err_console.print(f"Wrote {html_path}")
+
+
+def _feedback_report(config: JobsConfig):
+    """The eval report on subscribers' feedback in the configured database, if it has any."""
+    from pipeline.match.feedback_labels import evaluate_feedback
+    from pipeline.store import Store
+
+    url = config.database_url()
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None  # no database yet: nothing judged, and none is created for it
+    with Store(url) as store:
+        return evaluate_feedback(config, store)
 
 
 @cli.command()

@@ -6,13 +6,15 @@ the files-source format). Only judgments about the role count: "more like this" 
 "not for me: wrong role" (or no reason) 0, "needs a license I don't have" 1 (the right job, a
 credential short). Wrong location, pay too low and employer say nothing about the role and are
 left out. A posting judged by several subscribers gets the mean grade, rounded.
-No subscriber's address, name or resume is written.
+No subscriber's address, name or resume is written. ``evaluate_feedback`` runs ``pipeline eval``
+on those labels, for the report beside the fixture labels'.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +58,16 @@ def export_labels(store, folder: Path) -> ExportReport:
         raise StoreError(f"cannot write the labels to {folder}: {exc.strerror}") from exc
     report.labels = len(grades)
     return report
+
+
+def evaluate_feedback(config, store):
+    """The eval report of the matcher on subscribers' role judgments; None when there are none."""
+    from pipeline.match.evaluate import evaluate_config
+
+    with tempfile.TemporaryDirectory(prefix="feedback-labels-") as folder:
+        if export_labels(store, Path(folder)).labels == 0:
+            return None
+        return evaluate_config(config, Path(folder) / "labels.csv")
 
 
 def _write(folder: Path, grades: dict[str, list[int]], postings: dict) -> None:

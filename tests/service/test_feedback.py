@@ -7,6 +7,7 @@ the Flask app on 127.0.0.1 reached over HTTP, and the CLI.
 from __future__ import annotations
 
 import csv
+import json
 import re
 import urllib.error
 import urllib.parse
@@ -145,6 +146,24 @@ def test_not_for_me_employer_leaves_that_employer_out_of_the_next_digest(world, 
     assert digests["ann"] == [t for t in digests["bob"] if t != "Nurse Case Manager"]
 
 
+def test_rank_subscriber_shows_the_ranking_their_feedback_makes(world, serve_app, tmp_path):
+    config, store, _inbox, _matcher = world
+    base = serve_app(create_app(config, store))
+    link = feedback_link(first_round(world), "RN Case Manager", "Not for me").replace(LINKS, base)
+    post(link, {"reason": "employer"})
+    config_file = tmp_path / "jobs.yaml"
+    config_file.write_text(f"database:\n  url: {config.database_url()}\n"
+                           f"profile:\n  path: {REPO / 'models' / 'care_manager.yaml'}\n"
+                           "sources:\n  - {name: local, type: files, path: postings}\n")
+    ranked = {}
+    for name in ("ann", "bob"):
+        result = CliRunner().invoke(cli, ["rank", "--config", str(config_file), "--json",
+                                          "--subscriber", f"{name}@example.org"])
+        assert result.exit_code == 0, result.output
+        ranked[name] = [json.loads(line)["company"] for line in result.output.splitlines()]
+    assert "Lakeside Health" in ranked["bob"] and "Lakeside Health" not in ranked["ann"]
+
+
 def test_not_for_me_wrong_location_demotes_jobs_in_that_place(world, serve_app):
     config, store, _inbox, _matcher = world
     base = serve_app(create_app(config, store))
@@ -210,4 +229,5 @@ def test_feedback_export_writes_labels_eval_reads(world, serve_app, tmp_path):
     result = CliRunner().invoke(cli, ["eval", "--config", str(config_file), "--labels",
                                       str(out / "labels.csv")])
     assert result.exit_code == 0, result.output
-    assert "ndcg" in result.output.lower()
+    fixtures, judged = result.output.split("On subscribers' judgments")
+    assert "NDCG@10" in fixtures and "2 labelled postings (1 core, 0 adjacent)" in judged
