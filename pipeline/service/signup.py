@@ -57,6 +57,13 @@ def _allow_timezone_script(response):
     return response
 
 
+@signup_pages.errorhandler(413)
+def _too_large(_error):
+    """A form over ``max_upload_mb`` (a resume too large): say so, in one sentence."""
+    limit = _config().web.signup.max_upload_mb
+    return render_template("signup_limited.html", too_large=f"{limit:g} MB"), 413
+
+
 def _config() -> JobsConfig:
     return current_app.config["PIPELINE_CONFIG"]
 

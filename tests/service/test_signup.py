@@ -141,7 +141,7 @@ def test_an_upload_over_the_size_limit_is_refused(make_site):
     base, _store, _inbox, _config = make_site(max_upload_mb=0.05)
     reply = sign_up(base, email="big@example.org",
                     files={"resume": ("big.txt", b"care planning " * 10_000, "text/plain")})
-    assert reply.status_code == 413
+    assert reply.status_code == 413 and "accepts forms of up to 0.05 MB" in reply.text
 
 
 def test_a_resume_the_cli_cannot_read_gets_the_cli_sentence(make_site):
