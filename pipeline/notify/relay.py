@@ -7,17 +7,20 @@ only possible duplicate is the one message that was in flight when the process d
 runs at a time (``notify`` holds the ``notify`` lock).
 
 A notice (a sign-up confirmation, ``pipeline.notify.notice``) belongs to no subscriber and is sent
-as it was rendered when queued. Just before sending, the row is read again: a digest cancelled by
-an unsubscribe is skipped, a paused subscriber's digest is cancelled, and postings closed since
-queueing are taken out (the digest is cancelled when none is left). Each message is flattened once;
-with ``email.dkim`` those bytes are DKIM-signed, on every try, so a retry carries a fresh signature
-and the same Message-ID, and the transport sends exactly the signed bytes. One row whose message
-cannot be built or signed (a bug, an address the mail library refuses, a domain IDNA refuses) is
-failed for good with the reason and the batch goes on: one bad row never holds back the digests
-queued after it. Failures: a transient one (a server that cannot be reached included) is retried in
-this run after ``retry_backoff`` seconds (doubling), then left for a later run ``retry_delay``
-seconds on (doubling per attempt, at most 6 hours) until ``max_attempts``; a permanent one marks
-the row failed with the server's reason; a server still unusable after the in-run retries stops the
+as it was rendered when queued.
+
+Just before sending, the row is read again: a digest cancelled by an unsubscribe is skipped, a
+paused subscriber's digest is cancelled, and postings closed since queueing are taken out (the
+digest is cancelled when none is left). Each message is flattened once; with ``email.dkim`` those
+bytes are DKIM-signed, on every try, so a retry carries a fresh signature and the same
+Message-ID, and the transport sends exactly the signed bytes. One row whose message cannot be
+built or signed (a bug, an address the mail library refuses, a domain IDNA refuses) is failed
+for good with the reason and the batch goes on: one bad row never holds back the digests queued
+after it. Failures: a
+transient one (a server that cannot be reached included) is retried in this run after
+``retry_backoff`` seconds (doubling), then left for a later run ``retry_delay`` seconds on
+(doubling per attempt, at most 6 hours) until ``max_attempts``; a permanent one marks the row
+failed with the server's reason; a server still unusable after the in-run retries stops the
 batch and leaves the rest queued.
 
 Outcome unknown: when the whole message went out but no reply came (``data_timeout`` passed, the
