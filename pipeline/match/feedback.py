@@ -11,7 +11,9 @@ resume, which moves the resume vector toward them. "Not for me" acts by its reas
     (none)     postings of the same title family are demoted a little
 
 A demoted score is multiplied by ``DEMOTE`` (``SLIGHT`` without a reason), so it drops down the
-digest, or under the subscriber's threshold.
+digest, or under the subscriber's threshold. Applied around ``Matcher.rank`` wherever a
+subscriber's ranking is made: their next digest (``notify.queue``) and ``pipeline rank
+--subscriber``.
 """
 
 from __future__ import annotations
