@@ -55,30 +55,34 @@ def rank_matches(config: JobsConfig, resume: str | PathLike | None = None, *,
                  resume_text: str | None = None, subscriber: str | None = None,
                  top: int | None = 20) -> list[Match]:
     """The stored open postings ranked against the profile, and a resume (file or text) or a
-    subscriber's resume and filters, best first."""
+    subscriber's resume, filters and feedback ("more like this", "not for me"), best first."""
     from pipeline.match import Matcher, read_resume
+    from pipeline.match.feedback import Taste
     from pipeline.store import Store
 
     if sum(given is not None for given in (resume, resume_text, subscriber)) > 1:
         raise TypeError("give one of resume, resume_text or subscriber")
     if resume is not None:
         resume_text = read_resume(resume)  # a bad file fails before the database is opened
-    filters = None
+    filters, taste = None, Taste()
     with Store(config.database_url()) as store:
         postings = store.open_postings()
         if subscriber is not None:
-            resume_text, filters = _subscriber_resume(config, store, subscriber)
-    return Matcher.from_config(config).rank(postings, resume_text=resume_text, filters=filters,
-                                            top=top)
+            found = _subscriber(config, store, subscriber)
+            resume_text, filters = found.resume_text, found.filters
+            taste = Taste.of(store, found.id)
+    matches = Matcher.from_config(config).rank(  # feedback may reorder: rank all, then cut
+        postings, resume_text=taste.resume(resume_text), filters=filters,
+        top=None if taste else top)
+    return taste.adjust(matches)[:top]
 
 
-def _subscriber_resume(config: JobsConfig, store, email: str):
-    """A subscriber's resume text and filters (jobs.yaml subscribers are synced first)."""
+def _subscriber(config: JobsConfig, store, email: str):
+    """A stored subscriber (jobs.yaml subscribers are synced first)."""
     from pipeline.notify.subscribers import sync_subscribers
 
     sync_subscribers(config, store)
-    found = store.get_subscriber(email)
-    return found.resume_text, found.filters
+    return store.get_subscriber(email)
 
 
 def rank(config: JobsConfig, resume: str | PathLike | None = None, *,

@@ -41,6 +41,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("match", "Ranking quality (NDCG@10, P@10, MAP) on labelled postings, beside TF-IDF "
              "and BM25; with --credential-labels, how well required and preferred credentials "
              "are read."),
+    "feedback": ("feedback", "What subscribers said about postings (\"more like this\", \"not "
+                 "for me\")."),
     "fetch": ("stages", "Fetch sources and store their postings, without ranking or sending."),
     "init": ("stages", "Write a commented starter jobs.yaml (and an empty postings folder "
              "beside it)."),

@@ -41,7 +41,7 @@ def rank(config_path: Path, resume: Path | None, subscriber: str | None, top: in
     Examples:
       pipeline rank --top 10                       the profile alone
       pipeline rank --resume me.pdf --top 5        against the profile and a resume
-      pipeline rank --subscriber lee@example.org   a subscriber's resume and filters
+      pipeline rank --subscriber lee@example.org   a subscriber's resume, filters, feedback
       pipeline rank --json | jq -r '.title'        one JSON object per posting, best first
       pipeline rank --csv > ranking.csv            a spreadsheet of the ranking
     """
@@ -192,13 +192,30 @@ def _eval_ranking(config: JobsConfig, labels: Path | None, as_json: bool,
     from pipeline.match.report import write_html
 
     report = evaluate_config(config, labels)
+    judged = _feedback_report(config)
     if as_json:
-        click.echo(json.dumps(report.as_json(), indent=2))
+        click.echo(json.dumps({**report.as_json(), "subscriber_feedback":
+                               judged.as_json() if judged else None}, indent=2))
     else:
         click.echo(format_table(report))
+        if judged:
+            click.echo("\nOn subscribers' judgments (`pipeline feedback export`):\n"
+                       + format_table(judged))
     if html_path:
         write_html(report, html_path)
         err_console.print(f"Wrote {html_path}")
+
+
+def _feedback_report(config: JobsConfig):
+    """The eval report on subscribers' feedback in the configured database, if it has any."""
+    from pipeline.match.feedback_labels import evaluate_feedback
+    from pipeline.store import Store
+
+    url = config.database_url()
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None  # no database yet: nothing judged, and none is created for it
+    with Store(url) as store:
+        return evaluate_feedback(config, store)
 
 
 @cli.command()

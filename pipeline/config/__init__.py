@@ -328,14 +328,47 @@ def _placeholder(host: str) -> bool:
     return any(host == domain or host.endswith("." + domain) for domain in PLACEHOLDER_DOMAINS)
 
 
+class SignupConfig(Strict):
+    """`pipeline serve`'s public sign-up page (double opt-in)."""
+
+    enabled: bool = Field(default=False, description="serve the sign-up page at /signup")
+    allowed_domains: list[str] = Field(default_factory=list, description="only addresses at "
+                                       "these domains may sign up; empty: any")
+    per_ip: str = Field(default="5 per hour", description="sign-ups one IP address may post, "
+                        "like '5 per hour' or '20/day'")
+    expire_hours: float = Field(default=48, gt=0, description="an unconfirmed sign-up is "
+                                "purged after this; until then its address gets no second "
+                                "confirmation message")
+    max_upload_mb: float = Field(default=5, gt=0, le=50, description="largest form (resume "
+                                 "included) accepted")
+
+    @field_validator("per_ip")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate; write it like '5 per hour' or "
+                             "'20/day'") from exc
+        return value
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _domains(cls, values: list[str]) -> list[str]:
+        return [value.strip().lower().lstrip("@") for value in values]
+
+
 class WebConfig(Strict):
-    """`pipeline serve`: the one-click unsubscribe and preferences pages."""
+    """`pipeline serve`: the one-click unsubscribe, preferences, feedback and sign-up pages."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     secret_env: str = Field(default="PIPELINE_SECRET", description="environment variable "
                             "holding the secret that signs unsubscribe links; when unset, a "
                             "random secret is generated once and kept in the database")
+    signup: SignupConfig = Field(default_factory=SignupConfig)
 
 
 class ScheduleConfig(Strict):

@@ -17,7 +17,7 @@ from datetime import datetime
 from pipeline.config import JobsConfig
 from pipeline.notify.digest import digest_items
 from pipeline.notify.queue import next_digest, queue_due
-from pipeline.notify.relay import RelayReport, links, relay
+from pipeline.notify.relay import RelayReport, links, relay, with_feedback_links
 from pipeline.notify.render import render_digest
 from pipeline.notify.tokens import signer_for
 from pipeline.store import Store
@@ -70,6 +70,7 @@ def notify(config: JobsConfig, store: Store, matcher, *, now: datetime | None = 
         if dry_run:
             report.pending = len(store.outbox_rows(("pending",)))
             return report
+        store.purge_signups(now)  # unconfirmed sign-ups past their expiry, data and all
         sent = relay(config, store, transport, now=now)
     finally:
         store.release_lock(NOTIFY_LOCK, owner)
@@ -88,8 +89,10 @@ def preview(config: JobsConfig, store: Store, matcher, email: str,
     matches = next_digest(config, store, matcher, subscriber, store.open_postings())
     if not matches:
         return None
-    unsubscribe_url, preferences_url = links(config, signer_for(config, store).token(subscriber))
+    signer = signer_for(config, store)
+    unsubscribe_url, preferences_url = links(config, signer.token(subscriber))
+    items = with_feedback_links(config, signer, subscriber, digest_items(matches))
     subject, _text, html = render_digest(
-        digest_items(matches), now=now, name=subscriber.name, frequency=subscriber.frequency,
+        items, now=now, name=subscriber.name, frequency=subscriber.frequency,
         unsubscribe_url=unsubscribe_url, preferences_url=preferences_url)
     return subject, html

@@ -95,10 +95,11 @@ def list_unsubscribe(url: str, mailto: str | None, token: str) -> str:
 
 
 def build_message(email: EmailConfig, *, recipient: str, name: str | None, message_id: str,
-                  subject: str, text: str, html: str, date: datetime, unsubscribe_url: str,
+                  subject: str, text: str, html: str, date: datetime, unsubscribe_url: str | None,
                   token: str) -> EmailMessage:
     """The complete message of one digest, To as ``mail_address`` gives it; internationalized
-    when an address is still not ASCII (PermanentDeliveryError: a domain IDNA refuses)."""
+    when an address is still not ASCII (PermanentDeliveryError: a domain IDNA refuses). A notice
+    to someone not subscribed (``unsubscribe_url`` None) has no List-Unsubscribe headers."""
     recipient = mail_address(recipient)
     international = needs_smtputf8(recipient, parseaddr(email.sender)[1])
     message = EmailMessage(policy=_POLICY.clone(utf8=True) if international else _POLICY)
@@ -112,9 +113,10 @@ def build_message(email: EmailConfig, *, recipient: str, name: str | None, messa
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
     message["List-Id"] = email.list_id
-    message["List-Unsubscribe"] = list_unsubscribe(unsubscribe_url, email.unsubscribe_mailto,
-                                                   token)
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if unsubscribe_url:
+        message["List-Unsubscribe"] = list_unsubscribe(unsubscribe_url,
+                                                       email.unsubscribe_mailto, token)
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="base64")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pipeline.config import JobsConfig
+from pipeline.match.feedback import Taste
 from pipeline.notify.digest import digest_items, select_matches
 from pipeline.notify.due import is_due
 from pipeline.notify.message import new_message_id
@@ -32,8 +33,9 @@ def next_digest(config: JobsConfig, store: Store, matcher, subscriber: Subscribe
     """The matches the subscriber's next digest would hold (nothing is recorded)."""
     threshold = (subscriber.min_score if subscriber.min_score is not None
                  else config.matching.min_score)
-    matches = matcher.rank(postings, resume_text=subscriber.resume_text,
-                           filters=subscriber.filters, min_score=threshold)
+    taste = Taste.of(store, subscriber.id)  # their feedback: "more like this", "not for me"
+    matches = taste.adjust(matcher.rank(postings, resume_text=taste.resume(subscriber.resume_text),
+                                        filters=subscriber.filters, min_score=threshold))
     return select_matches(matches, subscriber, store, min_score=threshold,
                           max_per_employer=config.email.max_per_employer)
 

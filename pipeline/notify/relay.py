@@ -6,6 +6,9 @@ it pending and the next relay sends it again with the same Message-ID: nothing i
 only possible duplicate is the one message that was in flight when the process died. Only one relay
 runs at a time (``notify`` holds the ``notify`` lock).
 
+A notice (a sign-up confirmation, ``pipeline.notify.notice``) belongs to no subscriber and is sent
+as it was rendered when queued.
+
 Just before sending, the row is read again: a digest cancelled by an unsubscribe is skipped, a
 paused subscriber's digest is cancelled, and postings closed since queueing are taken out (the
 digest is cancelled when none is left). Each message is flattened once; with ``email.dkim`` those
@@ -46,6 +49,7 @@ from pipeline.errors import (
 )
 from pipeline.notify.dkim_sign import DkimSigner, load_signer
 from pipeline.notify.message import Outgoing, build_message, outgoing
+from pipeline.notify.notice import compose_notice, is_notice
 from pipeline.notify.render import render_digest
 from pipeline.notify.tokens import LinkSigner, signer_for
 from pipeline.notify.transport import ServerUnavailable, make_transport
@@ -79,6 +83,18 @@ def links(config: JobsConfig, token: str) -> tuple[str, str]:
     return f"{base}/unsubscribe/{token}", f"{base}/preferences/{token}"
 
 
+def with_feedback_links(config: JobsConfig, signer: LinkSigner, subscriber: Subscriber,
+                        items: list[dict]) -> list[dict]:
+    """The items, each with its signed "more like this" and "not for me" URLs."""
+    base = config.email.unsubscribe_url.rstrip("/")
+    linked = []
+    for item in items:
+        token = signer.posting_token(subscriber, item["posting_id"])
+        linked.append({**item, "more_url": f"{base}/feedback/{token}/more",
+                       "not_url": f"{base}/feedback/{token}/not"})
+    return linked
+
+
 def compose(config: JobsConfig, signer: LinkSigner, subscriber: Subscriber, row: OutboxRow,
             items: list[dict], now: datetime, store: Store | None = None) -> EmailMessage:
     """The message of an outbox row, rendered from its stored items (with ``store``, the
@@ -88,8 +104,9 @@ def compose(config: JobsConfig, signer: LinkSigner, subscriber: Subscriber, row:
     report = digest_report_url(config, store, subscriber, token, row.created_at, row.id) if (
         store is not None) else None
     subject, text, html = render_digest(
-        items, now=now, name=subscriber.name, frequency=subscriber.frequency,
-        unsubscribe_url=unsubscribe_url, preferences_url=preferences_url, report_url=report)
+        with_feedback_links(config, signer, subscriber, items), now=now, name=subscriber.name,
+        frequency=subscriber.frequency, unsubscribe_url=unsubscribe_url,
+        preferences_url=preferences_url, report_url=report)
     return build_message(config.email, recipient=row.recipient, name=subscriber.name,
                          message_id=row.message_id, subject=subject, text=text, html=html,
                          date=now, unsubscribe_url=unsubscribe_url, token=token)
@@ -115,11 +132,14 @@ def relay(config: JobsConfig, store: Store, transport=None, *, now: datetime | N
     return report
 
 
-def _ready(store: Store, row: OutboxRow, report: RelayReport) -> tuple[Subscriber, list] | None:
+def _ready(store: Store, row: OutboxRow,
+           report: RelayReport) -> tuple[Subscriber | None, list] | None:
     """The subscriber and still-open items of a row still to be sent, else None (cancelled)."""
     current = store.outbox_row(row.id)
     if current is None or current.status != "pending":
         return None
+    if is_notice(current.message):  # a sign-up confirmation: nothing to re-check
+        return None, []
     subscriber = store.subscriber_by_id(row.subscriber_id) if row.subscriber_id else None
     reason = None
     if subscriber is None or not subscriber.active:
@@ -195,9 +215,9 @@ class _Relay:
                 sent_at: datetime) -> Outgoing | None:
         """The bytes to send, signed last; None (the row failed for good) if they cannot be made."""
         try:
-            mail = outgoing(compose(self.config, self.signer, subscriber, row, items, sent_at,
-                                    self.store),
-                            self.config.email.sender, row.recipient)
+            message = compose_notice(self.config, row, sent_at) if subscriber is None else (
+                compose(self.config, self.signer, subscriber, row, items, sent_at, self.store))
+            mail = outgoing(message, self.config.email.sender, row.recipient)
             if self.dkim:  # signed last, so every header and byte of the body is final
                 mail = replace(mail, raw=self.dkim.sign(mail.raw))
         except PermanentDeliveryError as exc:  # e.g. a domain IDNA refuses: the reason says it

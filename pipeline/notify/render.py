@@ -4,6 +4,7 @@ The HTML comes from ``templates/digest.html`` with autoescaping on, so any marku
 title, employer or description is shown as text, never run; links are only rendered for http(s)
 URLs (see ``digest.safe_url``). The stylesheet is inlined into ``style`` attributes with css-inline
 because many mail clients drop ``<style>`` blocks. The plain-text part carries the same facts.
+Items carrying ``more_url`` / ``not_url`` (``relay.with_feedback_links``) get the feedback links.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def _view_items(items: list[dict], now: datetime) -> list[dict]:
         view.append({**item, "ago": ago(item["posted_at"], now), "strength": name,
                      "skills": skills_text(item["why"]["skills"]),
                      "resume_terms": ", ".join(item["why"].get("resume_terms") or []),
-                     "strength_class": css_class, "percent": percent})
+                     "strength_class": css_class, "percent": percent,
+                     "more_url": item.get("more_url"), "not_url": item.get("not_url")})
     return view
 
 

@@ -1,4 +1,4 @@
-"""Signed tokens for the unsubscribe and preferences links (itsdangerous).
+"""Signed tokens for the unsubscribe, preferences and feedback links (itsdangerous).
 
 A token carries the subscriber's id and e-mail, signed with HMAC under a secret. The secret
 comes from the environment variable named by ``web.secret_env`` (``PIPELINE_SECRET`` by default).
@@ -8,7 +8,9 @@ the variable when the web app and the sender do not share a database, or to rota
 
 A token cannot be forged without the secret, and it is only good for the subscriber it names: the
 web app checks that the id and the e-mail still belong together. Tokens do not expire, since an
-unsubscribe link must work in an old e-mail too.
+unsubscribe link must work in an old e-mail too. A feedback token also names one posting, under
+its own salt, so it cannot be replayed as a subscriber token or for another posting. A sign-up's
+confirmation token expires with the sign-up.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import os
 import secrets as random_secrets
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +28,8 @@ from pipeline.store import Store, Subscriber
 from pipeline.store.schema import secrets, utcnow
 
 _SALT = "subscriber-link"
+_POSTING_SALT = "posting-feedback-link"
+_SIGNUP_SALT = "signup-confirm-link"
 _SECRET_NAME = "link-signing-key"
 
 
@@ -53,6 +57,9 @@ class LinkSigner:
 
     def __init__(self, secret: str):
         self._serializer = URLSafeSerializer(secret, salt=_SALT)
+        self._posting_serializer = URLSafeSerializer(secret, salt=_POSTING_SALT)
+        self._signup_serializer = URLSafeTimedSerializer(secret, salt=_SIGNUP_SALT)
+        self.secret = secret
 
     def token(self, subscriber: Subscriber) -> str:
         """The token naming this subscriber."""
@@ -65,6 +72,41 @@ class LinkSigner:
         except (BadSignature, ValueError, TypeError) as exc:
             raise SubscriberError("this link is not valid (it may have been cut or altered)"
                                   ) from exc
+        return self._named(store, subscriber_id, email)
+
+    def posting_token(self, subscriber: Subscriber, posting_id: int) -> str:
+        """The token of this subscriber's feedback on one posting."""
+        return self._posting_serializer.dumps([subscriber.id, subscriber.email, posting_id])
+
+    def posting(self, store: Store, token: str) -> tuple[Subscriber, int]:
+        """(subscriber, posting id) a feedback token names; SubscriberError like ``subscriber``."""
+        try:
+            subscriber_id, email, posting_id = self._posting_serializer.loads(token)
+        except (BadSignature, ValueError, TypeError) as exc:
+            raise SubscriberError("this link is not valid (it may have been cut or altered)"
+                                  ) from exc
+        if not isinstance(posting_id, int):
+            raise SubscriberError("this link is not valid (it may have been cut or altered)")
+        return self._named(store, subscriber_id, email), posting_id
+
+    def signup_token(self, signup_id: int, email: str) -> str:
+        """The token of a sign-up's confirmation link (it expires, unlike the others)."""
+        return self._signup_serializer.dumps([signup_id, email])
+
+    def signup(self, token: str, max_age: float) -> tuple[int, str]:
+        """(sign-up id, e-mail) of a confirmation token; SubscriberError when it is forged or
+        older than ``max_age`` seconds."""
+        try:
+            signup_id, email = self._signup_serializer.loads(token, max_age=max_age)
+        except SignatureExpired as exc:
+            raise SubscriberError("this confirmation link has expired; sign up again") from exc
+        except (BadSignature, ValueError, TypeError) as exc:
+            raise SubscriberError("this link is not valid (it may have been cut or altered)"
+                                  ) from exc
+        return signup_id, email
+
+    @staticmethod
+    def _named(store: Store, subscriber_id, email) -> Subscriber:
         found = store.subscriber_by_id(subscriber_id) if isinstance(subscriber_id, int) else None
         if found is None or found.email != email:
             raise SubscriberError("this link belongs to a subscription that no longer exists")

@@ -47,6 +47,9 @@ from pipeline.config import JobsConfig, load_config
 from pipeline.errors import SubscriberError
 from pipeline.notify.subscribers import unsubscribe_by_token
 from pipeline.notify.tokens import signer_for
+from pipeline.service.feedback import feedback_pages
+from pipeline.service.settings import settings_pages
+from pipeline.service.signup import signup_pages
 from pipeline.store import Store, Subscriber
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -75,6 +78,9 @@ def create_app(config: JobsConfig, store: Store | None = None) -> Flask:
     app.config.update(PIPELINE_CONFIG=config, PIPELINE_STORE=store,
                       PIPELINE_SIGNER=signer_for(config, store))
     app.register_blueprint(pages)
+    app.register_blueprint(feedback_pages)
+    app.register_blueprint(signup_pages)
+    app.register_blueprint(settings_pages)
     app.after_request(security_headers)
     redact_tokens_in_logs(app)
     app.register_error_handler(404, lambda error: (

@@ -6,7 +6,9 @@ run can share it); any SQLAlchemy URL works, e.g. PostgreSQL when several machin
 
     postings.py     upsert, close, read postings
     subscribers.py  subscribers and their settings
+    feedback.py     subscribers' judgments of postings (digest feedback links)
     outbox.py       digests queued for delivery, and which postings each subscriber has had
+    signups.py      sign-ups waiting for confirmation; notices (no subscriber) in the outbox
     runs.py         per-source run records (source health)
     leases.py       named locks that expire unless renewed (run, notify, schedule)
 """
@@ -20,17 +22,20 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pipeline.errors import StoreError
+from pipeline.store.feedback import FeedbackMixin
 from pipeline.store.leases import LeasesMixin
 from pipeline.store.outbox import OutboxMixin
 from pipeline.store.postings import PostingsMixin, UpsertResult
 from pipeline.store.runs import RunsMixin
+from pipeline.store.signups import SignupsMixin
 from pipeline.store.subscribers import Subscriber, SubscribersMixin
 from pipeline.store.versioning import HEAD, SchemaState, migrate, status
 
 __all__ = ["SchemaState", "Store", "Subscriber", "UpsertResult", "schema_status", "shown_url"]
 
 
-class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin):
+class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin,
+            FeedbackMixin, SignupsMixin):
     """All database access of the pipeline; opening it creates or upgrades the schema."""
 
     def __init__(self, url: str):

@@ -172,6 +172,31 @@ processed_unsubscribe_mail = Table(
     Column("processed_at", UTCDateTime, nullable=False),
 )
 
+#: A subscriber's judgment of a posting from a digest's feedback links: ``verdict`` is ``more``
+#: ("more like this") or ``not`` ("not for me", with an optional ``reason``); one row per
+#: subscriber and posting, so following a link again changes nothing.
+feedback = Table(
+    "feedback", metadata,
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("posting_id", Integer, ForeignKey("postings.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("verdict", String(8), nullable=False),
+    Column("reason", String(32)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: Sign-ups waiting for their confirmation link to be followed (double opt-in); ``data`` holds
+#: the form's settings and resume text. Purged at ``expires_at``.
+signups = Table(
+    "signups", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("data", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
 
 def add_columns(conn: Connection, table: str, columns: dict[str, str]) -> None:
     """Add ``name -> SQL type`` columns to ``table``, leaving those already there (a table that an

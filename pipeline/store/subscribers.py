@@ -185,6 +185,13 @@ class SubscribersMixin:
             conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
                          .values(settings=merged, paused=paused))
 
+    def set_resume_text(self, subscriber_id: int, resume_text: str | None) -> None:
+        """Replace (or with None, remove) a subscriber's resume, uploaded on their own page."""
+        with self.engine.begin() as conn:
+            conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id).values(
+                resume_text=resume_text, resume_path=None, resume_fingerprint=None,
+                resume_error=None))
+
     def unsubscribe(self, subscriber_id: int, now: datetime | None = None) -> None:
         """Stop all digests at once; pending ones are cancelled (their postings unsent)."""
         with self.engine.begin() as conn:

@@ -1,0 +1,73 @@
+"""The feedback pages behind the two links under each posting of a digest.
+
+    GET  /feedback/<token>/more   "More like this?" with one button (a GET records nothing, since
+                                  mail scanners fetch every link)
+    POST /feedback/<token>/more   records it; the page then says so
+    GET  /feedback/<token>/not    "Not for me": one button per reason (wrong location, pay too
+                                  low, wrong role, needs a license I don't have, employer)
+    POST /feedback/<token>/not    records it with the reason (``reason``; none is allowed)
+
+The token (``LinkSigner.posting_token``) names the subscriber and the posting and is signed, so
+a link works without login, cannot be forged or used for another subscriber or posting, and
+following it again changes nothing. The subscriber's next digest uses the judgment at once
+(``pipeline.match.feedback``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from pipeline.errors import SubscriberError
+from pipeline.store import Store, Subscriber
+from pipeline.store.feedback import REASONS
+
+feedback_pages = Blueprint("feedback", __name__)
+
+
+def _store() -> Store:
+    return current_app.config["PIPELINE_STORE"]
+
+
+def _named(token: str) -> tuple[Subscriber, object]:
+    """(subscriber, posting) of a feedback token, or a 404 page saying the link does not work."""
+    try:
+        subscriber, posting_id = current_app.config["PIPELINE_SIGNER"].posting(_store(), token)
+    except SubscriberError as exc:
+        abort(404, description=str(exc))
+    found = _store().open_postings([posting_id]) or [
+        p for p in _store().delivered_postings(subscriber.id) if p.id == posting_id]
+    if not found:
+        abort(404, description="this link names a posting we no longer have")
+    return subscriber, found[0]
+
+
+def _current(subscriber: Subscriber, posting_id: int):
+    """The judgment already recorded for this posting, or None."""
+    return next((j for j in _store().feedback_of(subscriber.id)
+                 if j.posting.id == posting_id), None)
+
+
+@feedback_pages.route("/feedback/<token>/more", methods=["GET", "POST"], endpoint="more")
+def more(token: str):
+    """Show, and on POST record, "more like this"."""
+    subscriber, posting = _named(token)
+    if request.method == "POST":
+        _store().record_feedback(subscriber.id, posting.id, "more")
+    return render_template("feedback_more.html", token=token, posting=posting,
+                           judgment=_current(subscriber, posting.id))
+
+
+@feedback_pages.route("/feedback/<token>/not", methods=["GET", "POST"], endpoint="not_for_me")
+def not_for_me(token: str):
+    """Show the reasons, and on POST record "not for me" with the reason chosen."""
+    subscriber, posting = _named(token)
+    status = 200
+    if request.method == "POST":
+        reason = request.form.get("reason") or None
+        if reason is not None and reason not in REASONS:
+            status = 400
+        else:
+            _store().record_feedback(subscriber.id, posting.id, "not", reason)
+    return render_template("feedback_not.html", token=token, posting=posting, reasons=REASONS,
+                           judgment=_current(subscriber, posting.id),
+                           refused=status == 400), status

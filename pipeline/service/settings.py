@@ -1,0 +1,88 @@
+"""The full settings page and "delete my data", reached from the preferences page.
+
+    GET/POST /settings/<token>         every filter the matcher knows (states, cities, work
+                                       setting, minimum pay, kinds of job, employers and words
+                                       to leave out), send time, weekday and time zone, and the
+                                       resume (replace with an upload, or remove)
+    GET      /settings/<token>/delete  "Delete my data?" with one button
+    POST     /settings/<token>/delete  deletes it: name, resume, settings, feedback, digests;
+                                       what stays is a one-way hash of the address with the
+                                       postings already sent (so coming back never repeats one)
+
+Saved settings are the subscriber's own choice, kept by later jobs.yaml syncs. A refused form
+comes back as it was typed, with the reason.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from werkzeug.datastructures import CombinedMultiDict
+
+from pipeline.errors import ResumeError, SubscriberError
+from pipeline.match.resume import MAX_RESUME_BYTES
+from pipeline.service.settings_form import SettingsForm, filters_of, form_data
+from pipeline.service.signup_form import resume_text_of
+from pipeline.store import Store, Subscriber
+
+settings_pages = Blueprint("settings", __name__)
+
+
+def _store() -> Store:
+    return current_app.config["PIPELINE_STORE"]
+
+
+def _subscriber(token: str) -> Subscriber:
+    try:
+        return current_app.config["PIPELINE_SIGNER"].subscriber(_store(), token)
+    except SubscriberError as exc:
+        abort(404, description=str(exc))
+
+
+@settings_pages.route("/settings/<token>", methods=["GET", "POST"], endpoint="page")
+def settings(token: str):
+    """Show, and on POST save, every setting and the resume."""
+    subscriber = _subscriber(token)
+    if request.method == "GET":
+        form = SettingsForm(data=form_data(subscriber))
+        return render_template("settings.html", form=form, token=token, subscriber=subscriber)
+    form = SettingsForm(CombinedMultiDict((request.files, request.form)))
+    error = None
+    if not form.validate():
+        error = "; ".join(f"{form[name].label.text}: {' '.join(problems)}"
+                          for name, problems in form.errors.items())
+    else:
+        try:
+            save_settings(_store(), subscriber, form)
+        except (SubscriberError, ResumeError, ValueError) as exc:
+            error = str(exc)
+    if error:
+        return render_template("settings.html", form=form, token=token,
+                               subscriber=subscriber, error=error), 400
+    saved = _subscriber(token)
+    return render_template("settings.html", form=SettingsForm(data=form_data(saved)),
+                           token=token, subscriber=saved, saved=True)
+
+
+def save_settings(store: Store, subscriber: Subscriber, form: SettingsForm) -> None:
+    """Store a valid form: filters, schedule and resume (read before anything is saved)."""
+    resume = resume_text_of(form.resume.data if form.resume.data else None, MAX_RESUME_BYTES)
+    changed = {"filters": filters_of(form).model_dump(mode="json"),
+               "weekday": form.weekday.data, "timezone": form.timezone.data.strip() or "UTC"}
+    if form.send_at.data:
+        changed["send_at"] = form.send_at.data.strftime("%H:%M")
+    store.update_settings(subscriber.id, by_subscriber=True, **changed)
+    if resume is not None:
+        store.set_resume_text(subscriber.id, resume)
+    elif form.remove_resume.data:
+        store.set_resume_text(subscriber.id, None)
+
+
+@settings_pages.route("/settings/<token>/delete", methods=["GET", "POST"], endpoint="delete")
+def delete_data(token: str):
+    """Ask, and on POST delete everything stored about the subscriber."""
+    subscriber = _subscriber(token)
+    if request.method == "GET":
+        return render_template("delete.html", token=token, subscriber=subscriber)
+    _store().forget_feedback(subscriber.id)
+    _store().purge_subscriber(subscriber.email)
+    return render_template("deleted.html", email=subscriber.email)
