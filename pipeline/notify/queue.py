@@ -1,15 +1,17 @@
-"""Queueing digests: for each due subscriber, choose postings and put a digest in the outbox."""
+"""Queueing digests: every due subscriber's postings chosen in one pass, then outboxed."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+
 from pipeline.config import JobsConfig
-from pipeline.notify.digest import digest_items, select_matches
+from pipeline.notify.digest import choose, digest_items, select_matches
 from pipeline.notify.due import is_due
 from pipeline.notify.message import new_message_id
 from pipeline.notify.render import subject_for
@@ -30,12 +32,53 @@ class QueueReport:
 def next_digest(config: JobsConfig, store: Store, matcher, subscriber: Subscriber,
                 postings: list) -> list:
     """The matches the subscriber's next digest would hold (nothing is recorded)."""
-    threshold = (subscriber.min_score if subscriber.min_score is not None
-                 else config.matching.min_score)
-    matches = matcher.rank(postings, resume_text=subscriber.resume_text,
-                           filters=subscriber.filters, min_score=threshold)
-    return select_matches(matches, subscriber, store, min_score=threshold,
-                          max_per_employer=config.email.max_per_employer)
+    [(_, matches)] = list(choose_digests(config, store, matcher, [subscriber], postings))
+    return matches
+
+
+def choose_digests(config: JobsConfig, store: Store, matcher, subscribers: list[Subscriber],
+                   postings: list) -> Iterator[tuple[Subscriber, list]]:
+    """(subscriber, the matches of their next digest) for each subscriber, in order.
+
+    A ``Matcher`` scores every subscriber in one pass over one index of ``postings``
+    (``Matcher.scored_many``), only over the postings first seen since some subscriber's last
+    digest, applies the digest rules to the ranked candidates and explains only the postings
+    chosen. A ranker with only ``rank`` (one resume at a time) is asked once per subscriber.
+    """
+    if not hasattr(matcher, "scored_many"):
+        for subscriber in subscribers:
+            threshold = _threshold(config, subscriber)
+            matches = matcher.rank(postings, resume_text=subscriber.resume_text,
+                                   filters=subscriber.filters, min_score=threshold)
+            yield subscriber, select_matches(matches, subscriber, store, min_score=threshold,
+                                             max_per_employer=config.email.max_per_employer)
+        return
+    if not postings or not subscribers:
+        yield from ((subscriber, []) for subscriber in subscribers)
+        return
+    index = matcher.index(postings)
+    seen = np.array([p.first_seen.timestamp() if p.first_seen else np.inf for p in postings])
+    since = np.array([s.last_digest_at.timestamp() if s.last_digest_at else -np.inf
+                      for s in subscribers])
+    thresholds = [_threshold(config, s) for s in subscribers]
+    scored = matcher.scored_many(
+        index, [s.resume_text for s in subscribers], [s.filters for s in subscribers],
+        thresholds, rows=np.flatnonzero(seen > since.min()),
+        keep=lambda i, rows: seen[rows] > since[i])
+    for i, rows, scores, order in scored:
+        subscriber = subscribers[i]
+        shown = np.round(scores, 4)  # the score a digest shows, and orders by
+        order = order[np.argsort(-shown[order], kind="stable")]
+        candidates = ((index.postings[rows[j]], float(shown[j]), int(rows[j])) for j in order)
+        chosen = choose(candidates, subscriber, store, min_score=thresholds[i],
+                        max_per_employer=config.email.max_per_employer)
+        yield subscriber, matcher.explain(index, chosen, subscriber.resume_text)
+
+
+def _threshold(config: JobsConfig, subscriber: Subscriber) -> float:
+    """The subscriber's minimum score, else the config's."""
+    return (subscriber.min_score if subscriber.min_score is not None
+            else config.matching.min_score)
 
 
 def queue_digest(config: JobsConfig, store: Store, subscriber: Subscriber, matches: list,
@@ -56,8 +99,7 @@ def queue_due(config: JobsConfig, store: Store, matcher, *, now: datetime, dry_r
     report.subscribers = len(subscribers)
     due = [s for s in subscribers if is_due(s, now)]
     postings = store.open_postings() if due else []
-    for subscriber in due:
-        matches = next_digest(config, store, matcher, subscriber, postings)
+    for subscriber, matches in choose_digests(config, store, matcher, due, postings):
         if progress:
             progress(subscriber.email)
         if not matches:
