@@ -1,0 +1,120 @@
+"""The one-pass digest queue gives each subscriber the digest the per-subscriber path gave.
+
+Real matcher (the project's profile), real SQLite file: postings from several employers, remote
+postings restricted to some states, the same opening on two boards, a subscriber whose last
+digest came before half of the postings were first seen.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from notify_support import NOW, make_config, open_store, posting
+
+from pipeline.config import Filters, SubscriberConfig
+from pipeline.match import Matcher, load_profile
+from pipeline.notify.digest import select_matches
+from pipeline.notify.queue import choose_digests, queue_digest, queue_due
+from pipeline.posting import Remote
+
+PROFILE = Path(__file__).resolve().parents[2] / "models" / "care_manager.yaml"
+TITLES = ["RN Case Manager", "Care Coordinator", "Utilization Review Nurse", "Staff Nurse",
+          "Social Work Case Manager", "Nurse Manager", "Discharge Planner"]
+BODIES = ["Assess patient needs, build care plans and plan discharges. RN required.",
+          "Coordinate care and community resources for members. LCSW or RN.",
+          "Concurrent review with InterQual and medical necessity criteria. RN license.",
+          "Telephonic case management, care plans, CCM preferred. Remote work.",
+          "Bedside nursing on a medical surgical unit, twelve hour shifts."]
+RESUMES = [None, "RN, CCM. Case management, care plans, discharge planning, InterQual.",
+           "LCSW. Psychosocial assessment, community resources, care coordination.",
+           "Registered nurse with utilization review and medical necessity experience. RN."]
+
+
+def _board(first: int, count: int) -> list:
+    """Postings ``first``.. across four employers, some remote (anywhere, AZ only, not CA)."""
+    made = []
+    for n in range(first, first + count):
+        extra = {}
+        if n % 5 == 0:
+            extra = {"residency": ["AZ"]}
+        elif n % 7 == 0:
+            extra = {"residency_excluded": ["CA"]}
+        remote = Remote.REMOTE if extra or n % 3 == 0 else Remote.ONSITE
+        made.append(posting(n, title=TITLES[n % len(TITLES)], company=f"Employer {n % 4}",
+                            description=BODIES[n % len(BODIES)] + f" Site {n}.",
+                            location="Remote" if remote is Remote.REMOTE else "Phoenix, AZ",
+                            remote=remote, extra=extra))
+    return made
+
+
+def _subscribers(store) -> list:
+    wanted = [Filters(), Filters(states=["CA"]), Filters(states=["AZ"]),
+              Filters(remote=[Remote.REMOTE]), Filters(exclude_words=["InterQual"])]
+    for n in range(8):
+        store.save_subscriber(SubscriberConfig(email=f"s{n}@example.org", digest_size=3 + n % 3,
+                                               filters=wanted[n % len(wanted)],
+                                               min_score=0.2 if n % 2 else None),
+                              resume_text=RESUMES[n % len(RESUMES)])
+    return store.list_subscribers(active_only=True)
+
+
+def _store(folder):
+    config = make_config(folder, max_per_employer=2)
+    store = open_store(config)
+    store.upsert_postings(_board(0, 30), now=NOW - timedelta(days=2))
+    subscribers = _subscribers(store)
+    matcher = Matcher(load_profile(PROFILE))
+    early = next(choose_digests(config, store, matcher, subscribers[:1], store.open_postings()))
+    queue_digest(config, store, subscribers[0], early[1], NOW - timedelta(days=1))
+    same_opening = posting(100, **{k: v for k, v in _board(1, 1)[0].model_dump().items()
+                                   if k in ("title", "company", "location", "description")})
+    store.upsert_postings(_board(30, 30) + [same_opening], now=NOW)
+    return config, store, matcher
+
+
+def _per_subscriber(config, store, matcher, subscriber, postings) -> list:
+    """The digest as each subscriber was served one at a time: rank every posting, then select."""
+    threshold = subscriber.min_score if subscriber.min_score is not None else 0.3
+    ranked = matcher.rank(postings, resume_text=subscriber.resume_text,
+                          filters=subscriber.filters, min_score=threshold)
+    return select_matches(ranked, subscriber, store, min_score=threshold, max_per_employer=2)
+
+
+def _shown(matches) -> list:
+    return [(m.posting.id, m.score, m.strength, m.why.model_dump()) for m in matches]
+
+
+def test_one_pass_gives_each_subscriber_the_per_subscriber_digest(folder):
+    config, store, matcher = _store(folder)
+    subscribers = store.list_subscribers(active_only=True)
+    postings = store.open_postings()
+    one_pass = dict((s.email, m) for s, m in
+                    choose_digests(config, store, matcher, subscribers, postings))
+    assert any(one_pass.values())
+    for subscriber in subscribers:
+        expected = _per_subscriber(config, store, matcher, subscriber, postings)
+        assert _shown(one_pass[subscriber.email]) == _shown(expected), subscriber.email
+
+
+class CountingMatcher(Matcher):
+    """The real matcher, counting the explanations it builds."""
+
+    explained = 0
+
+    def _match(self, *args, **kwargs):
+        CountingMatcher.explained += 1
+        return super()._match(*args, **kwargs)
+
+
+def _delivered(store) -> int:
+    return sum(len(store.sent_posting_ids(s.id)) for s in store.list_subscribers())
+
+
+def test_only_the_postings_put_in_a_digest_are_explained(folder):
+    config, store, _ = _store(folder)
+    matcher = CountingMatcher(load_profile(PROFILE))
+    before = _delivered(store)
+    CountingMatcher.explained = 0
+    assert queue_due(config, store, matcher, now=NOW).queued > 1
+    assert CountingMatcher.explained == _delivered(store) - before
