@@ -9,8 +9,8 @@ relevance feedback, no labels), and credentials asked. ``add(postings)`` appends
 with the fitted vectorizers (no refit), so a few new postings cost a few rows, not a rebuild.
 
 The text work of the fit (sentences, boilerplate, skills, credentials, term counts) is in
-``fit.text_features`` (optionally split by company over processes); ``tfidf`` turns the term
-counts into scikit-learn's exact TF-IDF fit, faster on big, repetitive corpora.
+``fit.text_features``; ``tfidf`` turns the term counts into scikit-learn's exact TF-IDF fit,
+faster on big, repetitive corpora.
 """
 
 from __future__ import annotations
@@ -144,16 +144,15 @@ class PostingIndex:
     filter_frame: pd.DataFrame | None = None
 
     @classmethod
-    def build(cls, profile: Profile, postings: list[Posting], min_repeats: int | None = None,
-              workers: int | None = None) -> PostingIndex:
+    def build(cls, profile: Profile, postings: list[Posting],
+              min_repeats: int | None = None) -> PostingIndex:
         """Fit on ``postings`` (IDF, boilerplate) and compute their features; a sentence seen in
-        ``min_repeats`` postings of one company (default: the profile's weight) is boilerplate.
-        ``workers``: processes for the text work (``fit.text_features``; default one)."""
+        ``min_repeats`` postings of one company (default: the profile's weight) is boilerplate."""
         with gc_paused():
             matchers = ProfileMatchers.compile(profile)
             body_vec = _body_vectorizer(len(postings))
             text = text_features(profile, matchers, postings, body_vec,
-                                 min_repeats or profile.weights.boilerplate_min_repeats, workers)
+                                 min_repeats or profile.weights.boilerplate_min_repeats)
             matrix = _fit_bodies(body_vec, text, profile)
             index = cls(profile=profile, matchers=matchers, body_vectorizer=body_vec,
                         title_vectorizers=_fit_titles(matchers, postings),

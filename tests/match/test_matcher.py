@@ -10,7 +10,6 @@ import numpy as np
 from pipeline.config import Filters
 from pipeline.match import Matcher
 from pipeline.match.profile import load_weights
-from pipeline.match.scoring import merge_top
 from pipeline.notify.digest import digest_items
 from pipeline.notify.render import render_digest
 from pipeline.posting import Remote
@@ -126,21 +125,6 @@ def test_new_postings_are_scored_without_refit(matcher, make_posting, profile):
     assert index.body_vectorizer.vocabulary_ == vocabulary
     rows, _ = Matcher(profile).rank_many(index, [None], top=4)[0]
     assert {index.postings[r].source_id for r in rows} == {"cm1", "cm2", "cm3", "cm4"}
-
-
-def test_ranking_only_new_rows_and_merging_equals_a_full_ranking(matcher, make_posting):
-    board = _board(make_posting)
-    resumes = [None, "RN, CCM: discharge planning and InterQual utilization review."]
-    index = matcher.index(board[:6])
-    before = matcher.rank_many(index, resumes, top=3)
-    index.add(board[6:])
-    new_rows = np.arange(6, len(board))
-    after = matcher.rank_many(index, resumes, top=3, rows=new_rows)
-    merged = [merge_top(old, new, 3) for old, new in zip(before, after, strict=True)]
-    full = matcher.rank_many(index, resumes, top=3)
-    for got, want in zip(merged, full, strict=True):
-        assert got[0].tolist() == want[0].tolist()
-        assert np.allclose(got[1], want[1])
 
 
 def test_filters_remote_salary_company_and_words(matcher, make_posting):
