@@ -34,7 +34,13 @@ from pipeline.match.fit import TextFeatures, gc_paused, text_features
 from pipeline.match.matchers import ProfileMatchers
 from pipeline.match.profile import Profile
 from pipeline.match.text import norm, norm_title, sentence_spans
-from pipeline.match.tfidf import count_terms, finish_tfidf, fit_tfidf, merge_counts
+from pipeline.match.tfidf import (
+    FittedTfidf,
+    count_terms,
+    finish_tfidf,
+    fit_tfidf,
+    merge_counts,
+)
 from pipeline.posting import Posting
 
 _BOILERPLATE_MIN_WORDS = 8
@@ -98,23 +104,22 @@ def _body_vectorizer(n_postings: int) -> TfidfVectorizer:
 
 
 def _fit_bodies(vectorizer: TfidfVectorizer, text: TextFeatures,
-                profile: Profile) -> sp.csr_matrix:
-    """Fit the body vectorizer on the cleaned bodies' counts plus the profile text (one more
-    document, so the vocabulary is never empty); the bodies' TF-IDF rows."""
+                profile: Profile) -> tuple[FittedTfidf, sp.csr_matrix]:
+    """The body TF-IDF fitted on the cleaned bodies' counts plus the profile text (one more
+    document, so the vocabulary is never empty), and the bodies' TF-IDF rows."""
     counted = [(text.counts, text.terms), count_terms(vectorizer, [profile.body_text()])]
-    return finish_tfidf(vectorizer, *merge_counts(counted))[:-1]
+    fitted, matrix = finish_tfidf(vectorizer, *merge_counts(counted))
+    return fitted, matrix[:-1]
 
 
 def _fit_titles(matchers: ProfileMatchers,
-                postings: list[Posting]) -> tuple[TfidfVectorizer, TfidfVectorizer]:
-    """Word (1-2) and character (3-5) n-gram vectorizers fitted on the normalised titles."""
+                postings: list[Posting]) -> tuple[FittedTfidf, FittedTfidf]:
+    """Word (1-2) and character (3-5) n-gram TF-IDFs fitted on the normalised titles."""
     titles = norm_titles(postings) + matchers.family
     word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
                            dtype=np.float32)
-    fit_tfidf(word, titles)
-    fit_tfidf(char, titles)
-    return word, char
+    return fit_tfidf(word, titles)[0], fit_tfidf(char, titles)[0]
 
 
 @dataclass
@@ -123,8 +128,8 @@ class PostingIndex:
 
     profile: Profile
     matchers: ProfileMatchers
-    body_vectorizer: TfidfVectorizer
-    title_vectorizers: tuple[TfidfVectorizer, TfidfVectorizer]
+    body_vectorizer: FittedTfidf
+    title_vectorizers: tuple[FittedTfidf, FittedTfidf]
     boilerplate: set[tuple[str, str]]
     family_matrix: sp.csr_matrix
     profile_vector: sp.csr_matrix
@@ -153,11 +158,11 @@ class PostingIndex:
             body_vec = _body_vectorizer(len(postings))
             text = text_features(profile, matchers, postings, body_vec,
                                  min_repeats or profile.weights.boilerplate_min_repeats)
-            matrix = _fit_bodies(body_vec, text, profile)
-            index = cls(profile=profile, matchers=matchers, body_vectorizer=body_vec,
+            body_fit, matrix = _fit_bodies(body_vec, text, profile)
+            index = cls(profile=profile, matchers=matchers, body_vectorizer=body_fit,
                         title_vectorizers=_fit_titles(matchers, postings),
                         boilerplate=text.boilerplate, family_matrix=sp.csr_matrix((0, 0)),
-                        profile_vector=normalize(body_vec.transform([profile.body_text()])))
+                        profile_vector=normalize(body_fit.transform([profile.body_text()])))
             index.family_matrix = index._title_matrix(matchers.family)
             if postings:
                 index._append(postings, matrix, text.skills, text.creds)

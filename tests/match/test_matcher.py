@@ -105,7 +105,7 @@ def test_resume_terms_are_shared_words(matcher, make_posting):
 def test_boilerplate_repeated_by_one_company_is_ignored(matcher, make_posting):
     index = matcher.index(_board(make_posting))
     assert index.boilerplate, "the company's repeated EEO sentence should be found"
-    assert "401k" not in index.body_vectorizer.vocabulary_
+    assert "401k" not in index.body_vectorizer.vocabulary
 
 
 def test_min_score_and_top(matcher, make_posting):
@@ -119,10 +119,10 @@ def test_min_score_and_top(matcher, make_posting):
 def test_new_postings_are_scored_without_refit(matcher, make_posting, profile):
     board = _board(make_posting)
     index = matcher.index(board[:5])
-    vocabulary = dict(index.body_vectorizer.vocabulary_)
+    vocabulary = dict(index.body_vectorizer.vocabulary)
     index.add(board[5:])
     assert len(index) == len(board)
-    assert index.body_vectorizer.vocabulary_ == vocabulary
+    assert index.body_vectorizer.vocabulary == vocabulary
     rows, _ = Matcher(profile).rank_many(index, [None], top=4)[0]
     assert {index.postings[r].source_id for r in rows} == {"cm1", "cm2", "cm3", "cm4"}
 
