@@ -110,13 +110,19 @@ class PostingsMixin:
         result = UpsertResult()
         with self.engine.begin() as conn:
             existing = self._existing(conn, batch)
+            seen_again = []
             for index, posting in enumerate(batch):
                 try:
-                    self._upsert_one(conn, posting, existing.get(posting.key), now, result)
+                    seen = self._upsert_one(conn, posting, existing.get(posting.key), now, result)
                 except Exception as exc:
                     if not _refuses_posting(exc):
                         raise
                     raise _Unstorable(index, exc) from exc
+                if seen is not None:
+                    seen_again.append(seen)
+            for start in range(0, len(seen_again), 500):  # one statement per 500, not per row
+                conn.execute(update(postings).where(
+                    postings.c.id.in_(seen_again[start:start + 500])).values(last_seen=now))
         return result
 
     def _existing(self, conn, batch: list[Posting]) -> dict[tuple[str, str], tuple]:
@@ -133,7 +139,10 @@ class PostingsMixin:
                               for r in rows})
         return found
 
-    def _upsert_one(self, conn, posting: Posting, known, now, result: UpsertResult) -> None:
+    def _upsert_one(self, conn, posting: Posting, known, now,
+                    result: UpsertResult) -> int | None:
+        """Insert or update one posting; the id of an open, unchanged one (only seen again),
+        whose ``last_seen`` the caller moves with the others'."""
         as_json = posting.model_dump(mode="json", exclude=_BOOKKEEPING)
         digest = content_hash(posting, as_json)
         values = posting.model_dump(exclude=_BOOKKEEPING)
@@ -143,7 +152,7 @@ class PostingsMixin:
             row = conn.execute(postings.insert(), {  # parameters apart: compiled once, cached
                 **values, "content_hash": digest, "first_seen": now, "last_seen": now})
             result.new.append(row.inserted_primary_key[0])
-            return
+            return None
         posting_id, old_digest, closed_at = known
         changes = {"last_seen": now}
         expired = posting.valid_through is not None and posting.valid_through < now
@@ -155,7 +164,10 @@ class PostingsMixin:
             result.changed.append(posting_id)
         else:
             result.unchanged += 1
+            if len(changes) == 1:
+                return posting_id
         conn.execute(update(postings).where(postings.c.id == posting_id).values(**changes))
+        return None
 
     def close_missing(
         self, source: str, seen_ids: Iterable[str], now: datetime | None = None
