@@ -75,6 +75,17 @@ def choose_digests(config: JobsConfig, store: Store, matcher, subscribers: list[
         yield subscriber, matcher.explain(index, chosen, subscriber.resume_text)
 
 
+def _anything_new(store: Store, subscribers: list[Subscriber]) -> bool:
+    """Whether some open posting was first seen after some subscriber's last digest (without
+    one, nothing can go into a digest, and no posting needs loading or ranking)."""
+    if not subscribers:
+        return False
+    if any(s.last_digest_at is None for s in subscribers):
+        return True
+    newest = store.newest_first_seen()
+    return newest is not None and newest > min(s.last_digest_at for s in subscribers)
+
+
 def _threshold(config: JobsConfig, subscriber: Subscriber) -> float:
     """The subscriber's minimum score, else the config's."""
     return (subscriber.min_score if subscriber.min_score is not None
@@ -98,7 +109,7 @@ def queue_due(config: JobsConfig, store: Store, matcher, *, now: datetime, dry_r
     subscribers = store.list_subscribers(active_only=True)
     report.subscribers = len(subscribers)
     due = [s for s in subscribers if is_due(s, now)]
-    postings = store.open_postings() if due else []
+    postings = store.open_postings() if _anything_new(store, due) else []
     for subscriber, matches in choose_digests(config, store, matcher, due, postings):
         if progress:
             progress(subscriber.email)

@@ -221,6 +221,13 @@ class PostingsMixin:
         with self.engine.connect() as conn:
             return [row_to_posting(r) for r in conn.execute(query.order_by(postings.c.id))]
 
+    def newest_first_seen(self) -> datetime | None:
+        """When the most recently first-seen open posting (one that duplicates none) was first
+        seen; None when there is none."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(postings.c.first_seen)).where(
+                postings.c.closed_at.is_(None), postings.c.canonical_id.is_(None))).scalar()
+
     def all_postings(self, source: str | None = None) -> list[Posting]:
         """Every stored posting, open or closed (optionally of one source)."""
         query = select(postings).order_by(postings.c.id)

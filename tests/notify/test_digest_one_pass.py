@@ -118,3 +118,26 @@ def test_only_the_postings_put_in_a_digest_are_explained(folder):
     CountingMatcher.explained = 0
     assert queue_due(config, store, matcher, now=NOW).queued > 1
     assert CountingMatcher.explained == _delivered(store) - before
+
+
+class IndexCountingMatcher(Matcher):
+    """The real matcher, counting the indexes it is asked for."""
+
+    indexes = 0
+
+    def index(self, postings):
+        IndexCountingMatcher.indexes += 1
+        return super().index(postings)
+
+
+def test_a_digests_job_with_nothing_new_ranks_nothing(folder):
+    config, store, _ = _store(folder)
+    matcher = IndexCountingMatcher(load_profile(PROFILE))
+    assert queue_due(config, store, matcher, now=NOW).queued > 1
+    IndexCountingMatcher.indexes = 0
+    report = queue_due(config, store, matcher, now=NOW + timedelta(minutes=15))
+    assert report.queued == 0 and IndexCountingMatcher.indexes == 0
+    assert report.lines and all("nothing new" in line for line in report.lines)
+    store.upsert_postings(_board(200, 2), now=NOW + timedelta(minutes=20))
+    assert queue_due(config, store, matcher, now=NOW + timedelta(minutes=30)).queued > 0
+    assert IndexCountingMatcher.indexes == 1
