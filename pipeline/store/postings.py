@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from pipeline.posting import Posting, clean_text
@@ -245,10 +245,7 @@ class PostingsMixin:
 
     def set_canonical(self, duplicates: dict[int, int | None]) -> None:
         """Mark postings as duplicates of a canonical one (``None`` makes one canonical again)."""
-        with self.engine.begin() as conn:
-            for posting_id, canonical in duplicates.items():
-                conn.execute(update(postings).where(postings.c.id == posting_id)
-                             .values(canonical_id=canonical))
+        self._update_each("canonical_id", duplicates)
 
     def open_posting_rows(self) -> list[tuple[int, int | None, Posting]]:
         """Every open posting, duplicates included, as (id, canonical id, posting), by id.
@@ -264,10 +261,18 @@ class PostingsMixin:
 
     def update_extras(self, extras: dict[int, dict]) -> None:
         """Replace the ``extra`` mapping of the given postings (dedupe notes; hash untouched)."""
+        self._update_each("extra", extras)
+
+    def _update_each(self, column: str, values: dict[int, object]) -> None:
+        """Set ``column`` of each posting id to its value: one statement run for all of them
+        (executemany), in one transaction."""
+        if not values:
+            return
+        statement = update(postings).where(postings.c.id == bindparam("posting_id")).values(
+            {column: bindparam("value")})
         with self.engine.begin() as conn:
-            for posting_id, extra in extras.items():
-                conn.execute(update(postings).where(postings.c.id == posting_id)
-                             .values(extra=extra))
+            conn.execute(statement, [{"posting_id": posting_id, "value": value}
+                                     for posting_id, value in values.items()])
 
     def duplicates_of(self, posting_id: int) -> list[Posting]:
         """The postings recorded as the same job as ``posting_id`` (its other sources)."""
