@@ -139,16 +139,7 @@ class Matcher:
 
         # Subscribers often share filters ("remote only") and credentials (RN + CCM): each
         # distinct one is worked out once per call, not once per subscriber.
-        masks: dict[str, np.ndarray] = {}
-
-        def mask_for(wanted: Filters | None) -> np.ndarray:
-            key = wanted.model_dump_json() if wanted is not None else ""
-            if key not in masks:
-                if len(masks) >= _SHARED_MASKS:
-                    masks.clear()
-                texts = _texts(postings) if _needs_text(wanted) else None
-                masks[key] = filter_mask(frame, wanted, texts)
-            return masks[key]
+        mask_for = _FilterMasks(frame, postings)
 
         @lru_cache(maxsize=_SHARED_CREDENTIALS)
         def credentials_for(held: frozenset[str]) -> ResumeCredentials:
@@ -220,6 +211,24 @@ class Matcher:
         strength = self.calibration.percent(shown, round(more, 6), resume is not None) if (
             self.calibration is not None) else None
         return Match(posting=index.postings[row], score=shown, why=why, strength=strength)
+
+
+class _FilterMasks:
+    """Filter masks over the same rows, each distinct filter worked out once."""
+
+    def __init__(self, frame, postings: list[Posting]):
+        self.frame, self.postings = frame, postings
+        self.masks: dict[str, np.ndarray] = {}
+
+    def __call__(self, wanted: Filters | None) -> np.ndarray:
+        """The mask of the rows passing ``wanted``."""
+        key = wanted.model_dump_json() if wanted is not None else ""
+        if key not in self.masks:
+            if len(self.masks) >= _SHARED_MASKS:
+                self.masks.clear()
+            texts = _texts(self.postings) if _needs_text(wanted) else None
+            self.masks[key] = filter_mask(self.frame, wanted, texts)
+        return self.masks[key]
 
 
 def _needs_text(filters: Filters | None) -> bool:
