@@ -7,10 +7,12 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 
 from pipeline.config import JobsConfig
+from pipeline.match.kept import kept_index
 from pipeline.notify.digest import choose, digest_items, select_matches
 from pipeline.notify.due import is_due
 from pipeline.notify.message import new_message_id
@@ -40,10 +42,10 @@ def choose_digests(config: JobsConfig, store: Store, matcher, subscribers: list[
                    postings: list) -> Iterator[tuple[Subscriber, list]]:
     """(subscriber, the matches of their next digest) for each subscriber, in order.
 
-    A ``Matcher`` scores every subscriber in one pass over one index of ``postings``
-    (``Matcher.scored_many``), only over the postings first seen since some subscriber's last
-    digest, applies the digest rules to the ranked candidates and explains only the postings
-    chosen. A ranker with only ``rank`` (one resume at a time) is asked once per subscriber.
+    A ``Matcher`` scores every subscriber in one pass over one index of ``postings`` (kept
+    between runs), only over the postings first seen since some subscriber's last digest,
+    applies the digest rules to the ranked candidates and explains only the postings chosen.
+    A ranker with only ``rank`` (one resume at a time) is asked once per subscriber.
     """
     if not hasattr(matcher, "scored_many"):
         for subscriber in subscribers:
@@ -56,8 +58,9 @@ def choose_digests(config: JobsConfig, store: Store, matcher, subscribers: list[
     if not postings or not subscribers:
         yield from ((subscriber, []) for subscriber in subscribers)
         return
-    index = matcher.index(postings)
-    seen = np.array([p.first_seen.timestamp() if p.first_seen else np.inf for p in postings])
+    index, rows_of = _index(config, matcher, postings)
+    seen = np.full(len(index), -np.inf)  # rows of closed or changed postings: never news
+    seen[rows_of] = [p.first_seen.timestamp() if p.first_seen else np.inf for p in postings]
     since = np.array([s.last_digest_at.timestamp() if s.last_digest_at else -np.inf
                       for s in subscribers])
     thresholds = [_threshold(config, s) for s in subscribers]
@@ -73,6 +76,24 @@ def choose_digests(config: JobsConfig, store: Store, matcher, subscribers: list[
         chosen = choose(candidates, subscriber, store, min_score=thresholds[i],
                         max_per_employer=config.email.max_per_employer)
         yield subscriber, matcher.explain(index, chosen, subscriber.resume_text)
+
+
+def _index(config: JobsConfig, matcher, postings: list) -> tuple:
+    """(index, row of each posting): kept beside a SQLite database between runs
+    (``pipeline.match.kept``), else fitted in this process."""
+    path = kept_index_path(config)
+    if path is None:
+        return matcher.index(postings), np.arange(len(postings))
+    return kept_index(matcher, postings, path)
+
+
+def kept_index_path(config: JobsConfig) -> Path | None:
+    """Where the fitted index is kept: beside a SQLite database file (None for another one)."""
+    url = config.database_url()
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or ":memory:" in url:
+        return None
+    return Path(url[len(prefix):] + ".index.pickle")
 
 
 def _anything_new(store: Store, subscribers: list[Subscriber]) -> bool:

@@ -7,15 +7,18 @@ digest came before half of the postings were first seen.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from notify_support import NOW, make_config, open_store, posting
 
 from pipeline.config import Filters, SubscriberConfig
 from pipeline.match import Matcher, load_profile
+from pipeline.match.index import PostingIndex
 from pipeline.notify.digest import select_matches
-from pipeline.notify.queue import choose_digests, queue_digest, queue_due
+from pipeline.notify.queue import choose_digests, kept_index_path, queue_digest, queue_due
 from pipeline.posting import Remote
 
 PROFILE = Path(__file__).resolve().parents[2] / "models" / "care_manager.yaml"
@@ -89,6 +92,7 @@ def test_one_pass_gives_each_subscriber_the_per_subscriber_digest(folder):
     config, store, matcher = _store(folder)
     subscribers = store.list_subscribers(active_only=True)
     postings = store.open_postings()
+    kept_index_path(config).unlink(missing_ok=True)  # a fresh fit, as rank makes
     one_pass = dict((s.email, m) for s, m in
                     choose_digests(config, store, matcher, subscribers, postings))
     assert any(one_pass.values())
@@ -120,24 +124,59 @@ def test_only_the_postings_put_in_a_digest_are_explained(folder):
     assert CountingMatcher.explained == _delivered(store) - before
 
 
-class IndexCountingMatcher(Matcher):
-    """The real matcher, counting the indexes it is asked for."""
+@pytest.fixture
+def fits(monkeypatch) -> Counter:
+    """How often the real PostingIndex was fitted (build) or grown (add)."""
+    counted: Counter = Counter()
+    build, add = PostingIndex.build.__func__, PostingIndex.add
 
-    indexes = 0
+    def counting_build(cls, *args, **kwargs):
+        counted["build"] += 1
+        return build(cls, *args, **kwargs)
 
-    def index(self, postings):
-        IndexCountingMatcher.indexes += 1
-        return super().index(postings)
+    def counting_add(self, postings):
+        counted["add"] += 1
+        return add(self, postings)
+
+    monkeypatch.setattr(PostingIndex, "build", classmethod(counting_build))
+    monkeypatch.setattr(PostingIndex, "add", counting_add)
+    return counted
 
 
-def test_a_digests_job_with_nothing_new_ranks_nothing(folder):
-    config, store, _ = _store(folder)
-    matcher = IndexCountingMatcher(load_profile(PROFILE))
+def test_a_digests_job_with_nothing_new_ranks_nothing(folder, fits):
+    config, store, matcher = _store(folder)
     assert queue_due(config, store, matcher, now=NOW).queued > 1
-    IndexCountingMatcher.indexes = 0
-    report = queue_due(config, store, matcher, now=NOW + timedelta(minutes=15))
-    assert report.queued == 0 and IndexCountingMatcher.indexes == 0
+    fits.clear()
+    report = queue_due(config, store, Matcher(load_profile(PROFILE)),
+                       now=NOW + timedelta(minutes=15))
+    assert report.queued == 0 and not fits
     assert report.lines and all("nothing new" in line for line in report.lines)
+
+
+def test_the_next_run_adds_new_postings_to_the_kept_index_without_a_refit(folder, fits):
+    config, store, matcher = _store(folder)
+    queue_due(config, store, matcher, now=NOW)
+    assert kept_index_path(config).exists()
     store.upsert_postings(_board(200, 2), now=NOW + timedelta(minutes=20))
-    assert queue_due(config, store, matcher, now=NOW + timedelta(minutes=30)).queued > 0
-    assert IndexCountingMatcher.indexes == 1
+    fits.clear()
+    report = queue_due(config, store, Matcher(load_profile(PROFILE)),  # as a new process would
+                       now=NOW + timedelta(minutes=30))
+    assert fits == {"add": 1}, "the two new postings appended, nothing refitted"
+    assert report.queued > 0
+    mailed = {p.source_id for s in store.list_subscribers()
+              for p in store.delivered_postings(s.id)}
+    assert {"p200", "p201"} & mailed
+
+
+def test_a_changed_profile_or_drifted_vocabulary_refits_the_kept_index(folder, fits):
+    config, store, matcher = _store(folder)
+    queue_due(config, store, matcher, now=NOW)
+    weights = matcher.weights.model_copy(update={"resume": matcher.weights.resume + 0.1})
+    store.upsert_postings(_board(200, 1), now=NOW + timedelta(minutes=20))
+    fits.clear()
+    queue_due(config, store, Matcher(matcher.profile, weights), now=NOW + timedelta(minutes=30))
+    assert fits["build"] == 1
+    store.upsert_postings(_board(300, 20), now=NOW + timedelta(minutes=40))
+    fits.clear()
+    queue_due(config, store, Matcher(matcher.profile, weights), now=NOW + timedelta(minutes=50))
+    assert fits["build"] == 1, "20 new postings on 61 fitted: past the drift share"
