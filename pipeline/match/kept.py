@@ -22,6 +22,7 @@ import hashlib
 import logging
 import os
 import pickle
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -122,12 +123,16 @@ def _save(path: Path, kept: _Kept) -> None:
     """Write the index (without posting objects) atomically: a crash leaves the old file."""
     postings = kept.index.postings
     kept.index.postings = [None] * len(postings)
-    temporary = path.with_name(path.name + ".tmp")
-    try:
-        with temporary.open("wb") as file:
+    temporary = None
+    try:  # a temporary file of its own: a preview may save while a run does
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=path.name,
+                                         suffix=".tmp", delete=False) as file:
+            temporary = file.name
             pickle.dump(kept, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except OSError as exc:
         log.warning("could not keep the posting index in %s: %s", path, exc)
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
     finally:
         kept.index.postings = postings
