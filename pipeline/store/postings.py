@@ -247,17 +247,32 @@ class PostingsMixin:
         """Mark postings as duplicates of a canonical one (``None`` makes one canonical again)."""
         self._update_each("canonical_id", duplicates)
 
-    def open_posting_rows(self) -> list[tuple[int, int | None, Posting]]:
-        """Every open posting, duplicates included, as (id, canonical id, posting), by id.
+    def open_posting_rows(self, ids: list[int] | None = None,
+                          ) -> list[tuple[int, int | None, Posting]]:
+        """Every open posting (or only ``ids``), duplicates included, as (id, canonical id,
+        posting), by id.
 
         ``description_html`` is left out (None): dedupe reads the plain text, and memory matters.
         """
         columns = [c for c in postings.columns if c.name != "description_html"]
         query = select(*columns).where(postings.c.closed_at.is_(None)).order_by(postings.c.id)
+        chunks = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
+        found = []
         with self.engine.connect() as conn:
-            return [(r.id, r.canonical_id, Posting.model_validate(
-                {name: getattr(r, name) for name in _COLUMNS if name != "description_html"}))
-                for r in conn.execute(query)]
+            for chunk in chunks:
+                part = query if chunk is None else query.where(postings.c.id.in_(chunk))
+                found += [(r.id, r.canonical_id, Posting.model_validate(
+                    {name: getattr(r, name) for name in _COLUMNS if name != "description_html"}))
+                    for r in conn.execute(part)]
+        return sorted(found, key=lambda row: row[0])
+
+    def open_posting_keys(self) -> list[tuple[int, int | None, str | None, str]]:
+        """(id, canonical id, company, content hash) of every open posting, by id: what tells
+        dedupe which employers changed, without reading any text."""
+        query = select(postings.c.id, postings.c.canonical_id, postings.c.company,
+                       postings.c.content_hash).where(postings.c.closed_at.is_(None))
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(query.order_by(postings.c.id))]
 
     def update_extras(self, extras: dict[int, dict]) -> None:
         """Replace the ``extra`` mapping of the given postings (dedupe notes; hash untouched)."""
