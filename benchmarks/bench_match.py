@@ -2,7 +2,6 @@
 
     python benchmarks/bench_match.py            # 100,000 postings x 1,000 subscribers
     python benchmarks/bench_match.py --small    # 5,000 x 50, a quick run
-    python benchmarks/bench_match.py --workers 2  # the matcher's fit in 2 processes
     python benchmarks/bench_match.py --repeat 3   # best of 3 runs of each, taken in turn
 
 Postings and resumes are synthetic, generated from a seed (same data every run): titles from
@@ -13,8 +12,10 @@ its peak memory (``ru_maxrss``, plus that of its largest helper process) is its 
 * ``matcher``: ``PostingIndex.build`` (fit once) + ``Matcher.rank_many`` (sparse, resume chunks of
   128, top 20 per subscriber, the default ``matching.min_score`` 0.35 as ``pipeline run`` uses it,
   every tenth subscriber with a remote-only filter); then 1% new postings arrive (1,000):
-  ``index.add`` (no refit) + ranking only the new rows + ``merge_top``, compared with the full
-  time.
+  ``index.add`` (no refit) + ranking only the new rows (what the digests of a later run score),
+  compared with the full time.
+
+The matching stage alone; ``bench_run.py`` measures ``pipeline run`` end to end.
 * ``naive``: ``TfidfVectorizer.fit_transform`` on all postings, dense ``linear_kernel`` of every
   resume against every posting, ``argpartition`` for the top 20.
 
@@ -102,25 +103,23 @@ def _peak_mb() -> float:
     return (own + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
-def run_matcher(postings, resumes, new, workers: int = 1) -> dict:
+def run_matcher(postings, resumes, new) -> dict:
     """Fit once, rank everyone; then add new postings and re-rank only them."""
     from pipeline.config import DEFAULT_MIN_SCORE, Filters
     from pipeline.match import Matcher, load_profile
     from pipeline.match.index import PostingIndex
-    from pipeline.match.scoring import merge_top
 
     matcher = Matcher(load_profile(ROOT / "models" / "care_manager.yaml"))
     filters = [Filters(remote=["remote"]) if i % 10 == 0 else None for i in range(len(resumes))]
     t0 = time.perf_counter()
-    index = PostingIndex.build(matcher.profile, postings, workers=workers)
+    index = PostingIndex.build(matcher.profile, postings)
     t1 = time.perf_counter()
     tops = matcher.rank_many(index, resumes, filters, min_score=DEFAULT_MIN_SCORE, top=TOP)
     t2 = time.perf_counter()
     start = len(index)
     index.add(new)
-    fresh = matcher.rank_many(index, resumes, filters, min_score=DEFAULT_MIN_SCORE, top=TOP,
-                              rows=np.arange(start, len(index)))
-    tops = [merge_top(old, add, TOP) for old, add in zip(tops, fresh, strict=True)]
+    matcher.rank_many(index, resumes, filters, min_score=DEFAULT_MIN_SCORE, top=TOP,
+                      rows=np.arange(start, len(index)))
     t3 = time.perf_counter()
     return {"fit": t1 - t0, "rank": t2 - t1, "full": t2 - t0, "incremental": t3 - t2,
             "peak_mb": _peak_mb(), "new": len(new),
@@ -147,12 +146,12 @@ def new_count(n: int) -> int:
     return max(1, n // 100)
 
 
-def worker(kind: str, n: int, subs: int, seed: int, workers: int = 1) -> None:
+def worker(kind: str, n: int, subs: int, seed: int) -> None:
     """Child process: generate the data, run one approach, print JSON."""
     postings, resumes = generate(n + new_count(n), subs, seed)
     data_mb = _peak_mb()
     if kind == "matcher":
-        result = run_matcher(postings[:n], resumes, postings[n:], workers)
+        result = run_matcher(postings[:n], resumes, postings[n:])
     else:
         result = run_naive(postings[:n], resumes, postings[n:])
     print(json.dumps({**result, "data_mb": data_mb}))
@@ -165,8 +164,6 @@ def main() -> None:
     parser.add_argument("--postings", type=int)
     parser.add_argument("--subscribers", type=int)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--workers", type=int, default=1,
-                        help="processes for the matcher's fit (PostingIndex.build)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of each approach, alternating; the fastest of each is compared")
     parser.add_argument("--worker", choices=["matcher", "naive"], help=argparse.SUPPRESS)
@@ -174,7 +171,7 @@ def main() -> None:
     n = args.postings or (5_000 if args.small else 100_000)
     subs = args.subscribers or (50 if args.small else 1_000)
     if args.worker:
-        worker(args.worker, n, subs, args.seed, args.workers)
+        worker(args.worker, n, subs, args.seed)
         return
     repeat = max(1, args.repeat)
     print(f"{n:,} postings x {subs:,} subscribers (seed {args.seed}); top {TOP} each"
@@ -182,7 +179,7 @@ def main() -> None:
     runs: dict[str, list[dict]] = {"matcher": [], "naive": []}
     for turn in range(repeat):
         for kind in ("matcher", "naive") if turn % 2 == 0 else ("naive", "matcher"):
-            runs[kind].append(_child(kind, n, subs, args.seed, args.workers))
+            runs[kind].append(_child(kind, n, subs, args.seed))
     if repeat > 1:
         for kind, done in runs.items():
             print(f"{kind} runs: " + ", ".join(f"{r['full']:.1f}s" for r in done))
@@ -197,9 +194,9 @@ def _fastest(runs: list[dict]) -> dict:
     return best
 
 
-def _child(kind: str, n: int, subs: int, seed: int, workers: int) -> dict:
+def _child(kind: str, n: int, subs: int, seed: int) -> dict:
     command = [sys.executable, __file__, "--worker", kind, "--postings", str(n),
-               "--subscribers", str(subs), "--seed", str(seed), "--workers", str(workers)]
+               "--subscribers", str(subs), "--seed", str(seed)]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 

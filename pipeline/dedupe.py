@@ -4,7 +4,7 @@ Two open postings are the same opening when they have the same employer and eith
 
 - the same normalized title and location (a job cross-posted on several boards), or
 - near-identical descriptions (TF-IDF cosine over words and word pairs >= ``SIMILARITY``, IDF
-  fitted on the postings themselves so shared employer boilerplate weighs little) and similar
+  fitted on the employer's own postings so its boilerplate weighs little) and similar
   titles (a word Jaccard >= ``TITLE_JACCARD``): this also catches one opening posted in many
   cities.
 
@@ -12,19 +12,28 @@ Each group keeps its oldest posting (lowest id) as the canonical one; the others
 ``canonical_id`` and so drop out of ``Store.open_postings``, which is all the matcher and the
 notifier read. The canonical posting's ``extra`` gains ``duplicate_listings`` (source, id, url,
 location of each other listing) and, when they differ, ``opening_locations``. Closed postings take
-no part. Running it again gives the same result.
+no part. Running it again gives the same result. Since groups never cross employers, a pass
+regroups only the employers whose open postings changed since the last pass (their signatures
+are kept beside a SQLite database).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 from pipeline.posting import Posting
+
+log = logging.getLogger(__name__)
 
 SIMILARITY = 0.9
 TITLE_JACCARD = 0.5
@@ -111,7 +120,7 @@ def find_duplicate_groups(postings: list[Posting]) -> list[list[int]]:
     groups = _Groups(len(postings))
     by_company: dict[str, list[int]] = defaultdict(list)
     for index, posting in enumerate(postings):
-        company = norm_company(posting.company).replace(" ", "")  # 'acmehealth' board tokens
+        company = block_of(posting.company)
         if company:
             by_company[company].append(index)
     blocks = [members for members in by_company.values() if len(members) > 1]
@@ -144,10 +153,13 @@ def _similar_descriptions(postings: list[Posting], blocks: list[list[int]],
     hashed = HashingVectorizer(ngram_range=(1, 2), n_features=HASH_FEATURES, alternate_sign=False,
                                norm=None, dtype=np.float32)  # no vocabulary kept: bounded memory
     counts = hashed.transform([postings[i].description for i in order])
-    vectors = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
-    row_of = {index: row for row, index in enumerate(order)}
+    first = 0
     for block in usable:
-        rows = vectors[[row_of[i] for i in block]]
+        # IDF of the employer's own postings: its boilerplate weighs little, and a block's
+        # groups depend on that block alone (so unchanged employers need no new pass).
+        rows = TfidfTransformer(sublinear_tf=True).fit_transform(
+            counts[first:first + len(block)])
+        first += len(block)
         for start in range(0, len(block), CHUNK_ROWS):  # bounded memory for big employers
             similar = (rows[start:start + CHUNK_ROWS] @ rows.T).tocoo()
             close = similar.data >= SIMILARITY
@@ -164,31 +176,103 @@ def _titles_alike(first: Posting, second: Posting) -> bool:
     return len(words_a & words_b) / len(words_a | words_b) >= TITLE_JACCARD
 
 
-def dedupe_postings(store) -> DedupeReport:
-    """Group the store's open postings, set canonical ids and notes; report what was found."""
-    rows = store.open_posting_rows()
+def dedupe_postings(store, state: Path | None = None) -> DedupeReport:
+    """Group the store's open postings, set canonical ids and notes; report what was found.
+
+    Only employers whose open postings changed (new, changed, closed or reopened) since the
+    pass recorded in ``state`` are grouped again (default: ``<database>.dedupe.json`` beside
+    a SQLite database; None elsewhere: every employer, every time).
+    """
+    state = state if state is not None else _state_path(store)
+    blocks = _blocks(store.open_posting_keys())
+    done = _load_state(state)
+    signatures = {block: _signature(members) for block, members in blocks.items()}
+    changed = [block for block in blocks if done.get(block, [None])[0] != signatures[block]]
+    ids = sorted(row_id for block in changed for row_id, _, _ in blocks[block])
+    found = _regroup(store, store.open_posting_rows(ids)) if ids else {}
+    counts = {block: found.get(block, (0, 0)) if block in changed else tuple(done[block][1:])
+              for block in blocks}
+    _save_state(state, {block: [signatures[block], *counts[block]] for block in blocks})
+    return DedupeReport(groups=sum(g for g, _ in counts.values()),
+                        duplicates=sum(d for _, d in counts.values()))
+
+
+def block_of(company: str | None) -> str:
+    """The employer block a posting is compared within ('' when the employer is unknown)."""
+    return norm_company(company).replace(" ", "")  # 'acmehealth' board tokens
+
+
+def _blocks(keys: list[tuple]) -> dict[str, list[tuple]]:
+    """(id, canonical id, content hash) of the open postings, by employer block."""
+    blocks: dict[str, list[tuple]] = defaultdict(list)
+    for row_id, canonical, company, content in keys:
+        blocks[block_of(company)].append((row_id, canonical, content))
+    return blocks
+
+
+def _signature(members: list[tuple]) -> str:
+    """What a block's groups depend on: its open postings' ids and contents."""
+    text = ";".join(f"{row_id}:{content}" for row_id, _, content in sorted(members))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _regroup(store, rows: list[tuple]) -> dict[str, tuple[int, int]]:
+    """Group these postings (whole blocks), write canonical ids and notes that changed;
+    (groups, duplicates) per block."""
     postings = [posting for _, _, posting in rows]
     groups = find_duplicate_groups(postings)
     wanted: dict[int, int | None] = {row_id: None for row_id, _, _ in rows}
     notes: dict[int, dict] = {}
+    per_block: dict[str, tuple[int, int]] = {}
     for members in groups:
         canonical = rows[members[0]][0]
         for index in members[1:]:
             wanted[rows[index][0]] = canonical
         notes[canonical] = _notes([postings[i] for i in members])
-    changed = {row_id: wanted[row_id] for row_id, current, _ in rows
-               if current != wanted[row_id]}
-    if changed:
-        store.set_canonical(changed)
+        block = block_of(postings[members[0]].company)
+        g, d = per_block.get(block, (0, 0))
+        per_block[block] = (g + 1, d + len(members) - 1)
+    store.set_canonical({row_id: wanted[row_id] for row_id, current, _ in rows
+                         if current != wanted[row_id]})
     extras = {}
     for row_id, _, posting in rows:
         extra = {k: v for k, v in posting.extra.items() if k not in NOTE_KEYS}
         extra.update(notes.get(row_id, {}))
         if extra != posting.extra:
             extras[row_id] = extra
-    if extras:
-        store.update_extras(extras)
-    return DedupeReport(groups=len(groups), duplicates=sum(len(g) - 1 for g in groups))
+    store.update_extras(extras)
+    return per_block
+
+
+def _state_path(store) -> Path | None:
+    """``<database>.dedupe.json`` beside a SQLite database file, else None."""
+    url = store.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database + ".dedupe.json")
+
+
+def _load_state(path: Path | None) -> dict[str, list]:
+    """Each block's signature, groups and duplicates at the last pass ({} when unknown)."""
+    if path is None:
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # missing or unreadable: every employer is grouped again
+
+
+def _save_state(path: Path | None, state: dict[str, list]) -> None:
+    """Write the state atomically (a crash leaves the old one, which only costs a full pass)."""
+    if path is None:
+        return
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        log.warning("could not record the de-duplication state in %s: %s", path, exc)
+        temporary.unlink(missing_ok=True)
 
 
 def _notes(members: list[Posting]) -> dict:

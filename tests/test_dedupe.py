@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pipeline import dedupe as dedupe_module
 from pipeline.dedupe import dedupe_postings, find_duplicate_groups, norm_company, norm_title
 from pipeline.posting import Posting
 from pipeline.store import Store
@@ -124,3 +125,45 @@ def test_board_extra_is_kept_beside_the_notes(store):
     [kept] = store.open_postings()
     assert kept.extra["department"] == "Care" and kept.extra["locations"] == ["Columbus, OH"]
     assert "duplicate_listings" in kept.extra
+
+
+def _state(store) -> list:
+    return [(p.source_id, p.extra) for p in store.all_postings()] + [
+        (p.source_id, None) for p in store.open_postings()]
+
+
+def test_a_pass_regroups_only_the_employers_whose_postings_changed(store, monkeypatch):
+    store.upsert_postings([posting("a", "1"), posting("b", "2"),
+                           posting("a", "3", company="Blue Plan"),
+                           posting("b", "4", company="Blue Plan")], NOW)
+    assert (dedupe_postings(store).groups, len(store.open_postings())) == (2, 2)
+    read = []
+    real = dedupe_module.find_duplicate_groups
+    monkeypatch.setattr(dedupe_module, "find_duplicate_groups",
+                        lambda postings: read.extend(p.company for p in postings) or real(postings))
+    store.upsert_postings([posting("c", "5", company="Blue Plan")], NOW + timedelta(hours=1))
+    report = dedupe_postings(store)
+    assert set(read) == {"Blue Plan"}, "Acme Health's postings did not change: not read again"
+    assert (report.groups, report.duplicates) == (2, 3)
+    [blue] = [p for p in store.open_postings() if p.company == "Blue Plan"]
+    assert [d["source_id"] for d in blue.extra["duplicate_listings"]] == ["4", "5"]
+
+
+def test_passes_over_changes_agree_with_a_full_pass(store, tmp_path):
+    store.upsert_postings([posting("a", "1"), posting("b", "2"), posting("c", "3", title="Billing",
+                           description=BILLING + BOILERPLATE)], NOW)
+    dedupe_postings(store)
+    changes = [
+        lambda: store.upsert_postings([posting("d", "4", location="Dayton, OH")], NOW),
+        lambda: store.close_missing("a", [], NOW + timedelta(hours=1)),
+        lambda: store.upsert_postings([posting("b", "2", description=BILLING + BOILERPLATE)],
+                                      NOW + timedelta(hours=2)),
+    ]
+    for change in changes:
+        change()
+        report = dedupe_postings(store)
+        incremental = _state(store)
+        (tmp_path / "jobs.db.dedupe.json").unlink()  # forget: every employer again
+        full = dedupe_postings(store)
+        assert _state(store) == incremental
+        assert (report.groups, report.duplicates) == (full.groups, full.duplicates)

@@ -9,8 +9,8 @@ relevance feedback, no labels), and credentials asked. ``add(postings)`` appends
 with the fitted vectorizers (no refit), so a few new postings cost a few rows, not a rebuild.
 
 The text work of the fit (sentences, boilerplate, skills, credentials, term counts) is in
-``fit.text_features`` (optionally split by company over processes); ``tfidf`` turns the term
-counts into scikit-learn's exact TF-IDF fit, faster on big, repetitive corpora.
+``fit.text_features``; ``tfidf`` turns the term counts into scikit-learn's exact TF-IDF fit,
+faster on big, repetitive corpora.
 """
 
 from __future__ import annotations
@@ -34,7 +34,13 @@ from pipeline.match.fit import TextFeatures, gc_paused, text_features
 from pipeline.match.matchers import ProfileMatchers
 from pipeline.match.profile import Profile
 from pipeline.match.text import norm, norm_title, sentence_spans
-from pipeline.match.tfidf import count_terms, finish_tfidf, fit_tfidf, merge_counts
+from pipeline.match.tfidf import (
+    FittedTfidf,
+    count_terms,
+    finish_tfidf,
+    fit_tfidf,
+    merge_counts,
+)
 from pipeline.posting import Posting
 
 _BOILERPLATE_MIN_WORDS = 8
@@ -98,23 +104,22 @@ def _body_vectorizer(n_postings: int) -> TfidfVectorizer:
 
 
 def _fit_bodies(vectorizer: TfidfVectorizer, text: TextFeatures,
-                profile: Profile) -> sp.csr_matrix:
-    """Fit the body vectorizer on the cleaned bodies' counts plus the profile text (one more
-    document, so the vocabulary is never empty); the bodies' TF-IDF rows."""
+                profile: Profile) -> tuple[FittedTfidf, sp.csr_matrix]:
+    """The body TF-IDF fitted on the cleaned bodies' counts plus the profile text (one more
+    document, so the vocabulary is never empty), and the bodies' TF-IDF rows."""
     counted = [(text.counts, text.terms), count_terms(vectorizer, [profile.body_text()])]
-    return finish_tfidf(vectorizer, *merge_counts(counted))[:-1]
+    fitted, matrix = finish_tfidf(vectorizer, *merge_counts(counted))
+    return fitted, matrix[:-1]
 
 
 def _fit_titles(matchers: ProfileMatchers,
-                postings: list[Posting]) -> tuple[TfidfVectorizer, TfidfVectorizer]:
-    """Word (1-2) and character (3-5) n-gram vectorizers fitted on the normalised titles."""
+                postings: list[Posting]) -> tuple[FittedTfidf, FittedTfidf]:
+    """Word (1-2) and character (3-5) n-gram TF-IDFs fitted on the normalised titles."""
     titles = norm_titles(postings) + matchers.family
     word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
                            dtype=np.float32)
-    fit_tfidf(word, titles)
-    fit_tfidf(char, titles)
-    return word, char
+    return fit_tfidf(word, titles)[0], fit_tfidf(char, titles)[0]
 
 
 @dataclass
@@ -123,8 +128,8 @@ class PostingIndex:
 
     profile: Profile
     matchers: ProfileMatchers
-    body_vectorizer: TfidfVectorizer
-    title_vectorizers: tuple[TfidfVectorizer, TfidfVectorizer]
+    body_vectorizer: FittedTfidf
+    title_vectorizers: tuple[FittedTfidf, FittedTfidf]
     boilerplate: set[tuple[str, str]]
     family_matrix: sp.csr_matrix
     profile_vector: sp.csr_matrix
@@ -144,21 +149,20 @@ class PostingIndex:
     filter_frame: pd.DataFrame | None = None
 
     @classmethod
-    def build(cls, profile: Profile, postings: list[Posting], min_repeats: int | None = None,
-              workers: int | None = None) -> PostingIndex:
+    def build(cls, profile: Profile, postings: list[Posting],
+              min_repeats: int | None = None) -> PostingIndex:
         """Fit on ``postings`` (IDF, boilerplate) and compute their features; a sentence seen in
-        ``min_repeats`` postings of one company (default: the profile's weight) is boilerplate.
-        ``workers``: processes for the text work (``fit.text_features``; default one)."""
+        ``min_repeats`` postings of one company (default: the profile's weight) is boilerplate."""
         with gc_paused():
             matchers = ProfileMatchers.compile(profile)
             body_vec = _body_vectorizer(len(postings))
             text = text_features(profile, matchers, postings, body_vec,
-                                 min_repeats or profile.weights.boilerplate_min_repeats, workers)
-            matrix = _fit_bodies(body_vec, text, profile)
-            index = cls(profile=profile, matchers=matchers, body_vectorizer=body_vec,
+                                 min_repeats or profile.weights.boilerplate_min_repeats)
+            body_fit, matrix = _fit_bodies(body_vec, text, profile)
+            index = cls(profile=profile, matchers=matchers, body_vectorizer=body_fit,
                         title_vectorizers=_fit_titles(matchers, postings),
                         boilerplate=text.boilerplate, family_matrix=sp.csr_matrix((0, 0)),
-                        profile_vector=normalize(body_vec.transform([profile.body_text()])))
+                        profile_vector=normalize(body_fit.transform([profile.body_text()])))
             index.family_matrix = index._title_matrix(matchers.family)
             if postings:
                 index._append(postings, matrix, text.skills, text.creds)

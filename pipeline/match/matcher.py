@@ -1,13 +1,16 @@
 """``Matcher``: ranks postings for the role profile and, optionally, a subscriber's resume.
 
-``rank`` is the one call the CLI and the notifier need. It builds (or reuses) a ``PostingIndex``
-for the postings it is given, scores them (``pipeline.match.scoring``), applies the subscriber's
-hard filters and minimum score, and returns ``Match`` objects with explanations, best first.
-``rank_many`` serves many subscribers over one index in chunks of resumes, so memory stays bounded.
+``rank`` serves one resume (``pipeline rank``): it builds (or reuses) a ``PostingIndex`` for the
+postings it is given, scores them (``pipeline.match.scoring``), applies the hard filters and
+minimum score, and returns ``Match`` objects with explanations, best first. ``scored_many`` serves
+the notifier: every due subscriber over one index (or only its new rows) in chunks of resumes,
+scores only, so memory stays bounded; ``explain`` then builds explanations for the few postings
+that go into a digest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,6 +47,8 @@ _SHARED_CREDENTIALS = 16
 
 #: One subscriber's best postings: row numbers in the index and their scores, best first.
 Top = tuple[np.ndarray, np.ndarray]
+#: ``keep(subscriber_position, rows)``: which of these index rows the subscriber may be shown.
+Keep = Callable[[int, np.ndarray], np.ndarray]
 
 
 class Matcher:
@@ -97,56 +102,76 @@ class Matcher:
         more = evidence(index, self.weights)
         order = scores.score + TIE_EPSILON * np.tanh(more)
         rows = top_rows(order, keep, -np.inf, top)
-        return [self._match(index, scores, int(row), resume, float(more[row])) for row in rows]
+        terms = _ResumeTerms(index, resume)
+        return [self._match(index, scores, int(row), int(row), resume, float(more[row]), terms)
+                for row in rows]
 
     def rank_many(self, index: PostingIndex, resumes: list[str | None],
                   filters: list[Filters | None] | None = None, min_score: float = 0.0,
                   top: int = 20, rows: np.ndarray | None = None) -> list[Top]:
-        """Best (rows, scores) per subscriber over ``index``, or over only ``rows`` of it.
+        """Best (rows, scores) per subscriber over ``index``, or over only ``rows`` of it."""
+        return [(found[order[:top]], scores[order[:top]])
+                for _, found, scores, order in self.scored_many(
+                    index, resumes, filters, [min_score] * len(resumes), rows)]
 
-        Postings that could not reach ``min_score`` even with a perfect resume are dropped
-        first. Resume similarities are computed for chunks of subscribers at a time, so memory
-        stays at postings x chunk whatever the number of subscribers. Scoring only the rows of
-        newly added postings and merging with ``merge_top`` keeps earlier results current
-        without a refit.
+    def scored_many(self, index: PostingIndex, resumes: list[str | None],
+                    filters: list[Filters | None] | None, min_scores: list[float],
+                    rows: np.ndarray | None = None, keep: Keep | None = None,
+                    ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """Per subscriber ``i``: (i, rows, scores, order) of the postings passing their filters,
+        ``keep(i, rows)`` and ``min_scores[i]``; ``order`` puts them best first as ``rank``
+        does (score, then evidence, then row).
+
+        Only ``rows`` of the index are scored (None: all), less those no resume could lift to
+        the lowest threshold. Resume similarities are computed for chunks of subscribers at a
+        time, so memory stays at rows x chunk whatever the number of subscribers.
         """
         filters = filters or [None] * len(resumes)
-        subset = self._reachable(index, None if rows is None else np.asarray(rows), min_score)
+        floor = min(min_scores, default=0.0)
+        subset = self._reachable(index, None if rows is None else np.asarray(rows), floor)
+        every = np.arange(len(index)) if subset is None else subset
         frame = index.frame() if subset is None else index.frame().iloc[subset]
         bodies = index.bodies if subset is None else index.bodies[subset]
         postings = index.postings if subset is None else [index.postings[r] for r in subset]
         profile_only = score(index, self.weights, None, rows=subset).score  # resume-less
         fixed = shared_parts(index, self.weights, subset)
+        ties = np.tanh(evidence(index, self.weights)[every])
 
         # Subscribers often share filters ("remote only") and credentials (RN + CCM): each
         # distinct one is worked out once per call, not once per subscriber.
-        masks: dict[str, np.ndarray] = {}
-
-        def mask_for(wanted: Filters | None) -> np.ndarray:
-            key = wanted.model_dump_json() if wanted is not None else ""
-            if key not in masks:
-                if len(masks) >= _SHARED_MASKS:
-                    masks.clear()
-                texts = _texts(postings) if _needs_text(wanted) else None
-                masks[key] = filter_mask(frame, wanted, texts)
-            return masks[key]
+        mask_for = _FilterMasks(frame, postings)
 
         @lru_cache(maxsize=_SHARED_CREDENTIALS)
         def credentials_for(held: frozenset[str]) -> ResumeCredentials:
             return index.cred_arrays.for_resume(set(held), subset)
 
-        results: list[Top] = []
         for start in range(0, len(resumes), _RESUME_CHUNK):
             parsed = Resume.many(index, resumes[start:start + _RESUME_CHUNK])
             sims = _resume_sims(bodies, parsed)
             for offset, resume in enumerate(parsed):
-                wanted = filters[start + offset]
+                i = start + offset
                 scores = profile_only if resume is None else resume_scores(
                     index, self.weights, fixed, resume, sims[:, offset], subset,
                     credentials_for(frozenset(resume.held)))
-                best = top_rows(scores, mask_for(wanted), min_score, top)
-                results.append((best if subset is None else subset[best], scores[best]))
-        return results
+                passing = mask_for(filters[i]) & (scores >= min_scores[i])
+                if keep is not None:
+                    passing &= keep(i, every)
+                found = np.flatnonzero(passing)
+                order = np.lexsort((found, -(scores[found] + TIE_EPSILON * ties[found])))
+                yield i, every[found], scores[found], order
+
+    def explain(self, index: PostingIndex, rows: list[int],
+                resume_text: str | None = None) -> list[Match]:
+        """``Match`` objects with explanations for these rows of the index, in the given order."""
+        if not rows:
+            return []
+        resume = Resume.from_text(index, resume_text) if resume_text else None
+        rows = np.asarray(rows, dtype=np.int64)
+        scores = score(index, self.weights, resume, rows=rows)
+        more = evidence(index, self.weights)
+        terms = _ResumeTerms(index, resume)
+        return [self._match(index, scores, pos, int(row), resume, float(more[row]), terms)
+                for pos, row in enumerate(rows)]
 
     def _reachable(self, index: PostingIndex, rows: np.ndarray | None,
                    min_score: float) -> np.ndarray | None:
@@ -163,29 +188,47 @@ class Matcher:
         keep = np.flatnonzero(best >= min_score)
         return keep if rows is None else rows[keep]
 
-    def _match(self, index: PostingIndex, scores: Scores, row: int,
-               resume: Resume | None, more: float = 0.0) -> Match:
-        """One result with its explanation."""
+    def _match(self, index: PostingIndex, scores: Scores, pos: int, row: int,
+               resume: Resume | None, more: float, terms: _ResumeTerms) -> Match:
+        """One result with its explanation: ``row`` of the index, ``pos`` of ``scores``."""
         creds = index.creds[row]
         asked = creds.codes()
         held = resume.held if resume is not None else set(asked)
-        components = {name: round(float(part[row]), 4) for name, part in scores.parts.items()}
+        components = {name: round(float(part[pos]), 4) for name, part in scores.parts.items()}
         base = sum(components.values())
-        if scores.negative_factor[row] < 1:
-            components["negative_title"] = round(-base * (1 - scores.negative_factor[row]), 4)
-        if scores.missing[row]:
-            components["missing_credentials"] = round(float(scores.score[row]) - base
+        if scores.negative_factor[pos] < 1:
+            components["negative_title"] = round(-base * (1 - scores.negative_factor[pos]), 4)
+        if scores.missing[pos]:
+            components["missing_credentials"] = round(float(scores.score[pos]) - base
                                                       - components.get("negative_title", 0), 4)
         why = Explanation(
             title_match=index.title_match[row], title_score=round(float(index.title_score[row]), 4),
             skills=index.skills[row], credentials=[c for c in asked if c in held],
             missing_credentials=creds.missing(resume.held) if resume is not None else [],
-            resume_terms=_shared_terms(index, row, resume), components=components,
+            resume_terms=terms.shared(row), components=components,
             negative_title=index.negative[row])
-        shown = round(float(scores.score[row]), 4)
+        shown = round(float(scores.score[pos]), 4)
         strength = self.calibration.percent(shown, round(more, 6), resume is not None) if (
             self.calibration is not None) else None
         return Match(posting=index.postings[row], score=shown, why=why, strength=strength)
+
+
+class _FilterMasks:
+    """Filter masks over the same rows, each distinct filter worked out once."""
+
+    def __init__(self, frame, postings: list[Posting]):
+        self.frame, self.postings = frame, postings
+        self.masks: dict[str, np.ndarray] = {}
+
+    def __call__(self, wanted: Filters | None) -> np.ndarray:
+        """The mask of the rows passing ``wanted``."""
+        key = wanted.model_dump_json() if wanted is not None else ""
+        if key not in self.masks:
+            if len(self.masks) >= _SHARED_MASKS:
+                self.masks.clear()
+            texts = _texts(self.postings) if _needs_text(wanted) else None
+            self.masks[key] = filter_mask(self.frame, wanted, texts)
+        return self.masks[key]
 
 
 def _needs_text(filters: Filters | None) -> bool:
@@ -209,11 +252,17 @@ def _resume_sims(bodies: sp.csr_matrix, resumes: list[Resume | None]) -> np.ndar
     return bodies @ block
 
 
-def _shared_terms(index: PostingIndex, row: int, resume: Resume | None) -> list[str]:
+class _ResumeTerms:
     """The role's domain terms (``matchers.domain_terms``: responsibilities, technical skills,
-    specialisations) that both the posting and the resume use, in the posting's order."""
-    if resume is None:
-        return []
-    theirs = set(index.matchers.terms_in(resume.text))
-    ours = index.matchers.terms_in(index.postings[row].description)
-    return [term for term in ours if term in theirs][:_RESUME_TERMS]
+    specialisations) that both a posting and the resume use; the resume is scanned once."""
+
+    def __init__(self, index: PostingIndex, resume: Resume | None):
+        self.index = index
+        self.theirs = set(index.matchers.terms_in(resume.text)) if resume is not None else None
+
+    def shared(self, row: int) -> list[str]:
+        """The shared terms of one posting, in the posting's order."""
+        if self.theirs is None:
+            return []
+        ours = self.index.matchers.terms_in(self.index.postings[row].description)
+        return [term for term in ours if term in self.theirs][:_RESUME_TERMS]

@@ -176,11 +176,3 @@ def top_rows(scores: np.ndarray, keep: np.ndarray, min_score: float,
         rows = rows[np.argpartition(-scores[rows], top - 1)[:top]]
     return rows[np.lexsort((rows, -scores[rows]))]
 
-
-def merge_top(old: tuple[np.ndarray, np.ndarray], new: tuple[np.ndarray, np.ndarray],
-              top: int) -> tuple[np.ndarray, np.ndarray]:
-    """Merge two (rows, scores) best-first lists into one of at most ``top``."""
-    rows = np.concatenate([old[0], new[0]])
-    scores = np.concatenate([old[1], new[1]])
-    order = top_rows(scores, np.ones(len(rows), dtype=bool), -np.inf, top)
-    return rows[order], scores[order]

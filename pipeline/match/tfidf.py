@@ -4,14 +4,17 @@
 token. ``fit_tfidf`` counts each distinct document once (titles repeat a lot) and, for plain word
 unigrams, tokenises a chunk of documents with the vectorizer's own regex and counts with
 a self-numbering dictionary (C speed). Stop words, ``min_df`` / ``max_df`` and the alphabetical
-vocabulary are applied as scikit-learn does; the vectorizer comes back fitted (``vocabulary_``,
-``idf_``) so its ``transform`` works as usual for postings added later.
+vocabulary are applied as scikit-learn does. The result is a ``FittedTfidf`` built from public
+scikit-learn parts only (a ``CountVectorizer`` given the vocabulary, a fitted ``TfidfTransformer``),
+so its ``transform`` of postings added later survives scikit-learn upgrades. The
+``TfidfVectorizer`` passed in only carries the settings (``get_params``); it is never fitted.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from itertools import chain, count
 from numbers import Integral
 
@@ -29,8 +32,32 @@ _TOKEN_DEFAULT = r"(?u)\b\w\w+\b"
 _TOKEN_FAST = re.compile(r"\w\w+")
 
 
-def fit_tfidf(vectorizer: TfidfVectorizer, docs: list[str]) -> sp.csr_matrix:
-    """Fit ``vectorizer`` on ``docs`` and return their TF-IDF rows (as ``fit_transform`` would)."""
+@dataclass
+class FittedTfidf:
+    """A fitted TF-IDF: the vocabulary (term -> column), the IDF and ``transform`` of new text."""
+
+    vocabulary: dict[str, int]
+    counter: CountVectorizer
+    weigher: TfidfTransformer
+
+    @property
+    def idf(self) -> np.ndarray:
+        """The inverse document frequency of each column."""
+        return self.weigher.idf_
+
+    def transform(self, docs: list[str]) -> sp.csr_matrix:
+        """TF-IDF rows of ``docs`` over the fitted vocabulary (``TfidfVectorizer.transform``)."""
+        return self.weigher.transform(self.counter.transform(docs), copy=False)
+
+    def get_feature_names_out(self) -> np.ndarray:
+        """The term of each column."""
+        return self.counter.get_feature_names_out()
+
+
+def fit_tfidf(vectorizer: TfidfVectorizer,
+              docs: list[str]) -> tuple[FittedTfidf, sp.csr_matrix]:
+    """The TF-IDF of ``vectorizer``'s settings fitted on ``docs``, and their rows (as
+    ``fit_transform`` would give)."""
     index: dict[str, int] = {}
     inverse = np.fromiter((index.setdefault(d, len(index)) for d in docs), np.int64, len(docs))
     counts, terms = count_terms(vectorizer, list(index))
@@ -59,19 +86,25 @@ def merge_counts(parts: list[tuple[sp.csr_matrix, np.ndarray]]) -> tuple[sp.csr_
 
 
 def finish_tfidf(vectorizer: TfidfVectorizer, counts: sp.csr_matrix,
-                 terms: np.ndarray) -> sp.csr_matrix:
-    """Fit ``vectorizer`` from term counts: stop words out, ``min_df`` / ``max_df``, alphabetical
-    vocabulary, IDF; the TF-IDF rows of the counted documents."""
+                 terms: np.ndarray) -> tuple[FittedTfidf, sp.csr_matrix]:
+    """The TF-IDF of ``vectorizer``'s settings fitted from term counts (stop words out,
+    ``min_df`` / ``max_df``, alphabetical vocabulary, IDF), and the counted documents' rows."""
     stop = vectorizer.get_stop_words() or frozenset()
     keep = np.flatnonzero([t not in stop and t != "" for t in terms])
     counts, vocabulary = _limit(vectorizer, counts[:, keep].tocsr(), terms[keep])
-    vectorizer.vocabulary_ = vocabulary
-    vectorizer.fixed_vocabulary_ = False
     transformer = TfidfTransformer(norm=vectorizer.norm, use_idf=vectorizer.use_idf,
                                    smooth_idf=vectorizer.smooth_idf,
                                    sublinear_tf=vectorizer.sublinear_tf).fit(counts)
-    vectorizer.idf_ = transformer.idf_
-    return transformer.transform(counts, copy=False)
+    counter = CountVectorizer(**_count_params(vectorizer), vocabulary=vocabulary)
+    return (FittedTfidf(vocabulary, counter, transformer),
+            transformer.transform(counts, copy=False))
+
+
+def _count_params(vec: TfidfVectorizer) -> dict:
+    """The counting settings of ``vec`` (``CountVectorizer``'s), without the vocabulary limits."""
+    return {k: v for k, v in vec.get_params().items()
+            if k in CountVectorizer().get_params()
+            and k not in ("min_df", "max_df", "max_features", "vocabulary")}
 
 
 def _fast_ok(vec: TfidfVectorizer) -> bool:
@@ -83,9 +116,7 @@ def _fast_ok(vec: TfidfVectorizer) -> bool:
 
 
 def _sklearn_counts(vec: TfidfVectorizer, docs: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
-    params = {k: v for k, v in vec.get_params().items()
-              if k in CountVectorizer().get_params() and k not in ("min_df", "max_df")}
-    counter = CountVectorizer(**params)
+    counter = CountVectorizer(**_count_params(vec), vocabulary=vec.vocabulary)
     counts = counter.fit_transform(docs)
     return counts.tocsr(), counter.get_feature_names_out()
 

@@ -1,9 +1,10 @@
 """Choosing a subscriber's next digest, and the data a digest is rendered from.
 
-``select_matches`` takes the ranked matches and keeps the ones a subscriber should get: above their
-threshold, never a posting already given to them, still open, at most ``max_per_employer`` from one
-employer, at most ``digest_size``, best first. ``digest_items`` turns them into plain dicts: that is
-what the outbox stores, so a queued digest can be rendered (again) at send time without the matcher.
+``select_matches`` takes the ranked matches (``choose`` takes lazily ranked candidates) and keeps
+the ones a subscriber should get: above their threshold, never a posting already given to them,
+still open, at most ``max_per_employer`` from one employer, at most ``digest_size``, best first.
+``digest_items`` turns them into plain dicts: that is what the outbox stores, so a queued digest
+can be rendered (again) at send time without the matcher.
 A posting is not sent when the subscriber already had the same opening (employer, title and
 location) from another listing. Posting text is untrusted: it is kept as text here and escaped
 by the templates; only http(s) links survive as links. The text under each posting is
@@ -13,6 +14,7 @@ by the templates; only http(s) links survive as links. The text under each posti
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from pipeline.dedupe import norm_company, opening_key
@@ -33,20 +35,29 @@ def select_matches(matches: list, subscriber: Subscriber, store: Store, *, min_s
     fitted but lost their place to better ones in an earlier digest are not sent later, so a run
     that finds nothing new sends nothing (a new subscriber starts with everything open).
     """
+    ranked = sorted(matches, key=lambda m: m.score, reverse=True)
+    return choose(((m.posting, m.score, m) for m in ranked), subscriber, store,
+                  min_score=min_score, max_per_employer=max_per_employer)
+
+
+def choose(candidates: Iterable[tuple], subscriber: Subscriber, store: Store, *,
+           min_score: float, max_per_employer: int) -> list:
+    """The third item of each (posting, shown score, item) candidate, taken best first (the
+    candidates' order) while it is news to the subscriber, above ``min_score``, within the
+    per-employer cap and still open, up to ``digest_size``; candidates are read lazily."""
     is_news, openings = _news(subscriber, store)
     per_employer: Counter[str] = Counter()
     chosen = []
-    for match in sorted(matches, key=lambda m: m.score, reverse=True):
-        posting = match.posting
+    for posting, shown, item in candidates:
         employer = norm_company(posting.company)  # "Acme Health, Inc." is "Acme Health"
-        if match.score < min_score or not is_news(posting) or (
+        if shown < min_score or not is_news(posting) or (
                 employer and per_employer[employer] >= max_per_employer):
             continue
         if not store.is_open(posting.id):
             continue
         per_employer[employer] += 1
         openings.add(opening_key(posting))  # one listing of an opening per digest, too
-        chosen.append(match)
+        chosen.append(item)
         if len(chosen) >= subscriber.digest_size:
             break
     return chosen

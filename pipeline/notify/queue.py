@@ -1,16 +1,20 @@
-"""Queueing digests: for each due subscriber, choose postings and put a digest in the outbox."""
+"""Queueing digests: every due subscriber's postings chosen in one pass, then outboxed."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+
+import numpy as np
 
 from pipeline.config import JobsConfig
 from pipeline.match.feedback import Taste
-from pipeline.notify.digest import digest_items, select_matches
+from pipeline.match.kept import kept_index
+from pipeline.notify.digest import choose, digest_items, select_matches
 from pipeline.notify.due import is_due
 from pipeline.notify.message import new_message_id
 from pipeline.notify.render import subject_for
@@ -31,13 +35,104 @@ class QueueReport:
 def next_digest(config: JobsConfig, store: Store, matcher, subscriber: Subscriber,
                 postings: list) -> list:
     """The matches the subscriber's next digest would hold (nothing is recorded)."""
-    threshold = (subscriber.min_score if subscriber.min_score is not None
-                 else config.matching.min_score)
-    taste = Taste.of(store, subscriber.id)  # their feedback: "more like this", "not for me"
+    [(_, matches)] = list(choose_digests(config, store, matcher, [subscriber], postings))
+    return matches
+
+
+def choose_digests(config: JobsConfig, store: Store, matcher, subscribers: list[Subscriber],
+                   postings: list) -> Iterator[tuple[Subscriber, list]]:
+    """(subscriber, the matches of their next digest) for each subscriber, in order.
+
+    A ``Matcher`` scores every subscriber in one pass over one index of ``postings`` (kept
+    between runs), only over the postings first seen since some subscriber's last digest,
+    applies the digest rules to the ranked candidates and explains only the postings chosen.
+    A subscriber with feedback gets a ranking of their own (their feedback moves the resume and
+    reorders postings by their explanations), as does every subscriber of a ranker with only
+    ``rank`` (one resume at a time).
+    """
+    tastes = {s.id: Taste.of(store, s.id) for s in subscribers}  # "more like this", "not for me"
+    if not hasattr(matcher, "scored_many"):
+        for subscriber in subscribers:
+            yield subscriber, _one_by_one(config, store, matcher, subscriber, postings,
+                                          tastes[subscriber.id])
+        return
+    plain = [s for s in subscribers if not tastes[s.id]]
+    chosen = {s.id: matches for s, matches in _one_pass(config, store, matcher, plain, postings)}
+    for subscriber in subscribers:
+        yield subscriber, (chosen[subscriber.id] if subscriber.id in chosen else _one_by_one(
+            config, store, matcher, subscriber, postings, tastes[subscriber.id]))
+
+
+def _one_by_one(config: JobsConfig, store: Store, matcher, subscriber: Subscriber,
+                postings: list, taste: Taste) -> list:
+    """One subscriber's next digest from a ranking of their own: for a ranker with only
+    ``rank``, and for a subscriber whose feedback moves their resume and reorders postings."""
+    threshold = _threshold(config, subscriber)
     matches = taste.adjust(matcher.rank(postings, resume_text=taste.resume(subscriber.resume_text),
                                         filters=subscriber.filters, min_score=threshold))
     return select_matches(matches, subscriber, store, min_score=threshold,
                           max_per_employer=config.email.max_per_employer)
+
+
+def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subscriber],
+              postings: list) -> Iterator[tuple[Subscriber, list]]:
+    """Every subscriber's next digest from one scoring pass over one index (``choose_digests``)."""
+    if not postings or not subscribers:
+        yield from ((subscriber, []) for subscriber in subscribers)
+        return
+    index, rows_of = _index(config, matcher, postings)
+    seen = np.full(len(index), -np.inf)  # rows of closed or changed postings: never news
+    seen[rows_of] = [p.first_seen.timestamp() if p.first_seen else np.inf for p in postings]
+    since = np.array([s.last_digest_at.timestamp() if s.last_digest_at else -np.inf
+                      for s in subscribers])
+    thresholds = [_threshold(config, s) for s in subscribers]
+    scored = matcher.scored_many(
+        index, [s.resume_text for s in subscribers], [s.filters for s in subscribers],
+        thresholds, rows=np.flatnonzero(seen > since.min()),
+        keep=lambda i, rows: seen[rows] > since[i])
+    for i, rows, scores, order in scored:
+        subscriber = subscribers[i]
+        shown = np.round(scores, 4)  # the score a digest shows, and orders by
+        order = order[np.argsort(-shown[order], kind="stable")]
+        candidates = ((index.postings[rows[j]], float(shown[j]), int(rows[j])) for j in order)
+        chosen = choose(candidates, subscriber, store, min_score=thresholds[i],
+                        max_per_employer=config.email.max_per_employer)
+        yield subscriber, matcher.explain(index, chosen, subscriber.resume_text)
+
+
+def _index(config: JobsConfig, matcher, postings: list) -> tuple:
+    """(index, row of each posting): kept beside a SQLite database between runs
+    (``pipeline.match.kept``), else fitted in this process."""
+    path = kept_index_path(config)
+    if path is None:
+        return matcher.index(postings), np.arange(len(postings))
+    return kept_index(matcher, postings, path)
+
+
+def kept_index_path(config: JobsConfig) -> Path | None:
+    """Where the fitted index is kept: beside a SQLite database file (None for another one)."""
+    url = config.database_url()
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or ":memory:" in url:
+        return None
+    return Path(url[len(prefix):] + ".index.pickle")
+
+
+def _anything_new(store: Store, subscribers: list[Subscriber]) -> bool:
+    """Whether some open posting was first seen after some subscriber's last digest (without
+    one, nothing can go into a digest, and no posting needs loading or ranking)."""
+    if not subscribers:
+        return False
+    if any(s.last_digest_at is None for s in subscribers):
+        return True
+    newest = store.newest_first_seen()
+    return newest is not None and newest > min(s.last_digest_at for s in subscribers)
+
+
+def _threshold(config: JobsConfig, subscriber: Subscriber) -> float:
+    """The subscriber's minimum score, else the config's."""
+    return (subscriber.min_score if subscriber.min_score is not None
+            else config.matching.min_score)
 
 
 def queue_digest(config: JobsConfig, store: Store, subscriber: Subscriber, matches: list,
@@ -57,9 +152,8 @@ def queue_due(config: JobsConfig, store: Store, matcher, *, now: datetime, dry_r
     subscribers = store.list_subscribers(active_only=True)
     report.subscribers = len(subscribers)
     due = [s for s in subscribers if is_due(s, now)]
-    postings = store.open_postings() if due else []
-    for subscriber in due:
-        matches = next_digest(config, store, matcher, subscriber, postings)
+    postings = store.open_postings() if _anything_new(store, due) else []
+    for subscriber, matches in choose_digests(config, store, matcher, due, postings):
         if progress:
             progress(subscriber.email)
         if not matches:

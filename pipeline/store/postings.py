@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from pipeline.posting import Posting, clean_text
@@ -110,13 +110,19 @@ class PostingsMixin:
         result = UpsertResult()
         with self.engine.begin() as conn:
             existing = self._existing(conn, batch)
+            seen_again = []
             for index, posting in enumerate(batch):
                 try:
-                    self._upsert_one(conn, posting, existing.get(posting.key), now, result)
+                    seen = self._upsert_one(conn, posting, existing.get(posting.key), now, result)
                 except Exception as exc:
                     if not _refuses_posting(exc):
                         raise
                     raise _Unstorable(index, exc) from exc
+                if seen is not None:
+                    seen_again.append(seen)
+            for start in range(0, len(seen_again), 500):  # one statement per 500, not per row
+                conn.execute(update(postings).where(
+                    postings.c.id.in_(seen_again[start:start + 500])).values(last_seen=now))
         return result
 
     def _existing(self, conn, batch: list[Posting]) -> dict[tuple[str, str], tuple]:
@@ -133,7 +139,10 @@ class PostingsMixin:
                               for r in rows})
         return found
 
-    def _upsert_one(self, conn, posting: Posting, known, now, result: UpsertResult) -> None:
+    def _upsert_one(self, conn, posting: Posting, known, now,
+                    result: UpsertResult) -> int | None:
+        """Insert or update one posting; the id of an open, unchanged one (only seen again),
+        whose ``last_seen`` the caller moves with the others'."""
         as_json = posting.model_dump(mode="json", exclude=_BOOKKEEPING)
         digest = content_hash(posting, as_json)
         values = posting.model_dump(exclude=_BOOKKEEPING)
@@ -143,7 +152,7 @@ class PostingsMixin:
             row = conn.execute(postings.insert(), {  # parameters apart: compiled once, cached
                 **values, "content_hash": digest, "first_seen": now, "last_seen": now})
             result.new.append(row.inserted_primary_key[0])
-            return
+            return None
         posting_id, old_digest, closed_at = known
         changes = {"last_seen": now}
         expired = posting.valid_through is not None and posting.valid_through < now
@@ -155,7 +164,10 @@ class PostingsMixin:
             result.changed.append(posting_id)
         else:
             result.unchanged += 1
+            if len(changes) == 1:
+                return posting_id
         conn.execute(update(postings).where(postings.c.id == posting_id).values(**changes))
+        return None
 
     def close_missing(
         self, source: str, seen_ids: Iterable[str], now: datetime | None = None
@@ -209,6 +221,13 @@ class PostingsMixin:
         with self.engine.connect() as conn:
             return [row_to_posting(r) for r in conn.execute(query.order_by(postings.c.id))]
 
+    def newest_first_seen(self) -> datetime | None:
+        """When the most recently first-seen open posting (one that duplicates none) was first
+        seen; None when there is none."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(postings.c.first_seen)).where(
+                postings.c.closed_at.is_(None), postings.c.canonical_id.is_(None))).scalar()
+
     def all_postings(self, source: str | None = None) -> list[Posting]:
         """Every stored posting, open or closed (optionally of one source)."""
         query = select(postings).order_by(postings.c.id)
@@ -226,29 +245,49 @@ class PostingsMixin:
 
     def set_canonical(self, duplicates: dict[int, int | None]) -> None:
         """Mark postings as duplicates of a canonical one (``None`` makes one canonical again)."""
-        with self.engine.begin() as conn:
-            for posting_id, canonical in duplicates.items():
-                conn.execute(update(postings).where(postings.c.id == posting_id)
-                             .values(canonical_id=canonical))
+        self._update_each("canonical_id", duplicates)
 
-    def open_posting_rows(self) -> list[tuple[int, int | None, Posting]]:
-        """Every open posting, duplicates included, as (id, canonical id, posting), by id.
+    def open_posting_rows(self, ids: list[int] | None = None,
+                          ) -> list[tuple[int, int | None, Posting]]:
+        """Every open posting (or only ``ids``), duplicates included, as (id, canonical id,
+        posting), by id.
 
         ``description_html`` is left out (None): dedupe reads the plain text, and memory matters.
         """
         columns = [c for c in postings.columns if c.name != "description_html"]
         query = select(*columns).where(postings.c.closed_at.is_(None)).order_by(postings.c.id)
+        chunks = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
+        found = []
         with self.engine.connect() as conn:
-            return [(r.id, r.canonical_id, Posting.model_validate(
-                {name: getattr(r, name) for name in _COLUMNS if name != "description_html"}))
-                for r in conn.execute(query)]
+            for chunk in chunks:
+                part = query if chunk is None else query.where(postings.c.id.in_(chunk))
+                found += [(r.id, r.canonical_id, Posting.model_validate(
+                    {name: getattr(r, name) for name in _COLUMNS if name != "description_html"}))
+                    for r in conn.execute(part)]
+        return sorted(found, key=lambda row: row[0])
+
+    def open_posting_keys(self) -> list[tuple[int, int | None, str | None, str]]:
+        """(id, canonical id, company, content hash) of every open posting, by id: what tells
+        dedupe which employers changed, without reading any text."""
+        query = select(postings.c.id, postings.c.canonical_id, postings.c.company,
+                       postings.c.content_hash).where(postings.c.closed_at.is_(None))
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(query.order_by(postings.c.id))]
 
     def update_extras(self, extras: dict[int, dict]) -> None:
         """Replace the ``extra`` mapping of the given postings (dedupe notes; hash untouched)."""
+        self._update_each("extra", extras)
+
+    def _update_each(self, column: str, values: dict[int, object]) -> None:
+        """Set ``column`` of each posting id to its value: one statement run for all of them
+        (executemany), in one transaction."""
+        if not values:
+            return
+        statement = update(postings).where(postings.c.id == bindparam("posting_id")).values(
+            {column: bindparam("value")})
         with self.engine.begin() as conn:
-            for posting_id, extra in extras.items():
-                conn.execute(update(postings).where(postings.c.id == posting_id)
-                             .values(extra=extra))
+            conn.execute(statement, [{"posting_id": posting_id, "value": value}
+                                     for posting_id, value in values.items()])
 
     def duplicates_of(self, posting_id: int) -> list[Posting]:
         """The postings recorded as the same job as ``posting_id`` (its other sources)."""

@@ -1,15 +1,12 @@
-"""Fitting split by company over processes gives the same index as fitting in one process."""
+"""Fitting an index leaves the process as it found it."""
 
 from __future__ import annotations
 
 import gc
 
-import numpy as np
 import pytest
 
-from pipeline.match import fit
 from pipeline.match import index as index_module
-from pipeline.match.fit import company_groups
 from pipeline.match.index import PostingIndex
 
 EEO = "We are an equal opportunity employer and value a diverse and inclusive workforce here."
@@ -25,33 +22,6 @@ def _board(make_posting) -> list:
         board.append(make_posting(str(i), ["RN Case Manager", "Staff Nurse"][i % 2], body,
                                   company=company))
     return board
-
-
-def test_company_groups_keep_each_company_whole(make_posting):
-    board = _board(make_posting)
-    groups = company_groups(board, 2)
-    companies = [{board[i].company for i in group} for group in groups]
-    assert len(groups) == 2 and not companies[0] & companies[1]
-    assert sorted(np.concatenate(groups).tolist()) == list(range(len(board)))
-
-
-def test_two_processes_build_the_same_index_as_one(profile, make_posting, monkeypatch):
-    monkeypatch.setattr(fit, "PARALLEL_MIN_POSTINGS", 4)
-    board = _board(make_posting)
-    one = PostingIndex.build(profile, board, min_repeats=3, workers=1)
-    in_parent = []
-    features = fit.group_features
-    monkeypatch.setattr(fit, "group_features",
-                        lambda *args: in_parent.append(len(args[2])) or features(*args))
-    two = PostingIndex.build(profile, board, min_repeats=3, workers=2)
-    assert in_parent == [8], "two companies' postings here, the third's in a forked process"
-    assert one.boilerplate and one.boilerplate == two.boilerplate
-    assert one.skills == two.skills and "discharge planning" in one.skills[0]
-    assert "inclusive" not in two.body_vectorizer.vocabulary_, "boilerplate left out"
-    assert [c.required for c in one.creds] == [c.required for c in two.creds] != []
-    assert one.body_vectorizer.vocabulary_ == two.body_vectorizer.vocabulary_
-    assert abs(one.bodies - two.bodies).max() == 0
-    assert np.array_equal(one.title_score, two.title_score)
 
 
 def test_a_fit_leaves_garbage_collection_as_it_found_it(profile, make_posting, monkeypatch):

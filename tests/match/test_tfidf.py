@@ -1,4 +1,5 @@
-"""``fit_tfidf`` gives scikit-learn's own ``fit_transform`` result: vocabulary, IDF and rows."""
+"""``fit_tfidf`` gives scikit-learn's own ``fit_transform`` result: vocabulary, IDF, rows and
+the transform of new text, without setting any fitted attribute of scikit-learn's objects."""
 
 from __future__ import annotations
 
@@ -25,12 +26,13 @@ DOCS = [
 
 def _same_fit(ours: TfidfVectorizer, theirs: TfidfVectorizer, docs: list[str]) -> None:
     expected = theirs.fit_transform(docs)
-    got = fit_tfidf(ours, docs)
-    assert ours.vocabulary_ == theirs.vocabulary_
-    np.testing.assert_allclose(ours.idf_, theirs.idf_, rtol=1e-6)
+    fitted, got = fit_tfidf(ours, docs)
+    assert fitted.vocabulary == theirs.vocabulary_
+    assert not hasattr(ours, "vocabulary_"), "the settings are never fitted"
+    np.testing.assert_allclose(fitted.idf, theirs.idf_, rtol=1e-6)
     np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-5, atol=1e-7)
     new = ["care plans for a new caseload", "nothing known here"]
-    np.testing.assert_allclose(ours.transform(new).toarray(), theirs.transform(new).toarray(),
+    np.testing.assert_allclose(fitted.transform(new).toarray(), theirs.transform(new).toarray(),
                                rtol=1e-5, atol=1e-7)
 
 
@@ -57,8 +59,8 @@ def test_parts_counted_apart_and_merged_equal_one_fit():
     expected = whole.fit_transform(DOCS)
     parts = TfidfVectorizer(stop_words="english")
     counted = [count_terms(parts, DOCS[:3]), count_terms(parts, DOCS[3:])]
-    got = finish_tfidf(parts, *merge_counts(counted))
-    assert parts.vocabulary_ == whole.vocabulary_
+    fitted, got = finish_tfidf(parts, *merge_counts(counted))
+    assert fitted.vocabulary == whole.vocabulary_
     np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-5, atol=1e-7)
 
 

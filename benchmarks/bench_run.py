@@ -1,0 +1,184 @@
+"""Benchmark: the end-to-end ``pipeline run`` as users start it, against a naive script.
+
+    python benchmarks/bench_run.py                         # 10,000 postings x 100 subscribers
+    python benchmarks/bench_run.py --big                   # 100,000 x 1,000 (takes minutes)
+    python benchmarks/bench_run.py --postings 2000 --subscribers 20
+    python benchmarks/bench_run.py --root /tmp/main-copy   # the pipeline of another checkout
+    python benchmarks/bench_run.py --profile run.prof      # cProfile of the first run
+
+Synthetic postings and resumes (``bench_match.generate``, same seed, same data) go into a folder
+read by the ``files`` source; every subscriber is instant, with a resume file; digests are
+written by the file transport. Each step is a child process timed on its own (wall time, CPU
+time and peak RSS from ``os.wait4``):
+
+* first run: ``pipeline run`` on an empty database (fetch, store, de-duplicate, rank, queue,
+  render and write every digest);
+* +1% run: 1% new postings appear in the folder, ``pipeline run`` again;
+* nothing new: ``pipeline notify`` when no posting arrived since the last digests, and
+  ``pipeline schedule``'s digests job doing the same inside a process that has already
+  imported everything (as in the long-running scheduler);
+* naive: one process reading the same postings and resumes, ``TfidfVectorizer.fit_transform``,
+  cosine of every resume with every posting, writing the top 10 per subscriber.
+
+Figures and ratios are printed, never asserted. Goals: first run <= 3x naive at 10k x 100 and
+<= 2x at 100k x 1,000 (peak < 1.5 GB); +1% run <= 0.25x the first; nothing new < 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+from bench_match import generate, new_count  # noqa: E402
+
+NAIVE = '''
+import json, sys
+from pathlib import Path
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+work = Path(sys.argv[1])
+postings = [json.loads(line) for f in sorted((work / "postings").glob("*.jsonl"))
+            for line in f.read_text().splitlines()]
+resumes = [p.read_text() for p in sorted((work / "resumes").glob("*.txt"))]
+vectorizer = TfidfVectorizer(stop_words="english")
+matrix = vectorizer.fit_transform([p["title"] + " " + p["description"] for p in postings])
+queries = vectorizer.transform(resumes)
+out = work / "naive"
+out.mkdir(exist_ok=True)
+for start in range(0, len(resumes), 128):
+    sims = (queries[start:start + 128] @ matrix.T).toarray()
+    top = np.argpartition(-sims, 10, axis=1)[:, :10]
+    for row, best in enumerate(top):
+        best = best[np.argsort(-sims[row, best])]
+        lines = [f"{sims[row, i]:.4f} {postings[i]['title']} {postings[i]['url']}" for i in best]
+        (out / f"{start + row}.txt").write_text("\\n".join(lines))
+'''
+
+
+JOB = '''
+import json, sys, time
+import pipeline.match, pipeline.notify, pipeline.store, sklearn.feature_extraction.text
+from pipeline.service.jobs import digest_job
+wall, cpu = time.perf_counter(), time.process_time()
+digest_job(sys.argv[1])
+print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}))
+'''
+
+
+def measure(command: list[str], cwd: Path, env: dict) -> dict:
+    """Wall time, CPU time (user + system) and peak RSS of one child process."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if child.returncode:
+        sys.exit(f"{' '.join(command)} exited {child.returncode}:\n{output.decode()[-3000:]}")
+    figures = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "mb": usage.ru_maxrss / 1024}
+    last = output.decode().strip().splitlines()[-1:] or [""]
+    if last[0].startswith("{"):
+        figures.update(json.loads(last[0]))  # the child timed its own part
+    return figures
+
+
+def write_data(work: Path, n: int, subs: int, seed: int) -> list:
+    """The first ``n`` postings, the resumes and jobs.yaml; returns the postings still to come."""
+    postings, resumes = generate(n + new_count(n), subs, seed)
+    (work / "postings").mkdir(parents=True)
+    (work / "resumes").mkdir()
+    _write_postings(work / "postings" / "board-1.jsonl", postings[:n])
+    subscribers = []
+    for i, text in enumerate(resumes):
+        path = work / "resumes" / f"{i:05d}.txt"
+        path.write_text(text)
+        subscribers.append({"email": f"s{i}@example.org", "resume": str(path),
+                            **({"filters": {"remote": ["remote"]}} if i % 10 == 0 else {})})
+    config = {"database": {"url": f"sqlite:///{work / 'jobs.db'}"},
+              "profile": {"path": "care_manager"}, "http": {"contact": "bench@example.org"},
+              "sources": [{"name": "board", "type": "files", "path": str(work / "postings")}],
+              "subscribers": subscribers,
+              "email": {"transport": "file", "outbox_dir": str(work / "out")}}
+    (work / "jobs.yaml").write_text(json.dumps(config))  # JSON is YAML
+    return postings[n:]
+
+
+def _write_postings(path: Path, postings: list) -> None:
+    with path.open("w") as out:
+        for i, posting in enumerate(postings):
+            data = posting.model_dump(mode="json", exclude_none=True,
+                                      exclude={"id", "first_seen", "last_seen", "closed_at"})
+            data["url"] = f"https://jobs.example/{posting.source_id or i}"
+            out.write(json.dumps(data) + "\n")
+
+
+def pipeline(root: Path, profile: Path | None, *args: str) -> list[str]:
+    """The command line of ``pipeline ARGS`` from the checkout at ``root``."""
+    code = "from pipeline.cli import main; main()"
+    if profile is None:
+        return [sys.executable, "-c", code, *args]
+    runner = ("import cProfile, sys; from pipeline.cli import cli; sys.argv = ['pipeline'] "
+              f"+ sys.argv[1:]; cProfile.run('cli(standalone_mode=False)', {str(profile)!r})")
+    return [sys.executable, "-c", runner, *args]
+
+
+def main() -> None:
+    """Generate the data, time the runs and the naive script, print figures and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postings", type=int, default=10_000)
+    parser.add_argument("--subscribers", type=int, default=100)
+    parser.add_argument("--big", action="store_true", help="100,000 postings x 1,000 subscribers")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--root", type=Path, default=ROOT, help="checkout whose pipeline runs")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the first run here")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = parser.parse_args()
+    n, subs = (100_000, 1_000) if args.big else (args.postings, args.subscribers)
+    env = {**os.environ, "PYTHONPATH": str(args.root.resolve())}
+    work = Path(tempfile.mkdtemp(prefix="bench-run-"))
+    print(f"{n:,} postings x {subs:,} subscribers (seed {args.seed}), pipeline of {args.root}, "
+          f"work folder {work}")
+    later = write_data(work, n, subs, args.seed)
+    config = ["--config", str(work / "jobs.yaml")]
+    figures = {"first run": measure(pipeline(args.root, args.profile, "run", *config), work, env)}
+    _write_postings(work / "postings" / "board-2.jsonl", later)
+    figures["+1% run"] = measure(pipeline(args.root, None, "run", *config), work, env)
+    figures["nothing new"] = measure(pipeline(args.root, None, "notify", *config), work, env)
+    (work / "job.py").write_text(JOB)
+    figures["digests job"] = measure([sys.executable, str(work / "job.py"),
+                                      str(work / "jobs.yaml")], work, env)
+    (work / "naive.py").write_text(NAIVE)
+    figures["naive"] = measure([sys.executable, str(work / "naive.py"), str(work)], work, env)
+    _report(figures, len(list((work / "out").glob("*"))))
+    if not args.keep:
+        subprocess.run(["rm", "-rf", str(work)], check=False)
+
+
+def _report(figures: dict, emails: int) -> None:
+    for name, f in figures.items():
+        print(f"{name:12} wall {f['wall']:7.1f} s  CPU {f['cpu']:7.1f} s  peak {f['mb']:6.0f} MB")
+    first, naive = figures["first run"], figures["naive"]
+    print(f"digests written: {emails}")
+    print(f"first run / naive: wall {first['wall'] / naive['wall']:.2f}x, "
+          f"CPU {first['cpu'] / naive['cpu']:.2f}x, memory {first['mb'] / naive['mb']:.2f}x")
+    job = figures["digests job"]
+    print(f"digests job with nothing new, in a warm process: wall {job['wall']:.2f} s, "
+          f"CPU {job['cpu']:.2f} s")
+    print(f"+1% run / first run: wall {figures['+1% run']['wall'] / first['wall']:.2f}x, "
+          f"CPU {figures['+1% run']['cpu'] / first['cpu']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

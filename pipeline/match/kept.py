@@ -1,0 +1,138 @@
+"""The fitted posting index kept between runs and scheduler jobs, in a file beside the database.
+
+Fitting (IDF, boilerplate, per-posting features) costs what exists; a run adds what changed. So
+``kept_index`` loads the index fitted by an earlier run, appends the postings it has not seen
+(``PostingIndex.add``: no refit) and says which of its rows are the open postings now; a posting
+whose text or fields changed is appended again, its old row left unused. It refits from scratch,
+and saves the new fit, when any of these holds (the refit rule):
+
+- no kept index, or one written by another version of this code, or unreadable;
+- the profile or the matcher's weights changed;
+- the vocabulary may have drifted: rows appended since the fit reach ``DRIFT`` (25%) of the
+  postings it was fitted on, or unused rows (closed or changed postings) reach that share;
+- the fit is older than ``MAX_AGE`` (7 days).
+
+Scores from a kept index use the IDF and boilerplate of its fit, so they can differ slightly
+from a fresh fit (``pipeline rank``) until the next refit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.match.index import PostingIndex
+from pipeline.posting import Posting
+from pipeline.store.schema import utcnow
+
+log = logging.getLogger(__name__)
+
+#: Bump when PostingIndex or this file's layout changes: older files are refitted.
+VERSION = 1
+DRIFT = 0.25
+MAX_AGE = timedelta(days=7)
+_UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+               IndexError, KeyError, TypeError, ValueError)
+
+
+@dataclass
+class _Kept:
+    """What the file holds: the index (without posting objects) and what it was fitted for."""
+
+    version: int
+    fingerprint: str
+    fitted_at: datetime
+    fitted_rows: int
+    index: PostingIndex
+    keys: list[str] = field(default_factory=list)
+
+
+def posting_key(posting: Posting) -> str:
+    """What the index's row of a posting depends on: its id and every field but bookkeeping."""
+    data = posting.model_dump_json(exclude={"first_seen", "last_seen", "closed_at"})
+    return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+
+
+def kept_index(matcher, postings: list[Posting], path: Path,
+               now: datetime | None = None) -> tuple[PostingIndex, np.ndarray]:
+    """The index for ``postings`` (kept in ``path``, refitted by the rule above) and the row of
+    each posting in it, in ``postings`` order."""
+    now = now or utcnow()
+    keys = [posting_key(p) for p in postings]
+    kept = _load(path, matcher)
+    if kept is None or now - kept.fitted_at > MAX_AGE:
+        return _refit(matcher, postings, keys, path, now)
+    row_of = {key: row for row, key in enumerate(kept.keys)}
+    new = [i for i, key in enumerate(keys) if key not in row_of]
+    appended = len(kept.keys) - kept.fitted_rows + len(new)
+    unused = len(kept.keys) + len(new) - len(postings)
+    if max(appended, unused) >= DRIFT * max(kept.fitted_rows, 1):
+        return _refit(matcher, postings, keys, path, now)
+    if new:
+        for i in new:
+            row_of[keys[i]] = len(kept.keys)
+            kept.keys.append(keys[i])
+        kept.index.add([postings[i] for i in new])
+    rows = np.array([row_of[key] for key in keys], dtype=np.int64)
+    for posting, row in zip(postings, rows, strict=True):
+        kept.index.postings[row] = posting  # today's fields (notes, ids) in digests
+    if new:
+        _save(path, kept)
+    return kept.index, rows
+
+
+def fingerprint(matcher) -> str:
+    """The profile and weights an index was fitted for."""
+    data = matcher.profile.model_dump_json() + matcher.weights.model_dump_json()
+    return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+
+
+def _refit(matcher, postings: list[Posting], keys: list[str], path: Path,
+           now: datetime) -> tuple[PostingIndex, np.ndarray]:
+    index = PostingIndex.build(matcher.profile, postings, matcher.weights.boilerplate_min_repeats)
+    _save(path, _Kept(VERSION, fingerprint(matcher), now, len(postings), index, list(keys)))
+    return index, np.arange(len(postings), dtype=np.int64)
+
+
+def _load(path: Path, matcher) -> _Kept | None:
+    """The kept index when it is readable and fitted for this matcher, else None."""
+    try:
+        with path.open("rb") as file:
+            kept = pickle.load(file)
+    except FileNotFoundError:
+        return None
+    except _UNREADABLE as exc:
+        log.info("refitting the posting index: %s unreadable (%s)", path, exc)
+        return None
+    if not isinstance(kept, _Kept) or kept.version != VERSION or (
+            kept.fingerprint != fingerprint(matcher)):
+        log.info("refitting the posting index: profile, weights or version changed")
+        return None
+    return kept
+
+
+def _save(path: Path, kept: _Kept) -> None:
+    """Write the index (without posting objects) atomically: a crash leaves the old file."""
+    postings = kept.index.postings
+    kept.index.postings = [None] * len(postings)
+    temporary = None
+    try:  # a temporary file of its own: a preview may save while a run does
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=path.name,
+                                         suffix=".tmp", delete=False) as file:
+            temporary = file.name
+            pickle.dump(kept, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError as exc:
+        log.warning("could not keep the posting index in %s: %s", path, exc)
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+    finally:
+        kept.index.postings = postings

@@ -1,0 +1,182 @@
+"""The one-pass digest queue gives each subscriber the digest the per-subscriber path gave.
+
+Real matcher (the project's profile), real SQLite file: postings from several employers, remote
+postings restricted to some states, the same opening on two boards, a subscriber whose last
+digest came before half of the postings were first seen.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from notify_support import NOW, make_config, open_store, posting
+
+from pipeline.config import Filters, SubscriberConfig
+from pipeline.match import Matcher, load_profile
+from pipeline.match.index import PostingIndex
+from pipeline.notify.digest import select_matches
+from pipeline.notify.queue import choose_digests, kept_index_path, queue_digest, queue_due
+from pipeline.posting import Remote
+
+PROFILE = Path(__file__).resolve().parents[2] / "models" / "care_manager.yaml"
+TITLES = ["RN Case Manager", "Care Coordinator", "Utilization Review Nurse", "Staff Nurse",
+          "Social Work Case Manager", "Nurse Manager", "Discharge Planner"]
+BODIES = ["Assess patient needs, build care plans and plan discharges. RN required.",
+          "Coordinate care and community resources for members. LCSW or RN.",
+          "Concurrent review with InterQual and medical necessity criteria. RN license.",
+          "Telephonic case management, care plans, CCM preferred. Remote work.",
+          "Bedside nursing on a medical surgical unit, twelve hour shifts."]
+RESUMES = [None, "RN, CCM. Case management, care plans, discharge planning, InterQual.",
+           "LCSW. Psychosocial assessment, community resources, care coordination.",
+           "Registered nurse with utilization review and medical necessity experience. RN."]
+
+
+def _board(first: int, count: int) -> list:
+    """Postings ``first``.. across four employers, some remote (anywhere, AZ only, not CA)."""
+    made = []
+    for n in range(first, first + count):
+        extra = {}
+        if n % 5 == 0:
+            extra = {"residency": ["AZ"]}
+        elif n % 7 == 0:
+            extra = {"residency_excluded": ["CA"]}
+        remote = Remote.REMOTE if extra or n % 3 == 0 else Remote.ONSITE
+        made.append(posting(n, title=TITLES[n % len(TITLES)], company=f"Employer {n % 4}",
+                            description=BODIES[n % len(BODIES)] + f" Site {n}.",
+                            location="Remote" if remote is Remote.REMOTE else "Phoenix, AZ",
+                            remote=remote, extra=extra))
+    return made
+
+
+def _subscribers(store) -> list:
+    wanted = [Filters(), Filters(states=["CA"]), Filters(states=["AZ"]),
+              Filters(remote=[Remote.REMOTE]), Filters(exclude_words=["InterQual"])]
+    for n in range(8):
+        store.save_subscriber(SubscriberConfig(email=f"s{n}@example.org", digest_size=3 + n % 3,
+                                               filters=wanted[n % len(wanted)],
+                                               min_score=0.2 if n % 2 else None),
+                              resume_text=RESUMES[n % len(RESUMES)])
+    return store.list_subscribers(active_only=True)
+
+
+def _store(folder):
+    config = make_config(folder, max_per_employer=2)
+    store = open_store(config)
+    store.upsert_postings(_board(0, 30), now=NOW - timedelta(days=2))
+    subscribers = _subscribers(store)
+    matcher = Matcher(load_profile(PROFILE))
+    early = next(choose_digests(config, store, matcher, subscribers[:1], store.open_postings()))
+    queue_digest(config, store, subscribers[0], early[1], NOW - timedelta(days=1))
+    same_opening = posting(100, **{k: v for k, v in _board(1, 1)[0].model_dump().items()
+                                   if k in ("title", "company", "location", "description")})
+    store.upsert_postings(_board(30, 30) + [same_opening], now=NOW)
+    return config, store, matcher
+
+
+def _per_subscriber(config, store, matcher, subscriber, postings) -> list:
+    """The digest as each subscriber was served one at a time: rank every posting, then select."""
+    threshold = subscriber.min_score if subscriber.min_score is not None else 0.3
+    ranked = matcher.rank(postings, resume_text=subscriber.resume_text,
+                          filters=subscriber.filters, min_score=threshold)
+    return select_matches(ranked, subscriber, store, min_score=threshold, max_per_employer=2)
+
+
+def _shown(matches) -> list:
+    return [(m.posting.id, m.score, m.strength, m.why.model_dump()) for m in matches]
+
+
+def test_one_pass_gives_each_subscriber_the_per_subscriber_digest(folder):
+    config, store, matcher = _store(folder)
+    subscribers = store.list_subscribers(active_only=True)
+    postings = store.open_postings()
+    kept_index_path(config).unlink(missing_ok=True)  # a fresh fit, as rank makes
+    one_pass = dict((s.email, m) for s, m in
+                    choose_digests(config, store, matcher, subscribers, postings))
+    assert any(one_pass.values())
+    for subscriber in subscribers:
+        expected = _per_subscriber(config, store, matcher, subscriber, postings)
+        assert _shown(one_pass[subscriber.email]) == _shown(expected), subscriber.email
+
+
+class CountingMatcher(Matcher):
+    """The real matcher, counting the explanations it builds."""
+
+    explained = 0
+
+    def _match(self, *args, **kwargs):
+        CountingMatcher.explained += 1
+        return super()._match(*args, **kwargs)
+
+
+def _delivered(store) -> int:
+    return sum(len(store.sent_posting_ids(s.id)) for s in store.list_subscribers())
+
+
+def test_only_the_postings_put_in_a_digest_are_explained(folder):
+    config, store, _ = _store(folder)
+    matcher = CountingMatcher(load_profile(PROFILE))
+    before = _delivered(store)
+    CountingMatcher.explained = 0
+    assert queue_due(config, store, matcher, now=NOW).queued > 1
+    assert CountingMatcher.explained == _delivered(store) - before
+
+
+@pytest.fixture
+def fits(monkeypatch) -> Counter:
+    """How often the real PostingIndex was fitted (build) or grown (add)."""
+    counted: Counter = Counter()
+    build, add = PostingIndex.build.__func__, PostingIndex.add
+
+    def counting_build(cls, *args, **kwargs):
+        counted["build"] += 1
+        return build(cls, *args, **kwargs)
+
+    def counting_add(self, postings):
+        counted["add"] += 1
+        return add(self, postings)
+
+    monkeypatch.setattr(PostingIndex, "build", classmethod(counting_build))
+    monkeypatch.setattr(PostingIndex, "add", counting_add)
+    return counted
+
+
+def test_a_digests_job_with_nothing_new_ranks_nothing(folder, fits):
+    config, store, matcher = _store(folder)
+    assert queue_due(config, store, matcher, now=NOW).queued > 1
+    fits.clear()
+    report = queue_due(config, store, Matcher(load_profile(PROFILE)),
+                       now=NOW + timedelta(minutes=15))
+    assert report.queued == 0 and not fits
+    assert report.lines and all("nothing new" in line for line in report.lines)
+
+
+def test_the_next_run_adds_new_postings_to_the_kept_index_without_a_refit(folder, fits):
+    config, store, matcher = _store(folder)
+    queue_due(config, store, matcher, now=NOW)
+    assert kept_index_path(config).exists()
+    store.upsert_postings(_board(200, 2), now=NOW + timedelta(minutes=20))
+    fits.clear()
+    report = queue_due(config, store, Matcher(load_profile(PROFILE)),  # as a new process would
+                       now=NOW + timedelta(minutes=30))
+    assert fits == {"add": 1}, "the two new postings appended, nothing refitted"
+    assert report.queued > 0
+    mailed = {p.source_id for s in store.list_subscribers()
+              for p in store.delivered_postings(s.id)}
+    assert {"p200", "p201"} & mailed
+
+
+def test_a_changed_profile_or_drifted_vocabulary_refits_the_kept_index(folder, fits):
+    config, store, matcher = _store(folder)
+    queue_due(config, store, matcher, now=NOW)
+    weights = matcher.weights.model_copy(update={"resume": matcher.weights.resume + 0.1})
+    store.upsert_postings(_board(200, 1), now=NOW + timedelta(minutes=20))
+    fits.clear()
+    queue_due(config, store, Matcher(matcher.profile, weights), now=NOW + timedelta(minutes=30))
+    assert fits["build"] == 1
+    store.upsert_postings(_board(300, 20), now=NOW + timedelta(minutes=40))
+    fits.clear()
+    queue_due(config, store, Matcher(matcher.profile, weights), now=NOW + timedelta(minutes=50))
+    assert fits["build"] == 1, "20 new postings on 61 fitted: past the drift share"
