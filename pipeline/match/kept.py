@@ -24,14 +24,13 @@ import os
 import pickle
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.match.index import PostingIndex
 from pipeline.posting import Posting
-from pipeline.store.schema import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ def kept_index(matcher, postings: list[Posting], path: Path,
                now: datetime | None = None) -> tuple[PostingIndex, np.ndarray]:
     """The index for ``postings`` (kept in ``path``, refitted by the rule above) and the row of
     each posting in it, in ``postings`` order."""
-    now = now or utcnow()
+    now = now or datetime.now(UTC)
     keys = [posting_key(p) for p in postings]
     kept = _load(path, matcher)
     if kept is None or now - kept.fitted_at > MAX_AGE:
