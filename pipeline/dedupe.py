@@ -1,19 +1,13 @@
 """De-duplication: the same job on several boards, or in several cities, kept as one posting.
 
-Two open postings are the same opening when they have the same employer and either
+Two open postings of the same employer are one opening when they have the same normalized title
+and location, or near-identical descriptions (TF-IDF cosine >= ``SIMILARITY``, IDF fitted on the
+employer's postings) and similar titles (word Jaccard >= ``TITLE_JACCARD``).
 
-- the same normalized title and location (a job cross-posted on several boards), or
-- near-identical descriptions (TF-IDF cosine over words and word pairs >= ``SIMILARITY``, IDF
-  fitted on the employer's own postings so its boilerplate weighs little) and similar
-  titles (a word Jaccard >= ``TITLE_JACCARD``): this also catches one opening posted in many
-  cities.
-
-Each group keeps its oldest posting (lowest id) as the canonical one; the others get its id in
-``canonical_id`` and so drop out of ``Store.open_postings``, which is all the matcher and the
-notifier read. The canonical posting's ``extra`` gains ``duplicate_listings`` (source, id, url,
-location of each other listing) and, when they differ, ``opening_locations``. Closed postings take
-no part. Running it again gives the same result. Since groups never cross employers, a pass
-regroups only the employers whose open postings changed since the last pass (their signatures
+Each group keeps its lowest id as canonical; the others get ``canonical_id`` and drop out of
+``Store.open_postings``. The canonical posting's ``extra`` gains ``duplicate_listings`` and, when
+they differ, ``opening_locations``. Closed postings take no part; running it again gives the
+same result. A pass regroups only the employers whose open postings changed (their signatures
 are kept beside a SQLite database).
 """
 

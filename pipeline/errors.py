@@ -16,11 +16,9 @@ Library code raises these; only ``pipeline.cli`` turns them into one-line messag
     ├── MailboxError                 the unsubscribe mailbox is unreadable           (exit 2)
     ├── DeliveryError                sending a digest failed
     │   ├── TransientDeliveryError   try again later (connection refused, dropped, 4xx)
-    │   │   └── ServerUnavailable    the server cannot be used now (refused, timeout, TLS or
-    │   │                            login failure): the rest of the batch waits
+    │   │   └── ServerUnavailable    server unusable (refused, timeout, TLS, login): batch waits
     │   ├── PermanentDeliveryError   will never succeed (5xx recipient refused)
-    │   └── OutcomeUnknownError      the whole message was sent but no reply came (timeout,
-    │                                dropped connection): it may have been delivered
+    │   └── OutcomeUnknownError      sent but no reply came: it may have been delivered
     └── LockedError                  another run or scheduler holds the lock
 """
 

@@ -2,17 +2,14 @@
 
 The CLI commands (``run``, ``fetch``, ``notify``) and the scheduler's jobs all call these:
 
-    run_once(config)            one full run under the run lock: sync subscribers, fetch every
-                                source, then queue and send the digests that are due
+    run_once(config)            one full run under the run lock: sync, fetch, queue and send
     fetch_once(config)          the fetch stage alone, under the run lock
-    notify_once(config)         the notify stage alone (the notify stage takes its own lock)
+    notify_once(config)         the notify stage alone (it takes its own lock)
     locked_store(config, wait)  the store with the run lock held: the one place it is taken
-    fetch_stage, fetch_board_turn, notify_stage
-                                one stage on a store the caller opened (and locked)
+    fetch_stage, fetch_board_turn, notify_stage   one stage on a store the caller locked
     check_secrets(config)       what a command that fetches or sends needs, checked before work
 
-The stages themselves live in ``pipeline.stages.fetch`` (which stores, closes and de-duplicates) and
-``pipeline.notify`` (which matches each subscriber and sends through the outbox).
+The stages live in ``pipeline.stages.fetch`` and ``pipeline.notify``.
 """
 
 from __future__ import annotations

@@ -1,14 +1,10 @@
-"""One polite HTTP client shared by every network source: ``HttpClient.get``.
+"""One polite HTTP client shared by every network source: ``HttpClient.get`` and ``post_json``.
 
-Every request gets connect and read timeouts, one deadline (``request_deadline``, retries and
-redirects included) and one size cap (``max_body_bytes``) on every body it reads; 429 and 5xx are
-retried with backoff (urllib3 ``Retry``, ``Retry-After`` up to ``max_retry_after``); each host is
-paced (``pipeline.http.pacing``); robots.txt is honoured when asked (protego, cached per host);
-unchanged pages answer 304 from an on-disk cache (``pipeline.http.cache``); redirects are followed
-hop by hop, each hop paced, checked and cached by its own URL (``pipeline.http.redirects``).
-
-``post_json`` sends a JSON body by POST (for a board's search that only answers POST) under the
-same pacing, retries, deadline and size cap, never cached.
+Every request has connect and read timeouts, one deadline (``request_deadline``) and a body size
+cap (``max_body_bytes``); 429 and 5xx are retried with backoff (``Retry-After`` up to
+``max_retry_after``); hosts are paced (``pacing``); robots.txt is honoured when asked (protego);
+unchanged pages answer 304 from an on-disk cache (``cache``); redirects are followed hop by hop
+(``redirects``). ``post_json`` is never cached.
 
 Every failure raises ``FetchError`` (carrying the source name); ``HttpResponse.json`` raises
 ``ParseError`` for a body that is not JSON.

@@ -1,17 +1,12 @@
 """The match strength shown to subscribers: a score placed among the labelled core postings.
 
-Raw scores bunch near 1.0 (capped parts; 46 of the fixtures' top 50 score 0.97 or more), so a
-percentage of the raw score cannot tell postings apart. The shown strength is instead the share
-of the labelled fixtures' grade-2 (core care-management) postings that a posting ranks at or
-above, in the matcher's own order (score, then the evidence that breaks ties among capped
-scores): 50% means "as strong as the median real care-manager job". The reference is fixed:
-computed once from the labelled fixtures and written beside the tuned settings
-(``models/care_manager.calibration.yaml``) by ``pipeline tune`` and ``pipeline calibrate``, so
-a posting shows the same strength whatever else is in the digest. Scores without a resume and
-with one are on different scales, so each has its own reference: the profile alone, and the
-profile with each fixture resume that holds one of the role's credentials, over the core
-postings whose required credentials it meets, pooled. Labels: ``Strong`` from ``STRONG``
-percent, ``Good`` from ``GOOD``, else ``Fair``.
+Raw scores bunch near 1.0, so the shown strength is the share of the labelled fixtures' grade-2
+(core care-management) postings that a posting ranks at or above, in the matcher's own order:
+50% means "as strong as the median real care-manager job". The reference is computed from the
+labelled fixtures by ``pipeline tune`` / ``pipeline calibrate`` and stored in
+``models/care_manager.calibration.yaml``, so a posting's strength does not depend on the rest of
+the digest. Scores with and without a resume each have their own reference. Labels: ``Strong``
+from ``STRONG`` percent, ``Good`` from ``GOOD``, else ``Fair``.
 """
 
 from __future__ import annotations

@@ -1,19 +1,12 @@
 """A subscriber's feedback applied to their own ranking (``Taste``).
 
-"More like this" pulls similar postings up: the liked postings' titles and text are added to the
-resume, which moves the resume vector toward them. "Not for me" acts by its reason:
+"More like this" adds the liked postings' titles and text to the resume. "Not for me" acts by its
+reason: ``employer`` leaves that employer out; ``role``, ``location``, ``pay`` and ``license``
+demote postings of the same title family, the same place (not remote), no more pay, or asking
+credentials the resume lacks; no reason demotes the title family a little.
 
-    employer   postings of that employer are left out
-    role       postings whose title is of the same family are demoted
-    location   postings in the same place (not remote) are demoted
-    pay        postings paying no more (same pay period) are demoted
-    license    postings asking for credentials the resume lacks are demoted
-    (none)     postings of the same title family are demoted a little
-
-A demoted score is multiplied by ``DEMOTE`` (``SLIGHT`` without a reason), so it drops down the
-digest, or under the subscriber's threshold. Applied around ``Matcher.rank`` wherever a
-subscriber's ranking is made: their next digest (``notify.queue``) and ``pipeline rank
---subscriber``.
+A demoted score is multiplied by ``DEMOTE`` (``SLIGHT`` without a reason). Applied around
+``Matcher.rank`` for a subscriber's digest (``notify.queue``) and ``pipeline rank --subscriber``.
 """
 
 from __future__ import annotations

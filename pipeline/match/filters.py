@@ -1,17 +1,12 @@
 """Hard filters per subscriber (``pipeline.config.Filters``), applied to a whole index at once.
 
-Rules: ``remote`` keeps only postings whose remote status is listed (unknown is dropped);
-``states`` and ``cities`` keep postings in those places, and remote postings (workable from
-anywhere), except that a remote posting restricted to some states (``extra.residency``, see
-``pipeline.normalize.residency``) passes ``states`` only when one of them is listed, and one
-closed to some states (``extra.residency_excluded``) fails when all the listed states are among
-them (``cities`` cannot tell a city's state, so it lets remote postings through); an opening
-merged from
-listings in several cities (``extra.opening_locations``, see ``pipeline.dedupe``) is in each
-of them; ``min_salary`` compares the top of the annualised
-range and keeps postings that state no salary; ``employment_types`` matches loosely ("Full Time"
-= "full-time") and keeps postings that state none; ``exclude_words`` drops postings whose title
-or description has the word; ``exclude_companies`` drops those companies (case-insensitive).
+``remote`` keeps the listed remote statuses (unknown is dropped). ``states`` / ``cities`` keep
+postings there and remote ones, except remote postings restricted to or closed to some states
+(``extra.residency``, ``extra.residency_excluded``); a merged opening
+(``extra.opening_locations``) is in each of its cities. ``min_salary`` compares the top of the
+annualised range; ``employment_types`` matches loosely ("Full Time" = "full-time"); both keep
+postings that state nothing. ``exclude_words`` (title or description) and ``exclude_companies``
+(case-insensitive) drop postings.
 """
 
 from __future__ import annotations

@@ -1,16 +1,12 @@
 """Posting-side features for ranking, computed once per set of postings and reused per subscriber.
 
-``PostingIndex.build(profile, postings)`` fits the vectorizers on the postings themselves (so IDF
-damps what every employer writes), drops boilerplate sentences (a sentence of 8+ words repeated in
-``boilerplate_min_repeats`` postings of one company), and computes the profile-only features of
-each posting: title score and matched title, negative title cue, skills found, body similarity to
-the profile and to its "peers" (the centroid of postings whose title is in the family: pseudo-
-relevance feedback, no labels), and credentials asked. ``add(postings)`` appends new postings
-with the fitted vectorizers (no refit), so a few new postings cost a few rows, not a rebuild.
+``PostingIndex.build(profile, postings)`` fits the vectorizers on the postings, drops boilerplate
+sentences (8+ words, repeated in ``boilerplate_min_repeats`` postings of one company) and
+computes each posting's profile-only features: title score and match, negative title cue, skills,
+body similarity to the profile and to its title-family peers, credentials asked.
+``add(postings)`` appends rows with the fitted vectorizers, without a refit.
 
-The text work of the fit (sentences, boilerplate, skills, credentials, term counts) is in
-``fit.text_features``; ``tfidf`` turns the term counts into scikit-learn's exact TF-IDF fit,
-faster on big, repetitive corpora.
+The text work is in ``fit.text_features``; ``tfidf`` turns term counts into scikit-learn's TF-IDF.
 """
 
 from __future__ import annotations

@@ -1,19 +1,13 @@
 """The fitted posting index kept between runs and scheduler jobs, in a file beside the database.
 
-Fitting (IDF, boilerplate, per-posting features) costs what exists; a run adds what changed. So
-``kept_index`` loads the index fitted by an earlier run, appends the postings it has not seen
-(``PostingIndex.add``: no refit) and says which of its rows are the open postings now; a posting
-whose text or fields changed is appended again, its old row left unused. It refits from scratch,
-and saves the new fit, when any of these holds (the refit rule):
+``kept_index`` loads the index an earlier run fitted, appends the postings it has not seen (a
+changed posting is appended again) and says which rows are the open postings. It refits, and
+saves, when there is no readable kept index from this code version, the profile or weights
+changed, appended or unused rows reach ``DRIFT`` (25%) of the fitted postings, or the fit is
+older than ``MAX_AGE`` (7 days).
 
-- no kept index, or one written by another version of this code, or unreadable;
-- the profile or the matcher's weights changed;
-- the vocabulary may have drifted: rows appended since the fit reach ``DRIFT`` (25%) of the
-  postings it was fitted on, or unused rows (closed or changed postings) reach that share;
-- the fit is older than ``MAX_AGE`` (7 days).
-
-Scores from a kept index use the IDF and boilerplate of its fit, so they can differ slightly
-from a fresh fit (``pipeline rank``) until the next refit.
+Scores from a kept index use its fit's IDF and boilerplate, so they can differ slightly from a
+fresh fit (``pipeline rank``) until the next refit.
 """
 
 from __future__ import annotations

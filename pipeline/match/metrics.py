@@ -1,17 +1,13 @@
 """Ranking metrics on graded labels (0 = not this job, 1 = adjacent, 2 = core care management).
 
-* ``ndcg_at(grades, k)``: DCG with gain ``2**grade - 1`` and discount ``log2(rank + 1)``, divided by
-  the DCG of the ideal order of *all* labelled postings, so missing a core posting costs.
-* ``precision_at(grades, k)``: share of the top ``k`` that are relevant (grade >= 2 by default);
-  when fewer than ``k`` were ranked the missing places count as not relevant.
-* ``average_precision(grades)``: mean of precision@i over the ranks i of relevant postings, divided
-  by all relevant postings. ``MAP`` in reports is the mean of this over the queries of a row
-  (one query per row: the profile alone, or the profile with one resume).
-
-``ndcg`` (no cut-off) is NDCG over the whole ranking: it still separates methods when the top 10
-is easy (every method perfect at 10).
-
 ``grades`` is the list of labels in ranked order, best first.
+
+* ``ndcg_at(grades, k)``: DCG (gain ``2**grade - 1``, discount ``log2(rank + 1)``) over the DCG
+  of the ideal order of all labelled postings; ``ndcg`` has no cut-off.
+* ``precision_at(grades, k)``: share of the top ``k`` that are relevant (grade >= 2 by default);
+  missing places count as not relevant.
+* ``average_precision(grades)``: mean precision@i over the relevant ranks, over all relevant
+  postings; ``MAP`` in reports averages it over a row's queries.
 """
 
 from __future__ import annotations

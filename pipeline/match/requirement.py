@@ -1,24 +1,14 @@
 """How strongly a posting asks for each credential it names, read per clause and per section.
 
-A sentence naming credentials is cut into clauses at commas, semicolons and "but"; a
-parenthesis is a clause of its own ("Active RN license (compact preferred)": "preferred" is about
-the compact licence, not the RN). A credential's strength comes from, in order:
+Sentences are cut into clauses at commas, semicolons and "but"; a parenthesis is a clause of its
+own. A credential's strength comes from, in order: a strong word in its clause ("required",
+"must" / "preferred", "a plus"); the section heading ("Required qualifications", "Must have" /
+"Nice to have", "Desirable"); a weaker required word in its clause ("active ... license",
+"licensed as"); a strong word elsewhere in the sentence; else required.
 
-1. a strong word in its own clause: "required", "must", "minimum"... or "preferred", "a plus",
-   "ideally"... (when a clause has both, each credential takes the next word after it);
-2. the section: a heading such as "Required qualifications", "Minimum requirements", "Must have",
-   "Essential" makes it required, "Preferred qualifications", "Nice to have", "Desirable"
-   preferred; a heading of anything else ("Benefits:") ends the section;
-3. a weaker required word in its own clause ("active/current/valid ... license", "licensed as",
-   "we are seeking", "you will be");
-4. a strong word elsewhere in the sentence; else it is required: a posting that names a
-   credential without softening it ("Are you a registered nurse?") asks for it.
-
-A credential named after "under the supervision of", "a team of", "supporting the"... is someone
-else's, not asked of the applicant. Credentials in one clause joined by "or" or "/" are
-alternatives: holding one of them is enough. When the "or" offers something outside the profile
-("a registered nurse, occupational therapist or social worker") the requirement is *open*: the
-resume may meet it in a way the profile cannot see, so it is never reported missing.
+A credential after "under the supervision of", "a team of"... is someone else's. Credentials
+joined by "or" or "/" are alternatives; when an alternative lies outside the profile the
+requirement is *open* and never reported missing.
 """
 
 from __future__ import annotations

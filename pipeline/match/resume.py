@@ -1,17 +1,13 @@
 """Reading a subscriber's resume into plain text: PDF (pypdf), DOCX (python-docx), .txt and .md.
 
-Every read is bounded, whatever the file claims: its size on disk (``MAX_RESUME_BYTES``), the
-pages of a PDF (``MAX_PDF_PAGES``, and pypdf's own limits tightened for a small file), the bytes
-a DOCX unpacks to (``MAX_DOCX_UNPACKED``, ``MAX_DOCX_XML``: declared and actual) and the text
-kept (``MAX_TEXT_CHARS``). A PDF with only an owner password (an empty user password) is read;
-one that needs a password to open is refused. DOCX text comes from body paragraphs, tables
-(resumes often lay out skills in tables) and section headers. A PDF with no extractable text is
-usually a scan: the error says to export a text PDF or a DOCX. Every failure is a
-``ResumeError`` whose message says what is wrong and what to do; the libraries' own warnings are
-kept out of the output.
+Every read is bounded: file size (``MAX_RESUME_BYTES``), PDF pages (``MAX_PDF_PAGES``), DOCX
+unpacked bytes (``MAX_DOCX_UNPACKED``, ``MAX_DOCX_XML``) and text kept (``MAX_TEXT_CHARS``). A PDF
+with only an owner password is read; one needing a password to open is refused. DOCX text comes
+from paragraphs, tables and section headers. Every failure is a ``ResumeError`` saying what is
+wrong and what to do (a scan: export a text PDF or a DOCX).
 
-``fingerprint`` and ``same_content`` identify a resume file's content (size, mtime, SHA-256), so
-a resume is read again only when it changed.
+``fingerprint`` and ``same_content`` identify a file's content (size, mtime, SHA-256), so a
+resume is read again only when it changed.
 """
 
 from __future__ import annotations

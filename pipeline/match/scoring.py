@@ -1,16 +1,12 @@
 """Combining a posting index's features with one subscriber's resume into scores, vectorised.
 
-Every component is 0..1 per posting: ``title`` (1 for a family phrase, else n-gram similarity to
-the closest family title raised to ``title_fuzzy_power``), ``skills``
-(share of the profile's skills found, saturating at ``skills_saturation``), ``body`` (cosine of
-the cleaned body with the profile text, divided by ``body_cap``), ``peers`` (cosine of the body
-with the centroid of postings titled like the role, over ``peers_cap``), ``credentials`` (without a
-resume: does the posting ask for the profile's licenses or certifications; with one: the share of
-asked credentials the resume holds) and ``resume`` (cosine of body and resume over
-``resume_cap``). The score is their weighted mean, times ``1 - negative_title_penalty`` when the
-title carries a cue of another job, times ``1 - missing_credential_penalty`` per required
-credential the resume lacks, and times ``1 - missing_license_penalty`` when one of those is a
-license (RN, LCSW...): a subscriber without it may not do the job at all.
+Each component is 0..1 per posting: ``title`` (family phrase, else fuzzy similarity to the closest
+family title), ``skills`` (share found, saturating), ``body`` and ``peers`` (cosine with the
+profile and with the role's postings, capped), ``credentials`` (asked by the posting, or held by
+the resume) and ``resume`` (cosine with the resume). The score is their weighted mean, times
+``1 - negative_title_penalty`` for another job's title cue, ``1 - missing_credential_penalty``
+per required credential the resume lacks, and ``1 - missing_license_penalty`` when one is a
+license.
 """
 
 from __future__ import annotations

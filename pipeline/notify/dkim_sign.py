@@ -1,18 +1,14 @@
 """DKIM signatures (RFC 6376) on outgoing digests, made with dkimpy.
 
-Gmail and Yahoo send unsigned bulk mail to spam, so ``email.dkim`` in jobs.yaml names a signing
-domain, a selector and an RSA private key (a PEM file, or PEM text in an environment variable).
+``email.dkim`` in jobs.yaml names a signing domain, a selector and an RSA private key (a PEM file,
+or PEM text in an environment variable); the key is read when a signer is loaded, never stored.
 
     load_signer(config)      the configured signer, key read and test-signed once, or None
     DkimSigner.sign(raw)     raw bytes with a DKIM-Signature (relaxed/relaxed) over SIGNED_HEADERS
     DkimSigner.dns_record()  the TXT record to publish: (name, value)
 
-The relay flattens each digest once and signs those bytes right before it hands the same bytes to
-a transport (file or SMTP): smtplib's ``send_message`` would flatten again, and for an SMTPUTF8
-recipient rewrite the RFC 2047 words the signature covered. A retried digest gets a new signature
-and keeps its Message-ID. The key is read from its file or variable
-each time a signer is loaded and never stored anywhere else. A bad key raises ``ConfigError``
-naming the key and how to make a good one.
+The relay signs the exact bytes it hands to the transport, on every try. A bad key raises
+``ConfigError`` naming the key and how to make a good one.
 """
 
 from __future__ import annotations

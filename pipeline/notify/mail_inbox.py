@@ -1,21 +1,15 @@
 """The mailbox the unsubscribe address is delivered to: a Maildir folder or an mbox file.
 
-Both are read with the standard library's ``mailbox``; what differs is how a processed message
-is remembered, so that running again does nothing new and nothing is lost:
+Both are read with the standard library's ``mailbox``; they differ in how a processed message is
+remembered, so a second run does nothing new and loses nothing:
 
-- **Maildir** (a folder with ``cur/``, ``new/`` and ``tmp/``): a processed message is moved into
-  the Maildir++ sub-folder ``processed`` (``.processed/cur/``, flagged seen), so the inbox only
-  ever holds what still needs doing. The copy is written first, the original removed second: a
-  crash in between leaves the message in both places, and the next run finds its subscriber
-  already unsubscribed and moves it again (at worst a duplicate in ``processed``, never a loss).
-  The seen flag alone would not do: a person reading the folder with a mail client sets it too.
-- **mbox** (one file): the file is never written, because the mail system appends to it and
-  rewriting it safely needs the same locks as every delivery agent. Instead the Message-ID of
-  each processed message (a SHA-256 of the message when it has none) is kept in the database
-  table ``processed_unsubscribe_mail`` (``pipeline.store.schema``).
-  Rotating or emptying the mbox file is left to the operator.
+- **Maildir**: the message is copied into the ``.processed`` sub-folder (flagged seen), then
+  removed from the inbox; a crash in between at worst duplicates it in ``processed``.
+- **mbox**: the file is never written (delivery agents append to it); the Message-ID (else a
+  SHA-256 of the message) is kept in the table ``processed_unsubscribe_mail``. Rotating the
+  file is the operator's job.
 
-Messages that were not understood are never marked: they stay, and every run lists them again.
+Messages not understood are never marked: every run lists them again.
 """
 
 from __future__ import annotations

@@ -1,22 +1,12 @@
 """Unsubscribe requests sent to ``email.unsubscribe_mailto``, read from the mailbox it fills.
 
-Every digest's ``List-Unsubscribe`` offers ``<mailto:ADDRESS?subject=unsubscribe%20TOKEN>``
-beside the HTTPS one-click link; mail clients that take the mailto send a message whose subject
-is ``unsubscribe TOKEN``. ``process_mailbox`` reads the Maildir or mbox that address is delivered
-to (``pipeline.notify.mail_inbox``) and, for each message not processed before:
-
-- finds the token in the Subject as clients send it ("Re:"/"Fwd:" prefixes, any case, extra
-  spaces, RFC 2047 encoded words, a ``%20`` left unescaped), else in the first ``BODY_LINES``
-  lines of the text body ("unsubscribe TOKEN", an ``/unsubscribe/TOKEN`` link, or the token alone
-  on a line);
-- unsubscribes through ``pipeline.notify.subscribers.unsubscribe_by_token``, the function the web
-  one-click uses: same signature check, same rule (tokens never expire, but must name a
-  subscriber that still exists), same store update, never undone by a jobs.yaml sync;
-- marks the message processed when it unsubscribed someone or found them already unsubscribed.
-
-A message without a valid token (none found, forged, altered, a subscription that is gone) or that
-cannot be read is left where it is and reported with the reason; the others go on. ``dry_run``
-reads and checks everything but changes neither the database nor the mailbox.
+Digests offer ``<mailto:ADDRESS?subject=unsubscribe%20TOKEN>`` in ``List-Unsubscribe``.
+``process_mailbox`` reads that mailbox (``pipeline.notify.mail_inbox``) and, for each message not
+processed yet, finds the token in the Subject (any "Re:"/"Fwd:", case, spacing, RFC 2047 words)
+or in the first ``BODY_LINES`` lines of the body, unsubscribes through
+``subscribers.unsubscribe_by_token`` (the same rule as the web one-click link) and marks the
+message processed. A message without a valid token, or unreadable, is left in place and
+reported with the reason; ``dry_run`` changes neither the database nor the mailbox.
 """
 
 from __future__ import annotations

@@ -1,23 +1,13 @@
 """The e-mail of a digest: multipart/alternative (text + HTML) with the list headers.
 
-Headers: From / Reply-To from config, To, Subject, Date, Message-ID (fixed when the digest is
-queued and stored in the outbox row, so a retry carries the same one), List-Id,
-List-Unsubscribe (the HTTPS one-click URL and a mailto) and
-List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058).
+Headers: From / Reply-To from config, To, Subject, Date, the Message-ID stored in the outbox row
+(a retry carries the same one), List-Id, List-Unsubscribe (HTTPS one-click URL and a mailto) and
+List-Unsubscribe-Post (RFC 8058).
 
-Non-ASCII addresses. ``check_email`` accepts them (``zoë@example.org``, ``bob@exämple.org``) and
-they are supported rather than refused: people do have them, and refusing one at ``subscribers
-add`` would not help the rows already stored. ``mail_address`` gives a non-ASCII domain behind an
-ASCII local part its ASCII form (IDNA 2008 A-label, ``bob@xn--exmple-cua.org``) in the envelope
-and the To header, so any server takes it. Only a non-ASCII local part (``zoë@``) makes an
-internationalized message (RFC 6532): it is flattened with ``utf8=True`` (raw UTF-8 headers, never
-RFC 2047 words inside an address, which no receiver reads) and must go with SMTPUTF8 (RFC 6531).
-The SMTP transport sends it only to a server that offers SMTPUTF8, and fails that one digest for
-good otherwise. A domain IDNA refuses fails its digest for good (PermanentDeliveryError). ASCII
-addresses get plain ASCII headers (RFC 2047 words for a non-ASCII name or subject), as before.
-
-``outgoing`` flattens a message once; those exact bytes are DKIM-signed and handed to the
-transport, so what is signed is what is sent (and what the file transport writes).
+Non-ASCII addresses are supported: ``mail_address`` writes a non-ASCII domain as its IDNA 2008
+A-label; only a non-ASCII local part makes an internationalized message (RFC 6532, flattened
+with ``utf8=True``, sent with SMTPUTF8). A domain IDNA refuses fails its digest for good.
+``outgoing`` flattens a message once; those bytes are signed, sent and written alike.
 """
 
 from __future__ import annotations

@@ -1,33 +1,15 @@
 """The outbox relay: send pending digests, mark each sent, retry or fail the ones that did not go.
 
-Exactly once: a digest is queued (``Store.enqueue_digest``) before anything is sent, with its
-Message-ID fixed. The relay sends a row and only then marks it sent, so a crash in between leaves
-it pending and the next relay sends it again with the same Message-ID: nothing is lost, and the
-only possible duplicate is the one message that was in flight when the process died. Only one relay
-runs at a time (``notify`` holds the ``notify`` lock).
-
-A notice (a sign-up confirmation, ``pipeline.notify.notice``) belongs to no subscriber and is sent
-as it was rendered when queued.
-
-Just before sending, the row is read again: a digest cancelled by an unsubscribe is skipped, a
-paused subscriber's digest is cancelled, and postings closed since queueing are taken out (the
-digest is cancelled when none is left). Each message is flattened once; with ``email.dkim`` those
-bytes are DKIM-signed, on every try, so a retry carries a fresh signature and the same
-Message-ID, and the transport sends exactly the signed bytes. One row whose message cannot be
-built or signed (a bug, an address the mail library refuses, a domain IDNA refuses) is failed
-for good with the reason and the batch goes on: one bad row never holds back the digests queued
-after it. Failures: a
-transient one (a server that cannot be reached included) is retried in this run after
-``retry_backoff`` seconds (doubling), then left for a later run ``retry_delay`` seconds on
-(doubling per attempt, at most 6 hours) until ``max_attempts``; a permanent one marks the row
-failed with the server's reason; a server still unusable after the in-run retries stops the
-batch and leaves the rest queued.
-
-Outcome unknown: when the whole message went out but no reply came (``data_timeout`` passed, the
-connection dropped), the server may have delivered it. Such a row is never tried again in the
-same run; it gets one more try at least ``retry_delay`` seconds later, and if that try's outcome
-is unknown too (or its retry budget ends), it is marked ``maybe-delivered`` for good: never sent
-again unless an operator requeues it (``pipeline outbox --retry ID``).
+A digest is queued with its Message-ID before anything is sent, and marked sent only after the
+transport took it, so a crash re-sends at most the one message in flight, with the same
+Message-ID. One relay runs at a time (the ``notify`` lock). Before sending, each row is read
+again: cancelled or paused digests are skipped, postings closed since queueing are dropped.
+Each message is flattened (and DKIM-signed) once per try; a row that cannot be built or signed
+fails for good and the batch goes on. A transient failure is retried after ``retry_backoff``
+seconds in this run, then ``retry_delay`` later (doubling, at most 6 hours) up to
+``max_attempts``; a permanent one fails the row; an unusable server stops the batch. A row whose
+outcome is unknown (sent, no reply) gets one later try, then stays ``maybe-delivered`` until an
+operator requeues it (``pipeline outbox --retry ID``).
 """
 
 from __future__ import annotations

@@ -1,18 +1,13 @@
 """Subscribers as the operator manages them: added from the CLI or declared in jobs.yaml.
 
-``sync_subscribers`` keeps the database in step with jobs.yaml: every subscriber listed there is
-added or updated, and a subscriber that came from jobs.yaml but is no longer listed is marked
-removed: no digests, data kept, active again when put back. Removed subscribers are purged once
-``database.purge_removed_after_days`` have passed (``pipeline subscribers remove`` purges at once);
-a purged address put back never gets a posting it already had (see ``pipeline.store.subscribers``).
-Subscribers added from the CLI are left alone. An unsubscribe (from the one-click link or the
-mailto address) is never undone by a sync.
+``sync_subscribers`` adds or updates every subscriber listed in jobs.yaml and marks removed (no
+digests, data kept) one that came from jobs.yaml and is not listed; removed subscribers are
+purged after ``database.purge_removed_after_days``. Subscribers added from the CLI are left
+alone, and an unsubscribe is never undone by a sync.
 
-A resume file is read when it is new or changed (its fingerprint, size + mtime + SHA-256, is kept
-with the subscriber), not at every sync. One that cannot be read is refused by
-``add_subscriber`` (the operator is there to fix it), while a sync records the reason, logs a
-warning naming the subscriber and the file, and keeps their last good resume text (or none: the
-role profile alone), so one bad file affects that subscriber only.
+A resume file is read only when new or changed (size + mtime + SHA-256). An unreadable one is
+refused by ``add_subscriber``; a sync logs a warning naming the subscriber and the file and keeps
+their last good resume text.
 """
 
 from __future__ import annotations

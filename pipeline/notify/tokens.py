@@ -1,16 +1,12 @@
 """Signed tokens for the unsubscribe, preferences and feedback links (itsdangerous).
 
-A token carries the subscriber's id and e-mail, signed with HMAC under a secret. The secret
-comes from the environment variable named by ``web.secret_env`` (``PIPELINE_SECRET`` by default).
-When that variable is unset, a random secret is generated once and kept in the database, so links
-in digests already sent keep working and ``pipeline serve`` on the same database accepts them; set
-the variable when the web app and the sender do not share a database, or to rotate the secret.
+A token carries the subscriber's id and e-mail, HMAC-signed under the secret in the variable
+named by ``web.secret_env`` (``PIPELINE_SECRET``); when it is unset, a random secret is kept in
+the database. Set it when the web app and the sender do not share a database, or to rotate it.
 
-A token cannot be forged without the secret, and it is only good for the subscriber it names: the
-web app checks that the id and the e-mail still belong together. Tokens do not expire, since an
-unsubscribe link must work in an old e-mail too. A feedback token also names one posting, under
-its own salt, so it cannot be replayed as a subscriber token or for another posting. A sign-up's
-confirmation token expires with the sign-up.
+The web app checks that the id and the e-mail still belong together. Subscriber tokens never
+expire (an old e-mail's unsubscribe link must work); a feedback token also names one posting,
+under its own salt; a sign-up's confirmation token expires with the sign-up.
 """
 
 from __future__ import annotations

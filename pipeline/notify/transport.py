@@ -1,24 +1,14 @@
 """Transports: how a message leaves. ``file`` writes .eml files; ``smtp`` talks to a server.
 
-Both raise the delivery errors of ``pipeline.errors``:
+Both take an ``Outgoing`` (``message.outgoing``), the exact bytes to deliver, so a .eml is byte
+for byte what SMTP sends, and both raise the delivery errors of ``pipeline.errors``: transient
+(retry), ``ServerUnavailable`` (stop the batch), permanent, or outcome unknown (may have been
+delivered, never re-sent at once).
 
-    TransientDeliveryError       try again (dropped connection, 4xx reply)
-    └── ServerUnavailable        the server cannot be used right now (refused, timeout, TLS or
-                                 login failure): stop this batch, keep the rest queued
-    PermanentDeliveryError       never going to work (5xx: recipient refused, message rejected)
-    OutcomeUnknownError          the whole message went out but no reply came: it may have been
-                                 delivered, so it must not be sent again at once
-
-Both take an ``Outgoing`` (``message.outgoing``): the exact bytes to deliver, flattened and signed
-once, so the .eml written is byte for byte what SMTP sends. A message that needs SMTPUTF8 (a
-non-ASCII local part; a non-ASCII domain alone travels as its IDNA A-label and needs nothing)
-goes with ``MAIL FROM ... SMTPUTF8 BODY=8BITMIME`` to a server that offers SMTPUTF8; a server
-that does not gets nothing, and that digest fails for good (PermanentDeliveryError).
-
-The SMTP transport keeps one connection for a whole batch and reconnects after a drop. Commands
-wait ``smtp.timeout`` seconds for a reply; the reply to the end of the message (the final ".")
-is waited for ``smtp.data_timeout`` seconds (RFC 5321 section 4.5.3.2: 10 minutes), since a
-server may check the whole message before it answers.
+The SMTP transport keeps one connection per batch and reconnects after a drop. A message with a
+non-ASCII local part goes with ``SMTPUTF8 BODY=8BITMIME`` to a server that offers SMTPUTF8 and
+fails for good elsewhere. Commands wait ``smtp.timeout`` seconds for a reply; the final "."
+waits ``smtp.data_timeout`` (RFC 5321 section 4.5.3.2: 10 minutes).
 """
 
 from __future__ import annotations

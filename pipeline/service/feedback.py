@@ -1,16 +1,12 @@
 """The feedback pages behind the two links under each posting of a digest.
 
-    GET  /feedback/<token>/more   "More like this?" with one button (a GET records nothing, since
-                                  mail scanners fetch every link)
-    POST /feedback/<token>/more   records it; the page then says so
-    GET  /feedback/<token>/not    "Not for me": one button per reason (wrong location, pay too
-                                  low, wrong role, needs a license I don't have, employer)
-    POST /feedback/<token>/not    records it with the reason (``reason``; none is allowed)
+    GET  /feedback/<token>/more   "More like this?" with one button (a GET records nothing)
+    POST /feedback/<token>/more   records it
+    GET  /feedback/<token>/not    "Not for me": one button per reason
+    POST /feedback/<token>/not    records it with the ``reason`` (none is allowed)
 
-The token (``LinkSigner.posting_token``) names the subscriber and the posting and is signed, so
-a link works without login, cannot be forged or used for another subscriber or posting, and
-following it again changes nothing. The subscriber's next digest uses the judgment at once
-(``pipeline.match.feedback``).
+The signed token (``LinkSigner.posting_token``) names the subscriber and the posting; following it
+again changes nothing. The next digest uses it (``pipeline.match.feedback``).
 """
 
 from __future__ import annotations

@@ -1,32 +1,15 @@
-"""The jobs of `pipeline schedule` (APScheduler 3.x); its loop is `pipeline.service.scheduler`.
+"""The jobs of ``pipeline schedule`` (APScheduler 3.x); its loop is ``pipeline.service.scheduler``.
 
-Jobs, each with an explicit id so restarting replaces them instead of adding copies:
+    source:<name>     fetch one source on its ``schedule`` (``cron:`` in ``schedule.timezone``,
+                      or ``every:``), else ``schedule.sources_every``
+    board:<type>      one job for two or more sources of a board with ``min_interval``: fires on
+                      each one's schedule and fetches the one fetched longest ago
+    digests           every ``schedule.digests_every``: sync subscribers, queue due digests, relay
+    unsubscribe-mail  as often, when ``schedule.unsubscribe_mail`` is set
 
-    source:<name>   fetch one source, on its own ``schedule`` from jobs.yaml
-                    (``cron: '0 */6 * * *'``, read in ``schedule.timezone``, or ``every: 6h``),
-                    else ``schedule.sources_every``
-    board:<type>    instead of ``source:<name>`` when two or more enabled sources share a board that
-                    limits fetches (``Source.min_interval``, e.g. two Remotive sources): one job
-                    for the board, firing on each of its sources' schedules, that fetches the
-                    source whose turn it is (fetched longest ago; ``stages.fetch``). Separate jobs
-                    firing together would always let the same source win the board's fetch
-    digests         every ``schedule.digests_every``: sync subscribers, queue the digests that are
-                    due (each subscriber's frequency, time and zone decide) and relay the outbox
-    unsubscribe-mail  every ``schedule.digests_every`` too, when ``schedule.unsubscribe_mail``
-                    names the mailbox of ``email.unsubscribe_mailto``: act on the unsubscribe
-                    requests mailed there (``pipeline.notify.mail_unsubscribe``)
-
-The job store is a ``SQLAlchemyJobStore`` in the pipeline's own database (table
-``apscheduler_jobs``), so next run times survive a restart. Every job has ``coalesce`` (runs missed
-while the service was down collapse into one), ``max_instances=1`` and ``misfire_grace_time``.
-``apply_plan`` makes the stored jobs match a config (at start, and when jobs.yaml changes), keeping
-the next run time of every job whose schedule did not change.
-
-Jobs run with the service's last good config (``use_config``), so a broken edit of jobs.yaml
-never reaches them. Each job calls the composer (``pipeline.run``), as the CLI does, and takes
-the ``run`` lease that ``pipeline run`` and ``pipeline fetch`` take (``run.locked_store``), so a
-job and a manual run never overlap: whichever comes second waits (a job, up to ``LOCK_WAIT``
-seconds, then skips with a log line) or is refused (exit 3).
+Jobs are stored in the database (``apscheduler_jobs``), coalesced, one instance each;
+``apply_plan`` matches them to a config, keeping unchanged next run times. They call
+``pipeline.run`` with the last good config under the ``run`` lease (waiting ``LOCK_WAIT``).
 """
 
 from __future__ import annotations

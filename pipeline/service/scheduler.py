@@ -1,19 +1,14 @@
 """``pipeline schedule``: the long-running service, and how it follows changes of jobs.yaml.
 
-Only one scheduler runs per database (the ``schedule`` lock). While it runs, jobs.yaml is watched:
-every ``WATCH_EVERY`` seconds its modification time is read, and when that (or the size) moved,
-a hash of its content; SIGHUP (where the platform has it) reloads it at once. Changed content
-is loaded and checked exactly as the CLI does (``load_config``, ``check_ready``, then
-``pipeline.run.check_secrets`` of what sending needs: SMTP login variables, the DKIM key); if
-it is valid it becomes the config the jobs run with, then the jobs are re-planned
-(``apply_plan``: sources added, removed or rescheduled, the digest cadence) and one line says
-what changed; in that order, so a source it adds runs its first fetch (at once) with it. If it
-is not valid, the CLI's error text is logged and the service keeps running on the last good
-config until the file is fixed.
+One scheduler runs per database (the ``schedule`` lock). jobs.yaml is checked every
+``WATCH_EVERY`` seconds (mtime and size, then a content hash) and reloaded at once on SIGHUP.
+Changed content is checked as the CLI does (``load_config``, ``check_ready``,
+``pipeline.run.check_secrets``); a valid one becomes the jobs' config and the jobs are
+re-planned (``apply_plan``), with one log line saying what changed. An invalid one logs the
+CLI's error text and the service keeps the last good config.
 
-SIGTERM and SIGINT stop the service cleanly: running jobs finish, the locks are released. The
-signals are caught from the start (``pipeline.service.signals``): one that comes while the
-service starts is acted on once it runs.
+SIGTERM and SIGINT stop the service cleanly: running jobs finish, the locks are released; they
+are caught from the start (``pipeline.service.signals``).
 """
 
 from __future__ import annotations

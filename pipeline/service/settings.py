@@ -1,13 +1,10 @@
 """The full settings page and "delete my data", reached from the preferences page.
 
-    GET/POST /settings/<token>         every filter the matcher knows (states, cities, work
-                                       setting, minimum pay, kinds of job, employers and words
-                                       to leave out), send time, weekday and time zone, and the
-                                       resume (replace with an upload, or remove)
+    GET/POST /settings/<token>         every filter the matcher knows, send time, weekday, time
+                                       zone, and the resume (upload or remove)
     GET      /settings/<token>/delete  "Delete my data?" with one button
-    POST     /settings/<token>/delete  deletes it: name, resume, settings, feedback, digests;
-                                       what stays is a one-way hash of the address with the
-                                       postings already sent (so coming back never repeats one)
+    POST     /settings/<token>/delete  deletes name, resume, settings, feedback and digests;
+                                       keeps a one-way hash of the address with the postings sent
 
 Saved settings are the subscriber's own choice, kept by later jobs.yaml syncs. A refused form
 comes back as it was typed, with the reason.

@@ -4,15 +4,10 @@
     GET      /signup/confirm/<token>  "Confirm your subscription" with one button
     POST     /signup/confirm/<token>  makes the subscriber; the first digest follows
 
-Nothing is mailed but the one confirmation message, and an address waiting for confirmation
-gets no second one until its sign-up expires (``expire_hours``) and is purged. The answer to a
-valid form is the same whether the address is new, waiting or already subscribed, so the form
-never tells who subscribes. Abuse: a CSRF token (Flask-WTF), a honeypot field (a filled one is
-answered like a real sign-up and dropped), ``per_ip`` sign-ups per client address (``limits``,
-kept in memory: one ``pipeline serve`` process; behind a proxy, let it set the client address),
-a body size limit (``max_upload_mb``) and, when set, ``allowed_domains``. The confirmation goes
-through the outbox and is sent at once in the background when no other relay is running (else
-by that relay), with the transport and DKIM of every digest.
+Only the confirmation is mailed, once per sign-up until it expires (``expire_hours``), and the
+answer never tells whether an address is subscribed. Abuse limits: a CSRF token, a honeypot field,
+``per_ip`` sign-ups per client address (in memory, one process), ``max_upload_mb`` and
+``allowed_domains``. The confirmation goes through the outbox, sent at once in the background.
 """
 
 from __future__ import annotations

@@ -1,29 +1,15 @@
 """The subscriber's web pages (Flask): one-click unsubscribe and preferences.
 
-    POST /unsubscribe/<token>    RFC 8058 one-click: no login, no cookie, no confirmation; effective
-                                 at once. Mail clients POST ``List-Unsubscribe=One-Click`` here; the
-                                 button of the GET page posts here too. Answers with the page below.
-    GET  /unsubscribe/<token>    the state of the subscription: a one-button form when still
-                                 subscribed (a GET never unsubscribes, since link scanners fetch
-                                 URLs), or "you are unsubscribed" with an Undo button
-    POST /resubscribe/<token>    the Undo
-    GET  /report/<token>         the subscriber's skills-gap and pay report
-                                 (``pipeline.report``), charts as PNG images from
-    GET  /report/<token>/<chart>-<days>.png   (no script needed, as in e-mail)
-    GET/POST /preferences/<token>  frequency, pause, minimum score, remote only, the monthly
-                                 report link in digests (``report``); the minimum
-                                 score box is empty while the subscriber follows the default
-                                 (shown as its placeholder); only the fields changed from
-                                 what the page showed (its hidden ``shown_*`` inputs) are
-                                 saved, and a refused form comes back as it was typed
+    POST /unsubscribe/<token>      RFC 8058 one-click (also the GET page's button); at once
+    GET  /unsubscribe/<token>      the subscription's state with one button (a GET changes nothing)
+    POST /resubscribe/<token>      the Undo
+    GET  /report/<token>[/<chart>-<days>.png]  the skills-gap and pay report, charts as PNG
+    GET/POST /preferences/<token>  frequency, pause, minimum score, remote only, report link;
+                                   only the fields changed from the shown page are saved
 
-The token (``pipeline.notify.tokens``) is the only credential: it names the subscriber and is
-signed, so it cannot be forged or used for someone else. A bad token gets a 404 page.
-
-Every answer carries a strict Content-Security-Policy (no script at all, the style sheet from
-``static/``), refuses framing and sends no Referer; token pages are ``Cache-Control:
-no-store``. Werkzeug's access log (``pipeline serve``) and the app's error log write every
-token as ``<token>``.
+The signed token (``pipeline.notify.tokens``) is the only credential; a bad one gets a 404. Every
+answer has a strict Content-Security-Policy (no script), refuses framing and sends no Referer;
+token pages are ``no-store``, and the logs write every token as ``<token>``.
 """
 
 from __future__ import annotations

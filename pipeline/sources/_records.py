@@ -1,19 +1,13 @@
 """The one helper kit every source uses to read board records safely.
 
-Job boards change field types without notice (a number becomes a string, an object becomes a list).
-``Record`` wraps one JSON object and reads fields with the type the fetcher expects, converting only
-what is unambiguous (a number where text was expected) and raising ``ParseError`` that names the
-field path otherwise; ``text`` does the same for a plain value. ``build_postings`` maps
-every record of a board, skipping (with a log warning) the records that cannot be read, including
-those whose mapping trips over a field of an unexpected type (``RECORD_ERRORS``), and raising when
-none of them can: a board whose every record is unreadable has changed its format, which is a
-failure of the source, not an empty board. ``build_postings(..., where="jobs")`` wraps each raw
-item as a ``Record`` itself, so an item that is not an object is skipped like any unreadable one.
-``http_of`` is the source's HTTP client, ``salary_fields`` and ``board_list`` read common shapes,
-``pay_line`` finds the pay range a description states in words, and ``unchanged`` gives back the
-stored posting of a listing entry whose change key is the same (``Source.reuses_stored``) until
-its detail is due again (``REFRESH_DAYS``: an edit the listing does not show is seen within two
-weeks); ``reuse_marks`` are the ``extra`` keys that make a posting reusable.
+``Record`` wraps one JSON object and reads fields with the expected type, converting only what
+is unambiguous and otherwise raising ``ParseError`` naming the field path; ``text`` does the same
+for a plain value. ``build_postings`` maps every record of a board, skipping (with a warning)
+those that cannot be read (``RECORD_ERRORS``), and raises when none can: the board changed format.
+
+Also: ``http_of`` (the source's HTTP client), ``salary_fields`` and ``board_list`` (common shapes),
+``pay_line`` (a pay range stated in words), and ``unchanged`` / ``reuse_marks``: the stored
+posting of an unchanged listing entry (``Source.reuses_stored``) until ``REFRESH_DAYS`` pass.
 """
 
 from __future__ import annotations

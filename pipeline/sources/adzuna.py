@@ -1,18 +1,13 @@
 """Adzuna, a job-search aggregator with an official API (free ``app_id`` / ``app_key``).
 
 Endpoint: ``GET https://api.adzuna.com/v1/api/jobs/{country}/search/{page}?app_id=...&app_key=...
-&results_per_page=50&what=...&where=...&distance=...&max_days_old=...&category=...``; ``page``
-starts at 1. Both keys are written in jobs.yaml as ``${ENV_VAR}`` and resolved only when fetching.
+&results_per_page=50&what=...&where=...&distance=...&max_days_old=...&category=...`` (``page``
+from 1); both keys are ``${ENV_VAR}``s resolved when fetching.
 
-Quirks: ``description`` is a plain-text snippet of about 500 characters ending in "…", not the
-whole posting; ``salary_min`` / ``salary_max`` are yearly amounts in the country's currency and
-``salary_is_predicted: "1"`` marks Adzuna's own estimate (kept in ``extra``, not as the salary);
-``contract_time`` / ``contract_type`` are often missing; ``distance`` is in kilometres (``radius``
-is miles, as the other aggregators take it); ``redirect_url`` is an Adzuna click-through link.
-
-A search is a ranked window over the whole market, read up to ``max_pages`` pages, so
-``full_listing`` is False: a posting that drops out of the window is not taken for closed (it
-closes as stale).
+Quirks: ``description`` is a ~500-character snippet; ``salary_min`` / ``salary_max`` are yearly,
+and ``salary_is_predicted: "1"`` (Adzuna's estimate) goes into ``extra``; ``contract_*`` often
+missing; ``distance`` is km (``radius`` miles); ``redirect_url`` is a click-through link. A
+search is a ranked window read up to ``max_pages``, so ``full_listing`` is False.
 """
 
 from __future__ import annotations

@@ -1,17 +1,14 @@
 """The one interface every source implements.
 
 A source is one file in ``pipeline/sources/``: a ``SourceConfig`` subclass naming its own keys
-(with ``type: Literal["<name>"]``) and a ``Source`` subclass whose ``fetch`` returns postings.
-It is registered by one line in ``pipeline/sources/__init__.py``. ``SourceConfig`` (the keys
-every source shares) lives in the config layer, ``pipeline.config.sources``, and is re-exported
-here.
+(``type: Literal["<name>"]``) and a ``Source`` subclass whose ``fetch`` returns postings,
+registered by one line in ``pipeline/sources/__init__.py``. ``SourceConfig`` lives in
+``pipeline.config.sources`` and is re-exported here.
 
-Lifecycle: after a successful fetch that is the board's full listing (``full_listing``), postings
-it no longer shows are closed, but only after a fetch without errors (``read_errors`` 0): a
-posting skipped because its record or a detail request failed is not gone. A posting not shown
-(or not readable) for ``stale_after_days`` days is closed whatever the source. A board that
-limits how often it may be asked declares ``min_interval``: a run that comes sooner after the
-board's last fetch (by any source of that type) skips the source.
+Lifecycle: after an error-free fetch of the board's full listing (``full_listing``,
+``read_errors`` 0) postings it does not show are closed; any posting not shown for
+``stale_after_days`` is closed whatever the source. A board that limits how often it may be asked
+declares ``min_interval``: a run sooner after the board's last fetch skips the source.
 """
 
 from __future__ import annotations

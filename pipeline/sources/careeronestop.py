@@ -1,19 +1,14 @@
 """CareerOneStop Jobs API (US Department of Labor; National Labor Exchange listings).
 
-Endpoint ("List Jobs V2"): ``GET https://api.careeronestop.org/v2/jobsearch/{userId}/{keyword}/
-{location}/{radius}/{sortColumns}/{sortOrder}/{startRecord}/{pageSize}/{days}
-?enableJobDescriptionSnippet=true`` with ``Authorization: Bearer {token}``. The user id (in the
-path) and the token are both written in jobs.yaml as ``${ENV_VAR}`` and resolved only when
-fetching.
+Endpoint: ``GET https://api.careeronestop.org/v2/jobsearch/{userId}/{keyword}/{location}/
+{radius}/{sortColumns}/{sortOrder}/{startRecord}/{pageSize}/{days}
+?enableJobDescriptionSnippet=true`` with ``Authorization: Bearer {token}``; user id and token are
+``${ENV_VAR}``s resolved when fetching.
 
-Quirks: every search term is a path segment (URL-encoded here; ``0`` means "any"); paging is by
-``startRecord`` offset (0-based) and ``pageSize``; the posted date is ``AccquisitionDate`` (sic);
-``URL`` is the employer's or its ATS's own page; ``Fc`` flags a federal contractor; there is no
-salary or closing date in the list; the total is ``Jobcount`` (read when present, else a short
-page ends the search); ``JobDescriptionSnippet`` is a short text, not the whole posting.
-
-A search is a window of the market read up to ``max_pages`` pages, so ``full_listing`` is False:
-postings that leave it close as stale, not as missing.
+Quirks: search terms are URL-encoded path segments (``0`` = any); paging by 0-based
+``startRecord``; the date is ``AccquisitionDate`` (sic); ``Fc`` flags a federal contractor; no
+salary or closing date; ``Jobcount`` is the total. A search is a window read up to
+``max_pages``, so ``full_listing`` is False.
 """
 
 from __future__ import annotations

@@ -1,18 +1,14 @@
 """Finding the job board behind an employer's careers page (``pipeline sources detect URL``).
 
-The page is fetched politely (the project's ``HttpClient``, robots.txt honoured) and recognised,
-best evidence first:
+The page is fetched politely (``HttpClient``, robots.txt honoured) and recognised, best first:
 
-1. its own address, after redirects, or any board address written in it (links, iframes,
-   scripts, inline JavaScript): Workday, Oracle Recruiting Cloud, iCIMS, Greenhouse, Lever,
-   Ashby, SmartRecruiters, Workable, each by the URL shapes its career sites and APIs use;
-2. a Jibe career site (its ``/api/jobs`` endpoint, named by the page's scripts or settings);
-3. an RSS or Atom feed the page links to (``<link rel="alternate">``);
-4. schema.org ``JobPosting`` JSON-LD on the page itself.
+1. its address after redirects, or a board address written in it: Workday, Oracle Recruiting
+   Cloud, iCIMS, Greenhouse, Lever, Ashby, SmartRecruiters, Workable;
+2. a Jibe career site (its ``/api/jobs`` endpoint);
+3. an RSS or Atom feed it links to;
+4. schema.org ``JobPosting`` JSON-LD on the page.
 
-When the page shows none of these, the page's own iframes and its links that look like job
-listings (on any host) are fetched, one level deep, at most ``FOLLOW_LIMIT`` of them, and
-recognised the same way (a linked page with JobPosting JSON-LD makes the first page a listing).
+Failing that, its iframes and job-like links are tried one level deep (at most ``FOLLOW_LIMIT``).
 Nothing recognised raises ``BoardNotFoundError`` saying what was seen.
 """
 

@@ -1,17 +1,14 @@
 """Greenhouse job boards.
 
-Endpoint: ``GET https://boards-api.greenhouse.io/v1/boards/{board}/jobs?content=true`` returns the
-whole board at once (``{"jobs": [...], "meta": {"total": N}}``); no paging. With
-``pay_transparency: true`` each job without pay ranges is fetched again from
-``.../jobs/{id}?pay_transparency=true`` (one request per job, so off by default); a job whose
-request fails is skipped and that fetch does not count as the full board.
+Endpoint: ``GET https://boards-api.greenhouse.io/v1/boards/{board}/jobs?content=true``, the whole
+board at once, no paging. With ``pay_transparency: true`` each job without pay ranges is fetched
+again from ``.../jobs/{id}?pay_transparency=true`` (one request per job, off by default); a failed
+one is skipped and the fetch is then not the full board.
 
-Quirks: ``content`` is entity-escaped HTML (``&lt;p&gt;``); ``company_name`` and
-``first_published`` are undocumented (the board token and ``updated_at`` stand in when absent);
-``pay_input_ranges`` are in cents and carry no period (``parse_salary`` infers hour or year from
-clearly hourly or yearly amounts); there is no remote flag, so remote / hybrid comes from the
-location name and the title; ``application_deadline`` becomes ``valid_through``; the employment
-type is a custom field, named by each board ("Employment Type", "Job Type", ...).
+Quirks: ``content`` is entity-escaped HTML; ``company_name`` and ``first_published`` are
+undocumented (board token and ``updated_at`` stand in); ``pay_input_ranges`` are in cents with no
+period (inferred from the amounts); no remote flag (read from location and title);
+``application_deadline`` is ``valid_through``; the employment type is a board-named custom field.
 """
 
 from __future__ import annotations

@@ -1,21 +1,14 @@
 """Himalayas, a board of remote jobs only.
 
 Endpoint: ``GET https://himalayas.app/jobs/api?limit=20&cursor=...`` (the whole feed, newest
-first) or, with ``query``, ``GET https://himalayas.app/jobs/api/search?q=...``. Paging is by cursor:
-each answer's ``nextCursor`` is sent back as ``?cursor=`` until it is missing (the ``offset``
-parameter is deprecated; the search endpoint's paging is not documented, so there too a
-``nextCursor`` is followed when one is given).
+first) or, with ``query``, ``GET https://himalayas.app/jobs/api/search?q=...``; each answer's
+``nextCursor`` is sent back as ``?cursor=`` until it is missing.
 
-Quirks: ``pubDate`` and ``expiryDate`` are epoch *seconds* although the documentation says
-milliseconds (``parse_date`` tells them apart by magnitude, so either works); every job is
-remote, and ``locationRestrictions[]`` says from which countries one may work (names as strings;
-the data dictionary describes Location objects, so objects with a ``name`` are read too);
-``minSalary`` / ``maxSalary`` may be null, with ``currency`` and ``salaryPeriod`` ("annual",
-"hourly", "monthly").
-
-The whole feed holds about 100,000 jobs, so at most ``max_pages`` pages are read per fetch;
-``full_listing`` is True only for a fetch that reached the last page (no ``nextCursor``), so jobs
-beyond a capped window are never closed by mistake (they close when their ``expiryDate`` passes).
+Quirks: ``pubDate`` / ``expiryDate`` are epoch seconds although documented as milliseconds (either
+is read); ``locationRestrictions[]`` names where one may work (strings or objects with ``name``);
+``minSalary`` / ``maxSalary`` may be null, with ``currency`` and ``salaryPeriod``. The feed holds
+about 100,000 jobs, so at most ``max_pages`` pages are read, and ``full_listing`` is True only
+when the last page was reached.
 """
 
 from __future__ import annotations

@@ -1,20 +1,14 @@
 """iCIMS classic career portals (``careers-{tenant}.icims.com``).
 
-Endpoints: the search listing ``GET {portal}/jobs/search?pr={page}&in_iframe=1`` (``pr`` from 0;
-optional ``searchKeyword``), then each job's page ``GET {portal}/jobs/{id}/{slug}/job?in_iframe=1``.
-``in_iframe=1`` returns the bare markup the portal frames. No key. A portal is a website, not
-an API: every request asks its robots.txt first.
+Endpoints: ``GET {portal}/jobs/search?pr={page}&in_iframe=1`` (``pr`` from 0, optional
+``searchKeyword``), then ``GET {portal}/jobs/{id}/{slug}/job?in_iframe=1`` per job; no key, and
+robots.txt is asked first. Pages go on while the listing links to ``pr={page + 1}``.
 
-Quirks: each listed job is an ``li.iCIMS_JobCardItem`` whose anchor ``a.iCIMS_Anchor`` links to
-the job (the number after ``/jobs/`` is the id) and holds the title in ``h3``; the location is the
-text after the "Job Locations" label (``US-OH-Columbus``); ``dl.iCIMS_JobHeaderGroup`` pairs
-(Job ID, Category, Position Type...) are tenant-configured and kept in ``extra``. A job page
-carries schema.org ``JobPosting`` JSON-LD on many tenants (read when present); otherwise its text
-is the ``.iCIMS_JobContent`` block. Job links are followed on the configured portal (or ``url``),
-whatever host the card names. More pages exist while the listing links to ``pr={page + 1}``.
-
-A job whose page cannot be fetched is skipped and the fetch no longer counts as the full listing,
-so it is not closed; a keyword search is never the full listing.
+Quirks: jobs are ``li.iCIMS_JobCardItem`` cards (``a.iCIMS_Anchor``, title in ``h3``, location
+after "Job Locations"); ``dl.iCIMS_JobHeaderGroup`` pairs go into ``extra``; a job page's
+JSON-LD is read when present, else ``.iCIMS_JobContent``. Job links are followed on the
+configured portal. A failed job page makes the fetch partial; a keyword search is never the
+full listing.
 """
 
 from __future__ import annotations

@@ -1,18 +1,13 @@
 """Jibe career sites: the JSON API behind many health systems' own career domains (often on iCIMS).
 
 Endpoint: ``GET https://{career-domain}/api/jobs?page={n}&limit={m}`` (``page`` from 1; optional
-``keywords`` and ``categories``), no key. Answer: ``{jobs: [{data: {...}}], totalCount, count,
-filter: {...}}``; pages are read until ``page * limit >= totalCount`` or an empty page.
+``keywords`` and ``categories``), no key; ``{jobs: [{data}], totalCount}``, paged until
+``page * limit >= totalCount`` or an empty page.
 
-Quirks: each job is wrapped in ``data``; ``req_id`` (= ``slug``) is the id; ``posted_date`` has
-an offset without a colon (``+0000``); ``description``, ``qualifications`` and
-``responsibilities`` are separate HTML or text fields, joined here in that order; there is no
-remote flag (tenants put "On-site"/"Remote" in numbered ``tagsN`` lists whose meaning differs per
-tenant, so they are kept in ``extra`` and only read for the words remote / hybrid);
-``apply_url`` leads to the ATS (``careers-{tenant}.icims.com/jobs/{id}/login``).
-
-``full_listing`` is True only when every page up to ``totalCount`` was read and no ``keywords``
-or ``categories`` filter narrows it, so a posting missing from it has closed.
+Quirks: ``req_id`` is the id; ``posted_date`` has a colon-less offset (``+0000``);
+``description``, ``qualifications`` and ``responsibilities`` are joined in that order; no remote
+flag (tenant-specific ``tagsN`` lists go into ``extra`` and are read for remote / hybrid).
+``full_listing`` only when every page was read with no filter.
 """
 
 from __future__ import annotations

@@ -1,21 +1,12 @@
 """Employers' own career pages that carry schema.org ``JobPosting`` JSON-LD.
 
-Endpoints, any mix of: ``pages`` (posting pages read directly); ``listing`` (an HTML page whose
-links to posting pages are followed: every link on the listing's own host, or those matching
-``link_pattern``); ``sitemap`` (an XML sitemap or sitemap index, optionally gzipped, whose
-``<loc>`` URLs matching ``link_pattern`` are read). ``url:`` replaces the listing URL (or, without
-a listing, the sitemap URL; with neither, it is one more page). Every request asks robots.txt
-first (``robots=True``): career sites are websites, not APIs.
-
-Quirks handled (see ``jsonld_posting``): ``@graph``, ``@type`` lists, several blocks, top-level
-arrays, a malformed block beside a good one, HTML entities inside JSON. A page without any
-JobPosting is logged and skipped, not fatal; a soft 404 (a closed job still answering 200 with
-"this job is no longer available") gives no posting. A page that cannot be fetched is skipped
-with a warning, and then that fetch does not count as a full listing.
-
-``full_listing`` is True only when postings were discovered from a listing or sitemap and every
-page was read: then a posting that disappeared from it has closed. Hand-picked ``pages`` alone
-never close anything (their postings close when ``validThrough`` passes).
+Endpoints, any mix of: ``pages`` (posting pages), ``listing`` (an HTML page whose links on its own
+host, or matching ``link_pattern``, are followed) and ``sitemap`` (XML sitemap or index, maybe
+gzipped, ``<loc>`` URLs matching ``link_pattern``); ``url:`` replaces the listing (else sitemap)
+URL. robots.txt is asked first. ``jsonld_posting`` reads ``@graph``, ``@type`` lists, several or
+malformed blocks and arrays; a page with no JobPosting, a soft 404 or a failed fetch gives no
+posting (a failed one makes the fetch partial). ``full_listing`` is True only when postings came
+from a listing or sitemap and every page was read; ``pages`` alone close by ``validThrough``.
 """
 
 from __future__ import annotations

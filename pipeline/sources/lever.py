@@ -1,16 +1,13 @@
 """Lever job sites (jobs.lever.co/<site>).
 
 Endpoint: ``GET https://api.lever.co/v0/postings/{site}?mode=json&skip=N&limit=100``
-(``api.eu.lever.co`` for sites hosted in the EU, ``region: eu``). The answer is a bare JSON list;
-pages are requested until one holds fewer than ``limit`` postings.
+(``api.eu.lever.co`` with ``region: eu``): a bare JSON list, paged until a page holds fewer than
+``limit``; a site that ignores ``skip`` and repeats a page stops the paging.
 
-Quirks: ``createdAt`` is epoch **milliseconds** (undocumented); the description comes in parts:
-``descriptionPlain`` (or ``description`` HTML), then ``lists[]`` (``{text, content}`` with
-``<li>`` HTML), then ``additionalPlain`` / ``additional``; ``workplaceType`` is ``unspecified``,
-``on-site``, ``remote`` or ``hybrid``; ``salaryRange{currency, interval, min, max}`` with intervals
-like ``per-year-salary`` or ``per-hour-wage``; ``country`` is an ISO code; there is no company
-name, so the site slug (or the configured ``company``) stands in. A site that ignores ``skip`` and
-sends the same page again is detected and paging stops.
+Quirks: ``createdAt`` is epoch milliseconds; the description is ``descriptionPlain`` (or
+``description``), then ``lists[]`` (``{text, content}``), then ``additionalPlain``;
+``workplaceType`` is ``unspecified``/``on-site``/``remote``/``hybrid``; ``salaryRange{currency,
+interval, min, max}``; ``country`` is ISO; no company name (the slug or ``company`` stands in).
 """
 
 from __future__ import annotations

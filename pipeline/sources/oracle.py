@@ -1,23 +1,15 @@
 """Oracle Recruiting Cloud career sites (Oracle Fusion HCM "Candidate Experience").
 
-Endpoints: the search ``GET https://{host}/hcmRestApi/resources/latest/recruitingCEJobRequisitions
-?onlyData=true&expand=requisitionList.secondaryLocations,requisitionList.requisitionFlexFields
-&finder=findReqs;siteNumber={site},limit={n},offset={o},sortBy=POSTING_DATES_DESC[,keyword="..."]``
-(``items[0]`` is one search object: ``TotalJobsCount`` and ``requisitionList``; paging steps the
-finder's ``offset`` until ``TotalJobsCount`` or an empty page), then one detail per posting,
-``recruitingCEJobRequisitionDetails?expand=all&onlyData=true&finder=ById;Id="{Id}",siteNumber=
-{site}`` (``items[0]``) for the text. ``url:`` replaces ``https://{host}/hcmRestApi/resources/
-latest``. The operator gives the careers URL as seen in a browser
-(``https://{host}/hcmUI/CandidateExperience/en/sites/{site}``).
+Endpoints (``url:`` replaces ``https://{host}/hcmRestApi/resources/latest``): the search
+``recruitingCEJobRequisitions?onlyData=true&expand=requisitionList.secondaryLocations,
+requisitionList.requisitionFlexFields&finder=findReqs;siteNumber={site},limit={n},offset={o},
+sortBy=POSTING_DATES_DESC[,keyword="..."]`` (``items[0]``: ``TotalJobsCount``,
+``requisitionList``), then ``recruitingCEJobRequisitionDetails?expand=all&onlyData=true&finder=
+ById;Id="{Id}",siteNumber={site}`` per posting. The operator gives the browser careers URL.
 
-Quirks: the outer ``count``/``hasMore`` describe the one search object, not the jobs. The text
-is HTML in ``ExternalDescriptionStr`` + ``ExternalResponsibilitiesStr`` +
-``ExternalQualificationsStr`` (the employer boilerplate ``CorporateDescriptionStr`` is left
-out); the employer name is rarely a plain field, so ``company`` names it. Pay is free text in a
-``requisitionFlexFields`` entry whose prompt mentions pay or salary, else in the description.
-Like workday, a posting listed with the same title, date and location as stored is reused
-without its detail (read again one to two weeks later); a posting whose detail fails is
-skipped and counted (nothing is closed).
+Quirks: the outer ``count``/``hasMore`` describe the search object; the text is the
+``External*Str`` HTML fields; ``company`` names the employer; pay is free text in a flex field or
+the description. Unchanged postings reuse their stored detail; a failed detail closes nothing.
 """
 
 from __future__ import annotations

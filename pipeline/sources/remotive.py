@@ -1,19 +1,15 @@
 """Remotive, a board of remote jobs only.
 
-Endpoint: ``GET https://remotive.com/api/remote-jobs?search=...&category=...`` answers every
-matching job at once (no paging), so ``full_listing`` is True, unless ``limit`` cut the answer
-short (as many jobs as the limit): the jobs past it are not gone.
+Endpoint: ``GET https://remotive.com/api/remote-jobs?search=...&category=...``, every match at
+once; ``full_listing`` unless ``limit`` cut the answer short.
 
-Be gentle: Remotive asks API users to fetch **at most 4 times a day** (its jobs change slowly and
-are shown 24 hours late anyway) and blocks clients that ask more often. The source's default
-schedule is therefore ``every: 6h``, and a shorter ``every`` is refused when jobs.yaml is loaded.
-Cron schedules and manual runs are held to it too: ``min_interval`` is 6 hours, so a run that
-comes sooner after the last fetch skips the source (``pipeline.stages.fetch``).
+Remotive allows at most 4 fetches a day and blocks clients that ask more: the default schedule is
+``every: 6h``, a shorter ``every`` is refused at load, and ``min_interval`` (6 hours) makes any
+sooner run skip the source.
 
-Quirks: the top-level object carries ``00-warning`` and ``0-legal-notice`` keys beside ``jobs``
-(ignored); ``salary`` is free text ("$55k - $100k", "OTE $25k - $35k", "") kept verbatim in
-``extra.salary_text``; ``publication_date`` has no time zone (taken as UTC); every job is remote
-and ``candidate_required_location`` says from where ("USA", "Worldwide", "USA, CST (UTC-6)").
+Quirks: ``00-warning`` / ``0-legal-notice`` keys are ignored; ``salary`` is free text, kept in
+``extra.salary_text``; ``publication_date`` has no zone (UTC); ``candidate_required_location``
+says from where one may work.
 """
 
 from __future__ import annotations

@@ -1,21 +1,14 @@
 """Any RSS 2.0 or Atom job feed (WeWorkRemotely, employers' own feeds, aggregators).
 
-Endpoint: the configured ``feed`` URL (``url:`` replaces it). The body is fetched with the
-project's HTTP client and parsed from its bytes with feedparser, which reads RSS 0.9x/1.0/2.0 and
-Atom alike and unescapes the entity-escaped HTML descriptions feeds carry.
+Endpoint: the ``feed`` URL (``url:`` replaces it), fetched with the project's HTTP client and
+parsed with feedparser. ``guid`` / ``id`` (else the link) is the id; ``title`` is the role, or
+"Company: Role" with ``title_format: company_colon``; the company is ``company:``, else the part
+before the colon, else ``author``; ``pubDate`` / ``published`` is ``posted_at``. WeWorkRemotely's
+``expires_at`` is ``valid_through``, ``region`` / ``country`` the location, ``type`` the
+employment type, ``state`` and ``category`` go into ``extra``.
 
-Mapping: ``guid`` / Atom ``id`` (else the link) is the posting id; ``title`` is the role, or with
-``title_format: company_colon`` "Company: Role" as WeWorkRemotely writes it; the company is
-``company:`` from config, else the part before the colon, else the item's ``author``;
-``pubDate`` (RFC 822) / Atom ``published`` or ``updated`` is ``posted_at``; WeWorkRemotely's
-``expires_at`` is ``valid_through``; its ``region`` (where one may work) and ``country``
-extensions become the location, ``type`` the employment type, and ``state`` (the employer's
-headquarters, not the job's place) and ``category`` go into ``extra``.
-
-Most job feeds show only their latest N items, so a posting that scrolls off the feed is not
-gone: ``full_listing`` is False unless the config says ``full_listing: true`` (a feed that lists
-every open job, e.g. an employer's own feed). Postings of a partial feed close when their
-``expires_at`` passes or when the feed has not shown them for ``stale_after_days``.
+Feeds usually show only their latest items, so ``full_listing`` is False unless the config says
+``full_listing: true``; other postings close by ``expires_at`` or ``stale_after_days``.
 """
 
 from __future__ import annotations

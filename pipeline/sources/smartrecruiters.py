@@ -1,17 +1,13 @@
 """SmartRecruiters company job lists (jobs.smartrecruiters.com/<company>).
 
-Endpoints: the list ``GET https://api.smartrecruiters.com/v1/companies/{company}/postings
-?limit=100&offset=N`` (``{"totalFound": T, "content": [...]}``, pages until ``offset >= T`` or an
-empty page), then one detail call per posting, ``.../postings/{id}``, for the description and the
-public URL: the list carries neither.
+Endpoints: ``GET https://api.smartrecruiters.com/v1/companies/{company}/postings?limit=100
+&offset=N`` (``{totalFound, content}``, paged until ``offset >= totalFound`` or an empty page),
+then ``.../postings/{id}`` per posting for the description and public URL.
 
-Quirks: the description is ``jobAd.sections`` (company description, job description,
-qualifications, additional information), each ``{title, text}`` with HTML text, joined under
-their titles; ``location{city, region, country, remote, hybrid}`` with a lower-case ISO country;
-``typeOfEmployment.label`` is the employment type; no salary. A detail saying ``active: false`` is
-a closed posting and is left out. A posting whose detail call fails is skipped with a warning, and
-the fetch then no longer counts as the full list (``full_listing`` False for that fetch), so the
-skipped posting is not closed by mistake.
+Quirks: the description is ``jobAd.sections`` (``{title, text}`` HTML, joined under their titles);
+``location{city, region, country, remote, hybrid}`` with a lower-case ISO country;
+``typeOfEmployment.label``; no salary. A detail with ``active: false`` is left out; a failed
+detail is skipped and the fetch is then not the full list.
 """
 
 from __future__ import annotations

@@ -1,26 +1,14 @@
 """USAJOBS, the US federal government's job board.
 
 Endpoint: ``GET https://data.usajobs.gov/api/Search?Keyword=...&LocationName=...&Page=N
-&ResultsPerPage=500`` with the headers ``Host``, ``User-Agent: <registered e-mail>`` and
-``Authorization-Key: <api key>``. Both secrets are written in jobs.yaml as ``${ENV_VAR}`` and
-resolved only when fetching.
+&ResultsPerPage=500`` with ``Host``, ``User-Agent: <registered e-mail>`` and ``Authorization-Key``
+headers, both secrets ``${ENV_VAR}``s resolved when fetching. Pages from 1, until
+``UserArea.NumberOfPages`` / ``SearchResultCountAll``; ``full_listing`` unless they end early.
 
-Quirks:
-
-- pages: ``Page`` from 1, at most 500 results each; ``SearchResult.UserArea.NumberOfPages`` (a
-  string) and ``SearchResultCountAll`` say when to stop;
-- ``PositionRemuneration[]`` holds ``MinimumRange`` / ``MaximumRange`` as strings and
-  ``RateIntervalCode`` either as a code (``PA``, ``PH``) or as words (``Per Year``);
-- ``UserArea.Details.MajorDuties`` is a list, or a string holding a JSON or Python list;
-- ``PublicationStartDate`` and ``ApplicationCloseDate`` (which becomes ``valid_through``) have no
-  time zone: they are US Eastern time, as announcements close at 11:59 pm Eastern;
-- ``TeleworkEligible`` / ``RemoteIndicator`` only exist in newer data.
-
-``full_listing`` is True: a keyword search is a plain filter over every open announcement and all
-its pages are read, so an announcement that leaves the results has closed (or no longer matches
-the keyword, which makes it just as irrelevant). When the pages end before
-``SearchResultCountAll`` announcements were read, the instance sets ``full_listing = False`` for
-that fetch so nothing is closed on the strength of a truncated answer.
+Quirks: ``PositionRemuneration[]`` ranges are strings, ``RateIntervalCode`` a code (``PA``) or
+words (``Per Year``); ``MajorDuties`` is a list or a string holding one;
+``PublicationStartDate`` / ``ApplicationCloseDate`` (``valid_through``) are US Eastern time;
+``TeleworkEligible`` / ``RemoteIndicator`` exist only in newer data.
 """
 
 from __future__ import annotations

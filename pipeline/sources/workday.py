@@ -1,21 +1,14 @@
 """Workday career sites (``https://{tenant}.wd{N}.myworkdayjobs.com/{site}``).
 
-Endpoints: the search ``POST https://{host}/wday/cxs/{tenant}/{site}/jobs`` with the JSON body
-``{"appliedFacets": {...}, "limit": 20, "offset": N, "searchText": "..."}`` (``{total,
-jobPostings: [...]}``; ``total`` is trusted from the first page only, paging stops at an empty
-page or at ``total``), then one detail call per posting, ``GET .../wday/cxs/{tenant}/{site}
-{externalPath}`` (``{jobPostingInfo, hiringOrganization}``) for the description, time type,
-dates and requisition id. ``url:`` replaces ``https://{host}/wday/cxs/{tenant}/{site}``.
+Endpoints (``url:`` replaces ``https://{host}/wday/cxs/{tenant}/{site}``): ``POST .../jobs`` with
+``{"appliedFacets", "limit": 20, "offset", "searchText"}`` (``total`` trusted from the first page;
+paging stops at an empty page or ``total``), then ``GET ...{externalPath}`` per posting.
 
-Quirks: a list entry has only ``title``, ``externalPath``, ``locationsText`` (maybe "2
-Locations"), ``postedOn`` in words ("Posted Today", "Posted 3 Days Ago", "Posted 30+ Days Ago")
-and ``bulletFields`` (its first item is the requisition id). A tenant lists thousands of
-postings, so the source reuses what it stored (``reuses_stored``): a listed posting whose title,
-path and location text are unchanged is returned as stored and its detail is not asked again
-(until it is due for a refresh, one to two weeks after it was read: ``_records.unchanged``).
-Pay is not a field: it is read from the description's pay-range line. ``hiringOrganization.name``
-is a legal entity with a numeric prefix ("1000 Acme Health LLC"); ``company`` overrides it.
-A posting whose detail call fails is skipped (counted in ``read_errors``), so nothing is closed.
+Quirks: list entries hold only ``title``, ``externalPath``, ``locationsText``, ``postedOn`` in
+words ("Posted 3 Days Ago") and ``bulletFields`` (requisition id first). Tenants list thousands,
+so unchanged entries reuse the stored posting (``reuses_stored``) until a refresh is due. Pay is
+read from the description; ``hiringOrganization.name`` has a numeric prefix (``company``
+overrides). A failed detail is skipped and counted in ``read_errors``.
 """
 
 from __future__ import annotations

@@ -1,35 +1,15 @@
 """The fetch stage: read every enabled source concurrently, store postings, record source health.
 
-Sources are read in a thread pool (``http.concurrency`` at once; the HTTP client keeps each host
-within its own limits). A source too big to read whole at every fetch (``Source.reuses_stored``) is
-handed its stored postings first, so it asks details only for what its listing shows new or
-changed. Storing happens on the calling thread, in config order, each source as
-soon as it and those before it are read: the database sees one writer, the same inputs give the
-same ids, and storing overlaps the reading of later sources. A source's postings are
-stored only when the whole source was read, in one transaction; a failing source (any error, even
-a bug in its parser) is recorded with its error and the others go on. After a successful full
-listing (``Source.full_listing``) the source's postings missing from it are closed, except when
-the source suddenly returned nothing where it had postings before: that run is flagged
-``suspicious`` and nothing is closed until an empty answer repeats. Every source read and stored
-in this run (full listing or not) also closes its postings it has not shown for
-``stale_after_days`` (the source's own, else ``postings.stale_after_days``), unless the run is
-suspicious. A fetch with errors (``Source.read_errors``: a record, detail request or page it could
-not read, whose posting is still listed) closes nothing as missing, but the stale rule still
-holds: a posting that could not be read for ``stale_after_days`` is closed (reopened when it
-reads again), so one item that never reads cannot stop a source from ever closing what left its
-board. A failing source closes nothing. Then
-postings of sources no longer enabled in the config (removed, renamed or disabled) that have not
-been seen for ``postings.stale_after_days`` are closed (``FetchReport.unconfigured``), postings
-past ``valid_through`` are closed, and duplicates are grouped (``pipeline.dedupe``).
-
-A board that limits how often it may be asked (``Source.min_interval``, e.g. Remotive's 6 hours)
-is skipped when its last recorded fetch, by any run and by any source of that type (two Remotive
-sources share Remotive's limit), is more recent than that: whatever started the run (scheduler,
-cron, by hand). When several sources of such a board are due in one run, only the one fetched
-longest ago is fetched, so they take turns. A skipped source is reported in
-``FetchReport.skipped`` with the reason and the time of its next allowed fetch; it is no failure,
-nothing is recorded for it, and its postings stay as they are. A run up to ``EARLY_SLACK`` early
-still fetches (see there).
+Sources are read in a thread pool (``http.concurrency``); ``Source.reuses_stored`` sources get
+their stored postings first. Storing runs on the calling thread in config order, one transaction
+per fully read source; a failing source is recorded with its error and the others go on.
+Closing: a full listing read without errors (``read_errors`` 0) closes its missing postings,
+unless a source that had postings suddenly returns none (``suspicious``, until that repeats);
+any source read closes postings not shown for ``stale_after_days``; postings of sources no
+longer configured close after ``postings.stale_after_days``; postings past ``valid_through``
+close; then duplicates are grouped (``pipeline.dedupe``). A board with ``min_interval`` is
+skipped (``FetchReport.skipped``, with its next allowed time) when any source of its type
+fetched it sooner, up to ``EARLY_SLACK`` early; its due sources take turns, longest ago first.
 """
 
 from __future__ import annotations

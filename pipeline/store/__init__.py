@@ -1,8 +1,7 @@
 """The database: postings, subscribers, the outbox, source health and leases (SQLAlchemy).
 
-SQLite by default (a file created on first use, WAL mode so the scheduler, the web app and a manual
-run can share it); any SQLAlchemy URL works, e.g. PostgreSQL when several machines share the data.
-``Store`` is composed of one mixin per area so each module stays small:
+SQLite by default (WAL mode, so processes can share the file), or any SQLAlchemy URL such as
+PostgreSQL. ``Store`` is composed of one mixin per area:
 
     postings.py     upsert, close, read postings
     subscribers.py  subscribers and their settings

@@ -1,21 +1,13 @@
 """Leases: the named locks (``run``, ``notify``, ``schedule``) that keep processes apart.
 
-A lease is one row of ``leases``: its name, the holder's owner id (a fresh uuid for every
-acquisition), host and pid (for the operator), when it was acquired, its last heartbeat and when
-it expires. While it works, the holder renews it every ``ttl / 3`` seconds from a daemon thread.
-A holder that crashed, was killed or lost its machine stops renewing, and once ``expires_at`` has
-passed any process may take the lease over, with no operator needed: whatever its host name or
-pid. Taking over is one compare-and-set ``UPDATE ... WHERE name = :name AND expires_at < :now``,
-so of two contenders exactly one wins, on SQLite and PostgreSQL alike.
+A lease is one row of ``leases``: name, owner id (a uuid per acquisition), host, pid, acquired,
+heartbeat and expiry. The holder renews it every ``ttl / 3`` seconds from a daemon thread. Once
+``expires_at`` passes, any process may take it over with one compare-and-set ``UPDATE``, so
+exactly one contender wins on SQLite and PostgreSQL alike. A holder on this machine (same boot
+id and pid namespace) whose pid is gone or reused is taken over at once (Linux ``/proc``).
 
-A holder that provably no longer runs is taken over at once, without waiting for the expiry: one
-of this machine (same boot id) and pid namespace, whose pid is gone or now belongs to a process
-started at another time (Linux ``/proc``; elsewhere the expiry alone decides). That take-over is
-a compare-and-set on the dead holder's owner id.
-
-Expiry compares the clocks of the processes involved: machines sharing a PostgreSQL database keep
-their clocks in sync (NTP); ``LEASE_TTL`` leaves a wide margin. ``pipeline unlock`` shows a
-lease's holder and releases it (``holder``, ``break_lease``).
+Expiry compares clocks, so machines sharing a PostgreSQL database keep NTP time; ``LEASE_TTL``
+leaves a wide margin. ``pipeline unlock`` uses ``holder`` and ``break_lease``.
 """
 
 from __future__ import annotations
