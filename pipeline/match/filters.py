@@ -11,12 +11,14 @@ listings in several cities (``extra.opening_locations``, see ``pipeline.dedupe``
 of them; ``min_salary`` compares the top of the annualised
 range and keeps postings that state no salary; ``employment_types`` matches loosely ("Full Time"
 = "full-time") and keeps postings that state none; ``exclude_words`` drops postings whose title
-or description has the word; ``exclude_companies`` drops those companies (case-insensitive).
+or description has the word; ``exclude_companies`` drops those companies (case-insensitive);
+``max_age_days`` drops postings posted (or, when they give no date, first seen) longer ago.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -52,12 +54,19 @@ def posting_frame(postings: list[Posting]) -> pd.DataFrame:
             "city": n(p.city), "location": n(_locations(p)),
             "salary": high if high is not None else low, "type": n(p.employment_type),
             "company": n(p.company), "residency": _residency(p, "residency"),
-            "excluded": _residency(p, "residency_excluded"),
+            "excluded": _residency(p, "residency_excluded"), "dated": _dated(p),
         })
     frame = pd.DataFrame(rows, columns=["remote", "region", "city", "location", "salary",
-                                        "type", "company", "residency", "excluded"])
+                                        "type", "company", "residency", "excluded", "dated"])
     frame["salary"] = frame["salary"].astype(float)
+    frame["dated"] = frame["dated"].astype(float)
     return frame
+
+
+def _dated(posting: Posting) -> float:
+    """When the posting was posted, else first seen, as a UNIX time (NaN: neither is known)."""
+    when = posting.posted_at or posting.first_seen
+    return when.timestamp() if when is not None else float("nan")
 
 
 def _locations(posting: Posting) -> str:
@@ -96,8 +105,9 @@ def _place_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
 
 
 def filter_mask(frame: pd.DataFrame, filters: Filters | None,
-                texts: list[str] | None = None) -> np.ndarray:
-    """Boolean mask of the rows that pass ``filters``; ``texts`` are titles + descriptions."""
+                texts: list[str] | None = None, now: datetime | None = None) -> np.ndarray:
+    """Boolean mask of the rows that pass ``filters`` at ``now`` (default: the current time);
+    ``texts`` are titles + descriptions."""
     keep = np.ones(len(frame), dtype=bool)
     if filters is None:
         return keep
@@ -116,4 +126,8 @@ def filter_mask(frame: pd.DataFrame, filters: Filters | None,
         pattern = re.compile(r"\b(" + "|".join(re.escape(w.lower()) for w in
                                                filters.exclude_words) + r")\b")
         keep &= np.array([not pattern.search(t.lower()) for t in texts], dtype=bool)
+    if filters.max_age_days is not None:
+        oldest = ((now or datetime.now(UTC)) - timedelta(days=filters.max_age_days)).timestamp()
+        dated = frame["dated"].to_numpy()
+        keep &= np.isnan(dated) | (dated >= oldest)
     return keep

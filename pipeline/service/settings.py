@@ -1,8 +1,9 @@
 """The full settings page and "delete my data", reached from the preferences page.
 
     GET/POST /settings/<token>         every filter the matcher knows (states, cities, work
-                                       setting, minimum pay, kinds of job, employers and words
-                                       to leave out), send time, weekday and time zone, and the
+                                       setting, minimum pay, kinds of job, max posting age,
+                                       credentials held, employers and words to leave out),
+                                       send time, weekday and time zone, and the
                                        resume (replace with an upload, or remove)
     GET      /settings/<token>/delete  "Delete my data?" with one button
     POST     /settings/<token>/delete  deletes it: name, resume, settings, feedback, digests;
@@ -18,6 +19,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.datastructures import CombinedMultiDict
 
+from pipeline.config import FIRST_DIGEST_MAX_AGE_DAYS
 from pipeline.errors import ResumeError, SubscriberError
 from pipeline.match.resume import MAX_RESUME_BYTES
 from pipeline.service.settings_form import SettingsForm, filters_of, form_data
@@ -38,13 +40,19 @@ def _subscriber(token: str) -> Subscriber:
         abort(404, description=str(exc))
 
 
+def _page(**values) -> str:
+    """The settings page with these values (form, token, subscriber, saved or error)."""
+    return render_template("settings.html", first_digest_days=FIRST_DIGEST_MAX_AGE_DAYS,
+                           **values)
+
+
 @settings_pages.route("/settings/<token>", methods=["GET", "POST"], endpoint="page")
 def settings(token: str):
     """Show, and on POST save, every setting and the resume."""
     subscriber = _subscriber(token)
     if request.method == "GET":
         form = SettingsForm(data=form_data(subscriber))
-        return render_template("settings.html", form=form, token=token, subscriber=subscriber)
+        return _page(form=form, token=token, subscriber=subscriber)
     form = SettingsForm(CombinedMultiDict((request.files, request.form)))
     error = None
     if not form.validate():
@@ -56,11 +64,10 @@ def settings(token: str):
         except (SubscriberError, ResumeError, ValueError) as exc:
             error = str(exc)
     if error:
-        return render_template("settings.html", form=form, token=token,
-                               subscriber=subscriber, error=error), 400
+        return _page(form=form, token=token, subscriber=subscriber, error=error), 400
     saved = _subscriber(token)
-    return render_template("settings.html", form=SettingsForm(data=form_data(saved)),
-                           token=token, subscriber=saved, saved=True)
+    return _page(form=SettingsForm(data=form_data(saved)), token=token, subscriber=saved,
+                 saved=True)
 
 
 def save_settings(store: Store, subscriber: Subscriber, form: SettingsForm) -> None:
