@@ -442,3 +442,10 @@ def test_max_age_days_must_be_a_whole_number_of_days(tmp_path):
     with pytest.raises(ConfigError, match="max_age_days"):
         make_config(tmp_path, [{"name": "local", "type": "files", "path": "x",
                                 "max_age_days": "30"}])
+
+
+@pytest.mark.parametrize("key", ["max_age_days", "stale_after_days"])
+def test_a_board_with_its_own_keys_checks_the_shared_day_counts_too(tmp_path, key):
+    with pytest.raises(ConfigError, match=key):
+        make_config(tmp_path, [{"name": "w", "type": "workday", key: "30",
+                                "careers_url": "https://acme.wd5.myworkdayjobs.com/Careers"}])
