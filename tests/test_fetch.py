@@ -16,7 +16,7 @@ from trickle import Trickle
 from werkzeug import Request, Response
 
 from pipeline.config import parse_config
-from pipeline.errors import UnknownNameError
+from pipeline.errors import ConfigError, UnknownNameError
 from pipeline.http import HttpClient
 from pipeline.sources import REGISTRY
 from pipeline.stages import fetch as fetch_module
@@ -422,3 +422,30 @@ def test_a_503_that_trickles_its_body_fails_its_source_and_the_next_is_stored(
     assert [(r.source, r.status) for r in report.runs] == [("slow", "failed"), ("good", "ok")]
     assert "HTTP 503 body still arriving at the 1-s request deadline" in report.runs[0].error
     assert [p.source for p in store.all_postings()] == ["good"]
+
+
+def test_a_source_max_age_days_leaves_out_older_postings_and_counts_them(tmp_path):
+    path = tmp_path / "postings.json"
+    write_postings(path, *[{"source_id": sid, "title": "Nurse Case Manager", "company": "Acme",
+                            "url": f"https://jobs.example/{sid}", "description": LONG_TEXT,
+                            **({"posted_at": (NOW - timedelta(days=days)).isoformat()}
+                               if days is not None else {})}
+                           for sid, days in [("new", 2), ("old", 45), ("undated", None)]])
+    config = make_config(tmp_path, [{"name": "local", "type": "files", "path": str(path),
+                                     "max_age_days": 30}])
+    report, store = run(config)
+    assert sorted(p.source_id for p in store.all_postings()) == ["new", "undated"]
+    assert report.too_old == {"local": 1} and report.runs[0].new == 2
+
+
+def test_max_age_days_must_be_a_whole_number_of_days(tmp_path):
+    with pytest.raises(ConfigError, match="max_age_days"):
+        make_config(tmp_path, [{"name": "local", "type": "files", "path": "x",
+                                "max_age_days": "30"}])
+
+
+@pytest.mark.parametrize("key", ["max_age_days", "stale_after_days"])
+def test_a_board_with_its_own_keys_checks_the_shared_day_counts_too(tmp_path, key):
+    with pytest.raises(ConfigError, match=key):
+        make_config(tmp_path, [{"name": "w", "type": "workday", key: "30",
+                                "careers_url": "https://acme.wd5.myworkdayjobs.com/Careers"}])

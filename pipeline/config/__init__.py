@@ -60,6 +60,9 @@ DEFAULT_MIN_SCORE = 0.35
 DEFAULT_USER_AGENT = "care-manager-job-alerts/0.1"
 DEFAULT_STALE_AFTER_DAYS = 30
 DEFAULT_PURGE_REMOVED_AFTER_DAYS = 30
+#: Oldest posting a subscriber's first digest holds when their filters set no max_age_days.
+FIRST_DIGEST_MAX_AGE_DAYS = 30
+
 
 class Strict(BaseModel):
     """Base of every config section: unknown keys are errors."""
@@ -126,6 +129,30 @@ class Filters(Strict):
                                         "contract, temporary, per-diem, internship")
     exclude_words: list[str] = Field(default_factory=list)
     exclude_companies: list[str] = Field(default_factory=list)
+    max_age_days: int | None = Field(
+        default=None, description="only postings posted (else first seen) this many days ago "
+        f"or less; a first digest uses {FIRST_DIGEST_MAX_AGE_DAYS} when unset")
+    credentials_held: list[str] = Field(
+        default_factory=list, description="credentials held (RN, CCM, ...), counted as if the "
+        "resume named them")
+
+    _days = field_validator("max_age_days", mode="before")(whole_days)
+
+    @field_validator("credentials_held")
+    @classmethod
+    def _credential_codes(cls, values: list[str]) -> list[str]:
+        """Codes as the profile writes them ('rn ' -> 'RN'), each once; blanks refused."""
+        codes = [value.strip().upper() for value in values]
+        if not all(codes):
+            raise ValueError("write each credential as its code, like RN or CCM")
+        return list(dict.fromkeys(codes))
+
+    def for_first_digest(self) -> Filters:
+        """These filters for a subscriber's first digest: at most FIRST_DIGEST_MAX_AGE_DAYS old
+        unless ``max_age_days`` says otherwise."""
+        if self.max_age_days is not None:
+            return self
+        return self.model_copy(update={"max_age_days": FIRST_DIGEST_MAX_AGE_DAYS})
 
     @field_validator("employment_types")
     @classmethod

@@ -73,8 +73,10 @@ class SourceConfig(BaseModel):
     stale_after_days: int | None = Field(
         default=None, description="close a posting this source has not shown for this many "
                                   "days; default: postings.stale_after_days")
+    max_age_days: int | None = Field(
+        default=None, description="leave out postings posted more than this many days ago")
 
-    _days = field_validator("stale_after_days", mode="before")(whole_days)
+    _days = field_validator("stale_after_days", "max_age_days", mode="before")(whole_days)
 
 
 def register_source_config(kind: str, model: type[SourceConfig]) -> None:

@@ -6,12 +6,14 @@ postings there and remote ones, except remote postings restricted to or closed t
 (``extra.opening_locations``) is in each of its cities. ``min_salary`` compares the top of the
 annualised range; ``employment_types`` matches loosely ("Full Time" = "full-time"); both keep
 postings that state nothing. ``exclude_words`` (title or description) and ``exclude_companies``
-(case-insensitive) drop postings.
+(case-insensitive) drop postings; ``max_age_days`` drops postings posted (or, undated, first
+seen) longer ago.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -47,12 +49,19 @@ def posting_frame(postings: list[Posting]) -> pd.DataFrame:
             "city": n(p.city), "location": n(_locations(p)),
             "salary": high if high is not None else low, "type": n(p.employment_type),
             "company": n(p.company), "residency": _residency(p, "residency"),
-            "excluded": _residency(p, "residency_excluded"),
+            "excluded": _residency(p, "residency_excluded"), "dated": _dated(p),
         })
     frame = pd.DataFrame(rows, columns=["remote", "region", "city", "location", "salary",
-                                        "type", "company", "residency", "excluded"])
+                                        "type", "company", "residency", "excluded", "dated"])
     frame["salary"] = frame["salary"].astype(float)
+    frame["dated"] = frame["dated"].astype(float)
     return frame
+
+
+def _dated(posting: Posting) -> float:
+    """When the posting was posted, else first seen, as a UNIX time (NaN: neither is known)."""
+    when = posting.posted_at or posting.first_seen
+    return when.timestamp() if when is not None else float("nan")
 
 
 def _locations(posting: Posting) -> str:
@@ -91,8 +100,9 @@ def _place_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
 
 
 def filter_mask(frame: pd.DataFrame, filters: Filters | None,
-                texts: list[str] | None = None) -> np.ndarray:
-    """Boolean mask of the rows that pass ``filters``; ``texts`` are titles + descriptions."""
+                texts: list[str] | None = None, now: datetime | None = None) -> np.ndarray:
+    """Boolean mask of the rows that pass ``filters`` at ``now`` (default: the current time);
+    ``texts`` are titles + descriptions."""
     keep = np.ones(len(frame), dtype=bool)
     if filters is None:
         return keep
@@ -111,4 +121,8 @@ def filter_mask(frame: pd.DataFrame, filters: Filters | None,
         pattern = re.compile(r"\b(" + "|".join(re.escape(w.lower()) for w in
                                                filters.exclude_words) + r")\b")
         keep &= np.array([not pattern.search(t.lower()) for t in texts], dtype=bool)
+    if filters.max_age_days is not None:
+        oldest = ((now or datetime.now(UTC)) - timedelta(days=filters.max_age_days)).timestamp()
+        dated = frame["dated"].to_numpy()
+        keep &= np.isnan(dated) | (dated >= oldest)
     return keep

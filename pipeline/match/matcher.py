@@ -10,7 +10,8 @@ that go into a digest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -96,6 +97,7 @@ class Matcher:
             return []
         index = self.index(postings)
         resume = Resume.from_text(index, resume_text) if resume_text else None
+        resume = holding(resume, filters.credentials_held if filters else ())
         scores = score(index, self.weights, resume)
         texts = _texts(index.postings) if _needs_text(filters) else None
         keep = filter_mask(index.frame(), filters, texts) & (scores.score >= min_score)
@@ -146,7 +148,10 @@ class Matcher:
             return index.cred_arrays.for_resume(set(held), subset)
 
         for start in range(0, len(resumes), _RESUME_CHUNK):
-            parsed = Resume.many(index, resumes[start:start + _RESUME_CHUNK])
+            parsed = [holding(resume, filters[start + offset].credentials_held
+                              if filters[start + offset] else ())
+                      for offset, resume in enumerate(
+                          Resume.many(index, resumes[start:start + _RESUME_CHUNK]))]
             sims = _resume_sims(bodies, parsed)
             for offset, resume in enumerate(parsed):
                 i = start + offset
@@ -160,12 +165,14 @@ class Matcher:
                 order = np.lexsort((found, -(scores[found] + TIE_EPSILON * ties[found])))
                 yield i, every[found], scores[found], order
 
-    def explain(self, index: PostingIndex, rows: list[int],
-                resume_text: str | None = None) -> list[Match]:
-        """``Match`` objects with explanations for these rows of the index, in the given order."""
+    def explain(self, index: PostingIndex, rows: list[int], resume_text: str | None = None,
+                held: Iterable[str] = ()) -> list[Match]:
+        """``Match`` objects with explanations for these rows of the index, in the given order
+        (``held``: credentials held besides those the resume names)."""
         if not rows:
             return []
         resume = Resume.from_text(index, resume_text) if resume_text else None
+        resume = holding(resume, held)
         rows = np.asarray(rows, dtype=np.int64)
         scores = score(index, self.weights, resume, rows=rows)
         more = evidence(index, self.weights)
@@ -211,6 +218,15 @@ class Matcher:
         strength = self.calibration.percent(shown, round(more, 6), resume is not None) if (
             self.calibration is not None) else None
         return Match(posting=index.postings[row], score=shown, why=why, strength=strength)
+
+
+def holding(resume: Resume | None, held: Iterable[str]) -> Resume | None:
+    """The resume holding ``held`` credentials too (``Filters.credentials_held``), as if it
+    named them: required-credential checks and the credentials part count them."""
+    extra = set(held)
+    if resume is None or extra <= resume.held:
+        return resume
+    return replace(resume, held=resume.held | extra)
 
 
 class _FilterMasks:

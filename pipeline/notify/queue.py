@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.config import JobsConfig
+from pipeline.config import Filters, JobsConfig
 from pipeline.match.feedback import Taste
 from pipeline.match.kept import kept_index
 from pipeline.notify.digest import choose, digest_items, select_matches
@@ -69,7 +69,7 @@ def _one_by_one(config: JobsConfig, store: Store, matcher, subscriber: Subscribe
     ``rank``, and for a subscriber whose feedback moves their resume and reorders postings."""
     threshold = _threshold(config, subscriber)
     matches = taste.adjust(matcher.rank(postings, resume_text=taste.resume(subscriber.resume_text),
-                                        filters=subscriber.filters, min_score=threshold))
+                                        filters=digest_filters(subscriber), min_score=threshold))
     return select_matches(matches, subscriber, store, min_score=threshold,
                           max_per_employer=config.email.max_per_employer)
 
@@ -87,7 +87,7 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
                       for s in subscribers])
     thresholds = [_threshold(config, s) for s in subscribers]
     scored = matcher.scored_many(
-        index, [s.resume_text for s in subscribers], [s.filters for s in subscribers],
+        index, [s.resume_text for s in subscribers], [digest_filters(s) for s in subscribers],
         thresholds, rows=np.flatnonzero(seen > since.min()),
         keep=lambda i, rows: seen[rows] > since[i])
     for i, rows, scores, order in scored:
@@ -97,7 +97,8 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
         candidates = ((index.postings[rows[j]], float(shown[j]), int(rows[j])) for j in order)
         chosen = choose(candidates, subscriber, store, min_score=thresholds[i],
                         max_per_employer=config.email.max_per_employer)
-        yield subscriber, matcher.explain(index, chosen, subscriber.resume_text)
+        yield subscriber, matcher.explain(index, chosen, subscriber.resume_text,
+                                          subscriber.filters.credentials_held)
 
 
 def _index(config: JobsConfig, matcher, postings: list) -> tuple:
@@ -127,6 +128,14 @@ def _anything_new(store: Store, subscribers: list[Subscriber]) -> bool:
         return True
     newest = store.newest_first_seen()
     return newest is not None and newest > min(s.last_digest_at for s in subscribers)
+
+
+def digest_filters(subscriber: Subscriber) -> Filters:
+    """The subscriber's filters for their next digest: a first digest holds no posting older
+    than ``FIRST_DIGEST_MAX_AGE_DAYS`` unless their own ``max_age_days`` says otherwise."""
+    if subscriber.last_digest_at is None:
+        return subscriber.filters.for_first_digest()
+    return subscriber.filters
 
 
 def _threshold(config: JobsConfig, subscriber: Subscriber) -> float:

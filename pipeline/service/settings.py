@@ -1,7 +1,8 @@
 """The full settings page and "delete my data", reached from the preferences page.
 
-    GET/POST /settings/<token>         every filter the matcher knows, send time, weekday, time
-                                       zone, and the resume (upload or remove)
+    GET/POST /settings/<token>         every filter the matcher knows (max posting age and
+                                       credentials held too), send time, weekday, time zone,
+                                       and the resume (upload or remove)
     GET      /settings/<token>/delete  "Delete my data?" with one button
     POST     /settings/<token>/delete  deletes name, resume, settings, feedback and digests;
                                        keeps a one-way hash of the address with the postings sent
@@ -15,6 +16,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.datastructures import CombinedMultiDict
 
+from pipeline.config import FIRST_DIGEST_MAX_AGE_DAYS
 from pipeline.errors import ResumeError, SubscriberError
 from pipeline.match.resume import MAX_RESUME_BYTES
 from pipeline.service.settings_form import SettingsForm, filters_of, form_data
@@ -35,13 +37,19 @@ def _subscriber(token: str) -> Subscriber:
         abort(404, description=str(exc))
 
 
+def _page(**values) -> str:
+    """The settings page with these values (form, token, subscriber, saved or error)."""
+    return render_template("settings.html", first_digest_days=FIRST_DIGEST_MAX_AGE_DAYS,
+                           **values)
+
+
 @settings_pages.route("/settings/<token>", methods=["GET", "POST"], endpoint="page")
 def settings(token: str):
     """Show, and on POST save, every setting and the resume."""
     subscriber = _subscriber(token)
     if request.method == "GET":
         form = SettingsForm(data=form_data(subscriber))
-        return render_template("settings.html", form=form, token=token, subscriber=subscriber)
+        return _page(form=form, token=token, subscriber=subscriber)
     form = SettingsForm(CombinedMultiDict((request.files, request.form)))
     error = None
     if not form.validate():
@@ -53,11 +61,10 @@ def settings(token: str):
         except (SubscriberError, ResumeError, ValueError) as exc:
             error = str(exc)
     if error:
-        return render_template("settings.html", form=form, token=token,
-                               subscriber=subscriber, error=error), 400
+        return _page(form=form, token=token, subscriber=subscriber, error=error), 400
     saved = _subscriber(token)
-    return render_template("settings.html", form=SettingsForm(data=form_data(saved)),
-                           token=token, subscriber=saved, saved=True)
+    return _page(form=SettingsForm(data=form_data(saved)), token=token, subscriber=saved,
+                 saved=True)
 
 
 def save_settings(store: Store, subscriber: Subscriber, form: SettingsForm) -> None:

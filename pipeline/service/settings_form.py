@@ -11,6 +11,7 @@ from wtforms import (
     DecimalField,
     FileField,
     Form,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -49,6 +50,10 @@ class SettingsForm(Form):
                                     validators=[Length(max=1000)])
     exclude_words = StringField("Leave out jobs with these words (comma-separated)",
                                 validators=[Length(max=1000)])
+    max_age_days = IntegerField("Only jobs posted within (days)",
+                                validators=[Optional(), NumberRange(min=1, max=365)])
+    credentials_held = StringField("Credentials I hold (comma-separated)",
+                                   validators=[Length(max=400)])
     send_at = TimeField("Send daily and weekly digests at", validators=[Optional()])
     weekday = SelectField("Weekly digests on", choices=choices(DAYS), default="mon")
     timezone = StringField("Time zone", validators=[Length(max=64)])
@@ -68,7 +73,9 @@ def filters_of(form: SettingsForm) -> Filters:
                    float(form.min_pay.data) * PER_YEAR[form.pay_period.data],
                    employment_types=form.employment_types.data or [],
                    exclude_companies=_listed(form.exclude_companies.data),
-                   exclude_words=_listed(form.exclude_words.data))
+                   exclude_words=_listed(form.exclude_words.data),
+                   max_age_days=form.max_age_days.data,
+                   credentials_held=_listed(form.credentials_held.data))
 
 
 def form_data(subscriber) -> dict:
@@ -79,5 +86,7 @@ def form_data(subscriber) -> dict:
             "min_pay": None if filters.min_salary is None else round(filters.min_salary),
             "pay_period": "year", "employment_types": list(filters.employment_types),
             "exclude_companies": ", ".join(filters.exclude_companies),
-            "exclude_words": ", ".join(filters.exclude_words), "send_at": subscriber.send_at,
+            "exclude_words": ", ".join(filters.exclude_words),
+            "max_age_days": filters.max_age_days,
+            "credentials_held": ", ".join(filters.credentials_held), "send_at": subscriber.send_at,
             "weekday": subscriber.weekday, "timezone": subscriber.timezone}

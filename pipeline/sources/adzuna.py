@@ -27,7 +27,7 @@ from pipeline.normalize import (
 )
 from pipeline.posting import Posting
 from pipeline.sources._records import Record, build_postings, http_of, salary_fields
-from pipeline.sources.base import Source, SourceConfig, whole_days
+from pipeline.sources.base import Source, SourceConfig
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +46,13 @@ class AdzunaConfig(SourceConfig):
     query: str = Field(min_length=1, description="search words (what), e.g. 'case manager RN'")
     location: str | None = Field(default=None, description="place (where), e.g. 'Ohio'")
     radius: int | None = Field(default=None, ge=1, description="miles around location")
-    max_age_days: int | None = Field(default=30, description="only postings this recent")
+    max_age_days: int | None = Field(default=30, description="only postings this recent "
+                                                            "(also asked of the board)")
     country: str = Field(default="us", pattern=r"^[a-z]{2}$", description="Adzuna country code")
     category: str | None = Field(default=None,
                                  description="category tag, e.g. 'healthcare-nursing-jobs'")
     results_per_page: int = Field(default=50, ge=1, le=50)
     max_pages: int = Field(default=10, ge=1, description="pages read per fetch at most")
-
-    _days = field_validator("max_age_days", mode="before")(whole_days)
 
     @field_validator("app_id", "app_key")
     @classmethod

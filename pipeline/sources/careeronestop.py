@@ -23,7 +23,7 @@ from pipeline.errors import ParseError
 from pipeline.normalize import html_to_text, parse_location, parse_remote
 from pipeline.posting import Posting
 from pipeline.sources._records import Record, build_postings, http_of
-from pipeline.sources.base import Source, SourceConfig, whole_days
+from pipeline.sources.base import Source, SourceConfig
 
 API = "https://api.careeronestop.org/v2/jobsearch"
 
@@ -37,11 +37,10 @@ class CareerOneStopConfig(SourceConfig):
     query: str = Field(min_length=1, description="keyword, occupation title or O*NET code")
     location: str = Field(default="US", min_length=1, description="ZIP, 'City, ST', state or US")
     radius: int = Field(default=25, ge=0, description="miles around location")
-    max_age_days: int | None = Field(default=30, description="only postings this recent")
+    max_age_days: int | None = Field(default=30, description="only postings this recent "
+                                                            "(also asked of the board)")
     page_size: int = Field(default=100, ge=1, le=500)
     max_pages: int = Field(default=10, ge=1, description="pages read per fetch at most")
-
-    _days = field_validator("max_age_days", mode="before")(whole_days)
 
     @field_validator("user_id", "token")
     @classmethod

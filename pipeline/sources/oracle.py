@@ -40,7 +40,7 @@ from pipeline.sources._records import (
     text_salary_fields,
     unchanged,
 )
-from pipeline.sources.base import Source, SourceConfig, whole_days
+from pipeline.sources.base import Source, SourceConfig
 
 if TYPE_CHECKING:
     from pipeline.http import HttpClient
@@ -61,11 +61,6 @@ class OracleConfig(SourceConfig):
     company: str | None = Field(default=None, description="employer name shown in digests")
     search: str | None = Field(default=None, description="search words (the finder's keyword)")
     page_size: int = Field(default=25, ge=1, le=100, description="postings per search request")
-    max_age_days: int | None = Field(
-        default=None, description="leave out postings older than this many days")
-
-    _days = field_validator("max_age_days", mode="before")(whole_days)
-
     @field_validator("careers_url")
     @classmethod
     def _careers(cls, value: str) -> str:

@@ -38,7 +38,7 @@ from pipeline.sources._records import (
     text_salary_fields,
     unchanged,
 )
-from pipeline.sources.base import Source, SourceConfig, whole_days
+from pipeline.sources.base import Source, SourceConfig
 
 if TYPE_CHECKING:
     from pipeline.http import HttpClient
@@ -63,11 +63,6 @@ class WorkdayConfig(SourceConfig):
     facets: dict[str, list[str]] = Field(
         default_factory=dict, description="appliedFacets: facet name -> list of facet ids")
     page_size: int = Field(default=20, ge=1, le=20, description="postings per search request")
-    max_age_days: int | None = Field(
-        default=None, description="leave out postings older than this many days")
-
-    _days = field_validator("max_age_days", mode="before")(whole_days)
-
     @field_validator("careers_url")
     @classmethod
     def _careers(cls, value: str) -> str:

@@ -1,8 +1,9 @@
 """The fetch stage: read every enabled source concurrently, store postings, record source health.
 
 Sources are read in a thread pool (``http.concurrency``); ``Source.reuses_stored`` sources get
-their stored postings first. Storing runs on the calling thread in config order, one transaction
-per fully read source; a failing source is recorded with its error and the others go on.
+their stored postings first; postings older than a source's ``max_age_days`` are left out and
+counted (``FetchReport.too_old``). Storing runs on the calling thread in config order, one
+transaction per fully read source; a failing source is recorded with its error, the others go on.
 Closing: a full listing read without errors (``read_errors`` 0) closes its missing postings,
 unless a source that had postings suddenly returns none (``suspicious``, until that repeats);
 any source read closes postings not shown for ``stale_after_days``; postings of sources no
@@ -57,6 +58,7 @@ class FetchReport:
     expired: int = 0
     unconfigured: int = 0  # postings closed because their source is no longer enabled
     dedupe: DedupeReport = field(default_factory=DedupeReport)
+    too_old: dict[str, int] = field(default_factory=dict)  # per source: left out by max_age_days
 
     @property
     def failed(self) -> list[SourceRun]:
@@ -94,6 +96,7 @@ class _Outcome:
     error: str | None
     duration: float
     read_errors: int = 0
+    too_old: int = 0
 
 
 def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: str | None = None,
@@ -111,13 +114,16 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
     workers = max(1, min(config.http.concurrency, len(due)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
         futures: list[Future[_Outcome]] = [
-            pool.submit(read_source, c, http, stored_postings(c, store)) for c in due]
+            pool.submit(read_source, c, http, stored_postings(c, store), now)
+            for c in due]
         for future in futures:  # config order: stored while later sources are still read
             outcome = future.result()
             stale_days = outcome.config.stale_after_days or config.postings.stale_after_days
             run = _store_outcome(outcome, store, now, timedelta(days=stale_days))
             store.record_source_run(run)
             report.runs.append(run)
+            if outcome.too_old:
+                report.too_old[outcome.config.name] = outcome.too_old
             if progress:
                 progress(outcome.config.name)
     report.unconfigured = close_unconfigured(config.sources, store, now,
@@ -224,16 +230,19 @@ def stored_postings(source_config: SourceConfig, store: Store) -> dict[str, Post
 
 
 def read_source(source_config: SourceConfig, http: HttpClient,
-                previous: dict[str, Posting] | None = None) -> _Outcome:
-    """Read one source completely (runs in a worker thread); never raises."""
+                previous: dict[str, Posting] | None = None,
+                now: datetime | None = None) -> _Outcome:
+    """Read one source completely at ``now`` (runs in a worker thread); never raises."""
     started = time.monotonic()
-    full_listing, read_errors = True, 0
+    full_listing, read_errors, too_old = True, 0, 0
     try:
         source: Source = REGISTRY[source_config.type](source_config, http)
         source.previous = previous or {}
         postings = _own(source.fetch(), source.name)
         full_listing = source.full_listing  # after fetch: a source may learn it read only part
         read_errors, error = source.read_errors, None
+        postings, too_old = recent(postings, source_config.max_age_days,
+                                   now or utcnow())
     except PipelineError as exc:
         postings, error = None, clean_text(str(exc))  # it may quote what the board sent
         log.warning("source %s failed: %s", source_config.name, error)
@@ -241,7 +250,21 @@ def read_source(source_config: SourceConfig, http: HttpClient,
         postings, error = None, clean_text(f"unexpected {type(exc).__name__}: {exc}")
         log.exception("source %s crashed", source_config.name)
     return _Outcome(source_config, full_listing, postings, error, time.monotonic() - started,
-                    read_errors)
+                    read_errors, too_old)
+
+
+def recent(postings: list[Posting], max_age_days: int | None,
+           now: datetime) -> tuple[list[Posting], int]:
+    """(the postings posted at most ``max_age_days`` before ``now`` or giving no date, how many
+    were left out); all of them when ``max_age_days`` is None."""
+    if max_age_days is None:
+        return postings, 0
+    oldest = now - timedelta(days=max_age_days)
+    kept = [p for p in postings if p.posted_at is None or p.posted_at >= oldest]
+    if len(kept) < len(postings):
+        log.info("left out %d postings older than %d days", len(postings) - len(kept),
+                 max_age_days)
+    return kept, len(postings) - len(kept)
 
 
 def _own(postings: list[Posting], name: str) -> list[Posting]:

@@ -1,5 +1,6 @@
 """Subscriber filters through a whole run: files source -> store -> matcher -> digest e-mail."""
 
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 from click.testing import CliRunner
@@ -65,3 +66,51 @@ def test_the_allowed_state_gets_every_restricted_job_with_its_restriction(tmp_pa
         assert f"https://jobs.example/{source_id}" in text
     assert text.count("Remote (AZ residents only)") == 2
     assert "Remote (not open to CO or WA residents)" in text
+
+
+def _days_ago(days: int) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
+
+
+AGED = [
+    {**_remote_job("fresh", "RN Case Manager", "Remote"), "posted_at": _days_ago(3)},
+    {**_remote_job("month", "Nurse Case Manager", "Remote"), "posted_at": _days_ago(20)},
+    {**_remote_job("stale", "Care Manager RN", "Remote"), "posted_at": _days_ago(60)},
+    _remote_job("undated", "Care Coordinator RN", "Remote"),  # first seen now
+]
+
+
+def _run_digest(tmp_path, postings: list[dict], subscriber: dict) -> str:
+    """Run the pipeline for one subscriber; the text of their digest."""
+    config = write_config(tmp_path, postings, subscribers=[
+        {"email": "dana@example.org", "name": "Dana", **subscriber}])
+    result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    [eml] = list(tmp_path.rglob("*.eml"))
+    return message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(
+        ("plain",)).get_content()
+
+
+def test_max_age_days_keeps_recent_postings_and_undated_ones_by_first_seen(tmp_path):
+    text = _run_digest(tmp_path, AGED, {"filters": {"max_age_days": 10}})
+    assert "jobs.example/fresh" in text and "jobs.example/undated" in text
+    assert "jobs.example/month" not in text and "jobs.example/stale" not in text
+
+
+def test_a_first_digest_holds_no_posting_older_than_30_days_by_default(tmp_path):
+    text = _run_digest(tmp_path, AGED, {})
+    assert "jobs.example/fresh" in text and "jobs.example/month" in text
+    assert "jobs.example/undated" in text
+    assert "jobs.example/stale" not in text
+
+
+def test_credentials_held_count_as_named_on_the_resume(tmp_path):
+    resume = tmp_path / "cv.txt"
+    resume.write_text("Case manager: care plans, discharge planning, utilization review, "
+                      "community resources.", encoding="utf-8")
+    postings = [_remote_job("rn", "RN Case Manager", "Remote")]
+    lacking = _run_digest(tmp_path / "a", postings, {"resume": str(resume)})
+    assert "Required, not on your resume: RN" in lacking
+    held = _run_digest(tmp_path / "b", postings,
+                       {"resume": str(resume), "filters": {"credentials_held": ["rn"]}})
+    assert "jobs.example/rn" in held and "not on your resume" not in held

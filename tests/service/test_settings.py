@@ -90,3 +90,18 @@ def test_delete_my_data_deletes_it_and_says_so(site):
     with store.engine.connect() as conn:
         assert conn.execute(feedback.select()).all() == []
     assert requests.get(url, timeout=10).status_code == 404
+
+
+def test_max_posting_age_and_credentials_held_are_saved_shown_and_checked(site):
+    url, store = site
+    reply = requests.post(url, data={**FORM, "max_age_days": "14",
+                                     "credentials_held": "rn, CCM"}, timeout=10)
+    assert reply.status_code == 200 and "Your settings are saved" in reply.text
+    f = store.get_subscriber("ann@example.org").filters
+    assert (f.max_age_days, f.credentials_held) == (14, ["RN", "CCM"])
+    page = BeautifulSoup(requests.get(url, timeout=10).text, "html.parser")
+    assert page.find(id="max_age_days")["value"] == "14"
+    assert page.find(id="credentials_held")["value"] == "RN, CCM"
+    bad = requests.post(url, data={**FORM, "max_age_days": "0"}, timeout=10)
+    assert bad.status_code == 400 and "Only jobs posted within" in bad.text
+    assert store.get_subscriber("ann@example.org").filters.max_age_days == 14
