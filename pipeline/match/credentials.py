@@ -119,11 +119,39 @@ def _finder(credentials: list[Credential]) -> Finder:
     return find
 
 
+def title_licenses(title: str, credentials: list[Credential]) -> list[str]:
+    """Licenses a job title says the job needs, as one group of alternatives: those it names
+    ("RN Case Manager", "LPN ..."), else those whose ``title_terms`` it uses ("Staff Nurse":
+    RN; "Social Worker": LCSW or LMSW)."""
+    licenses = [c for c in credentials if c.kind == "license"]
+    named = codes_in(title, licenses)
+    if named:
+        return named
+    lowered = title.lower().replace("’", "'")
+    return [c.code for c in licenses if any(
+        re.search(rf"\b{re.escape(term.lower())}s?\b", lowered) for term in c.title_terms)]
+
+
+def _with_title(result: PostingCredentials, title: str,
+                credentials: list[Credential]) -> PostingCredentials:
+    """``result`` plus the title's licence group as required, when the text requires no
+    license itself (an NHS "Staff Nurse" advert rarely names the registration)."""
+    licenses = {c.code for c in credentials if c.kind == "license"}
+    if any(licenses.intersection(group) for group in result.required + result.open):
+        return result
+    group = title_licenses(title, credentials)
+    if group:
+        result.required.append(group)
+        result.preferred = [c for c in result.preferred if c not in group]
+    return result
+
+
 def posting_credentials(text: str, credentials: list[Credential],
                         spans: list[tuple[int, int]] | None = None,
-                        parts: list[str] | None = None) -> PostingCredentials:
+                        parts: list[str] | None = None, title: str = "") -> PostingCredentials:
     """Which profile credentials a posting asks for, split into required groups and preferred
-    (``spans``: the text's ``sentence_spans`` when already known, ``parts``: their text)."""
+    (``spans``: the text's ``sentence_spans`` when already known, ``parts``: their text;
+    ``title``: the job title, read for a license the text does not require)."""
     result = PostingCredentials()
     if not credentials:
         return result
@@ -140,7 +168,7 @@ def posting_credentials(text: str, credentials: list[Credential],
                 groups.append(group)
     result.preferred = [c for c in result.preferred
                         if not any(c in group for group in result.required + result.open)]
-    return result
+    return _with_title(result, title, credentials) if title else result
 
 
 class ResumeCredentials(NamedTuple):
