@@ -120,15 +120,18 @@ def _finder(credentials: list[Credential]) -> Finder:
 
 
 def title_licenses(title: str, credentials: list[Credential]) -> list[str]:
-    """Licenses a job title says the job needs, as one group of alternatives: those it names
-    ("RN Case Manager", "LPN ..."), else those whose ``title_terms`` it uses ("Staff Nurse":
-    RN; "Social Worker": LCSW or LMSW)."""
+    """Licenses a job title says the job needs, as one group of alternatives, in profile order:
+    those it names ("RN Case Manager") and those whose ``title_terms`` it uses ("Staff Nurse":
+    RN; "Care Co-ordinator/CPN/SW": RN or a social-work license)."""
     licenses = [c for c in credentials if c.kind == "license"]
-    named = codes_in(title, licenses)
-    if named:
-        return named
+    if not licenses:
+        return []
     lowered = title.lower().replace("’", "'")
-    return [c.code for c in licenses if any(
+    named: set[str] = set()
+    for start, end, code in _finder(licenses)(title):  # "Licensed Practical Nurse" is LPN only
+        named.add(code)
+        lowered = lowered[:start] + " " * (end - start) + lowered[end:]
+    return [c.code for c in licenses if c.code in named or any(
         re.search(rf"\b{re.escape(term.lower())}s?\b", lowered) for term in c.title_terms)]
 
 

@@ -105,7 +105,8 @@ def test_a_title_naming_the_profession_requires_its_license_when_the_text_names_
                 "CPN - Older Adults": [["RN"]], "Nurse Case Manager": [["RN"]],
                 "RN Case Manager II - PRN": [["RN"]], "Social Worker": [["LCSW", "LMSW"]],
                 "LCSW Care Coordinator": [["LCSW"]], "Care Co-ordinator": [],
-                "Licensed Practical Nurse": [["LPN"]]}
+                "Licensed Practical Nurse": [["LPN"]],
+                "Care Co-ordinator/CPN/SW": [["RN", "LCSW", "LMSW"]]}
     for title, required in expected.items():
         found = posting_credentials(NO_LICENSE_TEXT, profile.credentials, title=title)
         assert found.required == required, title

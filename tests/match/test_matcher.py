@@ -341,4 +341,5 @@ def test_a_resume_of_another_trade_scores_below_min_score_on_care_postings(
     index = matcher.index(board)
     rows, scores = matcher.rank_many(index, [SOFTWARE_RESUME])[0]
     by_id = {m.posting.source_id: m.score for m in ranked}
-    assert {board[r].source_id: round(float(s), 4) for r, s in zip(rows, scores)} == by_id
+    pairs = zip(rows, scores, strict=True)
+    assert {board[r].source_id: round(float(s), 4) for r, s in pairs} == by_id
