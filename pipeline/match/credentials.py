@@ -119,11 +119,42 @@ def _finder(credentials: list[Credential]) -> Finder:
     return find
 
 
+def title_licenses(title: str, credentials: list[Credential]) -> list[str]:
+    """Licenses a job title says the job needs, as one group of alternatives, in profile order:
+    those it names ("RN Case Manager") and those whose ``title_terms`` it uses ("Staff Nurse":
+    RN; "Care Co-ordinator/CPN/SW": RN or a social-work license)."""
+    licenses = [c for c in credentials if c.kind == "license"]
+    if not licenses:
+        return []
+    lowered = title.lower().replace("’", "'")
+    named: set[str] = set()
+    for start, end, code in _finder(licenses)(title):  # "Licensed Practical Nurse" is LPN only
+        named.add(code)
+        lowered = lowered[:start] + " " * (end - start) + lowered[end:]
+    return [c.code for c in licenses if c.code in named or any(
+        re.search(rf"\b{re.escape(term.lower())}s?\b", lowered) for term in c.title_terms)]
+
+
+def _with_title(result: PostingCredentials, title: str,
+                credentials: list[Credential]) -> PostingCredentials:
+    """``result`` plus the title's licence group as required, when the text requires no
+    license itself (an NHS "Staff Nurse" advert rarely names the registration)."""
+    licenses = {c.code for c in credentials if c.kind == "license"}
+    if any(licenses.intersection(group) for group in result.required + result.open):
+        return result
+    group = title_licenses(title, credentials)
+    if group:
+        result.required.append(group)
+        result.preferred = [c for c in result.preferred if c not in group]
+    return result
+
+
 def posting_credentials(text: str, credentials: list[Credential],
                         spans: list[tuple[int, int]] | None = None,
-                        parts: list[str] | None = None) -> PostingCredentials:
+                        parts: list[str] | None = None, title: str = "") -> PostingCredentials:
     """Which profile credentials a posting asks for, split into required groups and preferred
-    (``spans``: the text's ``sentence_spans`` when already known, ``parts``: their text)."""
+    (``spans``: the text's ``sentence_spans`` when already known, ``parts``: their text;
+    ``title``: the job title, read for a license the text does not require)."""
     result = PostingCredentials()
     if not credentials:
         return result
@@ -140,7 +171,7 @@ def posting_credentials(text: str, credentials: list[Credential],
                 groups.append(group)
     result.preferred = [c for c in result.preferred
                         if not any(c in group for group in result.required + result.open)]
-    return result
+    return _with_title(result, title, credentials) if title else result
 
 
 class ResumeCredentials(NamedTuple):

@@ -66,7 +66,8 @@ def text_features(profile: Profile, matchers: ProfileMatchers, postings: list[Po
                                                                             strict=True)]
     boilerplate = boilerplate_keys(postings, split, min_repeats)
     bodies = clean_bodies(postings, split, boilerplate)
-    creds = [posting_credentials(p.description, profile.credentials, sp_, parts)
+    creds = [posting_credentials(p.description, profile.credentials, sp_, parts,
+                                 title=p.title)
              for p, sp_, parts in zip(postings, spans, split, strict=True)]
     counts, terms = count_terms(vectorizer, bodies)
     return TextFeatures(boilerplate, [matchers.skills_in(b) for b in bodies], creds, counts,

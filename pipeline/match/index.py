@@ -191,7 +191,8 @@ class PostingIndex:
         split = [[p.description[a:b].strip() for a, b in sp_]
                  for p, sp_ in zip(postings, spans, strict=True)]
         bodies = clean_bodies(postings, split, self.boilerplate)
-        creds = [posting_credentials(p.description, self.profile.credentials, sp_, parts)
+        creds = [posting_credentials(p.description, self.profile.credentials, sp_, parts,
+                                     title=p.title)
                  for p, sp_, parts in zip(postings, spans, split, strict=True)]
         self._append(postings, self.body_vectorizer.transform(bodies),
                      [self.matchers.skills_in(b) for b in bodies], creds)

@@ -38,6 +38,9 @@ class Credential(_Strict):
     code: str
     kind: Literal["license", "degree", "certification"] = "certification"
     terms: list[str] = Field(default_factory=list)
+    title_terms: list[str] = Field(
+        default_factory=list, description="job-title words that mean the job needs this "
+        "license even when the text names none (\"staff nurse\" needs RN)")
 
     def phrases(self) -> list[str]:
         """Every phrase that names this credential, its code included."""
@@ -67,6 +70,10 @@ class Weights(_Strict):
                                      "skills component")
     body_cap: float = Field(default=0.3, gt=0, description="body-profile cosine counted as 1")
     resume_cap: float = Field(default=0.3, gt=0, description="body-resume cosine counted as 1")
+    resume_gate_terms: float = Field(
+        default=3, ge=0, description="role terms (responsibilities, technical skills, "
+        "specialisations) a resume holding none of the role's credentials must show for a full "
+        "score; with fewer, its scores are scaled by terms shown / this (0: no gate)")
     boilerplate_min_repeats: int = Field(default=3, ge=2, description="a sentence seen in this "
                                          "many postings of one company is boilerplate")
 

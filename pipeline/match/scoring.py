@@ -6,7 +6,8 @@ profile and with the role's postings, capped), ``credentials`` (asked by the pos
 the resume) and ``resume`` (cosine with the resume). The score is their weighted mean, times
 ``1 - negative_title_penalty`` for another job's title cue, ``1 - missing_credential_penalty``
 per required credential the resume lacks, and ``1 - missing_license_penalty`` when one is a
-license.
+license. A resume holding none of the role's credentials and fewer than ``resume_gate_terms`` of
+its terms (another trade's) has every part but ``resume`` scaled by terms shown / that number.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ COMPONENTS = ("title", "skills", "body", "peers", "credentials", "resume")
 
 @dataclass
 class Resume:
-    """A resume as the scorer sees it: a unit TF-IDF vector and the credential codes it names."""
+    """A resume as the scorer sees it: a unit TF-IDF vector, the credential codes it names and
+    how many of the role's domain terms it shows."""
 
     text: str
     vector: sp.csr_matrix
     held: set[str]
+    role_terms: int = 0
 
     @classmethod
     def from_text(cls, index: PostingIndex, text: str) -> Resume:
@@ -51,8 +54,16 @@ class Resume:
             vector = sp.csr_matrix((matrix.data[a:b], matrix.indices[a:b], [0, b - a]),
                                    shape=(1, matrix.shape[1]))
             out[i] = cls(text=texts[i], vector=vector,
-                         held=set(codes_in(texts[i], index.profile.credentials)))
+                         held=set(codes_in(texts[i], index.profile.credentials)),
+                         role_terms=len(index.matchers.terms_in(texts[i])))
         return out
+
+    def gate(self, weights: Weights) -> float:
+        """1 for a resume holding one of the role's credentials or showing
+        ``resume_gate_terms`` of its terms; else the share of those terms it shows."""
+        if self.held or weights.resume_gate_terms <= 0:
+            return 1.0
+        return min(1.0, self.role_terms / weights.resume_gate_terms)
 
 
 @dataclass
@@ -122,6 +133,11 @@ def score(index: PostingIndex, weights: Weights, resume: Resume | None = None,
     total = sum(getattr(weights, name) for name in parts) or 1.0
     parts = {name: getattr(weights, name) * values / total for name, values in parts.items()}
     base = sum(parts.values())
+    if resume is not None and (gate := resume.gate(weights)) < 1:
+        # summed as resume_scores sums them, so both give the same score to the last bit
+        base = sum(v for name, v in parts.items() if name != "resume") * gate + parts["resume"]
+        parts = {name: values if name == "resume" else values * gate
+                 for name, values in parts.items()}
     negative = np.where(_take(index.negative_mask, rows),
                         1.0 - weights.negative_title_penalty, 1.0)
     factor = lacking(weights, missing, unlicensed)
@@ -158,8 +174,10 @@ def resume_scores(index: PostingIndex, weights: Weights, shared: SharedParts, re
     and credential parts are worked out per resume (``credentials``: the resume's
     ``cred_arrays.for_resume`` over the same rows, when already known)."""
     held, missing, unlicensed = credentials or index.cred_arrays.for_resume(resume.held, rows)
-    base = (shared.fixed + weights.credentials * held / shared.total
-            + weights.resume * np.minimum(1.0, resume_sim / weights.resume_cap) / shared.total)
+    role = shared.fixed + weights.credentials * held / shared.total
+    if (gate := resume.gate(weights)) < 1:
+        role = role * gate
+    base = role + weights.resume * np.minimum(1.0, resume_sim / weights.resume_cap) / shared.total
     factor = lacking(weights, missing, unlicensed)
     return np.clip(base * shared.negative * factor, 0.0, 1.0)
 

@@ -94,3 +94,34 @@ def test_an_or_with_a_profession_outside_the_profile_is_never_reported_missing(p
     closed = posting_credentials("You must be a registered nurse or LPN, educated to diploma "
                                  "level or equivalent.", profile.credentials)
     assert closed.required == [["RN", "LPN"]] and closed.open == []
+
+
+NO_LICENSE_TEXT = ("Join our community team. You will hold a caseload, carry out assessments and "
+                   "write care plans with patients and their families. Band 6.")
+
+
+def test_a_title_naming_the_profession_requires_its_license_when_the_text_names_none(profile):
+    expected = {"Staff Nurse": [["RN"]], "Community Nurse - Band 6": [["RN"]],
+                "CPN - Older Adults": [["RN"]], "Nurse Case Manager": [["RN"]],
+                "RN Case Manager II - PRN": [["RN"]], "Social Worker": [["LCSW", "LMSW"]],
+                "LCSW Care Coordinator": [["LCSW"]], "Care Co-ordinator": [],
+                "Licensed Practical Nurse": [["LPN"]],
+                "Care Co-ordinator/CPN/SW": [["RN", "LCSW", "LMSW"]]}
+    for title, required in expected.items():
+        found = posting_credentials(NO_LICENSE_TEXT, profile.credentials, title=title)
+        assert found.required == required, title
+        assert found.missing(set()) == [" or ".join(g) for g in required], title
+
+
+def test_the_texts_own_license_requirement_wins_over_the_title(profile):
+    found = posting_credentials("RN or LPN license required. CCM preferred.",
+                                profile.credentials, title="Nurse Case Manager")
+    assert found.required == [["RN", "LPN"]]
+    assert found.missing({"LPN"}) == []
+
+
+def test_a_uk_nurse_registration_on_a_resume_is_read_as_rn(profile):
+    assert codes_in("Registered nurse on the NMC register; NMC PIN available.",
+                    profile.credentials) == ["RN"]
+    assert codes_in("HCPC registered social worker (Social Work England).",
+                    profile.credentials) == ["LMSW"]

@@ -170,7 +170,7 @@ def test_an_opening_merged_from_several_cities_passes_a_filter_on_any_of_them(
 
 def test_postings_without_descriptions_still_rank_by_title(matcher, make_posting):
     board = [make_posting("a", "Staff Nurse", ""), make_posting("b", "Case Manager", "")]
-    ranked = matcher.rank(board, resume_text="the and of")
+    ranked = matcher.rank(board, resume_text="RN: the and of")
     assert [m.posting.source_id for m in ranked] == ["b", "a"]
     assert ranked[0].why.resume_terms == []
 
@@ -292,3 +292,54 @@ def test_a_job_open_to_nurses_or_social_workers_asks_no_license_of_a_social_work
     match = matcher.rank(board, "Social worker, MSW: care plans and community resources.")[0]
     assert match.why.missing_credentials == []
     assert "missing_credentials" not in match.why.components
+
+
+COMMUNITY_NURSE_JOB = (
+    "We are looking for a community nurse to join our district team. You will manage a caseload "
+    "of housebound patients, complete holistic assessments, write care plans, coordinate care "
+    "with GPs and social services and plan hospital discharges. Band 6.")
+SOFTWARE_RESUME = (
+    "Alex Moreno. Backend software engineer: Python and Go services, PostgreSQL, Kafka, "
+    "Kubernetes, REST APIs, code review, on-call and observability dashboards.")
+UK_NURSE_RESUME = (
+    "Registered Mental Health Nurse, NMC registration current. Band 6 community care "
+    "co-ordinator: caseload, assessments, care plans, risk assessment and discharge planning.")
+
+
+def _tuned(profile) -> Matcher:
+    return Matcher(profile, load_weights(Path(__file__).resolve().parents[2] / "models"
+                                         / "care_manager.settings.yaml"))
+
+
+def test_a_nurse_title_asks_a_resume_for_the_registration_its_text_never_names(
+        profile, make_posting):
+    board = [make_posting("cn", "Community Staff Nurse", COMMUNITY_NURSE_JOB)]
+    matcher = _tuned(profile)
+    social_worker = matcher.rank(board, LCSW_RESUME)[0]
+    nurse = matcher.rank(board, UK_NURSE_RESUME)[0]
+    assert social_worker.why.missing_credentials == ["RN"]
+    assert "missing_credentials" in social_worker.why.components
+    assert nurse.why.missing_credentials == []
+    assert nurse.score > social_worker.score
+
+
+def test_a_resume_of_another_trade_scores_below_min_score_on_care_postings(
+        profile, make_posting):
+    board = [make_posting("cn", "Community Staff Nurse", COMMUNITY_NURSE_JOB),
+             make_posting("cm", "RN Case Manager", RN_ONLY_JOB),
+             make_posting("cc", "Care Coordinator", "Coordinate care for members with chronic "
+                          "conditions, connect them with community resources, manage a "
+                          "caseload and follow up by phone after discharge."),
+             make_posting("se", "Software Engineer", "Build Python services on Kubernetes "
+                          "with PostgreSQL and Kafka; code review and on-call.")]
+    matcher = _tuned(profile)
+    assert matcher.rank(board, SOFTWARE_RESUME, min_score=0.35) == []
+    ranked = matcher.rank(board, SOFTWARE_RESUME)
+    assert ranked[0].posting.source_id == "se"
+    care = matcher.rank(board, UK_NURSE_RESUME, min_score=0.35)
+    assert {"cm", "cc"} <= {m.posting.source_id for m in care}
+    index = matcher.index(board)
+    rows, scores = matcher.rank_many(index, [SOFTWARE_RESUME])[0]
+    by_id = {m.posting.source_id: m.score for m in ranked}
+    pairs = zip(rows, scores, strict=True)
+    assert {board[r].source_id: round(float(s), 4) for r, s in pairs} == by_id

@@ -25,8 +25,9 @@ def test_credential_shares_count_each_fitting_posting_once(market):
     thirty, ninety = _report(market).windows
     assert (thirty.days, thirty.fitting, ninety.days, ninety.fitting) == (30, 6, 90, 7)
     creds = _by_name(ninety.credentials)
-    # RN: P1 P2 P3 P8 P10 P11 (P4 names none); CCM: P1 P2 P3 (preferred) P8 P11; ACM: P11.
-    assert (creds["RN"].count, creds["RN"].total, creds["RN"].held) == (6, 7, True)
+    # RN: P1 P2 P3 P8 P10 P11, and P4 (its text names none, its title "Nurse" needs an RN);
+    # CCM: P1 P2 P3 (preferred) P8 P11; ACM: P11.
+    assert (creds["RN"].count, creds["RN"].total, creds["RN"].held) == (7, 7, True)
     assert (creds["CCM"].count, creds["CCM"].required, creds["CCM"].held) == (5, 4, False)
     assert (creds["ACM"].count, creds["ACM"].required) == (1, 1)
     assert creds["LCSW"].count == 0  # only P5 asks, and P5 does not fit
