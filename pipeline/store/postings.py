@@ -124,8 +124,9 @@ class _Plan:
     def write(self, conn, result: UpsertResult, one_by_one: bool) -> None:
         """Run the planned writes; the ids of new postings go into ``result.new``, in order."""
         for start in range(0, len(self.inserts), CHUNK):
-            rows = _run(conn, _INSERT, self.inserts[start:start + CHUNK], one_by_one)
-            result.new.extend(row.id for row in rows)
+            chunk = self.inserts[start:start + CHUNK]
+            ids = {(r.source, r.source_id): r.id for r in _run(conn, _INSERT, chunk, one_by_one)}
+            result.new.extend(ids[row["source"], row["source_id"]] for _, row in chunk)
         for planned in (self.updates, self.reopens):
             for start in range(0, len(planned), CHUNK):
                 _run(conn, _update(planned[0][1]), planned[start:start + CHUNK], one_by_one)
@@ -134,7 +135,9 @@ class _Plan:
                 self.seen_again[start:start + CHUNK])).values(last_seen=self.now))
 
 
-_INSERT = postings.insert().returning(postings.c.id, sort_by_parameter_order=True)
+#: RETURNING in no particular order (so SQLite writes a chunk in one statement): rows name
+#: their posting.
+_INSERT = postings.insert().returning(postings.c.id, postings.c.source, postings.c.source_id)
 
 
 def _update(row: dict):
