@@ -24,7 +24,6 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError
 
-from pipeline.dedupe import NOTE_KEYS
 from pipeline.errors import ParseError, SourceError
 from pipeline.normalize import parse_employment_type
 from pipeline.posting import Posting
@@ -108,15 +107,7 @@ def _unchanged(stored: list[Posting], stamp: str) -> list[Posting]:
     (never read, changed, or an open posting of it read at another stamp)."""
     if any(p.closed_at is None and p.extra.get("file_stamp") != stamp for p in stored):
         return []
-    return [_as_read(p) for p in stored if p.extra.get("file_stamp") == stamp]
-
-
-def _as_read(posting: Posting) -> Posting:
-    """A stored posting as its file says it, without the notes de-duplication added."""
-    if not any(key in posting.extra for key in NOTE_KEYS):
-        return posting
-    extra = {k: v for k, v in posting.extra.items() if k not in NOTE_KEYS}
-    return posting.model_copy(update={"extra": extra})
+    return [p for p in stored if p.extra.get("file_stamp") == stamp]
 
 
 def _records(file: Path, source: str) -> list[Any]:

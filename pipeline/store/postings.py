@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
-from pipeline.posting import Posting, clean_text
+from pipeline.posting import DERIVED_EXTRA, Posting, clean_text
 from pipeline.store.schema import postings, utcnow
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,13 @@ def content_hash(posting: Posting, data: dict | None = None) -> str:
     """A digest of what the board said, to tell a changed posting from an unchanged one.
 
     ``data``: the posting's JSON-mode dump without bookkeeping fields, when already made.
+    De-duplication's notes in ``extra`` (``DERIVED_EXTRA``) are left out: a stored posting a
+    source returns as it is hashes as what the board said.
     """
     data = data if data is not None else posting.model_dump(mode="json", exclude=_BOOKKEEPING)
+    if any(key in data["extra"] for key in DERIVED_EXTRA):
+        extra = {k: v for k, v in data["extra"].items() if k not in DERIVED_EXTRA}
+        data = {**data, "extra": extra}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
