@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
-from pipeline.posting import Posting
+from pipeline.posting import DERIVED_EXTRA, Posting
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ TITLE_JACCARD = 0.5
 HASH_FEATURES = 2**20  # word and word-pair buckets; collisions are rare at this size
 CHUNK_ROWS = 500  # rows compared at once within one employer: memory ~ CHUNK_ROWS x employer size
 MIN_DESCRIPTION_CHARS = 200  # shorter descriptions say too little to compare
-NOTE_KEYS = ("duplicate_listings", "opening_locations")
+NOTE_KEYS = DERIVED_EXTRA
 
 _COMPANY_SUFFIXES = re.compile(
     r"\b(inc|incorporated|llc|l\.l\.c|ltd|limited|corp|corporation|co|company|plc|lp|llp|pc|"

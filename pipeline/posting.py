@@ -50,6 +50,11 @@ def clean_value(value: Any) -> Any:
     return value
 
 
+#: Keys of ``extra`` written after storing (de-duplication's notes), not said by the board: they
+#: never mark a posting as changed.
+DERIVED_EXTRA = ("duplicate_listings", "opening_locations")
+
+
 class Remote(StrEnum):
     """Where the work happens."""
 

@@ -405,7 +405,8 @@ def test_a_lone_surrogate_and_nul_in_local_files_are_cleaned_everywhere(tmp_path
     [posting] = store.all_postings()
     assert (posting.source_id, posting.title, posting.location) == (
         "s 1", "\ufffd Case Manager", "Columbus, OH")
-    assert posting.extra == {"team\ufffd": ["Care Team", {"lead": "Dana\ufffd"}]}
+    assert posting.extra == {"team\ufffd": ["Care Team", {"lead": "Dana\ufffd"}],
+                             "file": str(path), "file_stamp": posting.extra["file_stamp"]}
 
 
 def test_a_503_that_trickles_its_body_fails_its_source_and_the_next_is_stored(

@@ -6,11 +6,18 @@ it is set to the source's name; ``employment_type`` is mapped to the common voca
 ("Full-time" -> "full-time", "per diem" -> "per-diem"). Used by the default jobs.yaml so the
 pipeline runs with no network. A record that cannot be read is skipped with a warning, as on
 every board.
+
+A file whose size and modification time are what they were at the last fetch is not read again:
+its stored postings are returned as they are (``reuses_stored``). Each posting keeps the file it
+came from and that file's stamp in ``extra`` (``file``, ``file_stamp``), so touching a file without
+changing it rewrites its postings once. A file is read again while any open posting of it carries
+another stamp (e.g. a record that stopped reading: it is not taken for gone).
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,23 +45,34 @@ class FilesSource(Source):
 
     type = "files"
     Config = FilesConfig
+    reuses_stored = True
 
     def fetch(self) -> list[Posting]:
-        """Read every posting file under the configured path."""
+        """Read every posting file under the configured path (unchanged ones from the store)."""
         path = self.config.path
         if not path.exists():
             raise SourceError(f"{path} does not exist", source=self.name)
         files = [path] if path.is_file() else sorted(
             p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
         )
-        located = [(file, index, record) for file in files
-                   for index, record in enumerate(_records(file, self.name))]
-        return build_postings(located, lambda item: self._posting(*item), source=self)
+        stored, reused, located = _by_file(self.previous.values()), [], []
+        for file in files:
+            stamp = file_stamp(file, self.name)
+            kept = _unchanged(stored.get(str(file), []), stamp)
+            if kept:
+                reused += kept
+                continue
+            located += [(file, stamp, index, record)
+                        for index, record in enumerate(_records(file, self.name))]
+        return reused + build_postings(located, lambda item: self._posting(*item), source=self)
 
-    def _posting(self, file: Path, index: int, record: Any) -> Posting:
+    def _posting(self, file: Path, stamp: str, index: int, record: Any) -> Posting:
         if not isinstance(record, dict):
             raise ParseError(f"{file}: record {index + 1} is not a mapping", source=self.name)
         record = {**record, "source": self.name}
+        extra = record.get("extra")
+        if extra is None or isinstance(extra, dict):  # anything else: refused by the model
+            record["extra"] = {**(extra or {}), "file": str(file), "file_stamp": stamp}
         if isinstance(record.get("employment_type"), str):  # same vocabulary as every board
             record["employment_type"] = parse_employment_type(record["employment_type"])
         try:
@@ -65,6 +83,31 @@ class FilesSource(Source):
             raise ParseError(
                 f"{file}: record {index + 1}: {where}: {first['msg']}", source=self.name
             ) from exc
+
+
+def file_stamp(file: Path, source: str) -> str:
+    """What tells a changed file from an unchanged one: its size and modification time."""
+    try:
+        stat = file.stat()
+    except OSError as exc:
+        raise SourceError(f"{file}: cannot read: {exc.strerror}", source=source) from exc
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _by_file(postings) -> dict[str, list[Posting]]:
+    """Stored postings grouped by the file they were read from."""
+    found: dict[str, list[Posting]] = defaultdict(list)
+    for posting in postings:
+        found[str(posting.extra.get("file"))].append(posting)
+    return found
+
+
+def _unchanged(stored: list[Posting], stamp: str) -> list[Posting]:
+    """The stored postings of a file still stamped ``stamp``; none when it must be read again
+    (never read, changed, or an open posting of it read at another stamp)."""
+    if any(p.closed_at is None and p.extra.get("file_stamp") != stamp for p in stored):
+        return []
+    return [p for p in stored if p.extra.get("file_stamp") == stamp]
 
 
 def _records(file: Path, source: str) -> list[Any]:

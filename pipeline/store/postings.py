@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
-from pipeline.posting import Posting, clean_text
+from pipeline.posting import DERIVED_EXTRA, Posting, clean_text
 from pipeline.store.schema import postings, utcnow
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,13 @@ def content_hash(posting: Posting, data: dict | None = None) -> str:
     """A digest of what the board said, to tell a changed posting from an unchanged one.
 
     ``data``: the posting's JSON-mode dump without bookkeeping fields, when already made.
+    De-duplication's notes in ``extra`` (``DERIVED_EXTRA``) are left out: a stored posting a
+    source returns as it is hashes as what the board said.
     """
     data = data if data is not None else posting.model_dump(mode="json", exclude=_BOOKKEEPING)
+    if any(key in data["extra"] for key in DERIVED_EXTRA):
+        extra = {k: v for k, v in data["extra"].items() if k not in DERIVED_EXTRA}
+        data = {**data, "extra": extra}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -77,6 +82,108 @@ def row_to_posting(row) -> Posting:
     return Posting.model_validate(data)
 
 
+class _ChunkRefused(Exception):
+    """The database refused a chunk written at once; which posting, only row by row tells."""
+
+
+#: Rows per executemany: large enough to save round trips, small enough to bound memory.
+CHUNK = 500
+
+
+class _Plan:
+    """The writes one batch needs, gathered first and run in chunks (executemany)."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.inserts: list[tuple[int, dict]] = []  # (index in batch, row)
+        self.updates: list[tuple[int, dict]] = []  # changed postings: every column
+        self.reopens: list[tuple[int, dict]] = []  # unchanged, listed again after closing
+        self.seen_again: list[int] = []  # unchanged and open: only last_seen moves
+
+    def add(self, index: int, posting: Posting, known, result: UpsertResult) -> None:
+        """Plan the write of one posting (``known``: its stored id, hash and closed_at)."""
+        as_json = posting.model_dump(mode="json", exclude=_BOOKKEEPING)
+        digest = content_hash(posting, as_json)
+        if known is None:
+            self.inserts.append((index, {**_values(posting, as_json), "content_hash": digest,
+                                         "first_seen": self.now, "last_seen": self.now}))
+            return
+        posting_id, old_digest, closed_at = known
+        expired = posting.valid_through is not None and posting.valid_through < self.now
+        if closed_at is not None and not expired:  # listed again: open again
+            closed_at = None
+            result.reopened += 1
+        if old_digest != digest:
+            result.changed.append(posting_id)
+            self.updates.append((index, {**_values(posting, as_json), "content_hash": digest,
+                                         "closed_at": closed_at, "last_seen": self.now,
+                                         "posting_id": posting_id}))
+            return
+        result.unchanged += 1
+        if closed_at is None and known[2] is not None:
+            self.reopens.append((index, {"posting_id": posting_id, "closed_at": None,
+                                         "last_seen": self.now}))
+        else:
+            self.seen_again.append(posting_id)
+
+    def write(self, conn, result: UpsertResult, one_by_one: bool) -> None:
+        """Run the planned writes; the ids of new postings go into ``result.new``, in order."""
+        for start in range(0, len(self.inserts), CHUNK):
+            chunk = self.inserts[start:start + CHUNK]
+            ids = {(r.source, r.source_id): r.id for r in _run(conn, _INSERT, chunk, one_by_one)}
+            result.new.extend(ids[row["source"], row["source_id"]] for _, row in chunk)
+        for planned in (self.updates, self.reopens):
+            for start in range(0, len(planned), CHUNK):
+                _run(conn, _update(planned[0][1]), planned[start:start + CHUNK], one_by_one)
+        for start in range(0, len(self.seen_again), CHUNK):  # one statement per chunk
+            conn.execute(update(postings).where(postings.c.id.in_(
+                self.seen_again[start:start + CHUNK])).values(last_seen=self.now))
+
+
+#: RETURNING in no particular order (so SQLite writes a chunk in one statement): rows name
+#: their posting.
+_INSERT = postings.insert().returning(postings.c.id, postings.c.source, postings.c.source_id)
+
+
+def _update(row: dict):
+    """The executemany UPDATE setting the columns of ``row`` of the posting ``posting_id``."""
+    return update(postings).where(postings.c.id == bindparam("posting_id")).values(
+        {name: bindparam(name) for name in row if name != "posting_id"})
+
+
+def _values(posting: Posting, as_json: dict) -> dict:
+    """The column values of ``posting`` (``as_json``: its JSON-mode dump)."""
+    values = posting.model_dump(exclude=_BOOKKEEPING)
+    values["remote"] = posting.remote.value
+    values["extra"] = as_json["extra"]  # a date a board put in extra is stored as ISO text
+    return values
+
+
+def _rows(done) -> list:
+    """The rows a statement returned (none for an UPDATE)."""
+    return list(done) if done.returns_rows else []
+
+
+def _run(conn, statement, planned: list[tuple[int, dict]], one_by_one: bool) -> list:
+    """Execute ``statement`` for the planned rows: at once, or row by row naming a refused one."""
+    if not one_by_one:
+        try:
+            return _rows(conn.execute(statement, [row for _, row in planned]))
+        except Exception as exc:
+            if not _refuses_posting(exc):
+                raise
+            raise _ChunkRefused() from exc
+    found = []
+    for index, row in planned:
+        try:
+            found += _rows(conn.execute(statement, [row]))
+        except Exception as exc:
+            if not _refuses_posting(exc):
+                raise
+            raise _Unstorable(index, exc) from exc
+    return found
+
+
 class PostingsMixin:
     """Posting queries of ``Store``."""
 
@@ -87,13 +194,18 @@ class PostingsMixin:
 
         ``first_seen`` is kept, ``last_seen`` moves to ``now``; a closed posting seen again reopens.
         Storing the same postings twice changes nothing but ``last_seen``. A posting the database
-        refuses is skipped (``UpsertResult.skipped``), the others stored.
+        refuses is skipped (``UpsertResult.skipped``), the others stored. Rows are written in
+        batches (one executemany per chunk); when the database refuses a chunk, the batch is
+        written again row by row to find the posting it refuses.
         """
         now = now or utcnow()
-        batch, skipped = list(batch), []
+        batch, skipped, one_by_one = list(batch), [], False
         while True:
             try:
-                result = self._upsert_batch(batch, now)
+                result = self._upsert_batch(batch, now, one_by_one)
+            except _ChunkRefused:
+                one_by_one = True
+                continue
             except _Unstorable as refused:
                 if len(skipped) >= MAX_SKIPPED:
                     raise refused.cause from refused
@@ -105,24 +217,22 @@ class PostingsMixin:
             result.skipped = skipped
             return result
 
-    def _upsert_batch(self, batch: list[Posting], now: datetime) -> UpsertResult:
-        """Store ``batch`` in one transaction; _Unstorable (all rolled back) names a refused one."""
+    def _upsert_batch(self, batch: list[Posting], now: datetime,
+                      one_by_one: bool = False) -> UpsertResult:
+        """Store ``batch`` in one transaction; _Unstorable (all rolled back) names a refused one,
+        _ChunkRefused says a chunk was refused (only when not ``one_by_one``)."""
         result = UpsertResult()
         with self.engine.begin() as conn:
             existing = self._existing(conn, batch)
-            seen_again = []
+            plan = _Plan(now)
             for index, posting in enumerate(batch):
                 try:
-                    seen = self._upsert_one(conn, posting, existing.get(posting.key), now, result)
+                    plan.add(index, posting, existing.get(posting.key), result)
                 except Exception as exc:
                     if not _refuses_posting(exc):
                         raise
                     raise _Unstorable(index, exc) from exc
-                if seen is not None:
-                    seen_again.append(seen)
-            for start in range(0, len(seen_again), 500):  # one statement per 500, not per row
-                conn.execute(update(postings).where(
-                    postings.c.id.in_(seen_again[start:start + 500])).values(last_seen=now))
+            plan.write(conn, result, one_by_one)
         return result
 
     def _existing(self, conn, batch: list[Posting]) -> dict[tuple[str, str], tuple]:
@@ -138,36 +248,6 @@ class PostingsMixin:
                 found.update({(source, r.source_id): (r.id, r.content_hash, r.closed_at)
                               for r in rows})
         return found
-
-    def _upsert_one(self, conn, posting: Posting, known, now,
-                    result: UpsertResult) -> int | None:
-        """Insert or update one posting; the id of an open, unchanged one (only seen again),
-        whose ``last_seen`` the caller moves with the others'."""
-        as_json = posting.model_dump(mode="json", exclude=_BOOKKEEPING)
-        digest = content_hash(posting, as_json)
-        values = posting.model_dump(exclude=_BOOKKEEPING)
-        values["remote"] = posting.remote.value
-        values["extra"] = as_json["extra"]  # a date a board put in extra is stored as ISO text
-        if known is None:
-            row = conn.execute(postings.insert(), {  # parameters apart: compiled once, cached
-                **values, "content_hash": digest, "first_seen": now, "last_seen": now})
-            result.new.append(row.inserted_primary_key[0])
-            return None
-        posting_id, old_digest, closed_at = known
-        changes = {"last_seen": now}
-        expired = posting.valid_through is not None and posting.valid_through < now
-        if closed_at is not None and not expired:  # listed again: open again
-            changes["closed_at"] = None
-            result.reopened += 1
-        if old_digest != digest:
-            changes.update(values, content_hash=digest)
-            result.changed.append(posting_id)
-        else:
-            result.unchanged += 1
-            if len(changes) == 1:
-                return posting_id
-        conn.execute(update(postings).where(postings.c.id == posting_id).values(**changes))
-        return None
 
     def close_missing(
         self, source: str, seen_ids: Iterable[str], now: datetime | None = None

@@ -1,12 +1,18 @@
 """The files source: postings in the project's model from JSON, JSONL and YAML files."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pipeline.config import parse_config
 from pipeline.errors import ParseError, SourceError
+from pipeline.http import HttpClient
 from pipeline.posting import Remote
+from pipeline.sources import files as files_module
 from pipeline.sources.files import FilesConfig, FilesSource
+from pipeline.stages.fetch import fetch_sources
+from pipeline.store import Store
 
 
 def source(path) -> FilesSource:
@@ -82,3 +88,73 @@ def test_an_unreadable_record_is_skipped_and_the_others_are_read(tmp_path, caplo
     assert [p.source_id for p in files.fetch()] == ["1", "3"]
     assert files.read_errors == 1 and files.full_listing is False  # "2" is not taken for gone
     assert "mixed.jsonl: record 2: title: Field required" in caplog.text
+
+
+NOW = datetime(2026, 11, 2, 9, tzinfo=UTC)
+
+
+def _fetch(tmp_path, folder, now):
+    """One fetch of a files source into a SQLite file in tmp_path; (its run, the store)."""
+    config = parse_config({"database": {"url": f"sqlite:///{tmp_path / 'jobs.db'}"},
+                           "sources": [{"name": "local", "type": "files", "path": str(folder)}]},
+                          base_dir=tmp_path)
+    store = Store(config.database_url())
+    with HttpClient(config.http) as http:
+        report = fetch_sources(config, store, http, now=now)
+    return report.runs[0], store
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The names of the files the source parses (the real parser runs)."""
+    names = []
+
+    def counted(file, name):
+        names.append(file.name)
+        return real(file, name)
+    real = files_module._records
+    monkeypatch.setattr(files_module, "_records", counted)
+    return names
+
+
+def _folder(tmp_path):
+    folder = tmp_path / "postings"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(json.dumps(
+        {"source_id": "1", "title": "RN Case Manager", "company": "Acme Health"}) + "\n")
+    (folder / "b.json").write_text(json.dumps([  # "3" is the same job as "1": dedupe notes it
+        {"source_id": "2", "title": "Care Coordinator", "company": "Plan Co"},
+        {"source_id": "3", "title": "RN Case Manager", "company": "Acme Health"}]))
+    return folder
+
+
+def _without_last_seen(store):
+    return [p.model_dump(exclude={"last_seen"}) for p in store.all_postings()]
+
+
+def test_an_unchanged_file_is_not_read_again_and_its_postings_stay_open_and_unchanged(
+        tmp_path, reads):
+    folder = _folder(tmp_path)
+    first, store = _fetch(tmp_path, folder, NOW)
+    before = _without_last_seen(store)
+    reads.clear()
+    again, store = _fetch(tmp_path, folder, NOW + timedelta(hours=1))
+    assert reads == []
+    assert (again.status, again.seen, again.new, again.changed, again.closed) == (
+        "ok", 3, 0, 0, 0)
+    assert _without_last_seen(store) == before
+    assert store.count_postings(open_only=True) == first.seen - 1  # "3" duplicates "1"
+    assert {p.last_seen for p in store.all_postings()} == {NOW + timedelta(hours=1)}
+
+
+def test_a_changed_file_is_read_again_and_only_it(tmp_path, reads):
+    folder = _folder(tmp_path)
+    _fetch(tmp_path, folder, NOW)
+    (folder / "b.json").write_text(json.dumps([
+        {"source_id": "2", "title": "Senior Care Coordinator", "company": "Plan Co"}]))
+    reads.clear()
+    again, store = _fetch(tmp_path, folder, NOW + timedelta(hours=1))
+    assert reads == ["b.json"]
+    assert (again.new, again.changed, again.closed) == (0, 1, 1)  # "3" left the file
+    assert {p.source_id: p.title for p in store.open_postings()} == {
+        "1": "RN Case Manager", "2": "Senior Care Coordinator"}

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from pipeline.posting import Posting, Remote
 from pipeline.store import Store
@@ -91,3 +92,46 @@ def test_close_stale_closes_only_that_sources_postings_unseen_since_the_cutoff(s
     (closed,) = [p for p in store.all_postings() if p.closed_at is not None]
     assert (closed.source_id, closed.closed_at) == ("old", later)
     assert store.close_stale("board", before=later - timedelta(days=30), now=later) == 0
+
+
+def _stored_rows(store: Store) -> list[tuple]:
+    """Every stored posting row, as plain values, by id."""
+    with store.engine.connect() as conn:
+        return [tuple(row) for row in conn.exec_driver_sql("SELECT * FROM postings ORDER BY id")]
+
+
+def _refuse(store: Store, source_id: str) -> None:
+    with store.engine.begin() as conn:  # the database itself refuses one posting
+        conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON postings WHEN "
+                             f"NEW.source_id = '{source_id}' BEGIN SELECT RAISE(ABORT, 'no'); END")
+
+
+def test_a_batch_is_stored_as_one_posting_at_a_time_would_be_with_the_refused_one_alone_skipped(
+        tmp_path):
+    batch = [posting(str(i), title=f"Care Manager {i}") for i in range(1200)]
+    with Store(f"sqlite:///{tmp_path}/batch.db") as at_once, \
+            Store(f"sqlite:///{tmp_path}/single.db") as single:
+        _refuse(at_once, "700")
+        _refuse(single, "700")
+        result = at_once.upsert_postings(batch, now=T0)
+        for one in batch:
+            single.upsert_postings([one], now=T0)
+        changed = [batch[3].model_copy(update={"title": "Senior Care Manager"}), batch[4]]
+        at_once.upsert_postings(changed, now=T0 + timedelta(hours=1))
+        for one in changed:
+            single.upsert_postings([one], now=T0 + timedelta(hours=1))
+        assert result.skipped == ["700: IntegrityError: no"]
+        assert len(result.new) == 1199
+        assert "700" not in {p.source_id for p in at_once.open_postings()}
+        assert _stored_rows(at_once) == _stored_rows(single)
+
+
+def test_new_postings_are_inserted_in_a_few_statements_not_one_each(tmp_path):
+    statements = []
+    with Store(f"sqlite:///{tmp_path}/jobs.db") as store:
+        event.listen(store.engine, "before_cursor_execute",
+                     lambda conn, cursor, sql, *rest: statements.append(sql))
+        result = store.upsert_postings([posting(str(i)) for i in range(1200)], now=T0)
+    assert result.new == [p.id for p in store.all_postings()]  # in batch order
+    inserts = [sql for sql in statements if sql.startswith("INSERT")]
+    assert len(result.new) == 1200 and len(inserts) <= 3
