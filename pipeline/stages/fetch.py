@@ -272,7 +272,8 @@ def _own(postings: list[Posting], name: str) -> list[Posting]:
 
     Regions sent as names become codes ('Illinois' -> 'IL') whatever the source, so filters and
     de-duplication see one form; the states a job's text restricts it to go in
-    ``extra["residency"]`` (see ``pipeline.normalize.residency``).
+    ``extra["residency"]`` (see ``pipeline.normalize.residency``), read once: a stored posting
+    a source hands back unchanged (``Source.reuses_stored``) keeps what was read when it was stored.
     """
     unique: dict[str, Posting] = {}
     for posting in postings:
@@ -280,7 +281,7 @@ def _own(postings: list[Posting], name: str) -> list[Posting]:
         if (posting.source, posting.region, posting.country) != (name, region, country):
             posting = posting.model_copy(
                 update={"source": name, "region": region, "country": country})
-        unique[posting.source_id] = with_residency(posting)
+        unique[posting.source_id] = posting if posting.id is not None else with_residency(posting)
     return list(unique.values())
 
 

@@ -114,3 +114,21 @@ def test_credentials_held_count_as_named_on_the_resume(tmp_path):
     held = _run_digest(tmp_path / "b", postings,
                        {"resume": str(resume), "filters": {"credentials_held": ["rn"]}})
     assert "jobs.example/rn" in held and "not on your resume" not in held
+
+
+def test_a_posting_handed_back_unchanged_keeps_its_residency_without_a_new_scan(
+        tmp_path, monkeypatch):
+    from pipeline.config import load_config
+    from pipeline.stages import fetch as fetch_stage
+    from pipeline.store import Store
+
+    config = write_config(tmp_path, POSTINGS[:1])
+    assert CliRunner().invoke(cli, ["fetch", "--config", str(config)]).exit_code == 0
+    scans = []
+    scan = fetch_stage.with_residency
+    monkeypatch.setattr(fetch_stage, "with_residency", lambda p: scans.append(p) or scan(p))
+    again = CliRunner().invoke(cli, ["fetch", "--config", str(config)])  # the file is unchanged
+    assert again.exit_code == 0, again.output
+    with Store(load_config(config).database_url()) as store:
+        [posting] = store.open_postings()
+    assert posting.extra["residency"] == ["AZ"] and scans == []
