@@ -123,7 +123,10 @@ class Filters(Strict):
 
     remote: list[Remote] = Field(default_factory=list, description="remote, hybrid, onsite")
     states: list[str] = Field(default_factory=list, description="US states or regions")
-    cities: list[str] = Field(default_factory=list)
+    cities: list[str] = Field(default_factory=list, description="'Columbus' or 'Columbus, OH'")
+    radius_miles: float | None = Field(
+        default=None, gt=0, le=500, description="also keep postings within this many miles of "
+        "a listed city (US places of 15,000 people or more)")
     min_salary: float | None = Field(default=None, ge=0, description="annualized minimum")
     employment_types: list[str] = Field(default_factory=list, description="full-time, part-time, "
                                         "contract, temporary, per-diem, internship")
@@ -137,6 +140,13 @@ class Filters(Strict):
         "resume named them")
 
     _days = field_validator("max_age_days", mode="before")(whole_days)
+
+    @model_validator(mode="after")
+    def _radius_needs_cities(self) -> Filters:
+        """A radius is drawn around the listed cities, so it needs at least one."""
+        if self.radius_miles is not None and not self.cities:
+            raise ValueError("radius_miles needs at least one city in cities to measure from")
+        return self
 
     @field_validator("credentials_held")
     @classmethod

@@ -5,7 +5,10 @@ postings there and remote ones, except remote postings restricted to or closed t
 (``extra.residency``, ``extra.residency_excluded``); a merged opening
 (``extra.opening_locations``) is in each of its cities. ``min_salary`` compares the top of the
 annualised range; ``employment_types`` matches loosely ("Full Time" = "full-time"); both keep
-postings that state nothing. ``exclude_words`` (title or description) and ``exclude_companies``
+postings that state nothing. With ``radius_miles``, a posting also passes ``cities`` when its
+city and state lie within that many miles of a listed city (``pipeline.normalize.geo``); a
+posting or listed city that cannot be located is held to the exact-city rule.
+``exclude_words`` (title or description) and ``exclude_companies``
 (case-insensitive) drop postings; ``max_age_days`` drops postings posted (or, undated, first
 seen) longer ago.
 """
@@ -20,6 +23,7 @@ import pandas as pd
 
 from pipeline.config import Filters
 from pipeline.match.text import norm
+from pipeline.normalize.geo import Point, locate, locate_listed, miles_to_nearest
 from pipeline.normalize.places import US_STATES as STATE_NAMES
 from pipeline.posting import Posting, Remote
 
@@ -95,8 +99,34 @@ def _place_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
         cities = [norm(c) for c in filters.cities]
         in_city = (frame["city"].isin(cities) | frame["location"].map(
             lambda loc: any(c in loc for c in cities))).to_numpy()
+        if filters.radius_miles is not None:
+            in_city = in_city | _within_radius(frame, filters)
         keep &= in_city | remote
     return keep
+
+
+def _centre(city: str, states: list[str]) -> Point | None:
+    """A listed city's coordinates; 'Columbus' is looked for first in the listed states."""
+    if "," in city:
+        return locate_listed(city)
+    for state in states:
+        if (point := locate(city, state)) is not None:
+            return point
+    return locate(city)
+
+
+def _within_radius(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
+    """Rows whose city and state lie within ``radius_miles`` of a listed city (each distinct
+    place located once; places not in the data are not within)."""
+    centres = [p for c in filters.cities if (p := _centre(c, filters.states)) is not None]
+    places = frame[["city", "region"]].drop_duplicates()
+    located = {(city, region): point for city, region in places.itertuples(index=False)
+               if (point := locate(city, region)) is not None}
+    near = miles_to_nearest(list(located.values()), centres) <= filters.radius_miles
+    within = {place for place, ok in zip(located, near, strict=True) if ok}
+    return np.fromiter(((c, r) in within for c, r in zip(frame["city"], frame["region"],
+                                                           strict=True)),
+                       dtype=bool, count=len(frame))
 
 
 def filter_mask(frame: pd.DataFrame, filters: Filters | None,

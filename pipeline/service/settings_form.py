@@ -6,6 +6,7 @@ subscriber pages). ``filters_of`` turns it into the ``Filters`` the matcher appl
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -41,6 +42,8 @@ class SettingsForm(Form):
 
     states = StringField("States (comma-separated)", validators=[Length(max=400)])
     cities = StringField("Cities (comma-separated)", validators=[Length(max=400)])
+    radius_miles = IntegerField("Or within (miles) of them",
+                                validators=[Optional(), NumberRange(min=1, max=500)])
     remote = Checkboxes("Work settings (none ticked: any)", choices=choices(SETTINGS))
     min_pay = DecimalField("Minimum pay", validators=[Optional(), NumberRange(min=0, max=10**7)])
     pay_period = SelectField("per", choices=choices(PERIODS), default="year")
@@ -67,7 +70,15 @@ def _listed(text: str | None) -> list[str]:
 
 def filters_of(form: SettingsForm) -> Filters:
     """The filters the form asks for (ValueError naming a bad value)."""
+    try:
+        return _filters(form)
+    except ValidationError as exc:
+        raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+
+
+def _filters(form: SettingsForm) -> Filters:
     return Filters(states=_listed(form.states.data), cities=_listed(form.cities.data),
+                   radius_miles=form.radius_miles.data,
                    remote=form.remote.data or [],
                    min_salary=None if form.min_pay.data is None else
                    float(form.min_pay.data) * PER_YEAR[form.pay_period.data],
@@ -82,6 +93,7 @@ def form_data(subscriber) -> dict:
     """The form's fields as a subscriber's stored settings show them."""
     filters = subscriber.filters
     return {"states": ", ".join(filters.states), "cities": ", ".join(filters.cities),
+            "radius_miles": None if filters.radius_miles is None else round(filters.radius_miles),
             "remote": [r.value for r in filters.remote],
             "min_pay": None if filters.min_salary is None else round(filters.min_salary),
             "pay_period": "year", "employment_types": list(filters.employment_types),

@@ -13,10 +13,18 @@ from pathlib import Path
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import DecimalField, EmailField, SelectChoice, SelectField, StringField, TimeField
+from wtforms import (
+    DecimalField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from pipeline.config import Filters, SubscriberConfig
+from pipeline.config import SubscriberConfig
 from pipeline.errors import SubscriberError
 from pipeline.match.resume import read_resume
 
@@ -45,6 +53,8 @@ class SignupForm(FlaskForm):
         FileAllowed(RESUME_TYPES, "The resume must be a PDF, DOCX or TXT file.")])
     state = StringField("State", validators=[Optional(), Length(max=40)])
     city = StringField("City", validators=[Optional(), Length(max=80)])
+    radius_miles = IntegerField("Or within (miles) of it",
+                                validators=[Optional(), NumberRange(min=1, max=500)])
     remote = SelectField("Where you want to work", choices=choices(REMOTE), default="")
     min_pay = DecimalField("Minimum pay", validators=[Optional(), NumberRange(min=0, max=10**7)])
     pay_period = SelectField("per", choices=choices(PERIODS), default="year")
@@ -56,14 +66,15 @@ class SignupForm(FlaskForm):
 
 def settings_of(form: SignupForm, email: str) -> dict:
     """The subscriber settings of a valid form (JSON-ready); SubscriberError naming a bad one."""
-    filters = Filters(remote=[v for v in form.remote.data.split(",") if v],
-                      states=[form.state.data.strip()] if form.state.data else [],
-                      cities=[form.city.data.strip()] if form.city.data else [],
-                      min_salary=None if form.min_pay.data is None else
-                      float(form.min_pay.data) * PER_YEAR[form.pay_period.data])
+    filters = {"remote": [v for v in form.remote.data.split(",") if v],
+               "states": [form.state.data.strip()] if form.state.data else [],
+               "cities": [form.city.data.strip()] if form.city.data else [],
+               "radius_miles": form.radius_miles.data,
+               "min_salary": None if form.min_pay.data is None else
+               float(form.min_pay.data) * PER_YEAR[form.pay_period.data]}
     values = {"email": email, "name": (form.name.data or "").strip() or None,
               "frequency": form.frequency.data, "timezone": form.timezone.data or "UTC",
-              "filters": filters.model_dump(mode="json")}
+              "filters": filters}
     if form.send_at.data:
         values["send_at"] = form.send_at.data.strftime("%H:%M")
     try:

@@ -132,3 +132,47 @@ def test_a_posting_handed_back_unchanged_keeps_its_residency_without_a_new_scan(
     with Store(load_config(config).database_url()) as store:
         [posting] = store.open_postings()
     assert posting.extra["residency"] == ["AZ"] and scans == []
+
+
+def _onsite_job(source_id: str, location: str) -> dict:
+    city, region = location.split(", ")
+    return {**_remote_job(source_id, "RN Case Manager", location), "remote": "onsite",
+            "city": city, "region": region}
+
+
+PLACES = [
+    _onsite_job("austin", "Austin, TX"),
+    _onsite_job("round-rock", "Round Rock, TX"),  # ~17 miles north of Austin
+    _onsite_job("san-antonio", "San Antonio, TX"),  # ~75 miles south-west
+    _onsite_job("hamlet", "Tinyville, TX"),  # too small for the place data
+    _remote_job("remote", "Care Coordinator RN", "Remote"),
+]
+
+
+def test_a_radius_keeps_nearby_cities_and_drops_far_ones(tmp_path):
+    text = _run_digest(tmp_path, PLACES, {"filters": {"cities": ["Austin"], "states": ["TX"],
+                                                      "radius_miles": 25}})
+    assert "jobs.example/austin" in text and "jobs.example/round-rock" in text
+    assert "jobs.example/remote" in text
+    assert "jobs.example/san-antonio" not in text and "jobs.example/hamlet" not in text
+
+
+def test_without_a_radius_only_the_listed_city_passes(tmp_path):
+    text = _run_digest(tmp_path, PLACES, {"filters": {"cities": ["Austin, TX"]}})
+    assert "jobs.example/austin" in text and "jobs.example/remote" in text
+    assert "jobs.example/round-rock" not in text
+
+
+def test_a_town_the_place_data_lacks_passes_by_its_exact_name(tmp_path):
+    text = _run_digest(tmp_path, PLACES, {"filters": {"cities": ["Tinyville"],
+                                                      "radius_miles": 100}})
+    assert "jobs.example/hamlet" in text and "jobs.example/remote" in text
+    assert "jobs.example/austin" not in text
+
+
+def test_a_radius_without_a_city_is_refused_with_the_key_named(tmp_path):
+    config = write_config(tmp_path, PLACES, subscribers=[
+        {"email": "dana@example.org", "filters": {"radius_miles": 25}}])
+    result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "radius_miles needs at least one city in cities" in result.output

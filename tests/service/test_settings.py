@@ -105,3 +105,16 @@ def test_max_posting_age_and_credentials_held_are_saved_shown_and_checked(site):
     bad = requests.post(url, data={**FORM, "max_age_days": "0"}, timeout=10)
     assert bad.status_code == 400 and "Only jobs posted within" in bad.text
     assert store.get_subscriber("ann@example.org").filters.max_age_days == 14
+
+
+def test_a_radius_around_the_cities_is_saved_shown_and_checked(site):
+    url, store = site
+    reply = requests.post(url, data={**FORM, "radius_miles": "25"}, timeout=10)
+    assert reply.status_code == 200 and "Your settings are saved" in reply.text
+    assert store.get_subscriber("ann@example.org").filters.radius_miles == 25
+    page = BeautifulSoup(requests.get(url, timeout=10).text, "html.parser")
+    assert page.find(id="radius_miles")["value"] == "25"
+    alone = requests.post(url, data={**FORM, "cities": "", "radius_miles": "10"}, timeout=10)
+    assert alone.status_code == 400
+    assert "radius_miles needs at least one city" in alone.text
+    assert store.get_subscriber("ann@example.org").filters.radius_miles == 25

@@ -191,3 +191,18 @@ def test_unconfirmed_sign_ups_expire_and_are_purged(make_site):
     assert reply.status_code == 404 and "expired" in reply.text
     with pytest.raises(SubscriberError):
         store.get_subscriber("late@example.org")
+
+
+def test_a_radius_around_the_city_is_kept_and_one_without_a_city_refused(make_site):
+    base, store, inbox, _config = make_site()
+    reply = sign_up(base, email="rae@example.org", state="OH", city="Columbus",
+                    radius_miles="30")
+    assert reply.status_code == 200 and "Check your inbox" in reply.text
+    assert wait_for(lambda: inbox.to("rae@example.org"))
+    link = confirmation_link(inbox.to("rae@example.org")[0]).replace(LINKS, base)
+    assert "You are subscribed" in requests.post(link, timeout=10).text
+    filters = store.get_subscriber("rae@example.org").filters
+    assert (filters.cities, filters.radius_miles) == (["Columbus"], 30)
+    alone = sign_up(base, email="sol@example.org", state="OH", radius_miles="30")
+    assert alone.status_code == 400 and "radius_miles needs at least one city" in alone.text
+    assert inbox.to("sol@example.org") == []
