@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import requests
 from bs4 import BeautifulSoup
-from page_support import RESUME_LINES, write_pdf
+from page_support import RESUME_LINES
+from pdf_files import write_pdf
 
 from pipeline.config import SubscriberConfig, parse_config
 from pipeline.errors import SubscriberError

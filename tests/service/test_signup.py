@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 from bs4 import BeautifulSoup
-from page_support import RESUME_LINES, wait_for, write_pdf
+from page_support import RESUME_LINES, wait_for
+from pdf_files import write_pdf
 
 from pipeline.config import SubscriberConfig, parse_config
 from pipeline.errors import SubscriberError

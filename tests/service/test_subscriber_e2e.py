@@ -14,7 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from page_support import RESUME_LINES, wait_for, write_pdf
+from page_support import RESUME_LINES, wait_for
+from pdf_files import write_pdf
 from test_web import CHROMIUM, needs_browser, needs_chromium  # noqa: F401
 
 from pipeline.config import SubscriberConfig, parse_config
