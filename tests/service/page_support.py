@@ -1,4 +1,4 @@
-"""Helpers of the subscriber-page tests: a PDF resume made in the test, its lines, and a wait."""
+"""Helpers of the subscriber-page tests: the resume lines they upload, and a wait."""
 
 from __future__ import annotations
 
