@@ -14,24 +14,22 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 
 from pipeline.errors import SubscriberError
-from pipeline.store import Store, Subscriber
+from pipeline.service.app_state import page_store
+from pipeline.store import Subscriber
 from pipeline.store.feedback import REASONS
 
 feedback_pages = Blueprint("feedback", __name__)
 
 
-def _store() -> Store:
-    return current_app.config["PIPELINE_STORE"]
-
 
 def _named(token: str) -> tuple[Subscriber, object]:
     """(subscriber, posting) of a feedback token, or a 404 page saying the link does not work."""
     try:
-        subscriber, posting_id = current_app.config["PIPELINE_SIGNER"].posting(_store(), token)
+        subscriber, posting_id = current_app.config["PIPELINE_SIGNER"].posting(page_store(), token)
     except SubscriberError as exc:
         abort(404, description=str(exc))
-    found = _store().open_postings([posting_id]) or [
-        p for p in _store().delivered_postings(subscriber.id) if p.id == posting_id]
+    found = page_store().open_postings([posting_id]) or [
+        p for p in page_store().delivered_postings(subscriber.id) if p.id == posting_id]
     if not found:
         abort(404, description="this link names a posting we no longer have")
     return subscriber, found[0]
@@ -39,7 +37,7 @@ def _named(token: str) -> tuple[Subscriber, object]:
 
 def _current(subscriber: Subscriber, posting_id: int):
     """The judgment already recorded for this posting, or None."""
-    return next((j for j in _store().feedback_of(subscriber.id)
+    return next((j for j in page_store().feedback_of(subscriber.id)
                  if j.posting.id == posting_id), None)
 
 
@@ -48,7 +46,7 @@ def more(token: str):
     """Show, and on POST record, "more like this"."""
     subscriber, posting = _named(token)
     if request.method == "POST":
-        _store().record_feedback(subscriber.id, posting.id, "more")
+        page_store().record_feedback(subscriber.id, posting.id, "more")
     return render_template("feedback_more.html", token=token, posting=posting,
                            judgment=_current(subscriber, posting.id))
 
@@ -63,7 +61,7 @@ def not_for_me(token: str):
         if reason is not None and reason not in REASONS:
             status = 400
         else:
-            _store().record_feedback(subscriber.id, posting.id, "not", reason)
+            page_store().record_feedback(subscriber.id, posting.id, "not", reason)
     return render_template("feedback_not.html", token=token, posting=posting, reasons=REASONS,
                            judgment=_current(subscriber, posting.id),
                            refused=status == 400), status

@@ -13,12 +13,13 @@ comes back as it was typed, with the reason.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from werkzeug.datastructures import CombinedMultiDict
 
 from pipeline.config import FIRST_DIGEST_MAX_AGE_DAYS
 from pipeline.errors import ResumeError, SubscriberError
 from pipeline.match.resume import MAX_RESUME_BYTES
+from pipeline.service.app_state import page_store, token_subscriber
 from pipeline.service.settings_form import SettingsForm, filters_of, form_data
 from pipeline.service.signup_form import resume_text_of
 from pipeline.store import Store, Subscriber
@@ -26,15 +27,6 @@ from pipeline.store import Store, Subscriber
 settings_pages = Blueprint("settings", __name__)
 
 
-def _store() -> Store:
-    return current_app.config["PIPELINE_STORE"]
-
-
-def _subscriber(token: str) -> Subscriber:
-    try:
-        return current_app.config["PIPELINE_SIGNER"].subscriber(_store(), token)
-    except SubscriberError as exc:
-        abort(404, description=str(exc))
 
 
 def _page(**values) -> str:
@@ -46,7 +38,7 @@ def _page(**values) -> str:
 @settings_pages.route("/settings/<token>", methods=["GET", "POST"], endpoint="page")
 def settings(token: str):
     """Show, and on POST save, every setting and the resume."""
-    subscriber = _subscriber(token)
+    subscriber = token_subscriber(token)
     if request.method == "GET":
         form = SettingsForm(data=form_data(subscriber))
         return _page(form=form, token=token, subscriber=subscriber)
@@ -57,12 +49,12 @@ def settings(token: str):
                           for name, problems in form.errors.items())
     else:
         try:
-            save_settings(_store(), subscriber, form)
+            save_settings(page_store(), subscriber, form)
         except (SubscriberError, ResumeError, ValueError) as exc:
             error = str(exc)
     if error:
         return _page(form=form, token=token, subscriber=subscriber, error=error), 400
-    saved = _subscriber(token)
+    saved = token_subscriber(token)
     return _page(form=SettingsForm(data=form_data(saved)), token=token, subscriber=saved,
                  saved=True)
 
@@ -84,9 +76,9 @@ def save_settings(store: Store, subscriber: Subscriber, form: SettingsForm) -> N
 @settings_pages.route("/settings/<token>/delete", methods=["GET", "POST"], endpoint="delete")
 def delete_data(token: str):
     """Ask, and on POST delete everything stored about the subscriber."""
-    subscriber = _subscriber(token)
+    subscriber = token_subscriber(token)
     if request.method == "GET":
         return render_template("delete.html", token=token, subscriber=subscriber)
-    _store().forget_feedback(subscriber.id)
-    _store().purge_subscriber(subscriber.email)
+    page_store().forget_feedback(subscriber.id)
+    page_store().purge_subscriber(subscriber.email)
     return render_template("deleted.html", email=subscriber.email)

@@ -24,8 +24,8 @@ from limits.strategies import MovingWindowRateLimiter
 from pipeline.config import JobsConfig, SubscriberConfig
 from pipeline.errors import LockedError, ResumeError, SubscriberError
 from pipeline.notify.notice import queue_confirmation
+from pipeline.service.app_state import page_store
 from pipeline.service.signup_form import SignupForm, resume_text_of, settings_of
-from pipeline.store import Store
 from pipeline.store.schema import utcnow
 
 log = logging.getLogger(__name__)
@@ -62,9 +62,6 @@ def _too_large(_error):
 def _config() -> JobsConfig:
     return current_app.config["PIPELINE_CONFIG"]
 
-
-def _store() -> Store:
-    return current_app.config["PIPELINE_STORE"]
 
 
 def _open_settings():
@@ -122,12 +119,13 @@ def start_signup(form: SignupForm, settings) -> None:
     if form.website.data or _is_subscribed(email):
         return
     now = utcnow()
-    waiting = _store().add_signup(email, data, now + timedelta(hours=settings.expire_hours), now)
+    expires = now + timedelta(hours=settings.expire_hours)
+    waiting = page_store().add_signup(email, data, expires, now)
     if waiting is None:
         return
     token = current_app.config["PIPELINE_SIGNER"].signup_token(waiting.id, email)
     base = _config().email.unsubscribe_url.rstrip("/")
-    queue_confirmation(_config(), _store(), email, data["settings"].get("name"),
+    queue_confirmation(_config(), page_store(), email, data["settings"].get("name"),
                        f"{base}{url_for('signup.confirm', token=token)}",
                        settings.expire_hours, now)
     send_soon(current_app._get_current_object())
@@ -140,7 +138,7 @@ def _is_subscribed(email: str) -> bool:
 
 def _subscriber_or_none(email: str):
     try:
-        return _store().get_subscriber(email)
+        return page_store().get_subscriber(email)
     except SubscriberError:
         return None
 
@@ -176,7 +174,7 @@ def confirm(token: str):
             token, settings.expire_hours * 3600)
     except SubscriberError as exc:
         abort(404, description=str(exc))
-    waiting = _store().signup(signup_id)
+    waiting = page_store().signup(signup_id)
     if waiting is None or waiting.email != email:
         subscriber = _subscriber_or_none(email)
         if subscriber is None:
@@ -184,11 +182,11 @@ def confirm(token: str):
         return _confirmed(subscriber)
     if request.method == "GET":
         return render_template("signup_confirm.html", token=token, email=email)
-    subscriber = _store().save_subscriber(SubscriberConfig(**waiting.data["settings"]),
+    subscriber = page_store().save_subscriber(SubscriberConfig(**waiting.data["settings"]),
                                           resume_text=waiting.data.get("resume_text"))
-    _store().resubscribe(subscriber.id)  # they asked again, in person
-    _store().remove_signup(waiting.id)
-    return _confirmed(_store().get_subscriber(email))
+    page_store().resubscribe(subscriber.id)  # they asked again, in person
+    page_store().remove_signup(waiting.id)
+    return _confirmed(page_store().get_subscriber(email))
 
 
 def _confirmed(subscriber):

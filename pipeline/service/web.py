@@ -33,6 +33,7 @@ from pipeline.config import JobsConfig, load_config
 from pipeline.errors import SubscriberError
 from pipeline.notify.subscribers import unsubscribe_by_token
 from pipeline.notify.tokens import signer_for
+from pipeline.service.app_state import page_store, token_subscriber
 from pipeline.service.feedback import feedback_pages
 from pipeline.service.settings import settings_pages
 from pipeline.service.signup import signup_pages
@@ -82,20 +83,10 @@ def security_headers(response: Response) -> Response:
     return response
 
 
-def _store() -> Store:
-    return current_app.config["PIPELINE_STORE"]
-
-
-def _subscriber(token: str) -> Subscriber:
-    """The subscriber a token names, or a 404 page saying the link does not work."""
-    try:
-        return current_app.config["PIPELINE_SIGNER"].subscriber(_store(), token)
-    except SubscriberError as exc:
-        abort(404, description=str(exc))
 
 
 def _page(template: str, token: str, **context) -> str:
-    return render_template(template, subscriber=_subscriber(token), token=token, **context)
+    return render_template(template, subscriber=token_subscriber(token), token=token, **context)
 
 
 @pages.get("/unsubscribe/<token>", endpoint="unsubscribe_page")
@@ -108,7 +99,7 @@ def unsubscribe_page(token: str):
 def unsubscribe(token: str):
     """RFC 8058 one-click unsubscribe: immediate, whatever the body."""
     try:
-        unsubscribe_by_token(_store(), current_app.config["PIPELINE_SIGNER"], token)
+        unsubscribe_by_token(page_store(), current_app.config["PIPELINE_SIGNER"], token)
     except SubscriberError as exc:
         abort(404, description=str(exc))
     return _page("unsubscribe.html", token)
@@ -117,7 +108,7 @@ def unsubscribe(token: str):
 @pages.post("/resubscribe/<token>", endpoint="resubscribe")
 def resubscribe(token: str):
     """Undo an unsubscribe."""
-    _store().resubscribe(_subscriber(token).id)
+    page_store().resubscribe(token_subscriber(token).id)
     return _page("resubscribed.html", token)
 
 
@@ -126,7 +117,7 @@ def report_page(token: str):
     """The subscriber's skills-gap and pay report, charts as images."""
     from pipeline.report import render_html
 
-    found = _subscriber(token)
+    found = token_subscriber(token)
     report = _report(found)
     return render_html(report, stylesheet_url=url_for("static", filename="report.css"),
                        image_src=lambda name, days: url_for(
@@ -139,7 +130,7 @@ def report_chart(token: str, chart: str):
     from pipeline.report import chart_png
 
     name, _, days = chart.rpartition("-")
-    report = _report(_subscriber(token))
+    report = _report(token_subscriber(token))
     try:
         image = chart_png(report, name, int(days))
     except (KeyError, ValueError):
@@ -158,7 +149,7 @@ def _report(subscriber: Subscriber):
     key = (subscriber.id, subscriber.model_dump_json(), now)
     if key not in cache:
         cache.clear()
-        cache[key] = subscriber_report(current_app.config["PIPELINE_CONFIG"], _store(),
+        cache[key] = subscriber_report(current_app.config["PIPELINE_CONFIG"], page_store(),
                                        subscriber, now)
     return cache[key]
 
@@ -166,14 +157,14 @@ def _report(subscriber: Subscriber):
 @pages.route("/preferences/<token>", methods=["GET", "POST"], endpoint="preferences")
 def preferences(token: str):
     """Show, and on POST save, frequency, pause, minimum score and remote only."""
-    found = _subscriber(token)
+    found = token_subscriber(token)
     saved, error, status = False, None, 200
     values = shown = shown_values(found)
     if request.method == "POST":
         try:
-            save_preferences(_store(), found, request.form)
+            save_preferences(page_store(), found, request.form)
             saved = True
-            values = shown = shown_values(_subscriber(token))
+            values = shown = shown_values(token_subscriber(token))
         except SubscriberError as exc:  # show what was typed, and keep what the page showed
             error, status = str(exc), 400
             shown = form_shown(request.form, found)
