@@ -1,4 +1,5 @@
-"""A minimal valid one-page PDF written by the tests themselves (resumes to upload or read)."""
+"""PDF files the tests write themselves: a minimal valid one-page resume, and the assembly of
+any list of objects into a file with its cross-reference table."""
 
 from __future__ import annotations
 
@@ -17,6 +18,12 @@ def write_pdf(path: Path, lines: list[str]) -> Path:
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    path.write_bytes(pdf_bytes(objects))
+    return path
+
+
+def pdf_bytes(objects: list[bytes], trailer_extra: bytes = b"") -> bytes:
+    """A PDF file of ``objects`` (numbered from 1, the first being the catalog) with its xref."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -25,7 +32,6 @@ def write_pdf(path: Path, lines: list[str]) -> Path:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
-    return path
+    out += (b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(objects) + 1, trailer_extra, xref))
+    return bytes(out)

@@ -11,24 +11,11 @@ import zipfile
 from pathlib import Path
 
 import docx
+from pdf_files import pdf_bytes
 
 RESUME_LINE = "Jane Doe RN CCM, nurse case manager: discharge planning, utilization review"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
-
-def _pdf_bytes(objects: list[bytes], trailer_extra: bytes = b"") -> bytes:
-    """A PDF file of ``objects`` (numbered from 1, the first being the catalog) with its xref."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += (b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(objects) + 1, trailer_extra, xref))
-    return bytes(out)
 
 
 def million_page_pdf(path: Path, fan_out: int = 100) -> Path:
@@ -49,7 +36,7 @@ def million_page_pdf(path: Path, fan_out: int = 100) -> Path:
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    path.write_bytes(_pdf_bytes(objects))
+    path.write_bytes(pdf_bytes(objects))
     return path
 
 
