@@ -292,6 +292,8 @@ def _tune_real(config: JobsConfig, labels: Path, postings_dir: Path, resumes_dir
     from pipeline.match import Matcher
     from pipeline.match.profile import settings_path_for
     from pipeline.match.real_eval import METRICS, load_real
+    from pipeline.match.real_eval import resumes_dir as resumes_of
+    from pipeline.match.resume_kinds import controls, load_kinds
     from pipeline.match.tune_datasets import (
         fixture_judges,
         format_dataset_result,
@@ -305,7 +307,8 @@ def _tune_real(config: JobsConfig, labels: Path, postings_dir: Path, resumes_dir
     graded, postings, resumes = load_real(labels, postings_dir, resumes_dir)
     matcher = Matcher.from_config(config)
     result = tune_datasets(matcher, postings, graded, resumes, trials=trials, seed=seed,
-                           metric=metric, more=fixture_judges(config, matcher))
+                           metric=metric, more=fixture_judges(config, matcher),
+                           controls=controls(load_kinds(resumes_of(labels, resumes_dir))))
     click.echo(format_dataset_result(result))
     target = output or config.matching.settings or settings_path_for(config.profile.path)
     return result.weights, write_dataset_settings(result, target)

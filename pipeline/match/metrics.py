@@ -8,6 +8,9 @@
   missing places count as not relevant.
 * ``average_precision(grades)``: mean precision@i over the relevant ranks, over all relevant
   postings; ``MAP`` in reports averages it over a row's queries.
+* ``clean_at(grades, k)``: for a control query (someone who can do none of the role's jobs),
+  1 minus the share of the core postings that could be in the top ``k`` that are there: 1.0 when
+  none is, so higher is better like the others and a tuner can average them.
 """
 
 from __future__ import annotations
@@ -43,6 +46,14 @@ def average_precision(grades: Sequence[int], relevant: int = RELEVANT) -> float:
             total += hits / rank
     n_relevant = sum(1 for g in grades if g >= relevant)
     return total / n_relevant if n_relevant else 0.0
+
+
+def clean_at(grades: Sequence[int], k: int = 10, relevant: int = RELEVANT) -> float:
+    """1 - (postings of grade >= ``relevant`` in the top ``k``) / min(k, all of them)."""
+    possible = min(k, sum(1 for g in grades if g >= relevant))
+    if not possible:
+        return 1.0
+    return 1.0 - sum(1 for g in grades[:k] if g >= relevant) / possible
 
 
 def evaluate_ranking(grades: Sequence[int], k: int = 10) -> dict[str, float]:

@@ -4,9 +4,11 @@ Postings are split into ``folds`` folds stratified by grade (seeded). For each f
 search (seeded; the current weights are always candidate 0) picks the weights with the best mean
 of ``metric`` (MAP by default: NDCG@10 is 1.0 for most weights on the fixtures, so it cannot
 choose) over the queries (profile alone and profile + each resume) on the other folds; those
-weights are then measured on the held-out fold, by MAP and NDCG@10. The reported figures are the
-means over held-out folds, never training scores. The weights written are the search's best on
-all postings.
+weights are then measured on the held-out fold, by MAP and NDCG@10. A control resume (declared
+in the resumes' ``resumes.csv``, see ``pipeline.match.resume_kinds``) counts by ``clean_at``
+instead: lower is better for it, so a core posting in its top 10 lowers the objective. The
+reported figures are the means over held-out folds, never training scores. The weights written
+are the search's best on all postings.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pipeline.config import JobsConfig
 from pipeline.errors import ConfigError
 from pipeline.match.evaluate import ranked_grades
 from pipeline.match.matcher import Matcher
-from pipeline.match.metrics import evaluate_ranking
+from pipeline.match.metrics import clean_at, evaluate_ranking
 from pipeline.match.profile import Weights, load_profile, settings_path_for
 from pipeline.match.scoring import Resume, score
 from pipeline.posting import Posting
@@ -60,23 +62,33 @@ class Objective:
     """Mean of a metric over the queries, for any weights and any subset of postings."""
 
     def __init__(self, matcher: Matcher, postings: list[Posting], grades: np.ndarray,
-                 resumes: dict[str, str], metric: str = "map"):
+                 resumes: dict[str, str], metric: str = "map",
+                 controls: frozenset[str] = frozenset()):
         self.index = matcher.index(postings)
         self.grades = grades
         self.metric = metric
-        self.queries: list[tuple[Resume | None, np.ndarray | None]] = [(None, None)]
-        for text in resumes.values():
+        self.queries: list[tuple[Resume | None, np.ndarray | None, bool]] = [(None, None, False)]
+        for name, text in resumes.items():
             resume = Resume.from_text(self.index, text)
             sim = (self.index.bodies @ resume.vector.T).toarray().ravel()
-            self.queries.append((resume, sim))
+            self.queries.append((resume, sim, name in controls))
 
     def __call__(self, weights: Weights, rows: np.ndarray, metric: str | None = None) -> float:
         values = []
-        for resume, sim in self.queries:
+        for resume, sim, control in self.queries:
             scores = score(self.index, weights, resume, resume_sim=sim).score[rows]
             ranked = ranked_grades(scores, self.grades[rows])
-            values.append(evaluate_ranking(ranked, 10)[metric or self.metric])
+            values.append(query_value(ranked, metric or self.metric, control))
         return float(np.mean(values))
+
+
+def query_value(ranked: list[int], metric: str, control: bool) -> float:
+    """What one query adds to the objective: ``metric`` of its ranking (grades best first), or
+    for a control resume ``clean_at``: 1 less the share of core postings in its top 10."""
+    if control:
+        return clean_at(ranked, 10)
+    k = int(metric.split("@")[1]) if "@" in metric else 10
+    return evaluate_ranking(ranked, k)[metric]
 
 
 def candidates(start: Weights, n: int, seed: int) -> list[Weights]:
@@ -102,14 +114,16 @@ def folds_of(grades: np.ndarray, k: int, seed: int) -> list[np.ndarray]:
 
 def tune(matcher: Matcher, postings: list[Posting], labels: dict[str, int],
          resumes: dict[str, str] | None = None, folds: int = 5, trials: int = 200,
-         seed: int = 7, metric: str = "map") -> TuneResult:
-    """Cross-validated random search of the weights; see the module docstring."""
+         seed: int = 7, metric: str = "map",
+         controls: frozenset[str] = frozenset()) -> TuneResult:
+    """Cross-validated random search of the weights; see the module docstring (``controls``:
+    names of the control resumes)."""
     labelled = [p for p in postings if p.source_id in labels]
     if len(labelled) < folds * 2:
         raise ConfigError(f"only {len(labelled)} labelled postings; need at least {folds * 2} "
                           f"for {folds}-fold tuning")
     grades = np.array([labels[p.source_id] for p in labelled])
-    objective = Objective(matcher, labelled, grades, resumes or {}, metric)
+    objective = Objective(matcher, labelled, grades, resumes or {}, metric, controls)
     pool = candidates(matcher.weights, trials, seed)
     result = TuneResult(weights=matcher.weights, metric=metric, candidates=len(pool))
     every = np.arange(len(labelled))
@@ -168,12 +182,13 @@ def tune_config(config: JobsConfig, labels: Path | None = None, output: Path | N
     Tuning starts from the profile's own weights, not from a previous tuning.
     """
     from pipeline.match.evaluate import eval_paths, load_labels, load_postings, load_resumes
+    from pipeline.match.resume_kinds import controls, load_kinds
 
     labels = Path(labels) if labels else config.matching.labels
     postings_dir, resumes_dir = eval_paths(labels, None, None)
     matcher = Matcher(load_profile(config.profile.path))
     result = tune(matcher, load_postings(postings_dir), load_labels(labels),
                   load_resumes(resumes_dir), folds=folds, trials=trials, seed=seed,
-                  metric=metric)
+                  metric=metric, controls=controls(load_kinds(resumes_dir)))
     target = output or config.matching.settings or settings_path_for(config.profile.path)
     return result, write_settings(result, target, folds)

@@ -3,7 +3,8 @@
 Each dataset of the real labels (one job board's style) is ranked on its own index. Every
 candidate weight set (``tune.candidates``: the current weights first, then a seeded random search)
 and half of them near the current weights: each weight scaled by up to +-30%) is scored once per
-dataset: the mean of ``metric`` over the queries (profile alone and profile with each resume).
+dataset: the mean of ``metric`` over the queries (profile alone and profile with each resume;
+a control resume counts by ``metrics.clean_at``: a core posting in its top 10 is a loss).
 For each dataset that has a posting of grade >= 1, the candidate best on the *other* datasets is
 measured on it: the held-out figure. When the search's picks beat the current weights on the
 held-out datasets (mean), the weights written are the best on the mean over datasets among the
@@ -27,7 +28,7 @@ from pipeline.match.profile import Weights
 from pipeline.match.real_eval import group_metrics, groups_of
 from pipeline.match.real_postings import Key
 from pipeline.match.scoring import TIE_EPSILON, Resume, evidence, score
-from pipeline.match.tune import SPACE, Objective, candidates, write_weights
+from pipeline.match.tune import SPACE, Objective, candidates, query_value, write_weights
 from pipeline.posting import Posting
 
 
@@ -65,36 +66,47 @@ def search_pool(start: Weights, trials: int, seed: int) -> list[Weights]:
 
 
 def _dataset_table(matcher: Matcher, pool: list[Weights], postings: dict[Key, Posting],
-                   labels: dict[Key, int], resumes: dict[str, str],
-                   metric: str) -> dict[str, np.ndarray]:
-    """``dataset -> metric of each candidate`` (mean over queries), for datasets with a positive."""
+                   labels: dict[Key, int], resumes: dict[str, str], metric: str,
+                   controls: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+    """``dataset -> objective of each candidate`` (mean over queries), for datasets with a
+    positive."""
     table = {}
     for group in groups_of(postings, labels):
         if not group.name.startswith("dataset:") or not (group.grades >= 1).any():
             continue
         index = matcher.index(group.postings)
-        parsed = [None, *(Resume.from_text(index, t) for t in resumes.values())]
+        parsed = [(None, False), *((Resume.from_text(index, text), name in controls)
+                                   for name, text in resumes.items())]
         values = np.zeros(len(pool))
         for number, weights in enumerate(pool):
             tie = TIE_EPSILON * np.tanh(evidence(index, weights))
             values[number] = np.mean([
-                group_metrics(score(index, weights, r).score + tie, group.grades)[metric] or 0.0
-                for r in parsed])
+                _value(score(index, weights, r).score + tie, group.grades, metric, control)
+                for r, control in parsed])
         table[group.name.removeprefix("dataset:")] = values
     return table
+
+
+def _value(scores: np.ndarray, grades: np.ndarray, metric: str, control: bool) -> float:
+    """One query's share of the objective on one dataset (``tune.query_value``)."""
+    if control:
+        order = np.lexsort((np.arange(len(scores)), -scores))
+        return query_value([int(g) for g in grades[order]], metric, control=True)
+    return group_metrics(scores, grades)[metric] or 0.0
 
 
 def tune_datasets(matcher: Matcher, postings: dict[Key, Posting], labels: dict[Key, int],
                   resumes: dict[str, str] | None = None, trials: int = 200, seed: int = 7,
                   metric: str = "ndcg@10",
-                  more: dict[str, Callable[[Weights], float]] | None = None) -> DatasetTuneResult:
+                  more: dict[str, Callable[[Weights], float]] | None = None,
+                  controls: frozenset[str] = frozenset()) -> DatasetTuneResult:
     """Leave-one-dataset-out random search of the weights; see the module docstring.
 
     ``more`` adds datasets judged by a function of the weights (the fixtures' MAP), held out
-    and guarded against loss like the others.
+    and guarded against loss like the others; ``controls`` names the control resumes.
     """
     pool = search_pool(matcher.weights, trials, seed)
-    table = _dataset_table(matcher, pool, postings, labels, resumes or {}, metric)
+    table = _dataset_table(matcher, pool, postings, labels, resumes or {}, metric, controls)
     table |= {name: np.array([judge(w) for w in pool]) for name, judge in (more or {}).items()}
     if len(table) < 2:
         raise ConfigError(f"only {len(table)} dataset(s) with a posting of grade 1 or 2; "
@@ -142,6 +154,7 @@ def fixture_judges(config: JobsConfig, matcher: Matcher) -> dict[str, Callable[[
     """The fixtures' labelled postings (``matching.labels``) as one more dataset, judged by MAP
     over its queries (NDCG@10 is 1.0 there for most weights); none when the file is absent."""
     from pipeline.match.evaluate import eval_paths, load_labels, load_postings, load_resumes
+    from pipeline.match.resume_kinds import controls, load_kinds
 
     labels_path = config.matching.labels
     if not labels_path.is_file():
@@ -150,6 +163,7 @@ def fixture_judges(config: JobsConfig, matcher: Matcher) -> dict[str, Callable[[
     labels = load_labels(labels_path)
     labelled = [p for p in load_postings(postings_dir) if p.source_id in labels]
     grades = np.array([labels[p.source_id] for p in labelled])
-    objective = Objective(matcher, labelled, grades, load_resumes(resumes_dir), "map")
+    objective = Objective(matcher, labelled, grades, load_resumes(resumes_dir), "map",
+                          controls(load_kinds(resumes_dir)))
     rows = np.arange(len(labelled))
     return {f"fixtures ({labels_path.name}, MAP)": lambda weights: objective(weights, rows)}

@@ -16,6 +16,8 @@ from click.testing import CliRunner
 from pipeline.cli import cli
 from pipeline.match import Matcher, load_profile
 from pipeline.match.real_eval import load_real
+from pipeline.match.resume_kinds import controls as kind_controls
+from pipeline.match.resume_kinds import load_kinds
 from pipeline.match.tune_datasets import _dataset_table, search_pool, tune_datasets
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,3 +177,46 @@ def test_each_held_out_figure_comes_from_weights_chosen_on_the_other_datasets(tm
         chosen = int(np.argmax(table[other]))
         assert result.held_out[held] == round(float(table[held][chosen]), 4)
         assert result.held_out_start[held] == round(float(table[held][0]), 4)
+
+
+TECH = [(f"{kind} Engineer", f"Build {kind.lower()} services in Python and Go; REST APIs on "
+         "Kubernetes, Kafka, PostgreSQL, Terraform on AWS.", 0)
+        for kind in ("Backend", "Platform", "Data", "Site Reliability", "Cloud", "API",
+                     "Infrastructure", "Python", "Go", "DevOps", "Streaming")]
+
+
+def _control_folder(base: Path) -> tuple[dict, dict, dict]:
+    """One NHS-style dataset of 16 postings (one core) and a care and a control resume."""
+    labels, postings, resumes = _write_folder(base)
+    with (postings / "nhs_mini.jsonl").open("a", encoding="utf-8") as handle:
+        for number, (title, text, _) in enumerate(TECH):
+            handle.write(json.dumps({"title": title, "description": text,
+                                     "hiringOrganization": {"name": "North Trust"},
+                                     "url": f"https://jobs.example/vacancy/{950 + number}"}) + "\n")
+    with labels.open("a", encoding="utf-8") as handle:
+        handle.writelines(f"nhs_mini,{950 + n},0,0,0\n" for n in range(len(TECH)))
+    (resumes / "resumes.csv").write_text("resume,kind,licences\nrn,care,RN\n"
+                                         "engineer,control,\n", encoding="utf-8")
+    return load_real(labels, postings, resumes)
+
+
+def test_tuning_counts_a_core_posting_in_the_controls_top_ten_as_a_loss(tmp_path):
+    graded, found, texts = _control_folder(tmp_path)
+    matcher = Matcher(load_profile(PROFILE))
+    start = matcher.weights
+    # no resume gate and no resume weight: the control ranks like the profile, core posting first
+    leaky = start.model_copy(update={"resume_gate_terms": 0, "resume": 0.0})
+    controls = kind_controls(load_kinds(tmp_path / "resumes"))
+    table = _dataset_table(matcher, [start, leaky], found, graded, texts, "ndcg@10", controls)
+    assert table["nhs_mini"][0] > table["nhs_mini"][1]
+
+
+def test_a_bad_resume_kind_is_refused_with_its_line(tmp_path):
+    labels, postings, resumes = _write_folder(tmp_path)
+    (resumes / "resumes.csv").write_text("resume,kind,licences\nengineer,contrl,\n",
+                                         encoding="utf-8")
+    result = _run(tmp_path, "tune", "--labels", str(labels), "--postings", str(postings),
+                  "--resumes", str(resumes), "--trials", "2",
+                  "--output", str(tmp_path / "t.settings.yaml"))
+    assert result.exit_code == 2
+    assert "resumes.csv:2: kind must be one of care, control (got 'contrl')" in result.output
