@@ -2,10 +2,12 @@
 per country, for the matcher and three baselines, with the profile alone and with each resume.
 
 Labels are ``dataset,posting_id,...,grade`` (``fixtures/real/labels.csv``); the postings' text is
-read from the operator's folder (``pipeline.match.real_postings``). Each group (one dataset, or
-every dataset of one country) is ranked on its own: the matcher's IDF and boilerplate are fitted
-on that group's postings, as they would be on one board. A metric a group cannot have is skipped
-and said so: NDCG needs a posting of grade >= 1, P@10 and MAP a posting of grade 2.
+read from the operator's folder (``pipeline.match.real_postings``). Each care resume is also
+measured against its own grades (``fit:NAME``, ``pipeline.match.fit_grades``). Each group (one
+dataset, or every dataset of one country) is ranked on its own: the matcher's IDF and
+boilerplate are fitted on that group's postings, as they would be on one board. A metric a
+group cannot have is skipped and said so: NDCG needs a posting of grade >= 1, P@10 and MAP a
+posting of grade 2.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ import numpy as np
 from pipeline.errors import ConfigError
 from pipeline.match.baselines import bm25_scores, tfidf_scores, title_tfidf_scores
 from pipeline.match.evaluate import load_resumes
+from pipeline.match.fit_grades import FitRule, load_fit_rule
 from pipeline.match.matcher import Matcher
 from pipeline.match.metrics import RELEVANT, evaluate_ranking
 from pipeline.match.real_postings import Key, read_postings
+from pipeline.match.resume_kinds import ResumeKind, load_kinds
 from pipeline.match.scoring import TIE_EPSILON, Resume, evidence, score
 from pipeline.posting import Posting
 
@@ -68,6 +72,7 @@ class Group:
     name: str
     postings: list[Posting]
     grades: np.ndarray
+    keys: list[Key] = field(default_factory=list)
 
 
 def groups_of(postings: dict[Key, Posting], labels: dict[Key, int]) -> list[Group]:
@@ -78,8 +83,8 @@ def groups_of(postings: dict[Key, Posting], labels: dict[Key, int]) -> list[Grou
         names.setdefault(f"dataset:{key[0]}", []).append(key)
     for key in sorted(keys, key=lambda k: country_of(k[0])):
         names.setdefault(f"country:{country_of(key[0])}", []).append(key)
-    return [Group(name, [postings[k] for k in chosen], np.array([labels[k] for k in chosen]))
-            for name, chosen in names.items()]
+    return [Group(name, [postings[k] for k in chosen], np.array([labels[k] for k in chosen]),
+                  chosen) for name, chosen in names.items()]
 
 
 def skipped_metrics(grades: np.ndarray) -> dict[str, str]:
@@ -153,8 +158,10 @@ class RealReport:
 
 def run_real_eval(matcher: Matcher, postings: dict[Key, Posting], labels: dict[Key, int],
                   resumes: dict[str, str] | None = None,
-                  methods: tuple[str, ...] = METHODS) -> RealReport:
-    """Rank every group for every query and method; collect the metrics."""
+                  methods: tuple[str, ...] = METHODS, fit: FitRule | None = None,
+                  kinds: dict[str, ResumeKind] | None = None) -> RealReport:
+    """Rank every group for every query and method; collect the metrics (with ``fit``, each
+    care resume's ranking again against its own grades, as query ``fit:NAME``)."""
     report = RealReport(missing=sorted(k for k in labels if k not in postings))
     for group in groups_of(postings, labels):
         report.grades[group.name] = group.grades
@@ -173,7 +180,24 @@ def run_real_eval(matcher: Matcher, postings: dict[Key, Posting], labels: dict[K
                     report.tops[(group.name, query)] = top_postings(group, scores)
                 report.rows.append({"group": group.name, "query": query, "method": method,
                                     **group_metrics(scores, group.grades)})
+        if fit is not None:
+            _fit_rows(report, group, fit, kinds or {}, methods)
     return report
+
+
+def _fit_rows(report: RealReport, group: Group, fit: FitRule, kinds: dict[str, ResumeKind],
+              methods: tuple[str, ...]) -> None:
+    """Each care resume's rankings of the group measured against its own grades."""
+    for query in [q for g, q, m in report.scores if g == group.name and m == methods[0]]:
+        name = query.removeprefix("resume:")
+        kind = kinds.get(name, ResumeKind())
+        if not query.startswith("resume:") or kind.control:
+            continue
+        grades = fit.grades(group.keys, group.postings, group.grades, kind)
+        for method in methods:
+            scores = report.scores[(group.name, query, method)]
+            report.rows.append({"group": group.name, "query": f"fit:{name}", "method": method,
+                                **group_metrics(scores, grades)})
 
 
 def _clock(report: RealReport, method: str, started: float) -> None:
@@ -223,6 +247,8 @@ def load_real(labels_path: Path, postings_dir: Path,
 
 def evaluate_real(matcher: Matcher, labels_path: Path, postings_dir: Path,
                   resumes: Path | None = None) -> RealReport:
-    """Read the labels, the postings they name and the resumes, then ``run_real_eval``."""
+    """Read the labels, the postings they name and the resumes, then ``run_real_eval`` (with
+    the fit grades' rule when the labels' folder has its files, ``pipeline.match.fit_grades``)."""
     labels, postings, texts = load_real(labels_path, postings_dir, resumes)
-    return run_real_eval(matcher, postings, labels, texts)
+    return run_real_eval(matcher, postings, labels, texts, fit=load_fit_rule(labels_path.parent),
+                         kinds=load_kinds(resumes_dir(labels_path, resumes)))

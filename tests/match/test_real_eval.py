@@ -220,3 +220,25 @@ def test_a_bad_resume_kind_is_refused_with_its_line(tmp_path):
                   "--output", str(tmp_path / "t.settings.yaml"))
     assert result.exit_code == 2
     assert "resumes.csv:2: kind must be one of care, control (got 'contrl')" in result.output
+
+
+def test_each_care_resume_is_also_measured_against_the_jobs_it_can_take(tmp_path):
+    labels, postings, resumes = _write_folder(tmp_path)
+    (resumes / "assistant.txt").write_text("Certified medical assistant: rooming patients, vital "
+                                           "signs, scheduling and referrals.", encoding="utf-8")
+    (resumes / "resumes.csv").write_text("resume,kind,licences\nrn,care,RN\nassistant,care,\n"
+                                         "engineer,control,\n", encoding="utf-8")
+    (tmp_path / "licence_titles.csv").write_text("title_word,licences\nnurse,RN\nrn,RN\n",
+                                                 encoding="utf-8")
+    result = _run(tmp_path, "eval", "--labels", str(labels), "--postings", str(postings),
+                  "--resumes", str(resumes), "--json")
+    assert result.exit_code == 0, result.output
+    rows = {(r["group"], r["query"], r["method"]): r for r in json.loads(result.output)["rows"]}
+    linkedin = "dataset:linkedin_mini"
+    # "RN Case Manager" is core for the role and for the RN, not for the medical assistant
+    assert rows[(linkedin, "resume:assistant", "matcher")]["map"] is not None
+    assert rows[(linkedin, "fit:assistant", "matcher")]["map"] is None
+    assert rows[(linkedin, "fit:rn", "matcher")]["map"] == rows[
+        (linkedin, "resume:rn", "matcher")]["map"]
+    # the control can take none of the jobs: judged by its role-grade P@10 only
+    assert not any(query == "fit:engineer" for _, query, _ in rows)
