@@ -242,3 +242,15 @@ def test_each_care_resume_is_also_measured_against_the_jobs_it_can_take(tmp_path
         (linkedin, "resume:rn", "matcher")]["map"]
     # the control can take none of the jobs: judged by its role-grade P@10 only
     assert not any(query == "fit:engineer" for _, query, _ in rows)
+
+
+def test_tuned_weights_that_lose_on_one_held_out_dataset_are_not_written():
+    matcher = Matcher(load_profile(PROFILE))
+    start = matcher.weights.resume
+    # two boards gain from a larger resume weight, a third loses a little: better on the mean
+    judges = {"a": lambda w: w.resume, "b": lambda w: w.resume,
+              "c": lambda w: 1.0 - 0.1 * abs(w.resume - start)}
+    result = tune_datasets(matcher, {}, {}, {}, trials=20, seed=3, more=judges)
+    assert result.held_out["a"] > result.held_out_start["a"]
+    assert result.held_out["c"] < result.held_out_start["c"]
+    assert result.kept_start and result.weights == matcher.weights
