@@ -16,7 +16,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.match.profile import Credential
-from pipeline.match.requirement import Finder, heading_mode, sentence_requirements
+from pipeline.match.requirement import (
+    Finder,
+    heading_mode,
+    sentence_requirements,
+    someone_elses,
+)
 from pipeline.match.text import norm, phrase_pattern, sentence_spans
 
 
@@ -57,13 +62,27 @@ def _compiled(key: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[re.Pattern[
 
 
 def codes_in(text: str, credentials: list[Credential]) -> list[str]:
-    """Codes of the credentials a text names anywhere, in profile order (for resumes)."""
+    """Codes of the credentials a resume holds, in profile order: those it names anywhere
+    except where it names someone else's ("reconciled with the RN care manager")."""
     if not credentials:
         return []
     pattern, code_of = _compiled(tuple((c.code, tuple(c.phrases())) for c in credentials))
     lowered = text.lower().replace("’", "'")
-    found = {code_of.get(norm(m.group(1))) for m in pattern.finditer(lowered)}
+    found = {code_of.get(norm(m.group(1))) for m in pattern.finditer(lowered)
+             if not someone_elses(_clause_before(lowered, m.start(1)))}
     return [c.code for c in credentials if c.code in found]
+
+
+#: Where a clause starts: punctuation, a blank line or a bullet (a wrapped line goes on).
+_CLAUSE_START = re.compile(r"[.;:,(]|\n\s*\n|\n\s*[-*\u2022]")
+
+
+def _clause_before(text: str, position: int) -> str:
+    """The text of the clause before ``position``: back to punctuation, a bullet or a blank
+    line."""
+    window = text[max(0, position - 120):position]
+    cut = max((m.end() for m in _CLAUSE_START.finditer(window)), default=0)
+    return window[cut:]
 
 
 _LAST_COMPILED: list = [None, None]

@@ -168,8 +168,14 @@ def _fallback(clause: Clause, outer: str, section: str | None) -> str:
 def _someone_else(clause: Clause) -> bool:
     """True when the clause names the credential as someone else's ("under the supervision of
     a registered nurse")."""
-    before = " ".join(clause.text[:clause.hits[0][0]].lower().split()[-_OTHERS_WINDOW:])
-    return bool(_OTHERS.search(before)) and not _REQUIRED.search(clause.text.lower())
+    return (someone_elses(clause.text[:clause.hits[0][0]])
+            and not _REQUIRED.search(clause.text.lower()))
+
+
+def someone_elses(before: str) -> bool:
+    """True when the words just before a credential make it someone else's ("reconciled with
+    the", "under the supervision of a")."""
+    return bool(_OTHERS.search(" ".join(before.lower().split()[-_OTHERS_WINDOW:])))
 
 
 def _open_codes(outer: str, find: Finder) -> set[str]:

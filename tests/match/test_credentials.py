@@ -125,3 +125,24 @@ def test_a_uk_nurse_registration_on_a_resume_is_read_as_rn(profile):
                     profile.credentials) == ["RN"]
     assert codes_in("HCPC registered social worker (Social Work England).",
                     profile.credentials) == ["LMSW"]
+
+
+LPN_RESUME = """TERESA HOLLOWAY, LPN
+Licensed Practical Nurse, eight years in long-term care and care coordination.
+- Transitional care follow-up after discharge; medication lists reconciled with
+  the RN care manager and provider.
+- Reported changes in condition to the supervising RN; scheduled visits for the registered nurse.
+"""
+
+
+def test_a_resume_naming_a_colleagues_licence_does_not_hold_it(profile):
+    assert codes_in(LPN_RESUME, profile.credentials) == ["LPN"]
+    assert codes_in("Maria Lopez, BSN, RN\n- Worked with the LPN team", profile.credentials) == [
+        "RN", "BSN"]
+
+
+def test_an_lpn_is_told_an_rn_case_manager_job_needs_an_rn(matcher, make_posting):
+    board = [make_posting("rn", "RN Case Manager", "Coordinate care plans and discharge for "
+                          "complex patients. Active RN license required.")]
+    match = matcher.rank(board, LPN_RESUME)[0]
+    assert match.why.missing_credentials == ["RN"]
