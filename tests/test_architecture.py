@@ -144,3 +144,15 @@ def test_known_violations_still_exist():
     private = {(src, dst, name) for src, dst, _, names in edges() for name in names}
     stale = sorted(map(str, (KNOWN_VIOLATIONS - found) | (KNOWN_PRIVATE_IMPORTS - private)))
     assert not stale, "fixed: remove from the allow-lists in this file: " + ", ".join(stale)
+
+
+def test_matching_never_imports_its_tuning():
+    """``match/tuning/`` serves ``pipeline tune`` only: the rest of ``match`` never imports it."""
+    tuning = ROOT / "pipeline" / "match" / "tuning"
+    offenders = [f"{path.relative_to(ROOT)}:{line} imports {module}"
+                 for path in sorted((ROOT / "pipeline" / "match").rglob("*.py"))
+                 if tuning not in path.parents
+                 for module, names, line in imported(path)
+                 if f"{module}.".startswith("pipeline.match.tuning.")
+                 or (module == "pipeline.match" and "tuning" in names)]
+    assert offenders == []

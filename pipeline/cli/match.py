@@ -275,7 +275,7 @@ def tune(config_path: Path, labels: Path | None, output: Path | None, folds: int
 def _tune_folds(config: JobsConfig, labels: Path | None, output: Path | None, folds: int,
                 trials: int, seed: int, metric: str):
     """k-fold tuning on the fixtures' labels; print the result; (weights, settings file)."""
-    from pipeline.match.tune import format_result, tune_config
+    from pipeline.match.tuning.tune import format_result, tune_config
 
     if metric == "ndcg@50":
         raise click.UsageError("--metric ndcg@50 needs real labels (--postings); use map, "
@@ -294,7 +294,7 @@ def _tune_real(config: JobsConfig, labels: Path, postings_dir: Path, resumes_dir
     from pipeline.match.real_eval import METRICS, load_real
     from pipeline.match.real_eval import resumes_dir as resumes_of
     from pipeline.match.resume_kinds import controls, load_kinds
-    from pipeline.match.tune_datasets import (
+    from pipeline.match.tuning.tune_datasets import (
         fixture_judges,
         format_dataset_result,
         tune_datasets,

@@ -18,7 +18,7 @@ from pipeline.match import Matcher, load_profile
 from pipeline.match.real_eval import load_real
 from pipeline.match.resume_kinds import controls as kind_controls
 from pipeline.match.resume_kinds import load_kinds
-from pipeline.match.tune_datasets import _dataset_table, search_pool, tune_datasets
+from pipeline.match.tuning.tune_datasets import _dataset_table, search_pool, tune_datasets
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "models" / "care_manager.yaml"

@@ -10,9 +10,9 @@ import yaml
 from pipeline.config import parse_config
 from pipeline.match import Matcher
 from pipeline.match.evaluate import load_labels, load_postings, load_resumes
-from pipeline.match.tune import folds_of, tune, write_settings
+from pipeline.match.tuning.tune import folds_of, tune, write_settings
 
-PROFILE = Path(__file__).resolve().parents[2] / "models" / "care_manager.yaml"
+PROFILE = Path(__file__).resolve().parents[3] / "models" / "care_manager.yaml"
 
 
 def test_tune_writes_settings_that_the_matcher_uses(matcher, labelled, tmp_path):

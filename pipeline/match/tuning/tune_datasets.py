@@ -29,7 +29,7 @@ from pipeline.match.profile import Weights
 from pipeline.match.real_eval import group_metrics, groups_of
 from pipeline.match.real_postings import Key
 from pipeline.match.scoring import TIE_EPSILON, Resume, evidence, score
-from pipeline.match.tune import SPACE, Objective, candidates, query_value, write_weights
+from pipeline.match.tuning.tune import SPACE, Objective, candidates, query_value, write_weights
 from pipeline.posting import Posting
 
 
