@@ -9,8 +9,9 @@
 * ``average_precision(grades)``: mean precision@i over the relevant ranks, over all relevant
   postings; ``MAP`` in reports averages it over a row's queries.
 * ``clean_at(grades, k)``: for a control query (someone who can do none of the role's jobs),
-  1 minus the share of the core postings that could be in the top ``k`` that are there: 1.0 when
-  none is, so higher is better like the others and a tuner can average them.
+  how few core postings its top ``k`` holds, from 0 (as many as could be there) to 1 (as few as
+  the ranking allows: a list shorter than ``k`` plus the non-core postings must hold some), so
+  higher is better like the others and a tuner can average them.
 """
 
 from __future__ import annotations
@@ -49,11 +50,13 @@ def average_precision(grades: Sequence[int], relevant: int = RELEVANT) -> float:
 
 
 def clean_at(grades: Sequence[int], k: int = 10, relevant: int = RELEVANT) -> float:
-    """1 - (postings of grade >= ``relevant`` in the top ``k``) / min(k, all of them)."""
-    possible = min(k, sum(1 for g in grades if g >= relevant))
-    if not possible:
+    """1 - (core in the top ``k`` - fewest possible) / (most possible - fewest possible)."""
+    core = sum(1 for g in grades if g >= relevant)
+    shown = min(k, len(grades))
+    most, fewest = min(shown, core), max(0, shown - (len(grades) - core))
+    if most == fewest:
         return 1.0
-    return 1.0 - sum(1 for g in grades[:k] if g >= relevant) / possible
+    return 1.0 - (sum(1 for g in grades[:k] if g >= relevant) - fewest) / (most - fewest)
 
 
 def evaluate_ranking(grades: Sequence[int], k: int = 10) -> dict[str, float]:

@@ -6,7 +6,13 @@ import math
 
 import pytest
 
-from pipeline.match.metrics import average_precision, evaluate_ranking, ndcg_at, precision_at
+from pipeline.match.metrics import (
+    average_precision,
+    clean_at,
+    evaluate_ranking,
+    ndcg_at,
+    precision_at,
+)
 
 # Ranked grades, best first: core, not, adjacent, core.
 RANKED = [2, 0, 1, 2]
@@ -43,3 +49,12 @@ def test_average_precision_by_hand():
 def test_evaluate_ranking_keys():
     assert evaluate_ranking(RANKED, 10) == pytest.approx(
         {"ndcg@10": ndcg_at(RANKED, 10), "p@10": 0.2, "map": 0.75, "ndcg": ndcg_at(RANKED, 4)})
+
+
+def test_a_control_is_judged_on_the_core_postings_it_could_have_kept_out_of_its_top_k():
+    assert clean_at([0] * 12 + [2], 10) == 1.0
+    assert clean_at([2] + [0] * 12, 10) == 0.0
+    # 5 postings, 4 core: any top 10 holds all 4, so no ranking is worse than another
+    assert clean_at([2, 2, 2, 2, 0], 10) == 1.0
+    # 12 postings, 4 core: at least 2 core in any top 10; 3 is halfway between best and worst
+    assert clean_at([2, 2, 2] + [0] * 8 + [2], 10) == 0.5
