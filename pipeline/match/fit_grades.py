@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.errors import ConfigError
 from pipeline.match.real_postings import Key
 from pipeline.match.resume_kinds import ResumeKind
 from pipeline.posting import Posting
@@ -77,5 +78,8 @@ def _labelled(path: Path) -> dict[Key, frozenset[str]]:
 def _titles(path: Path) -> list[tuple[re.Pattern[str], frozenset[str]]]:
     """Whole-word, case-blind title patterns and the licences each one asks for."""
     with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not {"title_word", "licences"} <= set(reader.fieldnames or []):
+            raise ConfigError(f"{path}: the header must have title_word,licences")
         return [(re.compile(rf"\b{re.escape(row['title_word'].strip())}s?\b", re.IGNORECASE),
-                 frozenset(row["licences"].split())) for row in csv.DictReader(handle)]
+                 frozenset((row["licences"] or "").split())) for row in reader]

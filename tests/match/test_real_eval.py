@@ -254,3 +254,12 @@ def test_tuned_weights_that_lose_on_one_held_out_dataset_are_not_written():
     assert result.held_out["a"] > result.held_out_start["a"]
     assert result.held_out["c"] < result.held_out_start["c"]
     assert result.kept_start and result.weights == matcher.weights
+
+
+def test_a_licence_titles_file_without_its_columns_is_refused(tmp_path):
+    labels, postings, resumes = _write_folder(tmp_path)
+    (tmp_path / "licence_titles.csv").write_text("word,codes\nnurse,RN\n", encoding="utf-8")
+    result = _run(tmp_path, "eval", "--labels", str(labels), "--postings", str(postings),
+                  "--resumes", str(resumes))
+    assert result.exit_code == 2
+    assert "licence_titles.csv: the header must have title_word,licences" in result.output
