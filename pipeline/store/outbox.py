@@ -44,6 +44,9 @@ class OutboxRow:
     next_attempt_at: datetime | None
     sent_at: datetime | None
     unknown_outcomes: int = 0
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    sending_at: datetime | None = None
 
 
 class OutboxMixin:
@@ -168,6 +171,8 @@ class OutboxMixin:
             cancel_pending(conn, reason, outbox_id=outbox_id)
 
     def _set_outbox(self, outbox_id: int, **values) -> None:
+        """Record an outcome: the row's values, its claim and send in flight cleared."""
+        values.update(claimed_by=None, claimed_until=None, sending_at=None)
         with self.engine.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
 
