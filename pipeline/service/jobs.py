@@ -316,18 +316,19 @@ def digest_job(config_path: str) -> None:
     """Scheduled job: queue the digests that are due (unless another worker is queueing them),
     then send the outbox beside every other worker's relay."""
     config = job_config(config_path)
+    subscribers = queued = 0
     with _locked_store(config) as store:
         if store is not None:
             try:
-                queued = queue_stage(config, store)
-                log.info("digests: %d subscribers, %d queued", queued.subscribers, queued.queued)
+                report = queue_stage(config, store)
+                subscribers, queued = report.subscribers, report.queued
             except LockedError as exc:
                 log.info("digests not queued by this worker: %s", exc)
     with Store(config.database_url()) as store:
-        report = relay_stage(config, store)
-    log.info("digests: %d sent, %d pending, %d failed", report.sent, report.pending,
-             report.failed)
-    for line in report.lines:
+        sent = relay_stage(config, store)
+    log.info("digests: %d subscribers, %d queued, %d sent, %d pending, %d failed",
+             subscribers, queued, sent.sent, sent.pending, sent.failed)
+    for line in sent.lines:
         log.info("  %s", line)
 
 
