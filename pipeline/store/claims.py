@@ -1,9 +1,10 @@
 """Claims on outbox rows: several relay workers share the outbox, each row sent by one of them.
 
-A relay claims a small batch of due pending rows for itself until an expiry: on PostgreSQL the
-rows are picked with ``FOR UPDATE SKIP LOCKED`` (a worker never waits on another's pick), on
-SQLite by the same single ``UPDATE`` (SQLite runs one writer at a time); both set the claim only
-on rows still free, a compare-and-set. Just before handing a row to the server the claimer
+A relay claims a small batch of due pending rows for itself until an expiry, in one short
+transaction: on PostgreSQL the rows are picked with ``SELECT ... FOR UPDATE SKIP LOCKED`` (a
+worker never waits on another's pick) and then marked; on SQLite one ``UPDATE`` picks and marks
+them (SQLite runs one writer at a time). Either way the claim is set only on rows still free, a
+compare-and-set. Just before handing a row to the server the claimer
 records the try (``sending_at``) and extends its claim, again only if the row is still its own;
 recording the outcome (``mark_*``) clears both. A claim whose worker died is taken over once it
 expires; a row taken over with ``sending_at`` set was in flight when its worker died, and the

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 
 from pipeline.posting import Posting
 from pipeline.store.postings import row_to_posting
@@ -82,16 +82,6 @@ class OutboxMixin:
             conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
                          .values(last_digest_at=now))
         return outbox_id
-
-    def due_outbox(self, now: datetime | None = None) -> list[OutboxRow]:
-        """Pending digests whose next attempt is due, oldest first."""
-        now = now or utcnow()
-        query = select(outbox).where(
-            outbox.c.status == "pending",
-            or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
-        ).order_by(outbox.c.id)
-        with self.engine.connect() as conn:
-            return [OutboxRow(**r._mapping) for r in conn.execute(query)]
 
     def outbox_rows(self, statuses: Iterable[str] = ("pending", "failed")) -> list[OutboxRow]:
         """Outbox rows in the given states, oldest first."""
