@@ -7,6 +7,7 @@ The CLI commands (``run``, ``fetch``, ``notify``) and the scheduler's jobs all c
     notify_once(config)         the notify stage alone (it takes its own lock)
     locked_store(config, wait)  the store with the run lock held: the one place it is taken
     fetch_stage, fetch_board_turn, notify_stage   one stage on a store the caller locked
+    queue_stage, relay_stage    notify in two: queue (the notify lease), relay (no lock needed)
     check_secrets(config)       what a command that fetches or sends needs, checked before work
 
 The stages live in ``pipeline.stages.fetch`` and ``pipeline.notify``.
@@ -23,7 +24,7 @@ from pipeline.config import JobsConfig
 from pipeline.config.checks import check_secrets as check_variables
 from pipeline.http import HttpClient
 from pipeline.match import Matcher
-from pipeline.notify import NotifyReport, notify
+from pipeline.notify import NotifyReport, RelayReport, notify, queue_digests, relay
 from pipeline.notify.dkim_sign import check_signing_key
 from pipeline.notify.subscribers import sync_subscribers
 from pipeline.stages.fetch import FetchReport, board_turns, fetch_sources
@@ -127,6 +128,19 @@ def notify_stage(config: JobsConfig, store: Store, matcher: Matcher | None = Non
         sync_subscribers(config, store)
     matcher = matcher or Matcher.from_config(config)
     return notify(config, store, matcher, now=now, dry_run=dry_run, progress=progress)
+
+
+def queue_stage(config: JobsConfig, store: Store, *, sync: bool = True) -> NotifyReport:
+    """Queue the digests that are due, sending none (one queuer at a time: LockedError while
+    another process queues); first sync the subscribers of ``config`` unless ``sync`` is False."""
+    if sync:
+        sync_subscribers(config, store)
+    return queue_digests(config, store, Matcher.from_config(config))
+
+
+def relay_stage(config: JobsConfig, store: Store) -> RelayReport:
+    """Send the outbox; any number of workers may at once (each digest is claimed by one)."""
+    return relay(config, store)
 
 
 def _enabled(config: JobsConfig) -> int:

@@ -282,4 +282,15 @@ def outbox(config_path: Path, retry: bool, ids: tuple[int, ...]) -> None:
             if row.status == "pending" and row.next_attempt_at else ""
         click.echo(f"#{row.id}\t{row.status}\t{row.recipient}\t{row.created_at:%Y-%m-%d %H:%M}"
                    f"\tattempts {row.attempts}{retry_at}\t{row.subject}"
-                   + (f"\n\t{row.last_error}" if row.last_error else ""))
+                   + (f"\n\t{row.last_error}" if row.last_error else "")
+                   + (f"\n\t{_claim(row)}" if row.status == "pending" and row.claimed_by else ""))
+
+
+def _claim(row) -> str:
+    """'claimed by web-1 pid 42 #1f2e3d4c until 04:12:00 UTC, sending since 04:11:58 UTC'."""
+    from pipeline.store.schema import utcnow
+
+    sending = f", sending since {row.sending_at:%H:%M:%S} UTC" if row.sending_at else ""
+    expired = " (expired: the next relay takes it over)" if row.claimed_until < utcnow() else ""
+    return (f"claimed by {row.claimed_by} until {row.claimed_until:%Y-%m-%d %H:%M:%S} UTC"
+            f"{expired}{sending}")

@@ -299,6 +299,9 @@ class EmailConfig(Strict):
                                "retries a digest; doubled per attempt, at most 6 hours")
     max_attempts: int = Field(default=12, ge=1, description="transient failures before a "
                               "digest is marked failed")
+    claim_ttl: float = Field(default=900.0, gt=0, validate_default=True,
+                             description="seconds a relay worker's claim on a digest holds; "
+                             "after it a dead worker's digests are taken over")
     dkim: DkimConfig | None = Field(default=None, description="sign digests with DKIM: domain, "
                                     "selector, private_key_file or private_key")
 
@@ -353,6 +356,22 @@ class EmailConfig(Strict):
         raise ValueError(f"{host!r} is a placeholder domain, reserved for examples; with "
                          "transport: smtp, write your own mailbox for unsubscribe requests, "
                          "or null for none (the one-click unsubscribe_url is enough)")
+
+    @field_validator("claim_ttl")
+    @classmethod
+    def _claim_outlasts_a_try(cls, value: float, info: ValidationInfo) -> float:
+        """A relay's claim must outlast one try's waits, or a live relay's digest would be
+        taken over (and counted as maybe delivered) while it waits for the server's reply."""
+        smtp = info.data.get("smtp")
+        if info.data.get("transport") != "smtp" or smtp is None:
+            return value
+        longest = smtp.timeout + smtp.data_timeout
+        if value <= longest:
+            raise ValueError(f"{value:g} seconds is not longer than one try may wait "
+                             f"(smtp.timeout {smtp.timeout:g} + smtp.data_timeout "
+                             f"{smtp.data_timeout:g} = {longest:g}); raise claim_ttl above "
+                             f"{longest:g} or lower those timeouts")
+        return value
 
 
 #: Domains reserved for examples (RFC 2606, RFC 6761): no real mailbox or page lives there.

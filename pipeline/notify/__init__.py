@@ -1,6 +1,8 @@
 """The notifier: choose each subscriber's postings, queue digests in the outbox, send them.
 
     notify(config, store, matcher)   queue the digests that are due, then relay the outbox
+    queue_digests(...)               queue them only (one queuer at a time: the notify lease)
+    relay(config, store)             send the outbox (any number at once: rows are claimed)
     preview(...)                     the HTML of a subscriber's next digest, nothing recorded
 
 Modules: ``due`` (when a digest is due), ``digest`` (which postings, as stored data), ``render``
@@ -23,9 +25,10 @@ from pipeline.notify.tokens import signer_for
 from pipeline.store import Store
 from pipeline.store.schema import utcnow
 
-__all__ = ["NotifyReport", "RelayReport", "notify", "preview", "relay", "retry_outbox"]
+__all__ = ["NotifyReport", "RelayReport", "notify", "preview", "queue_digests", "relay",
+           "retry_outbox"]
 
-#: Name of the database lock held while digests are queued and sent.
+#: Name of the database lock held while digests are queued (one queuer; relays need none).
 NOTIFY_LOCK = "notify"
 
 
@@ -45,35 +48,36 @@ class NotifyReport:
 def retry_outbox(config: JobsConfig, store: Store,
                  ids: list[int] | None = None) -> tuple[int, RelayReport]:
     """Requeue failed digests (``ids``, else all; a maybe-delivered one only by its id) and
-    send the outbox now: (requeued, report).
+    send the outbox now, beside any other relay: (requeued, report)."""
+    return store.requeue(ids), relay(config, store)
 
-    It holds the notify lock like ``notify``, so it never runs beside a scheduled notify (two
-    relays would both see the same pending rows and send them twice). LockedError if one runs.
-    """
-    owner = store.acquire_lock(NOTIFY_LOCK)
-    try:
-        return store.requeue(ids), relay(config, store)
-    finally:
-        store.release_lock(NOTIFY_LOCK, owner)
+
+def queue_digests(config: JobsConfig, store: Store, matcher, *, now: datetime | None = None,
+                  dry_run: bool = False,
+                  progress: Callable[[str], None] | None = None) -> NotifyReport:
+    """Queue every due digest under the notify lease (one queuer at a time, so no subscriber
+    gets two digests of the same postings); LockedError if another process is queueing."""
+    now = now or utcnow()
+    with store.holding(NOTIFY_LOCK):
+        queued = queue_due(config, store, matcher, now=now, dry_run=dry_run, progress=progress)
+        if not dry_run:
+            store.purge_signups(now)  # unconfirmed sign-ups past their expiry, data and all
+    report = NotifyReport(subscribers=queued.subscribers, queued=queued.queued,
+                          lines=list(queued.lines))
+    report.pending = len(store.outbox_rows(("pending",)))
+    return report
 
 
 def notify(config: JobsConfig, store: Store, matcher, *, now: datetime | None = None,
            dry_run: bool = False, progress: Callable[[str], None] | None = None,
            transport=None) -> NotifyReport:
-    """Queue every due digest, then send the outbox. LockedError if another notify is running."""
+    """Queue every due digest (LockedError if another process is queueing), then send the
+    outbox beside any other relay."""
     now = now or utcnow()
-    owner = store.acquire_lock(NOTIFY_LOCK)
-    try:
-        queued = queue_due(config, store, matcher, now=now, dry_run=dry_run, progress=progress)
-        report = NotifyReport(subscribers=queued.subscribers, queued=queued.queued,
-                              lines=list(queued.lines))
-        if dry_run:
-            report.pending = len(store.outbox_rows(("pending",)))
-            return report
-        store.purge_signups(now)  # unconfirmed sign-ups past their expiry, data and all
-        sent = relay(config, store, transport, now=now)
-    finally:
-        store.release_lock(NOTIFY_LOCK, owner)
+    report = queue_digests(config, store, matcher, now=now, dry_run=dry_run, progress=progress)
+    if dry_run:
+        return report
+    sent = relay(config, store, transport, now=now)
     report.sent, report.failed, report.pending = sent.sent, sent.failed, sent.pending
     report.maybe_delivered = sent.maybe_delivered
     report.lines.extend(sent.lines)

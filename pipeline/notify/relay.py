@@ -2,12 +2,15 @@
 
 A digest is queued with its Message-ID before anything is sent, and marked sent only after the
 transport took it, so a crash re-sends at most the one message in flight, with the same
-Message-ID. One relay runs at a time (the ``notify`` lock). Before sending, each row is read
-again: cancelled or paused digests are skipped, postings closed since queueing are dropped.
+Message-ID. Any number of relays run at once (every scheduler worker, `pipeline notify`, the
+sign-up page): each claims small batches of due rows (``pipeline.store.claims``) and records each
+try before handing it to the server, so each digest is sent by one relay. A row taken over from a
+relay that died mid-send counts as one unknown outcome. Before sending, each row is read again:
+cancelled or paused digests are skipped, postings closed since queueing are dropped.
 Each message is flattened (and DKIM-signed) once per try; a row that cannot be built or signed
 fails for good and the batch goes on. A transient failure is retried after ``retry_backoff``
 seconds in this run, then ``retry_delay`` later (doubling, at most 6 hours) up to
-``max_attempts``; a permanent one fails the row; an unusable server stops the batch. A row whose
+``max_attempts``; a permanent one fails the row; an unusable server stops this relay. A row whose
 outcome is unknown (sent, no reply) gets one later try, then stays ``maybe-delivered`` until an
 operator requeues it (``pipeline outbox --retry ID``).
 """
@@ -37,6 +40,7 @@ from pipeline.notify.tokens import LinkSigner, signer_for
 from pipeline.notify.transport import ServerUnavailable, make_transport
 from pipeline.report.links import digest_report_url
 from pipeline.store import Store, Subscriber
+from pipeline.store.claims import worker_name
 from pipeline.store.outbox import OutboxRow
 from pipeline.store.schema import utcnow
 
@@ -44,6 +48,9 @@ log = logging.getLogger(__name__)
 MAX_RETRY_DELAY = timedelta(hours=6)
 #: Tries of a digest that may end without a reply before it is marked maybe-delivered.
 MAX_UNKNOWN_OUTCOMES = 2
+#: Outbox rows a relay claims at a time: small, so concurrent relays share the work evenly and
+#: a dead relay's claims hold back few digests.
+CLAIM_BATCH = 10
 
 
 @dataclass
@@ -96,22 +103,29 @@ def compose(config: JobsConfig, signer: LinkSigner, subscriber: Subscriber, row:
 
 def relay(config: JobsConfig, store: Store, transport=None, *, now: datetime | None = None,
           sleep: Callable[[float], None] = time.sleep) -> RelayReport:
-    """Send every due pending digest; return what happened."""
+    """Send every due pending digest no other relay holds, in claimed batches; what happened."""
     now = now or utcnow()
     report = RelayReport()
-    rows = store.due_outbox(now)
-    if rows:
-        job = _Relay(config, store, signer_for(config, store), report, now, sleep,
-                     dkim=load_signer(config))
-        with transport or make_transport(config.email) as sender:
-            for done, row in enumerate(rows):
-                error = job.send(sender, row)
-                if error:  # the server cannot be used now: the rest waits for a later run
-                    for waiting in rows[done:]:
-                        job.retry_later(waiting, error)
-                    break
+    worker = worker_name()
+    try:
+        rows = _claim(config, store, worker, now)
+        if rows:
+            job = _Relay(config, store, signer_for(config, store), report, now, sleep,
+                         dkim=load_signer(config), worker=worker)
+            with transport or make_transport(config.email) as sender:
+                while rows and job.send_batch(sender, rows):
+                    rows = _claim(config, store, worker, now, after=rows[-1].id)
+    finally:
+        store.release_claims(worker)  # rows claimed but never begun: free for other relays now
     report.pending = len(store.outbox_rows(("pending",)))
     return report
+
+
+def _claim(config: JobsConfig, store: Store, worker: str, now: datetime,
+           after: int = 0) -> list[OutboxRow]:
+    """The next batch of due rows claimed by ``worker`` (ids above ``after``)."""
+    return store.claim_outbox(worker, ttl=config.email.claim_ttl, limit=CLAIM_BATCH, due_by=now,
+                              after=after)
 
 
 def _ready(store: Store, row: OutboxRow,
@@ -157,9 +171,26 @@ class _Relay:
     now: datetime
     sleep: Callable[[float], None]
     dkim: DkimSigner | None = None
+    worker: str = ""
+
+    def send_batch(self, sender, rows: list[OutboxRow]) -> bool:
+        """Send claimed rows in order; False when the server became unusable (the rest of the
+        batch then waits for a later run)."""
+        for done, row in enumerate(rows):
+            error = self.send(sender, row)
+            if error:
+                for waiting in rows[done:]:
+                    self.retry_later(waiting, error)
+                return False
+        return True
 
     def send(self, sender, row: OutboxRow) -> str | None:
         """Send one row with in-run retries; the error when the server is unusable, else None."""
+        if row.sending_at is not None:  # its claimer died mid-send: the message may have arrived
+            self.unknown(row, "the relay sending it stopped before the outcome was recorded "
+                         f"(claimed by {row.claimed_by}, sending since "
+                         f"{row.sending_at:%Y-%m-%d %H:%M:%S} UTC)")
+            return None
         ready = _ready(self.store, row, self.report)
         if ready is None:
             return None
@@ -170,6 +201,8 @@ class _Relay:
             mail = self.prepare(subscriber, row, items, sent_at)
             if mail is None:
                 return None
+            if not self.store.begin_send(row.id, self.worker, email.claim_ttl):
+                return None  # its claim expired and another relay took it over
             try:
                 sender.send(mail)
             except PermanentDeliveryError as exc:

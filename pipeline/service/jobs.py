@@ -4,7 +4,9 @@
                       or ``every:``), else ``schedule.sources_every``
     board:<type>      one job for two or more sources of a board with ``min_interval``: fires on
                       each one's schedule and fetches the one fetched longest ago
-    digests           every ``schedule.digests_every``: sync subscribers, queue due digests, relay
+    digests           every ``schedule.digests_every``: sync subscribers and queue due digests
+                      (under the run lease), then relay the outbox with no lease: every worker
+                      relays at once, each digest claimed by one
     unsubscribe-mail  as often, when ``schedule.unsubscribe_mail`` is set
 
 Jobs are stored in the database (``apscheduler_jobs``), coalesced, one instance each;
@@ -34,7 +36,7 @@ from pipeline.config import JobsConfig, load_config
 from pipeline.config.values import parse_interval as interval_of
 from pipeline.errors import ConfigError, LockedError, MailboxError
 from pipeline.notify.mail_unsubscribe import process_mailbox
-from pipeline.run import fetch_board_turn, fetch_stage, locked_store, notify_stage
+from pipeline.run import fetch_board_turn, fetch_stage, locked_store, queue_stage, relay_stage
 from pipeline.sources import REGISTRY
 from pipeline.store import Store, engine_for
 from pipeline.store.leases import LOCK_WAIT
@@ -311,15 +313,22 @@ def _log_runs(report: FetchReport) -> None:
 
 
 def digest_job(config_path: str) -> None:
-    """Scheduled job: queue the digests that are due and send the outbox."""
+    """Scheduled job: queue the digests that are due (unless another worker is queueing them),
+    then send the outbox beside every other worker's relay."""
     config = job_config(config_path)
+    subscribers = queued = 0
     with _locked_store(config) as store:
-        if store is None:
-            return
-        report = notify_stage(config, store)
+        if store is not None:
+            try:
+                report = queue_stage(config, store)
+                subscribers, queued = report.subscribers, report.queued
+            except LockedError as exc:
+                log.info("digests not queued by this worker: %s", exc)
+    with Store(config.database_url()) as store:
+        sent = relay_stage(config, store)
     log.info("digests: %d subscribers, %d queued, %d sent, %d pending, %d failed",
-             report.subscribers, report.queued, report.sent, report.pending, report.failed)
-    for line in report.lines:
+             subscribers, queued, sent.sent, sent.pending, sent.failed)
+    for line in sent.lines:
         log.info("  %s", line)
 
 

@@ -22,7 +22,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from pipeline.config import JobsConfig, SubscriberConfig
-from pipeline.errors import LockedError, ResumeError, SubscriberError
+from pipeline.errors import ResumeError, SubscriberError
 from pipeline.notify.notice import queue_confirmation
 from pipeline.service.app_state import page_store
 from pipeline.service.signup_form import SignupForm, resume_text_of, settings_of
@@ -144,25 +144,18 @@ def _subscriber_or_none(email: str):
 
 
 def send_soon(app) -> None:
-    """Relay the outbox in a background thread unless another relay holds the notify lock."""
+    """Relay the outbox in a background thread (beside any other relay: rows are claimed)."""
     threading.Thread(target=_relay_now, args=(app,), daemon=True).start()
 
 
 def _relay_now(app) -> None:
-    from pipeline.notify import NOTIFY_LOCK
     from pipeline.notify.relay import relay
 
     store, config = app.config["PIPELINE_STORE"], app.config["PIPELINE_CONFIG"]
     try:
-        owner = store.acquire_lock(NOTIFY_LOCK)
-    except LockedError:
-        return  # the running relay sends it
-    try:
         relay(config, store)
     except Exception:  # a background thread has no one to tell but the log
         log.exception("sending the sign-up confirmation failed; the next relay retries it")
-    finally:
-        store.release_lock(NOTIFY_LOCK, owner)
 
 
 @signup_pages.route("/signup/confirm/<token>", methods=["GET", "POST"], endpoint="confirm")

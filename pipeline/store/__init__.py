@@ -7,6 +7,7 @@ PostgreSQL. ``Store`` is composed of one mixin per area:
     subscribers.py  subscribers and their settings
     feedback.py     subscribers' judgments of postings (digest feedback links)
     outbox.py       digests queued for delivery, and which postings each subscriber has had
+    claims.py       relay workers' claims on outbox rows (each row sent by one worker)
     signups.py      sign-ups waiting for confirmation; notices (no subscriber) in the outbox
     runs.py         per-source run records (source health)
     leases.py       named locks that expire unless renewed (run, notify, schedule)
@@ -21,6 +22,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pipeline.errors import StoreError
+from pipeline.store.claims import ClaimsMixin
 from pipeline.store.feedback import FeedbackMixin
 from pipeline.store.leases import LeasesMixin
 from pipeline.store.outbox import OutboxMixin
@@ -33,7 +35,7 @@ from pipeline.store.versioning import HEAD, SchemaState, migrate, status
 __all__ = ["SchemaState", "Store", "Subscriber", "UpsertResult", "schema_status", "shown_url"]
 
 
-class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin,
+class Store(PostingsMixin, SubscribersMixin, OutboxMixin, ClaimsMixin, RunsMixin, LeasesMixin,
             FeedbackMixin, SignupsMixin):
     """All database access of the pipeline; opening it creates or upgrades the schema."""
 

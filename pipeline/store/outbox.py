@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 
 from pipeline.posting import Posting
 from pipeline.store.postings import row_to_posting
@@ -44,6 +44,9 @@ class OutboxRow:
     next_attempt_at: datetime | None
     sent_at: datetime | None
     unknown_outcomes: int = 0
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    sending_at: datetime | None = None
 
 
 class OutboxMixin:
@@ -79,16 +82,6 @@ class OutboxMixin:
             conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
                          .values(last_digest_at=now))
         return outbox_id
-
-    def due_outbox(self, now: datetime | None = None) -> list[OutboxRow]:
-        """Pending digests whose next attempt is due, oldest first."""
-        now = now or utcnow()
-        query = select(outbox).where(
-            outbox.c.status == "pending",
-            or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
-        ).order_by(outbox.c.id)
-        with self.engine.connect() as conn:
-            return [OutboxRow(**r._mapping) for r in conn.execute(query)]
 
     def outbox_rows(self, statuses: Iterable[str] = ("pending", "failed")) -> list[OutboxRow]:
         """Outbox rows in the given states, oldest first."""
@@ -168,6 +161,8 @@ class OutboxMixin:
             cancel_pending(conn, reason, outbox_id=outbox_id)
 
     def _set_outbox(self, outbox_id: int, **values) -> None:
+        """Record an outcome: the row's values, its claim and send in flight cleared."""
+        values.update(claimed_by=None, claimed_until=None, sending_at=None)
         with self.engine.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
 

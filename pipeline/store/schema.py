@@ -110,6 +110,11 @@ outbox = Table(
     Column("sent_at", UTCDateTime),
     # tries that sent the whole message but got no reply (it may have been delivered)
     Column("unknown_outcomes", Integer, nullable=False, default=0, server_default="0"),
+    # the relay worker sending the row ("host pid N #id") and until when its claim holds
+    Column("claimed_by", String(300)),
+    Column("claimed_until", UTCDateTime),
+    # when the claimer began handing the message to the server, until its outcome is recorded
+    Column("sending_at", UTCDateTime),
 )
 Index("ix_outbox_status", outbox.c.status, outbox.c.next_attempt_at)
 

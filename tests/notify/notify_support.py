@@ -7,6 +7,7 @@ files, the outbox, the templates, smtplib talking to aiosmtpd.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from datetime import UTC, datetime
@@ -36,7 +37,9 @@ class Recorder:
 
     ``refuse``: recipients answered 550; ``busy``: how many DATA commands get 421 first;
     ``drop_after``: close the connection instead of accepting the next message once this many
-    were accepted on the same connection; ``on_message``: called after each accepted message.
+    were accepted on the same connection; ``on_message``: called after each accepted message
+    (it blocks the whole server); ``stall``: a test of an accepted message whose reply waits,
+    on that connection only, until ``released`` is set (the message is then "in flight").
     """
 
     def __init__(self):
@@ -45,6 +48,8 @@ class Recorder:
         self.busy = 0
         self.drop_after: int | None = None
         self.on_message = None
+        self.stall = None
+        self.released = threading.Event()
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -67,6 +72,9 @@ class Recorder:
         session.accepted = accepted + 1
         if self.on_message:
             self.on_message(message)
+        if self.stall and self.stall(message):
+            while not self.released.is_set():
+                await asyncio.sleep(0.01)
         return "250 OK"
 
     def message_ids(self) -> list[str]:

@@ -25,7 +25,7 @@ from notify_support import (
 )
 
 from pipeline.cli import cli
-from pipeline.config import parse_config
+from pipeline.config import load_config, parse_config
 from pipeline.errors import LockedError
 from pipeline.notify import notify, relay
 from pipeline.store import Store
@@ -186,7 +186,7 @@ def test_digest_whose_postings_all_closed_is_not_sent(folder, smtp_server):
 _RELAY_SCRIPT = textwrap.dedent("""
     import json
     import sys
-    from pipeline.config import parse_config
+    from pipeline.config import load_config, parse_config
     from pipeline.notify import notify
     from pipeline.store import Store
     from pathlib import Path
@@ -201,19 +201,32 @@ _RELAY_SCRIPT = textwrap.dedent("""
 """)
 
 
-def _relay_settings(folder, port, database_url=None) -> dict:
+#: Short SMTP waits, so a killed relay's claims (which must outlast them) expire in seconds.
+SHORT_CLAIMS = {"claim_ttl": 7, "smtp": {"timeout": 3, "data_timeout": 3}}
+
+
+def _relay_settings(folder, port, database_url=None, short_claims=True) -> dict:
     """The jobs.yaml sections of a relay run on ``database_url`` (else ``folder``'s SQLite
-    file), sending to ``port``."""
+    file), sending to ``port``; with ``short_claims`` claims short enough to wait for."""
+    short = SHORT_CLAIMS if short_claims else {"smtp": {}}
     return {"database": {"url": database_url or f"sqlite:///{folder / 'jobs.db'}"},
             "email": {"transport": "smtp", "retry_backoff": 0, "unsubscribe_mailto": None,
                       "unsubscribe_url": "https://alerts.carealerts.test",
-                      "smtp": {"host": "127.0.0.1", "port": port, "security": "none"}}}
+                      **{k: v for k, v in short.items() if k != "smtp"},
+                      "smtp": {"host": "127.0.0.1", "port": port, "security": "none",
+                               **short["smtp"]}}}
 
 
-def _relay_process(folder, port, database_url=None) -> subprocess.Popen:
+def _wait_for_claims_to_expire(store) -> None:
+    """Wait until no pending row is held by a live claim (a killed relay's claims lapse)."""
+    _wait_for(lambda: all(row.claimed_until is None or row.claimed_until < utcnow()
+                          for row in store.outbox_rows(("pending",))), limit=60)
+
+
+def _relay_process(folder, port, database_url=None, short_claims=True) -> subprocess.Popen:
     """`notify` in a process of its own, for the tests that kill it or run two at once."""
     env = {**os.environ, "PYTHONPATH": str(os.getcwd())}
-    settings = json.dumps(_relay_settings(folder, port, database_url))
+    settings = json.dumps(_relay_settings(folder, port, database_url, short_claims))
     return subprocess.Popen([sys.executable, "-c", _RELAY_SCRIPT, str(folder), settings],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
@@ -226,9 +239,10 @@ class NothingNew:
         return []
 
 
-def _relay_here(folder, port, database_url=None):
+def _relay_here(folder, port, database_url=None, short_claims=True):
     """The same `notify` as ``_relay_process``, in this process; its report."""
-    config = parse_config(_relay_settings(folder, port, database_url), base_dir=folder)
+    config = parse_config(_relay_settings(folder, port, database_url, short_claims),
+                          base_dir=folder)
     return notify(config, Store(config.database_url()), NothingNew())
 
 
@@ -278,31 +292,37 @@ def test_killed_mid_batch_then_rerun_delivers_each_digest_once(folder, smtp_serv
     _kill_mid_batch(_relay_process(folder, port, db_url), recorder, hold)
     in_flight = recorder.message_ids()[4]  # accepted by the server, never acknowledged
     assert len(recorder.messages) == 5
+    _wait_for_claims_to_expire(store)  # the killed relay's batch is taken over after that
     _relay_here(folder, port, db_url)  # only the killed run needs a process of its own
     ids = recorder.message_ids()
-    assert len(set(ids)) == 20  # none lost
+    assert len(set(ids)) == 20 and len(ids) == 20  # none lost, none sent twice yet
+    [waiting] = store.outbox_rows(["pending", "failed"])  # the in-flight one: outcome unknown
+    assert (waiting.message_id, waiting.unknown_outcomes) == (in_flight, 1)
+    relay(config, store, now=waiting.next_attempt_at)  # its one more try, retry_delay later
+    ids = recorder.message_ids()
     assert len(ids) == 21 and ids.count(in_flight) == 2  # only the in-flight one, same ID
     assert store.outbox_rows(["pending", "failed"]) == []
 
 
-def test_two_runs_at_once_deliver_each_digest_once(folder, smtp_server, db_url):
+def test_two_runs_at_once_share_the_outbox_and_deliver_each_digest_once(
+        folder, smtp_server, db_url):
     recorder, port = smtp_server
-    recorder.on_message = hold = HoldAfter(recorder, 1)  # the first relay stays mid-batch
-    config, store = _setup(folder, port, subscribers=10, postings=1, database_url=db_url)
+    recorder.stall = lambda message: len(recorder.messages) == 1  # the first relay's first
+    config, store = _setup(folder, port, subscribers=30, postings=1, database_url=db_url)
     from pipeline.notify.queue import queue_due
     queue_due(config, store, FixedRanker(), now=utcnow())
-    first = _relay_process(folder, port, db_url)
+    first = _relay_process(folder, port, db_url, short_claims=False)
     try:
         _wait_for(lambda: len(recorder.messages) >= 1 or first.poll() is not None)
         assert first.poll() is None, first.communicate()
-        with pytest.raises(LockedError, match="another notify is in progress"):
-            _relay_here(folder, port, db_url)  # the second, while the first process holds the lock
+        second = _relay_here(folder, port, db_url, short_claims=False)  # while the first waits
     finally:
-        hold.release()
+        recorder.released.set()
     first_out, first_err = first.communicate(timeout=60)
     assert first.returncode == 0, first_err
-    assert first_out.strip() == "10"
-    assert sorted(recorder.recipients()) == sorted(f"s{i}@example.org" for i in range(10))
+    assert (int(first_out), second.sent) == (10, 20)  # its claimed batch; the rest
+    assert len(recorder.message_ids()) == len(set(recorder.message_ids())) == 30
+    assert sorted(recorder.recipients()) == sorted(f"s{i}@example.org" for i in range(30))
 
 
 def test_notify_refuses_while_another_holds_the_lock(folder):
@@ -383,7 +403,9 @@ def _jobs_yaml(folder, port: int, subscribers: int):
         "subscribers": [{"email": f"s{n}@example.org"} for n in range(subscribers)],
         "matching": {"min_score": 0.0},
         "email": {"transport": "smtp", "retry_backoff": 0, **OWN_UNSUBSCRIBE,
-                  "smtp": {"host": "127.0.0.1", "port": port, "security": "none"}}}))
+                  "claim_ttl": SHORT_CLAIMS["claim_ttl"],
+                  "smtp": {"host": "127.0.0.1", "port": port, "security": "none",
+                           **SHORT_CLAIMS["smtp"]}}}))
     return path
 
 
@@ -397,8 +419,12 @@ def test_pipeline_run_killed_mid_batch_then_run_again_delivers_each_digest_once(
                              stderr=subprocess.PIPE, text=True)
     _kill_mid_batch(first, recorder, hold)  # the whole CLI, its locks held
     assert len(recorder.messages) == 3
+    in_flight = recorder.message_ids()[2]
+    store = Store(load_config(path).database_url())
+    _wait_for_claims_to_expire(store)  # the killed run's batch is taken over after that
     again = CliRunner().invoke(cli, command[3:])  # in-process: only the killed run needs its own
     assert again.exit_code == 0, again.output
     assert sorted(set(recorder.recipients())) == sorted(f"s{n}@example.org" for n in range(12))
-    assert len(set(recorder.message_ids())) == 12  # none lost
-    assert len(recorder.messages) == 13  # the one in flight at the kill, twice
+    assert len(recorder.messages) == len(set(recorder.message_ids())) == 12  # none lost, no copy
+    [waiting] = store.outbox_rows(["pending", "failed"])  # in flight at the kill: one more try
+    assert (waiting.message_id, waiting.unknown_outcomes) == (in_flight, 1)

@@ -27,6 +27,7 @@ from click.testing import CliRunner
 from pipeline.cli import cli
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
+from pipeline.run import queue_stage
 from pipeline.service import jobs as schedule
 from pipeline.store import Store
 from pipeline.store.leases import RUN_LOCK
@@ -408,3 +409,23 @@ def test_an_unreadable_unsubscribe_mbox_is_refused_naming_the_key(tmp_path):
     result = CliRunner().invoke(cli, ["schedule", "--config", str(path)])
     assert result.exit_code == 2
     assert f"schedule.unsubscribe_mail: cannot read '{mbox}': permission denied" in result.output
+
+
+def test_the_digest_job_relays_while_another_worker_holds_the_run_lease(
+        tmp_path, monkeypatch, caplog):
+    """Queueing waits for the run lease; sending needs none: every worker's digest job relays."""
+    config = _config(tmp_path, email={"transport": "file", "outbox_dir": "mail"})
+    monkeypatch.setattr(schedule, "LOCK_WAIT", 0.0)
+    schedule.fetch_job(str(config.path), "local")
+    with Store(config.database_url()) as store:
+        queue_stage(config, store)  # queued by a worker that then stopped before sending
+        owner = store.acquire_lock(RUN_LOCK)  # another worker fetching
+        try:
+            with caplog.at_level(logging.INFO, logger="pipeline.service.jobs"):
+                schedule.digest_job(str(config.path))
+        finally:
+            store.release_lock(RUN_LOCK, owner)
+        assert store.outbox_rows(("pending",)) == []
+    assert "skipped this time: another run is in progress" in caplog.text
+    assert "digests: 0 subscribers, 0 queued, 1 sent, 0 pending, 0 failed" in caplog.text
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 1

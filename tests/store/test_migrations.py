@@ -17,7 +17,8 @@ from pipeline.config import SubscriberConfig
 from pipeline.posting import Posting
 from pipeline.store import Store
 from pipeline.store.runs import SourceRun
-from pipeline.store.versioning import HEAD
+from pipeline.store.schema import outbox
+from pipeline.store.versioning import HEAD, scripts
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
@@ -115,3 +116,33 @@ def test_workers_opening_a_new_database_at_once_all_get_the_same_schema(db_url):
         assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [(HEAD,)]
     for store in opened:
         store.close()
+
+
+def _before_outbox_claims(store: Store) -> str:
+    """Take the database back to the revision before the outbox claims; that revision."""
+    [claims] = [r for r in scripts().walk_revisions() if r.path.endswith("_outbox_claims.py")]
+    with store.engine.begin() as conn:
+        for column in ("claimed_by", "claimed_until", "sending_at"):
+            conn.execute(text(f"ALTER TABLE outbox DROP COLUMN {column}"))
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"),
+                     {"v": claims.down_revision})
+    return claims.down_revision
+
+
+def test_a_database_from_before_outbox_claims_is_upgraded_keeping_its_digests(db_url):
+    with Store(db_url) as store:
+        _fill(store)
+        lee = store.get_subscriber("lee@example.org")
+        with store.engine.begin() as conn:
+            waiting = conn.execute(outbox.insert().values(
+                subscriber_id=lee.id, recipient=lee.email, message_id="<m2@example.org>",
+                subject="2 jobs", message="{}", status="pending", attempts=1, created_at=T0,
+                next_attempt_at=T0)).inserted_primary_key[0]
+        before = _before_outbox_claims(store)
+    with Store(db_url) as store:
+        assert store.migrated_from == before
+        rows = store.outbox_rows(("sent", "pending"))
+        assert [(r.message_id, r.status) for r in rows] == [
+            ("<m1@example.org>", "sent"), ("<m2@example.org>", "pending")]
+        [claimed] = store.claim_outbox("web-1 pid 7 #1", ttl=60, limit=10, due_by=T0)
+        assert (claimed.id, claimed.attempts, claimed.claimed_by) == (waiting, 1, "web-1 pid 7 #1")

@@ -135,7 +135,8 @@ def test_a_version_6_outbox_is_upgraded_and_its_waiting_digest_still_goes(tmp_pa
     conn.close()
     with Store(f"sqlite:///{path}") as store:
         assert (store.migrated_from, store.version) == ("0006", LATEST)
-        [row] = store.due_outbox(datetime(2026, 10, 1, 9, 0, tzinfo=UTC))
+        [row] = store.claim_outbox("web-1 pid 7 #1", ttl=60, limit=10,
+                                   due_by=datetime(2026, 10, 1, 9, 0, tzinfo=UTC))
         assert (row.message_id, row.attempts, row.unknown_outcomes) == ("<m1@x>", 1, 0)
         store.mark_unknown(row.id, "no reply", datetime(2026, 10, 1, 10, 0, tzinfo=UTC))
         assert store.outbox_row(row.id).unknown_outcomes == 1
