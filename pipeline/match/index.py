@@ -62,18 +62,24 @@ def norm_titles(postings: list[Posting]) -> list[str]:
 
 def boilerplate_keys(postings: list[Posting], split: list[list[str]],
                      min_repeats: int) -> set[tuple[str, str]]:
-    """(company, lower-cased sentence) pairs repeated in ``min_repeats``+ postings of that
-    company; ``split`` holds each posting's sentences (their spacing is already tidied by
-    ``normalize.html``). The sentences themselves are the keys: Python caches a string's hash,
-    so counting them costs less than hashing them anew."""
+    """(company, lower-cased sentence) pairs repeated in ``min_repeats``+ distinct texts of
+    that company; ``split`` holds each posting's sentences (their spacing is already tidied by
+    ``normalize.html``). Identical postings count once: the same advert posted three times is
+    one job whose text is its own, not boilerplate. The sentences themselves are the keys:
+    Python caches a string's hash, so counting them costs less than hashing them anew."""
     least = _BOILERPLATE_MIN_WORDS - 1  # spaces in a sentence that long
     companies: dict[str | None, str] = {}
-    counts: Counter[tuple[str, str]] = Counter()
+    jobs: dict[tuple[str, str], set[str]] = {}
     for posting, parts in zip(postings, split, strict=True):
         company = companies.get(posting.company)
         if company is None:
             company = companies.setdefault(posting.company, norm(posting.company or ""))
-        counts.update((company, s) for s in {s.lower() for s in parts if s.count(" ") >= least})
+        if (company, posting.description) not in jobs:
+            jobs[company, posting.description] = {s.lower() for s in parts
+                                                  if s.count(" ") >= least}
+    counts: Counter[tuple[str, str]] = Counter()
+    for (company, _), sentences in jobs.items():
+        counts.update((company, s) for s in sentences)
     return {pair for pair, count in counts.items() if count >= min_repeats}
 
 

@@ -343,3 +343,14 @@ def test_a_resume_of_another_trade_scores_below_min_score_on_care_postings(
     by_id = {m.posting.source_id: m.score for m in ranked}
     pairs = zip(rows, scores, strict=True)
     assert {board[r].source_id: round(float(s), 4) for r, s in pairs} == by_id
+
+
+def test_the_same_job_posted_three_times_keeps_its_own_words(matcher, make_posting):
+    job = ("Our team manages every discharge to assess referral for people with complex needs. "
+           "You will hold a caseload, write care plans and coordinate care with the ward teams.")
+    board = [make_posting(f"cm{i}", "Case Manager", job, company="Sirona Care") for i in range(3)]
+    board.append(make_posting("hr", "HR Officer", "Process payroll changes and staff records "
+                              "for the whole of our organisation every single month.",
+                              company="Sirona Care"))
+    ranked = {m.posting.source_id: m for m in matcher.rank(board)}
+    assert {"caseload management", "care planning"} <= set(ranked["cm0"].why.skills)
