@@ -177,7 +177,8 @@ class PostingIndex:
         role's postings typically say, learnt from the postings themselves, no labels."""
         rows = np.flatnonzero((self.title_score >= 1.0) & ~self.negative_mask)
         keys = company_keys([p.company for p in self.postings])
-        self.peers = None if self.bodies is None else Peers.fit(self.bodies, rows, keys)
+        self.peers = None if self.bodies is None else Peers.fit(
+            self.bodies, rows, keys, self.profile_vector)
         self.peer_sim = (np.zeros(len(self)) if self.peers is None
                          else self.peers.similarity(self.bodies, keys))
 

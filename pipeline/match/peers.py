@@ -1,10 +1,11 @@
 """The role's peer postings: what postings titled like the role say, learnt from the postings.
 
-``Peers.fit`` sums the unit body rows of the peer postings per company; ``similarity`` gives each
-posting's cosine with the peers' sum *less its own company's postings*, so a posting never vouches
-for itself, nor do an employer's copies or shared boilerplate vouch for each other. With few
-peers (a board with three care coordinators) a posting's own share of the centroid would
-otherwise make any family-titled posting look typical of the role.
+``Peers.fit`` sums the unit body rows of the peer postings per company, plus the profile's own
+body vector as one more peer; ``similarity`` gives each posting's cosine with that sum *less its
+own company's postings*, so a posting never vouches for itself, nor do an employer's copies or
+shared boilerplate vouch for each other. With few peers (a board with three care coordinators)
+a posting's own share of the centroid would otherwise make any family-titled posting look
+typical of the role.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ class Peers:
     row_of: dict[str, int]
 
     @classmethod
-    def fit(cls, bodies: sp.csr_matrix, rows: np.ndarray, keys: list[str]) -> Peers | None:
-        """The peers among ``bodies`` at ``rows`` (``keys``: every posting's company key)."""
+    def fit(cls, bodies: sp.csr_matrix, rows: np.ndarray, keys: list[str],
+            prior: sp.csr_matrix) -> Peers | None:
+        """The peers among ``bodies`` at ``rows`` (``keys``: every posting's company key);
+        ``prior`` (the profile's unit body vector) counts as one more peer of no company, so
+        a board with one or two role-titled postings still has a typical posting to compare."""
         if len(rows) == 0:
             return None
         row_of: dict[str, int] = {}
@@ -42,7 +46,7 @@ class Peers:
         onehot = sp.csr_matrix((np.ones(len(rows)), (group, np.arange(len(rows)))),
                                shape=(len(row_of), len(rows)))
         sums = (onehot @ bodies[rows]).tocsr()
-        return cls(sp.csr_matrix(sums.sum(axis=0)), sums, row_of)
+        return cls(sp.csr_matrix(sums.sum(axis=0) + prior.toarray()), sums, row_of)
 
     def similarity(self, bodies: sp.csr_matrix, keys: list[str]) -> np.ndarray:
         """Each row's cosine with the peers' sum less its company's (0 when nothing is left)."""

@@ -354,3 +354,30 @@ def test_the_same_job_posted_three_times_keeps_its_own_words(matcher, make_posti
                               company="Sirona Care"))
     ranked = {m.posting.source_id: m for m in matcher.rank(board)}
     assert {"caseload management", "care planning"} <= set(ranked["cm0"].why.skills)
+
+
+SCHEDULER = (
+    "Rebound Staffing places caregivers and companions in private homes across the North Shore. "
+    "The coordinator answers the office phones, fills open shifts from our roster, texts aides "
+    "their weekly schedules, enters timesheets into payroll, updates client billing records, "
+    "orders gloves and uniforms, books interviews with applicants, runs background checks, "
+    "greets walk-in visitors, files paperwork, covers the reception desk on Saturdays, sends "
+    "holiday cards, tracks mileage reimbursements and keeps the break room tidy. Requirements: "
+    "high school diploma, reliable car, typing speed of forty words per minute, friendly phone "
+    "manner, bilingual Spanish a plus, comfortable with spreadsheets, punctual and organised. "
+    "Pay twenty dollars hourly, weekday hours, free parking, paid holidays and a yearly bonus.")
+PRIOR_AUTH = (
+    "Review prior authorization requests for medical necessity against InterQual criteria, "
+    "work with physicians on level of care and concurrent review, and refer cases to the "
+    "medical director. Active RN license required.")
+
+
+def test_a_role_title_over_a_body_about_other_work_is_doubted(profile, make_posting):
+    board = [make_posting("sched", "Home Care Coordinator", SCHEDULER, company="Rebound"),
+             make_posting("pa", "Prior Authorization Nurse", PRIOR_AUTH, company="Harbor Plan"),
+             make_posting("bare", "Care Coordinator", "", company="Elm Clinic")]
+    ranked = _tuned(profile).rank(board)
+    order = [m.posting.source_id for m in ranked]
+    assert order.index("pa") < order.index("sched"), order
+    title = {m.posting.source_id: m.why.components["title"] for m in ranked}
+    assert title["sched"] < title["bare"], "a body saying nothing leaves the title believed"
