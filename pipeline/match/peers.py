@@ -50,15 +50,25 @@ class Peers:
 
     def similarity(self, bodies: sp.csr_matrix, keys: list[str]) -> np.ndarray:
         """Each row's cosine with the peers' sum less its company's (0 when nothing is left)."""
-        own = np.array([self.row_of.get(k, -1) for k in keys])
+        own = np.array([self.row_of.get(k, -1) for k in keys], dtype=np.int64)
         dots = (bodies @ self.total.T).toarray().ravel()
         squared = np.full(len(keys), float(self.total.multiply(self.total).sum()))
         has = np.flatnonzero(own >= 0)
         if len(has):
-            mine = self.sums[own[has]]
-            dots[has] -= np.asarray(bodies[has].multiply(mine).sum(axis=1)).ravel()
-            cross = (mine @ self.total.T).toarray().ravel()
-            squared[has] += np.asarray(mine.multiply(mine).sum(axis=1)).ravel() - 2 * cross
+            dots[has] -= self._own_dots(bodies, own, has)
+            cross = (self.sums @ self.total.T).toarray().ravel()
+            norms = np.asarray(self.sums.multiply(self.sums).sum(axis=1)).ravel()
+            squared[has] += norms[own[has]] - 2 * cross[own[has]]
         rest = np.sqrt(np.maximum(squared, 0.0))
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(rest > 1e-6, dots / rest, 0.0)
+
+    def _own_dots(self, bodies: sp.csr_matrix, own: np.ndarray, has: np.ndarray) -> np.ndarray:
+        """Each of the ``has`` rows' dot product with its own company's sum, company by company
+        (one company's sum is never copied per row)."""
+        rows = has[np.argsort(own[has], kind="stable")]
+        companies, starts = np.unique(own[rows], return_index=True)
+        out = np.zeros(len(bodies.indptr) - 1)
+        for company, members in zip(companies, np.split(rows, starts[1:]), strict=True):
+            out[members] = (bodies[members] @ self.sums[company].T).toarray().ravel()
+        return out[has]
