@@ -28,6 +28,7 @@ from pipeline.match.credentials import (
 from pipeline.match.filters import posting_frame
 from pipeline.match.fit import TextFeatures, gc_paused, text_features
 from pipeline.match.matchers import ProfileMatchers
+from pipeline.match.peers import Peers, company_keys
 from pipeline.match.profile import Profile
 from pipeline.match.text import norm, norm_title, sentence_spans
 from pipeline.match.tfidf import (
@@ -61,18 +62,24 @@ def norm_titles(postings: list[Posting]) -> list[str]:
 
 def boilerplate_keys(postings: list[Posting], split: list[list[str]],
                      min_repeats: int) -> set[tuple[str, str]]:
-    """(company, lower-cased sentence) pairs repeated in ``min_repeats``+ postings of that
-    company; ``split`` holds each posting's sentences (their spacing is already tidied by
-    ``normalize.html``). The sentences themselves are the keys: Python caches a string's hash,
-    so counting them costs less than hashing them anew."""
+    """(company, lower-cased sentence) pairs repeated in ``min_repeats``+ distinct texts of
+    that company; ``split`` holds each posting's sentences (their spacing is already tidied by
+    ``normalize.html``). Identical postings count once: the same advert posted three times is
+    one job whose text is its own, not boilerplate. The sentences themselves are the keys:
+    Python caches a string's hash, so counting them costs less than hashing them anew."""
     least = _BOILERPLATE_MIN_WORDS - 1  # spaces in a sentence that long
     companies: dict[str | None, str] = {}
-    counts: Counter[tuple[str, str]] = Counter()
+    jobs: dict[tuple[str, str], set[str]] = {}
     for posting, parts in zip(postings, split, strict=True):
         company = companies.get(posting.company)
         if company is None:
             company = companies.setdefault(posting.company, norm(posting.company or ""))
-        counts.update((company, s) for s in {s.lower() for s in parts if s.count(" ") >= least})
+        if (company, posting.description) not in jobs:
+            jobs[company, posting.description] = {s.lower() for s in parts
+                                                  if s.count(" ") >= least}
+    counts: Counter[tuple[str, str]] = Counter()
+    for (company, _), sentences in jobs.items():
+        counts.update((company, s) for s in sentences)
     return {pair for pair, count in counts.items() if count >= min_repeats}
 
 
@@ -139,7 +146,7 @@ class PostingIndex:
     creds: list[PostingCredentials] = field(default_factory=list)
     skill_count: np.ndarray = field(default_factory=lambda: np.zeros(0))
     negative_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    peer_vector: sp.csr_matrix | None = None
+    peers: Peers | None = None
     peer_sim: np.ndarray = field(default_factory=lambda: np.zeros(0))
     cred_arrays: CredentialArrays | None = None
     filter_frame: pd.DataFrame | None = None
@@ -168,13 +175,12 @@ class PostingIndex:
     def _fit_peers(self) -> None:
         """Centroid of the bodies of postings titled like the role (no negative cue): what the
         role's postings typically say, learnt from the postings themselves, no labels."""
-        peers = np.flatnonzero((self.title_score >= 1.0) & ~self.negative_mask)
-        if len(peers) == 0 or self.bodies is None:
-            self.peer_sim = np.zeros(len(self))
-            return
-        centroid = sp.csr_matrix(self.bodies[peers].mean(axis=0))
-        self.peer_vector = normalize(centroid)
-        self.peer_sim = (self.bodies @ self.peer_vector.T).toarray().ravel()
+        rows = np.flatnonzero((self.title_score >= 1.0) & ~self.negative_mask)
+        keys = company_keys([p.company for p in self.postings])
+        self.peers = None if self.bodies is None else Peers.fit(
+            self.bodies, rows, keys, self.profile_vector)
+        self.peer_sim = (np.zeros(len(self)) if self.peers is None
+                         else self.peers.similarity(self.bodies, keys))
 
     def _title_matrix(self, titles: list[str]) -> sp.csr_matrix:
         """Word and character n-gram TF-IDF of normalised titles, side by side, unit length."""
@@ -204,9 +210,9 @@ class PostingIndex:
         self.bodies = matrix if self.bodies is None else sp.vstack([self.bodies, matrix]).tocsr()
         self.body_sim = np.concatenate(
             [self.body_sim, (matrix @ self.profile_vector.T).toarray().ravel()])
-        if self.peer_vector is not None:
-            self.peer_sim = np.concatenate(
-                [self.peer_sim, (matrix @ self.peer_vector.T).toarray().ravel()])
+        if self.peers is not None:
+            keys = company_keys([p.company for p in postings], len(self.postings))
+            self.peer_sim = np.concatenate([self.peer_sim, self.peers.similarity(matrix, keys)])
         self._add_titles(postings)
         self.skills += skills
         self.skill_count = np.concatenate([self.skill_count, [len(s) for s in skills]])

@@ -29,7 +29,7 @@ from pipeline.posting import Posting
 log = logging.getLogger(__name__)
 
 #: Bump when PostingIndex or this file's layout changes: older files are refitted.
-VERSION = 2
+VERSION = 3
 DRIFT = 0.25
 MAX_AGE = timedelta(days=7)
 _UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,

@@ -66,6 +66,13 @@ class Weights(_Strict):
     peers_cap: float = Field(default=0.5, gt=0, description="body-peers cosine counted as 1")
     title_fuzzy_power: float = Field(default=2.0, ge=1, description="a title that only "
                                      "resembles the family scores similarity ** power")
+    title_context: float = Field(
+        default=0.7, ge=0, le=1, description="body evidence (the mean of the skills, body, "
+        "peers and credentials parts) at which a role title counts in full; below it the title "
+        "part shrinks in proportion, as far as the body says enough to be believed (0: off)")
+    title_context_terms: int = Field(
+        default=300, ge=1, description="distinct body terms at which a body silent on the role "
+        "fully doubts its title; a shorter body doubts it in proportion, an empty one not at all")
     skills_saturation: float = Field(default=8, gt=0, description="skills found for a full "
                                      "skills component")
     body_cap: float = Field(default=0.3, gt=0, description="body-profile cosine counted as 1")

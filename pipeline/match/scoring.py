@@ -3,11 +3,13 @@
 Each component is 0..1 per posting: ``title`` (family phrase, else fuzzy similarity to the closest
 family title), ``skills`` (share found, saturating), ``body`` and ``peers`` (cosine with the
 profile and with the role's postings, capped), ``credentials`` (asked by the posting, or held by
-the resume) and ``resume`` (cosine with the resume). The score is their weighted mean, times
-``1 - negative_title_penalty`` for another job's title cue, ``1 - missing_credential_penalty``
-per required credential the resume lacks, and ``1 - missing_license_penalty`` when one is a
-license. A resume holding none of the role's credentials and fewer than ``resume_gate_terms`` of
-its terms (another trade's) has every part but ``resume`` scaled by terms shown / that number.
+the resume) and ``resume`` (cosine with the resume); the title part is scaled by
+``title_belief`` (a long body backing the role too little doubts its title). The score is their
+weighted mean, times ``1 - negative_title_penalty`` for another job's title cue,
+``1 - missing_credential_penalty`` per required credential the resume lacks, and
+``1 - missing_license_penalty`` when one is a license. A resume holding none of the role's
+credentials and fewer than ``resume_gate_terms`` of its terms (another trade's) has every part
+but ``resume`` scaled by terms shown / that number.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def _take(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
 def profile_parts(index: PostingIndex, weights: Weights,
                   rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The resume-free components (unweighted) of every posting, or of ``rows``."""
-    return {
+    parts = {
         "title": _take(index.title_score, rows).astype(float) ** weights.title_fuzzy_power,
         "skills": np.minimum(1.0, _take(index.skill_count, rows)
                              / max(1.0, weights.skills_saturation)),
@@ -99,6 +101,22 @@ def profile_parts(index: PostingIndex, weights: Weights,
         "peers": np.minimum(1.0, _take(index.peer_sim, rows) / weights.peers_cap),
         "credentials": _take(index.cred_arrays.profile_score, rows),
     }
+    parts["title"] = parts["title"] * title_belief(index, weights, parts, rows)
+    return parts
+
+
+def title_belief(index: PostingIndex, weights: Weights, parts: dict[str, np.ndarray],
+                 rows: np.ndarray | None = None) -> np.ndarray:
+    """How far each title is believed: 1 when the body backs the role (its evidence reaches
+    ``title_context``) or says little; less when a long body speaks of other work (a gaming
+    company's "Mentorship Case Manager", a caregiver scheduler titled "Care Coordinator")."""
+    if weights.title_context <= 0:
+        return np.ones(len(parts["title"]))
+    backing = (parts["skills"] + parts["body"] + parts["peers"] + parts["credentials"]) / 4
+    shortfall = 1.0 - np.minimum(1.0, backing / weights.title_context)
+    terms = np.diff(index.bodies.indptr) if index.bodies is not None else np.zeros(len(index))
+    said = np.minimum(1.0, _take(terms, rows) / weights.title_context_terms)
+    return 1.0 - shortfall * said
 
 
 #: Scale of the tie-break added to a score for ordering only: far below the 4 decimals shown.

@@ -343,3 +343,41 @@ def test_a_resume_of_another_trade_scores_below_min_score_on_care_postings(
     by_id = {m.posting.source_id: m.score for m in ranked}
     pairs = zip(rows, scores, strict=True)
     assert {board[r].source_id: round(float(s), 4) for r, s in pairs} == by_id
+
+
+def test_the_same_job_posted_three_times_keeps_its_own_words(matcher, make_posting):
+    job = ("Our team manages every discharge to assess referral for people with complex needs. "
+           "You will hold a caseload, write care plans and coordinate care with the ward teams.")
+    board = [make_posting(f"cm{i}", "Case Manager", job, company="Sirona Care") for i in range(3)]
+    board.append(make_posting("hr", "HR Officer", "Process payroll changes and staff records "
+                              "for the whole of our organisation every single month.",
+                              company="Sirona Care"))
+    ranked = {m.posting.source_id: m for m in matcher.rank(board)}
+    assert {"caseload management", "care planning"} <= set(ranked["cm0"].why.skills)
+
+
+SCHEDULER = (
+    "Rebound Staffing places caregivers and companions in private homes across the North Shore. "
+    "The coordinator answers the office phones, fills open shifts from our roster, texts aides "
+    "their weekly schedules, enters timesheets into payroll, updates client billing records, "
+    "orders gloves and uniforms, books interviews with applicants, runs background checks, "
+    "greets walk-in visitors, files paperwork, covers the reception desk on Saturdays, sends "
+    "holiday cards, tracks mileage reimbursements and keeps the break room tidy. Requirements: "
+    "high school diploma, reliable car, typing speed of forty words per minute, friendly phone "
+    "manner, bilingual Spanish a plus, comfortable with spreadsheets, punctual and organised. "
+    "Pay twenty dollars hourly, weekday hours, free parking, paid holidays and a yearly bonus.")
+PRIOR_AUTH = (
+    "Review prior authorization requests for medical necessity against InterQual criteria, "
+    "work with physicians on level of care and concurrent review, and refer cases to the "
+    "medical director. Active RN license required.")
+
+
+def test_a_role_title_over_a_body_about_other_work_is_doubted(profile, make_posting):
+    board = [make_posting("sched", "Home Care Coordinator", SCHEDULER, company="Rebound"),
+             make_posting("pa", "Prior Authorization Nurse", PRIOR_AUTH, company="Harbor Plan"),
+             make_posting("bare", "Care Coordinator", "", company="Elm Clinic")]
+    ranked = _tuned(profile).rank(board)
+    order = [m.posting.source_id for m in ranked]
+    assert order.index("pa") < order.index("sched"), order
+    title = {m.posting.source_id: m.why.components["title"] for m in ranked}
+    assert title["sched"] < title["bare"], "a body saying nothing leaves the title believed"

@@ -85,7 +85,8 @@ def test_a_clearly_strong_and_a_borderline_posting_show_different_strengths(tmp_
     text, html = _digest(tmp_path)
     strong = _block(text, STRONG["title"])
     borderline = _block(text, BORDERLINE["title"])
-    assert "Strong match: 100%" in strong
+    assert "Strong match: " in strong
+    assert int(strong.split(" match: ")[1].split("%")[0]) >= 80
     assert "Strong match" not in borderline  # before calibration: "Strong match: 71%"
     percent = int(borderline.split(" match: ")[1].split("%")[0])
     assert percent <= 50
@@ -100,10 +101,10 @@ def test_rank_shows_the_strength_and_the_resume_terms(tmp_path):
                                       "--subscriber", "dana@example.org"])
     assert result.exit_code == 0, result.output
     records = {r["source_id"]: r for r in map(json.loads, result.output.splitlines())}
-    assert records["strong"]["strength"] == 100
+    assert records["strong"]["strength"] >= 80  # peers are other employers' postings only
     assert records["borderline"]["strength"] < 50
     assert "interqual" in records["strong"]["why"]["resume_terms"]
     table = CliRunner().invoke(cli, ["rank", "--config", str(config),
                                      "--subscriber", "dana@example.org"])
-    assert "strength" in table.output and "100%" in table.output
+    assert "strength" in table.output and f"{records['strong']['strength']}%" in table.output
     assert "shares with your resume" in " ".join(table.output.split())

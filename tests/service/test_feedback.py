@@ -112,9 +112,9 @@ def second_round(world) -> dict[str, list[str]]:
     config, store, inbox, matcher = world
     later = NOW + timedelta(hours=1)
     store.upsert_postings([job("b1", "Nurse Case Manager", "Lakeside Health"),
-                           job("b2", "Case Manager RN", "Riverbend Clinic", "Dayton, OH"),
-                           job("b3", "RN Care Manager", "Northgate Health", "Columbus, OH")],
-                          now=later)
+                           job("b3", "RN Care Manager", "Northgate Health", "Columbus, OH"),
+                           job("b2", "Case Manager RN", "Riverbend Clinic", "Dayton, OH")],
+                          now=later)  # b3 and b2 tie (new employers): b3, stored first, leads
     notify(config, store, matcher, now=later + timedelta(minutes=1))
     return {name: titles_in(inbox.to(f"{name}@example.org")[-1]) for name in ("ann", "bob")}
 

@@ -149,8 +149,8 @@ def test_a_subscriber_signs_up_gives_feedback_changes_settings_and_leaves(
     assert "wrong location" in page.text_content("#state")
 
     store.upsert_postings([job("b1", "Nurse Case Manager", "Lakeside Health", "Columbus, OH"),
-                           job("b2", "Case Manager RN", "Riverbend Clinic", "Dayton, OH"),
-                           job("b3", "RN Care Manager", "Northgate Health", "Columbus, OH")])
+                           job("b3", "RN Care Manager", "Northgate Health", "Columbus, OH"),
+                           job("b2", "Case Manager RN", "Riverbend Clinic", "Dayton, OH")])
     notify(config, store, matcher, now=utcnow() + timedelta(minutes=1))
     after, twin = titles(inbox.to("dana@example.org")[-1]), titles(inbox.to("bob@example.org")[-1])
     print(f"\nnext digest without feedback: {twin}\nafter 'not for me - wrong location' on "
