@@ -129,7 +129,7 @@ def _decide(store: Store, claim: Claim) -> None:
     last = store.last_fire(claim.job_id)
     if last is not None and last.due_at >= claim.due_at:
         if last.finished_at is not None:
-            claim.why = f"already run for {last.due_at:%H:%M:%S} UTC by another worker"
+            claim.why = f"already run for {last.due_at:%H:%M:%S} UTC"
             return
         claim.due_at = last.due_at  # its worker died mid-run: run it here
         log.warning("job %s: its run for %s UTC never finished (its worker stopped); "

@@ -290,8 +290,9 @@ def _not_here(config: JobsConfig, claim: Claim) -> None:
     log.info("job %s for %s: %s; looking again at %s UTC", claim.job_id, when, claim.why,
              f"{claim.retry_at:%H:%M:%S}")
     scheduler = _SCHEDULERS.get(str(config.path.resolve()))
-    func, args, _trigger = plan_jobs(config)[claim.job_id]
-    if scheduler is not None and scheduler.state != STATE_STOPPED:
+    job = plan_jobs(config).get(claim.job_id)
+    if job is not None and scheduler is not None and scheduler.state != STATE_STOPPED:
+        func, args, _trigger = job
         scheduler.add_job(func, "date", run_date=claim.retry_at, args=args,
                           id=RETRY + claim.job_id, name=RETRY + claim.job_id,
                           replace_existing=True)

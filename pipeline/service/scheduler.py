@@ -162,7 +162,10 @@ def run_scheduler(config_path: str, signals: ServiceSignals | None = None) -> No
     try:
         watched = JobsFile(Path(config_path))  # before loading: an edit made meanwhile is seen
         config = load_config(config_path)
-        with open_store(config) as store, store.holding(worker_lease()):
+        store = open_store(config)
+        # a worker of this name that crashed (a container restarted with the same host name
+        # and pid) frees it within the lease time
+        with store, store.holding(worker_lease(), wait=store.lease_ttl + 5):
             log.info("worker %s started", worker_lease().removeprefix(WORKER_LEASE))
             _serve(config, watched, signals)
     finally:

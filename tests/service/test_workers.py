@@ -116,10 +116,12 @@ class Worker:
 
 
 def _config(folder: Path, url: str, sources: list[dict], **schedule) -> Path:
+    """jobs.yaml over ``sources``; short leases, so a dead worker is replaced within seconds
+    (long enough that a loaded machine's late heartbeats never let a live one's expire)."""
     path = folder / "jobs.yaml"
     path.write_text(yaml.safe_dump({
         "database": {"url": url}, "http": FAST_HTTP, "subscribers": [],
-        "schedule": {"digests_every": "1h", "lease_ttl": "2s", **schedule},
+        "schedule": {"digests_every": "1h", "lease_ttl": "4s", **schedule},
         "sources": sources}, sort_keys=False), encoding="utf-8")
     return path
 
