@@ -19,7 +19,7 @@ def test_a_revision_11_database_gets_schedule_fires_and_keeps_its_rows(db_url):
         store.save_subscriber(SubscriberConfig(email="ann@example.org"))
         store.upsert_postings([Posting(source="t", source_id="1", title="RN Case Manager")])
         owner = store.acquire_lock("run")
-        store._heartbeats().pop(owner).stop()  # stops renewing; the lease row stays
+        store._heartbeats().remove(owner)  # stops renewing; the lease row stays
         with store.engine.begin() as conn:  # back to how revision 0011 left it
             conn.execute(text("DROP TABLE schedule_fires"))
             conn.execute(text("UPDATE alembic_version SET version_num = '0011'"))
