@@ -13,7 +13,9 @@ last ran for. A firing whose due time already finished is skipped; one whose run
 (its worker died) is run again; a firing that finds the lease held comes back once the lease
 would expire (``Claim.retry_at``), so a worker killed mid-job is replaced by one that fired too.
 
-Due times are the same on every worker: intervals are counted from ``ANCHOR``
+A worker starting runs at once each cron job whose latest due time (within
+``schedule.misfire_grace``) no worker finished (``missed``), as a job store kept in the
+database would. Due times are the same on every worker: intervals are counted from ``ANCHOR``
 (``AlignedInterval``), crons from the clock, and ``due_time`` names the one a firing is for,
 even the first run of a new interval job that a worker starts at once.
 """
@@ -81,6 +83,17 @@ def _last_firing(trigger: BaseTrigger, now: datetime, lookback: timedelta) -> da
     while when is not None and when <= now:
         last, when = when, trigger.get_next_fire_time(when, when + timedelta(seconds=1))
     return last
+
+
+def missed(store: Store, job_id: str, trigger: BaseTrigger, now: datetime,
+           grace: timedelta) -> bool:
+    """True when the trigger fired within ``grace`` before ``now`` and no worker finished the
+    job for that due time (every worker was down then, or died running it)."""
+    due = _last_firing(trigger, now, grace)
+    if due is None:
+        return False
+    last = store.last_fire(job_id)
+    return last is None or last.due_at < due or last.finished_at is None
 
 
 @dataclass

@@ -37,7 +37,7 @@ from pipeline.config.values import parse_interval as interval_of
 from pipeline.errors import ConfigError, LockedError, MailboxError
 from pipeline.notify.mail_unsubscribe import process_mailbox
 from pipeline.run import fetch_board_turn, fetch_stage, notify_stage, open_store
-from pipeline.service.claims import AlignedInterval, Claim, claimed, due_time
+from pipeline.service.claims import AlignedInterval, Claim, claimed, due_time, missed
 from pipeline.sources import REGISTRY
 from pipeline.store import Store
 from pipeline.store.schema import utcnow
@@ -201,15 +201,29 @@ def build_scheduler(config: JobsConfig) -> BackgroundScheduler:
     ``resume()`` sets it going."""
     plan_jobs(config)  # a bad schedule stops here, before the database is touched
     grace = parse_interval(config.schedule.misfire_grace, "schedule.misfire_grace")
-    Store(config.database_url()).close()  # creates the database (and its folder) if new
     scheduler = _Scheduler(
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(grace.total_seconds())},
         timezone="UTC")
     scheduler.start(paused=True)
     apply_plan(scheduler, config)
+    _catch_up(scheduler, config, grace)
     _SCHEDULERS[str(config.path.resolve())] = scheduler
     return scheduler
+
+
+def _catch_up(scheduler: BaseScheduler, config: JobsConfig, grace: timedelta) -> None:
+    """Run at once each cron job that missed its latest due time (within ``grace``) while no
+    worker ran; an interval job runs at once anyway, and its claim skips a done due time."""
+    now = utcnow()
+    with open_store(config) as store:
+        for job in scheduler.get_jobs():
+            if job.next_run_time is not None and job.next_run_time <= now:
+                continue
+            if missed(store, job.id, job.trigger, now, grace):
+                log.info("job %s missed its last due time while no worker ran: running it now",
+                         job.id)
+                job.modify(next_run_time=now)
 
 
 def _trigger_key(trigger: BaseTrigger) -> str:

@@ -391,3 +391,22 @@ def test_an_unreadable_unsubscribe_mbox_is_refused_naming_the_key(tmp_path):
     result = CliRunner().invoke(cli, ["schedule", "--config", str(path)])
     assert result.exit_code == 2
     assert f"schedule.unsubscribe_mail: cannot read '{mbox}': permission denied" in result.output
+
+
+def test_a_cron_job_missed_while_no_worker_ran_runs_at_start_once(tmp_path, db_url):
+    """Jobs live in each worker's memory: the database's record of due times tells a starting
+    worker that the 10-minutes-ago cron firing never ran (within misfire_grace, 30m)."""
+    missed_at = datetime.now(UTC) - timedelta(minutes=10)
+    cron = {"cron": f"{missed_at.minute} {missed_at.hour} * * *"}
+    config = _config(tmp_path, [{"name": "daily", "type": "files", "path": "postings",
+                                 "schedule": cron}], database={"url": db_url})
+    scheduler = schedule.build_scheduler(config)
+    job = scheduler.get_job("source:daily")
+    assert job.next_run_time <= datetime.now(UTC)  # due at once
+    scheduler.shutdown(wait=False)
+    job.func(*job.args)  # what the scheduler runs
+    with Store(db_url) as store:
+        assert [run.status for run in store.source_runs("daily")] == ["ok"]
+    again = schedule.build_scheduler(config)  # a restart: that due time is done now
+    assert again.get_job("source:daily").next_run_time > datetime.now(UTC)
+    again.shutdown(wait=False)
