@@ -43,8 +43,8 @@ from pipeline.store.schema import utcnow
 log = logging.getLogger(__name__)
 
 #: How early a run may come before a board's ``min_interval`` has passed and still fetch it.
-#: A fetch is recorded as starting when its run started, which may come late: a run by hand
-#: waits up to ``LOCK_WAIT`` seconds for the run lock, a firing for a lease: without this slack a
+#: A fetch is recorded as starting when its run started, which may come late (a firing run
+#: after a busy moment, or on another worker once a lease expired): without this slack a
 #: 00:00 fetch that started at 00:05 would make the 06:00 firing skip Remotive until 12:00. Two
 #: minutes more cover scheduler jitter. So fetches of a 6-hour board are at least 5 h 53 min
 #: apart: one per firing of a 6-hourly schedule, 4 a day; only runs timed by hand to the minute
