@@ -6,11 +6,16 @@ The CLI commands (``run``, ``fetch``, ``notify``) and the scheduler's jobs all c
     fetch_once(config)          the fetch stage alone, under the run lock
     notify_once(config)         the notify stage alone (it takes its own lock)
     locked_store(config, wait)  the store with the run lock held: the one place it is taken
+    open_store(config)          the store, its leases lasting ``schedule.lease_ttl``
+    sync_stage(config, store)   subscribers synced under their own short lease
     fetch_stage, fetch_board_turn, notify_stage   one stage on a store the caller locked
     queue_stage, relay_stage    notify in two: queue (the notify lease), relay (no lock needed)
     check_secrets(config)       what a command that fetches or sends needs, checked before work
 
-The stages live in ``pipeline.stages.fetch`` and ``pipeline.notify``.
+The stages live in ``pipeline.stages.fetch`` and ``pipeline.notify``. The run lock keeps two
+runs by hand apart; scheduled jobs do not take it: the steps that must stay single take their
+own short leases (each source's fetch, de-duplication, the subscriber sync, queueing digests),
+so a run by hand is safe beside ``pipeline schedule`` workers and they fetch side by side.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from datetime import datetime
 
 from pipeline.config import JobsConfig
 from pipeline.config.checks import check_secrets as check_variables
+from pipeline.config.values import parse_interval
 from pipeline.http import HttpClient
 from pipeline.match import Matcher
 from pipeline.notify import NotifyReport, RelayReport, notify, queue_digests, relay
@@ -29,8 +35,11 @@ from pipeline.notify.dkim_sign import check_signing_key
 from pipeline.notify.subscribers import sync_subscribers
 from pipeline.stages.fetch import FetchReport, board_turns, fetch_sources
 from pipeline.store import Store
-from pipeline.store.leases import RUN_LOCK
+from pipeline.store.leases import LOCK_WAIT, RUN_LOCK
 from pipeline.store.schema import utcnow
+
+#: The lease of the subscriber sync (jobs.yaml's subscribers into the database).
+SYNC_LOCK = "subscribers"
 
 #: ``progress(label, total)`` opens one progress bar and yields its ``tick(item_name)``.
 ProgressBars = Callable[[str, int], AbstractContextManager[Callable[[str], None]]]
@@ -60,8 +69,22 @@ def check_secrets(config: JobsConfig, *, sources: bool = True, smtp: bool = True
 def locked_store(config: JobsConfig, *, wait: float = 0.0) -> Iterator[Store]:
     """The store with the run lock held for the block, waiting up to ``wait`` seconds for it;
     LockedError when another run, fetch or scheduled job keeps holding it."""
-    with Store(config.database_url()) as store, store.holding(RUN_LOCK, wait):
+    with open_store(config) as store, store.holding(RUN_LOCK, wait):
         yield store
+
+
+def open_store(config: JobsConfig) -> Store:
+    """The config's store, whose leases outlive a silent holder by ``schedule.lease_ttl``."""
+    store = Store(config.database_url())
+    store.lease_ttl = parse_interval(config.schedule.lease_ttl).total_seconds()
+    return store
+
+
+def sync_stage(config: JobsConfig, store: Store) -> None:
+    """Sync the config's subscribers into the store under the subscribers lease (waiting up to
+    LOCK_WAIT for another process's sync); LockedError if it stays held."""
+    with store.holding(SYNC_LOCK, wait=LOCK_WAIT):
+        sync_subscribers(config, store)
 
 
 def run_once(config: JobsConfig, *, dry_run: bool = False, now: datetime | None = None,
@@ -77,7 +100,7 @@ def run_once(config: JobsConfig, *, dry_run: bool = False, now: datetime | None 
     bar = progress or _no_bar
     matcher = Matcher.from_config(config)  # a broken profile stops the run before any fetch
     with locked_store(config) as store:
-        sync_subscribers(config, store)
+        sync_stage(config, store)
         with bar("Fetching", _enabled(config)) as tick:
             fetched = fetch_stage(config, store, now=now, progress=tick)
         subscribers = len(store.list_subscribers(active_only=True))
@@ -98,7 +121,7 @@ def fetch_once(config: JobsConfig, *, only: str | None = None,
 
 def notify_once(config: JobsConfig, *, dry_run: bool = False) -> NotifyReport:
     """Sync subscribers, queue the digests that are due and send the outbox."""
-    with Store(config.database_url()) as store:
+    with open_store(config) as store:
         return notify_stage(config, store, dry_run=dry_run)
 
 
@@ -125,7 +148,7 @@ def notify_stage(config: JobsConfig, store: Store, matcher: Matcher | None = Non
     """Queue the digests that are due (matching each subscriber) and send the outbox; first
     sync the subscribers of ``config`` into ``store`` unless ``sync`` is False."""
     if sync:
-        sync_subscribers(config, store)
+        sync_stage(config, store)
     matcher = matcher or Matcher.from_config(config)
     return notify(config, store, matcher, now=now, dry_run=dry_run, progress=progress)
 
@@ -134,7 +157,7 @@ def queue_stage(config: JobsConfig, store: Store, *, sync: bool = True) -> Notif
     """Queue the digests that are due, sending none (one queuer at a time: LockedError while
     another process queues); first sync the subscribers of ``config`` unless ``sync`` is False."""
     if sync:
-        sync_subscribers(config, store)
+        sync_stage(config, store)
     return queue_digests(config, store, Matcher.from_config(config))
 
 

@@ -21,9 +21,9 @@ from pipeline.config import load_config, parse_config
 from pipeline.errors import ConfigError
 from pipeline.http import HttpClient
 from pipeline.posting import Posting
-from pipeline.service.jobs import LOCK_WAIT
 from pipeline.stages.fetch import fetch_sources
 from pipeline.store import Store
+from pipeline.store.leases import LOCK_WAIT
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 RSS_TYPE = "application/rss+xml"

@@ -68,8 +68,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                     "receive digests."),
     "tune": ("match", "Search the scoring weights by cross-validation; write them to "
              "models/."),
-    "unlock": ("locks", "Show who holds the lock NAME (run, notify or schedule; default run) and "
-               "release it."),
+    "unlock": ("locks", "Show who holds the lock NAME (default run) and release it."),
 }
 
 #: The config every command reads when none is given (the value of ``pipeline.config``'s

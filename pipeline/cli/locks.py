@@ -21,7 +21,10 @@ from pipeline.store.schema import utcnow
 @click.argument("name", default=RUN_LOCK)
 @click.option("--yes", "-y", is_flag=True, help="Release without asking.")
 def unlock(config_path: Path, name: str, yes: bool) -> None:
-    """Show who holds the lock NAME (run, notify or schedule; default run) and release it.
+    """Show who holds the lock NAME (default run) and release it.
+
+    Locks: run, notify, dedupe, subscribers, fetch:SOURCE, fetch:board:TYPE, job:JOB ID,
+    worker:HOST:PID (`pipeline status` lists those held).
 
     A lock frees itself once its holder has stopped renewing it for the lease time (90 s), so
     this is only needed to stop waiting for a holder you know is gone or stuck.
@@ -29,7 +32,7 @@ def unlock(config_path: Path, name: str, yes: bool) -> None:
     \b
     Examples:
       pipeline unlock                       who holds the run lock; asks before releasing it
-      pipeline unlock schedule --yes        release the scheduler's lock without asking
+      pipeline unlock fetch:acme --yes      release the lock on fetching acme without asking
     """
     from pipeline.store import Store
 

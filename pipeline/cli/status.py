@@ -1,7 +1,10 @@
 """``pipeline status``: the database's schema, and the workers holding leases in it.
 
 Every process that holds a lock (a run, a relay, a scheduler, on any machine sharing the database)
-renews its lease; this shows them, their heartbeats, and the leases whose holder stopped.
+renews its lease; this shows them, their heartbeats, and the leases whose holder stopped. Each
+``pipeline schedule`` worker holds ``worker:<host>:<pid>`` for its life: it is listed with when it
+started, its last heartbeat and the leases it holds (jobs, fetches), and marked STALE once it
+stopped renewing.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ def status(config_path: Path) -> None:
         return
     with Store(url) as store:
         held = store.holders()
-    for line in describe_leases(held, utcnow()):
+    for line in describe_leases(held, utcnow()) + describe_workers(held, utcnow()):
         click.echo(line)
 
 
@@ -53,4 +56,22 @@ def describe_leases(held: list[Holder], now: datetime) -> list[str]:
                  f"EXPIRED {-left:.0f}s ago: its holder stopped; the next taker takes it over")
         lines.append(f"  {h.name:<{width}}  process {h.pid} on {h.host}, since "
                      f"{h.acquired_at:%Y-%m-%d %H:%M} UTC, heartbeat {beat:.0f}s ago, {state}")
+    return lines
+
+
+def describe_workers(held: list[Holder], now: datetime) -> list[str]:
+    """Lines for the ``pipeline schedule`` workers (their ``worker:`` leases), stale ones marked."""
+    workers = [h for h in held if h.name.startswith("worker:")]
+    if not workers:
+        return []
+    lines = [f"Schedulers {len(workers)}"]
+    for worker in workers:
+        holds = [h.name for h in held if (h.host, h.pid) == (worker.host, worker.pid)
+                 and h is not worker]
+        beat = (now - worker.heartbeat_at).total_seconds()
+        state = ("STALE: stopped renewing; its leases are taken over as they expire"
+                 if worker.expired(now) else "running")
+        lines.append(f"  {worker.host} pid {worker.pid}  {state}, started "
+                     f"{worker.acquired_at:%Y-%m-%d %H:%M} UTC, heartbeat {beat:.0f}s ago, "
+                     f"holds {', '.join(holds) or 'nothing else'}")
     return lines

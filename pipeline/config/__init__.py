@@ -437,13 +437,16 @@ class ScheduleConfig(Strict):
                                "still runs (once) when the scheduler is back")
     timezone: str = Field(default="UTC", description="the zone every source's cron: is read "
                           "in, like 'America/Chicago'")
+    lease_ttl: str = Field(default="90s", description="how long a lease (a worker, a job, a "
+                           "source being fetched, the run lock) outlives its holder's last "
+                           "heartbeat before another process takes it over")
     unsubscribe_mail: Path | None = Field(
         default=None, description="the Maildir folder or mbox file email.unsubscribe_mailto is "
         "delivered to; its unsubscribe requests are processed every digests_every")
 
     _tz = field_validator("timezone")(check_timezone)
 
-    @field_validator("digests_every", "sources_every", "misfire_grace")
+    @field_validator("digests_every", "sources_every", "misfire_grace", "lease_ttl")
     @classmethod
     def _interval(cls, value: str) -> str:
         """A number and a unit, as a source's ``schedule.every``."""

@@ -4,14 +4,18 @@
                       or ``every:``), else ``schedule.sources_every``
     board:<type>      one job for two or more sources of a board with ``min_interval``: fires on
                       each one's schedule and fetches the one fetched longest ago
-    digests           every ``schedule.digests_every``: sync subscribers and queue due digests
-                      (under the run lease), then relay the outbox with no lease: every worker
-                      relays at once, each digest claimed by one
+    digests           every ``schedule.digests_every``: the worker that claims the firing syncs
+                      subscribers and queues due digests (under their leases); then every
+                      worker relays the outbox at once, each digest claimed by one
     unsubscribe-mail  as often, when ``schedule.unsubscribe_mail`` is set
 
-Jobs are stored in the database (``apscheduler_jobs``), coalesced, one instance each;
-``apply_plan`` matches them to a config, keeping unchanged next run times. They call
-``pipeline.run`` with the last good config under the ``run`` lease (waiting ``LOCK_WAIT``).
+Each worker keeps its jobs in memory, built from its jobs.yaml, coalesced, one instance each;
+``apply_plan`` matches them to a config, keeping unchanged next run times. Every worker sharing
+the database fires every job; each firing is claimed there first (``pipeline.service.claims``),
+so one worker runs it and a firing held by a worker that died is run by another. Jobs call
+``pipeline.run`` with the last good config; the stages take their own short leases (a source's
+fetch, de-duplication, the subscriber sync, queueing digests), not the ``run`` lease, so
+workers fetch different sources at once.
 """
 
 from __future__ import annotations
@@ -24,31 +28,34 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from pipeline.config import JobsConfig, load_config
 from pipeline.config.values import parse_interval as interval_of
 from pipeline.errors import ConfigError, LockedError, MailboxError
 from pipeline.notify.mail_unsubscribe import process_mailbox
-from pipeline.run import fetch_board_turn, fetch_stage, locked_store, queue_stage, relay_stage
+from pipeline.run import (fetch_board_turn, fetch_stage, open_store, queue_stage,
+                          relay_stage)
+from pipeline.service.claims import AlignedInterval, Claim, claimed, due_time, missed
 from pipeline.sources import REGISTRY
-from pipeline.store import Store, engine_for
-from pipeline.store.leases import LOCK_WAIT
+from pipeline.store import Store
+from pipeline.store.schema import utcnow
 
 if TYPE_CHECKING:
     from pipeline.stages.fetch import FetchReport
 
 log = logging.getLogger(__name__)
 
-SCHEDULE_LOCK = "schedule"
 #: The config each running service's jobs use, by resolved path (see ``use_config``).
 _LIVE: dict[str, JobsConfig] = {}
+#: The scheduler running each config's jobs, by resolved path (a held firing looks again there).
+_SCHEDULERS: dict[str, BaseScheduler] = {}
+#: Job ids of the second look of a firing another worker held (``retry:<job id>``).
+RETRY = "retry:"
 
 
 def parse_interval(text: str, key: str) -> timedelta:
@@ -74,7 +81,7 @@ def source_trigger(config: JobsConfig, index: int):
     every = source.schedule.every if source.schedule and source.schedule.every else None
     interval = parse_interval(every or config.schedule.sources_every,
                               f"{key}.every" if every else "schedule.sources_every")
-    return IntervalTrigger(seconds=interval.total_seconds(), timezone=zone)
+    return AlignedInterval(interval.total_seconds(), zone)
 
 
 def plan_jobs(config: JobsConfig) -> dict[str, tuple[Callable, list, BaseTrigger]]:
@@ -95,11 +102,11 @@ def plan_jobs(config: JobsConfig) -> dict[str, tuple[Callable, list, BaseTrigger
         elif source.enabled and source.type not in boards:
             wanted[f"source:{source.name}"] = (fetch_job, [path, source.name],
                                                source_trigger(config, index))
-    wanted["digests"] = (digest_job, [path], IntervalTrigger(
-        seconds=digests.total_seconds(), timezone=config.schedule.timezone))
+    wanted["digests"] = (digest_job, [path], AlignedInterval(
+        digests.total_seconds(), config.schedule.timezone))
     if config.schedule.unsubscribe_mail is not None:
-        wanted["unsubscribe-mail"] = (unsubscribe_mail_job, [path], IntervalTrigger(
-            seconds=digests.total_seconds(), timezone=config.schedule.timezone))
+        wanted["unsubscribe-mail"] = (unsubscribe_mail_job, [path], AlignedInterval(
+            digests.total_seconds(), config.schedule.timezone))
     return wanted
 
 
@@ -169,7 +176,7 @@ def apply_plan(scheduler: BaseScheduler, config: JobsConfig) -> ScheduleChanges:
         if done != "kept":
             getattr(changes, done).append(job_id)
     for job in scheduler.get_jobs():
-        if job.id not in wanted:
+        if job.id not in wanted and job.id.removeprefix(RETRY) not in wanted:
             log.info("removing job %s: no longer in %s", job.id, config.path)
             job.remove()
             changes.removed.append(job.id)
@@ -193,21 +200,33 @@ class _Scheduler(BackgroundScheduler):
 
 
 def build_scheduler(config: JobsConfig) -> BackgroundScheduler:
-    """A background scheduler with this config's jobs in the database job store, started paused.
-
-    Jobs of sources no longer in the config are removed; ``resume()`` sets it going.
-    """
+    """A background scheduler with this config's jobs (kept in memory), started paused;
+    ``resume()`` sets it going."""
     plan_jobs(config)  # a bad schedule stops here, before the database is touched
     grace = parse_interval(config.schedule.misfire_grace, "schedule.misfire_grace")
-    Store(config.database_url()).close()  # creates the database (and its folder) if new
     scheduler = _Scheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine_for(config.database_url()))},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(grace.total_seconds())},
         timezone="UTC")
-    scheduler.start(paused=True)  # the job store must be open to add and prune jobs
+    scheduler.start(paused=True)
     apply_plan(scheduler, config)
+    _catch_up(scheduler, config, grace)
+    _SCHEDULERS[str(config.path.resolve())] = scheduler
     return scheduler
+
+
+def _catch_up(scheduler: BaseScheduler, config: JobsConfig, grace: timedelta) -> None:
+    """Run at once each cron job that missed its latest due time (within ``grace``) while no
+    worker ran; an interval job runs at once anyway, and its claim skips a done due time."""
+    now = utcnow()
+    with open_store(config) as store:
+        for job in scheduler.get_jobs():
+            if job.next_run_time is not None and job.next_run_time <= now:
+                continue
+            if missed(store, job.id, job.trigger, now, grace):
+                log.info("job %s missed its last due time while no worker ran: running it now",
+                         job.id)
+                job.modify(next_run_time=now)
 
 
 def _trigger_key(trigger: BaseTrigger) -> str:
@@ -263,16 +282,37 @@ def job_config(config_path: str) -> JobsConfig:
 
 
 @contextmanager
-def _locked_store(config: JobsConfig) -> Iterator[Store | None]:
-    """The store with the run lock held (``pipeline.run.locked_store``), waiting up to
-    LOCK_WAIT; None, with a log line, if it stays taken."""
+def _claimed_store(config: JobsConfig, job_id: str) -> Iterator[Store | None]:
+    """The store, with this firing of the job claimed for this worker; None, with a log line,
+    when its due time was run already or another worker runs it (looked at again later)."""
     with ExitStack() as stack:
-        try:
-            store = stack.enter_context(locked_store(config, wait=LOCK_WAIT))
-        except LockedError as exc:
-            log.warning("skipped this time: %s", exc)
-            store = None
-        yield store
+        store = stack.enter_context(open_store(config))
+        job = plan_jobs(config).get(job_id)
+        grace = parse_interval(config.schedule.misfire_grace, "schedule.misfire_grace")
+        due = due_time(job[2], utcnow(), grace + timedelta(minutes=1)) if job else utcnow()
+        claim = stack.enter_context(claimed(store, job_id, due))
+        if claim.run:
+            log.info("job %s for %s UTC: running here", job_id, f"{claim.due_at:%H:%M:%S}")
+        else:
+            _not_here(config, claim)
+        yield store if claim.run else None
+
+
+def _not_here(config: JobsConfig, claim: Claim) -> None:
+    """Log why this worker does not run a firing; look again when another worker holds it."""
+    when = f"{claim.due_at:%H:%M:%S} UTC"
+    if claim.retry_at is None:
+        log.info("job %s for %s: skipped, %s", claim.job_id, when, claim.why)
+        return
+    log.info("job %s for %s: %s; looking again at %s UTC", claim.job_id, when, claim.why,
+             f"{claim.retry_at:%H:%M:%S}")
+    scheduler = _SCHEDULERS.get(str(config.path.resolve()))
+    job = plan_jobs(config).get(claim.job_id)
+    if job is not None and scheduler is not None and scheduler.state != STATE_STOPPED:
+        func, args, _trigger = job
+        scheduler.add_job(func, "date", run_date=claim.retry_at, args=args,
+                          id=RETRY + claim.job_id, name=RETRY + claim.job_id,
+                          replace_existing=True)
 
 
 def fetch_job(config_path: str, source: str) -> None:
@@ -282,7 +322,7 @@ def fetch_job(config_path: str, source: str) -> None:
         # A reload removed or disabled it a moment before this run fired; its job goes next.
         log.warning("source %s: no longer an enabled source in jobs.yaml; nothing fetched", source)
         return
-    with _locked_store(config) as store:
+    with _claimed_store(config, f"source:{source}") as store:
         if store is None:
             return
         report = fetch_stage(config, store, only=source)
@@ -297,7 +337,7 @@ def board_job(config_path: str, board: str) -> None:
     if not sources:
         log.warning("board %s: no enabled source of this type is left; nothing fetched", board)
         return
-    with _locked_store(config) as store:
+    with _claimed_store(config, f"board:{board}") as store:
         if store is None:
             return
         report = fetch_board_turn(config, store, board)
@@ -317,14 +357,14 @@ def digest_job(config_path: str) -> None:
     then send the outbox beside every other worker's relay."""
     config = job_config(config_path)
     subscribers = queued = 0
-    with _locked_store(config) as store:
+    with _claimed_store(config, "digests") as store:
         if store is not None:
             try:
                 report = queue_stage(config, store)
                 subscribers, queued = report.subscribers, report.queued
-            except LockedError as exc:
+            except LockedError as exc:  # a notify by hand, or a sync, holds its lease
                 log.info("digests not queued by this worker: %s", exc)
-    with Store(config.database_url()) as store:
+    with open_store(config) as store:  # every worker relays, each digest claimed by one
         sent = relay_stage(config, store)
     log.info("digests: %d subscribers, %d queued, %d sent, %d pending, %d failed",
              subscribers, queued, sent.sent, sent.pending, sent.failed)
@@ -336,7 +376,7 @@ def unsubscribe_mail_job(config_path: str) -> None:
     """Scheduled job: unsubscribe those who mailed a request to ``email.unsubscribe_mailto``."""
     config = job_config(config_path)
     path = config.schedule.unsubscribe_mail
-    with _locked_store(config) as store:
+    with _claimed_store(config, "unsubscribe-mail") as store:
         if store is None or path is None:
             return
         try:

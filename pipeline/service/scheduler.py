@@ -1,6 +1,9 @@
 """``pipeline schedule``: the long-running service, and how it follows changes of jobs.yaml.
 
-One scheduler runs per database (the ``schedule`` lock). jobs.yaml is checked every
+Any number of schedulers (workers) may run against one database, on one machine or several:
+each registers itself with the lease ``worker:<host>:<pid>`` (``pipeline status`` lists them)
+and claims each firing of a job before running it (``pipeline.service.claims``), so every due
+time of a job runs once, on one of them. jobs.yaml is checked every
 ``WATCH_EVERY`` seconds (mtime and size, then a content hash) and reloaded at once on SIGHUP.
 Changed content is checked as the CLI does (``load_config``, ``check_ready``,
 ``pipeline.run.check_secrets``); a valid one becomes the jobs' config and the jobs are
@@ -15,19 +18,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
 import threading
 import time
 from pathlib import Path
 
 from apscheduler.schedulers.base import BaseScheduler
-from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.config import JobsConfig, load_config
 from pipeline.config.checks import check_ready
 from pipeline.errors import ConfigError
-from pipeline.run import check_secrets
+from pipeline.run import check_secrets, open_store
 from pipeline.service.jobs import (
-    SCHEDULE_LOCK,
     ScheduleChanges,
     apply_plan,
     build_scheduler,
@@ -35,7 +38,6 @@ from pipeline.service.jobs import (
     use_config,
 )
 from pipeline.service.signals import ServiceSignals
-from pipeline.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +118,6 @@ class Reloader:
             log.error("%s not reloaded, still running on the last good config: %s",
                       path.name, exc)
             return None
-        except SQLAlchemyError as exc:  # e.g. the database busy with a long job: try again
-            log.error("%s not fully applied (database error: %s); jobs run with it, the rest "
-                      "of its schedule is applied at the next look", path.name, exc)
-            self.watched.forget()
-            return None
         self.config = config
         log.info("reloaded %s: %s", path.name, changes.describe())
         for job_id in changes.added + changes.rescheduled:
@@ -134,24 +131,30 @@ class Reloader:
 
         A job the plan adds runs at once, in the scheduler's thread, possibly before
         ``apply_plan`` returns: it must find its source in the config it reads. A plan refused
-        (ConfigError: nothing was changed) puts the previous config back. A database error
-        leaves the new one live: it is valid, the jobs added before the error are stored and
-        run with it, and the next look applies the rest of the plan.
+        (ConfigError: nothing was changed) puts the previous config back. The plan is kept in
+        memory: a busy database never delays it.
         """
         previous, self.live = self.live, config
         use_config(config)
         try:
             return apply_plan(self.scheduler, config)
-        except SQLAlchemyError:
-            raise
         except BaseException:
             self.live = previous
             use_config(previous)
             raise
 
 
+#: The lease prefix of a running worker: ``worker:<host>:<pid>``.
+WORKER_LEASE = "worker:"
+
+
+def worker_lease() -> str:
+    """This process's worker lease name."""
+    return f"{WORKER_LEASE}{socket.gethostname()}:{os.getpid()}"
+
+
 def run_scheduler(config_path: str, signals: ServiceSignals | None = None) -> None:
-    """Run the service until SIGTERM or SIGINT; LockedError if another scheduler runs.
+    """Run the service until SIGTERM or SIGINT, as one worker among any sharing the database.
 
     ``signals`` are the ones the caller caught at its start; without them they are caught here.
     """
@@ -159,7 +162,11 @@ def run_scheduler(config_path: str, signals: ServiceSignals | None = None) -> No
     try:
         watched = JobsFile(Path(config_path))  # before loading: an edit made meanwhile is seen
         config = load_config(config_path)
-        with Store(config.database_url()) as store, store.holding(SCHEDULE_LOCK):
+        store = open_store(config)
+        # a worker of this name that crashed (a container restarted with the same host name
+        # and pid) frees it within the lease time
+        with store, store.holding(worker_lease(), wait=store.lease_ttl + 5):
+            log.info("worker %s started", worker_lease().removeprefix(WORKER_LEASE))
             _serve(config, watched, signals)
     finally:
         signals.restore()

@@ -11,6 +11,8 @@ longer configured close after ``postings.stale_after_days``; postings past ``val
 close; then duplicates are grouped (``pipeline.dedupe``). A board with ``min_interval`` is
 skipped (``FetchReport.skipped``, with its next allowed time) when any source of its type
 fetched it sooner, up to ``EARLY_SLACK`` early; its due sources take turns, longest ago first.
+Each source is fetched under its lease and the closing under the dedupe lease
+(``pipeline.stages.fetch_leases``), so processes sharing the database split the work.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.config import JobsConfig
 from pipeline.dedupe import DedupeReport, dedupe_postings
-from pipeline.errors import PipelineError, UnknownNameError
+from pipeline.errors import LockedError, PipelineError, UnknownNameError
 from pipeline.http import HttpClient
 from pipeline.normalize import canonical_region, with_residency
 from pipeline.posting import Posting, clean_text
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import Source, SourceConfig
+from pipeline.stages.fetch_leases import DEDUPE_LOCK, FetchLeases
 from pipeline.store import Store
 from pipeline.store.leases import LOCK_WAIT
 from pipeline.store.runs import SourceRun
@@ -40,8 +43,8 @@ from pipeline.store.schema import utcnow
 log = logging.getLogger(__name__)
 
 #: How early a run may come before a board's ``min_interval`` has passed and still fetch it.
-#: A fetch is recorded as starting when its run got the run lock, and a scheduled job waits up to
-#: ``LOCK_WAIT`` seconds for it (behind the digests job or a manual run): without this slack a
+#: A fetch is recorded as starting when its run started, which may come late (a firing run
+#: after a busy moment, or on another worker once a lease expired): without this slack a
 #: 00:00 fetch that started at 00:05 would make the 06:00 firing skip Remotive until 12:00. Two
 #: minutes more cover scheduler jitter. So fetches of a 6-hour board are at least 5 h 53 min
 #: apart: one per firing of a 6-hourly schedule, 4 a day; only runs timed by hand to the minute
@@ -110,42 +113,61 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
         raise UnknownNameError(f"--source: no enabled source named {only!r} in "
                                f"{config.path or 'jobs.yaml'}; enabled sources: {names}")
     report = FetchReport()
-    due = _due(chosen, config.sources, store, now, report, progress)
-    workers = max(1, min(config.http.concurrency, len(due)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
-        futures: list[Future[_Outcome]] = [
-            pool.submit(read_source, c, http, stored_postings(c, store), now)
-            for c in due]
-        for future in futures:  # config order: stored while later sources are still read
-            outcome = future.result()
-            stale_days = outcome.config.stale_after_days or config.postings.stale_after_days
-            run = _store_outcome(outcome, store, now, timedelta(days=stale_days))
-            store.record_source_run(run)
-            report.runs.append(run)
-            if outcome.too_old:
-                report.too_old[outcome.config.name] = outcome.too_old
-            if progress:
-                progress(outcome.config.name)
-    report.unconfigured = close_unconfigured(config.sources, store, now,
-                                             config.postings.stale_after_days)
-    report.expired = store.close_expired(now)
-    report.dedupe = dedupe_postings(store)
+    held = FetchLeases(store)
+    try:
+        due = _due(chosen, config.sources, store, now, report, progress, held)
+        workers = max(1, min(config.http.concurrency, len(due)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
+            futures: list[Future[_Outcome]] = [
+                pool.submit(read_source, c, http, stored_postings(c, store), now)
+                for c in due]
+            for future in futures:  # config order: stored while later sources are still read
+                outcome = future.result()
+                stale_days = outcome.config.stale_after_days or config.postings.stale_after_days
+                run = _store_outcome(outcome, store, now, timedelta(days=stale_days))
+                store.record_source_run(run)
+                held.release(outcome.config)
+                report.runs.append(run)
+                if outcome.too_old:
+                    report.too_old[outcome.config.name] = outcome.too_old
+                if progress:
+                    progress(outcome.config.name)
+    finally:
+        held.release_all()
+    _close_and_dedupe(config, store, now, report)
     return report
 
 
+def _close_and_dedupe(config: JobsConfig, store: Store, now: datetime,
+                      report: FetchReport) -> None:
+    """Close what left or outlived its source, then group duplicates, under the dedupe lease
+    (one process at a time); skipped with a warning while another keeps it past LOCK_WAIT."""
+    try:
+        with store.holding(DEDUPE_LOCK, wait=LOCK_WAIT):
+            report.unconfigured = close_unconfigured(config.sources, store, now,
+                                                     config.postings.stale_after_days)
+            report.expired = store.close_expired(now)
+            report.dedupe = dedupe_postings(store)
+    except LockedError as exc:
+        log.warning("closing and de-duplication skipped this time (the next fetch does "
+                    "them): %s", exc)
+
+
 def _due(chosen: list[SourceConfig], sources: list[SourceConfig], store: Store, now: datetime,
-         report: FetchReport, progress: Callable[[str], None] | None) -> list[SourceConfig]:
-    """The chosen sources that may be fetched now (``sources``: all configured); the others go
-    into ``report.skipped``."""
+         report: FetchReport, progress: Callable[[str], None] | None,
+         held: FetchLeases) -> list[SourceConfig]:
+    """The chosen sources that may be fetched now (``sources``: all configured), their fetch
+    leases taken (``held``); the others go into ``report.skipped``."""
     due = []
     turns = board_turns(chosen, store)
     for source_config in chosen:
         names = [s.name for s in sources if s.type == source_config.type]
-        skipped = skip_if_too_early(source_config, store, now, names=names,
-                                    turn=turns.get(source_config.type))
+        skipped = held.take(source_config) or skip_if_too_early(
+            source_config, store, now, names=names, turn=turns.get(source_config.type))
         if skipped is None:
             due.append(source_config)
             continue
+        held.release(source_config)
         log.info("source %s skipped: %s", skipped.source, skipped.error)
         report.skipped.append(skipped)
         if progress:

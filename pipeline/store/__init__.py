@@ -10,7 +10,8 @@ PostgreSQL. ``Store`` is composed of one mixin per area:
     claims.py       relay workers' claims on outbox rows (each row sent by one worker)
     signups.py      sign-ups waiting for confirmation; notices (no subscriber) in the outbox
     runs.py         per-source run records (source health)
-    leases.py       named locks that expire unless renewed (run, notify, schedule)
+    leases.py       named locks that expire unless renewed (run, notify, a worker, a job)
+    fires.py        the due time each scheduled job last ran for (several workers)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from pipeline.errors import StoreError
 from pipeline.store.claims import ClaimsMixin
 from pipeline.store.feedback import FeedbackMixin
+from pipeline.store.fires import FiresMixin
 from pipeline.store.leases import LeasesMixin
 from pipeline.store.outbox import OutboxMixin
 from pipeline.store.postings import PostingsMixin, UpsertResult
@@ -36,7 +38,7 @@ __all__ = ["SchemaState", "Store", "Subscriber", "UpsertResult", "schema_status"
 
 
 class Store(PostingsMixin, SubscribersMixin, OutboxMixin, ClaimsMixin, RunsMixin, LeasesMixin,
-            FeedbackMixin, SignupsMixin):
+            FeedbackMixin, SignupsMixin, FiresMixin):
     """All database access of the pipeline; opening it creates or upgrades the schema."""
 
     def __init__(self, url: str):

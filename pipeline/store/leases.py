@@ -1,9 +1,11 @@
-"""Leases: the named locks (``run``, ``notify``, ``schedule``) that keep processes apart.
+"""Leases: the named locks that keep processes apart (``run``, ``notify``, ``fetch:<source>``,
+``job:<job id>``, ``worker:<host>:<pid>``...).
 
 A lease is one row of ``leases``: name, owner id (a uuid per acquisition), host, pid, acquired,
-heartbeat and expiry. The holder renews it every ``ttl / 3`` seconds from a daemon thread. Once
-``expires_at`` passes, any process may take it over with one compare-and-set ``UPDATE``, so
-exactly one contender wins on SQLite and PostgreSQL alike. A holder on this machine (same boot
+heartbeat and expiry. The holder renews it every ``ttl / 3`` seconds from a daemon thread (one
+per store, renewing all it holds). Once ``expires_at`` passes, any process may take it over
+with one compare-and-set ``UPDATE``, so exactly one contender wins on SQLite and PostgreSQL
+alike. A holder on this machine (same boot
 id and pid namespace) whose pid is gone or reused is taken over at once (Linux ``/proc``).
 
 Expiry compares clocks, so machines sharing a PostgreSQL database keep NTP time; ``LEASE_TTL``
@@ -70,30 +72,67 @@ class Holder:
                 f"UTC, last heartbeat {self.heartbeat_at:%H:%M:%S} UTC")
 
 
-class Heartbeat:
-    """A daemon thread renewing one lease every ``every`` seconds until stopped or lost."""
+class Heartbeats:
+    """One daemon thread renewing every lease a store holds, each every third of its TTL.
 
-    def __init__(self, engine: Engine, name: str, owner: str, ttl: float):
-        self.engine, self.name, self.owner, self.ttl = engine, name, owner, ttl
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{name}", daemon=True)
-        self._thread.start()
+    One thread per store, not per lease: a fetch holds a lease per source, and a thread started
+    and joined for each cost more than the lease's own queries.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._held: dict[str, tuple[str, float, float]] = {}  # owner: (name, ttl, next renewal)
+        self._lock = threading.Lock()  # held while renewing: ``remove`` waits for a renewal
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, name: str, owner: str, ttl: float) -> None:
+        """Renew the lease every ``ttl / 3`` seconds from now on."""
+        with self._lock:
+            self._held[owner] = (name, ttl, time.monotonic() + ttl / 3)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._beat, name="leases", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def remove(self, owner: str) -> str | None:
+        """Stop renewing the lease (waiting for a renewal under way); its name, if it was held."""
+        with self._lock:
+            held = self._held.pop(owner, None)
+        return None if held is None else held[0]
+
+    def held(self) -> list[tuple[str, str]]:
+        """(name, owner) of every lease renewed here."""
+        with self._lock:
+            return [(name, owner) for owner, (name, _ttl, _due) in self._held.items()]
 
     def _beat(self) -> None:
-        while not self._stop.wait(self.ttl / 3):
-            try:
-                if not _renew(self.engine, self.name, self.owner, self.ttl):
-                    log.error("lost the %s lock: it expired and another process took it over, "
-                              "or `pipeline unlock` released it", self.name)
+        while True:
+            self._wake.clear()  # an ``add`` from now on cuts the wait short
+            with self._lock:
+                if not self._held:
+                    self._thread = None
                     return
+                self._renew_due()
+                wake = min(due for _name, _ttl, due in self._held.values()) \
+                    if self._held else time.monotonic()
+            self._wake.wait(max(wake - time.monotonic(), 0.0))
+
+    def _renew_due(self) -> None:
+        """Renew the leases whose time has come (with the lock held)."""
+        now = time.monotonic()
+        for owner, (name, ttl, due) in list(self._held.items()):
+            if due > now:
+                continue
+            self._held[owner] = (name, ttl, now + ttl / 3)
+            try:
+                if not _renew(self.engine, name, owner, ttl):
+                    log.error("lost the %s lock: it expired and another process took it over, "
+                              "or `pipeline unlock` released it", name)
+                    del self._held[owner]
             except SQLAlchemyError as exc:  # e.g. the database busy: the next beat tries again
                 log.warning("could not renew the %s lock (%s); trying again in %.0fs",
-                            self.name, exc.__class__.__name__, self.ttl / 3)
-
-    def stop(self) -> None:
-        """Stop renewing (and wait for a renewal under way)."""
-        self._stop.set()
-        self._thread.join()
+                            name, exc.__class__.__name__, ttl / 3)
 
 
 class LeasesMixin:
@@ -116,14 +155,12 @@ class LeasesMixin:
             if time.monotonic() >= deadline:
                 raise LockedError(_held_message(self.engine, name))
             time.sleep(min(_POLL, max(deadline - time.monotonic(), 0.01)))
-        self._heartbeats()[owner] = Heartbeat(self.engine, name, owner, self.lease_ttl)
+        self._heartbeats().add(name, owner, self.lease_ttl)
         return owner
 
     def release_lock(self, name: str, owner: str) -> None:
         """Stop renewing the lease and give it back (only if we still hold it)."""
-        beat = self._heartbeats().pop(owner, None)
-        if beat is not None:
-            beat.stop()
+        self._heartbeats().remove(owner)
         with self.engine.begin() as conn:
             conn.execute(delete(leases).where(leases.c.name == name, leases.c.owner == owner))
 
@@ -155,12 +192,12 @@ class LeasesMixin:
 
     def release_all_leases(self) -> None:
         """Give back every lease this store still holds (when it is closed)."""
-        for owner, beat in list(self._heartbeats().items()):
-            self.release_lock(beat.name, owner)
+        for name, owner in self._heartbeats().held():
+            self.release_lock(name, owner)
 
-    def _heartbeats(self) -> dict[str, Heartbeat]:
+    def _heartbeats(self) -> Heartbeats:
         if "_beats" not in self.__dict__:
-            self._beats: dict[str, Heartbeat] = {}
+            self._beats = Heartbeats(self.engine)
         return self._beats
 
 

@@ -161,6 +161,15 @@ leases = Table(
     Column("expires_at", UTCDateTime, nullable=False),
 )
 
+#: The due time each scheduled job last ran for, claimed by one of the workers sharing the
+#: database (``pipeline.service.claims``); ``finished_at`` is empty while it runs, or if it died.
+schedule_fires = Table(
+    "schedule_fires", metadata,
+    Column("job_id", String(200), primary_key=True),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+)
+
 secrets = Table(
     "secrets", metadata,
     Column("name", String(100), primary_key=True),

@@ -27,6 +27,7 @@ from click.testing import CliRunner
 from pipeline.cli import cli
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
+from pipeline.notify import NOTIFY_LOCK
 from pipeline.run import queue_stage
 from pipeline.service import jobs as schedule
 from pipeline.store import Store
@@ -71,7 +72,7 @@ SOURCES = [{"name": "local", "type": "files", "path": "postings"},
            {"name": "off", "type": "files", "path": "postings", "enabled": False}]
 
 
-def test_jobs_have_ids_triggers_and_live_in_the_pipeline_database(tmp_path):
+def test_jobs_have_ids_and_triggers_and_each_worker_keeps_them_in_memory(tmp_path):
     config = _config(tmp_path, SOURCES, schedule={"digests_every": "10m"})
     scheduler = schedule.build_scheduler(config)
     try:
@@ -86,31 +87,15 @@ def test_jobs_have_ids_triggers_and_live_in_the_pipeline_database(tmp_path):
     finally:
         scheduler.shutdown(wait=False)
     database = config.database_url().removeprefix("sqlite:///")
-    with sqlite3.connect(database) as conn:
-        stored = {row[0] for row in conn.execute("SELECT id FROM apscheduler_jobs")}
-    assert stored == set(jobs)
-
-
-def test_the_job_store_waits_for_a_busy_database_as_long_as_the_store_does(tmp_path):
-    """A long write by a job must not make the scheduler's own job updates fail at SQLite's
-    default 5 s: its connections get the store's WAL mode and 30 s busy timeout."""
-    scheduler = schedule.build_scheduler(_config(tmp_path, SOURCES))
-    try:
-        engine = scheduler._lookup_jobstore("default").engine
-        with engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
-            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-    finally:
-        scheduler.shutdown(wait=False)
+    with sqlite3.connect(database) as conn:  # no job store shared by workers in the database
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert "apscheduler_jobs" not in tables and "schedule_fires" in tables
 
 
 def test_restarting_replaces_jobs_and_drops_removed_sources(tmp_path, db_url):
     config = _config(tmp_path, SOURCES, database={"url": db_url})
-    schedule.build_scheduler(config).shutdown(wait=False)
     first = _next_runs(config)
-    again = schedule.build_scheduler(config)  # unchanged: the stored next run times are kept
-    assert {j.id: j.next_run_time for j in again.get_jobs()} == first
-    again.shutdown(wait=False)
+    assert set(first) == {"source:local", "source:cron-one", "source:every-one", "digests"}
     changed = _config(tmp_path, SOURCES[:1] + [{**SOURCES[2], "schedule": {"every": "2h"}}],
                       database={"url": db_url})
     scheduler = schedule.build_scheduler(changed)
@@ -137,16 +122,17 @@ def test_bad_intervals_and_crontabs_are_config_errors(tmp_path):
     assert isinstance(schedule.source_trigger(_config(tmp_path, SOURCES), 2), IntervalTrigger)
 
 
-def test_a_job_skips_with_a_log_line_while_a_run_holds_the_lock(tmp_path, monkeypatch, caplog):
+def test_a_job_skips_a_source_another_process_is_fetching(tmp_path, monkeypatch, caplog):
     config = _config(tmp_path)
-    monkeypatch.setattr(schedule, "LOCK_WAIT", 0.0)
     store = Store(config.database_url())
-    owner = store.acquire_lock("run")
-    with caplog.at_level(logging.INFO, logger="pipeline.service.jobs"):
+    owner = store.acquire_lock("fetch:local")  # what a run by hand fetching it holds
+    with caplog.at_level(logging.INFO):
         schedule.fetch_job(str(config.path), "local")
-    store.release_lock("run", owner)
-    assert "skipped this time: another run is in progress" in caplog.text
+    store.release_lock("fetch:local", owner)
+    assert "source local skipped: being fetched right now by process" in caplog.text
     assert store.count_postings() == 0
+    later = datetime.now(UTC) + timedelta(hours=6)  # its next due time
+    monkeypatch.setattr(schedule, "utcnow", lambda: later)
     with caplog.at_level(logging.INFO, logger="pipeline.service.jobs"):
         schedule.fetch_job(str(config.path), "local")
     assert "fetched local: ok, 4 seen, 4 new" in caplog.text
@@ -168,7 +154,7 @@ def _start(config_path, cwd) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
-def test_schedule_service_runs_jobs_refuses_a_second_and_stops_on_sigterm(tmp_path, db_url):
+def test_schedule_service_runs_jobs_shows_in_status_and_stops_on_sigterm(tmp_path, db_url):
     path = write_config(tmp_path, schedule={"digests_every": "1s", "sources_every": "1h"},
                         database={"url": db_url})
     service = _start(path, tmp_path)
@@ -178,9 +164,8 @@ def test_schedule_service_runs_jobs_refuses_a_second_and_stops_on_sigterm(tmp_pa
         assert service.poll() is None, service.communicate()
         assert time.monotonic() < deadline, "no digest was written by the scheduler"
         time.sleep(0.2)
-    second = CliRunner().invoke(cli, ["schedule", "--config", str(path)])
-    assert second.exit_code == 3, second.output
-    assert "another schedule is in progress" in second.stderr
+    status = CliRunner().invoke(cli, ["status", "--config", str(path)])
+    assert f"pid {service.pid}  running" in status.output, status.output
     service.send_signal(signal.SIGTERM)
     _out, log = service.communicate(timeout=60)
     assert service.returncode == 0, log
@@ -188,14 +173,14 @@ def test_schedule_service_runs_jobs_refuses_a_second_and_stops_on_sigterm(tmp_pa
     assert "digests: 1 subscribers, 1 queued, 1 sent" in log
     assert "received SIGTERM" in log and "scheduler stopped" in log
     assert len(list(outbox.glob("*.eml"))) == 1
-    store = Store(load_config(path).database_url())
-    store.release_lock("schedule", store.acquire_lock("schedule"))  # released on the way out
+    with Store(load_config(path).database_url()) as store:
+        assert store.holders() == []  # its worker lease released on the way out
 
 
-def test_a_manual_run_is_refused_while_a_scheduled_job_runs(tmp_path):
+def test_a_manual_run_is_refused_while_another_manual_run_holds_the_run_lock(tmp_path):
     path = write_config(tmp_path)
     store = Store(load_config(path).database_url())
-    owner = store.acquire_lock(RUN_LOCK)  # what a running job holds
+    owner = store.acquire_lock(RUN_LOCK)  # what a running `pipeline run` holds
     try:
         result = CliRunner().invoke(cli, ["run", "--config", str(path)])
     finally:
@@ -258,7 +243,7 @@ def test_sigterm_mid_batch_finishes_the_job_and_delivers_each_digest_once(tmp_pa
     assert len(server.message_ids) == 8 and len(set(server.message_ids)) == 8
     store = Store(load_config(path).database_url())
     assert store.outbox_rows(["pending", "failed"]) == []
-    store.release_lock("run", store.acquire_lock("run"))  # released on the way out
+    assert store.holders() == []  # every lease released on the way out
 
 
 CHICAGO_EIGHT = [{"name": "morning", "type": "files", "path": "postings",
@@ -343,6 +328,7 @@ def test_two_sources_of_a_fetch_limited_board_take_turns_under_the_scheduler(
     fetched = []
     for hours in (0, 2, 6, 12, 18, 24):
         monkeypatch.setattr(fetch, "utcnow", lambda h=hours: clock + timedelta(hours=h))
+        monkeypatch.setattr(schedule, "utcnow", lambda h=hours: clock + timedelta(hours=h))
         before = len(httpserver.log)
         board.func(*board.args)  # what the scheduler calls when the job fires
         with Store(config.database_url()) as store:
@@ -355,7 +341,7 @@ def test_two_sources_of_a_fetch_limited_board_take_turns_under_the_scheduler(
         assert store.source_runs("local") == []  # the board job fetches its board only
 
 
-def test_a_board_job_fires_on_each_schedule_of_its_sources_and_survives_a_restart(
+def test_a_board_job_fires_on_each_schedule_of_its_sources_also_after_a_restart(
         httpserver, tmp_path):
     url = httpserver.url_for("/remotive")
     config = _config(tmp_path, _two_remotive(url, {"cron": "30 1 * * *"}))
@@ -363,14 +349,12 @@ def test_a_board_job_fires_on_each_schedule_of_its_sources_and_survives_a_restar
     again = schedule.build_scheduler(config)
     try:
         job = again.get_job("board:remotive")
-        kept = _next_runs(config)["board:remotive"]
     finally:
         again.shutdown(wait=False)
     assert str(job.trigger).startswith("or[interval[6:00:00], cron[")
     start = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
     assert job.trigger.get_next_fire_time(None, start.replace(hour=1)) == \
         start.replace(hour=1, minute=30)  # the cron's 01:30 comes before the interval's next
-    assert job.next_run_time == kept  # unchanged plan: the stored next run time is kept
     single = _config(tmp_path, _two_remotive(url)[:2])  # one source: its own job, as before
     assert set(schedule.plan_jobs(single)) == {"source:local", "source:rm-search", "digests"}
     off = _config(tmp_path, _two_remotive(url)[:2] + [
@@ -411,21 +395,40 @@ def test_an_unreadable_unsubscribe_mbox_is_refused_naming_the_key(tmp_path):
     assert f"schedule.unsubscribe_mail: cannot read '{mbox}': permission denied" in result.output
 
 
-def test_the_digest_job_relays_while_another_worker_holds_the_run_lease(
+def test_the_digest_job_relays_while_another_worker_queues(
         tmp_path, monkeypatch, caplog):
-    """Queueing waits for the run lease; sending needs none: every worker's digest job relays."""
+    """Queueing digests is one worker's at a time; sending needs no lease: every worker relays."""
     config = _config(tmp_path, email={"transport": "file", "outbox_dir": "mail"})
     monkeypatch.setattr(schedule, "LOCK_WAIT", 0.0)
     schedule.fetch_job(str(config.path), "local")
     with Store(config.database_url()) as store:
         queue_stage(config, store)  # queued by a worker that then stopped before sending
-        owner = store.acquire_lock(RUN_LOCK)  # another worker fetching
+        owner = store.acquire_lock(NOTIFY_LOCK)  # another worker queueing
         try:
             with caplog.at_level(logging.INFO, logger="pipeline.service.jobs"):
                 schedule.digest_job(str(config.path))
         finally:
-            store.release_lock(RUN_LOCK, owner)
+            store.release_lock(NOTIFY_LOCK, owner)
         assert store.outbox_rows(("pending",)) == []
-    assert "skipped this time: another run is in progress" in caplog.text
+    assert "digests not queued by this worker" in caplog.text
     assert "digests: 0 subscribers, 0 queued, 1 sent, 0 pending, 0 failed" in caplog.text
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
+
+
+def test_a_cron_job_missed_while_no_worker_ran_runs_at_start_once(tmp_path, db_url):
+    """Jobs live in each worker's memory: the database's record of due times tells a starting
+    worker that the 10-minutes-ago cron firing never ran (within misfire_grace, 30m)."""
+    missed_at = datetime.now(UTC) - timedelta(minutes=10)
+    cron = {"cron": f"{missed_at.minute} {missed_at.hour} * * *"}
+    config = _config(tmp_path, [{"name": "daily", "type": "files", "path": "postings",
+                                 "schedule": cron}], database={"url": db_url})
+    scheduler = schedule.build_scheduler(config)
+    job = scheduler.get_job("source:daily")
+    assert job.next_run_time <= datetime.now(UTC)  # due at once
+    scheduler.shutdown(wait=False)
+    job.func(*job.args)  # what the scheduler runs
+    with Store(db_url) as store:
+        assert [run.status for run in store.source_runs("daily")] == ["ok"]
+    again = schedule.build_scheduler(config)  # a restart: that due time is done now
+    assert again.get_job("source:daily").next_run_time > datetime.now(UTC)
+    again.shutdown(wait=False)
