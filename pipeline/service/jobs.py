@@ -38,8 +38,7 @@ from pipeline.config import JobsConfig, load_config
 from pipeline.config.values import parse_interval as interval_of
 from pipeline.errors import ConfigError, LockedError, MailboxError
 from pipeline.notify.mail_unsubscribe import process_mailbox
-from pipeline.run import (fetch_board_turn, fetch_stage, open_store, queue_stage,
-                          relay_stage)
+from pipeline.run import fetch_board_turn, fetch_stage, open_store, queue_stage, relay_stage
 from pipeline.service.claims import AlignedInterval, Claim, claimed, due_time, missed
 from pipeline.sources import REGISTRY
 from pipeline.store import Store

@@ -395,11 +395,9 @@ def test_an_unreadable_unsubscribe_mbox_is_refused_naming_the_key(tmp_path):
     assert f"schedule.unsubscribe_mail: cannot read '{mbox}': permission denied" in result.output
 
 
-def test_the_digest_job_relays_while_another_worker_queues(
-        tmp_path, monkeypatch, caplog):
+def test_the_digest_job_relays_while_another_worker_queues(tmp_path, caplog):
     """Queueing digests is one worker's at a time; sending needs no lease: every worker relays."""
     config = _config(tmp_path, email={"transport": "file", "outbox_dir": "mail"})
-    monkeypatch.setattr(schedule, "LOCK_WAIT", 0.0)
     schedule.fetch_job(str(config.path), "local")
     with Store(config.database_url()) as store:
         queue_stage(config, store)  # queued by a worker that then stopped before sending
