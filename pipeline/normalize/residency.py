@@ -123,7 +123,13 @@ def _may_match(pattern: re.Pattern, folded: str | None) -> bool:
     ``pattern`` needs; True for None (beyond ASCII, case folding has exceptions)."""
     if folded is None:
         return True
-    return all(any(word in folded for word in group) for group in _NEEDS.get(id(pattern), ()))
+    for group in _NEEDS.get(id(pattern), ()):
+        for word in group:
+            if word in folded:
+                break
+        else:
+            return False
+    return True
 
 
 def _code(token: str) -> str:
