@@ -148,8 +148,9 @@ def _similar_descriptions(postings: list[Posting], blocks: list[list[int]],
         order = [i for block in batch for i in block]
         rows = _block_tfidf([postings[i].description for i in order],
                             [len(block) for block in batch])
+        columns = rows.T.tocsr()  # transposed once, not for every chunk
         for start in range(0, len(order), CHUNK_ROWS):  # bounded memory for big employers
-            similar = (rows[start:start + CHUNK_ROWS] @ rows.T).tocoo()
+            similar = (rows[start:start + CHUNK_ROWS] @ columns).tocoo()
             close = similar.data >= SIMILARITY
             for a, b in zip(similar.row[close] + start, similar.col[close], strict=True):
                 if a < b and _titles_alike(postings[order[a]], postings[order[b]]):
