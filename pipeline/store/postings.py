@@ -87,11 +87,12 @@ def row_to_posting(row) -> Posting:
 
 
 def row_as_stored(row) -> Posting:
-    """A database row as a Posting, without validating again what was validated when stored."""
-    data = {name: getattr(row, name) for name in _COLUMNS}
+    """A database row of the ``_COLUMNS`` as a Posting, not validated again (it was when
+    stored)."""
+    data = row._asdict()
     data["remote"] = Remote(data["remote"])
     data["extra"] = data["extra"] if data["extra"] is not None else {}
-    return Posting.model_construct(**data)
+    return Posting.model_construct(_fields_set=set(data), **data)
 
 
 class _ChunkRefused(Exception):
@@ -348,7 +349,8 @@ class PostingsMixin:
     def postings_as_stored(self, source: str) -> list[Posting]:
         """Every stored posting of ``source``, open or closed, built as stored (not validated
         again): what a source that reuses stored postings starts from (``Source.previous``)."""
-        query = select(postings).where(postings.c.source == source).order_by(postings.c.id)
+        query = select(*[postings.c[name] for name in _COLUMNS]).where(
+            postings.c.source == source).order_by(postings.c.id)
         with self.engine.connect() as conn:
             return [row_as_stored(r) for r in conn.execute(query)]
 
