@@ -35,7 +35,7 @@ SIMILARITY = 0.9
 TITLE_JACCARD = 0.5
 HASH_FEATURES = 2**20  # word and word-pair buckets; collisions are rare at this size
 CHUNK_ROWS = 500  # rows compared at once within one employer: memory ~ CHUNK_ROWS x employer size
-BATCH_ROWS = 4096  # descriptions hashed and weighted at once
+BATCH_ROWS = 1024  # descriptions hashed and weighted at once (bounds the temporaries)
 MIN_DESCRIPTION_CHARS = 200  # shorter descriptions say too little to compare
 NOTE_KEYS = DERIVED_EXTRA
 
