@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.preprocessing import normalize
 
 from pipeline.posting import DERIVED_EXTRA, Posting
 
@@ -33,6 +35,7 @@ SIMILARITY = 0.9
 TITLE_JACCARD = 0.5
 HASH_FEATURES = 2**20  # word and word-pair buckets; collisions are rare at this size
 CHUNK_ROWS = 500  # rows compared at once within one employer: memory ~ CHUNK_ROWS x employer size
+BATCH_ROWS = 1024  # descriptions hashed and weighted at once (bounds the temporaries)
 MIN_DESCRIPTION_CHARS = 200  # shorter descriptions say too little to compare
 NOTE_KEYS = DERIVED_EXTRA
 
@@ -141,25 +144,55 @@ def _similar_descriptions(postings: list[Posting], blocks: list[list[int]],
     usable = [[i for i in block if len(postings[i].description) >= MIN_DESCRIPTION_CHARS]
               for block in blocks]
     usable = [block for block in usable if len(block) > 1]
-    if not usable:
-        return
-    order = [i for block in usable for i in block]
-    hashed = HashingVectorizer(ngram_range=(1, 2), n_features=HASH_FEATURES, alternate_sign=False,
-                               norm=None, dtype=np.float32)  # no vocabulary kept: bounded memory
-    counts = hashed.transform([postings[i].description for i in order])
-    first = 0
-    for block in usable:
-        # IDF of the employer's own postings: its boilerplate weighs little, and a block's
-        # groups depend on that block alone (so unchanged employers need no new pass).
-        rows = TfidfTransformer(sublinear_tf=True).fit_transform(
-            counts[first:first + len(block)])
-        first += len(block)
-        for start in range(0, len(block), CHUNK_ROWS):  # bounded memory for big employers
-            similar = (rows[start:start + CHUNK_ROWS] @ rows.T).tocoo()
+    for batch in _batches(usable):
+        order = [i for block in batch for i in block]
+        rows = _block_tfidf([postings[i].description for i in order],
+                            [len(block) for block in batch])
+        columns = rows.T.tocsr()  # transposed once, not for every chunk
+        for start in range(0, len(order), CHUNK_ROWS):  # bounded memory for big employers
+            similar = (rows[start:start + CHUNK_ROWS] @ columns).tocoo()
             close = similar.data >= SIMILARITY
             for a, b in zip(similar.row[close] + start, similar.col[close], strict=True):
-                if a < b and _titles_alike(postings[block[a]], postings[block[b]]):
-                    groups.union(block[a], block[b])
+                if a < b and _titles_alike(postings[order[a]], postings[order[b]]):
+                    groups.union(order[a], order[b])
+
+
+def _batches(blocks: list[list[int]]) -> list[list[list[int]]]:
+    """Whole blocks gathered into batches of about ``BATCH_ROWS`` postings (memory stays
+    bounded; a bigger block is a batch of its own)."""
+    batches: list[list[list[int]]] = [[]]
+    size = 0
+    for block in blocks:
+        if batches[-1] and size + len(block) > BATCH_ROWS:
+            batches.append([])
+            size = 0
+        batches[-1].append(block)
+        size += len(block)
+    return [batch for batch in batches if batch]
+
+
+def _block_tfidf(texts: list[str], sizes: list[int]) -> sparse.csr_matrix:
+    """TF-IDF rows (sublinear tf, smoothed IDF, L2 norm) of ``texts``, consecutive blocks of
+    ``sizes`` rows, each block with the IDF of its own rows and columns of its own.
+
+    The same figures as a ``TfidfTransformer`` fitted on each block alone, in one pass: as no
+    column is shared between blocks, the product of the rows with their transpose compares
+    postings of one employer only. The IDF of an employer's own postings makes its
+    boilerplate weigh little, and a block's groups depend on that block alone.
+    """
+    hashed = HashingVectorizer(ngram_range=(1, 2), n_features=HASH_FEATURES, alternate_sign=False,
+                               norm=None, dtype=np.float32)  # no vocabulary kept
+    counts = hashed.transform(texts)
+    block_of_row = np.repeat(np.arange(len(sizes)), sizes)
+    block = np.repeat(block_of_row, np.diff(counts.indptr))
+    keys = block.astype(np.int64) * HASH_FEATURES + counts.indices
+    _, column, df = np.unique(keys, return_inverse=True, return_counts=True)
+    rows_in_block = np.asarray(sizes, dtype=np.float32)[block]
+    idf = np.log((rows_in_block + 1) / (df[column].astype(np.float32) + 1)) + 1
+    data = (np.log(counts.data) + 1) * idf
+    matrix = sparse.csr_matrix((data.astype(np.float32), column.ravel(), counts.indptr),
+                               shape=(len(texts), len(df)))
+    return normalize(matrix)
 
 
 def _titles_alike(first: Posting, second: Posting) -> bool:

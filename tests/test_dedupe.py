@@ -81,6 +81,22 @@ def test_same_text_at_different_employers_stays_apart():
     assert find_duplicate_groups(postings) == []
 
 
+@pytest.mark.parametrize("batch_rows", [2, 4096])
+def test_employers_weighed_together_are_still_compared_only_within_themselves(
+        monkeypatch, batch_rows):
+    monkeypatch.setattr(dedupe_module, "BATCH_ROWS", batch_rows)
+    edited = CASE_MANAGER.replace("two years", "three years") + BOILERPLATE
+    billing = BILLING + BOILERPLATE
+    postings = [posting("a", "1", location="Columbus, OH"),
+                posting("a", "2", title="Billing Specialist", description=billing),
+                posting("b", "3", company="Borealis Care", location="Dayton, OH"),
+                posting("b", "4", company="Borealis Care", title="Billing Specialist",
+                        location="Dayton, OH", description=billing),
+                posting("b", "5", company="Borealis Care", location="Remote - US",
+                        description=edited)]
+    assert find_duplicate_groups(postings) == [[2, 4]]
+
+
 def test_unknown_employer_is_never_grouped():
     postings = [posting("a", "1", company=""), posting("b", "2", company="")]
     assert find_duplicate_groups(postings) == []

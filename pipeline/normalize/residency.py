@@ -70,6 +70,22 @@ _BEFORE = 200
 _CODES = {name.lower(): code for code, name in US_STATES.items()}
 
 
+#: Words a pattern cannot match without (lower case; one of each group): an ASCII text missing
+#: a group is not searched with it. Every new description is read; most name no residency.
+_WHO = ("candidates", "applicants", "residents", "people", "those")
+_NEEDS = {  # by id: a compiled pattern hashes its whole source at every lookup
+    _PHRASES[0]: (("must", "required", "need", "should"),
+                  ("reside", "live", "located", "based", "resident", "work")),
+    _PHRASES[1]: (("open", "available", "limited", "restricted"), _WHO),
+    _PHRASES[2]: (("residency",),),
+    _PHRASES[3]: (("remote",),),
+    _EXCLUSIONS[0]: (("not",), ("open", "available"), _WHO),
+    _EXCLUSIONS[1]: (("not", "unable"), ("hire", "employ", "consider")),
+    _RESIDENTS_ONLY: (("resident",), ("only",)),
+}
+_NEEDS = {id(pattern): needs for pattern, needs in _NEEDS.items()}
+
+
 def residency_states(title: str | None = None, location: str | None = None,
                      description: str | None = None) -> list[str]:
     """The state codes a job is restricted to (sorted); empty when the texts restrict nothing."""
@@ -92,11 +108,28 @@ def excluded_states(title: str | None = None, location: str | None = None,
 def _states_of(text: str, patterns: tuple[re.Pattern, ...], tails: bool = True) -> set[str]:
     """Codes of every state listed after one of ``patterns`` in ``text``, and (``tails``)
     before "residents only"."""
+    folded = text.lower() if text.isascii() else None
+    patterns = tuple(p for p in patterns if _may_match(p, folded))
     lists = [match.group("states") for pattern in patterns for match in pattern.finditer(text)]
+    tails = tails and _may_match(_RESIDENTS_ONLY, folded)
     for tail in _RESIDENTS_ONLY.finditer(text) if tails else ():
         before = _LIST_AT_END.search(text[max(0, tail.start() - _BEFORE):tail.start()])
         lists += [before.group("states")] if before else []
     return {_code(token) for states in lists for token in re.findall(_STATE, states)}
+
+
+def _may_match(pattern: re.Pattern, folded: str | None) -> bool:
+    """False when the lower-cased ASCII text ``folded`` lacks every word of one of the groups
+    ``pattern`` needs; True for None (beyond ASCII, case folding has exceptions)."""
+    if folded is None:
+        return True
+    for group in _NEEDS.get(id(pattern), ()):
+        for word in group:
+            if word in folded:
+                break
+        else:
+            return False
+    return True
 
 
 def _code(token: str) -> str:

@@ -100,6 +100,7 @@ class _Outcome:
     duration: float
     read_errors: int = 0
     too_old: int = 0
+    as_stored: set[int] = field(default_factory=set)  # ids of stored postings handed back as is
 
 
 def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: str | None = None,
@@ -248,7 +249,7 @@ def stored_postings(source_config: SourceConfig, store: Store) -> dict[str, Post
     """The source's stored postings by source_id, for a source that reuses them (else none)."""
     if not REGISTRY[source_config.type].reuses_stored:
         return {}
-    return {p.source_id: p for p in store.all_postings(source=source_config.name)}
+    return {p.source_id: p for p in store.postings_as_stored(source_config.name)}
 
 
 def read_source(source_config: SourceConfig, http: HttpClient,
@@ -256,7 +257,7 @@ def read_source(source_config: SourceConfig, http: HttpClient,
                 now: datetime | None = None) -> _Outcome:
     """Read one source completely at ``now`` (runs in a worker thread); never raises."""
     started = time.monotonic()
-    full_listing, read_errors, too_old = True, 0, 0
+    full_listing, read_errors, too_old, as_stored = True, 0, 0, set()
     try:
         source: Source = REGISTRY[source_config.type](source_config, http)
         source.previous = previous or {}
@@ -265,6 +266,7 @@ def read_source(source_config: SourceConfig, http: HttpClient,
         read_errors, error = source.read_errors, None
         postings, too_old = recent(postings, source_config.max_age_days,
                                    now or utcnow())
+        as_stored = _as_stored(postings, source.previous)
     except PipelineError as exc:
         postings, error = None, clean_text(str(exc))  # it may quote what the board sent
         log.warning("source %s failed: %s", source_config.name, error)
@@ -272,7 +274,13 @@ def read_source(source_config: SourceConfig, http: HttpClient,
         postings, error = None, clean_text(f"unexpected {type(exc).__name__}: {exc}")
         log.exception("source %s crashed", source_config.name)
     return _Outcome(source_config, full_listing, postings, error, time.monotonic() - started,
-                    read_errors, too_old)
+                    read_errors, too_old, as_stored)
+
+
+def _as_stored(postings: list[Posting], previous: dict[str, Posting]) -> set[int]:
+    """Ids of the stored postings the source handed back as they were read from the store
+    (the very objects of ``previous``): storing them only marks them seen."""
+    return {p.id for p in postings if p.id is not None and previous.get(p.source_id) is p}
 
 
 def recent(postings: list[Posting], max_age_days: int | None,
@@ -318,7 +326,7 @@ def _store_outcome(outcome: _Outcome, store: Store, now: datetime,
     postings = outcome.postings
     run.suspicious = not postings and _had_postings(store, name)
     try:
-        result = store.upsert_postings(postings, now)
+        result = store.upsert_postings(postings, now, as_stored=outcome.as_stored)
         if outcome.full_listing and not run.suspicious and not outcome.read_errors:
             run.closed = store.close_missing(name, [p.source_id for p in postings], now)
         if not run.suspicious:  # unread for stale_after_days counts as gone, errors or not

@@ -10,14 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
-from pipeline.posting import DERIVED_EXTRA, Posting, clean_text
+from pipeline.posting import DERIVED_EXTRA, Posting, Remote, clean_text
 from pipeline.store.schema import postings, utcnow
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 #: Fields that belong to the database, not to what the board said; they never mark a change.
 _BOOKKEEPING = {"id", "first_seen", "last_seen", "closed_at"}
 _COLUMNS = [c.name for c in postings.columns if c.name not in {"content_hash", "canonical_id"}]
+#: The columns ``open_posting_rows`` reads: what de-duplication compares and notes.
+DEDUPE_COLUMNS = ("source", "source_id", "url", "title", "company", "location", "city", "region",
+                  "country", "description", "extra")
 #: Postings one batch may leave out before the batch fails as a whole: each one left out costs
 #: the batch another try, and so many refused postings point at the database, not at them.
 MAX_SKIPPED = 20
@@ -82,6 +86,15 @@ def row_to_posting(row) -> Posting:
     return Posting.model_validate(data)
 
 
+def row_as_stored(row) -> Posting:
+    """A database row of the ``_COLUMNS`` as a Posting, not validated again (it was when
+    stored)."""
+    data = row._asdict()
+    data["remote"] = Remote(data["remote"])
+    data["extra"] = data["extra"] if data["extra"] is not None else {}
+    return Posting.model_construct(_fields_set=set(data), **data)
+
+
 class _ChunkRefused(Exception):
     """The database refused a chunk written at once; which posting, only row by row tells."""
 
@@ -109,22 +122,31 @@ class _Plan:
                                          "first_seen": self.now, "last_seen": self.now}))
             return
         posting_id, old_digest, closed_at = known
-        expired = posting.valid_through is not None and posting.valid_through < self.now
-        if closed_at is not None and not expired:  # listed again: open again
-            closed_at = None
-            result.reopened += 1
-        if old_digest != digest:
-            result.changed.append(posting_id)
-            self.updates.append((index, {**_values(posting, as_json), "content_hash": digest,
-                                         "closed_at": closed_at, "last_seen": self.now,
-                                         "posting_id": posting_id}))
+        if old_digest == digest:
+            self.add_unchanged(index, posting_id, closed_at, posting.valid_through, result)
             return
+        if closed_at is not None and not self._expired(posting.valid_through):
+            closed_at = None  # listed again: open again
+            result.reopened += 1
+        result.changed.append(posting_id)
+        self.updates.append((index, {**_values(posting, as_json), "content_hash": digest,
+                                     "closed_at": closed_at, "last_seen": self.now,
+                                     "posting_id": posting_id}))
+
+    def add_unchanged(self, index: int, posting_id: int, closed_at: datetime | None,
+                      valid_through: datetime | None, result: UpsertResult) -> None:
+        """Plan a posting stored as it is: ``last_seen`` moves; closed, it opens again unless
+        its ``valid_through`` has passed."""
         result.unchanged += 1
-        if closed_at is None and known[2] is not None:
+        if closed_at is not None and not self._expired(valid_through):
+            result.reopened += 1
             self.reopens.append((index, {"posting_id": posting_id, "closed_at": None,
                                          "last_seen": self.now}))
         else:
             self.seen_again.append(posting_id)
+
+    def _expired(self, valid_through: datetime | None) -> bool:
+        return valid_through is not None and valid_through < self.now
 
     def write(self, conn, result: UpsertResult, one_by_one: bool) -> None:
         """Run the planned writes; the ids of new postings go into ``result.new``, in order."""
@@ -188,7 +210,8 @@ class PostingsMixin:
     """Posting queries of ``Store``."""
 
     def upsert_postings(
-        self, batch: Iterable[Posting], now: datetime | None = None
+        self, batch: Iterable[Posting], now: datetime | None = None, *,
+        as_stored: Collection[int] = (),
     ) -> UpsertResult:
         """Insert new postings and update changed ones, in one transaction.
 
@@ -197,12 +220,15 @@ class PostingsMixin:
         refuses is skipped (``UpsertResult.skipped``), the others stored. Rows are written in
         batches (one executemany per chunk); when the database refuses a chunk, the batch is
         written again row by row to find the posting it refuses.
+
+        ``as_stored``: ids of postings of ``batch`` read back from the store and handed back
+        unchanged (``Source.reuses_stored``); they are neither hashed nor looked up again.
         """
         now = now or utcnow()
         batch, skipped, one_by_one = list(batch), [], False
         while True:
             try:
-                result = self._upsert_batch(batch, now, one_by_one)
+                result = self._upsert_batch(batch, now, one_by_one, set(as_stored))
             except _ChunkRefused:
                 one_by_one = True
                 continue
@@ -217,15 +243,19 @@ class PostingsMixin:
             result.skipped = skipped
             return result
 
-    def _upsert_batch(self, batch: list[Posting], now: datetime,
-                      one_by_one: bool = False) -> UpsertResult:
+    def _upsert_batch(self, batch: list[Posting], now: datetime, one_by_one: bool = False,
+                      as_stored: set[int] | frozenset = frozenset()) -> UpsertResult:
         """Store ``batch`` in one transaction; _Unstorable (all rolled back) names a refused one,
         _ChunkRefused says a chunk was refused (only when not ``one_by_one``)."""
         result = UpsertResult()
         with self.engine.begin() as conn:
-            existing = self._existing(conn, batch)
+            existing = self._existing(conn, [p for p in batch if p.id not in as_stored])
             plan = _Plan(now)
             for index, posting in enumerate(batch):
+                if posting.id is not None and posting.id in as_stored:
+                    plan.add_unchanged(index, posting.id, posting.closed_at,
+                                       posting.valid_through, result)
+                    continue
                 try:
                     plan.add(index, posting, existing.get(posting.key), result)
                 except Exception as exc:
@@ -316,6 +346,14 @@ class PostingsMixin:
         with self.engine.connect() as conn:
             return [row_to_posting(r) for r in conn.execute(query)]
 
+    def postings_as_stored(self, source: str) -> list[Posting]:
+        """Every stored posting of ``source``, open or closed, built as stored (not validated
+        again): what a source that reuses stored postings starts from (``Source.previous``)."""
+        query = select(*[postings.c[name] for name in _COLUMNS]).where(
+            postings.c.source == source).order_by(postings.c.id)
+        with self.engine.connect() as conn:
+            return [row_as_stored(r) for r in conn.execute(query)]
+
     def is_open(self, posting_id: int) -> bool:
         """Whether a posting is still open (checked again just before a digest is sent)."""
         with self.engine.connect() as conn:
@@ -327,23 +365,19 @@ class PostingsMixin:
         """Mark postings as duplicates of a canonical one (``None`` makes one canonical again)."""
         self._update_each("canonical_id", duplicates)
 
-    def open_posting_rows(self, ids: list[int] | None = None,
-                          ) -> list[tuple[int, int | None, Posting]]:
+    def open_posting_rows(self, ids: list[int] | None = None) -> list[tuple[int, int | None, Any]]:
         """Every open posting (or only ``ids``), duplicates included, as (id, canonical id,
-        posting), by id.
-
-        ``description_html`` is left out (None): dedupe reads the plain text, and memory matters.
-        """
-        columns = [c for c in postings.columns if c.name != "description_html"]
-        query = select(*columns).where(postings.c.closed_at.is_(None)).order_by(postings.c.id)
+        row), by id; a row has the posting's attributes that de-duplication reads
+        (``DEDUPE_COLUMNS``), as stored: no ``Posting`` is built, and memory matters."""
+        columns = [postings.c[name] for name in DEDUPE_COLUMNS]
+        query = select(postings.c.id, postings.c.canonical_id, *columns).where(
+            postings.c.closed_at.is_(None))
         chunks = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
         found = []
         with self.engine.connect() as conn:
             for chunk in chunks:
                 part = query if chunk is None else query.where(postings.c.id.in_(chunk))
-                found += [(r.id, r.canonical_id, Posting.model_validate(
-                    {name: getattr(r, name) for name in _COLUMNS if name != "description_html"}))
-                    for r in conn.execute(part)]
+                found += [(r.id, r.canonical_id, r) for r in conn.execute(part)]
         return sorted(found, key=lambda row: row[0])
 
     def open_posting_keys(self) -> list[tuple[int, int | None, str | None, str]]:

@@ -158,3 +158,28 @@ def test_a_changed_file_is_read_again_and_only_it(tmp_path, reads):
     assert (again.new, again.changed, again.closed) == (0, 1, 1)  # "3" left the file
     assert {p.source_id: p.title for p in store.open_postings()} == {
         "1": "RN Case Manager", "2": "Senior Care Coordinator"}
+
+
+def test_postings_reused_from_an_unchanged_file_are_stored_as_a_full_read_stores_them(
+        tmp_path, reads, monkeypatch):
+    folder = _folder(tmp_path)
+    (folder / "c.jsonl").write_text(json.dumps(  # expired: closed, and stays closed
+        {"source_id": "4", "title": "Care Manager", "company": "Old Co",
+         "valid_through": "2026-10-01T00:00:00Z"}) + "\n")
+
+    def fetch_twice(where, reuse):
+        monkeypatch.setattr(FilesSource, "reuses_stored", reuse)
+        where.mkdir()
+        _fetch(where, folder, NOW)[1].close_missing("local", ["2", "3", "4"], NOW)  # "1" closed
+        reads.clear()
+        run, store = _fetch(where, folder, NOW + timedelta(hours=1))
+        return reads[:], (run.seen, run.new, run.changed, run.closed), [
+            p.model_dump() for p in store.all_postings()]
+
+    reused, full = fetch_twice(tmp_path / "reused", True), fetch_twice(tmp_path / "full", False)
+    assert (reused[0], full[0]) == ([], ["a.jsonl", "b.json", "c.jsonl"])
+    assert reused[1:] == full[1:]
+    assert reused[1] == (4, 0, 0, 0)
+    assert [(p["source_id"], p["closed_at"], p["last_seen"]) for p in reused[2]] == [
+        ("1", None, NOW + timedelta(hours=1)), ("2", None, NOW + timedelta(hours=1)),
+        ("3", None, NOW + timedelta(hours=1)), ("4", NOW, NOW + timedelta(hours=1))]
