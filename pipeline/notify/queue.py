@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 
@@ -43,9 +42,10 @@ def choose_digests(config: JobsConfig, store: Store, matcher, subscribers: list[
                    postings: list) -> Iterator[tuple[Subscriber, list]]:
     """(subscriber, the matches of their next digest) for each subscriber, in order.
 
-    A ``Matcher`` scores every subscriber in one pass over one index of ``postings`` (kept
-    between runs), only over the postings first seen since some subscriber's last digest,
-    applies the digest rules to the ranked candidates and explains only the postings chosen.
+    A ``Matcher`` scores every subscriber in one pass over one index of ``postings`` (kept in
+    the database between runs, ``pipeline.match.kept``), only over the postings first seen
+    since some subscriber's last digest, applies the digest rules to the ranked candidates and
+    explains only the postings chosen.
     A subscriber with feedback gets a ranking of their own (their feedback moves the resume and
     reorders postings by their explanations), as does every subscriber of a ranker with only
     ``rank`` (one resume at a time).
@@ -80,7 +80,7 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
     if not postings or not subscribers:
         yield from ((subscriber, []) for subscriber in subscribers)
         return
-    index, rows_of = _index(config, matcher, postings)
+    index, rows_of = kept_index(matcher, postings, store)
     seen = np.full(len(index), -np.inf)  # rows of closed or changed postings: never news
     seen[rows_of] = [p.first_seen.timestamp() if p.first_seen else np.inf for p in postings]
     since = np.array([s.last_digest_at.timestamp() if s.last_digest_at else -np.inf
@@ -99,24 +99,6 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
                         max_per_employer=config.email.max_per_employer)
         yield subscriber, matcher.explain(index, chosen, subscriber.resume_text,
                                           subscriber.filters.credentials_held)
-
-
-def _index(config: JobsConfig, matcher, postings: list) -> tuple:
-    """(index, row of each posting): kept beside a SQLite database between runs
-    (``pipeline.match.kept``), else fitted in this process."""
-    path = kept_index_path(config)
-    if path is None:
-        return matcher.index(postings), np.arange(len(postings))
-    return kept_index(matcher, postings, path)
-
-
-def kept_index_path(config: JobsConfig) -> Path | None:
-    """Where the fitted index is kept: beside a SQLite database file (None for another one)."""
-    url = config.database_url()
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or ":memory:" in url:
-        return None
-    return Path(url[len(prefix):] + ".index.pickle")
 
 
 def _anything_new(store: Store, subscribers: list[Subscriber]) -> bool:

@@ -10,6 +10,7 @@ PostgreSQL. ``Store`` is composed of one mixin per area:
     signups.py      sign-ups waiting for confirmation; notices (no subscriber) in the outbox
     runs.py         per-source run records (source health)
     leases.py       named locks that expire unless renewed (run, notify, schedule)
+    kept.py         derived state kept between runs (the fitted posting index)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pipeline.errors import StoreError
 from pipeline.store.feedback import FeedbackMixin
+from pipeline.store.kept import KeptMixin
 from pipeline.store.leases import LeasesMixin
 from pipeline.store.outbox import OutboxMixin
 from pipeline.store.postings import PostingsMixin, UpsertResult
@@ -34,7 +36,7 @@ __all__ = ["SchemaState", "Store", "Subscriber", "UpsertResult", "schema_status"
 
 
 class Store(PostingsMixin, SubscribersMixin, OutboxMixin, RunsMixin, LeasesMixin,
-            FeedbackMixin, SignupsMixin):
+            FeedbackMixin, SignupsMixin, KeptMixin):
     """All database access of the pipeline; opening it creates or upgrades the schema."""
 
     def __init__(self, url: str):

@@ -115,3 +115,23 @@ def test_workers_opening_a_new_database_at_once_all_get_the_same_schema(db_url):
         assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [(HEAD,)]
     for store in opened:
         store.close()
+
+
+def test_a_database_at_revision_0011_gains_kept_state_and_keeps_every_row(db_url, tmp_path):
+    with Store(db_url) as store:
+        _fill(store)
+        with store.engine.begin() as conn:  # the database as revision 0011 left it
+            conn.execute(text("DROP TABLE kept_state"))
+            conn.execute(text("UPDATE alembic_version SET version_num = '0011'"))
+    config = _jobs_yaml(tmp_path, db_url)
+    done = CliRunner().invoke(cli, ["db", "upgrade", "--config", str(config)])
+    assert done.exit_code == 0, done.output
+    assert f"Upgraded the database from revision 0011 to {HEAD}." in done.output
+    with Store(db_url) as store:
+        (posting,) = store.open_postings()
+        lee = store.get_subscriber("lee@example.org")
+        assert store.sent_posting_ids(lee.id) == {posting.id}
+        assert store.kept_blob("posting_index") is None
+        store.keep_blob("posting_index", b"\x00fitted")
+        store.keep_blob("posting_index", b"\x00refitted")  # replaced whole
+        assert store.kept_blob("posting_index") == b"\x00refitted"
