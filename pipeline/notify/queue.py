@@ -129,21 +129,27 @@ def _threshold(config: JobsConfig, subscriber: Subscriber) -> float:
 def queue_digest(config: JobsConfig, store: Store, subscriber: Subscriber, matches: list,
                  now: datetime) -> int:
     """Put one digest in the outbox, recording its postings as given, in one transaction."""
+    return store.enqueue_digests([outbox_digest(config, subscriber, matches)], now)[0]
+
+
+def outbox_digest(config: JobsConfig, subscriber: Subscriber, matches: list) -> tuple:
+    """What ``Store.enqueue_digests`` stores for one digest of ``matches``."""
     items = digest_items(matches)
-    return store.enqueue_digest(
-        subscriber.id, subscriber.email, new_message_id(config.email.sender),
-        subject_for(items), json.dumps({"items": items}, ensure_ascii=False),
-        {item["posting_id"]: item["score"] for item in items}, now=now)
+    return (subscriber.id, subscriber.email, new_message_id(config.email.sender),
+            subject_for(items), json.dumps({"items": items}, ensure_ascii=False),
+            {item["posting_id"]: item["score"] for item in items})
 
 
 def queue_due(config: JobsConfig, store: Store, matcher, *, now: datetime, dry_run: bool = False,
               progress: Callable[[str], None] | None = None) -> QueueReport:
-    """Queue a digest for every active subscriber that is due and has something new."""
+    """Queue a digest for every active subscriber that is due and has something new, all in
+    one transaction (a run stopped before it queued them all queues none)."""
     report = QueueReport()
     subscribers = store.list_subscribers(active_only=True)
     report.subscribers = len(subscribers)
     due = [s for s in subscribers if is_due(s, now)]
     postings = store.open_postings() if _anything_new(store, due) else []
+    digests = []
     for subscriber, matches in choose_digests(config, store, matcher, due, postings):
         if progress:
             progress(subscriber.email)
@@ -153,8 +159,10 @@ def queue_due(config: JobsConfig, store: Store, matcher, *, now: datetime, dry_r
         if dry_run:
             report.lines.append(f"{subscriber.email}: would get {len(matches)} postings")
         else:
-            queue_digest(config, store, subscriber, matches, now)
+            digests.append(outbox_digest(config, subscriber, matches))
             report.lines.append(f"{subscriber.email}: queued {len(matches)} postings")
         report.queued += 1
+    if digests:
+        store.enqueue_digests(digests, now)
     log.info("queued %d digests for %d due subscribers", report.queued, len(due))
     return report

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from notify_support import NOW, make_config, open_store, posting
-from sqlalchemy import delete
+from sqlalchemy import delete, event
 
 from pipeline.config import Filters, SubscriberConfig
 from pipeline.match import Matcher, load_profile
@@ -184,6 +184,19 @@ def test_another_process_on_either_backend_starts_from_the_kept_index(folder, db
     assert fits == {"add": 1}, "the kept index grown by the two new postings, not refitted"
     assert report.queued > 0
     assert not list(folder.glob("*.pickle")), "nothing kept outside the database"
+
+
+def test_every_due_digest_is_queued_in_one_transaction(folder):
+    config, store, matcher = _store(folder)
+    writes = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, *_: writes.append("o") if sql.startswith(
+                     "INSERT INTO outbox") else None)
+    event.listen(store.engine, "commit", lambda conn: writes.append("c"))
+    report = queue_due(config, store, matcher, now=NOW)
+    assert report.queued >= 3
+    assert writes.count("o") == report.queued
+    assert "o" * report.queued + "c" in "".join(writes), "no commit between two digests"
 
 
 def test_a_changed_profile_or_drifted_vocabulary_refits_the_kept_index(folder, fits):
