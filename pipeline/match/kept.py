@@ -1,10 +1,11 @@
-"""The fitted posting index kept between runs and scheduler jobs, in a file beside the database.
+"""The fitted posting index kept between runs, scheduler jobs and workers, in the database.
 
-``kept_index`` loads the index an earlier run fitted, appends the postings it has not seen (a
-changed posting is appended again) and says which rows are the open postings. It refits, and
-saves, when there is no readable kept index from this code version, the profile or weights
-changed, appended or unused rows reach ``DRIFT`` (25%) of the fitted postings, or the fit is
-older than ``MAX_AGE`` (7 days).
+The index is pickled into the store's kept state (``Store.keep_blob``, name ``KEPT_NAME``), so
+SQLite and PostgreSQL alike start a run from the last fit. ``kept_index`` loads the index an
+earlier run fitted, appends the postings it has not seen (a changed posting is appended again)
+and says which rows are the open postings. It refits, and saves, when there is no readable
+kept index from this code version, the profile or weights changed, appended or unused rows
+reach ``DRIFT`` (25%) of the fitted postings, or the fit is older than ``MAX_AGE`` (7 days).
 
 Scores from a kept index use its fit's IDF and boilerplate, so they can differ slightly from a
 fresh fit (``pipeline rank``) until the next refit.
@@ -14,12 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 
@@ -30,9 +28,11 @@ log = logging.getLogger(__name__)
 
 #: Bump when PostingIndex or this file's layout changes: older files are refitted.
 VERSION = 3
+#: The name the index is kept under in the store.
+KEPT_NAME = "posting_index"
 DRIFT = 0.25
 MAX_AGE = timedelta(days=7)
-_UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+_UNREADABLE = (EOFError, pickle.UnpicklingError, AttributeError, ImportError,
                IndexError, KeyError, TypeError, ValueError)
 
 
@@ -54,21 +54,21 @@ def posting_key(posting: Posting) -> str:
     return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
-def kept_index(matcher, postings: list[Posting], path: Path,
+def kept_index(matcher, postings: list[Posting], store,
                now: datetime | None = None) -> tuple[PostingIndex, np.ndarray]:
-    """The index for ``postings`` (kept in ``path``, refitted by the rule above) and the row of
+    """The index for ``postings`` (kept in ``store``, refitted by the rule above) and the row of
     each posting in it, in ``postings`` order."""
     now = now or datetime.now(UTC)
     keys = [posting_key(p) for p in postings]
-    kept = _load(path, matcher)
+    kept = _load(store, matcher)
     if kept is None or now - kept.fitted_at > MAX_AGE:
-        return _refit(matcher, postings, keys, path, now)
+        return _refit(matcher, postings, keys, store, now)
     row_of = {key: row for row, key in enumerate(kept.keys)}
     new = [i for i, key in enumerate(keys) if key not in row_of]
     appended = len(kept.keys) - kept.fitted_rows + len(new)
     unused = len(kept.keys) + len(new) - len(postings)
     if max(appended, unused) >= DRIFT * max(kept.fitted_rows, 1):
-        return _refit(matcher, postings, keys, path, now)
+        return _refit(matcher, postings, keys, store, now)
     if new:
         for i in new:
             row_of[keys[i]] = len(kept.keys)
@@ -78,7 +78,7 @@ def kept_index(matcher, postings: list[Posting], path: Path,
     for posting, row in zip(postings, rows, strict=True):
         kept.index.postings[row] = posting  # today's fields (notes, ids) in digests
     if new:
-        _save(path, kept)
+        _save(store, kept)
     return kept.index, rows
 
 
@@ -88,22 +88,22 @@ def fingerprint(matcher) -> str:
     return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
-def _refit(matcher, postings: list[Posting], keys: list[str], path: Path,
+def _refit(matcher, postings: list[Posting], keys: list[str], store,
            now: datetime) -> tuple[PostingIndex, np.ndarray]:
     index = PostingIndex.build(matcher.profile, postings, matcher.weights.boilerplate_min_repeats)
-    _save(path, _Kept(VERSION, fingerprint(matcher), now, len(postings), index, list(keys)))
+    _save(store, _Kept(VERSION, fingerprint(matcher), now, len(postings), index, list(keys)))
     return index, np.arange(len(postings), dtype=np.int64)
 
 
-def _load(path: Path, matcher) -> _Kept | None:
+def _load(store, matcher) -> _Kept | None:
     """The kept index when it is readable and fitted for this matcher, else None."""
-    try:
-        with path.open("rb") as file:
-            kept = pickle.load(file)
-    except FileNotFoundError:
+    data = store.kept_blob(KEPT_NAME)
+    if data is None:
         return None
+    try:
+        kept = pickle.loads(data)
     except _UNREADABLE as exc:
-        log.info("refitting the posting index: %s unreadable (%s)", path, exc)
+        log.info("refitting the posting index: the kept one is unreadable (%s)", exc)
         return None
     if not isinstance(kept, _Kept) or kept.version != VERSION or (
             kept.fingerprint != fingerprint(matcher)):
@@ -112,20 +112,12 @@ def _load(path: Path, matcher) -> _Kept | None:
     return kept
 
 
-def _save(path: Path, kept: _Kept) -> None:
-    """Write the index (without posting objects) atomically: a crash leaves the old file."""
+def _save(store, kept: _Kept) -> None:
+    """Keep the index (without posting objects) in the store, replacing the last one whole."""
     postings = kept.index.postings
     kept.index.postings = [None] * len(postings)
-    temporary = None
-    try:  # a temporary file of its own: a preview may save while a run does
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=path.name,
-                                         suffix=".tmp", delete=False) as file:
-            temporary = file.name
-            pickle.dump(kept, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except OSError as exc:
-        log.warning("could not keep the posting index in %s: %s", path, exc)
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+    try:
+        data = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
     finally:
         kept.index.postings = postings
+    store.keep_blob(KEPT_NAME, data)

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 
@@ -43,9 +42,10 @@ def choose_digests(config: JobsConfig, store: Store, matcher, subscribers: list[
                    postings: list) -> Iterator[tuple[Subscriber, list]]:
     """(subscriber, the matches of their next digest) for each subscriber, in order.
 
-    A ``Matcher`` scores every subscriber in one pass over one index of ``postings`` (kept
-    between runs), only over the postings first seen since some subscriber's last digest,
-    applies the digest rules to the ranked candidates and explains only the postings chosen.
+    A ``Matcher`` scores every subscriber in one pass over one index of ``postings`` (kept in
+    the database between runs, ``pipeline.match.kept``), only over the postings first seen
+    since some subscriber's last digest, applies the digest rules to the ranked candidates and
+    explains only the postings chosen.
     A subscriber with feedback gets a ranking of their own (their feedback moves the resume and
     reorders postings by their explanations), as does every subscriber of a ranker with only
     ``rank`` (one resume at a time).
@@ -80,7 +80,7 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
     if not postings or not subscribers:
         yield from ((subscriber, []) for subscriber in subscribers)
         return
-    index, rows_of = _index(config, matcher, postings)
+    index, rows_of = kept_index(matcher, postings, store)
     seen = np.full(len(index), -np.inf)  # rows of closed or changed postings: never news
     seen[rows_of] = [p.first_seen.timestamp() if p.first_seen else np.inf for p in postings]
     since = np.array([s.last_digest_at.timestamp() if s.last_digest_at else -np.inf
@@ -99,24 +99,6 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
                         max_per_employer=config.email.max_per_employer)
         yield subscriber, matcher.explain(index, chosen, subscriber.resume_text,
                                           subscriber.filters.credentials_held)
-
-
-def _index(config: JobsConfig, matcher, postings: list) -> tuple:
-    """(index, row of each posting): kept beside a SQLite database between runs
-    (``pipeline.match.kept``), else fitted in this process."""
-    path = kept_index_path(config)
-    if path is None:
-        return matcher.index(postings), np.arange(len(postings))
-    return kept_index(matcher, postings, path)
-
-
-def kept_index_path(config: JobsConfig) -> Path | None:
-    """Where the fitted index is kept: beside a SQLite database file (None for another one)."""
-    url = config.database_url()
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or ":memory:" in url:
-        return None
-    return Path(url[len(prefix):] + ".index.pickle")
 
 
 def _anything_new(store: Store, subscribers: list[Subscriber]) -> bool:
@@ -147,21 +129,27 @@ def _threshold(config: JobsConfig, subscriber: Subscriber) -> float:
 def queue_digest(config: JobsConfig, store: Store, subscriber: Subscriber, matches: list,
                  now: datetime) -> int:
     """Put one digest in the outbox, recording its postings as given, in one transaction."""
+    return store.enqueue_digests([outbox_digest(config, subscriber, matches)], now)[0]
+
+
+def outbox_digest(config: JobsConfig, subscriber: Subscriber, matches: list) -> tuple:
+    """What ``Store.enqueue_digests`` stores for one digest of ``matches``."""
     items = digest_items(matches)
-    return store.enqueue_digest(
-        subscriber.id, subscriber.email, new_message_id(config.email.sender),
-        subject_for(items), json.dumps({"items": items}, ensure_ascii=False),
-        {item["posting_id"]: item["score"] for item in items}, now=now)
+    return (subscriber.id, subscriber.email, new_message_id(config.email.sender),
+            subject_for(items), json.dumps({"items": items}, ensure_ascii=False),
+            {item["posting_id"]: item["score"] for item in items})
 
 
 def queue_due(config: JobsConfig, store: Store, matcher, *, now: datetime, dry_run: bool = False,
               progress: Callable[[str], None] | None = None) -> QueueReport:
-    """Queue a digest for every active subscriber that is due and has something new."""
+    """Queue a digest for every active subscriber that is due and has something new, all in
+    one transaction (a run stopped before it queued them all queues none)."""
     report = QueueReport()
     subscribers = store.list_subscribers(active_only=True)
     report.subscribers = len(subscribers)
     due = [s for s in subscribers if is_due(s, now)]
     postings = store.open_postings() if _anything_new(store, due) else []
+    digests = []
     for subscriber, matches in choose_digests(config, store, matcher, due, postings):
         if progress:
             progress(subscriber.email)
@@ -171,8 +159,10 @@ def queue_due(config: JobsConfig, store: Store, matcher, *, now: datetime, dry_r
         if dry_run:
             report.lines.append(f"{subscriber.email}: would get {len(matches)} postings")
         else:
-            queue_digest(config, store, subscriber, matches, now)
+            digests.append(outbox_digest(config, subscriber, matches))
             report.lines.append(f"{subscriber.email}: queued {len(matches)} postings")
         report.queued += 1
+    if digests:
+        store.enqueue_digests(digests, now)
     log.info("queued %d digests for %d due subscribers", report.queued, len(due))
     return report

@@ -14,6 +14,8 @@ the start of the description, so a posting is never shown without text it has.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 
 #: Characters of the description shown under each posting.
 SNIPPET_CHARS = 280
@@ -122,7 +124,7 @@ def _pieces(description: str) -> tuple[list[list[str]], list[str], list[str]]:
     return prose, duties, every
 
 
-def _fit(sentences: list[str]) -> str:
+def _fit(sentences: Iterable[str]) -> str:
     """Whole sentences up to SNIPPET_CHARS; a first sentence too long is cut at a word."""
     text = ""
     for sentence in sentences:
@@ -151,9 +153,21 @@ def role_snippet(description: str, company: str | None = None, title: str | None
         return not _about_employer(sentence, company, title_parts)
 
     paragraphs, duties, every = _pieces(description)
-    kept = [para for para in ([s for s in para if keep(s)] for para in paragraphs) if para]
-    chosen = list(kept[0]) if kept else []
-    if len(" ".join(chosen)) < _SHORT_PROSE:  # a short summary: its first duties say more
-        chosen += [_as_sentence(d) for d in duties if keep(d)][:3]
-    chosen += [s for para in kept[1:] for s in para]
-    return _fit(chosen or [s for s in every if keep(s)] or every)
+    chosen = _chosen(paragraphs, duties, keep)
+    first = next(chosen, None)  # sentences are judged only until the snippet is full
+    if first is None:
+        return _fit([s for s in every if keep(s)] or every)
+    return _fit(chain([first], chosen))
+
+
+def _chosen(paragraphs: list[list[str]], duties: list[str],
+            keep: Callable[[str], bool]) -> Iterator[str]:
+    """The kept sentences in snippet order, judged lazily: the first kept paragraph, its first
+    three kept duties when it is short, then the other kept paragraphs."""
+    kept = (para for para in ([s for s in para if keep(s)] for para in paragraphs) if para)
+    first = next(kept, [])
+    yield from first
+    if len(" ".join(first)) < _SHORT_PROSE:  # a short summary: its first duties say more
+        yield from islice((_as_sentence(d) for d in duties if keep(d)), 3)
+    for para in kept:
+        yield from para

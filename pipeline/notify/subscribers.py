@@ -7,7 +7,8 @@ alone, and an unsubscribe is never undone by a sync.
 
 A resume file is read only when new or changed (size + mtime + SHA-256). An unreadable one is
 refused by ``add_subscriber``; a sync logs a warning naming the subscriber and the file and keeps
-their last good resume text.
+their last good resume text. A sync reads the stored subscribers in one query and writes only
+those whose jobs.yaml entry or resume changed: a run with nothing changed writes nothing.
 """
 
 from __future__ import annotations
@@ -67,10 +68,17 @@ def add_subscriber(store: Store, config: SubscriberConfig, from_config: bool = F
     return _save(store, config, resume, from_config)
 
 
-def sync_subscriber(store: Store, config: SubscriberConfig) -> Subscriber:
-    """Add or update a jobs.yaml subscriber; an unreadable resume is logged, not raised."""
-    resume = resume_state(config, _stored(store, config.email))
-    saved = _save(store, config, resume, from_config=True)
+def sync_subscriber(store: Store, config: SubscriberConfig,
+                    stored: Subscriber | None = None) -> Subscriber:
+    """Add or update a jobs.yaml subscriber (``stored``: as the database holds them, looked up
+    when not given); an unreadable resume is logged, not raised. Nothing is written when
+    neither the entry nor the resume changed."""
+    stored = stored or _stored(store, config.email)
+    resume = resume_state(config, stored)
+    if _unchanged(stored, config, resume):
+        saved = stored
+    else:
+        saved = _save(store, config, resume, from_config=True)
     if resume.error:
         log.warning("subscriber %s: %s; their digests use %s", config.email, resume.error,
                     fallback(saved))
@@ -82,6 +90,18 @@ def fallback(subscriber: Subscriber) -> str:
     if subscriber.resume_text:
         return f"the last resume text read ({len(subscriber.resume_text)} characters)"
     return "the role profile alone"
+
+
+def _unchanged(stored: Subscriber | None, config: SubscriberConfig, resume: ResumeState) -> bool:
+    """Whether saving ``config`` with ``resume`` would leave the stored jobs.yaml subscriber as
+    it is (a choice made on the preferences page differs from jobs.yaml: that one is saved, and
+    ``save_subscriber`` keeps the choice)."""
+    if stored is None or not stored.from_config or stored.removed_at is not None:
+        return False
+    if (resume.text, resume.fingerprint, resume.error) != (
+            stored.resume_text, stored.resume_fingerprint, stored.resume_error):
+        return False
+    return stored.model_dump(include=set(SubscriberConfig.model_fields)) == config.model_dump()
 
 
 def _stored(store: Store, email: str) -> Subscriber | None:
@@ -112,8 +132,9 @@ def sync_subscribers(config: JobsConfig, store: Store, now: datetime | None = No
     """Make the database's jobs.yaml subscribers match jobs.yaml (add, update, mark removed,
     restore), and purge those removed longer than the grace period."""
     now = now or utcnow()
+    stored = {s.email: s for s in store.list_subscribers()}
     for sub in config.subscribers:
-        sync_subscriber(store, sub)
+        sync_subscriber(store, sub, stored.get(sub.email))
     _follow_removals(config, store, now)
     grace = timedelta(days=config.database.purge_removed_after_days)
     for email in store.purge_removed(before=now - grace):

@@ -12,6 +12,7 @@ PostgreSQL. ``Store`` is composed of one mixin per area:
     runs.py         per-source run records (source health)
     leases.py       named locks that expire unless renewed (run, notify, a worker, a job)
     fires.py        the due time each scheduled job last ran for (several workers)
+    kept.py         derived state kept between runs (the fitted posting index)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pipeline.errors import StoreError
 from pipeline.store.claims import ClaimsMixin
 from pipeline.store.feedback import FeedbackMixin
 from pipeline.store.fires import FiresMixin
+from pipeline.store.kept import KeptMixin
 from pipeline.store.leases import LeasesMixin
 from pipeline.store.outbox import OutboxMixin
 from pipeline.store.postings import PostingsMixin, UpsertResult
@@ -38,7 +40,7 @@ __all__ = ["SchemaState", "Store", "Subscriber", "UpsertResult", "schema_status"
 
 
 class Store(PostingsMixin, SubscribersMixin, OutboxMixin, ClaimsMixin, RunsMixin, LeasesMixin,
-            FeedbackMixin, SignupsMixin, FiresMixin):
+            FeedbackMixin, SignupsMixin, FiresMixin, KeptMixin):
     """All database access of the pipeline; opening it creates or upgrades the schema."""
 
     def __init__(self, url: str):

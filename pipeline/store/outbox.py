@@ -69,19 +69,15 @@ class OutboxMixin:
     def enqueue_digest(self, subscriber_id: int, recipient: str, message_id: str, subject: str,
                        message: str, scores: dict[int, float], now: datetime | None = None) -> int:
         """Queue a digest and record its postings as delivered, in one transaction."""
+        return self.enqueue_digests([(subscriber_id, recipient, message_id, subject, message,
+                                      scores)], now)[0]
+
+    def enqueue_digests(self, digests: list[tuple], now: datetime | None = None) -> list[int]:
+        """Queue digests, each (subscriber_id, recipient, message_id, subject, message, scores),
+        recording their postings as delivered, all in one transaction; their outbox ids."""
         now = now or utcnow()
         with self.engine.begin() as conn:
-            row = conn.execute(outbox.insert().values(
-                subscriber_id=subscriber_id, recipient=recipient, message_id=message_id,
-                subject=subject, message=message, status="pending", attempts=0,
-                created_at=now, next_attempt_at=now))
-            outbox_id = row.inserted_primary_key[0]
-            conn.execute(deliveries.insert(), [
-                {"subscriber_id": subscriber_id, "posting_id": posting_id, "outbox_id": outbox_id,
-                 "score": score, "created_at": now} for posting_id, score in scores.items()])
-            conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
-                         .values(last_digest_at=now))
-        return outbox_id
+            return [_enqueue(conn, *digest, now) for digest in digests]
 
     def outbox_rows(self, statuses: Iterable[str] = ("pending", "failed")) -> list[OutboxRow]:
         """Outbox rows in the given states, oldest first."""
@@ -199,3 +195,19 @@ def cancel_pending(conn, reason: str, *, outbox_id: int | None = None,
             outbox.c.subscriber_id == owner, outbox.c.status != "cancelled")).scalar()
         conn.execute(update(subscribers).where(subscribers.c.id == owner)
                      .values(last_digest_at=latest))
+
+
+def _enqueue(conn, subscriber_id: int, recipient: str, message_id: str, subject: str,
+             message: str, scores: dict[int, float], now: datetime) -> int:
+    """Insert one digest, its deliveries and the subscriber's ``last_digest_at`` on ``conn``."""
+    row = conn.execute(outbox.insert().values(
+        subscriber_id=subscriber_id, recipient=recipient, message_id=message_id,
+        subject=subject, message=message, status="pending", attempts=0,
+        created_at=now, next_attempt_at=now))
+    outbox_id = row.inserted_primary_key[0]
+    conn.execute(deliveries.insert(), [
+        {"subscriber_id": subscriber_id, "posting_id": posting_id, "outbox_id": outbox_id,
+         "score": score, "created_at": now} for posting_id, score in scores.items()])
+    conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
+                 .values(last_digest_at=now))
+    return outbox_id

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -224,3 +225,12 @@ def add_columns(conn: Connection, table: str, columns: dict[str, str]) -> None:
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+#: Derived state kept between runs and processes, one blob per ``name``, replaced whole
+#: (``pipeline.store.kept``): the fitted posting index (``pipeline.match.kept``).
+kept_state = Table(
+    "kept_state", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("saved_at", UTCDateTime, nullable=False),
+)

@@ -13,13 +13,17 @@ from pathlib import Path
 
 import pytest
 from notify_support import NOW, make_config, open_store, posting
+from sqlalchemy import delete, event
 
 from pipeline.config import Filters, SubscriberConfig
 from pipeline.match import Matcher, load_profile
 from pipeline.match.index import PostingIndex
+from pipeline.match.kept import KEPT_NAME
 from pipeline.notify.digest import select_matches
-from pipeline.notify.queue import choose_digests, kept_index_path, queue_digest, queue_due
+from pipeline.notify.queue import choose_digests, queue_digest, queue_due
 from pipeline.posting import Remote
+from pipeline.store import Store
+from pipeline.store.schema import kept_state
 
 PROFILE = Path(__file__).resolve().parents[2] / "models" / "care_manager.yaml"
 TITLES = ["RN Case Manager", "Care Coordinator", "Utilization Review Nurse", "Staff Nurse",
@@ -62,8 +66,8 @@ def _subscribers(store) -> list:
     return store.list_subscribers(active_only=True)
 
 
-def _store(folder):
-    config = make_config(folder, max_per_employer=2)
+def _store(folder, database_url: str | None = None):
+    config = make_config(folder, database_url=database_url, max_per_employer=2)
     store = open_store(config)
     store.upsert_postings(_board(0, 30), now=NOW - timedelta(days=2))
     subscribers = _subscribers(store)
@@ -92,7 +96,8 @@ def test_one_pass_gives_each_subscriber_the_per_subscriber_digest(folder):
     config, store, matcher = _store(folder)
     subscribers = store.list_subscribers(active_only=True)
     postings = store.open_postings()
-    kept_index_path(config).unlink(missing_ok=True)  # a fresh fit, as rank makes
+    with store.engine.begin() as conn:  # a fresh fit, as rank makes
+        conn.execute(delete(kept_state))
     one_pass = dict((s.email, m) for s, m in
                     choose_digests(config, store, matcher, subscribers, postings))
     assert any(one_pass.values())
@@ -156,7 +161,7 @@ def test_a_digests_job_with_nothing_new_ranks_nothing(folder, fits):
 def test_the_next_run_adds_new_postings_to_the_kept_index_without_a_refit(folder, fits):
     config, store, matcher = _store(folder)
     queue_due(config, store, matcher, now=NOW)
-    assert kept_index_path(config).exists()
+    assert store.kept_blob(KEPT_NAME) is not None
     store.upsert_postings(_board(200, 2), now=NOW + timedelta(minutes=20))
     fits.clear()
     report = queue_due(config, store, Matcher(load_profile(PROFILE)),  # as a new process would
@@ -166,6 +171,32 @@ def test_the_next_run_adds_new_postings_to_the_kept_index_without_a_refit(folder
     mailed = {p.source_id for s in store.list_subscribers()
               for p in store.delivered_postings(s.id)}
     assert {"p200", "p201"} & mailed
+
+
+def test_another_process_on_either_backend_starts_from_the_kept_index(folder, db_url, fits):
+    config, store, matcher = _store(folder, db_url)
+    queue_due(config, store, matcher, now=NOW)
+    store.upsert_postings(_board(200, 2), now=NOW + timedelta(minutes=20))
+    fits.clear()
+    with Store(config.database_url()) as other:  # a later run, or a worker on another machine
+        report = queue_due(config, other, Matcher(load_profile(PROFILE)),
+                           now=NOW + timedelta(minutes=30))
+    assert fits == {"add": 1}, "the kept index grown by the two new postings, not refitted"
+    assert report.queued > 0
+    assert not list(folder.glob("*.pickle")), "nothing kept outside the database"
+
+
+def test_every_due_digest_is_queued_in_one_transaction(folder):
+    config, store, matcher = _store(folder)
+    writes = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, *_: writes.append("o") if sql.startswith(
+                     "INSERT INTO outbox") else None)
+    event.listen(store.engine, "commit", lambda conn: writes.append("c"))
+    report = queue_due(config, store, matcher, now=NOW)
+    assert report.queued >= 3
+    assert writes.count("o") == report.queued
+    assert "o" * report.queued + "c" in "".join(writes), "no commit between two digests"
 
 
 def test_a_changed_profile_or_drifted_vocabulary_refits_the_kept_index(folder, fits):

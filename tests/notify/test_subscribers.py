@@ -127,6 +127,25 @@ def test_a_resume_is_read_again_only_when_the_file_changes(config_file, tmp_path
     assert "ten years" in store.get_subscriber("dana@example.org").resume_text
 
 
+def test_a_sync_with_nothing_changed_leaves_the_database_untouched(config_file, tmp_path):
+    (tmp_path / "cv.txt").write_text(RESUME)
+    _edit(config_file, subscribers=[
+        {"email": f"s{i}@example.org", "resume": "cv.txt", "frequency": "daily"}
+        for i in range(3)])
+    config, store = _store(config_file)
+    sync_subscribers(config, store)
+    database = Path(config.database_url().removeprefix("sqlite:///"))
+    files = sorted(database.parent.glob(database.name + "*"))
+    before = {f.name: f.read_bytes() for f in files}
+    sync_subscribers(load_config(config_file), store)
+    assert {f.name: f.read_bytes() for f in files} == before
+    _edit(config_file, subscribers=[
+        {"email": f"s{i}@example.org", "resume": "cv.txt", "frequency": "weekly"}
+        for i in range(3)])
+    sync_subscribers(load_config(config_file), store)
+    assert {s.frequency for s in store.list_subscribers()} == {"weekly"}
+
+
 def test_add_from_the_cli_refuses_an_unreadable_resume(config_file, tmp_path):
     million_page_pdf(tmp_path / "lee.pdf")
     result = invoke("subscribers", "add", "--config", config_file, "lee@example.org",

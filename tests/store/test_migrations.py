@@ -146,3 +146,23 @@ def test_a_database_from_before_outbox_claims_is_upgraded_keeping_its_digests(db
             ("<m1@example.org>", "sent"), ("<m2@example.org>", "pending")]
         [claimed] = store.claim_outbox("web-1 pid 7 #1", ttl=60, limit=10, due_by=T0)
         assert (claimed.id, claimed.attempts, claimed.claimed_by) == (waiting, 1, "web-1 pid 7 #1")
+
+
+def test_a_database_at_revision_0013_gains_kept_state_and_keeps_every_row(db_url, tmp_path):
+    with Store(db_url) as store:
+        _fill(store)
+        with store.engine.begin() as conn:  # the database as revision 0013 left it
+            conn.execute(text("DROP TABLE kept_state"))
+            conn.execute(text("UPDATE alembic_version SET version_num = '0013'"))
+    config = _jobs_yaml(tmp_path, db_url)
+    done = CliRunner().invoke(cli, ["db", "upgrade", "--config", str(config)])
+    assert done.exit_code == 0, done.output
+    assert f"Upgraded the database from revision 0013 to {HEAD}." in done.output
+    with Store(db_url) as store:
+        (posting,) = store.open_postings()
+        lee = store.get_subscriber("lee@example.org")
+        assert store.sent_posting_ids(lee.id) == {posting.id}
+        assert store.kept_blob("posting_index") is None
+        store.keep_blob("posting_index", b"\x00fitted")
+        store.keep_blob("posting_index", b"\x00refitted")  # replaced whole
+        assert store.kept_blob("posting_index") == b"\x00refitted"
