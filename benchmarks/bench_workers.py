@@ -39,6 +39,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,6 +156,7 @@ class Result:
     forced_stops: int = 0
     killed_pid: int | None = None
     killed_at: float | None = None
+    holders: set[int] = field(default_factory=set)
     outbox: dict[str, int] = field(default_factory=dict)
 
 
@@ -206,6 +208,7 @@ class Run:
             fleet.supervise()
             now = time.monotonic()
             result.fetched, result.outbox = harness.progress(engine)
+            result.holders |= set(harness.lease_pids(engine).values()) & fleet.pids()
             received = len(self.mail.by_id)
             if result.fetched >= args.sources and result.sources_at is None:
                 result.sources_at = now - start
@@ -269,20 +272,20 @@ def _ratio(value: float | None, base: float | None) -> str:
 
 def print_table(results: list[Result], args) -> None:
     """One line per run, the scaling ratios against the first (one worker) run."""
-    base = results[0]
-    base_src = args.sources / base.sources_at if base.sources_at else None
-    base_dig = args.digests / base.digests_at if base.digests_at else None
+    legend = (f"Time until each of {args.sources} sources was fetched and each of "
+              f"{args.digests} queued digests was received, with N `pipeline schedule` "
+              "processes on one PostgreSQL database. src/s, dig/s: over the time each part "
+              "took; x1: against the first run; cpu s: all worker processes (not PostgreSQL, "
+              "not this script); dup req: extra requests to a board (each is due once); dup "
+              "msg: a Message-ID received again; lost: queued, never received; restarts: "
+              "worker exits on its own (3: lease held elsewhere), started again; holders: "
+              "workers seen holding a lease.")
+    print("\n" + textwrap.fill(legend, 100) + "\n")
     print(f"{'run':<8} {'workers':>7} {'done':>5} {'wall s':>7} {'src/s':>7} {'x1':>6} "
           f"{'dig/s':>7} {'x1':>6} {'cpu s':>6} {'dup req':>7} {'dup msg':>7} {'lost':>5} "
-          f"{'unfetched':>9} {'restarts':>8}")
+          f"{'unfetched':>9} {'restarts':>8} {'holders':>7}")
     for r in results:
-        src = args.sources / r.sources_at if r.sources_at else None
-        dig = args.digests / r.digests_at if r.digests_at else None
-        print(f"{r.label:<8} {r.workers:>7} {'yes' if r.finished else 'NO':>5} {r.wall:7.1f} "
-              f"{_rate(args.sources, r.sources_at)} {_ratio(src, base_src)} "
-              f"{_rate(args.digests, r.digests_at)} {_ratio(dig, base_dig)} {r.cpu:6.1f} "
-              f"{r.dup_requests:>7} {r.dup_messages:>7} {r.lost:>5} "
-              f"{args.sources - r.fetched:>9} {r.restarts:>8}")
+        print(_row(r, results[0], args))
     for r in results:
         notes = [f"outbox {r.outbox}"]
         if r.killed_pid:
@@ -291,6 +294,25 @@ def print_table(results: list[Result], args) -> None:
         if r.forced_stops:
             notes.append(f"{r.forced_stops} worker(s) ignored SIGTERM for 120s: killed")
         print(f"  {r.label}: " + "; ".join(notes))
+
+
+def _done(r: Result) -> None:
+    """One line as each run ends."""
+    print(f"{r.label}: {'done' if r.finished else 'NOT finished'} in {r.wall:.1f}s, "
+          f"{r.fetched} sources fetched, {r.cpu:.1f} CPU s", flush=True)
+
+
+def _row(r: Result, base: Result, args) -> str:
+    """One run's line of the table."""
+    base_src = args.sources / base.sources_at if base.sources_at else None
+    base_dig = args.digests / base.digests_at if base.digests_at else None
+    src = args.sources / r.sources_at if r.sources_at else None
+    dig = args.digests / r.digests_at if r.digests_at else None
+    return (f"{r.label:<8} {r.workers:>7} {'yes' if r.finished else 'NO':>5} {r.wall:7.1f} "
+            f"{_rate(args.sources, r.sources_at)} {_ratio(src, base_src)} "
+            f"{_rate(args.digests, r.digests_at)} {_ratio(dig, base_dig)} {r.cpu:6.1f} "
+            f"{r.dup_requests:>7} {r.dup_messages:>7} {r.lost:>5} "
+            f"{args.sources - r.fetched:>9} {r.restarts:>8} {len(r.holders):>7}")
 
 
 def postgres_url() -> str | None:
@@ -359,9 +381,10 @@ def main() -> int:
             results = []
             for n in args.counts:
                 results.append(run(f"w{n}", n))
-                print(f"w{n}: {results[-1].wall:.1f}s", flush=True)
+                _done(results[-1])
             if not args.no_kill:
                 results.append(run("kill", args.kill_workers, kill=True))
+                _done(results[-1])
     finally:
         mail.stop()
         boards.stop()

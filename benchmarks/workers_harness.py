@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -139,7 +140,7 @@ class MailCounter:
 class Databases:
     """Fresh databases on one PostgreSQL server, each a copy of a seeded template."""
 
-    def __init__(self, url: str, prefix: str = "bench_workers"):
+    def __init__(self, url: str, prefix: str = f"bench_workers_{os.getpid()}"):
         self.url = make_url(url)
         self.prefix = prefix
         self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
