@@ -145,8 +145,9 @@ class Result:
     workers: int
     finished: bool = False
     wall: float = 0.0
-    sources_at: float | None = None
-    digests_at: float | None = None
+    sources_at: float | None = None  # when the last source fetched so far was recorded
+    digests_at: float | None = None  # when the last new Message-ID so far arrived
+    received: int = 0
     cpu: float = 0.0
     fetched: int = 0
     dup_requests: int = 0
@@ -206,26 +207,30 @@ class Run:
         while True:
             time.sleep(0.25)
             fleet.supervise()
-            now = time.monotonic()
-            result.fetched, result.outbox = harness.progress(engine)
-            result.holders |= set(harness.lease_pids(engine).values()) & fleet.pids()
-            received = len(self.mail.by_id)
-            if result.fetched >= args.sources and result.sources_at is None:
-                result.sources_at = now - start
-            if received >= args.digests and result.digests_at is None:
-                result.digests_at = now - start
-            result.wall = now - start
-            if result.sources_at is not None and result.digests_at is not None:
+            self._poll(fleet, engine, result, time.monotonic() - start)
+            if result.fetched >= args.sources and result.received >= args.digests:
                 result.finished = True
                 return
             state = (result.fetched, sum(self.mail.by_id.values()), len(fleet.pids()))
             if state != last:
-                last, changed = state, now
-            if kill and result.killed_pid is None and received >= args.kill_at * args.digests:
+                last, changed = state, time.monotonic()
+            if kill and result.killed_pid is None and \
+                    result.received >= args.kill_at * args.digests:
                 result.killed_pid = fleet.kill(_relaying(engine, fleet.pids()))
-                result.killed_at = now - start
-            if now - changed > args.stall or now - start > args.timeout:
+                result.killed_at = result.wall
+            if time.monotonic() - changed > args.stall or result.wall > args.timeout:
                 return
+
+    def _poll(self, fleet: Fleet, engine, result: Result, elapsed: float) -> None:
+        """Read the progress; note when the sources fetched and digests received last grew."""
+        fetched, result.outbox = harness.progress(engine)
+        received = len(self.mail.by_id)
+        result.holders |= set(harness.lease_pids(engine).values()) & fleet.pids()
+        if fetched > result.fetched:
+            result.fetched, result.sources_at = fetched, elapsed
+        if received > result.received:
+            result.received, result.digests_at = received, elapsed
+        result.wall = elapsed
 
     def _count(self, engine, result: Result) -> None:
         """Duplicates and losses, from the servers' counters and the queued Message-IDs."""
@@ -274,12 +279,13 @@ def print_table(results: list[Result], args) -> None:
     """One line per run, the scaling ratios against the first (one worker) run."""
     legend = (f"Time until each of {args.sources} sources was fetched and each of "
               f"{args.digests} queued digests was received, with N `pipeline schedule` "
-              "processes on one PostgreSQL database. src/s, dig/s: over the time each part "
-              "took; x1: against the first run; cpu s: all worker processes (not PostgreSQL, "
-              "not this script); dup req: extra requests to a board (each is due once); dup "
-              "msg: a Message-ID received again; lost: queued, never received; restarts: "
-              "worker exits on its own (3: lease held elsewhere), started again; holders: "
-              "workers seen holding a lease.")
+              "processes on one PostgreSQL database. src/s, dig/s: sources fetched, digests "
+              "received, over the time until the last of them (from the first start); x1: "
+              "against the first run; cpu s: all worker processes (not PostgreSQL, not this "
+              "script); dup req: extra requests to a board (each is due once); dup msg: a "
+              "Message-ID received again; lost: queued, never received; restarts: worker "
+              "exits on its own (3: lease held elsewhere), started again; holders: workers "
+              "seen holding a lease.")
     print("\n" + textwrap.fill(legend, 100) + "\n")
     print(f"{'run':<8} {'workers':>7} {'done':>5} {'wall s':>7} {'src/s':>7} {'x1':>6} "
           f"{'dig/s':>7} {'x1':>6} {'cpu s':>6} {'dup req':>7} {'dup msg':>7} {'lost':>5} "
@@ -304,13 +310,13 @@ def _done(r: Result) -> None:
 
 def _row(r: Result, base: Result, args) -> str:
     """One run's line of the table."""
-    base_src = args.sources / base.sources_at if base.sources_at else None
-    base_dig = args.digests / base.digests_at if base.digests_at else None
-    src = args.sources / r.sources_at if r.sources_at else None
-    dig = args.digests / r.digests_at if r.digests_at else None
+    base_src = base.fetched / base.sources_at if base.sources_at else None
+    base_dig = base.received / base.digests_at if base.digests_at else None
+    src = r.fetched / r.sources_at if r.sources_at else None
+    dig = r.received / r.digests_at if r.digests_at else None
     return (f"{r.label:<8} {r.workers:>7} {'yes' if r.finished else 'NO':>5} {r.wall:7.1f} "
-            f"{_rate(args.sources, r.sources_at)} {_ratio(src, base_src)} "
-            f"{_rate(args.digests, r.digests_at)} {_ratio(dig, base_dig)} {r.cpu:6.1f} "
+            f"{_rate(r.fetched, r.sources_at)} {_ratio(src, base_src)} "
+            f"{_rate(r.received, r.digests_at)} {_ratio(dig, base_dig)} {r.cpu:6.1f} "
             f"{r.dup_requests:>7} {r.dup_messages:>7} {r.lost:>5} "
             f"{args.sources - r.fetched:>9} {r.restarts:>8} {len(r.holders):>7}")
 
