@@ -211,7 +211,7 @@ class Run:
             if result.fetched >= args.sources and result.received >= args.digests:
                 result.finished = True
                 return
-            state = (result.fetched, sum(self.mail.by_id.values()), len(fleet.pids()))
+            state = (result.fetched, sum(self.mail.by_id.values()))  # not the restarts
             if state != last:
                 last, changed = state, time.monotonic()
             if kill and result.killed_pid is None and \
