@@ -194,7 +194,8 @@ def seed(url: str, digests: int) -> None:
 
 def write_config(folder: Path, url: str, boards: BoardServer, smtp_port: int) -> Path:
     """The jobs.yaml of one worker: every board once a day, digests every minute, no pacing
-    between requests to the one local host, the local mail server."""
+    between requests to the one local host, the local mail server; leases (20 s) and digest
+    claims (45 s) short enough that a killed worker's work is taken over within the run."""
     folder.mkdir(parents=True, exist_ok=True)
     config = {
         "database": {"url": url},
@@ -204,8 +205,10 @@ def write_config(folder: Path, url: str, boards: BoardServer, smtp_port: int) ->
                      "url": f"{boards.base}/boards/{name}/jobs"} for name in boards.names],
         "email": {"transport": "smtp", "from": SENDER, "unsubscribe_mailto": None,
                   "unsubscribe_url": "http://127.0.0.1:8080",
-                  "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none"}},
-        "schedule": {"sources_every": "1d", "digests_every": "1m"},
+                  "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none",
+                           "timeout": 10, "data_timeout": 20},
+                  "claim_ttl": 45},
+        "schedule": {"sources_every": "1d", "digests_every": "1m", "lease_ttl": "20s"},
     }
     path = folder / "jobs.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
