@@ -9,9 +9,12 @@ run: setup
 	$(BIN)/pipeline run
 
 # The tests run on SQLite and, through a throwaway local server (Debian's postgresql, installed
-# when missing and root), on PostgreSQL too.
+# when missing and root), on PostgreSQL too; in TEST_WORKERS processes (pytest-xdist): more
+# workers than cores pays, as many tests wait on subprocesses, sockets and servers. Tests that
+# share an expensive fixture stay on one worker (tests/conftest.py). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 4
 test: setup-test browser
-	bash scripts/with-postgres.sh $(BIN)/python -m pytest
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 setup: $(VENV)/.installed
 

@@ -1,5 +1,6 @@
 """Shared test helpers: a jobs.yaml in a temporary folder, over the repository's role profile,
-and ``db_url``: each test's own database, on SQLite and on PostgreSQL."""
+``db_url``: each test's own database, on SQLite and on PostgreSQL, and the grouping that keeps
+tests sharing an expensive fixture on one pytest-xdist worker (``make test`` runs in parallel)."""
 
 from __future__ import annotations
 
@@ -107,3 +108,36 @@ def _postgres_schema(name: str):
                               "WHERE application_name = :name"), {"name": name})
             conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
         admin.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items) -> None:
+    """Keep the tests sharing one of our module- or session-scoped fixtures on one xdist worker.
+
+    Under ``--dist loadgroup`` each group runs on a single worker, so a wheel build, a Chromium or
+    an RSA key made once per module (or session) is made once, not once per worker that happens
+    to get one of its tests. Browser tests form one group: one Chromium at a time on two cores.
+    """
+    for item in items:
+        group = _shared_fixture_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _shared_fixture_group(item) -> str | None:
+    """The xdist group of ``item``: "browser", a session fixture's name, its module, or None."""
+    if item.get_closest_marker("browser"):
+        return "browser"
+    scopes = {fixturedefs[-1].scope for fixturedefs in _our_fixtures(item)}
+    if "session" in scopes or "package" in scopes:
+        return "session:" + min(d[-1].argname for d in _our_fixtures(item)
+                                if d[-1].scope in ("session", "package"))
+    return item.nodeid.split("::")[0] if "module" in scopes else None
+
+
+def _our_fixtures(item) -> list:
+    """The fixture definitions ``item`` uses that a conftest or test module defines (a plugin's
+    fixtures have an empty ``baseid``)."""
+    info = getattr(item, "_fixtureinfo", None)
+    return [defs for defs in (info.name2fixturedefs.values() if info else ())
+            if defs and defs[-1].baseid]

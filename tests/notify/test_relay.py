@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from notify_support import (
     open_store,
     posting,
 )
+from waiting import wait_for
 
 from pipeline.cli import cli
 from pipeline.config import load_config, parse_config
@@ -246,12 +246,8 @@ def _relay_here(folder, port, database_url=None, short_claims=True):
     return notify(config, Store(config.database_url()), NothingNew())
 
 
-def _wait_for(condition, limit: float = 30.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("the condition was not met in time")
-        time.sleep(0.01)
+def _wait_for(condition) -> None:
+    wait_for(condition, "the server to hold a message, or the sender to exit")
 
 
 class HoldAfter:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import pty
-import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -151,23 +150,35 @@ def test_remove_without_a_terminal_needs_yes_and_a_cli_address_added_back_gets_n
 
 
 def _on_a_terminal(args: list[str], answer: bytes) -> tuple[int, str]:
-    """Run `pipeline ARGS` with a pseudo-terminal as stdin/stdout, typing ``answer``."""
+    """Run `pipeline ARGS` with a pseudo-terminal as stdin, stdout and stderr, typing ``answer``.
+
+    In this process: the terminal, not a process of its own, is what the command looks at.
+    """
     leader, follower = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", *args], stdin=follower,
-                               stdout=follower, stderr=follower, close_fds=True)
-    os.close(follower)
     os.write(leader, answer)
+    code = None
+    with (open(follower, encoding="utf-8", closefd=False) as keys,
+          open(follower, "w", encoding="utf-8", closefd=False) as screen,
+          pytest.MonkeyPatch.context() as patch):
+        patch.setattr(sys, "stdin", keys)
+        patch.setattr(sys, "stdout", screen)
+        patch.setattr(sys, "stderr", screen)
+        try:
+            cli.main(args, prog_name="pipeline")
+        except SystemExit as done:
+            code = done.code
+    os.close(follower)
     output = b""
     while True:
         try:
             chunk = os.read(leader, 4096)
-        except OSError:  # the terminal closes when the command exits
+        except OSError:  # the terminal is closed and everything read
             break
         if not chunk:
             break
         output += chunk
     os.close(leader)
-    return process.wait(timeout=60), output.decode("utf-8", "replace")
+    return code, output.decode("utf-8", "replace")
 
 
 def test_remove_on_a_terminal_asks_first(config_file):

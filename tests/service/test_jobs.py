@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from click.testing import CliRunner
+from waiting import HANG_GUARD
 
 from pipeline.cli import cli
 from pipeline.config import load_config
@@ -159,7 +160,7 @@ def test_schedule_service_runs_jobs_shows_in_status_and_stops_on_sigterm(tmp_pat
                         database={"url": db_url})
     service = _start(path, tmp_path)
     outbox = tmp_path / "out" / "emails"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + HANG_GUARD
     while not (outbox.exists() and list(outbox.glob("*.eml"))):
         assert service.poll() is None, service.communicate()
         assert time.monotonic() < deadline, "no digest was written by the scheduler"
@@ -221,7 +222,7 @@ def test_sigterm_mid_batch_finishes_the_job_and_delivers_each_digest_once(tmp_pa
                    "unsubscribe_mailto": None, "smtp": {"host": "127.0.0.1", "port": port,
                                                  "security": "none", "timeout": 10}})
         service = _start(path, tmp_path)
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + HANG_GUARD
         while len(server.message_ids) < 2:
             assert service.poll() is None, service.communicate()
             assert time.monotonic() < deadline, "the scheduler sent nothing"

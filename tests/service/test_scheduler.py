@@ -18,6 +18,7 @@ import yaml
 from apscheduler.events import EVENT_JOB_ADDED, EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from click.testing import CliRunner
 from test_jobs import SOURCES, write_config
+from waiting import HANG_GUARD
 
 from pipeline.cli import cli
 from pipeline.config import load_config
@@ -232,7 +233,7 @@ def test_the_service_loop_looks_at_the_file_without_a_signal(service, monkeypatc
     loop.start()
     try:
         _rewrite(path, sources=SOURCES[:1])
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HANG_GUARD
         while "source:cron-one" in _jobs(scheduler):
             assert time.monotonic() < deadline, "the edit was never picked up"
             time.sleep(0.1)
@@ -276,7 +277,7 @@ class LogReader:
                          daemon=True).start()
 
     def wait_for(self, text: str, process: subprocess.Popen) -> str:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + HANG_GUARD
         while time.monotonic() < deadline:
             try:
                 line = self.lines.get(timeout=0.5)

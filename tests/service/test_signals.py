@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from waiting import wait_for
 
 from pipeline.config import load_config
 from pipeline.store import Store
@@ -31,14 +32,6 @@ def _catches(pid: int, sig: signal.Signals) -> bool:
     return False
 
 
-def _wait_for(condition, what: str, service: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds  # a hang guard, not a speed check
-    while not condition():
-        assert service.poll() is None, f"the service exited ({service.returncode}) {what}"
-        assert time.monotonic() < deadline, f"timed out {what}"
-        time.sleep(0.05)
-
-
 def _start_blocked(tmp_path):
     """A `pipeline schedule` that has caught its signals, but cannot start (database locked)."""
     path = write_config(tmp_path, schedule={"sources_every": "1h", "digests_every": "1h"})
@@ -50,10 +43,7 @@ def _start_blocked(tmp_path):
     service = subprocess.Popen([sys.executable, "-m", "pipeline", "schedule", "--config",
                                 str(path)], cwd=tmp_path, stdout=subprocess.DEVNULL,
                                stderr=log.open("w"))
-    deadline = time.monotonic() + 20
-    while not _catches(service.pid, signal.SIGHUP) and time.monotonic() < deadline:
-        assert service.poll() is None, log.read_text()
-        time.sleep(0.02)
+    wait_for(lambda: _catches(service.pid, signal.SIGHUP), "the service to catch SIGHUP", service)
     return service, blocker, log
 
 
@@ -64,7 +54,7 @@ def test_sighup_while_starting_is_kept_and_reloads_once_running(tmp_path):
         time.sleep(0.2)  # the signal is taken while the database is still locked
         assert service.poll() is None, f"SIGHUP killed the starting service: {log.read_text()}"
         blocker.rollback()
-        _wait_for(lambda: "received SIGHUP: reloading" in log.read_text(),
+        wait_for(lambda: "received SIGHUP: reloading" in log.read_text(),
                   "waiting for the reload", service)
         assert "scheduler started with" in log.read_text()
     finally:

@@ -61,6 +61,7 @@ def shots(tmp_path):
     folder.mkdir(parents=True, exist_ok=True)
 
     def capture(page, name: str) -> None:
+        page.wait_for_load_state()  # a click that navigates returns before the new page loads
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 800})
             overflow = page.evaluate("document.documentElement.scrollWidth")

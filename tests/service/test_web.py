@@ -15,13 +15,13 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from waiting import wait_for
 from werkzeug.serving import make_server
 
 from pipeline.config import SubscriberConfig, load_config, parse_config
@@ -441,15 +441,16 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 def _wait_until_listening(port: int, server: subprocess.Popen) -> None:
-    for _attempt in range(200):
-        assert server.poll() is None, server.stderr.read()
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    pytest.fail("pipeline serve did not start listening")
+    wait_for(lambda: _listening(port), "pipeline serve to listen", server)
 
 
 def test_pipeline_serve_access_log_holds_no_token(tmp_path, monkeypatch):
