@@ -219,8 +219,9 @@ def _relay_settings(folder, port, database_url=None, short_claims=True) -> dict:
 
 def _wait_for_claims_to_expire(store) -> None:
     """Wait until no pending row is held by a live claim (a killed relay's claims lapse)."""
-    _wait_for(lambda: all(row.claimed_until is None or row.claimed_until < utcnow()
-                          for row in store.outbox_rows(("pending",))), limit=60)
+    wait_for(lambda: all(row.claimed_until is None or row.claimed_until < utcnow()
+                         for row in store.outbox_rows(("pending",))),
+             "the killed relay's claims to expire")
 
 
 def _relay_process(folder, port, database_url=None, short_claims=True) -> subprocess.Popen:
