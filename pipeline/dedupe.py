@@ -17,7 +17,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
+from pipeline.normalize.opening import norm_company, norm_location, norm_title
 from pipeline.posting import DERIVED_EXTRA, Posting
 
 log = logging.getLogger(__name__)
@@ -39,14 +39,6 @@ BATCH_ROWS = 1024  # descriptions hashed and weighted at once (bounds the tempor
 MIN_DESCRIPTION_CHARS = 200  # shorter descriptions say too little to compare
 NOTE_KEYS = DERIVED_EXTRA
 
-_COMPANY_SUFFIXES = re.compile(
-    r"\b(inc|incorporated|llc|l\.l\.c|ltd|limited|corp|corporation|co|company|plc|lp|llp|pc|"
-    r"pllc|gmbh|the)\b\.?")
-_TITLE_NOISE = re.compile(
-    r"\([^)]*\)|\[[^\]]*\]|\b(req|job|requisition)?\s*#?\s*[a-z]{0,3}-?\d{4,}\b|"
-    r"\b(remote|hybrid|on-?site|telecommute|work from home|full[- ]time|part[- ]time)\b")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-
 
 @dataclass
 class DedupeReport:
@@ -54,36 +46,6 @@ class DedupeReport:
 
     groups: int = 0
     duplicates: int = 0
-
-
-def norm_company(name: str | None) -> str:
-    """'Acme Health, Inc.' -> 'acme health'; '' when unknown."""
-    text = (name or "").lower().replace("&", " and ")
-    return _NON_WORD.sub(" ", _COMPANY_SUFFIXES.sub(" ", text)).strip()
-
-
-def norm_title(title: str | None) -> str:
-    """'RN Case Manager (Remote) - Req #12345' -> 'rn case manager'."""
-    text = _TITLE_NOISE.sub(" ", (title or "").lower())
-    return _NON_WORD.sub(" ", text).strip()
-
-
-def norm_location(posting: Posting) -> str:
-    """City / region / country when parsed, else the location text, normalized."""
-    parts = [posting.city, posting.region, posting.country]
-    text = " ".join(p for p in parts if p) if any(parts[:2]) else (posting.location or "")
-    return _NON_WORD.sub(" ", text.lower()).strip()
-
-
-def opening_key(posting: Posting) -> tuple[str, str, str] | None:
-    """Employer, title and location, normalized: the same opening wherever it is listed.
-
-    None when the employer is unknown (too little to say two listings are one job).
-    """
-    company = norm_company(posting.company)
-    if not company:
-        return None
-    return (company, norm_title(posting.title), norm_location(posting))
 
 
 class _Groups:

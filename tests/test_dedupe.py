@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pipeline import dedupe as dedupe_module
-from pipeline.dedupe import dedupe_postings, find_duplicate_groups, norm_company, norm_title
+from pipeline.dedupe import dedupe_postings, find_duplicate_groups
+from pipeline.normalize.opening import norm_company, norm_title
 from pipeline.posting import Posting
 from pipeline.store import Store
 

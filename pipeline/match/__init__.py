@@ -8,10 +8,29 @@
 See ``scoring`` for how the score is made and ``evaluate`` / ``tune`` for measuring and tuning it.
 """
 
-from pipeline.match.explain import Explanation, Match
-from pipeline.match.matcher import Matcher
-from pipeline.match.profile import Profile, Weights, load_profile, load_weights
-from pipeline.match.resume import read_resume
+from importlib import import_module
 
-__all__ = ["Explanation", "Match", "Matcher", "Profile", "Weights", "load_profile",
-           "load_weights", "read_resume"]
+#: Where each public name lives; loaded on first use, so importing one small module of the
+#: package (``pipeline.match.resume`` for the web pages) does not load scikit-learn.
+_PUBLIC = {
+    "Explanation": "pipeline.match.explain", "Match": "pipeline.match.explain",
+    "Matcher": "pipeline.match.matcher", "Profile": "pipeline.match.profile",
+    "Weights": "pipeline.match.profile", "load_profile": "pipeline.match.profile",
+    "load_weights": "pipeline.match.profile", "read_resume": "pipeline.match.resume",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    """A public name, imported from its module on first use."""
+    if name in _PUBLIC:
+        value = getattr(import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, the public ones included before they are loaded."""
+    return sorted(set(globals()) | set(_PUBLIC))

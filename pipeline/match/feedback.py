@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.dedupe import norm_company, norm_title
 from pipeline.match.explain import Match
+from pipeline.normalize.opening import norm_company, norm_title
 from pipeline.posting import Posting, Remote
 
 DEMOTE = 0.5

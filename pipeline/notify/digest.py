@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from urllib.parse import urlsplit
 
-from pipeline.dedupe import norm_company, opening_key
+from pipeline.normalize.opening import norm_company, opening_key
 from pipeline.notify.snippet import role_snippet
 from pipeline.posting import Remote
 from pipeline.store import Store, Subscriber

@@ -12,7 +12,6 @@ import numpy as np
 
 from pipeline.config import Filters, JobsConfig
 from pipeline.match.feedback import Taste
-from pipeline.match.kept import kept_index
 from pipeline.notify.digest import choose, digest_items, select_matches
 from pipeline.notify.due import is_due
 from pipeline.notify.message import new_message_id
@@ -80,6 +79,8 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
     if not postings or not subscribers:
         yield from ((subscriber, []) for subscriber in subscribers)
         return
+    from pipeline.match.kept import kept_index  # scikit-learn: loaded only when ranking
+
     index, rows_of = kept_index(matcher, postings, store)
     seen = np.full(len(index), -np.inf)  # rows of closed or changed postings: never news
     seen[rows_of] = [p.first_seen.timestamp() if p.first_seen else np.inf for p in postings]

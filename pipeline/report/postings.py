@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from pipeline.dedupe import opening_key
+from pipeline.normalize.opening import opening_key
 from pipeline.posting import Posting
 from pipeline.store import Store
 from pipeline.store.postings import row_to_posting

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.dedupe import norm_company
+from pipeline.normalize.opening import norm_company
 from pipeline.normalize.places import US_STATES
 from pipeline.posting import Posting
 

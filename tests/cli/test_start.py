@@ -72,3 +72,15 @@ def test_the_command_list_names_each_command_with_its_own_short_help():
         importlib.import_module(module.name)  # every command module, listed or not
     unlisted = set(cli.commands) - set(COMMANDS)
     assert not unlisted, f"add {unlisted} to pipeline.cli.COMMANDS, or pipeline cannot run them"
+
+
+def test_sending_the_outbox_and_serving_pages_load_no_ranking_libraries():
+    """`pipeline outbox --retry`, the relay of every worker and `pipeline serve` rank nothing:
+    their modules must not pull in scikit-learn or pandas (about a second of each start)."""
+    modules = ["pipeline.notify.relay", "pipeline.service.web", "pipeline.notify.subscribers"]
+    script = (f"import json, sys\nfor m in {modules!r}: __import__(m)\n"
+              "print(json.dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    loaded = {name.split(".")[0] for name in json.loads(done.stdout)}
+    assert not {"sklearn", "pandas", "scipy"} & loaded
