@@ -140,10 +140,12 @@ class OutboxMixin:
     def still_open(self, posting_ids: Iterable[int]) -> set[int]:
         """Which of these postings are still open (one query; checked just before sending)."""
         ids = list(posting_ids)
+        # By id, then filtered: for "id IN (...) AND closed_at IS NULL" SQLite takes the
+        # open-postings index and scans every open posting, once per call.
         with self.engine.connect() as conn:
-            rows = conn.execute(select(postings.c.id).where(postings.c.id.in_(ids),
-                                                            postings.c.closed_at.is_(None)))
-            return {row.id for row in rows}
+            rows = conn.execute(select(postings.c.id, postings.c.closed_at).where(
+                postings.c.id.in_(ids)))
+            return {row.id for row in rows if row.closed_at is None}
 
     def release_postings(self, outbox_id: int, posting_ids: Iterable[int]) -> None:
         """Take postings out of a queued digest (closed before sending): they count as unsent."""

@@ -319,10 +319,13 @@ class PostingsMixin:
 
     def open_postings(self, ids: Iterable[int] | None = None) -> list[Posting]:
         """Open postings that duplicate no other, oldest first (optionally only ``ids``)."""
+        if ids is not None:  # by id, then filtered (see ``open_posting_rows``)
+            query = select(postings).where(postings.c.id.in_(list(ids)))
+            with self.engine.connect() as conn:
+                return [row_to_posting(r) for r in conn.execute(query.order_by(postings.c.id))
+                        if r.closed_at is None and r.canonical_id is None]
         query = select(postings).where(postings.c.closed_at.is_(None),
                                        postings.c.canonical_id.is_(None))
-        if ids is not None:
-            query = query.where(postings.c.id.in_(list(ids)))
         with self.engine.connect() as conn:
             return [row_to_posting(r) for r in conn.execute(query.order_by(postings.c.id))]
 
@@ -365,14 +368,18 @@ class PostingsMixin:
         row), by id; a row has the posting's attributes that de-duplication reads
         (``DEDUPE_COLUMNS``), as stored: no ``Posting`` is built, and memory matters."""
         columns = [postings.c[name] for name in DEDUPE_COLUMNS]
-        query = select(postings.c.id, postings.c.canonical_id, *columns).where(
-            postings.c.closed_at.is_(None))
+        query = select(postings.c.id, postings.c.canonical_id, postings.c.closed_at, *columns)
         chunks = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
         found = []
         with self.engine.connect() as conn:
             for chunk in chunks:
-                part = query if chunk is None else query.where(postings.c.id.in_(chunk))
-                found += [(r.id, r.canonical_id, r) for r in conn.execute(part)]
+                # All open rows through the open-postings index; a chunk of ids by id, then
+                # filtered: SQLite would take that index for "id IN (...) AND closed_at IS
+                # NULL" too and scan every open posting once per chunk.
+                part = query.where(postings.c.closed_at.is_(None)) if chunk is None else \
+                    query.where(postings.c.id.in_(chunk))
+                found += [(r.id, r.canonical_id, r) for r in conn.execute(part)
+                          if r.closed_at is None]
         return sorted(found, key=lambda row: row[0])
 
     def open_posting_keys(self) -> list[tuple[int, int | None, str | None, str]]:
