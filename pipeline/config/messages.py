@@ -152,6 +152,17 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from exc
 
 
+#: libyaml's C parser where PyYAML was built with it: about ten times faster than the pure-Python
+#: one on the shipped role profile and calibration, read by every command that ranks.
+_DATA_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_data_yaml(text: str) -> Any:
+    """YAML data files the program ships or writes (profiles, settings, calibration, pay
+    figures), parsed safely; raises yaml.YAMLError for bad YAML."""
+    return yaml.load(text, Loader=_DATA_LOADER)  # noqa: S506 (a safe loader)
+
+
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     """'line 2, column 1: found character '\\t' ...', with a hint for the usual mistakes."""
     mark = getattr(exc, "problem_mark", None)

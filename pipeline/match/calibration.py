@@ -18,6 +18,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ValidationError, field_validator
 
+from pipeline.config.messages import parse_data_yaml
 from pipeline.errors import ConfigError
 
 #: Shown-strength percent at which a match is called "Strong" / "Good".
@@ -97,7 +98,7 @@ def load_calibration(path: Path) -> Calibration | None:
     if not path.is_file():
         return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_data_yaml(path.read_text(encoding="utf-8"))
         return Calibration.model_validate(data.get("reference") if isinstance(data, dict) else {})
     except (yaml.YAMLError, ValidationError, OSError) as exc:
         raise ConfigError(f"{path}: not a calibration file ({type(exc).__name__}); write it "

@@ -14,6 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipeline.config.messages import parse_data_yaml
 from pipeline.errors import ProfileError
 
 
@@ -124,7 +125,7 @@ def _read_yaml(path: Path, what: str) -> dict:
         raise ProfileError(f"{path}: no such {what} file; check profile.path / "
                            "matching.settings in jobs.yaml")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_data_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ProfileError(f"{path}: not valid YAML: {exc}") from exc
     except OSError as exc:

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from pipeline.config.messages import parse_data_yaml
 from pipeline.errors import ProfileError
 
 
@@ -34,7 +35,7 @@ def load_reference(profile_path: Path) -> PayReference | None:
     if not path.exists():
         return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_data_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, OSError) as exc:
         raise ProfileError(f"{path}: cannot read the pay figures: {exc}") from exc
     try:
