@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -69,6 +70,19 @@ def config_file(tmp_path) -> Path:
 def make_config(tmp_path):
     """A factory: ``make_config(postings=None, **sections)`` writes jobs.yaml in tmp_path."""
     return lambda postings=None, **sections: write_config(tmp_path, postings, **sections)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of a worker (each opens its own context);
+    the browser tests check first that it is installed (``needs_chromium`` of test_web)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 #: A PostgreSQL database the tests may create schemas in (scripts/with-postgres.sh starts one).

@@ -9,13 +9,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM
 from report_support import EMAIL
 from werkzeug.serving import make_server
 
 from pipeline.notify.tokens import signer_for
 from pipeline.service.web import create_app
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture
@@ -70,32 +69,28 @@ _OVERFLOW = """() => [document.documentElement.scrollWidth,
 
 
 @pytest.mark.browser
-def test_the_page_renders_in_chromium_without_script_and_fits_375_pixels(served):
+def test_the_page_renders_in_chromium_without_script_and_fits_375_pixels(served, request):
     if not CHROMIUM.exists():
         pytest.skip("headless Chromium is not installed at /usr/bin/chromium")
     from PIL import Image
-    from playwright.sync_api import sync_playwright
 
+    browser = request.getfixturevalue("browser")
     app, token = served
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True,
-                args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage",
-                      "--disable-background-networking", "--disable-extensions"])
-            for width in (375, 800):
-                page = browser.new_page(viewport={"width": width, "height": 800},
-                                        java_script_enabled=False)
-                page.goto(f"http://127.0.0.1:{server.server_port}/report/{token}")
-                scroll, right = _measure(page)
-                assert scroll <= width and right <= width + 0.5, f"overflows at {width} px"
-                png = page.screenshot(full_page=True)
-                _save(png, width)
-                image = Image.open(io.BytesIO(png)).convert("RGB")
-                assert len(image.getcolors(maxcolors=1_000_000)) > 50  # charts drawn
-            browser.close()
+        for width in (375, 800):
+            context = browser.new_context(viewport={"width": width, "height": 800},
+                                          java_script_enabled=False)
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_port}/report/{token}")
+            scroll, right = _measure(page)
+            assert scroll <= width and right <= width + 0.5, f"overflows at {width} px"
+            png = page.screenshot(full_page=True)
+            _save(png, width)
+            image = Image.open(io.BytesIO(png)).convert("RGB")
+            assert len(image.getcolors(maxcolors=1_000_000)) > 50  # charts drawn
+            context.close()
     finally:
         server.shutdown()
 

@@ -41,20 +41,6 @@ def job(source_id: str, title: str, company: str, location: str, **fields) -> Po
 
 
 @pytest.fixture
-def browser():
-    """Headless Chromium (the tests using it skip or fail first when it is missing)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-extensions"])
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
 def shots(tmp_path):
     """capture(page, name): screenshots at each width, asserting no sideways overflow."""
     folder = Path(os.environ.get("PIPELINE_SCREENSHOTS") or tmp_path / "shots")

@@ -17,9 +17,9 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM, MISSING_BROWSER, browser_missing_outcome
 from bs4 import BeautifulSoup
 from waiting import wait_for
 from werkzeug.serving import make_server
@@ -29,17 +29,6 @@ from pipeline.notify.subscribers import sync_subscribers
 from pipeline.notify.tokens import LinkSigner, signer_for
 from pipeline.service.web import create_app
 from pipeline.store import Store
-
-CHROMIUM = Path("/usr/bin/chromium")
-MISSING_BROWSER = ("headless Chromium is not installed at /usr/bin/chromium "
-                   "(scripts/install-browser.sh, or apt-get install chromium)")
-
-
-def browser_missing_outcome(chromium: Path, environ) -> str | None:
-    """None when the browser tests can run; else 'skip' (a developer's machine) or 'fail' (CI)."""
-    if chromium.exists():
-        return None
-    return "fail" if environ.get("CI", "").strip().lower() in ("true", "1", "yes") else "skip"
 
 
 @pytest.fixture
@@ -269,20 +258,6 @@ def live(setup):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", store, token_a
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module's browser tests (each gets its own context)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-extensions"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
