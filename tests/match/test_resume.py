@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import random
-import subprocess
-import sys
 import tracemalloc
 
 import docx
 import pytest
+from click.testing import CliRunner
 from resume_bombs import docx_bomb, million_page_pdf, owner_password_pdf
 
+from pipeline.cli import cli
 from pipeline.errors import ResumeError
 from pipeline.match import read_resume
 
@@ -133,12 +134,14 @@ def test_pdf_that_needs_a_password_to_open_is_refused(tmp_path, pdf_writer):
         read_resume(tmp_path / "secret.pdf")
 
 
-def test_random_bytes_pdf_shows_only_our_one_line_error(tmp_path, config_file):
+def test_random_bytes_pdf_shows_only_our_one_line_error(tmp_path, config_file, caplog,
+                                                        recwarn):
     (tmp_path / "noise.pdf").write_bytes(random.Random(7).randbytes(3000))
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "rank", "--config", str(config_file),
-         "--resume", str(tmp_path / "noise.pdf")],
-        capture_output=True, text=True, cwd=tmp_path, check=False)
-    assert result.returncode == 2, result.stderr
+    result = CliRunner().invoke(cli, ["rank", "--config", str(config_file),
+                                      "--resume", str(tmp_path / "noise.pdf")])
+    assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1, result.stderr
     assert "noise.pdf: not a readable PDF" in result.stderr
+    # what a terminal would show besides: the library's log records and warnings
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert [str(w.message) for w in recwarn] == []
