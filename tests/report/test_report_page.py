@@ -77,7 +77,8 @@ def test_the_page_renders_in_chromium_without_script_and_fits_375_pixels(served,
     browser = request.getfixturevalue("browser")
     app, token = served
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                     daemon=True).start()
     try:
         for width in (375, 800):
             context = browser.new_context(viewport={"width": width, "height": 800},
