@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^a-z0-9+']+")
@@ -91,8 +92,15 @@ def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
     """One regex finding any of ``phrases`` as whole words in lower-cased raw text, with any
     punctuation or spaces between the words (as ``norm`` would see them). The longest phrase
     at a position wins; ``norm(match.group(1))`` is the normalised phrase."""
+    return _compiled_phrases(frozenset(norm(p) for p in phrases if norm(p)))
+
+
+@lru_cache(maxsize=64)
+def _compiled_phrases(phrases: frozenset[str]) -> re.Pattern[str]:
+    """The regex of ``phrase_pattern`` for normalised phrases; a profile's few phrase sets are
+    compiled once per process, not once per posting index."""
     trie: dict = {}
-    for phrase in {norm(p) for p in phrases if norm(p)}:
+    for phrase in phrases:
         node = trie
         for char in phrase:
             node = node.setdefault(char, {})

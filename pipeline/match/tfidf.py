@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain, count
 from numbers import Integral
 
@@ -102,9 +103,15 @@ def finish_tfidf(vectorizer: TfidfVectorizer, counts: sp.csr_matrix,
 
 def _count_params(vec: TfidfVectorizer) -> dict:
     """The counting settings of ``vec`` (``CountVectorizer``'s), without the vocabulary limits."""
-    return {k: v for k, v in vec.get_params().items()
-            if k in CountVectorizer().get_params()
-            and k not in ("min_df", "max_df", "max_features", "vocabulary")}
+    return {key: getattr(vec, key) for key in _counting_keys()}
+
+
+@cache
+def _counting_keys() -> tuple[str, ...]:
+    """``CountVectorizer``'s settings but the vocabulary limits (sklearn finds an estimator's
+    settings by inspecting its signature: slow enough to show in every fit)."""
+    return tuple(k for k in CountVectorizer().get_params()
+                 if k not in ("min_df", "max_df", "max_features", "vocabulary"))
 
 
 def _fast_ok(vec: TfidfVectorizer) -> bool:
