@@ -40,15 +40,23 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def certificate(tmp_path, monkeypatch):
-    """(cert, key) for localhost, trusted by this process's default SSL contexts."""
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+@pytest.fixture(scope="module")
+def key_pair(tmp_path_factory):
+    """(cert, key): a self-signed certificate for localhost, made once for the module (making
+    an RSA key is the slowest step of these tests)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     return cert, key
+
+
+@pytest.fixture
+def certificate(key_pair, monkeypatch):
+    """(cert, key) for localhost, trusted by this process's default SSL contexts."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(key_pair[0]))
+    return key_pair
 
 
 def _authenticator(server, session, envelope, mechanism, auth_data):
