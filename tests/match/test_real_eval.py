@@ -263,3 +263,16 @@ def test_a_licence_titles_file_without_its_columns_is_refused(tmp_path):
                   "--resumes", str(resumes))
     assert result.exit_code == 2
     assert "licence_titles.csv: the header must have title_word,licences" in result.output
+
+
+def test_tune_searches_how_far_a_title_is_doubted_by_its_body():
+    matcher = Matcher(load_profile(PROFILE))
+    start = matcher.weights
+    # every board ranks best with the title doubted less and from longer bodies
+    judges = {name: (lambda w: -abs(w.title_context - 0.3) - abs(w.title_context_terms - 500)
+                     / 1000) for name in ("a", "b", "c")}
+    result = tune_datasets(matcher, {}, {}, {}, trials=40, seed=3, more=judges)
+    assert not result.kept_start
+    assert result.weights.title_context < start.title_context
+    assert result.weights.title_context_terms > start.title_context_terms
+    assert isinstance(result.weights.title_context_terms, int)
