@@ -404,3 +404,27 @@ def test_front_desk_and_aide_titles_rank_below_referral_work(profile, make_posti
     cues = {m.posting.source_id: m.why.negative_title for m in ranked}
     assert cues == {"desk": "patient service coordinator", "aide": "patient care associate",
                     "ref": None}
+
+
+BEDSIDE = (
+    "Provide direct patient care on a medical unit: administer medications and treatments, "
+    "monitor vital signs, follow the care plan and educate patients and families. Current RN "
+    "license required.")
+HOME_HEALTH_CASES = (
+    "Manage a caseload of home health patients: assess needs at start of care, build and update "
+    "the plan of care with the physician, coordinate visits by therapists and aides, plan "
+    "discharges and refer patients to community resources. Current RN license required.")
+
+
+def test_a_title_naming_only_a_licence_is_adjacent_not_the_role(profile, make_posting):
+    board = [make_posting("rn", "Registered Nurse", BEDSIDE, company="Harbor Hospital"),
+             make_posting("hh", "Fulltime RN - Home Health Houston", HOME_HEALTH_CASES,
+                          company="Lakeside Home Care")]
+    matcher = _tuned(profile)
+    ranked = matcher.rank(board)
+    assert [m.posting.source_id for m in ranked] == ["hh", "rn"]
+    nurse = next(m for m in ranked if m.posting.source_id == "rn")
+    weights = matcher.weights
+    most = weights.licence_title_cap ** weights.title_fuzzy_power * weights.title / sum(
+        getattr(weights, part) for part in ("title", "skills", "body", "peers", "credentials"))
+    assert 0 < nurse.why.components["title"] <= round(most, 4)

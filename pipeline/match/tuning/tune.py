@@ -37,7 +37,7 @@ SPACE: dict[str, tuple[float, float]] = {
     "missing_credential_penalty": (0.0, 0.3), "body_cap": (0.15, 0.5),
     "skills_saturation": (3, 12), "peers": (0.0, 0.5), "peers_cap": (0.2, 0.7),
     "title_fuzzy_power": (1.0, 4.0), "title_context": (0.0, 1.0),
-    "title_context_terms": (50, 600),
+    "title_context_terms": (50, 600), "licence_title_cap": (0.0, 1.0),
 }
 INTEGERS = frozenset({"skills_saturation", "title_context_terms"})
 
