@@ -67,7 +67,7 @@ class Weights(_Strict):
     title_fuzzy_power: float = Field(default=2.0, ge=1, description="a title that only "
                                      "resembles the family scores similarity ** power")
     licence_title_cap: float = Field(
-        default=0.3, ge=0, le=1, description="most title similarity a title gets for "
+        default=0.1, ge=0, le=1, description="most title similarity a title gets for "
         "resembling the family only through a licence's name (\"Registered Nurse\" and "
         "\"registered nurse case manager\"): a nurse title is adjacent, not the role")
     title_context: float = Field(
