@@ -2,8 +2,9 @@
 
 ``PostingIndex.build(profile, postings)`` fits the vectorizers on the postings, drops boilerplate
 sentences (8+ words, repeated in ``boilerplate_min_repeats`` postings of one company) and
-computes each posting's profile-only features: title score and match, negative title cue, skills,
-body similarity to the profile and to its title-family peers, credentials asked.
+computes each posting's profile-only features: title score and match (by the title's work, less
+licence names; the whole title's similarity is kept beside it), negative title cue, skills, body
+similarity to the profile and to its title-family peers, credentials asked.
 ``add(postings)`` appends rows with the fitted vectorizers, without a refit.
 
 The text work is in ``fit.text_features``; ``tfidf`` turns term counts into scikit-learn's TF-IDF.
@@ -136,9 +137,12 @@ class PostingIndex:
     boilerplate: set[tuple[str, str]]
     family_matrix: sp.csr_matrix
     profile_vector: sp.csr_matrix
+    whole_family_matrix: sp.csr_matrix = field(default_factory=lambda: sp.csr_matrix((0, 0)))
     postings: list[Posting] = field(default_factory=list)
     bodies: sp.csr_matrix | None = None
     title_score: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: similarity of the whole title, licence names included, to the closest family title
+    licence_title_sim: np.ndarray = field(default_factory=lambda: np.zeros(0))
     title_match: list[str | None] = field(default_factory=list)
     negative: list[str | None] = field(default_factory=list)
     skills: list[list[str]] = field(default_factory=list)
@@ -166,7 +170,9 @@ class PostingIndex:
                         title_vectorizers=_fit_titles(matchers, postings),
                         boilerplate=text.boilerplate, family_matrix=sp.csr_matrix((0, 0)),
                         profile_vector=normalize(body_fit.transform([profile.body_text()])))
-            index.family_matrix = index._title_matrix(matchers.family)
+            index.family_matrix = index._title_matrix(
+                [matchers.without_licences(t) for t in matchers.family])
+            index.whole_family_matrix = index._title_matrix(matchers.family)
             if postings:
                 index._append(postings, matrix, text.skills, text.creds)
             index._fit_peers()
@@ -227,11 +233,14 @@ class PostingIndex:
 
     def _add_titles(self, postings: list[Posting]) -> None:
         """Title score and matched family title (exact phrase, else the most similar above
-        ``_FUZZY_TITLE_MIN``) and negative cue; each distinct title is worked out once."""
+        ``_FUZZY_TITLE_MIN``, both less licence names) and negative cue; each distinct title
+        is worked out once."""
         unique, inverse = _distinct(norm_titles(postings))
-        sims = (self._title_matrix(unique) @ self.family_matrix.T).toarray()
+        work = [self.matchers.without_licences(t) for t in unique]
+        sims = (self._title_matrix(work) @ self.family_matrix.T).toarray()
         best = sims.argmax(axis=1)
         scores = sims[np.arange(len(unique)), best]
+        whole = (self._title_matrix(unique) @ self.whole_family_matrix.T).max(axis=1)
         matches, cues = [], []
         for i, title in enumerate(unique):
             exact = self.matchers.exact_title(title)
@@ -243,6 +252,8 @@ class PostingIndex:
         self.title_match += [matches[i] for i in inverse]
         self.negative += [cues[i] for i in inverse]
         self.title_score = np.concatenate([self.title_score, scores[inverse]])
+        self.licence_title_sim = np.concatenate(
+            [self.licence_title_sim, whole.toarray().ravel()[inverse]])
         new_cues = np.array([cues[i] is not None for i in inverse], dtype=bool)
         self.negative_mask = np.concatenate([self.negative_mask, new_cues])
 

@@ -27,7 +27,7 @@ from pipeline.posting import Posting
 log = logging.getLogger(__name__)
 
 #: Bump when PostingIndex or this file's layout changes: older files are refitted.
-VERSION = 3
+VERSION = 4
 #: The name the index is kept under in the store.
 KEPT_NAME = "posting_index"
 DRIFT = 0.25

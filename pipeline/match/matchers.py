@@ -1,5 +1,9 @@
 """The role profile compiled for fast matching: title phrases, skill and domain-term regexes.
 
+Titles are compared with the family by the work they name, not the licence they ask for
+(``without_licences``): "Registered Nurse" is not three quarters of "registered nurse case
+manager", and the credentials part already counts the licence.
+
 ``domain_terms`` is the vocabulary that explains a match to a subscriber: the phrases of the
 profile's responsibilities, technical skills and specialisations. Soft skills ("teamwork",
 "communication skills") are left out, since every job asks for them, and so are settings
@@ -32,6 +36,7 @@ class ProfileMatchers:
     skill_of: dict[str, str]
     n_skills: int
     term_regex: re.Pattern[str]
+    licence_regex: re.Pattern[str] | None = None
 
     @classmethod
     def compile(cls, profile: Profile) -> ProfileMatchers:
@@ -42,7 +47,8 @@ class ProfileMatchers:
             negatives=list(dict.fromkeys(norm_title(t) for t in profile.negative_titles)),
             skill_regex=phrase_pattern(skill_of),
             skill_of=skill_of, n_skills=len(profile.skills()),
-            term_regex=phrase_pattern(domain_terms(profile)))
+            term_regex=phrase_pattern(domain_terms(profile)),
+            licence_regex=_licence_pattern(profile))
 
     def skills_in(self, text: str) -> list[str]:
         """Names of the skills whose phrases occur in ``text``, in order of first appearance."""
@@ -63,7 +69,24 @@ class ProfileMatchers:
         hits = [f for f in self.family if f" {f} " in padded]
         return max(hits, key=len) if hits else None
 
+    def without_licences(self, title: str) -> str:
+        """A normalised title less the names of the profile's licences ("prn registered nurse"
+        -> "prn"), for comparing it with the family by its work."""
+        if self.licence_regex is None:
+            return title
+        return " ".join(self.licence_regex.sub(" ", title).split())
+
     def negative(self, title: str) -> str | None:
         """The first negative cue inside the normalised title, if any."""
         padded = f" {title} "
         return next((n for n in self.negatives if f" {n} " in padded), None)
+
+
+def _licence_pattern(profile: Profile) -> re.Pattern[str] | None:
+    """Whole-word names of the profile's licences in a normalised title (longest first)."""
+    names = {norm_title(p) for c in profile.credentials if c.kind == "license"
+             for p in c.phrases()}
+    names = sorted((n for n in names if n), key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?<!\S)(?:" + "|".join(map(re.escape, names)) + r")(?!\S)")

@@ -67,6 +67,10 @@ class Weights(_Strict):
     peers_cap: float = Field(default=0.5, gt=0, description="body-peers cosine counted as 1")
     title_fuzzy_power: float = Field(default=2.0, ge=1, description="a title that only "
                                      "resembles the family scores similarity ** power")
+    licence_title_cap: float = Field(
+        default=0.1, ge=0, le=1, description="most title similarity a title gets for "
+        "resembling the family only through a licence's name (\"Registered Nurse\" and "
+        "\"registered nurse case manager\"): a nurse title is adjacent, not the role")
     title_context: float = Field(
         default=0.7, ge=0, le=1, description="body evidence (the mean of the skills, body, "
         "peers and credentials parts) at which a role title counts in full; below it the title "

@@ -1,15 +1,15 @@
 """Combining a posting index's features with one subscriber's resume into scores, vectorised.
 
 Each component is 0..1 per posting: ``title`` (family phrase, else fuzzy similarity to the closest
-family title), ``skills`` (share found, saturating), ``body`` and ``peers`` (cosine with the
-profile and with the role's postings, capped), ``credentials`` (asked by the posting, or held by
-the resume) and ``resume`` (cosine with the resume); the title part is scaled by
-``title_belief`` (a long body backing the role too little doubts its title). The score is their
-weighted mean, times ``1 - negative_title_penalty`` for another job's title cue,
-``1 - missing_credential_penalty`` per required credential the resume lacks, and
-``1 - missing_license_penalty`` when one is a license. A resume holding none of the role's
-credentials and fewer than ``resume_gate_terms`` of its terms (another trade's) has every part
-but ``resume`` scaled by terms shown / that number.
+family title by the title's work; through a licence's name alone at most ``licence_title_cap``),
+``skills`` (share found, saturating), ``body`` and ``peers`` (cosine with the profile and with
+the role's postings, capped), ``credentials`` (asked by the posting, or held by the resume) and
+``resume`` (cosine with the resume); the title part is scaled by ``title_belief`` (a long body
+backing the role too little doubts its title). The score is their weighted mean, times
+``1 - negative_title_penalty`` for another job's title cue, ``1 - missing_credential_penalty``
+per required credential the resume lacks, and ``1 - missing_license_penalty`` when one is a
+license. A resume holding none of the role's credentials and fewer than ``resume_gate_terms`` of
+its terms (another trade's) has every part but ``resume`` scaled by terms shown / that number.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def profile_parts(index: PostingIndex, weights: Weights,
                   rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The resume-free components (unweighted) of every posting, or of ``rows``."""
     parts = {
-        "title": _take(index.title_score, rows).astype(float) ** weights.title_fuzzy_power,
+        "title": title_similarity(index, weights, rows) ** weights.title_fuzzy_power,
         "skills": np.minimum(1.0, _take(index.skill_count, rows)
                              / max(1.0, weights.skills_saturation)),
         "body": np.minimum(1.0, _take(index.body_sim, rows) / weights.body_cap),
@@ -103,6 +103,15 @@ def profile_parts(index: PostingIndex, weights: Weights,
     }
     parts["title"] = parts["title"] * title_belief(index, weights, parts, rows)
     return parts
+
+
+def title_similarity(index: PostingIndex, weights: Weights,
+                     rows: np.ndarray | None = None) -> np.ndarray:
+    """Each title's likeness to the family by its work; a title alike only through a licence's
+    name ("Registered Nurse") counts at most ``licence_title_cap``: adjacent, not the role."""
+    work = _take(index.title_score, rows).astype(float)
+    whole = _take(index.licence_title_sim, rows).astype(float)
+    return np.maximum(work, np.minimum(whole, weights.licence_title_cap))
 
 
 def title_belief(index: PostingIndex, weights: Weights, parts: dict[str, np.ndarray],

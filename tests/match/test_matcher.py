@@ -381,3 +381,50 @@ def test_a_role_title_over_a_body_about_other_work_is_doubted(profile, make_post
     assert order.index("pa") < order.index("sched"), order
     title = {m.posting.source_id: m.why.components["title"] for m in ranked}
     assert title["sched"] < title["bare"], "a body saying nothing leaves the title believed"
+
+
+FRONT_DESK = (
+    "Front desk position in our endocrinology practice. Greet and check in patients, register "
+    "them, schedule follow-up appointments, verify HMO and managed care insurance, collect "
+    "co-pays, answer the phones and follow HIPAA guidelines for patient privacy.")
+AIDE = (
+    "Join the care team on a medical unit: take vital signs, help patients with bathing and "
+    "meals, report changes to the nurse and keep the patient care plan documentation current.")
+REFERRALS = (
+    "Process referrals and prior authorizations for specialty visits, work with health plans on "
+    "denials, and coordinate with the care team so patients are seen on time.")
+
+
+def test_front_desk_and_aide_titles_rank_below_referral_work(profile, make_posting):
+    board = [make_posting("desk", "Patient Service Coordinator", FRONT_DESK, company="Lakeside"),
+             make_posting("aide", "Patient Care Associate", AIDE, company="Harbor Hospital"),
+             make_posting("ref", "Referral Coordinator", REFERRALS, company="Elm Clinic")]
+    ranked = _tuned(profile).rank(board)
+    assert ranked[0].posting.source_id == "ref", [m.posting.source_id for m in ranked]
+    cues = {m.posting.source_id: m.why.negative_title for m in ranked}
+    assert cues == {"desk": "patient service coordinator", "aide": "patient care associate",
+                    "ref": None}
+
+
+BEDSIDE = (
+    "Provide direct patient care on a medical unit: administer medications and treatments, "
+    "monitor vital signs, follow the care plan and educate patients and families. Current RN "
+    "license required.")
+HOME_HEALTH_CASES = (
+    "Manage a caseload of home health patients: assess needs at start of care, build and update "
+    "the plan of care with the physician, coordinate visits by therapists and aides, plan "
+    "discharges and refer patients to community resources. Current RN license required.")
+
+
+def test_a_title_naming_only_a_licence_is_adjacent_not_the_role(profile, make_posting):
+    board = [make_posting("rn", "Registered Nurse", BEDSIDE, company="Harbor Hospital"),
+             make_posting("hh", "Fulltime RN - Home Health Houston", HOME_HEALTH_CASES,
+                          company="Lakeside Home Care")]
+    matcher = _tuned(profile)
+    ranked = matcher.rank(board)
+    assert [m.posting.source_id for m in ranked] == ["hh", "rn"]
+    nurse = next(m for m in ranked if m.posting.source_id == "rn")
+    weights = matcher.weights
+    most = weights.licence_title_cap ** weights.title_fuzzy_power * weights.title / sum(
+        getattr(weights, part) for part in ("title", "skills", "body", "peers", "credentials"))
+    assert 0 < nurse.why.components["title"] <= round(most, 4)

@@ -263,3 +263,18 @@ def test_a_licence_titles_file_without_its_columns_is_refused(tmp_path):
                   "--resumes", str(resumes))
     assert result.exit_code == 2
     assert "licence_titles.csv: the header must have title_word,licences" in result.output
+
+
+def test_tune_searches_the_title_settings():
+    matcher = Matcher(load_profile(PROFILE))
+    start = matcher.weights
+    # every board ranks best with the title doubted less, from longer bodies, and with more
+    # credit for a title alike only through a licence
+    judges = {name: (lambda w: -abs(w.title_context - 0.3) - abs(w.title_context_terms - 500)
+                     / 1000 - abs(w.licence_title_cap - 0.8)) for name in ("a", "b", "c")}
+    result = tune_datasets(matcher, {}, {}, {}, trials=40, seed=3, more=judges)
+    assert not result.kept_start
+    assert result.weights.title_context < start.title_context
+    assert result.weights.title_context_terms > start.title_context_terms
+    assert isinstance(result.weights.title_context_terms, int)
+    assert result.weights.licence_title_cap > start.licence_title_cap

@@ -30,14 +30,16 @@ from pipeline.match.profile import Weights, load_profile, settings_path_for
 from pipeline.match.scoring import Resume, score
 from pipeline.posting import Posting
 
-#: (low, high) of each searched weight; integers are searched as integers.
+#: (low, high) of each searched weight; those in ``INTEGERS`` are searched as integers.
 SPACE: dict[str, tuple[float, float]] = {
     "title": (0.2, 1.0), "skills": (0.0, 0.5), "body": (0.0, 0.5), "credentials": (0.0, 0.3),
     "resume": (0.0, 0.5), "negative_title_penalty": (0.0, 0.9),
     "missing_credential_penalty": (0.0, 0.3), "body_cap": (0.15, 0.5),
     "skills_saturation": (3, 12), "peers": (0.0, 0.5), "peers_cap": (0.2, 0.7),
-    "title_fuzzy_power": (1.0, 4.0),
+    "title_fuzzy_power": (1.0, 4.0), "title_context": (0.0, 1.0),
+    "title_context_terms": (50, 600), "licence_title_cap": (0.0, 1.0),
 }
+INTEGERS = frozenset({"skills_saturation", "title_context_terms"})
 
 
 @dataclass
@@ -96,7 +98,7 @@ def candidates(start: Weights, n: int, seed: int) -> list[Weights]:
     rng = random.Random(seed)
     out = [start]
     for _ in range(n - 1):
-        values = {k: (rng.randint(int(lo), int(hi)) if k == "skills_saturation"
+        values = {k: (rng.randint(int(lo), int(hi)) if k in INTEGERS
                       else round(rng.uniform(lo, hi), 3)) for k, (lo, hi) in SPACE.items()}
         out.append(start.model_copy(update=values))
     return out

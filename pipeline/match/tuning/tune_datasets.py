@@ -29,7 +29,14 @@ from pipeline.match.profile import Weights
 from pipeline.match.real_eval import group_metrics, groups_of
 from pipeline.match.real_postings import Key
 from pipeline.match.scoring import TIE_EPSILON, Resume, evidence, score
-from pipeline.match.tuning.tune import SPACE, Objective, candidates, query_value, write_weights
+from pipeline.match.tuning.tune import (
+    INTEGERS,
+    SPACE,
+    Objective,
+    candidates,
+    query_value,
+    write_weights,
+)
 from pipeline.posting import Posting
 
 
@@ -56,7 +63,7 @@ def nearby(start: Weights, n: int, seed: int, spread: float = 0.3) -> list[Weigh
         for name, (low, high) in SPACE.items():
             value = getattr(start, name) * (1 + rng.uniform(-spread, spread))
             value = min(max(value, low), high)
-            values[name] = round(value) if name == "skills_saturation" else round(value, 3)
+            values[name] = round(value) if name in INTEGERS else round(value, 3)
         out.append(start.model_copy(update=values))
     return out
 
