@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections import Counter
 
 import pytest
@@ -24,6 +23,7 @@ from notify_support import (
     open_store,
     posting,
 )
+from waiting import wait_for
 
 from pipeline.cli import cli
 from pipeline.config import parse_config
@@ -33,6 +33,8 @@ from pipeline.notify.queue import queue_due
 from pipeline.store.schema import utcnow
 
 DIGESTS = 200
+#: Digests of the kill test: several claimed batches (``CLAIM_BATCH``) for two relays.
+KILL_DIGESTS = 60
 #: Claims that lapse in seconds (they must outlast the SMTP waits, so those are short too).
 EMAIL = {"claim_ttl": 7, "retry_backoff": 0, "retry_delay": 300}
 SMTP = {"timeout": 3, "data_timeout": 3}
@@ -62,13 +64,13 @@ def _settings(port: int, db_url: str) -> dict:
                       "smtp": {"host": "127.0.0.1", "port": port, "security": "none", **SMTP}}}
 
 
-def _queued(folder, port, db_url):
-    """A store with ``DIGESTS`` digests queued (one posting each), and its config."""
+def _queued(folder, port, db_url, digests: int = DIGESTS):
+    """A store with ``digests`` digests queued (one posting each), and its config."""
     config = parse_config(_settings(port, db_url), base_dir=folder)
     store = open_store(config)
     store.upsert_postings([posting(1)], now=utcnow())
-    add_subscribers(store, DIGESTS)
-    assert queue_due(config, store, FixedRanker(), now=utcnow()).queued == DIGESTS
+    add_subscribers(store, digests)
+    assert queue_due(config, store, FixedRanker(), now=utcnow()).queued == digests
     return config, store
 
 
@@ -96,12 +98,15 @@ def _finish(relays: list[subprocess.Popen]) -> list[int]:
     return sent
 
 
-def _wait_for(condition, limit: float = 60.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("the condition was not met in time")
-        time.sleep(0.01)
+def _wait_for(condition, interval: float = 0.02) -> None:
+    wait_for(condition, "the relays", interval=interval)
+
+
+def _wait_for_claims_to_expire(store) -> None:
+    """Until no pending digest is claimed any longer, looking a few times a second (each look
+    reads the outbox)."""
+    _wait_for(lambda: all(r.claimed_until < utcnow() for r in store.outbox_rows(("pending",))),
+              interval=0.25)
 
 
 def test_three_relay_processes_at_once_send_each_of_200_digests_once(
@@ -124,10 +129,10 @@ def _claimer_pid(store, recipient: str) -> int:
 def test_a_relay_killed_mid_send_is_taken_over_once_its_claims_expire(
         folder, smtp_server, db_url):
     recorder, port = smtp_server
-    stalled = "s57@example.org"
+    stalled = "s37@example.org"
     recorder.stall = lambda message: stalled in str(message["To"])  # accepted, reply withheld
-    config, store = _queued(folder, port, db_url)
-    relays = _start_relays(folder, port, db_url, 3)
+    config, store = _queued(folder, port, db_url, KILL_DIGESTS)
+    relays = _start_relays(folder, port, db_url, 2)  # the one killed, and one going on
     try:
         _wait_for(lambda: stalled in recorder.recipients())
         victim = next(r for r in relays if r.pid == _claimer_pid(store, stalled))
@@ -137,12 +142,12 @@ def test_a_relay_killed_mid_send_is_taken_over_once_its_claims_expire(
         recorder.released.set()
     _finish([r for r in relays if r is not victim])
     [in_flight] = [m["Message-ID"] for rcpt, m in recorder.messages if rcpt == [stalled]]
-    assert len(recorder.messages) < DIGESTS  # the dead relay's claimed batch is held back
+    assert len(recorder.messages) < KILL_DIGESTS  # the dead relay's claimed batch is held back
 
-    _wait_for(lambda: all(r.claimed_until < utcnow() for r in store.outbox_rows(("pending",))))
+    _wait_for_claims_to_expire(store)
     relay(config, store)  # the next relay takes the expired claims over
     counts = Counter(recorder.message_ids())
-    assert len(counts) == DIGESTS and set(counts.values()) == {1}  # all delivered, none twice
+    assert len(counts) == KILL_DIGESTS and set(counts.values()) == {1}  # all delivered, none twice
     [waiting] = store.outbox_rows(("pending", "failed"))
     assert (waiting.message_id, waiting.unknown_outcomes) == (in_flight, 1)
     assert "stopped before the outcome was recorded" in waiting.last_error
@@ -150,7 +155,7 @@ def test_a_relay_killed_mid_send_is_taken_over_once_its_claims_expire(
 
     relay(config, store, now=waiting.next_attempt_at)  # retry_delay later: that one more try
     assert Counter(recorder.message_ids())[in_flight] == 2  # the one in flight, and only it
-    assert len(recorder.messages) == DIGESTS + 1
+    assert len(recorder.messages) == KILL_DIGESTS + 1
     assert store.outbox_rows(("pending", "failed")) == []
 
 
