@@ -155,9 +155,10 @@ def _start(config_path, cwd) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
-def test_schedule_service_runs_jobs_shows_in_status_and_stops_on_sigterm(tmp_path, db_url):
-    path = write_config(tmp_path, schedule={"digests_every": "1s", "sources_every": "1h"},
-                        database={"url": db_url})
+def test_schedule_service_runs_jobs_shows_in_status_and_stops_on_sigterm(tmp_path):
+    # On SQLite: the workers of tests/service/test_workers.py run, show in status and let go
+    # of their leases on PostgreSQL too, and tests/test_run.py queues and sends there.
+    path = write_config(tmp_path, schedule={"digests_every": "1s", "sources_every": "1h"})
     service = _start(path, tmp_path)
     outbox = tmp_path / "out" / "emails"
     deadline = time.monotonic() + HANG_GUARD
