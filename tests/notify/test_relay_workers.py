@@ -32,7 +32,7 @@ from pipeline.notify import relay
 from pipeline.notify.queue import queue_due
 from pipeline.store.schema import utcnow
 
-DIGESTS = 200
+DIGESTS = 100
 #: Digests of the kill test: several claimed batches (``CLAIM_BATCH``) for two relays.
 KILL_DIGESTS = 60
 #: Claims that lapse in seconds (they must outlast the SMTP waits, so those are short too).
@@ -109,7 +109,7 @@ def _wait_for_claims_to_expire(store) -> None:
               interval=0.25)
 
 
-def test_three_relay_processes_at_once_send_each_of_200_digests_once(
+def test_three_relay_processes_at_once_send_each_of_100_digests_once(
         folder, smtp_server, db_url):
     recorder, port = smtp_server
     config, store = _queued(folder, port, db_url)
