@@ -131,7 +131,7 @@ def _rss(server: Boards, *names: str) -> list[dict]:
     return [{"name": name, "type": "rss", "feed": server.url(f"/feed/{name}")} for name in names]
 
 
-def _ranking_libraries(pid: int) -> set[str]:
+def ranking_libraries(pid: int) -> set[str]:
     """Which of scikit-learn, SciPy and pandas the process has loaded (its mapped files; none
     seen where there is no /proc)."""
     maps = Path(f"/proc/{pid}/maps").read_text() if Path("/proc/self/maps").exists() else ""
@@ -182,7 +182,7 @@ def test_two_workers_fetch_each_due_time_once_and_hold_a_board_limit(tmp_path, d
         _wait(three_due_times_each, workers, "each source was not run for 3 due times")
         # nothing to rank (no subscriber) or compare (no employer's postings alike): a worker
         # that only fetches never loads the ranking libraries (about a second of each start)
-        assert [_ranking_libraries(w.process.pid) for w in workers] == [set(), set()]
+        assert [ranking_libraries(w.process.pid) for w in workers] == [set(), set()]
         by_hand = CliRunner().invoke(cli, ["fetch", "--config", str(path), "--source",
                                            "rm-medical"])
         assert by_hand.exit_code == 0, by_hand.output
