@@ -296,7 +296,8 @@ def test_the_running_service_reloads_on_sighup_and_survives_a_broken_file(tmp_pa
     path = write_config(tmp_path, schedule={"timezone": "America/Chicago",
                                             "digests_every": "1h", "sources_every": "1h"})
     _rewrite(path, sources=[{"name": "local", "type": "files", "path": "postings",
-                             "schedule": {"cron": "30 7 * * *"}}])
+                             "schedule": {"cron": "30 7 * * *"}}],
+             subscribers=[])  # nobody to rank for: the reloads are what this test is about
     service = subprocess.Popen([sys.executable, "-m", "pipeline", "schedule", "--config",
                                 str(path)], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     log = LogReader(service.stderr)
