@@ -1,5 +1,5 @@
-"""Several relay processes sharing one outbox (SQLite and PostgreSQL) against one real SMTP server:
-each digest is sent by one of them, and a relay killed mid-send is taken over once its claims
+"""Several relays sharing one outbox (SQLite and PostgreSQL) against one real SMTP server: each
+digest is sent by one of them, and a relay process killed mid-send is taken over once its claims
 expire, the one message in flight counted as an unknown outcome."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
@@ -23,13 +25,14 @@ from notify_support import (
     open_store,
     posting,
 )
-from waiting import wait_for
+from waiting import HANG_GUARD, wait_for
 
 from pipeline.cli import cli
 from pipeline.config import parse_config
 from pipeline.errors import ConfigError
 from pipeline.notify import relay
 from pipeline.notify.queue import queue_due
+from pipeline.store import Store
 from pipeline.store.schema import utcnow
 
 DIGESTS = 100
@@ -109,11 +112,28 @@ def _wait_for_claims_to_expire(store) -> None:
               interval=0.25)
 
 
-def test_three_relay_processes_at_once_send_each_of_100_digests_once(
-        folder, smtp_server, db_url):
+def _relays_at_once(folder, port, db_url, count: int) -> list[int]:
+    """``count`` relays of ``_settings`` in threads, each with its own Store, started together
+    once all are ready; how many digests each sent."""
+    ready = threading.Barrier(count, timeout=HANG_GUARD)
+
+    def one() -> int:
+        config = parse_config(_settings(port, db_url), base_dir=folder)
+        store = Store(config.database_url())
+        ready.wait()
+        return relay(config, store).sent
+
+    with ThreadPoolExecutor(count) as pool:
+        return [future.result(timeout=120) for future in [pool.submit(one)
+                                                          for _ in range(count)]]
+
+
+def test_three_relays_at_once_send_each_of_100_digests_once(folder, smtp_server, db_url):
+    """In threads: the claims in the database keep them apart, not their processes (the
+    killed-relay test below runs two relay processes side by side)."""
     recorder, port = smtp_server
     config, store = _queued(folder, port, db_url)
-    sent = _finish(_start_relays(folder, port, db_url, 3))
+    sent = _relays_at_once(folder, port, db_url, 3)
     counts = Counter(recorder.message_ids())
     assert len(counts) == DIGESTS and set(counts.values()) == {1}  # each received exactly once
     assert sum(sent) == DIGESTS and sum(1 for n in sent if n) >= 2  # the relays shared the work
