@@ -172,7 +172,8 @@ def relay_stage(config: JobsConfig, store: Store) -> RelayReport:
 
 class MatcherOnFirstUse:
     """The config's ``Matcher``, made (scikit-learn imported, the profile read) when first
-    asked for anything: a digest job with nobody due, as most are, costs neither."""
+    asked for anything: a digest job with nothing new for anyone due, as most are, costs
+    neither."""
 
     def __init__(self, config: JobsConfig):
         self._config = config
