@@ -20,14 +20,15 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 
 from pipeline.normalize.opening import norm_company, norm_location, norm_title
 from pipeline.posting import DERIVED_EXTRA, Posting
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,10 @@ def _block_tfidf(texts: list[str], sizes: list[int]) -> sparse.csr_matrix:
     postings of one employer only. The IDF of an employer's own postings makes its
     boilerplate weigh little, and a block's groups depend on that block alone.
     """
+    from scipy import sparse  # here: a fetch with no employer's postings to compare loads
+    from sklearn.feature_extraction.text import HashingVectorizer  # neither (~1 s a start)
+    from sklearn.preprocessing import normalize
+
     hashed = HashingVectorizer(ngram_range=(1, 2), n_features=HASH_FEATURES, alternate_sign=False,
                                norm=None, dtype=np.float32)  # no vocabulary kept
     counts = hashed.transform(texts)

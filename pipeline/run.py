@@ -24,12 +24,13 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from pipeline import match
 from pipeline.config import JobsConfig
 from pipeline.config.checks import check_secrets as check_variables
 from pipeline.config.values import parse_interval
 from pipeline.http import HttpClient
-from pipeline.match import Matcher
 from pipeline.notify import NotifyReport, RelayReport, notify, queue_digests, relay
 from pipeline.notify.dkim_sign import check_signing_key
 from pipeline.notify.subscribers import sync_subscribers
@@ -37,6 +38,9 @@ from pipeline.stages.fetch import FetchReport, board_turns, fetch_sources
 from pipeline.store import Store
 from pipeline.store.leases import LOCK_WAIT, RUN_LOCK
 from pipeline.store.schema import utcnow
+
+if TYPE_CHECKING:
+    from pipeline.match import Matcher
 
 #: The lease of the subscriber sync (jobs.yaml's subscribers into the database).
 SYNC_LOCK = "subscribers"
@@ -98,7 +102,7 @@ def run_once(config: JobsConfig, *, dry_run: bool = False, now: datetime | None 
     """
     now = now or utcnow()
     bar = progress or _no_bar
-    matcher = Matcher.from_config(config)  # a broken profile stops the run before any fetch
+    matcher = match.Matcher.from_config(config)  # a broken profile stops the run before fetching
     with locked_store(config) as store:
         sync_stage(config, store)
         with bar("Fetching", _enabled(config)) as tick:
@@ -149,7 +153,7 @@ def notify_stage(config: JobsConfig, store: Store, matcher: Matcher | None = Non
     sync the subscribers of ``config`` into ``store`` unless ``sync`` is False."""
     if sync:
         sync_stage(config, store)
-    matcher = matcher or Matcher.from_config(config)
+    matcher = matcher or match.Matcher.from_config(config)
     return notify(config, store, matcher, now=now, dry_run=dry_run, progress=progress)
 
 
@@ -158,12 +162,30 @@ def queue_stage(config: JobsConfig, store: Store, *, sync: bool = True) -> Notif
     another process queues); first sync the subscribers of ``config`` unless ``sync`` is False."""
     if sync:
         sync_stage(config, store)
-    return queue_digests(config, store, Matcher.from_config(config))
+    return queue_digests(config, store, MatcherOnFirstUse(config))
 
 
 def relay_stage(config: JobsConfig, store: Store) -> RelayReport:
     """Send the outbox; any number of workers may at once (each digest is claimed by one)."""
     return relay(config, store)
+
+
+class MatcherOnFirstUse:
+    """The config's ``Matcher``, made (scikit-learn imported, the profile read) when first
+    asked for anything: a digest job with nothing new for anyone due, as most are, costs
+    neither."""
+
+    def __init__(self, config: JobsConfig):
+        self._config = config
+        self._matcher: Matcher | None = None
+
+    def __getattr__(self, name: str):
+        """The attribute of the made matcher, making it the first time."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._matcher is None:
+            self._matcher = match.Matcher.from_config(self._config)
+        return getattr(self._matcher, name)
 
 
 def _enabled(config: JobsConfig) -> int:

@@ -49,6 +49,10 @@ def choose_digests(config: JobsConfig, store: Store, matcher, subscribers: list[
     reorders postings by their explanations), as does every subscriber of a ranker with only
     ``rank`` (one resume at a time).
     """
+    if not postings:  # nothing new for anyone (or nobody due): the matcher is not even asked,
+        for subscriber in subscribers:  # so a ``MatcherOnFirstUse`` is never made
+            yield subscriber, []
+        return
     tastes = {s.id: Taste.of(store, s.id) for s in subscribers}  # "more like this", "not for me"
     if not hasattr(matcher, "scored_many"):
         for subscriber in subscribers:

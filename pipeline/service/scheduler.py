@@ -20,7 +20,6 @@ import hashlib
 import logging
 import os
 import socket
-import threading
 import time
 from pathlib import Path
 
@@ -182,16 +181,20 @@ def _serve(config: JobsConfig, watched: JobsFile, signals: ServiceSignals) -> No
     if not signals.stopping.is_set():  # a stop asked for while starting: no job runs
         scheduler.resume()
         log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
-        _watch(Reloader(scheduler, config, watched), signals.stopping, signals.hangup)
+        _watch(Reloader(scheduler, config, watched), signals)
     scheduler.shutdown(wait=True)
 
 
-def _watch(reloader: Reloader, stopping: threading.Event, hangup: threading.Event) -> None:
+def _watch(reloader: Reloader, signals: ServiceSignals) -> None:
     """Look at jobs.yaml every WATCH_EVERY seconds, and at once on SIGHUP, until stopping."""
     next_look = time.monotonic() + WATCH_EVERY
-    while not stopping.wait(1.0):
-        if hangup.is_set():
-            hangup.clear()
+    while True:
+        signals.woken.wait(1.0)  # a signal wakes it at once
+        signals.woken.clear()
+        if signals.stopping.is_set():
+            return
+        if signals.hangup.is_set():
+            signals.hangup.clear()
             log.info("received SIGHUP: reloading %s", reloader.watched.path.name)
             reloader.check(force=True)
         elif time.monotonic() >= next_look:

@@ -16,11 +16,13 @@ log = logging.getLogger(__name__)
 
 
 class ServiceSignals:
-    """Events set by the service's signals: ``stopping`` and ``hangup``."""
+    """Events set by the service's signals: ``stopping`` and ``hangup``, and ``woken`` by
+    either (what the service loop waits on, so it acts on a signal at once)."""
 
     def __init__(self):
         self.stopping = threading.Event()
         self.hangup = threading.Event()
+        self.woken = threading.Event()
         self._previous: dict[int, object] = {}
 
     def catch(self) -> ServiceSignals:
@@ -41,6 +43,8 @@ class ServiceSignals:
     def _stop(self, signum, _frame) -> None:
         log.info("received %s: stopping once running jobs finish", signal.Signals(signum).name)
         self.stopping.set()
+        self.woken.set()
 
     def _hangup(self, _signum, _frame) -> None:
         self.hangup.set()
+        self.woken.set()

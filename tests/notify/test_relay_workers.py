@@ -1,5 +1,5 @@
-"""Several relay processes sharing one outbox (SQLite and PostgreSQL) against one real SMTP server:
-each digest is sent by one of them, and a relay killed mid-send is taken over once its claims
+"""Several relays sharing one outbox (SQLite and PostgreSQL) against one real SMTP server: each
+digest is sent by one of them, and a relay process killed mid-send is taken over once its claims
 expire, the one message in flight counted as an unknown outcome."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
@@ -24,15 +25,19 @@ from notify_support import (
     open_store,
     posting,
 )
+from waiting import HANG_GUARD, wait_for
 
 from pipeline.cli import cli
 from pipeline.config import parse_config
 from pipeline.errors import ConfigError
 from pipeline.notify import relay
 from pipeline.notify.queue import queue_due
+from pipeline.store import Store
 from pipeline.store.schema import utcnow
 
-DIGESTS = 200
+DIGESTS = 100
+#: Digests of the kill test: several claimed batches (``CLAIM_BATCH``) for two relays.
+KILL_DIGESTS = 60
 #: Claims that lapse in seconds (they must outlast the SMTP waits, so those are short too).
 EMAIL = {"claim_ttl": 7, "retry_backoff": 0, "retry_delay": 300}
 SMTP = {"timeout": 3, "data_timeout": 3}
@@ -62,13 +67,13 @@ def _settings(port: int, db_url: str) -> dict:
                       "smtp": {"host": "127.0.0.1", "port": port, "security": "none", **SMTP}}}
 
 
-def _queued(folder, port, db_url):
-    """A store with ``DIGESTS`` digests queued (one posting each), and its config."""
+def _queued(folder, port, db_url, digests: int = DIGESTS):
+    """A store with ``digests`` digests queued (one posting each), and its config."""
     config = parse_config(_settings(port, db_url), base_dir=folder)
     store = open_store(config)
     store.upsert_postings([posting(1)], now=utcnow())
-    add_subscribers(store, DIGESTS)
-    assert queue_due(config, store, FixedRanker(), now=utcnow()).queued == DIGESTS
+    add_subscribers(store, digests)
+    assert queue_due(config, store, FixedRanker(), now=utcnow()).queued == digests
     return config, store
 
 
@@ -96,19 +101,39 @@ def _finish(relays: list[subprocess.Popen]) -> list[int]:
     return sent
 
 
-def _wait_for(condition, limit: float = 60.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("the condition was not met in time")
-        time.sleep(0.01)
+def _wait_for(condition, interval: float = 0.02) -> None:
+    wait_for(condition, "the relays", interval=interval)
 
 
-def test_three_relay_processes_at_once_send_each_of_200_digests_once(
-        folder, smtp_server, db_url):
+def _wait_for_claims_to_expire(store) -> None:
+    """Until no pending digest is claimed any longer, looking a few times a second (each look
+    reads the outbox)."""
+    _wait_for(lambda: all(r.claimed_until < utcnow() for r in store.outbox_rows(("pending",))),
+              interval=0.25)
+
+
+def _relays_at_once(folder, port, db_url, count: int) -> list[int]:
+    """``count`` relays of ``_settings`` in threads, each with its own Store, started together
+    once all are ready; how many digests each sent."""
+    ready = threading.Barrier(count, timeout=HANG_GUARD)
+
+    def one() -> int:
+        config = parse_config(_settings(port, db_url), base_dir=folder)
+        store = Store(config.database_url())
+        ready.wait()
+        return relay(config, store).sent
+
+    with ThreadPoolExecutor(count) as pool:
+        return [future.result(timeout=120) for future in [pool.submit(one)
+                                                          for _ in range(count)]]
+
+
+def test_three_relays_at_once_send_each_of_100_digests_once(folder, smtp_server, db_url):
+    """In threads: the claims in the database keep them apart, not their processes (the
+    killed-relay test below runs two relay processes side by side)."""
     recorder, port = smtp_server
     config, store = _queued(folder, port, db_url)
-    sent = _finish(_start_relays(folder, port, db_url, 3))
+    sent = _relays_at_once(folder, port, db_url, 3)
     counts = Counter(recorder.message_ids())
     assert len(counts) == DIGESTS and set(counts.values()) == {1}  # each received exactly once
     assert sum(sent) == DIGESTS and sum(1 for n in sent if n) >= 2  # the relays shared the work
@@ -124,10 +149,10 @@ def _claimer_pid(store, recipient: str) -> int:
 def test_a_relay_killed_mid_send_is_taken_over_once_its_claims_expire(
         folder, smtp_server, db_url):
     recorder, port = smtp_server
-    stalled = "s57@example.org"
+    stalled = "s37@example.org"
     recorder.stall = lambda message: stalled in str(message["To"])  # accepted, reply withheld
-    config, store = _queued(folder, port, db_url)
-    relays = _start_relays(folder, port, db_url, 3)
+    config, store = _queued(folder, port, db_url, KILL_DIGESTS)
+    relays = _start_relays(folder, port, db_url, 2)  # the one killed, and one going on
     try:
         _wait_for(lambda: stalled in recorder.recipients())
         victim = next(r for r in relays if r.pid == _claimer_pid(store, stalled))
@@ -137,12 +162,12 @@ def test_a_relay_killed_mid_send_is_taken_over_once_its_claims_expire(
         recorder.released.set()
     _finish([r for r in relays if r is not victim])
     [in_flight] = [m["Message-ID"] for rcpt, m in recorder.messages if rcpt == [stalled]]
-    assert len(recorder.messages) < DIGESTS  # the dead relay's claimed batch is held back
+    assert len(recorder.messages) < KILL_DIGESTS  # the dead relay's claimed batch is held back
 
-    _wait_for(lambda: all(r.claimed_until < utcnow() for r in store.outbox_rows(("pending",))))
+    _wait_for_claims_to_expire(store)
     relay(config, store)  # the next relay takes the expired claims over
     counts = Counter(recorder.message_ids())
-    assert len(counts) == DIGESTS and set(counts.values()) == {1}  # all delivered, none twice
+    assert len(counts) == KILL_DIGESTS and set(counts.values()) == {1}  # all delivered, none twice
     [waiting] = store.outbox_rows(("pending", "failed"))
     assert (waiting.message_id, waiting.unknown_outcomes) == (in_flight, 1)
     assert "stopped before the outcome was recorded" in waiting.last_error
@@ -150,7 +175,7 @@ def test_a_relay_killed_mid_send_is_taken_over_once_its_claims_expire(
 
     relay(config, store, now=waiting.next_attempt_at)  # retry_delay later: that one more try
     assert Counter(recorder.message_ids())[in_flight] == 2  # the one in flight, and only it
-    assert len(recorder.messages) == DIGESTS + 1
+    assert len(recorder.messages) == KILL_DIGESTS + 1
     assert store.outbox_rows(("pending", "failed")) == []
 
 

@@ -27,7 +27,7 @@ from waiting import HANG_GUARD
 
 from pipeline.cli import cli
 from pipeline.config import load_config
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, ProfileError
 from pipeline.notify import NOTIFY_LOCK
 from pipeline.run import queue_stage
 from pipeline.service import jobs as schedule
@@ -106,6 +106,23 @@ def test_restarting_replaces_jobs_and_drops_removed_sources(tmp_path, db_url):
     assert jobs["source:every-one"].trigger.interval.total_seconds() == 7200
 
 
+def test_a_digest_job_with_nothing_new_never_reads_the_profile(tmp_path):
+    """Most digest jobs find nothing new: they make no matcher (no profile read, no
+    scikit-learn loaded); one with something new to rank does."""
+    profile = tmp_path / "profile.yaml"
+    profile.write_text((REPO / "models" / "care_manager.yaml").read_text(encoding="utf-8"),
+                       encoding="utf-8")
+    config = _config(tmp_path, profile={"path": str(profile)})
+    profile.write_text("role: [unclosed\n", encoding="utf-8")  # broken after the start
+    with Store(config.database_url()) as store:
+        report = queue_stage(config, store)  # Dana is due, nothing is stored
+        assert (report.subscribers, report.queued) == (1, 0)
+        assert report.lines == ["dana@example.org: nothing new above the threshold"]
+        assert CliRunner().invoke(cli, ["fetch", "--config", str(config.path)]).exit_code == 0
+        with pytest.raises(ProfileError, match="profile.yaml"):  # now there is: it is read
+            queue_stage(config, store)
+
+
 def _next_runs(config):
     scheduler = schedule.build_scheduler(config)
     runs = {j.id: j.next_run_time for j in scheduler.get_jobs()}
@@ -155,9 +172,10 @@ def _start(config_path, cwd) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
-def test_schedule_service_runs_jobs_shows_in_status_and_stops_on_sigterm(tmp_path, db_url):
-    path = write_config(tmp_path, schedule={"digests_every": "1s", "sources_every": "1h"},
-                        database={"url": db_url})
+def test_schedule_service_runs_jobs_shows_in_status_and_stops_on_sigterm(tmp_path):
+    # On SQLite: the workers of tests/service/test_workers.py run, show in status and let go
+    # of their leases on PostgreSQL too, and tests/test_run.py queues and sends there.
+    path = write_config(tmp_path, schedule={"digests_every": "1s", "sources_every": "1h"})
     service = _start(path, tmp_path)
     outbox = tmp_path / "out" / "emails"
     deadline = time.monotonic() + HANG_GUARD

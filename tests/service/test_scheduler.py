@@ -26,6 +26,7 @@ from pipeline.errors import ConfigError
 from pipeline.service import jobs as schedule
 from pipeline.service import scheduler as schedule_service
 from pipeline.service.scheduler import JobsFile, Reloader
+from pipeline.service.signals import ServiceSignals
 from pipeline.store import Store
 from pipeline.store.leases import LOCK_WAIT
 
@@ -228,8 +229,8 @@ def test_a_reload_whose_dkim_key_cannot_be_read_keeps_the_last_good_config(servi
 def test_the_service_loop_looks_at_the_file_without_a_signal(service, monkeypatch):
     path, scheduler, reloader = service
     monkeypatch.setattr(schedule_service, "WATCH_EVERY", 0.0)  # look at every wake-up
-    stopping, hangup = threading.Event(), threading.Event()
-    loop = threading.Thread(target=schedule_service._watch, args=(reloader, stopping, hangup))
+    signals = ServiceSignals()  # not caught: the test stops the loop itself
+    loop = threading.Thread(target=schedule_service._watch, args=(reloader, signals))
     loop.start()
     try:
         _rewrite(path, sources=SOURCES[:1])
@@ -238,7 +239,8 @@ def test_the_service_loop_looks_at_the_file_without_a_signal(service, monkeypatc
             assert time.monotonic() < deadline, "the edit was never picked up"
             time.sleep(0.1)
     finally:
-        stopping.set()
+        signals.stopping.set()
+        signals.woken.set()
         loop.join(timeout=30)
     assert set(_jobs(scheduler)) == {"source:local", "digests"}
 
@@ -294,7 +296,8 @@ def test_the_running_service_reloads_on_sighup_and_survives_a_broken_file(tmp_pa
     path = write_config(tmp_path, schedule={"timezone": "America/Chicago",
                                             "digests_every": "1h", "sources_every": "1h"})
     _rewrite(path, sources=[{"name": "local", "type": "files", "path": "postings",
-                             "schedule": {"cron": "30 7 * * *"}}])
+                             "schedule": {"cron": "30 7 * * *"}}],
+             subscribers=[])  # nobody to rank for: the reloads are what this test is about
     service = subprocess.Popen([sys.executable, "-m", "pipeline", "schedule", "--config",
                                 str(path)], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     log = LogReader(service.stderr)

@@ -34,7 +34,8 @@ def _catches(pid: int, sig: signal.Signals) -> bool:
 
 def _start_blocked(tmp_path):
     """A `pipeline schedule` that has caught its signals, but cannot start (database locked)."""
-    path = write_config(tmp_path, schedule={"sources_every": "1h", "digests_every": "1h"})
+    path = write_config(tmp_path, schedule={"sources_every": "1h", "digests_every": "1h"},
+                        subscribers=[])  # nobody to rank for: the signals are what is checked
     db_path = load_config(path).database_url().removeprefix("sqlite:///")
     Store(f"sqlite:///{db_path}").close()
     blocker = sqlite3.connect(db_path, isolation_level=None)

@@ -1,6 +1,7 @@
 """Two real `pipeline schedule` workers on one database (SQLite and PostgreSQL): every due time of
 a source fetched once, by either worker; a board's fetch limit held across them and a run by
-hand; a worker killed mid-fetch replaced by the other once its lease expires."""
+hand; a worker with nothing to rank never loads the ranking libraries; a worker killed mid-fetch
+replaced by the other once its lease expires."""
 
 from __future__ import annotations
 
@@ -130,6 +131,13 @@ def _rss(server: Boards, *names: str) -> list[dict]:
     return [{"name": name, "type": "rss", "feed": server.url(f"/feed/{name}")} for name in names]
 
 
+def ranking_libraries(pid: int) -> set[str]:
+    """Which of scikit-learn, SciPy and pandas the process has loaded (its mapped files; none
+    seen where there is no /proc)."""
+    maps = Path(f"/proc/{pid}/maps").read_text() if Path("/proc/self/maps").exists() else ""
+    return {name for name in ("sklearn", "scipy", "pandas") if f"/{name}/" in maps}
+
+
 def _wait(condition, workers: list[Worker], what: str) -> None:
     deadline = time.monotonic() + HANG_GUARD
     while not condition():
@@ -164,7 +172,7 @@ def test_two_workers_fetch_each_due_time_once_and_hold_a_board_limit(tmp_path, d
                  "search": "care manager"},
                 {"name": "rm-medical", "type": "remotive", "url": server.url("/remotive"),
                  "category": "medical"}]
-    path = _config(tmp_path, db_url, _rss(server, *feeds) + remotive, sources_every="3s")
+    path = _config(tmp_path, db_url, _rss(server, *feeds) + remotive, sources_every="2s")
     workers = [Worker(path), Worker(path)]
     try:
         def three_due_times_each() -> bool:
@@ -172,6 +180,9 @@ def test_two_workers_fetch_each_due_time_once_and_hold_a_board_limit(tmp_path, d
             return all(due[f"source:{name}"] >= 3 for name in feeds)
 
         _wait(three_due_times_each, workers, "each source was not run for 3 due times")
+        # nothing to rank (no subscriber) or compare (no employer's postings alike): a worker
+        # that only fetches never loads the ranking libraries (about a second of each start)
+        assert [ranking_libraries(w.process.pid) for w in workers] == [set(), set()]
         by_hand = CliRunner().invoke(cli, ["fetch", "--config", str(path), "--source",
                                            "rm-medical"])
         assert by_hand.exit_code == 0, by_hand.output
