@@ -178,10 +178,11 @@ def _serve(config: JobsConfig, watched: JobsFile, signals: ServiceSignals) -> No
     use_config(config)
     for job in scheduler.get_jobs():
         log.info("job %s", describe_job(job, config.schedule.timezone))
-    if not signals.stopping.is_set():  # a stop asked for while starting: no job runs
+    if not signals.stopping:  # a stop asked for while starting: no job runs
         scheduler.resume()
         log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
         _watch(Reloader(scheduler, config, watched), signals)
+    log.info("received %s: stopping once running jobs finish", signals.stop_signal)
     scheduler.shutdown(wait=True)
 
 
@@ -189,12 +190,10 @@ def _watch(reloader: Reloader, signals: ServiceSignals) -> None:
     """Look at jobs.yaml every WATCH_EVERY seconds, and at once on SIGHUP, until stopping."""
     next_look = time.monotonic() + WATCH_EVERY
     while True:
-        signals.woken.wait(1.0)  # a signal wakes it at once
-        signals.woken.clear()
-        if signals.stopping.is_set():
+        signals.wait(1.0)  # a signal wakes it at once
+        if signals.stopping:
             return
-        if signals.hangup.is_set():
-            signals.hangup.clear()
+        if signals.take_hangup():
             log.info("received SIGHUP: reloading %s", reloader.watched.path.name)
             reloader.check(force=True)
         elif time.monotonic() >= next_look:

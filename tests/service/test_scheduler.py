@@ -239,8 +239,7 @@ def test_the_service_loop_looks_at_the_file_without_a_signal(service, monkeypatc
             assert time.monotonic() < deadline, "the edit was never picked up"
             time.sleep(0.1)
     finally:
-        signals.stopping.set()
-        signals.woken.set()
+        signals.stop()
         loop.join(timeout=30)
     assert set(_jobs(scheduler)) == {"source:local", "digests"}
 
