@@ -26,9 +26,10 @@ log = logging.getLogger(__name__)
 #: Fields that belong to the database, not to what the board said; they never mark a change.
 _BOOKKEEPING = {"id", "first_seen", "last_seen", "closed_at"}
 _COLUMNS = [c.name for c in postings.columns if c.name not in {"content_hash", "canonical_id"}]
-#: The columns ``open_posting_rows`` reads: what de-duplication compares and notes.
+#: The columns ``open_posting_rows`` reads: what de-duplication compares and notes (it reads
+#: descriptions only where it has no kept counts of them: ``posting_descriptions``).
 DEDUPE_COLUMNS = ("source", "source_id", "url", "title", "company", "location", "city", "region",
-                  "country", "description", "extra")
+                  "country", "extra", "content_hash")
 #: Postings one batch may leave out before the batch fails as a whole: each one left out costs
 #: the batch another try, and so many refused postings point at the database, not at them.
 MAX_SKIPPED = 20

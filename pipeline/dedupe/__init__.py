@@ -8,7 +8,9 @@ Each group keeps its lowest id as canonical; the others get ``canonical_id`` and
 ``Store.open_postings``. The canonical posting's ``extra`` gains ``duplicate_listings`` and, when
 they differ, ``opening_locations``. Closed postings take no part; running it again gives the
 same result. A pass regroups only the employers whose open postings changed (their signatures
-are kept beside a SQLite database).
+are kept beside a SQLite database), and hashes only the descriptions it has no counts of: the
+hashed counts of each description (``pipeline.dedupe.terms``) are kept in the database with the
+content hash they were made from.
 """
 
 from __future__ import annotations
@@ -23,9 +25,8 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 
+from pipeline.dedupe.terms import FEATURES, Counts, count, decode, encode, joined
 from pipeline.normalize.opening import norm_company, norm_location, norm_title
 from pipeline.posting import DERIVED_EXTRA, Posting
 
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 
 SIMILARITY = 0.9
 TITLE_JACCARD = 0.5
-HASH_FEATURES = 2**20  # word and word-pair buckets; collisions are rare at this size
 CHUNK_ROWS = 500  # rows compared at once within one employer: memory ~ CHUNK_ROWS x employer size
 BATCH_ROWS = 1024  # descriptions hashed and weighted at once (bounds the temporaries)
 MIN_DESCRIPTION_CHARS = 200  # shorter descriptions say too little to compare
@@ -74,8 +74,10 @@ class _Groups:
         return [members for members in found.values() if len(members) > 1]
 
 
-def find_duplicate_groups(postings: list[Posting]) -> list[list[int]]:
-    """Positions of postings that are one opening, each group in ascending order."""
+def find_duplicate_groups(postings: list, terms: Counts | None = None) -> list[list[int]]:
+    """Positions of postings that are one opening, each group in ascending order; ``terms``:
+    the hashed counts of their descriptions, row for row (made from them when not given)."""
+    terms = terms if terms is not None else describe([p.description for p in postings])
     groups = _Groups(len(postings))
     by_company: dict[str, list[int]] = defaultdict(list)
     for index, posting in enumerate(postings):
@@ -85,8 +87,13 @@ def find_duplicate_groups(postings: list[Posting]) -> list[list[int]]:
     blocks = [members for members in by_company.values() if len(members) > 1]
     for members in blocks:
         _same_title_and_place(postings, members, groups)
-    _similar_descriptions(postings, blocks, groups)
+    _similar_descriptions(postings, terms, blocks, groups)
     return sorted(groups.groups())
+
+
+def describe(descriptions: list[str]) -> Counts:
+    """The hashed counts compared for each description (none for one too short to compare)."""
+    return count([text if len(text) >= MIN_DESCRIPTION_CHARS else "" for text in descriptions])
 
 
 def _same_title_and_place(postings: list[Posting], members: list[int], groups: _Groups) -> None:
@@ -100,15 +107,15 @@ def _same_title_and_place(postings: list[Posting], members: list[int], groups: _
             first_of[key] = index
 
 
-def _similar_descriptions(postings: list[Posting], blocks: list[list[int]],
+def _similar_descriptions(postings: list, terms: Counts, blocks: list[list[int]],
                           groups: _Groups) -> None:
     """Join postings of one employer whose descriptions are near-identical and titles alike."""
-    usable = [[i for i in block if len(postings[i].description) >= MIN_DESCRIPTION_CHARS]
-              for block in blocks]
+    sizes = np.diff(terms.indptr)
+    usable = [[i for i in block if sizes[i]] for block in blocks]
     usable = [block for block in usable if len(block) > 1]
     for batch in _batches(usable):
         order = [i for block in batch for i in block]
-        rows = _block_tfidf([postings[i].description for i in order],
+        rows = _block_tfidf(joined([terms.row(i) for i in order]),
                             [len(block) for block in batch])
         columns = rows.T.tocsr()  # transposed once, not for every chunk
         for start in range(0, len(order), CHUNK_ROWS):  # bounded memory for big employers
@@ -133,28 +140,27 @@ def _batches(blocks: list[list[int]]) -> list[list[list[int]]]:
     return [batch for batch in batches if batch]
 
 
-def _block_tfidf(texts: list[str], sizes: list[int]) -> sparse.csr_matrix:
-    """TF-IDF rows (sublinear tf, smoothed IDF, L2 norm) of ``texts``, consecutive blocks of
-    ``sizes`` rows, each block with the IDF of its own rows and columns of its own.
+def _block_tfidf(counts: Counts, sizes: list[int]) -> sparse.csr_matrix:
+    """TF-IDF rows (sublinear tf, smoothed IDF, L2 norm) of hashed ``counts``, consecutive
+    blocks of ``sizes`` rows, each block with the IDF of its own rows and columns of its own.
 
     The same figures as a ``TfidfTransformer`` fitted on each block alone, in one pass: as no
     column is shared between blocks, the product of the rows with their transpose compares
     postings of one employer only. The IDF of an employer's own postings makes its
     boilerplate weigh little, and a block's groups depend on that block alone.
     """
-    hashed = HashingVectorizer(ngram_range=(1, 2), n_features=HASH_FEATURES, alternate_sign=False,
-                               norm=None, dtype=np.float32)  # no vocabulary kept
-    counts = hashed.transform(texts)
     block_of_row = np.repeat(np.arange(len(sizes)), sizes)
     block = np.repeat(block_of_row, np.diff(counts.indptr))
-    keys = block.astype(np.int64) * HASH_FEATURES + counts.indices
+    keys = block.astype(np.int64) * FEATURES + counts.buckets
     _, column, df = np.unique(keys, return_inverse=True, return_counts=True)
     rows_in_block = np.asarray(sizes, dtype=np.float32)[block]
     idf = np.log((rows_in_block + 1) / (df[column].astype(np.float32) + 1)) + 1
-    data = (np.log(counts.data) + 1) * idf
-    matrix = sparse.csr_matrix((data.astype(np.float32), column.ravel(), counts.indptr),
-                               shape=(len(texts), len(df)))
-    return normalize(matrix)
+    data = ((np.log(counts.found.astype(np.float32)) + 1) * idf).astype(np.float32)
+    row = np.repeat(np.arange(len(counts)), np.diff(counts.indptr))
+    norms = np.sqrt(np.bincount(row, weights=data.astype(np.float64) ** 2, minlength=len(counts)))
+    data /= np.where(norms > 0, norms, 1).astype(np.float32)[row]
+    return sparse.csr_matrix((data, column.ravel(), counts.indptr),
+                             shape=(len(counts), len(df)))
 
 
 def _titles_alike(first: Posting, second: Posting) -> bool:
@@ -179,6 +185,7 @@ def dedupe_postings(store, state: Path | None = None) -> DedupeReport:
     changed = [block for block in blocks if done.get(block, [None])[0] != signatures[block]]
     ids = sorted(row_id for block in changed for row_id, _, _ in blocks[block])
     found = _regroup(store, store.open_posting_rows(ids)) if ids else {}
+    store.drop_closed_terms()
     counts = {block: found.get(block, (0, 0)) if block in changed else tuple(done[block][1:])
               for block in blocks}
     _save_state(state, {block: [signatures[block], *counts[block]] for block in blocks})
@@ -209,7 +216,7 @@ def _regroup(store, rows: list[tuple]) -> dict[str, tuple[int, int]]:
     """Group these postings (whole blocks), write canonical ids and notes that changed;
     (groups, duplicates) per block."""
     postings = [posting for _, _, posting in rows]
-    groups = find_duplicate_groups(postings)
+    groups = find_duplicate_groups(postings, _kept_terms(store, postings))
     wanted: dict[int, int | None] = {row_id: None for row_id, _, _ in rows}
     notes: dict[int, dict] = {}
     per_block: dict[str, tuple[int, int]] = {}
@@ -231,6 +238,21 @@ def _regroup(store, rows: list[tuple]) -> dict[str, tuple[int, int]]:
             extras[row_id] = extra
     store.update_extras(extras)
     return per_block
+
+
+def _kept_terms(store, rows: list) -> Counts:
+    """The hashed description counts of stored postings (``rows`` with ``id`` and
+    ``content_hash``), row for row: those kept for the same content, the others made from
+    the descriptions and kept."""
+    kept = store.kept_terms([row.id for row in rows])
+    stale = [row for row in rows if kept.get(row.id, (None,))[0] != row.content_hash]
+    if stale:
+        texts = store.posting_descriptions([row.id for row in stale])
+        made = describe([texts[row.id] for row in stale])
+        fresh = {row.id: (row.content_hash, encode(*made.row(i))) for i, row in enumerate(stale)}
+        store.keep_terms(fresh)
+        kept.update(fresh)
+    return joined([decode(kept[row.id][1]) for row in rows])
 
 
 def _state_path(store) -> Path | None:
