@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from pipeline.dedupe.terms import FEATURES, Counts, count, decode, encode, joined
+from pipeline.dedupe.terms import EMPTY, FEATURES, Counts, count, decode, encode, joined
 from pipeline.normalize.opening import norm_company, norm_location, norm_title
 from pipeline.posting import DERIVED_EXTRA, Posting
 
@@ -74,9 +74,9 @@ class _Groups:
         return [members for members in found.values() if len(members) > 1]
 
 
-def find_duplicate_groups(postings: list, terms: Counts | None = None) -> list[list[int]]:
+def find_duplicate_groups(postings: list, terms: list[bytes] | None = None) -> list[list[int]]:
     """Positions of postings that are one opening, each group in ascending order; ``terms``:
-    the hashed counts of their descriptions, row for row (made from them when not given)."""
+    the encoded hashed counts of their descriptions, row for row (made when not given)."""
     terms = terms if terms is not None else describe([p.description for p in postings])
     groups = _Groups(len(postings))
     by_company: dict[str, list[int]] = defaultdict(list)
@@ -91,9 +91,15 @@ def find_duplicate_groups(postings: list, terms: Counts | None = None) -> list[l
     return sorted(groups.groups())
 
 
-def describe(descriptions: list[str]) -> Counts:
-    """The hashed counts compared for each description (none for one too short to compare)."""
-    return count([text if len(text) >= MIN_DESCRIPTION_CHARS else "" for text in descriptions])
+def describe(descriptions: list[str]) -> list[bytes]:
+    """The encoded hashed counts compared for each description (none for one too short to
+    compare), hashed ``BATCH_ROWS`` at a time (bounded memory)."""
+    found = []
+    for start in range(0, len(descriptions), BATCH_ROWS):
+        made = count([text if len(text) >= MIN_DESCRIPTION_CHARS else ""
+                      for text in descriptions[start:start + BATCH_ROWS]])
+        found += [encode(*made.row(i)) for i in range(len(made))]
+    return found
 
 
 def _same_title_and_place(postings: list[Posting], members: list[int], groups: _Groups) -> None:
@@ -107,15 +113,14 @@ def _same_title_and_place(postings: list[Posting], members: list[int], groups: _
             first_of[key] = index
 
 
-def _similar_descriptions(postings: list, terms: Counts, blocks: list[list[int]],
+def _similar_descriptions(postings: list, terms: list[bytes], blocks: list[list[int]],
                           groups: _Groups) -> None:
     """Join postings of one employer whose descriptions are near-identical and titles alike."""
-    sizes = np.diff(terms.indptr)
-    usable = [[i for i in block if sizes[i]] for block in blocks]
+    usable = [[i for i in block if len(terms[i]) > EMPTY] for block in blocks]
     usable = [block for block in usable if len(block) > 1]
     for batch in _batches(usable):
         order = [i for block in batch for i in block]
-        rows = _block_tfidf(joined([terms.row(i) for i in order]),
+        rows = _block_tfidf(joined([decode(terms[i]) for i in order]),
                             [len(block) for block in batch])
         columns = rows.T.tocsr()  # transposed once, not for every chunk
         for start in range(0, len(order), CHUNK_ROWS):  # bounded memory for big employers
@@ -240,19 +245,20 @@ def _regroup(store, rows: list[tuple]) -> dict[str, tuple[int, int]]:
     return per_block
 
 
-def _kept_terms(store, rows: list) -> Counts:
-    """The hashed description counts of stored postings (``rows`` with ``id`` and
+def _kept_terms(store, rows: list) -> list[bytes]:
+    """The encoded description counts of stored postings (``rows`` with ``id`` and
     ``content_hash``), row for row: those kept for the same content, the others made from
-    the descriptions and kept."""
+    the descriptions (``BATCH_ROWS`` at a time) and kept."""
     kept = store.kept_terms([row.id for row in rows])
     stale = [row for row in rows if kept.get(row.id, (None,))[0] != row.content_hash]
-    if stale:
-        texts = store.posting_descriptions([row.id for row in stale])
-        made = describe([texts[row.id] for row in stale])
-        fresh = {row.id: (row.content_hash, encode(*made.row(i))) for i, row in enumerate(stale)}
+    for start in range(0, len(stale), BATCH_ROWS):
+        chunk = stale[start:start + BATCH_ROWS]
+        texts = store.posting_descriptions([row.id for row in chunk])
+        made = describe([texts[row.id] for row in chunk])
+        fresh = {row.id: (row.content_hash, terms) for row, terms in zip(chunk, made, strict=True)}
         store.keep_terms(fresh)
         kept.update(fresh)
-    return joined([decode(kept[row.id][1]) for row in rows])
+    return [kept[row.id][1] for row in rows]
 
 
 def _state_path(store) -> Path | None:

@@ -24,6 +24,8 @@ _WORD = re.compile(r"(?u)\b\w\w+\b")
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads keys over the top bits
 _TOP = np.uint64(64 - FEATURES_BITS)
 _BUCKET = np.uint64(FEATURES - 1)
+#: The length of an encoded row with no counts (its width byte alone).
+EMPTY = 1
 
 
 class Counts:
