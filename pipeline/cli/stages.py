@@ -6,6 +6,7 @@ scheduler's jobs do; ``PipelineError`` becomes a message in ``pipeline.cli``.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
@@ -48,6 +49,8 @@ def run(config_path: Path, dry_run: bool, strict: bool) -> None:
     """
     from pipeline.run import check_secrets, run_once
 
+    _imported()
+
     config = open_config(config_path)
     check_secrets(config, smtp=not dry_run)
     report = run_once(config, dry_run=dry_run, progress=progress_bar)
@@ -58,6 +61,18 @@ def run(config_path: Path, dry_run: bool, strict: bool) -> None:
     if failed and strict:
         names = ", ".join(run.source for run in failed)
         raise click.exceptions.Exit(_fail_with(f"sources failed: {names}", 4))
+
+
+def _imported() -> None:
+    """Leave what is imported by now out of garbage collection until the command ends.
+
+    A run then makes tens of thousands of objects (postings, rows, scores), and every full
+    collection they set off would walk the hundreds of thousands of objects of the imported
+    libraries again: about 15% of the CPU time of a run after 1% new postings. Unfrozen when
+    the command closes, so a process running several commands (tests) collects as usual.
+    """
+    gc.freeze()
+    click.get_current_context().call_on_close(gc.unfreeze)
 
 
 def _fail_with(message: str, code: int) -> int:
@@ -106,6 +121,8 @@ def fetch(config_path: Path, only: str | None) -> None:
     """
     from pipeline.run import check_secrets, fetch_once
 
+    _imported()
+
     config = open_config(config_path)
     check_secrets(config, smtp=False)
     report = fetch_once(config, only=only, progress=progress_bar)
@@ -133,6 +150,8 @@ def notify(config_path: Path, dry_run: bool) -> None:
       pipeline notify                       queue and send them
     """
     from pipeline.run import check_secrets, notify_once
+
+    _imported()
 
     config = open_config(config_path)
     check_secrets(config, sources=False, smtp=not dry_run)

@@ -21,6 +21,7 @@ import logging
 import os
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -170,7 +171,7 @@ def _block_tfidf(counts: Counts, sizes: list[int]) -> sparse.csr_matrix:
 
 def _titles_alike(first: Posting, second: Posting) -> bool:
     """Titles share at least ``TITLE_JACCARD`` of their words (Jaccard)."""
-    words_a, words_b = set(norm_title(first.title).split()), set(norm_title(second.title).split())
+    words_a, words_b = _title_words(first.title), _title_words(second.title)
     if not words_a or not words_b:
         return False
     return len(words_a & words_b) / len(words_a | words_b) >= TITLE_JACCARD
@@ -198,6 +199,13 @@ def dedupe_postings(store, state: Path | None = None) -> DedupeReport:
                         duplicates=sum(d for _, d in counts.values()))
 
 
+@lru_cache(maxsize=4096)
+def _title_words(title: str | None) -> frozenset[str]:
+    """The words of a normalized title (a run compares few distinct titles, many times)."""
+    return frozenset(norm_title(title).split())
+
+
+@lru_cache(maxsize=65536)
 def block_of(company: str | None) -> str:
     """The employer block a posting is compared within ('' when the employer is unknown)."""
     return norm_company(company).replace(" ", "")  # 'acmehealth' board tokens
