@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -185,3 +186,49 @@ def test_passes_over_changes_agree_with_a_full_pass(store, tmp_path):
         full = dedupe_postings(store)
         assert _state(store) == incremental
         assert (report.groups, report.duplicates) == (full.groups, full.duplicates)
+
+
+def _reading_descriptions(store, monkeypatch) -> list[int]:
+    """The ids whose description the store is asked for, recorded as passes read them."""
+    read: list[int] = []
+    real = store.posting_descriptions
+    monkeypatch.setattr(store, "posting_descriptions",
+                        lambda ids: read.extend(ids) or real(ids))
+    return read
+
+
+def test_a_pass_hashes_only_descriptions_it_has_not_kept(store, monkeypatch):
+    store.upsert_postings([posting("a", "1"), posting("b", "2", location="Dayton, OH"),
+                           posting("c", "3", title="Billing Specialist",
+                                   description=BILLING + BOILERPLATE)], NOW)
+    assert dedupe_postings(store).groups == 1
+    read = _reading_descriptions(store, monkeypatch)
+    store.upsert_postings([posting("d", "4", location="Toledo, OH")], NOW + timedelta(hours=1))
+    report = dedupe_postings(store)
+    [new] = [p.id for p in store.all_postings() if p.source_id == "4"]
+    assert read == [new], "the other descriptions of Acme Health were hashed by the last pass"
+    assert (report.groups, report.duplicates) == (1, 2)
+
+
+def test_a_changed_description_is_compared_by_its_new_text(store, monkeypatch):
+    store.upsert_postings([posting("a", "1"), posting("b", "2", location="Dayton, OH")], NOW)
+    assert dedupe_postings(store).groups == 1
+    read = _reading_descriptions(store, monkeypatch)
+    store.upsert_postings([posting("b", "2", location="Dayton, OH",
+                                   description=BILLING + BOILERPLATE)], NOW + timedelta(hours=1))
+    assert dedupe_postings(store).groups == 0
+    assert [p.source_id for p in store.all_postings() if p.id in read] == ["2"]
+
+
+def test_descriptions_are_split_into_words_and_pairs_as_scikit_learn_does():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from pipeline.dedupe.terms import count
+    texts = ["Café au lait: RN/BSN, 2+ yrs. Ñandú Ærø Straße", "a I x y", "",
+             "Case  manager\tcase MANAGER — case-manager; 401(k) 401k",
+             "日本語の テキスト and العربية نص with ünïcödé words_with_underscores"]
+    analyzer = HashingVectorizer(ngram_range=(1, 2)).build_analyzer()
+    made = count(texts)
+    for i, text in enumerate(texts):
+        expected = sorted(Counter(analyzer(text)).values())
+        assert sorted(made.row(i)[1].tolist()) == expected, text
