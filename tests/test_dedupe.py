@@ -1,4 +1,5 @@
-"""De-duplication: same job on several boards, one opening in many cities, with a real SQLite."""
+"""De-duplication: same job on several boards, one opening in many cities, with a real SQLite
+file and a real PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ def posting(source: str, source_id: str, title: str = "Nurse Case Manager",
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(f"sqlite:///{tmp_path / 'jobs.db'}") as opened:
+def store(db_url):
+    """A store on SQLite and on PostgreSQL: both keep what a pass needs for the next one."""
+    with Store(db_url) as opened:
         yield opened
 
 
@@ -182,7 +184,7 @@ def test_passes_over_changes_agree_with_a_full_pass(store, tmp_path):
         change()
         report = dedupe_postings(store)
         incremental = _state(store)
-        (tmp_path / "jobs.db.dedupe.json").unlink()  # forget: every employer again
+        store.keep_blob(dedupe_module.STATE, b"{}")  # forget: every employer again
         full = dedupe_postings(store)
         assert _state(store) == incremental
         assert (report.groups, report.duplicates) == (full.groups, full.duplicates)

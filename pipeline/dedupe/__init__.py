@@ -8,7 +8,7 @@ Each group keeps its lowest id as canonical; the others get ``canonical_id`` and
 ``Store.open_postings``. The canonical posting's ``extra`` gains ``duplicate_listings`` and, when
 they differ, ``opening_locations``. Closed postings take no part; running it again gives the
 same result. A pass regroups only the employers whose open postings changed (their signatures
-are kept beside a SQLite database), and hashes only the descriptions it has no counts of: the
+are kept in the database), and hashes only the descriptions it has no counts of: the
 hashed counts of each description (``pipeline.dedupe.terms``) are kept in the database with the
 content hash they were made from.
 """
@@ -18,11 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -39,6 +37,8 @@ CHUNK_ROWS = 500  # rows compared at once within one employer: memory ~ CHUNK_RO
 BATCH_ROWS = 1024  # descriptions hashed and weighted at once (bounds the temporaries)
 MIN_DESCRIPTION_CHARS = 200  # shorter descriptions say too little to compare
 NOTE_KEYS = DERIVED_EXTRA
+#: The name of the kept state (``Store.kept_blob``): each employer's signature at the last pass.
+STATE = "dedupe_blocks"
 
 
 @dataclass
@@ -177,16 +177,15 @@ def _titles_alike(first: Posting, second: Posting) -> bool:
     return len(words_a & words_b) / len(words_a | words_b) >= TITLE_JACCARD
 
 
-def dedupe_postings(store, state: Path | None = None) -> DedupeReport:
+def dedupe_postings(store) -> DedupeReport:
     """Group the store's open postings, set canonical ids and notes; report what was found.
 
     Only employers whose open postings changed (new, changed, closed or reopened) since the
-    pass recorded in ``state`` are grouped again (default: ``<database>.dedupe.json`` beside
-    a SQLite database; None elsewhere: every employer, every time).
+    last pass are grouped again: each employer's signature and counts are kept in the
+    database (``STATE``), on every backend.
     """
-    state = state if state is not None else _state_path(store)
     blocks = _blocks(store.open_posting_keys())
-    done = _load_state(state)
+    done = _load_state(store)
     signatures = {block: _signature(members) for block, members in blocks.items()}
     changed = [block for block in blocks if done.get(block, [None])[0] != signatures[block]]
     ids = sorted(row_id for block in changed for row_id, _, _ in blocks[block])
@@ -194,7 +193,9 @@ def dedupe_postings(store, state: Path | None = None) -> DedupeReport:
     store.drop_closed_terms()
     counts = {block: found.get(block, (0, 0)) if block in changed else tuple(done[block][1:])
               for block in blocks}
-    _save_state(state, {block: [signatures[block], *counts[block]] for block in blocks})
+    if changed or len(done) != len(blocks):
+        state = {block: [signatures[block], *counts[block]] for block in blocks}
+        store.keep_blob(STATE, json.dumps(state).encode())
     return DedupeReport(groups=sum(g for g, _ in counts.values()),
                         duplicates=sum(d for _, d in counts.values()))
 
@@ -269,35 +270,13 @@ def _kept_terms(store, rows: list) -> list[bytes]:
     return [kept[row.id][1] for row in rows]
 
 
-def _state_path(store) -> Path | None:
-    """``<database>.dedupe.json`` beside a SQLite database file, else None."""
-    url = store.engine.url
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    return Path(url.database + ".dedupe.json")
-
-
-def _load_state(path: Path | None) -> dict[str, list]:
+def _load_state(store) -> dict[str, list]:
     """Each block's signature, groups and duplicates at the last pass ({} when unknown)."""
-    if path is None:
-        return {}
+    kept = store.kept_blob(STATE)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # missing or unreadable: every employer is grouped again
-
-
-def _save_state(path: Path | None, state: dict[str, list]) -> None:
-    """Write the state atomically (a crash leaves the old one, which only costs a full pass)."""
-    if path is None:
-        return
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(json.dumps(state), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError as exc:
-        log.warning("could not record the de-duplication state in %s: %s", path, exc)
-        temporary.unlink(missing_ok=True)
+        return json.loads(kept) if kept else {}
+    except ValueError:
+        return {}  # unreadable: every employer is grouped again
 
 
 def _notes(members: list[Posting]) -> dict:
