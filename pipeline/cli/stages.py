@@ -22,6 +22,9 @@ from pipeline.cli import (
 from pipeline.config import DEFAULT_PROFILE
 from pipeline.errors import ConfigError
 
+#: New objects between two garbage collections during ``run``, ``fetch`` and ``notify``.
+GC_THRESHOLD = 200_000
+
 
 @cli.command()
 @CONFIG_OPTION
@@ -64,15 +67,24 @@ def run(config_path: Path, dry_run: bool, strict: bool) -> None:
 
 
 def _imported() -> None:
-    """Leave what is imported by now out of garbage collection until the command ends.
+    """Make garbage collection cheap for the rest of the command, and as usual after it.
 
-    A run then makes tens of thousands of objects (postings, rows, scores), and every full
-    collection they set off would walk the hundreds of thousands of objects of the imported
-    libraries again: about 15% of the CPU time of a run after 1% new postings. Unfrozen when
-    the command closes, so a process running several commands (tests) collects as usual.
+    A run makes hundreds of thousands of objects (postings, rows, scores) that live until it
+    ends, and every full collection they set off walks them all again, and the hundreds of
+    thousands of objects of the imported libraries: at 100,000 postings a quarter of the fetch
+    stage's CPU time. What is imported by now is left out of collection (``gc.freeze``), and
+    a collection comes every ``GC_THRESHOLD`` new objects instead of every 700: as fast as no
+    collection at all in a +1% run at 100,000 postings, with the same peak memory.
     """
+    before = gc.get_threshold()
     gc.freeze()
-    click.get_current_context().call_on_close(gc.unfreeze)
+    gc.set_threshold(GC_THRESHOLD, *before[1:])
+
+    def restore() -> None:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+    click.get_current_context().call_on_close(restore)
 
 
 def _fail_with(message: str, code: int) -> int:
