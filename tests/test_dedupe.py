@@ -1,7 +1,9 @@
-"""De-duplication: same job on several boards, one opening in many cities, with a real SQLite."""
+"""De-duplication: same job on several boards, one opening in many cities, with a real SQLite
+file and a real PostgreSQL database."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,8 +36,9 @@ def posting(source: str, source_id: str, title: str = "Nurse Case Manager",
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(f"sqlite:///{tmp_path / 'jobs.db'}") as opened:
+def store(db_url):
+    """A store on SQLite and on PostgreSQL: both keep what a pass needs for the next one."""
+    with Store(db_url) as opened:
         yield opened
 
 
@@ -157,7 +160,8 @@ def test_a_pass_regroups_only_the_employers_whose_postings_changed(store, monkey
     read = []
     real = dedupe_module.find_duplicate_groups
     monkeypatch.setattr(dedupe_module, "find_duplicate_groups",
-                        lambda postings: read.extend(p.company for p in postings) or real(postings))
+                        lambda postings, *terms: read.extend(p.company for p in postings)
+                        or real(postings, *terms))
     store.upsert_postings([posting("c", "5", company="Blue Plan")], NOW + timedelta(hours=1))
     report = dedupe_postings(store)
     assert set(read) == {"Blue Plan"}, "Acme Health's postings did not change: not read again"
@@ -180,7 +184,53 @@ def test_passes_over_changes_agree_with_a_full_pass(store, tmp_path):
         change()
         report = dedupe_postings(store)
         incremental = _state(store)
-        (tmp_path / "jobs.db.dedupe.json").unlink()  # forget: every employer again
+        store.keep_blob(dedupe_module.STATE, b"{}")  # forget: every employer again
         full = dedupe_postings(store)
         assert _state(store) == incremental
         assert (report.groups, report.duplicates) == (full.groups, full.duplicates)
+
+
+def _reading_descriptions(store, monkeypatch) -> list[int]:
+    """The ids whose description the store is asked for, recorded as passes read them."""
+    read: list[int] = []
+    real = store.posting_descriptions
+    monkeypatch.setattr(store, "posting_descriptions",
+                        lambda ids: read.extend(ids) or real(ids))
+    return read
+
+
+def test_a_pass_hashes_only_descriptions_it_has_not_kept(store, monkeypatch):
+    store.upsert_postings([posting("a", "1"), posting("b", "2", location="Dayton, OH"),
+                           posting("c", "3", title="Billing Specialist",
+                                   description=BILLING + BOILERPLATE)], NOW)
+    assert dedupe_postings(store).groups == 1
+    read = _reading_descriptions(store, monkeypatch)
+    store.upsert_postings([posting("d", "4", location="Toledo, OH")], NOW + timedelta(hours=1))
+    report = dedupe_postings(store)
+    [new] = [p.id for p in store.all_postings() if p.source_id == "4"]
+    assert read == [new], "the other descriptions of Acme Health were hashed by the last pass"
+    assert (report.groups, report.duplicates) == (1, 2)
+
+
+def test_a_changed_description_is_compared_by_its_new_text(store, monkeypatch):
+    store.upsert_postings([posting("a", "1"), posting("b", "2", location="Dayton, OH")], NOW)
+    assert dedupe_postings(store).groups == 1
+    read = _reading_descriptions(store, monkeypatch)
+    store.upsert_postings([posting("b", "2", location="Dayton, OH",
+                                   description=BILLING + BOILERPLATE)], NOW + timedelta(hours=1))
+    assert dedupe_postings(store).groups == 0
+    assert [p.source_id for p in store.all_postings() if p.id in read] == ["2"]
+
+
+def test_descriptions_are_split_into_words_and_pairs_as_scikit_learn_does():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from pipeline.dedupe.terms import count
+    texts = ["Café au lait: RN/BSN, 2+ yrs. Ñandú Ærø Straße", "a I x y", "",
+             "Case  manager\tcase MANAGER — case-manager; 401(k) 401k",
+             "日本語の テキスト and العربية نص with ünïcödé words_with_underscores"]
+    analyzer = HashingVectorizer(ngram_range=(1, 2)).build_analyzer()
+    made = count(texts)
+    for i, text in enumerate(texts):
+        expected = sorted(Counter(analyzer(text)).values())
+        assert sorted(made.row(i)[1].tolist()) == expected, text

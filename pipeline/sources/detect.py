@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup
-
 from pipeline.errors import BoardNotFoundError, FetchError
-from pipeline.sources.jsonld_posting import job_postings, json_ld_blocks
+from pipeline.sources.jsonld_posting import job_postings, json_ld_blocks, parse_html
 
 if TYPE_CHECKING:
     from pipeline.http import HttpClient
@@ -136,7 +134,7 @@ class _Page:
     def __init__(self, url: str, text: str):
         self.url = url
         self.text = text
-        self.soup = BeautifulSoup(text, "lxml")
+        self.soup = parse_html(text)
 
     def recognise(self, listing: str | None = None) -> Detection | None:
         """A board named in the page, a Jibe site, a linked feed, or JobPosting JSON-LD."""

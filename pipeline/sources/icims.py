@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
 from pydantic import Field
 
 from pipeline.errors import FetchError, ParseError
@@ -26,7 +25,10 @@ from pipeline.normalize import html_to_text, parse_location, parse_remote, sanit
 from pipeline.posting import Posting
 from pipeline.sources._records import build_postings, http_of
 from pipeline.sources.base import Source, SourceConfig
-from pipeline.sources.jsonld_posting import job_postings, json_ld_blocks, to_posting
+from pipeline.sources.jsonld_posting import job_postings, json_ld_blocks, parse_html, to_posting
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,7 @@ class IcimsSource(Source):
                 params["searchKeyword"] = self.config.query
             html = http_of(self).get_text(f"{self.base}/jobs/search", params=params,
                                           robots=True, source=self.name)
-            soup = BeautifulSoup(html, "lxml")
+            soup = parse_html(html)
             found = [_card(item) for item in soup.select("li.iCIMS_JobCardItem")]
             if page == 0 and not found and not _is_listing(soup):
                 raise ParseError("the search page has no iCIMS job cards or listing markup",
@@ -94,7 +96,7 @@ class IcimsSource(Source):
             raise ParseError(f"job {card['id']}: page unavailable: {exc}",
                              source=self.name) from exc
         url = f"{self.config.portal.rstrip('/')}{path}"
-        soup = BeautifulSoup(page, "lxml")
+        soup = parse_html(page)
         nodes = [node for block in json_ld_blocks(soup)[0] for node in job_postings(block)]
         if nodes:
             posting = to_posting(nodes[0], source=self.name, page_url=url,

@@ -17,7 +17,6 @@ import re
 from typing import Any, Literal
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from bs4 import BeautifulSoup
 from lxml import etree
 from pydantic import Field, field_validator, model_validator
 
@@ -25,7 +24,13 @@ from pipeline.errors import FetchError, ParseError
 from pipeline.posting import Posting
 from pipeline.sources._records import build_postings, http_of
 from pipeline.sources.base import Source, SourceConfig
-from pipeline.sources.jsonld_posting import is_soft_404, job_postings, json_ld_blocks, to_posting
+from pipeline.sources.jsonld_posting import (
+    is_soft_404,
+    job_postings,
+    json_ld_blocks,
+    parse_html,
+    to_posting,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +118,7 @@ class JsonLdSource(Source):
         if not url:
             return []
         response = self._get(url)
-        soup = BeautifulSoup(response.text, "lxml")
+        soup = parse_html(response.text)
         base = urljoin(response.url or url, (soup.find("base") or {}).get("href") or "")
         links = (urldefrag(urljoin(base, a["href"]))[0] for a in soup.find_all("a", href=True))
         host = urlsplit(base).netloc
@@ -152,7 +157,7 @@ class JsonLdSource(Source):
     def _read_page(self, url: str) -> list[tuple[str, int, dict[str, Any]]]:
         """Every JobPosting on one page with its URL and index (none for a soft 404)."""
         response = self._get(url)
-        soup = BeautifulSoup(response.text, "lxml")
+        soup = parse_html(response.text)
         if is_soft_404(soup):
             log.info("%s: %s says the job is no longer available", self.name, url)
             return []

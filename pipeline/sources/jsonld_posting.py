@@ -17,9 +17,7 @@ import html as html_lib
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
-
-from bs4 import BeautifulSoup
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ParseError
 from pipeline.normalize import (
@@ -34,12 +32,24 @@ from pipeline.normalize import (
 )
 from pipeline.posting import Posting, Remote
 
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+
 NESTED_KEYS = ("@graph", "mainEntity", "itemListElement", "item")
 SOFT_404 = re.compile(
     r"\b(?:(?:job|position|posting|role|vacancy|opening)\s+(?:is|has)\s+(?:no longer available"
     r"|been filled|been closed|expired|closed)|no longer (?:available|accepting applications)"
     r"|(?:job|position|posting) not found)\b", re.I)
 _WRAPPERS = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[)|(?:-->|//\s*\]\]>)\s*$")
+
+
+
+def parse_html(text: str) -> BeautifulSoup:
+    """``text`` parsed by BeautifulSoup with lxml; bs4 is imported on first use, so runs that
+    read no HTML page (most) do not pay for importing it."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(text, "lxml")
 
 
 def json_ld_blocks(soup: BeautifulSoup) -> tuple[list[Any], int]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import feedparser
 from pydantic import Field, field_validator
 
 from pipeline.errors import ParseError
@@ -69,6 +68,8 @@ class RssSource(Source):
         """Fetch the feed and map each item."""
         self.full_listing = self.config.full_listing  # a skipped item sets it False again
         response = http_of(self).get(self.config.url or self.config.feed, source=self.name)
+        import feedparser  # imported when a feed is read: it costs every start otherwise
+
         parsed = feedparser.parse(response.content, response_headers=_headers(response))
         if not parsed.get("version"):
             reason = parsed.get("bozo_exception") or "no RSS or Atom root element"

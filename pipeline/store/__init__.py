@@ -13,6 +13,7 @@ PostgreSQL. ``Store`` is composed of one mixin per area:
     leases.py       named locks that expire unless renewed (run, notify, a worker, a job)
     fires.py        the due time each scheduled job last ran for (several workers)
     kept.py         derived state kept between runs (the fitted posting index)
+    terms.py        de-duplication's hashed description counts, kept between passes
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ from pipeline.store.postings import PostingsMixin, UpsertResult
 from pipeline.store.runs import RunsMixin
 from pipeline.store.signups import SignupsMixin
 from pipeline.store.subscribers import Subscriber, SubscribersMixin
+from pipeline.store.terms import TermsMixin
 from pipeline.store.versioning import HEAD, SchemaState, migrate, status
 
 __all__ = ["SchemaState", "Store", "Subscriber", "UpsertResult", "schema_status", "shown_url"]
 
 
 class Store(PostingsMixin, SubscribersMixin, OutboxMixin, ClaimsMixin, RunsMixin, LeasesMixin,
-            FeedbackMixin, SignupsMixin, FiresMixin, KeptMixin):
+            FeedbackMixin, SignupsMixin, FiresMixin, KeptMixin, TermsMixin):
     """All database access of the pipeline; opening it creates or upgrades the schema."""
 
     def __init__(self, url: str):

@@ -26,9 +26,11 @@ log = logging.getLogger(__name__)
 #: Fields that belong to the database, not to what the board said; they never mark a change.
 _BOOKKEEPING = {"id", "first_seen", "last_seen", "closed_at"}
 _COLUMNS = [c.name for c in postings.columns if c.name not in {"content_hash", "canonical_id"}]
-#: The columns ``open_posting_rows`` reads: what de-duplication compares and notes.
+_FIELDS = frozenset(_COLUMNS)
+#: The columns ``open_posting_rows`` reads: what de-duplication compares and notes (it reads
+#: descriptions only where it has no kept counts of them: ``posting_descriptions``).
 DEDUPE_COLUMNS = ("source", "source_id", "url", "title", "company", "location", "city", "region",
-                  "country", "description", "extra")
+                  "country", "extra", "content_hash")
 #: Postings one batch may leave out before the batch fails as a whole: each one left out costs
 #: the batch another try, and so many refused postings point at the database, not at them.
 MAX_SKIPPED = 20
@@ -83,11 +85,13 @@ def _reason(exc: Exception) -> str:
 def row_to_posting(row) -> Posting:
     """A database row as a Posting, built as stored: every posting was validated and cleaned
     when it was stored, so reading it back skips pydantic (the largest cost of loading 100k)."""
-    data = {name: getattr(row, name) for name in _COLUMNS}
+    data = row._asdict()
+    if data.keys() != _FIELDS:  # the whole row: bookkeeping columns too
+        data = {name: value for name, value in data.items() if name in _FIELDS}
     data["remote"] = Remote(data["remote"])
     if data["extra"] is None:
         data["extra"] = {}
-    return Posting.model_construct(_fields_set=set(data), **data)
+    return Posting.model_construct(_fields_set=set(_FIELDS), **data)
 
 
 class _ChunkRefused(Exception):

@@ -234,3 +234,13 @@ kept_state = Table(
     Column("data", LargeBinary, nullable=False),
     Column("saved_at", UTCDateTime, nullable=False),
 )
+
+#: The hashed word counts de-duplication compared each posting's description by, kept with the
+#: content hash they were made from (``pipeline.store.terms``; encoded by ``pipeline.dedupe``).
+dedupe_terms = Table(
+    "dedupe_terms", metadata,
+    Column("posting_id", Integer, ForeignKey("postings.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("terms", LargeBinary, nullable=False),
+)

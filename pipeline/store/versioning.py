@@ -5,20 +5,20 @@ revision. A database from before Alembic (a ``schema_version`` table holding N) 
 revision N, then upgraded like any other: the revisions in ``pipeline/store/migrations/versions``
 it has not had run in order, in the caller's transaction. A lock (PostgreSQL's advisory lock,
 SQLite's write lock) makes processes opening one database at once migrate it one at a time.
+
+Alembic is loaded only when a database is not at the head revision (or its status is asked
+for): the head is read from the revision files, so opening an up-to-date database (every run)
+does not pay for importing Alembic.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError
 from sqlalchemy import Connection, inspect, text
 
 from pipeline.errors import StoreError
@@ -29,10 +29,19 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LEGACY_TABLE = "schema_version"
 #: Any fixed number: the key of the PostgreSQL advisory lock held while migrating.
 _LOCK_KEY = 7_244_031_998
+#: Alembic's own table: the revision a database is at.
+VERSION_TABLE = "alembic_version"
+_REVISION = re.compile(r'^(down_revision|revision) = (?:"([^"]+)"|None)', re.MULTILINE)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 
 @cache
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -41,10 +50,25 @@ def _config() -> Config:
 @cache
 def scripts() -> ScriptDirectory:
     """The revisions this program knows."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config())
 
 
-HEAD = scripts().get_current_head()
+def _head() -> str:
+    """The head revision: the one no revision file names as its ``down_revision`` (Alembic's
+    answer where the files do not name exactly one)."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("[0-9]*.py"):
+        found = dict((key, value) for key, value in
+                     _REVISION.findall(path.read_text(encoding="utf-8")))
+        revisions.add(found.get("revision"))
+        parents.add(found.get("down_revision"))
+    heads = revisions - parents - {None, ""}
+    return heads.pop() if len(heads) == 1 else scripts().get_current_head()
+
+
+HEAD = _head()
 
 
 @dataclass(frozen=True)
@@ -64,6 +88,8 @@ class SchemaState:
 
 def status(conn: Connection) -> SchemaState:
     """The database's revision and the revisions an upgrade would apply (reads only)."""
+    from alembic.runtime.migration import MigrationContext
+
     current = MigrationContext.configure(conn).get_current_revision()
     legacy = _legacy_version(conn) if current is None else None
     if legacy is not None:
@@ -78,8 +104,10 @@ def migrate(conn: Connection) -> tuple[str | None, str]:
 
     Returns (revision before, revision after); before is None for a new database.
     """
-    if MigrationContext.configure(conn).get_current_revision() == HEAD:
+    if _stamped(conn) == HEAD:
         return (HEAD, HEAD)  # the usual case, without waiting for a write lock
+    from alembic.runtime.migration import MigrationContext
+
     _serialize(conn)
     context = MigrationContext.configure(conn)
     current = context.get_current_revision()
@@ -92,6 +120,13 @@ def migrate(conn: Connection) -> tuple[str | None, str]:
     if _pending(current):
         _upgrade(conn)
     return (current, HEAD)
+
+
+def _stamped(conn: Connection) -> str | None:
+    """The revision recorded in Alembic's table, read without loading Alembic (None if none)."""
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return None
+    return conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
 
 
 def _serialize(conn: Connection) -> None:
@@ -120,13 +155,16 @@ def _legacy_revision(version: int) -> str:
 
 
 def _known(revision: str) -> bool:
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
     try:
         return scripts().get_revision(revision) is not None
     except (CommandError, RevisionError):
         return False
 
 
-def _adopt_legacy(conn: Connection, context: MigrationContext) -> str:
+def _adopt_legacy(conn: Connection, context) -> str:
     """Stamp a pre-Alembic database at the revision of its version; drop ``schema_version``."""
     revision = _legacy_revision(_legacy_version(conn))
     context.stamp(scripts(), revision)
@@ -145,6 +183,8 @@ def _pending(current: str) -> list[str]:
 
 def _upgrade(conn: Connection) -> None:
     """Run every revision the database has not had, in the connection's transaction."""
+    from alembic.runtime.environment import EnvironmentContext
+
     directory = scripts()
 
     def steps(revision, _context):

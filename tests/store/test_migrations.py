@@ -4,6 +4,8 @@ new database at once all get it."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 
@@ -166,3 +168,32 @@ def test_a_database_at_revision_0013_gains_kept_state_and_keeps_every_row(db_url
         store.keep_blob("posting_index", b"\x00fitted")
         store.keep_blob("posting_index", b"\x00refitted")  # replaced whole
         assert store.kept_blob("posting_index") == b"\x00refitted"
+
+
+def test_a_database_at_revision_0014_gains_dedupe_terms_and_keeps_every_row(db_url, tmp_path):
+    with Store(db_url) as store:
+        _fill(store)
+        with store.engine.begin() as conn:  # the database as revision 0014 left it
+            conn.execute(text("DROP TABLE dedupe_terms"))
+            conn.execute(text("UPDATE alembic_version SET version_num = '0014'"))
+    config = _jobs_yaml(tmp_path, db_url)
+    done = CliRunner().invoke(cli, ["db", "upgrade", "--config", str(config)])
+    assert done.exit_code == 0, done.output
+    assert f"Upgraded the database from revision 0014 to {HEAD}." in done.output
+    with Store(db_url) as store:
+        (posting,) = store.open_postings()
+        lee = store.get_subscriber("lee@example.org")
+        assert store.sent_posting_ids(lee.id) == {posting.id}
+        assert store.kept_terms([posting.id]) == {}
+        store.keep_terms({posting.id: ("h1", b"\x00counts")})
+        store.keep_terms({posting.id: ("h2", b"\x01counts")})  # replaced
+        assert store.kept_terms([posting.id]) == {posting.id: ("h2", b"\x01counts")}
+
+
+def test_opening_an_up_to_date_database_does_not_load_alembic(db_url):
+    Store(db_url).close()  # created at the head revision
+    probe = ("import sys; from pipeline.store import Store; Store(sys.argv[1]).close(); "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    done = subprocess.run([sys.executable, "-c", probe, db_url], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

@@ -8,7 +8,9 @@ Each group keeps its lowest id as canonical; the others get ``canonical_id`` and
 ``Store.open_postings``. The canonical posting's ``extra`` gains ``duplicate_listings`` and, when
 they differ, ``opening_locations``. Closed postings take no part; running it again gives the
 same result. A pass regroups only the employers whose open postings changed (their signatures
-are kept beside a SQLite database).
+are kept in the database), and hashes only the descriptions it has no counts of: the
+hashed counts of each description (``pipeline.dedupe.terms``) are kept in the database with the
+content hash they were made from.
 """
 
 from __future__ import annotations
@@ -16,29 +18,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
+from functools import lru_cache
 
 import numpy as np
+from scipy import sparse
 
+from pipeline.dedupe.terms import EMPTY, FEATURES, Counts, count, decode, encode, joined
 from pipeline.normalize.opening import norm_company, norm_location, norm_title
 from pipeline.posting import DERIVED_EXTRA, Posting
-
-if TYPE_CHECKING:
-    from scipy import sparse
 
 log = logging.getLogger(__name__)
 
 SIMILARITY = 0.9
 TITLE_JACCARD = 0.5
-HASH_FEATURES = 2**20  # word and word-pair buckets; collisions are rare at this size
 CHUNK_ROWS = 500  # rows compared at once within one employer: memory ~ CHUNK_ROWS x employer size
 BATCH_ROWS = 1024  # descriptions hashed and weighted at once (bounds the temporaries)
 MIN_DESCRIPTION_CHARS = 200  # shorter descriptions say too little to compare
 NOTE_KEYS = DERIVED_EXTRA
+#: The name of the kept state (``Store.kept_blob``): each employer's signature at the last pass.
+STATE = "dedupe_blocks"
 
 
 @dataclass
@@ -75,8 +75,10 @@ class _Groups:
         return [members for members in found.values() if len(members) > 1]
 
 
-def find_duplicate_groups(postings: list[Posting]) -> list[list[int]]:
-    """Positions of postings that are one opening, each group in ascending order."""
+def find_duplicate_groups(postings: list, terms: list[bytes] | None = None) -> list[list[int]]:
+    """Positions of postings that are one opening, each group in ascending order; ``terms``:
+    the encoded hashed counts of their descriptions, row for row (made when not given)."""
+    terms = terms if terms is not None else describe([p.description for p in postings])
     groups = _Groups(len(postings))
     by_company: dict[str, list[int]] = defaultdict(list)
     for index, posting in enumerate(postings):
@@ -86,8 +88,19 @@ def find_duplicate_groups(postings: list[Posting]) -> list[list[int]]:
     blocks = [members for members in by_company.values() if len(members) > 1]
     for members in blocks:
         _same_title_and_place(postings, members, groups)
-    _similar_descriptions(postings, blocks, groups)
+    _similar_descriptions(postings, terms, blocks, groups)
     return sorted(groups.groups())
+
+
+def describe(descriptions: list[str]) -> list[bytes]:
+    """The encoded hashed counts compared for each description (none for one too short to
+    compare), hashed ``BATCH_ROWS`` at a time (bounded memory)."""
+    found = []
+    for start in range(0, len(descriptions), BATCH_ROWS):
+        made = count([text if len(text) >= MIN_DESCRIPTION_CHARS else ""
+                      for text in descriptions[start:start + BATCH_ROWS]])
+        found += [encode(*made.row(i)) for i in range(len(made))]
+    return found
 
 
 def _same_title_and_place(postings: list[Posting], members: list[int], groups: _Groups) -> None:
@@ -101,15 +114,14 @@ def _same_title_and_place(postings: list[Posting], members: list[int], groups: _
             first_of[key] = index
 
 
-def _similar_descriptions(postings: list[Posting], blocks: list[list[int]],
+def _similar_descriptions(postings: list, terms: list[bytes], blocks: list[list[int]],
                           groups: _Groups) -> None:
     """Join postings of one employer whose descriptions are near-identical and titles alike."""
-    usable = [[i for i in block if len(postings[i].description) >= MIN_DESCRIPTION_CHARS]
-              for block in blocks]
+    usable = [[i for i in block if len(terms[i]) > EMPTY] for block in blocks]
     usable = [block for block in usable if len(block) > 1]
     for batch in _batches(usable):
         order = [i for block in batch for i in block]
-        rows = _block_tfidf([postings[i].description for i in order],
+        rows = _block_tfidf(joined([decode(terms[i]) for i in order]),
                             [len(block) for block in batch])
         columns = rows.T.tocsr()  # transposed once, not for every chunk
         for start in range(0, len(order), CHUNK_ROWS):  # bounded memory for big employers
@@ -134,63 +146,67 @@ def _batches(blocks: list[list[int]]) -> list[list[list[int]]]:
     return [batch for batch in batches if batch]
 
 
-def _block_tfidf(texts: list[str], sizes: list[int]) -> sparse.csr_matrix:
-    """TF-IDF rows (sublinear tf, smoothed IDF, L2 norm) of ``texts``, consecutive blocks of
-    ``sizes`` rows, each block with the IDF of its own rows and columns of its own.
+def _block_tfidf(counts: Counts, sizes: list[int]) -> sparse.csr_matrix:
+    """TF-IDF rows (sublinear tf, smoothed IDF, L2 norm) of hashed ``counts``, consecutive
+    blocks of ``sizes`` rows, each block with the IDF of its own rows and columns of its own.
 
     The same figures as a ``TfidfTransformer`` fitted on each block alone, in one pass: as no
     column is shared between blocks, the product of the rows with their transpose compares
     postings of one employer only. The IDF of an employer's own postings makes its
     boilerplate weigh little, and a block's groups depend on that block alone.
     """
-    from scipy import sparse  # here: a fetch with no employer's postings to compare loads
-    from sklearn.feature_extraction.text import HashingVectorizer  # neither (~1 s a start)
-    from sklearn.preprocessing import normalize
-
-    hashed = HashingVectorizer(ngram_range=(1, 2), n_features=HASH_FEATURES, alternate_sign=False,
-                               norm=None, dtype=np.float32)  # no vocabulary kept
-    counts = hashed.transform(texts)
     block_of_row = np.repeat(np.arange(len(sizes)), sizes)
     block = np.repeat(block_of_row, np.diff(counts.indptr))
-    keys = block.astype(np.int64) * HASH_FEATURES + counts.indices
+    keys = block.astype(np.int64) * FEATURES + counts.buckets
     _, column, df = np.unique(keys, return_inverse=True, return_counts=True)
     rows_in_block = np.asarray(sizes, dtype=np.float32)[block]
     idf = np.log((rows_in_block + 1) / (df[column].astype(np.float32) + 1)) + 1
-    data = (np.log(counts.data) + 1) * idf
-    matrix = sparse.csr_matrix((data.astype(np.float32), column.ravel(), counts.indptr),
-                               shape=(len(texts), len(df)))
-    return normalize(matrix)
+    data = ((np.log(counts.found.astype(np.float32)) + 1) * idf).astype(np.float32)
+    row = np.repeat(np.arange(len(counts)), np.diff(counts.indptr))
+    norms = np.sqrt(np.bincount(row, weights=data.astype(np.float64) ** 2, minlength=len(counts)))
+    data /= np.where(norms > 0, norms, 1).astype(np.float32)[row]
+    return sparse.csr_matrix((data, column.ravel(), counts.indptr),
+                             shape=(len(counts), len(df)))
 
 
 def _titles_alike(first: Posting, second: Posting) -> bool:
     """Titles share at least ``TITLE_JACCARD`` of their words (Jaccard)."""
-    words_a, words_b = set(norm_title(first.title).split()), set(norm_title(second.title).split())
+    words_a, words_b = _title_words(first.title), _title_words(second.title)
     if not words_a or not words_b:
         return False
     return len(words_a & words_b) / len(words_a | words_b) >= TITLE_JACCARD
 
 
-def dedupe_postings(store, state: Path | None = None) -> DedupeReport:
+def dedupe_postings(store) -> DedupeReport:
     """Group the store's open postings, set canonical ids and notes; report what was found.
 
     Only employers whose open postings changed (new, changed, closed or reopened) since the
-    pass recorded in ``state`` are grouped again (default: ``<database>.dedupe.json`` beside
-    a SQLite database; None elsewhere: every employer, every time).
+    last pass are grouped again: each employer's signature and counts are kept in the
+    database (``STATE``), on every backend.
     """
-    state = state if state is not None else _state_path(store)
     blocks = _blocks(store.open_posting_keys())
-    done = _load_state(state)
+    done = _load_state(store)
     signatures = {block: _signature(members) for block, members in blocks.items()}
     changed = [block for block in blocks if done.get(block, [None])[0] != signatures[block]]
     ids = sorted(row_id for block in changed for row_id, _, _ in blocks[block])
     found = _regroup(store, store.open_posting_rows(ids)) if ids else {}
+    store.drop_closed_terms()
     counts = {block: found.get(block, (0, 0)) if block in changed else tuple(done[block][1:])
               for block in blocks}
-    _save_state(state, {block: [signatures[block], *counts[block]] for block in blocks})
+    if changed or len(done) != len(blocks):
+        state = {block: [signatures[block], *counts[block]] for block in blocks}
+        store.keep_blob(STATE, json.dumps(state).encode())
     return DedupeReport(groups=sum(g for g, _ in counts.values()),
                         duplicates=sum(d for _, d in counts.values()))
 
 
+@lru_cache(maxsize=4096)
+def _title_words(title: str | None) -> frozenset[str]:
+    """The words of a normalized title (a run compares few distinct titles, many times)."""
+    return frozenset(norm_title(title).split())
+
+
+@lru_cache(maxsize=65536)
 def block_of(company: str | None) -> str:
     """The employer block a posting is compared within ('' when the employer is unknown)."""
     return norm_company(company).replace(" ", "")  # 'acmehealth' board tokens
@@ -214,7 +230,7 @@ def _regroup(store, rows: list[tuple]) -> dict[str, tuple[int, int]]:
     """Group these postings (whole blocks), write canonical ids and notes that changed;
     (groups, duplicates) per block."""
     postings = [posting for _, _, posting in rows]
-    groups = find_duplicate_groups(postings)
+    groups = find_duplicate_groups(postings, _kept_terms(store, postings))
     wanted: dict[int, int | None] = {row_id: None for row_id, _, _ in rows}
     notes: dict[int, dict] = {}
     per_block: dict[str, tuple[int, int]] = {}
@@ -238,35 +254,29 @@ def _regroup(store, rows: list[tuple]) -> dict[str, tuple[int, int]]:
     return per_block
 
 
-def _state_path(store) -> Path | None:
-    """``<database>.dedupe.json`` beside a SQLite database file, else None."""
-    url = store.engine.url
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    return Path(url.database + ".dedupe.json")
+def _kept_terms(store, rows: list) -> list[bytes]:
+    """The encoded description counts of stored postings (``rows`` with ``id`` and
+    ``content_hash``), row for row: those kept for the same content, the others made from
+    the descriptions (``BATCH_ROWS`` at a time) and kept."""
+    kept = store.kept_terms([row.id for row in rows])
+    stale = [row for row in rows if kept.get(row.id, (None,))[0] != row.content_hash]
+    for start in range(0, len(stale), BATCH_ROWS):
+        chunk = stale[start:start + BATCH_ROWS]
+        texts = store.posting_descriptions([row.id for row in chunk])
+        made = describe([texts[row.id] for row in chunk])
+        fresh = {row.id: (row.content_hash, terms) for row, terms in zip(chunk, made, strict=True)}
+        store.keep_terms(fresh)
+        kept.update(fresh)
+    return [kept[row.id][1] for row in rows]
 
 
-def _load_state(path: Path | None) -> dict[str, list]:
+def _load_state(store) -> dict[str, list]:
     """Each block's signature, groups and duplicates at the last pass ({} when unknown)."""
-    if path is None:
-        return {}
+    kept = store.kept_blob(STATE)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # missing or unreadable: every employer is grouped again
-
-
-def _save_state(path: Path | None, state: dict[str, list]) -> None:
-    """Write the state atomically (a crash leaves the old one, which only costs a full pass)."""
-    if path is None:
-        return
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(json.dumps(state), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError as exc:
-        log.warning("could not record the de-duplication state in %s: %s", path, exc)
-        temporary.unlink(missing_ok=True)
+        return json.loads(kept) if kept else {}
+    except ValueError:
+        return {}  # unreadable: every employer is grouped again
 
 
 def _notes(members: list[Posting]) -> dict:
