@@ -21,13 +21,16 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from pipeline.dedupe.terms import EMPTY, FEATURES, Counts, count, decode, encode, joined
 from pipeline.normalize.opening import norm_company, norm_location, norm_title
 from pipeline.posting import DERIVED_EXTRA, Posting
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +158,8 @@ def _block_tfidf(counts: Counts, sizes: list[int]) -> sparse.csr_matrix:
     postings of one employer only. The IDF of an employer's own postings makes its
     boilerplate weigh little, and a block's groups depend on that block alone.
     """
+    from scipy import sparse  # here: a fetch with nothing to compare does not load SciPy
+
     block_of_row = np.repeat(np.arange(len(sizes)), sizes)
     block = np.repeat(block_of_row, np.diff(counts.indptr))
     keys = block.astype(np.int64) * FEATURES + counts.buckets
