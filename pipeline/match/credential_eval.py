@@ -63,8 +63,8 @@ def load_credential_labels(path: Path, credentials: list[Credential]) -> Labels:
 
 
 def predicted(posting: Posting, credentials: list[Credential]) -> dict[str, str]:
-    """``code -> required|preferred`` as the matcher reads the posting."""
-    found = posting_credentials(posting.description, credentials)
+    """``code -> required|preferred`` as the matcher reads the posting (its title too)."""
+    found = posting_credentials(posting.description, credentials, title=posting.title or "")
     out = {code: "preferred" for code in found.preferred}
     out.update({code: "required" for group in found.required + found.open for code in group})
     return out

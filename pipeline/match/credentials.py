@@ -179,11 +179,13 @@ def posting_credentials(text: str, credentials: list[Credential],
         return result
     find = _finder(credentials)
     section: str | None = None
+    previous = ""
     for sentence, codes in _codes_per_sentence(text, credentials, spans, parts):
+        before, previous = previous, sentence
         if not codes:
             section = heading_mode(sentence, section)
             continue
-        for mode, group in sentence_requirements(sentence, find, section):
+        for mode, group in sentence_requirements(sentence, find, section, before):
             if mode == "preferred":
                 result.preferred += [c for c in group if c not in result.preferred]
             elif group not in (groups := result.open if mode == "open" else result.required):

@@ -6,7 +6,10 @@ own. A credential's strength comes from, in order: a strong word in its clause (
 "Nice to have", "Desirable"); a weaker required word in its clause ("active ... license",
 "licensed as"); a strong word elsewhere in the sentence; else required.
 
-A credential after "under the supervision of", "a team of"... is someone else's. Credentials
+A credential after "under the supervision of", "a team of"... is someone else's, and so is the
+rest of such a list when a sentence break cuts it ("oversee a staff of RN's. LPN's, CNA's"); one
+after "working towards", "enrolled in", "previously"... is not held yet, so not asked either. A
+conditional ("when needed", "if required") is no requirement word. Credentials
 joined by "or" or "/" are alternatives; when an alternative lies outside the profile the
 requirement is *open* and never reported missing.
 """
@@ -33,6 +36,9 @@ _OTHERS = re.compile(
     r"responsible to|support(s|ing)?|assist(s|ing)?|help(s|ing)?|team of|staff of|comprised of|"
     r"oversee\w*|schedul\w*|communicat\w*|consult\w* with)\b|\b((to|by)( the| an?)?|with the)\W*$")
 _OTHERS_WINDOW = 8
+_NOT_YET = re.compile(r"\b(towards?|enrolled|pursu\w*|studying|previously|formerly|former|"
+                      r"close to obtaining|licensure track|trainee)\b")
+_CONDITIONAL = re.compile(r"\b(when|if|where|as) (needed|required|necessary|applicable)\b")
 _CUE_ONLY = re.compile(r"^\s*((strongly|highly|very)\s+)?(preferred|required|a plus|desired|"
                        r"desirable|mandatory|essential)\s*$", re.IGNORECASE)
 _PAREN = re.compile(r"\(([^()]*)\)")
@@ -165,17 +171,29 @@ def _fallback(clause: Clause, outer: str, section: str | None) -> str:
     return "preferred" if _PREFERRED.search(whole) else "required"
 
 
-def _someone_else(clause: Clause) -> bool:
+def _someone_else(clause: Clause, before: str = "") -> bool:
     """True when the clause names the credential as someone else's ("under the supervision of
-    a registered nurse")."""
-    return (someone_elses(clause.text[:clause.hits[0][0]])
-            and not _REQUIRED.search(clause.text.lower()))
+    a registered nurse") or as not held yet; ``before``: the text before the clause, read
+    when the clause opens with the credential (the rest of a list cut by a sentence break)."""
+    lead = clause.text[:clause.hits[0][0]]
+    if before and clause.starts_with_credential():
+        lead = f"{before} {lead}"
+    return (someone_elses(lead)
+            and not _REQUIRED.search(_CONDITIONAL.sub(" ", clause.text.lower())))
 
 
 def someone_elses(before: str) -> bool:
     """True when the words just before a credential make it someone else's ("reconciled with
-    the", "under the supervision of a")."""
-    return bool(_OTHERS.search(" ".join(before.lower().split()[-_OTHERS_WINDOW:])))
+    the", "under the supervision of a") or one not held yet ("working towards")."""
+    window = " ".join(before.lower().split()[-_OTHERS_WINDOW:])
+    return bool(_OTHERS.search(window) or _NOT_YET.search(window))
+
+
+def _conditional(clause: Clause) -> bool:
+    """True when the clause asks for its credentials only "when needed" or "if required"."""
+    lowered = clause.text.lower()
+    return bool(_CONDITIONAL.search(lowered)) and not _REQUIRED.search(
+        _CONDITIONAL.sub(" ", lowered))
 
 
 def _open_codes(outer: str, find: Finder) -> set[str]:
@@ -203,16 +221,18 @@ def _open_codes(outer: str, find: Finder) -> set[str]:
     return found
 
 
-def sentence_requirements(sentence: str, find: Finder,
-                          section: str | None) -> list[tuple[str, list[str]]]:
+def sentence_requirements(sentence: str, find: Finder, section: str | None,
+                          before: str = "") -> list[tuple[str, list[str]]]:
     """``(required|open|preferred, codes)`` per clause of a sentence naming credentials; codes
     of one required entry are alternatives when the clause joins them with "or" or "/"; an
-    ``open`` entry is required but may also be met by something outside the profile."""
+    ``open`` entry is required but may also be met by something outside the profile
+    (``before``: the previous sentence, for a list a sentence break cut)."""
     clauses, outer = _clauses(sentence, find)
     open_codes = _open_codes(outer, find) if _OR.search(outer.lower()) else set()
     out: list[tuple[str, list[str]]] = []
-    for clause in clauses:
-        if not clause.hits or _someone_else(clause):
+    for i, clause in enumerate(clauses):
+        if not clause.hits or _someone_else(clause, before if i == 0 else "") or _conditional(
+                clause):
             continue
         fallback = _fallback(clause, outer, section)
         by_mode: dict[str, list[str]] = {}

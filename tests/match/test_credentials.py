@@ -146,3 +146,35 @@ def test_an_lpn_is_told_an_rn_case_manager_job_needs_an_rn(matcher, make_posting
                           "complex patients. Active RN license required.")]
     match = matcher.rank(board, LPN_RESUME)[0]
     assert match.why.missing_credentials == ["RN"]
+
+
+def test_a_licence_asked_only_when_needed_is_not_required(profile):
+    text = ("Take readings and pass any change in condition to the RN or charge nurse when "
+            "needed. Current CPR card required.")
+    found = posting_credentials(text, profile.credentials)
+    assert found.codes() == []
+
+
+def test_the_rest_of_a_staff_list_cut_by_a_sentence_break_is_not_asked(profile):
+    text = ("The director will oversee a staff of RN's. LPN's, CNA's and unit clerks report "
+            "to the director too. Active RN license required.")
+    found = posting_credentials(text, profile.credentials)
+    assert found.required == [["RN"]]
+    assert "LPN" not in found.codes()
+
+
+def test_staff_named_after_an_abbreviation_break_are_not_asked(profile):
+    text = ("Works with department heads on scheduling the facility staff (i.e. RN's/LPN's/aides, "
+            "kitchen, etc.) around the clock.")
+    assert posting_credentials(text, profile.credentials).codes() == []
+
+
+def test_a_licence_the_applicant_is_working_towards_is_not_asked(profile):
+    text = ("You hold a master's degree and are working towards an LCSW. Trainees enrolled in "
+            "BSN programs are welcome.")
+    assert posting_credentials(text, profile.credentials).codes() == []
+
+
+def test_a_resume_working_towards_a_licence_does_not_hold_it(profile):
+    resume = "MSW, 2021. Working towards LCSW licensure; 300 supervised hours so far."
+    assert codes_in(resume, profile.credentials) == ["MSW"]
