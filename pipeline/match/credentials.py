@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from pipeline.match.profile import Credential
 from pipeline.match.requirement import (
     Finder,
+    ProfessionFinder,
     heading_mode,
     sentence_requirements,
     someone_elses,
@@ -138,6 +139,27 @@ def _finder(credentials: list[Credential]) -> Finder:
     return find
 
 
+def _profession_finder(credentials: list[Credential]) -> ProfessionFinder:
+    """``find(text)``: (start, end, codes) of every profession a licence's ``title_terms``
+    name ("social workers": LCSW, LMSW), plurals too."""
+    codes_of: dict[str, list[str]] = {}
+    for c in credentials:
+        if c.kind == "license":
+            for term in c.title_terms:
+                codes_of.setdefault(term.lower(), []).append(c.code)
+    if not codes_of:
+        return lambda text: []
+    pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in sorted(codes_of, key=len,
+                                                                        reverse=True))
+                         + r")s?\b")
+
+    def find(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+        return [(m.start(), m.end(), tuple(codes_of[m.group(1)]))
+                for m in pattern.finditer(text.lower())]
+
+    return find
+
+
 def title_licenses(title: str, credentials: list[Credential]) -> list[str]:
     """Licenses a job title says the job needs, as one group of alternatives, in profile order:
     those it names ("RN Case Manager") and those whose ``title_terms`` it uses ("Staff Nurse":
@@ -177,7 +199,7 @@ def posting_credentials(text: str, credentials: list[Credential],
     result = PostingCredentials()
     if not credentials:
         return result
-    find = _finder(credentials)
+    find, professions = _finder(credentials), _profession_finder(credentials)
     section: str | None = None
     previous = ""
     for sentence, codes in _codes_per_sentence(text, credentials, spans, parts):
@@ -185,7 +207,7 @@ def posting_credentials(text: str, credentials: list[Credential],
         if not codes:
             section = heading_mode(sentence, section)
             continue
-        for mode, group in sentence_requirements(sentence, find, section, before):
+        for mode, group in sentence_requirements(sentence, find, section, before, professions):
             if mode == "preferred":
                 result.preferred += [c for c in group if c not in result.preferred]
             elif group not in (groups := result.open if mode == "open" else result.required):

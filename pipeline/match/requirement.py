@@ -11,7 +11,9 @@ rest of such a list when a sentence break cuts it ("oversee a staff of RN's. LPN
 after "working towards", "enrolled in", "previously"... is not held yet, so not asked either. A
 conditional ("when needed", "if required") is no requirement word. Credentials
 joined by "or" or "/" are alternatives; when an alternative lies outside the profile the
-requirement is *open* and never reported missing.
+requirement is *open* and never reported missing; a profession offered beside it that one of the
+profile's licences makes ("a registered nurse, occupational therapist or social worker": the
+social-work licences) joins the open group.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from dataclasses import dataclass
 
 #: ``find(text) -> [(start, end, code), ...]``: where each credential is named in ``text``.
 Finder = Callable[[str], list[tuple[int, int, str]]]
+#: ``find(text) -> [(start, end, codes), ...]``: professions ("social worker") and the licences
+#: that make one.
+ProfessionFinder = Callable[[str], list[tuple[int, int, tuple[str, ...]]]]
 
 _PREFERRED = re.compile(r"\b(prefer\w*|a plus|desired|desirable|nice to have|ideal\w*|"
                         r"bonus|advantage\w*|would be great|beneficial)")
@@ -48,6 +53,7 @@ _ALTERNATIVE = re.compile(r"\bor\b|/", re.IGNORECASE)
 _OR = re.compile(r"\bor\b")
 _ARTICLE = re.compile(r"^\s*((an?|the)\s+)?$")
 _OR_WINDOW = 6
+_LISTED = re.compile(r"(,|\bor|\band|/)\s*((an?|the)\s+)?$")
 _NOT_ALTERNATIVE = re.compile(r"\s*(equivalent|equal|higher|above|related|similar|more|greater)\b")
 
 _HEADING_WORDS = 7
@@ -221,12 +227,25 @@ def _open_codes(outer: str, find: Finder) -> set[str]:
     return found
 
 
+def _offered(outer: str, professions: ProfessionFinder | None) -> list[str]:
+    """Licences whose profession the sentence lists as an alternative ("..., occupational
+    therapist or social worker"), not as someone else ("working with social workers")."""
+    if professions is None:
+        return []
+    lowered = outer.lower()
+    return [code for start, _, codes in professions(outer)
+            if _LISTED.search(lowered[:start]) and not someone_elses(lowered[:start])
+            for code in codes]
+
+
 def sentence_requirements(sentence: str, find: Finder, section: str | None,
-                          before: str = "") -> list[tuple[str, list[str]]]:
+                          before: str = "", professions: ProfessionFinder | None = None,
+                          ) -> list[tuple[str, list[str]]]:
     """``(required|open|preferred, codes)`` per clause of a sentence naming credentials; codes
     of one required entry are alternatives when the clause joins them with "or" or "/"; an
-    ``open`` entry is required but may also be met by something outside the profile
-    (``before``: the previous sentence, for a list a sentence break cut)."""
+    ``open`` entry is required but may also be met by something outside the profile or by a
+    licence whose profession the sentence offers (``before``: the previous sentence, for a
+    list a sentence break cut)."""
     clauses, outer = _clauses(sentence, find)
     open_codes = _open_codes(outer, find) if _OR.search(outer.lower()) else set()
     out: list[tuple[str, list[str]]] = []
@@ -242,7 +261,8 @@ def sentence_requirements(sentence: str, find: Finder, section: str | None,
                 by_mode[mode].append(code)
         required = by_mode.get("required", [])
         if open_codes.intersection(required):
-            out.append(("open", required))
+            extra = [c for c in _offered(outer, professions) if c not in required]
+            out.append(("open", required + list(dict.fromkeys(extra))))
         elif len(required) > 1 and _ALTERNATIVE.search(clause.text):
             out.append(("required", required))
         else:

@@ -89,7 +89,7 @@ def test_an_or_with_a_profession_outside_the_profile_is_never_reported_missing(p
     text = ("Are you a registered nurse, occupational therapist or social worker looking for a "
             "new challenge? You must be a Registered Nurse or Paramedic.")
     found = posting_credentials(text, profile.credentials)
-    assert found.required == [] and found.open == [["RN"]]
+    assert found.required == [] and found.open == [["RN", "LCSW", "LMSW"], ["RN"]]
     assert found.missing({"MSW"}) == []
     closed = posting_credentials("You must be a registered nurse or LPN, educated to diploma "
                                  "level or equivalent.", profile.credentials)
@@ -178,3 +178,16 @@ def test_a_licence_the_applicant_is_working_towards_is_not_asked(profile):
 def test_a_resume_working_towards_a_licence_does_not_hold_it(profile):
     resume = "MSW, 2021. Working towards LCSW licensure; 300 supervised hours so far."
     assert codes_in(resume, profile.credentials) == ["MSW"]
+
+
+def test_a_post_offered_to_a_nurse_or_a_social_worker_is_open_to_both(profile):
+    text = ("Are you a registered nurse, physiotherapist or social worker who enjoys "
+            "community work? Join our recovery team.")
+    found = posting_credentials(text, profile.credentials)
+    assert found.open == [["RN", "LCSW", "LMSW"]]
+    assert found.missing({"LMSW"}) == []
+
+
+def test_social_workers_named_as_colleagues_are_not_alternatives(profile):
+    text = "You will be a registered nurse or paramedic working with social workers and GPs."
+    assert posting_credentials(text, profile.credentials).open == [["RN"]]
