@@ -76,7 +76,7 @@ class Weights(_Strict):
         "peers and credentials parts) at which a role title counts in full; below it the title "
         "part shrinks in proportion, as far as the body says enough to be believed (0: off)")
     title_context_terms: int = Field(
-        default=300, ge=1, description="distinct body terms at which a body silent on the role "
+        default=200, ge=1, description="distinct body terms at which a body silent on the role "
         "fully doubts its title; a shorter body doubts it in proportion, an empty one not at all")
     skills_saturation: float = Field(default=8, gt=0, description="skills found for a full "
                                      "skills component")

@@ -42,3 +42,25 @@ def test_one_employer_s_copies_do_not_vouch_for_each_other(profile, make_posting
     ranked = _tuned(profile).rank(board)
     peers = {m.posting.source_id: m.why.components["peers"] for m in ranked}
     assert peers["hh0"] == peers["hh1"] < 0.05, peers
+
+
+DELIVERY = ("Drive the company van to deliver, set up and pick up medical equipment at patients' "
+            "homes. Load oxygen concentrators, hospital beds, wheelchairs and walkers. Keep a "
+            "clean driving record and your own reliable vehicle; mileage is reimbursed. Contact "
+            "patients to schedule deliveries, educate patients and families on their equipment, "
+            "document every visit and follow up by phone. We cover delivery zones "
+            + ", ".join(str(zone) for zone in range(10, 110)) + ".")
+SCHEDULER = ("Schedule patient appointments for the clinic, process referrals from physicians, "
+             "verify insurance and prior authorizations, coordinate with the care team and "
+             "answer patient questions by phone.")
+
+
+def test_a_role_title_over_a_mid_length_body_of_other_work_ranks_below_adjacent_work(
+        profile, make_posting):
+    board = [make_posting("dl", "Home Health Care Coordinator", DELIVERY,
+                          company="Rolling Medical Supply"),
+             make_posting("sc", "Patient Scheduling Coordinator", SCHEDULER,
+                          company="Harbor Clinic"),
+             make_posting("cc", "Care Coordinator", CARE, company="Harbor Health")]
+    ranked = [m.posting.source_id for m in _tuned(profile).rank(board)]
+    assert ranked == ["cc", "sc", "dl"], ranked
