@@ -149,9 +149,22 @@ class RealReport:
                 return row[name]
         raise KeyError((group, query, method, name))
 
+    def resume_goals(self) -> dict[str, dict[str, tuple[float | None, float | None]]]:
+        """``resume -> group -> (role-grade, own-fit)`` matcher NDCG@10 of every resume that has
+        own-fit rows (the care resumes), for groups with a positive."""
+        found = {(r["group"], r["query"]): r["ndcg@10"] for r in self.rows
+                 if r["method"] == "matcher"}
+        names = dict.fromkeys(q.removeprefix("fit:") for _, q in found if q.startswith("fit:"))
+        groups = [g for g in self.sizes if "ndcg@10" not in self.skipped.get(g, {})]
+        return {name: {g: (found.get((g, f"resume:{name}")), found.get((g, f"fit:{name}")))
+                       for g in groups} for name in names}
+
     def as_json(self) -> dict:
         """Plain data for ``--json``."""
         return {"groups": self.sizes, "skipped": self.skipped, "rows": self.rows,
+                "resume_goals": {name: {g: {"role": role, "fit": fit}
+                                        for g, (role, fit) in by_group.items()}
+                                 for name, by_group in self.resume_goals().items()},
                 "seconds": {m: round(v, 3) for m, v in self.seconds.items()},
                 "missing_postings": [f"{d}:{i}" for d, i in self.missing]}
 
@@ -223,11 +236,39 @@ def format_real_table(report: RealReport) -> str:
         for row in (r for r in report.rows if r["group"] == group):
             cells = "".join(f"{'-':>9}" if row[m] is None else f"{row[m]:>9.3f}" for m in METRICS)
             lines.append(f"  {row['query'][:34]:34}{row['method']:>12}{cells}")
+    lines += format_resume_goals(report)
     lines.append("\nseconds, every group and query: " + ", ".join(
         f"{m} {v:.2f}" for m, v in report.seconds.items()))
     if report.missing:
         lines.append(f"\n{len(report.missing)} labelled postings not found in the folder")
     return "\n".join(lines).lstrip("\n")
+
+
+#: NDCG@10 each care resume's ranking should reach, by the role's grades and by its own.
+RESUME_GOAL = 0.85
+
+
+def format_resume_goals(report: RealReport) -> list[str]:
+    """Lines of a table: per care resume and group, matcher NDCG@10 by the role's grades and
+    by the resume's own (``role / fit``), ``*`` where both reach ``RESUME_GOAL``."""
+    goals = report.resume_goals()
+    if not goals:
+        return []
+    groups = list(next(iter(goals.values())))
+    lines = ["", f"matcher NDCG@10 per care resume, role grades / own-fit grades "
+                 f"(* both at least {RESUME_GOAL}):",
+             f"  {'resume':30}" + "".join(f"{g.split(':', 1)[1][:15]:>17}" for g in groups)]
+    for name, by_group in goals.items():
+        cells = [goal_cell(*by_group[g]) for g in groups]
+        lines.append(f"  {name[:30]:30}" + "".join(f"{c:>17}" for c in cells))
+    return lines
+
+
+def goal_cell(role: float | None, fit: float | None) -> str:
+    """``0.838 / 0.798`` with ``*`` when both reach the goal; ``-`` for a metric skipped."""
+    text = " / ".join("-" if v is None else f"{v:.3f}" for v in (role, fit))
+    met = all(v is not None and v >= RESUME_GOAL for v in (role, fit))
+    return text + ("*" if met else " ")
 
 
 def resumes_dir(labels: Path, resumes: Path | None = None) -> Path:

@@ -19,7 +19,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from pipeline.match.real_eval import METHODS, METRICS, PROFILE_QUERY, RealReport  # noqa: E402
+from pipeline.match.real_eval import (  # noqa: E402
+    METHODS,
+    METRICS,
+    PROFILE_QUERY,
+    RESUME_GOAL,
+    RealReport,
+    goal_cell,
+)
 
 GRADE_NAMES = {2: "core (2)", 1: "adjacent (1)", 0: "other (0)"}
 
@@ -101,6 +108,22 @@ def _group_table(report: RealReport, group: str) -> str:
             f"<table><tr><th>query</th><th>method</th>{head}</tr>{''.join(rows)}</table>")
 
 
+def _resume_goals(report: RealReport) -> str:
+    """Per care resume and group: the matcher's NDCG@10 by the role's grades and by its own."""
+    goals = report.resume_goals()
+    if not goals:
+        return ""
+    groups = list(next(iter(goals.values())))
+    head = "".join(f"<th>{html.escape(g)}</th>" for g in groups)
+    rows = "".join(f"<tr><td>{html.escape(name)}</td>"
+                   + "".join(f"<td>{html.escape(goal_cell(*cells[g]))}</td>" for g in groups)
+                   + "</tr>" for name, cells in goals.items())
+    return (f"<h2>Care resumes: role grades / own-fit grades</h2><p>The matcher's NDCG@10 for "
+            f"each care resume, by the role's grades and by the jobs that resume can take "
+            f"(<code>fit:</code> rows); * where both reach {RESUME_GOAL}.</p>"
+            f"<table><tr><th>resume</th>{head}</tr>{rows}</table>")
+
+
 def _tops(report: RealReport) -> str:
     """The matcher's top 10 for each dataset and query, folded."""
     parts = []
@@ -132,6 +155,7 @@ not a benchmark): {html.escape(", ".join(f"{m} {v:.2f}" for m, v in report.secon
 <h2>NDCG@10, profile alone</h2>{ndcg_bars(report)}
 <h2>NDCG@10 for every query</h2>{query_heatmap(report)}
 <h2>Matcher scores by grade</h2>{score_histograms(report)}
+{_resume_goals(report)}
 <h2>Tables</h2>{tables}
 <h2>The matcher's top 10</h2>{_tops(report)}
 </body></html>

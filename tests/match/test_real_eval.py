@@ -278,3 +278,32 @@ def test_tune_searches_the_title_settings():
     assert result.weights.title_context_terms > start.title_context_terms
     assert isinstance(result.weights.title_context_terms, int)
     assert result.weights.licence_title_cap > start.licence_title_cap
+
+
+def test_each_care_resume_shows_its_role_and_own_fit_ndcg_side_by_side(tmp_path):
+    labels, postings, resumes = _write_folder(tmp_path)
+    (resumes / "assistant.txt").write_text("Certified medical assistant: rooming patients, vital "
+                                           "signs, scheduling and referrals.", encoding="utf-8")
+    (resumes / "resumes.csv").write_text("resume,kind,licences\nrn,care,RN\nassistant,care,\n"
+                                         "engineer,control,\n", encoding="utf-8")
+    (tmp_path / "licence_titles.csv").write_text("title_word,licences\nnurse,RN\nrn,RN\n",
+                                                 encoding="utf-8")
+    page = tmp_path / "report.html"
+    args = ["--labels", str(labels), "--postings", str(postings), "--resumes", str(resumes)]
+    result = _run(tmp_path, "eval", *args, "--html", str(page))
+    assert result.exit_code == 0, result.output
+    data = json.loads(_run(tmp_path, "eval", *args, "--json").output)
+    rows = {(r["group"], r["query"]): r["ndcg@10"] for r in data["rows"]
+            if r["method"] == "matcher"}
+    linkedin = "dataset:linkedin_mini"
+    goal = data["resume_goals"]["assistant"][linkedin]
+    assert goal == {"role": rows[(linkedin, "resume:assistant")],
+                    "fit": rows[(linkedin, "fit:assistant")]}
+    assert set(data["resume_goals"]) == {"assistant", "rn"}  # the control has no own grades
+    line = next(x for x in result.output.splitlines() if x.strip().startswith("assistant "))
+    role, fit = rows[(linkedin, "resume:assistant")], rows[(linkedin, "fit:assistant")]
+    assert f"{role:.3f} / {fit:.3f}" in line
+    assert "indeed_mini" not in result.output.split("per care resume")[1].splitlines()[1]
+    text = page.read_text(encoding="utf-8")
+    assert "Care resumes: role grades / own-fit grades" in text
+    assert f"{role:.3f} / {fit:.3f}" in text
