@@ -140,6 +140,17 @@ def _finder(credentials: list[Credential]) -> Finder:
 
 
 def _profession_finder(credentials: list[Credential]) -> ProfessionFinder:
+    """``_professions`` for this list of credentials; the last list is remembered by identity,
+    as ``_compiled_for`` does."""
+    if _LAST_PROFESSIONS[0] is not credentials:
+        _LAST_PROFESSIONS[:] = [credentials, _professions(credentials)]
+    return _LAST_PROFESSIONS[1]
+
+
+_LAST_PROFESSIONS: list = [None, None]
+
+
+def _professions(credentials: list[Credential]) -> ProfessionFinder:
     """``find(text)``: (start, end, codes) of every profession a licence's ``title_terms``
     name ("social workers": LCSW, LMSW), plurals too."""
     codes_of: dict[str, list[str]] = {}
