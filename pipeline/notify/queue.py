@@ -12,7 +12,7 @@ import numpy as np
 
 from pipeline.config import Filters, JobsConfig
 from pipeline.match.feedback import Taste
-from pipeline.notify.digest import choose, digest_items, select_matches
+from pipeline.notify.digest import History, choose, digest_items, select_matches
 from pipeline.notify.due import is_due
 from pipeline.notify.message import new_message_id
 from pipeline.notify.render import subject_for
@@ -53,32 +53,35 @@ def choose_digests(config: JobsConfig, store: Store, matcher, subscribers: list[
         for subscriber in subscribers:  # so a ``MatcherOnFirstUse`` is never made
             yield subscriber, []
         return
-    tastes = {s.id: Taste.of(store, s.id) for s in subscribers}  # "more like this", "not for me"
+    tastes = Taste.of_many(store, [s.id for s in subscribers])  # "more like this", "not for me"
+    histories = History.of_many(store, subscribers)  # what each one already had
     if not hasattr(matcher, "scored_many"):
         for subscriber in subscribers:
             yield subscriber, _one_by_one(config, store, matcher, subscriber, postings,
-                                          tastes[subscriber.id])
+                                          tastes[subscriber.id], histories[subscriber.id])
         return
     plain = [s for s in subscribers if not tastes[s.id]]
-    chosen = {s.id: matches for s, matches in _one_pass(config, store, matcher, plain, postings)}
+    chosen = {s.id: matches for s, matches in _one_pass(config, store, matcher, plain, postings,
+                                                        histories)}
     for subscriber in subscribers:
         yield subscriber, (chosen[subscriber.id] if subscriber.id in chosen else _one_by_one(
-            config, store, matcher, subscriber, postings, tastes[subscriber.id]))
+            config, store, matcher, subscriber, postings, tastes[subscriber.id],
+            histories[subscriber.id]))
 
 
 def _one_by_one(config: JobsConfig, store: Store, matcher, subscriber: Subscriber,
-                postings: list, taste: Taste) -> list:
+                postings: list, taste: Taste, history: History) -> list:
     """One subscriber's next digest from a ranking of their own: for a ranker with only
     ``rank``, and for a subscriber whose feedback moves their resume and reorders postings."""
     threshold = _threshold(config, subscriber)
     matches = taste.adjust(matcher.rank(postings, resume_text=taste.resume(subscriber.resume_text),
                                         filters=digest_filters(subscriber), min_score=threshold))
     return select_matches(matches, subscriber, store, min_score=threshold,
-                          max_per_employer=config.email.max_per_employer)
+                          max_per_employer=config.email.max_per_employer, history=history)
 
 
 def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subscriber],
-              postings: list) -> Iterator[tuple[Subscriber, list]]:
+              postings: list, histories: dict[int, History]) -> Iterator[tuple[Subscriber, list]]:
     """Every subscriber's next digest from one scoring pass over one index (``choose_digests``)."""
     if not postings or not subscribers:
         yield from ((subscriber, []) for subscriber in subscribers)
@@ -91,19 +94,20 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
     since = np.array([s.last_digest_at.timestamp() if s.last_digest_at else -np.inf
                       for s in subscribers])
     thresholds = [_threshold(config, s) for s in subscribers]
+    texts, filters = [s.resume_text for s in subscribers], [digest_filters(s) for s in subscribers]
+    resumes = matcher.read_resumes(index, texts, filters)  # each read once, scored and explained
     scored = matcher.scored_many(
-        index, [s.resume_text for s in subscribers], [digest_filters(s) for s in subscribers],
-        thresholds, rows=np.flatnonzero(seen > since.min()),
-        keep=lambda i, rows: seen[rows] > since[i])
+        index, texts, filters, thresholds, rows=np.flatnonzero(seen > since.min()),
+        keep=lambda i, rows: seen[rows] > since[i], parsed=resumes)
     for i, rows, scores, order in scored:
         subscriber = subscribers[i]
         shown = np.round(scores, 4)  # the score a digest shows, and orders by
         order = order[np.argsort(-shown[order], kind="stable")]
         candidates = ((index.postings[rows[j]], float(shown[j]), int(rows[j])) for j in order)
         chosen = choose(candidates, subscriber, store, min_score=thresholds[i],
-                        max_per_employer=config.email.max_per_employer)
-        yield subscriber, matcher.explain(index, chosen, subscriber.resume_text,
-                                          subscriber.filters.credentials_held)
+                        max_per_employer=config.email.max_per_employer,
+                        history=histories[subscriber.id])
+        yield subscriber, matcher.explain(index, chosen, resume=resumes[i])
 
 
 def _anything_new(store: Store, subscribers: list[Subscriber]) -> bool:

@@ -25,6 +25,8 @@ from pipeline.store.schema import deliveries, outbox, postings, subscribers, utc
 
 #: The final state of a digest that may have been delivered (sent whole, never answered).
 MAYBE_DELIVERED = "maybe-delivered"
+#: Subscribers whose deliveries ``delivered_postings_of`` reads in one query.
+_SUBSCRIBERS_PER_QUERY = 500
 
 
 @dataclass
@@ -65,6 +67,27 @@ class OutboxMixin:
                  .where(deliveries.c.subscriber_id == subscriber_id))
         with self.engine.connect() as conn:
             return [row_to_posting(row) for row in conn.execute(query)]
+
+    def delivered_postings_of(self, subscriber_ids: Iterable[int]) -> dict[int, list[Posting]]:
+        """``delivered_postings`` of many subscribers in two queries a few hundred subscribers
+        at a time; each posting is built once however many subscribers had it."""
+        ids = sorted(set(subscriber_ids))
+        had: dict[int, list[Posting]] = {i: [] for i in ids}
+        built: dict[int, Posting] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), _SUBSCRIBERS_PER_QUERY):
+                some = ids[start:start + _SUBSCRIBERS_PER_QUERY]
+                pairs = conn.execute(select(deliveries.c.subscriber_id, deliveries.c.posting_id)
+                                     .where(deliveries.c.subscriber_id.in_(some))).all()
+                wanted = select(deliveries.c.posting_id).where(
+                    deliveries.c.subscriber_id.in_(some))
+                for row in conn.execute(select(postings).where(postings.c.id.in_(wanted))):
+                    if row.id not in built:
+                        built[row.id] = row_to_posting(row)
+                for subscriber_id, posting_id in pairs:
+                    if posting_id in built:
+                        had[subscriber_id].append(built[posting_id])
+        return had
 
     def enqueue_digest(self, subscriber_id: int, recipient: str, message_id: str, subject: str,
                        message: str, scores: dict[int, float], now: datetime | None = None) -> int:
