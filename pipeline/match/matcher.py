@@ -10,6 +10,7 @@ that go into a digest.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
@@ -62,6 +63,7 @@ class Matcher:
         self.calibration = calibration
         self._index: PostingIndex | None = None
         self._index_key: tuple | None = None
+        self._terms_of: tuple[Callable, dict[int, list[str]]] = (lambda: None, {})
 
     @classmethod
     def from_config(cls, config: JobsConfig) -> Matcher:
@@ -187,9 +189,16 @@ class Matcher:
         rows = np.asarray(rows, dtype=np.int64)
         scores = score(index, self.weights, resume, rows=rows)
         more = evidence(index, self.weights)
-        terms = _ResumeTerms(index, resume)
+        terms = _ResumeTerms(index, resume, self._rows_terms(index))
         return [self._match(index, scores, pos, int(row), resume, float(more[row]), terms)
                 for pos, row in enumerate(rows)]
+
+    def _rows_terms(self, index: PostingIndex) -> dict[int, list[str]]:
+        """The domain terms of each row of ``index`` explained so far: a posting mailed to many
+        subscribers is scanned once (forgotten when another index is explained)."""
+        if self._terms_of[0]() is not index:
+            self._terms_of = (weakref.ref(index), {})  # the index itself is not kept alive
+        return self._terms_of[1]
 
     def _reachable(self, index: PostingIndex, rows: np.ndarray | None,
                    min_score: float) -> np.ndarray | None:
@@ -283,13 +292,18 @@ class _ResumeTerms:
     """The role's domain terms (``matchers.domain_terms``: responsibilities, technical skills,
     specialisations) that both a posting and the resume use; the resume is scanned once."""
 
-    def __init__(self, index: PostingIndex, resume: Resume | None):
+    def __init__(self, index: PostingIndex, resume: Resume | None,
+                 rows_terms: dict[int, list[str]] | None = None):
         self.index = index
         self.theirs = set(index.matchers.terms_in(resume.text)) if resume is not None else None
+        self.rows_terms = {} if rows_terms is None else rows_terms
 
     def shared(self, row: int) -> list[str]:
         """The shared terms of one posting, in the posting's order."""
         if self.theirs is None:
             return []
-        ours = self.index.matchers.terms_in(self.index.postings[row].description)
+        ours = self.rows_terms.get(row)
+        if ours is None:
+            ours = self.rows_terms[row] = self.index.matchers.terms_in(
+                self.index.postings[row].description)
         return [term for term in ours if term in self.theirs][:_RESUME_TERMS]

@@ -69,16 +69,19 @@ def select_matches(matches: list, subscriber: Subscriber, store: Store, *, min_s
 
 
 def choose(candidates: Iterable[tuple], subscriber: Subscriber, store: Store, *,
-           min_score: float, max_per_employer: int, history: History | None = None) -> list:
+           min_score: float, max_per_employer: int, history: History | None = None,
+           openness: dict[int, bool] | None = None) -> list:
     """The third item of each (posting, shown score, item) candidate, taken best first (the
     candidates' order) while it is news to the subscriber, above ``min_score``, within the
     per-employer cap and still open, up to ``digest_size``; candidates are read lazily.
-    ``history``: what the subscriber already had (``History.of_many``), else read here."""
+    ``history``: what the subscriber already had (``History.of_many``), else read here;
+    ``openness``: whether postings are open, as looked up for earlier subscribers of the same
+    pass (grown here; the relay checks again just before sending)."""
     is_news, openings = _news(subscriber, history or History.of_many(store, [subscriber])[
         subscriber.id])
     per_employer: Counter[str] = Counter()
     chosen = []
-    for posting, shown, item, still_open in _with_openness(candidates, store):
+    for posting, shown, item, still_open in _with_openness(candidates, store, openness):
         employer = norm_company(posting.company)  # "Acme Health, Inc." is "Acme Health"
         if shown < min_score or not is_news(posting) or (
                 employer and per_employer[employer] >= max_per_employer):
@@ -93,15 +96,22 @@ def choose(candidates: Iterable[tuple], subscriber: Subscriber, store: Store, *,
     return chosen
 
 
-def _with_openness(candidates: Iterable[tuple], store: Store) -> Iterator[tuple]:
+def _with_openness(candidates: Iterable[tuple], store: Store,
+                   known: dict[int, bool] | None = None) -> Iterator[tuple]:
     """Each (posting, shown, item) candidate with whether its posting is still open, looked up
     in one query per ``_OPEN_BATCH`` candidates read (a query per posting cost a round trip
-    for each of the ten postings of each of a thousand digests)."""
+    for each of the ten postings of each of a thousand digests), for postings not ``known``
+    yet."""
+    known = {} if known is None else known
     candidates = iter(candidates)
     while batch := list(islice(candidates, _OPEN_BATCH)):
-        still_open = store.still_open([c[0].id for c in batch if c[0].id is not None])
+        ask = list(dict.fromkeys(c[0].id for c in batch
+                                 if c[0].id is not None and c[0].id not in known))
+        if ask:
+            still_open = store.still_open(ask)
+            known.update((posting_id, posting_id in still_open) for posting_id in ask)
         for posting, shown, item in batch:
-            yield posting, shown, item, posting.id in still_open
+            yield posting, shown, item, known.get(posting.id, False)
 
 
 def _news(subscriber: Subscriber, history: History):

@@ -108,6 +108,7 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
     scored = matcher.scored_many(
         index, texts, filters, thresholds, rows=np.flatnonzero(seen > since.min()),
         keep=lambda i, rows: seen[rows] > since[i], parsed=resumes)
+    openness: dict[int, bool] = {}  # looked up once per posting in the pass
     for i, rows, scores, order in scored:
         subscriber = subscribers[i]
         shown = np.round(scores, 4)  # the score a digest shows, and orders by
@@ -115,7 +116,7 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
         candidates = ((index.postings[rows[j]], float(shown[j]), int(rows[j])) for j in order)
         chosen = choose(candidates, subscriber, store, min_score=thresholds[i],
                         max_per_employer=config.email.max_per_employer,
-                        history=histories[subscriber.id])
+                        history=histories[subscriber.id], openness=openness)
         yield subscriber, matcher.explain(index, chosen, resume=resumes[i])
 
 
