@@ -3,9 +3,11 @@
 The index is pickled into the store's kept state (``Store.keep_blob``, name ``KEPT_NAME``), so
 SQLite and PostgreSQL alike start a run from the last fit. ``kept_index`` loads the index an
 earlier run fitted, appends the postings it has not seen (a changed posting is appended again)
-and says which rows are the open postings. It refits, and saves, when there is no readable
-kept index from this code version, the profile or weights changed, appended or unused rows
-reach ``DRIFT`` (25%) of the fitted postings, or the fit is older than ``MAX_AGE`` (7 days).
+and says which rows are the postings it is given: every open posting, or only those that can be
+news (a digests pass), every open one then being read only to refit. It refits, and saves,
+when there is no readable kept index from this code version, the profile or weights changed,
+appended or unused rows reach ``DRIFT`` (25%) of the fitted postings, or the fit is older
+than ``MAX_AGE`` (7 days).
 
 Scores from a kept index use its fit's IDF and boilerplate, so they can differ slightly from a
 fresh fit (``pipeline rank``) until the next refit.
