@@ -100,7 +100,9 @@ class OutboxMixin:
         recording their postings as delivered, all in one transaction; their outbox ids."""
         now = now or utcnow()
         with self.engine.begin() as conn:
-            return [_enqueue(conn, *digest, now) for digest in digests]
+            ids = [_insert_digest(conn, *digest[:5], now) for digest in digests]
+            _record_deliveries(conn, digests, ids, now)
+        return ids
 
     def outbox_rows(self, statuses: Iterable[str] = ("pending", "failed")) -> list[OutboxRow]:
         """Outbox rows in the given states, oldest first."""
@@ -222,17 +224,27 @@ def cancel_pending(conn, reason: str, *, outbox_id: int | None = None,
                      .values(last_digest_at=latest))
 
 
-def _enqueue(conn, subscriber_id: int, recipient: str, message_id: str, subject: str,
-             message: str, scores: dict[int, float], now: datetime) -> int:
-    """Insert one digest, its deliveries and the subscriber's ``last_digest_at`` on ``conn``."""
+def _insert_digest(conn, subscriber_id: int, recipient: str, message_id: str, subject: str,
+                   message: str, now: datetime) -> int:
+    """Insert one pending digest on ``conn``; its outbox id."""
     row = conn.execute(outbox.insert().values(
         subscriber_id=subscriber_id, recipient=recipient, message_id=message_id,
         subject=subject, message=message, status="pending", attempts=0,
         created_at=now, next_attempt_at=now))
-    outbox_id = row.inserted_primary_key[0]
-    conn.execute(deliveries.insert(), [
-        {"subscriber_id": subscriber_id, "posting_id": posting_id, "outbox_id": outbox_id,
-         "score": score, "created_at": now} for posting_id, score in scores.items()])
-    conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
-                 .values(last_digest_at=now))
-    return outbox_id
+    return row.inserted_primary_key[0]
+
+
+def _record_deliveries(conn, digests: list[tuple], ids: list[int], now: datetime) -> None:
+    """The deliveries of every digest queued (one statement) and each subscriber's
+    ``last_digest_at`` (one statement per ``_SUBSCRIBERS_PER_QUERY`` subscribers)."""
+    rows = [{"subscriber_id": digest[0], "posting_id": posting_id, "outbox_id": outbox_id,
+             "score": score, "created_at": now}
+            for digest, outbox_id in zip(digests, ids, strict=True)
+            for posting_id, score in digest[5].items()]
+    if rows:
+        conn.execute(deliveries.insert(), rows)
+    who = sorted({digest[0] for digest in digests})
+    for start in range(0, len(who), _SUBSCRIBERS_PER_QUERY):
+        conn.execute(update(subscribers).where(
+            subscribers.c.id.in_(who[start:start + _SUBSCRIBERS_PER_QUERY]))
+            .values(last_digest_at=now))
