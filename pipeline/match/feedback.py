@@ -37,11 +37,24 @@ class Taste:
         """The taste a subscriber's recorded feedback shows."""
         taste = cls()
         for judgment in store.feedback_of(subscriber_id):
-            if judgment.verdict == "more":
-                taste.liked.append(judgment.posting)
-            else:
-                taste.disliked.append((judgment.posting, judgment.reason))
+            taste.judged(judgment)
         return taste
+
+    @classmethod
+    def of_many(cls, store, subscriber_ids: list[int]) -> dict[int, Taste]:
+        """``of`` for each of these subscribers, from one read of everyone's feedback."""
+        tastes = {i: cls() for i in subscriber_ids}
+        for judgment in store.feedback_of():
+            if judgment.subscriber_id in tastes:
+                tastes[judgment.subscriber_id].judged(judgment)
+        return tastes
+
+    def judged(self, judgment) -> None:
+        """Take one recorded judgment (a ``store.Judgment``) into account."""
+        if judgment.verdict == "more":
+            self.liked.append(judgment.posting)
+        else:
+            self.disliked.append((judgment.posting, judgment.reason))
 
     def __bool__(self) -> bool:
         return bool(self.liked or self.disliked)

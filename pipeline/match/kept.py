@@ -3,9 +3,11 @@
 The index is pickled into the store's kept state (``Store.keep_blob``, name ``KEPT_NAME``), so
 SQLite and PostgreSQL alike start a run from the last fit. ``kept_index`` loads the index an
 earlier run fitted, appends the postings it has not seen (a changed posting is appended again)
-and says which rows are the open postings. It refits, and saves, when there is no readable
-kept index from this code version, the profile or weights changed, appended or unused rows
-reach ``DRIFT`` (25%) of the fitted postings, or the fit is older than ``MAX_AGE`` (7 days).
+and says which rows are the postings it is given: every open posting, or only those that can be
+news (a digests pass), every open one then being read only to refit. It refits, and saves,
+when there is no readable kept index from this code version, the profile or weights changed,
+appended or unused rows reach ``DRIFT`` (25%) of the fitted postings, or the fit is older
+than ``MAX_AGE`` (7 days).
 
 Scores from a kept index use its fit's IDF and boilerplate, so they can differ slightly from a
 fresh fit (``pipeline rank``) until the next refit.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -54,21 +57,25 @@ def posting_key(posting: Posting) -> str:
     return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
-def kept_index(matcher, postings: list[Posting], store,
-               now: datetime | None = None) -> tuple[PostingIndex, np.ndarray]:
-    """The index for ``postings`` (kept in ``store``, refitted by the rule above) and the row of
-    each posting in it, in ``postings`` order."""
+def kept_index(matcher, postings: list[Posting], store, now: datetime | None = None,
+               every_open: Callable[[], list[Posting]] | None = None,
+               ) -> tuple[PostingIndex, np.ndarray]:
+    """The index (kept in ``store``, refitted by the rule above) and the row of each of
+    ``postings`` in it, in ``postings`` order. ``postings`` are every open posting, or only
+    some of them (those that can be news) with ``every_open`` reading them all, which only a
+    refit needs."""
     now = now or datetime.now(UTC)
     keys = [posting_key(p) for p in postings]
     kept = _load(store, matcher)
     if kept is None or now - kept.fitted_at > MAX_AGE:
-        return _refit(matcher, postings, keys, store, now)
+        return _refit_for(matcher, postings, keys, every_open, store, now)
     row_of = {key: row for row, key in enumerate(kept.keys)}
     new = [i for i, key in enumerate(keys) if key not in row_of]
     appended = len(kept.keys) - kept.fitted_rows + len(new)
-    unused = len(kept.keys) + len(new) - len(postings)
+    opened = len(postings) if every_open is None else store.count_postings(open_only=True)
+    unused = len(kept.keys) + len(new) - opened
     if max(appended, unused) >= DRIFT * max(kept.fitted_rows, 1):
-        return _refit(matcher, postings, keys, store, now)
+        return _refit_for(matcher, postings, keys, every_open, store, now)
     if new:
         for i in new:
             row_of[keys[i]] = len(kept.keys)
@@ -86,6 +93,24 @@ def fingerprint(matcher) -> str:
     """The profile and weights an index was fitted for."""
     data = matcher.profile.model_dump_json() + matcher.weights.model_dump_json()
     return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+
+
+def _refit_for(matcher, postings: list[Posting], keys: list[str],
+               every_open: Callable[[], list[Posting]] | None, store,
+               now: datetime) -> tuple[PostingIndex, np.ndarray]:
+    """A fresh fit on every open posting (``postings`` themselves without ``every_open``) and
+    the rows of ``postings`` in it; one closed since it was read is fitted too."""
+    if every_open is None:
+        return _refit(matcher, postings, keys, store, now)
+    every = list(every_open())
+    every_keys = [posting_key(p) for p in every]
+    known = set(every_keys)
+    missing = [i for i, key in enumerate(keys) if key not in known]
+    every += [postings[i] for i in missing]
+    every_keys += [keys[i] for i in missing]
+    index, _ = _refit(matcher, every, every_keys, store, now)
+    row_of = {key: row for row, key in enumerate(every_keys)}
+    return index, np.array([row_of[key] for key in keys], dtype=np.int64)
 
 
 def _refit(matcher, postings: list[Posting], keys: list[str], store,

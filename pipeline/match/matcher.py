@@ -10,6 +10,7 @@ that go into a digest.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
@@ -62,6 +63,7 @@ class Matcher:
         self.calibration = calibration
         self._index: PostingIndex | None = None
         self._index_key: tuple | None = None
+        self._terms_of: tuple[Callable, dict[int, list[str]]] = (lambda: None, {})
 
     @classmethod
     def from_config(cls, config: JobsConfig) -> Matcher:
@@ -116,9 +118,18 @@ class Matcher:
                 for _, found, scores, order in self.scored_many(
                     index, resumes, filters, [min_score] * len(resumes), rows)]
 
+    def read_resumes(self, index: PostingIndex, resumes: list[str | None],
+                     filters: list[Filters | None] | None = None) -> list[Resume | None]:
+        """Each resume as the scorer sees it, holding its filters' ``credentials_held`` too
+        (read once, then given to ``scored_many`` and ``explain``)."""
+        filters = filters or [None] * len(resumes)
+        return [holding(resume, wanted.credentials_held if wanted else ())
+                for resume, wanted in zip(Resume.many(index, resumes), filters, strict=True)]
+
     def scored_many(self, index: PostingIndex, resumes: list[str | None],
                     filters: list[Filters | None] | None, min_scores: list[float],
                     rows: np.ndarray | None = None, keep: Keep | None = None,
+                    parsed: list[Resume | None] | None = None,
                     ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
         """Per subscriber ``i``: (i, rows, scores, order) of the postings passing their filters,
         ``keep(i, rows)`` and ``min_scores[i]``; ``order`` puts them best first as ``rank``
@@ -126,7 +137,8 @@ class Matcher:
 
         Only ``rows`` of the index are scored (None: all), less those no resume could lift to
         the lowest threshold. Resume similarities are computed for chunks of subscribers at a
-        time, so memory stays at rows x chunk whatever the number of subscribers.
+        time, so memory stays at rows x chunk whatever the number of subscribers. ``parsed``:
+        the resumes already read by ``read_resumes`` (the texts are then not read again).
         """
         filters = filters or [None] * len(resumes)
         floor = min(min_scores, default=0.0)
@@ -148,12 +160,11 @@ class Matcher:
             return index.cred_arrays.for_resume(set(held), subset)
 
         for start in range(0, len(resumes), _RESUME_CHUNK):
-            parsed = [holding(resume, filters[start + offset].credentials_held
-                              if filters[start + offset] else ())
-                      for offset, resume in enumerate(
-                          Resume.many(index, resumes[start:start + _RESUME_CHUNK]))]
-            sims = _resume_sims(bodies, parsed)
-            for offset, resume in enumerate(parsed):
+            end = start + _RESUME_CHUNK
+            chunk = parsed[start:end] if parsed is not None else self.read_resumes(
+                index, resumes[start:end], filters[start:end])
+            sims = _resume_sims(bodies, chunk)
+            for offset, resume in enumerate(chunk):
                 i = start + offset
                 scores = profile_only if resume is None else resume_scores(
                     index, self.weights, fixed, resume, sims[:, offset], subset,
@@ -166,19 +177,28 @@ class Matcher:
                 yield i, every[found], scores[found], order
 
     def explain(self, index: PostingIndex, rows: list[int], resume_text: str | None = None,
-                held: Iterable[str] = ()) -> list[Match]:
+                held: Iterable[str] = (), *, resume: Resume | None = None) -> list[Match]:
         """``Match`` objects with explanations for these rows of the index, in the given order
-        (``held``: credentials held besides those the resume names)."""
+        (``held``: credentials held besides those the resume names; ``resume``: the resume
+        already read by ``read_resumes``, instead of ``resume_text`` and ``held``)."""
         if not rows:
             return []
-        resume = Resume.from_text(index, resume_text) if resume_text else None
-        resume = holding(resume, held)
+        if resume is None:
+            resume = Resume.from_text(index, resume_text) if resume_text else None
+            resume = holding(resume, held)
         rows = np.asarray(rows, dtype=np.int64)
         scores = score(index, self.weights, resume, rows=rows)
         more = evidence(index, self.weights)
-        terms = _ResumeTerms(index, resume)
+        terms = _ResumeTerms(index, resume, self._rows_terms(index))
         return [self._match(index, scores, pos, int(row), resume, float(more[row]), terms)
                 for pos, row in enumerate(rows)]
+
+    def _rows_terms(self, index: PostingIndex) -> dict[int, list[str]]:
+        """The domain terms of each row of ``index`` explained so far: a posting mailed to many
+        subscribers is scanned once (forgotten when another index is explained)."""
+        if self._terms_of[0]() is not index:
+            self._terms_of = (weakref.ref(index), {})  # the index itself is not kept alive
+        return self._terms_of[1]
 
     def _reachable(self, index: PostingIndex, rows: np.ndarray | None,
                    min_score: float) -> np.ndarray | None:
@@ -272,13 +292,18 @@ class _ResumeTerms:
     """The role's domain terms (``matchers.domain_terms``: responsibilities, technical skills,
     specialisations) that both a posting and the resume use; the resume is scanned once."""
 
-    def __init__(self, index: PostingIndex, resume: Resume | None):
+    def __init__(self, index: PostingIndex, resume: Resume | None,
+                 rows_terms: dict[int, list[str]] | None = None):
         self.index = index
         self.theirs = set(index.matchers.terms_in(resume.text)) if resume is not None else None
+        self.rows_terms = {} if rows_terms is None else rows_terms
 
     def shared(self, row: int) -> list[str]:
         """The shared terms of one posting, in the posting's order."""
         if self.theirs is None:
             return []
-        ours = self.index.matchers.terms_in(self.index.postings[row].description)
+        ours = self.rows_terms.get(row)
+        if ours is None:
+            ours = self.rows_terms[row] = self.index.matchers.terms_in(
+                self.index.postings[row].description)
         return [term for term in ours if term in self.theirs][:_RESUME_TERMS]

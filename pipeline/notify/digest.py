@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import islice
 from urllib.parse import urlsplit
 
@@ -30,8 +31,32 @@ _PERIOD = {"hour": "an hour", "day": "a day", "week": "a week", "month": "a mont
            "year": "a year"}
 
 
+@dataclass
+class History:
+    """What a subscriber already had: the postings put in their digests and their openings."""
+
+    sent: set[int] = field(default_factory=set)
+    openings: set[tuple] = field(default_factory=set)
+
+    @classmethod
+    def of_many(cls, store: Store, subscribers: list[Subscriber]) -> dict[int, History]:
+        """Each subscriber's history, read in one pass (each posting's opening worked out
+        once however many subscribers had it)."""
+        keys: dict[int, tuple | None] = {}
+        histories = {}
+        for subscriber_id, had in store.delivered_postings_of(s.id for s in subscribers).items():
+            history = histories[subscriber_id] = cls()
+            for posting in had:
+                history.sent.add(posting.id)
+                if posting.id not in keys:
+                    keys[posting.id] = opening_key(posting)
+                if keys[posting.id] is not None:
+                    history.openings.add(keys[posting.id])
+        return histories
+
+
 def select_matches(matches: list, subscriber: Subscriber, store: Store, *, min_score: float,
-                   max_per_employer: int) -> list:
+                   max_per_employer: int, history: History | None = None) -> list:
     """The matches for the next digest of ``subscriber``, best first.
 
     Only postings first seen since the subscriber's last digest are new to them: postings that
@@ -40,18 +65,23 @@ def select_matches(matches: list, subscriber: Subscriber, store: Store, *, min_s
     """
     ranked = sorted(matches, key=lambda m: m.score, reverse=True)
     return choose(((m.posting, m.score, m) for m in ranked), subscriber, store,
-                  min_score=min_score, max_per_employer=max_per_employer)
+                  min_score=min_score, max_per_employer=max_per_employer, history=history)
 
 
 def choose(candidates: Iterable[tuple], subscriber: Subscriber, store: Store, *,
-           min_score: float, max_per_employer: int) -> list:
+           min_score: float, max_per_employer: int, history: History | None = None,
+           openness: dict[int, bool] | None = None) -> list:
     """The third item of each (posting, shown score, item) candidate, taken best first (the
     candidates' order) while it is news to the subscriber, above ``min_score``, within the
-    per-employer cap and still open, up to ``digest_size``; candidates are read lazily."""
-    is_news, openings = _news(subscriber, store)
+    per-employer cap and still open, up to ``digest_size``; candidates are read lazily.
+    ``history``: what the subscriber already had (``History.of_many``), else read here;
+    ``openness``: whether postings are open, as looked up for earlier subscribers of the same
+    pass (grown here; the relay checks again just before sending)."""
+    is_news, openings = _news(subscriber, history or History.of_many(store, [subscriber])[
+        subscriber.id])
     per_employer: Counter[str] = Counter()
     chosen = []
-    for posting, shown, item, still_open in _with_openness(candidates, store):
+    for posting, shown, item, still_open in _with_openness(candidates, store, openness):
         employer = norm_company(posting.company)  # "Acme Health, Inc." is "Acme Health"
         if shown < min_score or not is_news(posting) or (
                 employer and per_employer[employer] >= max_per_employer):
@@ -66,23 +96,30 @@ def choose(candidates: Iterable[tuple], subscriber: Subscriber, store: Store, *,
     return chosen
 
 
-def _with_openness(candidates: Iterable[tuple], store: Store) -> Iterator[tuple]:
+def _with_openness(candidates: Iterable[tuple], store: Store,
+                   known: dict[int, bool] | None = None) -> Iterator[tuple]:
     """Each (posting, shown, item) candidate with whether its posting is still open, looked up
     in one query per ``_OPEN_BATCH`` candidates read (a query per posting cost a round trip
-    for each of the ten postings of each of a thousand digests)."""
+    for each of the ten postings of each of a thousand digests), for postings not ``known``
+    yet."""
+    known = {} if known is None else known
     candidates = iter(candidates)
     while batch := list(islice(candidates, _OPEN_BATCH)):
-        still_open = store.still_open([c[0].id for c in batch if c[0].id is not None])
+        ask = list(dict.fromkeys(c[0].id for c in batch
+                                 if c[0].id is not None and c[0].id not in known))
+        if ask:
+            still_open = store.still_open(ask)
+            known.update((posting_id, posting_id in still_open) for posting_id in ask)
         for posting, shown, item in batch:
-            yield posting, shown, item, posting.id in still_open
+            yield posting, shown, item, known.get(posting.id, False)
 
 
-def _news(subscriber: Subscriber, store: Store):
+def _news(subscriber: Subscriber, history: History):
     """(is_news(posting), the openings the subscriber already had) for ``select_matches``."""
-    sent = store.sent_posting_ids(subscriber.id)
+    sent = history.sent
     # The same opening listed again (another board, a repost, a duplicate that became the
     # canonical listing when the first one closed) is not news either.
-    openings = {opening_key(p) for p in store.delivered_postings(subscriber.id)}
+    openings = set(history.openings)
     since = subscriber.last_digest_at
 
     def is_news(posting) -> bool:

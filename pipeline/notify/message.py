@@ -19,6 +19,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 
 import idna
 
@@ -84,6 +85,14 @@ def list_unsubscribe(url: str, mailto: str | None, token: str) -> str:
     return value
 
 
+@lru_cache(maxsize=64)
+def _shared(name: str, value: str):
+    """The header every digest carries alike, parsed once: a message given a parsed header
+    keeps it as it is (``EmailPolicy.header_store_parse``), where a string is parsed again by
+    the header registry for every message (From's address parsing most of all)."""
+    return _POLICY.header_factory(name, value)
+
+
 def build_message(email: EmailConfig, *, recipient: str, name: str | None, message_id: str,
                   subject: str, text: str, html: str, date: datetime, unsubscribe_url: str | None,
                   token: str) -> EmailMessage:
@@ -93,21 +102,22 @@ def build_message(email: EmailConfig, *, recipient: str, name: str | None, messa
     recipient = mail_address(recipient)
     international = needs_smtputf8(recipient, parseaddr(email.sender)[1])
     message = EmailMessage(policy=_POLICY.clone(utf8=True) if international else _POLICY)
-    message["From"] = email.sender
+    message["From"] = _shared("From", email.sender)
     local, _, domain = recipient.rpartition("@")
     # Address(addr_spec=...) refuses a non-ASCII local part; username/domain take it as given.
     message["To"] = Address(display_name=name or "", username=local, domain=domain)
     if email.reply_to:
-        message["Reply-To"] = email.reply_to
+        message["Reply-To"] = _shared("Reply-To", email.reply_to)
     message["Subject"] = subject
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
-    message["List-Id"] = email.list_id
+    message["List-Id"] = _shared("List-Id", email.list_id)
     if unsubscribe_url:
         message["List-Unsubscribe"] = list_unsubscribe(unsubscribe_url,
                                                        email.unsubscribe_mailto, token)
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["Auto-Submitted"] = "auto-generated"
+        message["List-Unsubscribe-Post"] = _shared("List-Unsubscribe-Post",
+                                                   "List-Unsubscribe=One-Click")
+    message["Auto-Submitted"] = _shared("Auto-Submitted", "auto-generated")
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="base64")
     return message

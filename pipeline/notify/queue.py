@@ -7,12 +7,13 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 import numpy as np
 
 from pipeline.config import Filters, JobsConfig
 from pipeline.match.feedback import Taste
-from pipeline.notify.digest import choose, digest_items, select_matches
+from pipeline.notify.digest import History, choose, digest_items, select_matches
 from pipeline.notify.due import is_due
 from pipeline.notify.message import new_message_id
 from pipeline.notify.render import subject_for
@@ -38,8 +39,13 @@ def next_digest(config: JobsConfig, store: Store, matcher, subscriber: Subscribe
 
 
 def choose_digests(config: JobsConfig, store: Store, matcher, subscribers: list[Subscriber],
-                   postings: list) -> Iterator[tuple[Subscriber, list]]:
+                   postings: list, every_open: Callable[[], list] | None = None,
+                   ) -> Iterator[tuple[Subscriber, list]]:
     """(subscriber, the matches of their next digest) for each subscriber, in order.
+
+    ``postings`` are the open postings, or only those that can be news to some subscriber
+    (first seen since the oldest last digest among them) with ``every_open`` reading them all,
+    which only a refit of the kept index and a ranking of one's own need.
 
     A ``Matcher`` scores every subscriber in one pass over one index of ``postings`` (kept in
     the database between runs, ``pipeline.match.kept``), only over the postings first seen
@@ -53,57 +59,65 @@ def choose_digests(config: JobsConfig, store: Store, matcher, subscribers: list[
         for subscriber in subscribers:  # so a ``MatcherOnFirstUse`` is never made
             yield subscriber, []
         return
-    tastes = {s.id: Taste.of(store, s.id) for s in subscribers}  # "more like this", "not for me"
+    tastes = Taste.of_many(store, [s.id for s in subscribers])  # "more like this", "not for me"
+    histories = History.of_many(store, subscribers)  # what each one already had
+    every = cache(every_open) if every_open is not None else (lambda: postings)
     if not hasattr(matcher, "scored_many"):
         for subscriber in subscribers:
-            yield subscriber, _one_by_one(config, store, matcher, subscriber, postings,
-                                          tastes[subscriber.id])
+            yield subscriber, _one_by_one(config, store, matcher, subscriber, every(),
+                                          tastes[subscriber.id], histories[subscriber.id])
         return
     plain = [s for s in subscribers if not tastes[s.id]]
-    chosen = {s.id: matches for s, matches in _one_pass(config, store, matcher, plain, postings)}
+    chosen = {s.id: matches for s, matches in _one_pass(
+        config, store, matcher, plain, postings, histories,
+        every if every_open is not None else None)}
     for subscriber in subscribers:
         yield subscriber, (chosen[subscriber.id] if subscriber.id in chosen else _one_by_one(
-            config, store, matcher, subscriber, postings, tastes[subscriber.id]))
+            config, store, matcher, subscriber, every(), tastes[subscriber.id],
+            histories[subscriber.id]))
 
 
 def _one_by_one(config: JobsConfig, store: Store, matcher, subscriber: Subscriber,
-                postings: list, taste: Taste) -> list:
+                postings: list, taste: Taste, history: History) -> list:
     """One subscriber's next digest from a ranking of their own: for a ranker with only
     ``rank``, and for a subscriber whose feedback moves their resume and reorders postings."""
     threshold = _threshold(config, subscriber)
     matches = taste.adjust(matcher.rank(postings, resume_text=taste.resume(subscriber.resume_text),
                                         filters=digest_filters(subscriber), min_score=threshold))
     return select_matches(matches, subscriber, store, min_score=threshold,
-                          max_per_employer=config.email.max_per_employer)
+                          max_per_employer=config.email.max_per_employer, history=history)
 
 
 def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subscriber],
-              postings: list) -> Iterator[tuple[Subscriber, list]]:
+              postings: list, histories: dict[int, History],
+              every_open: Callable[[], list] | None) -> Iterator[tuple[Subscriber, list]]:
     """Every subscriber's next digest from one scoring pass over one index (``choose_digests``)."""
     if not postings or not subscribers:
         yield from ((subscriber, []) for subscriber in subscribers)
         return
     from pipeline.match.kept import kept_index  # scikit-learn: loaded only when ranking
 
-    index, rows_of = kept_index(matcher, postings, store)
+    index, rows_of = kept_index(matcher, postings, store, every_open=every_open)
     seen = np.full(len(index), -np.inf)  # rows of closed or changed postings: never news
     seen[rows_of] = [p.first_seen.timestamp() if p.first_seen else np.inf for p in postings]
     since = np.array([s.last_digest_at.timestamp() if s.last_digest_at else -np.inf
                       for s in subscribers])
     thresholds = [_threshold(config, s) for s in subscribers]
+    texts, filters = [s.resume_text for s in subscribers], [digest_filters(s) for s in subscribers]
+    resumes = matcher.read_resumes(index, texts, filters)  # each read once, scored and explained
     scored = matcher.scored_many(
-        index, [s.resume_text for s in subscribers], [digest_filters(s) for s in subscribers],
-        thresholds, rows=np.flatnonzero(seen > since.min()),
-        keep=lambda i, rows: seen[rows] > since[i])
+        index, texts, filters, thresholds, rows=np.flatnonzero(seen > since.min()),
+        keep=lambda i, rows: seen[rows] > since[i], parsed=resumes)
+    openness: dict[int, bool] = {}  # looked up once per posting in the pass
     for i, rows, scores, order in scored:
         subscriber = subscribers[i]
         shown = np.round(scores, 4)  # the score a digest shows, and orders by
         order = order[np.argsort(-shown[order], kind="stable")]
         candidates = ((index.postings[rows[j]], float(shown[j]), int(rows[j])) for j in order)
         chosen = choose(candidates, subscriber, store, min_score=thresholds[i],
-                        max_per_employer=config.email.max_per_employer)
-        yield subscriber, matcher.explain(index, chosen, subscriber.resume_text,
-                                          subscriber.filters.credentials_held)
+                        max_per_employer=config.email.max_per_employer,
+                        history=histories[subscriber.id], openness=openness)
+        yield subscriber, matcher.explain(index, chosen, resume=resumes[i])
 
 
 def _anything_new(store: Store, subscribers: list[Subscriber]) -> bool:
@@ -115,6 +129,14 @@ def _anything_new(store: Store, subscribers: list[Subscriber]) -> bool:
         return True
     newest = store.newest_first_seen()
     return newest is not None and newest > min(s.last_digest_at for s in subscribers)
+
+
+def _oldest_digest(subscribers: list[Subscriber]) -> datetime | None:
+    """The oldest last digest among ``subscribers``: only postings first seen after it can be
+    news to any of them (None when one has had no digest yet: everything open can be)."""
+    if not subscribers or any(s.last_digest_at is None for s in subscribers):
+        return None
+    return min(s.last_digest_at for s in subscribers)
 
 
 def digest_filters(subscriber: Subscriber) -> Filters:
@@ -153,9 +175,11 @@ def queue_due(config: JobsConfig, store: Store, matcher, *, now: datetime, dry_r
     subscribers = store.list_subscribers(active_only=True)
     report.subscribers = len(subscribers)
     due = [s for s in subscribers if is_due(s, now)]
-    postings = store.open_postings() if _anything_new(store, due) else []
+    oldest = _oldest_digest(due)
+    postings = store.open_postings(first_seen_after=oldest) if _anything_new(store, due) else []
+    every_open = store.open_postings if oldest is not None else None
     digests = []
-    for subscriber, matches in choose_digests(config, store, matcher, due, postings):
+    for subscriber, matches in choose_digests(config, store, matcher, due, postings, every_open):
         if progress:
             progress(subscriber.email)
         if not matches:

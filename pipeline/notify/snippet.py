@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from itertools import chain, islice
 
 #: Characters of the description shown under each posting.
 SNIPPET_CHARS = 280
+#: Postings whose snippets are remembered (a digests pass mails the same postings to many).
+_REMEMBERED = 1024
 #: Prose shorter than this is followed by the first duties (bullet items).
 _SHORT_PROSE = 140
 _HEADING_WORDS = 6
@@ -143,8 +146,10 @@ def _as_sentence(duty: str) -> str:
     return duty if duty.endswith((".", "!", ";")) else duty + "."
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def role_snippet(description: str, company: str | None = None, title: str | None = None) -> str:
-    """A short plain-text excerpt saying what the job is (see the module docstring)."""
+    """A short plain-text excerpt saying what the job is (see the module docstring); one
+    posting's is worked out once for every digest that holds it."""
     company = " ".join((company or "").split())
     full = " ".join((title or "").split())
     title_parts = (full, re.split(r"\s[-–,(|]\s?|\(|,", full)[0].strip())

@@ -25,6 +25,8 @@ from pipeline.store.schema import deliveries, outbox, postings, subscribers, utc
 
 #: The final state of a digest that may have been delivered (sent whole, never answered).
 MAYBE_DELIVERED = "maybe-delivered"
+#: Subscribers whose deliveries ``delivered_postings_of`` reads in one query.
+_SUBSCRIBERS_PER_QUERY = 500
 
 
 @dataclass
@@ -66,6 +68,27 @@ class OutboxMixin:
         with self.engine.connect() as conn:
             return [row_to_posting(row) for row in conn.execute(query)]
 
+    def delivered_postings_of(self, subscriber_ids: Iterable[int]) -> dict[int, list[Posting]]:
+        """``delivered_postings`` of many subscribers in two queries a few hundred subscribers
+        at a time; each posting is built once however many subscribers had it."""
+        ids = sorted(set(subscriber_ids))
+        had: dict[int, list[Posting]] = {i: [] for i in ids}
+        built: dict[int, Posting] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), _SUBSCRIBERS_PER_QUERY):
+                some = ids[start:start + _SUBSCRIBERS_PER_QUERY]
+                pairs = conn.execute(select(deliveries.c.subscriber_id, deliveries.c.posting_id)
+                                     .where(deliveries.c.subscriber_id.in_(some))).all()
+                wanted = select(deliveries.c.posting_id).where(
+                    deliveries.c.subscriber_id.in_(some))
+                for row in conn.execute(select(postings).where(postings.c.id.in_(wanted))):
+                    if row.id not in built:
+                        built[row.id] = row_to_posting(row)
+                for subscriber_id, posting_id in pairs:
+                    if posting_id in built:
+                        had[subscriber_id].append(built[posting_id])
+        return had
+
     def enqueue_digest(self, subscriber_id: int, recipient: str, message_id: str, subject: str,
                        message: str, scores: dict[int, float], now: datetime | None = None) -> int:
         """Queue a digest and record its postings as delivered, in one transaction."""
@@ -77,7 +100,9 @@ class OutboxMixin:
         recording their postings as delivered, all in one transaction; their outbox ids."""
         now = now or utcnow()
         with self.engine.begin() as conn:
-            return [_enqueue(conn, *digest, now) for digest in digests]
+            ids = [_insert_digest(conn, *digest[:5], now) for digest in digests]
+            _record_deliveries(conn, digests, ids, now)
+        return ids
 
     def outbox_rows(self, statuses: Iterable[str] = ("pending", "failed")) -> list[OutboxRow]:
         """Outbox rows in the given states, oldest first."""
@@ -199,17 +224,27 @@ def cancel_pending(conn, reason: str, *, outbox_id: int | None = None,
                      .values(last_digest_at=latest))
 
 
-def _enqueue(conn, subscriber_id: int, recipient: str, message_id: str, subject: str,
-             message: str, scores: dict[int, float], now: datetime) -> int:
-    """Insert one digest, its deliveries and the subscriber's ``last_digest_at`` on ``conn``."""
+def _insert_digest(conn, subscriber_id: int, recipient: str, message_id: str, subject: str,
+                   message: str, now: datetime) -> int:
+    """Insert one pending digest on ``conn``; its outbox id."""
     row = conn.execute(outbox.insert().values(
         subscriber_id=subscriber_id, recipient=recipient, message_id=message_id,
         subject=subject, message=message, status="pending", attempts=0,
         created_at=now, next_attempt_at=now))
-    outbox_id = row.inserted_primary_key[0]
-    conn.execute(deliveries.insert(), [
-        {"subscriber_id": subscriber_id, "posting_id": posting_id, "outbox_id": outbox_id,
-         "score": score, "created_at": now} for posting_id, score in scores.items()])
-    conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
-                 .values(last_digest_at=now))
-    return outbox_id
+    return row.inserted_primary_key[0]
+
+
+def _record_deliveries(conn, digests: list[tuple], ids: list[int], now: datetime) -> None:
+    """The deliveries of every digest queued (one statement) and each subscriber's
+    ``last_digest_at`` (one statement per ``_SUBSCRIBERS_PER_QUERY`` subscribers)."""
+    rows = [{"subscriber_id": digest[0], "posting_id": posting_id, "outbox_id": outbox_id,
+             "score": score, "created_at": now}
+            for digest, outbox_id in zip(digests, ids, strict=True)
+            for posting_id, score in digest[5].items()]
+    if rows:
+        conn.execute(deliveries.insert(), rows)
+    who = sorted({digest[0] for digest in digests})
+    for start in range(0, len(who), _SUBSCRIBERS_PER_QUERY):
+        conn.execute(update(subscribers).where(
+            subscribers.c.id.in_(who[start:start + _SUBSCRIBERS_PER_QUERY]))
+            .values(last_digest_at=now))

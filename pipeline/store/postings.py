@@ -321,8 +321,10 @@ class PostingsMixin:
                 postings.c.valid_through < now).values(closed_at=now))
         return done.rowcount
 
-    def open_postings(self, ids: Iterable[int] | None = None) -> list[Posting]:
-        """Open postings that duplicate no other, oldest first (optionally only ``ids``)."""
+    def open_postings(self, ids: Iterable[int] | None = None,
+                      first_seen_after: datetime | None = None) -> list[Posting]:
+        """Open postings that duplicate no other, oldest first (optionally only ``ids``, or
+        only those first seen after ``first_seen_after``)."""
         if ids is not None:  # by id, then filtered (see ``open_posting_rows``)
             query = select(postings).where(postings.c.id.in_(list(ids)))
             with self.engine.connect() as conn:
@@ -330,6 +332,8 @@ class PostingsMixin:
                         if r.closed_at is None and r.canonical_id is None]
         query = select(postings).where(postings.c.closed_at.is_(None),
                                        postings.c.canonical_id.is_(None))
+        if first_seen_after is not None:
+            query = query.where(postings.c.first_seen > first_seen_after)
         with self.engine.connect() as conn:
             return [row_to_posting(r) for r in conn.execute(query.order_by(postings.c.id))]
 

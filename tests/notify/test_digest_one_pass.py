@@ -211,3 +211,29 @@ def test_a_changed_profile_or_drifted_vocabulary_refits_the_kept_index(folder, f
     fits.clear()
     queue_due(config, store, Matcher(matcher.profile, weights), now=NOW + timedelta(minutes=50))
     assert fits["build"] == 1, "20 new postings on 61 fitted: past the drift share"
+
+
+def _last_digests(store) -> dict:
+    """Each subscriber's postings put in a digest, by e-mail."""
+    return {s.email: sorted(p.source_id for p in store.delivered_postings(s.id))
+            for s in store.list_subscribers()}
+
+
+def test_a_later_run_reads_only_the_postings_that_can_be_news(folder, db_url, monkeypatch):
+    (folder / "whole").mkdir()
+    stores = {"news": _store(folder, db_url), "whole": _store(folder / "whole")}
+    for config, store, matcher in stores.values():
+        queue_due(config, store, matcher, now=NOW)  # everyone has had a digest now
+        store.upsert_postings(_board(200, 4), now=NOW + timedelta(minutes=20))
+    read = []
+    news_store, whole_store = stores["news"][1], stores["whole"][1]
+    news_read, whole_read = news_store.open_postings, whole_store.open_postings
+    monkeypatch.setattr(news_store, "open_postings", lambda *args, **kwargs: read.append(
+        news_read(*args, **kwargs)) or read[-1])
+    monkeypatch.setattr(whole_store, "open_postings",  # every open posting, as a full read
+                        lambda *args, **kwargs: whole_read())
+    for config, store, matcher in stores.values():
+        assert queue_due(config, store, matcher, now=NOW + timedelta(minutes=30)).queued > 0
+    assert [sorted(p.source_id for p in postings) for postings in read] == [
+        ["p200", "p201", "p202", "p203"]], "only the four postings first seen since then"
+    assert _last_digests(news_store) == _last_digests(whole_store)
