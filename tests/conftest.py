@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,13 @@ import yaml
 from browser_support import CHROMIUM, CHROMIUM_ARGS
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+# Compiled modules are cached even where the environment says not to (PYTHONDONTWRITEBYTECODE):
+# without the cache each xdist worker rewrites the asserts of every test module and compiles the
+# package again (~3 CPU s a worker), and each `pipeline` subprocess a test starts compiles what it
+# imports (up to ~1 CPU s). The caches go where Python puts them, in ignored __pycache__ folders.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = REPO / "models" / "care_manager.yaml"
