@@ -48,14 +48,14 @@ class Trickle:
 
     def _answer(self, conn: socket.socket) -> None:
         with conn:
-            conn.recv(65536)
-            conn.sendall(f"HTTP/1.1 {self.status} Slow\r\nContent-Length: {self.length}\r\n"
-                         "Content-Type: text/plain\r\n".encode())
-            conn.sendall(b"X-Slow: " if self.in_headers else b"\r\n")
-            for _ in range(self.length):
-                if self._stop.wait(self.interval):
-                    return
-                try:
+            try:
+                conn.recv(65536)
+                conn.sendall(f"HTTP/1.1 {self.status} Slow\r\nContent-Length: {self.length}\r\n"
+                             "Content-Type: text/plain\r\n".encode())
+                conn.sendall(b"X-Slow: " if self.in_headers else b"\r\n")
+                for _ in range(self.length):
+                    if self._stop.wait(self.interval):
+                        return
                     conn.sendall(b"x")
-                except OSError:
-                    return  # the client gave up
+            except OSError:
+                return  # the client gave up, at any point of the answer
