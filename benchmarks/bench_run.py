@@ -5,6 +5,7 @@
     python benchmarks/bench_run.py --postings 2000 --subscribers 20
     python benchmarks/bench_run.py --root /tmp/main-copy   # the pipeline of another checkout
     python benchmarks/bench_run.py --profile run.prof      # cProfile of the first run
+    python benchmarks/bench_run.py --profile-again more.prof   # ... of the +1% run
 
 Synthetic postings and resumes (``bench_match.generate``, same seed, same data) go into a folder
 read by the ``files`` source; every subscriber is instant, with a resume file; digests are
@@ -143,6 +144,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout whose pipeline runs")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the first run here")
+    parser.add_argument("--profile-again", type=Path, help="write a cProfile of the +1%% run here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
     n, subs = (100_000, 1_000) if args.big else (args.postings, args.subscribers)
@@ -154,7 +156,8 @@ def main() -> None:
     config = ["--config", str(work / "jobs.yaml")]
     figures = {"first run": measure(pipeline(args.root, args.profile, "run", *config), work, env)}
     _write_postings(work / "postings" / "board-2.jsonl", later)
-    figures["+1% run"] = measure(pipeline(args.root, None, "run", *config), work, env)
+    figures["+1% run"] = measure(pipeline(args.root, args.profile_again, "run", *config),
+                                 work, env)
     figures["nothing new"] = measure(pipeline(args.root, None, "notify", *config), work, env)
     (work / "job.py").write_text(JOB)
     figures["digests job"] = measure([sys.executable, str(work / "job.py"),

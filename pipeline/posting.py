@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -121,3 +121,18 @@ class Posting(BaseModel):
         low = self.salary_min * factor if self.salary_min is not None else None
         high = self.salary_max * factor if self.salary_max is not None else None
         return (low, high)
+
+
+class StoredPosting(NamedTuple):
+    """A stored posting as a source that reuses stored postings sees it (``Source.previous``):
+    what it needs to hand the posting back unchanged, and what storing an unchanged posting
+    reads (identity, dates, ``extra``), not its text. Handed back, it is stored as it is:
+    only ``last_seen`` moves (and a closed one opens again)."""
+
+    id: int
+    source: str
+    source_id: str
+    posted_at: datetime | None
+    valid_through: datetime | None
+    closed_at: datetime | None
+    extra: dict[str, Any]

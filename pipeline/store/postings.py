@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
-from pipeline.posting import DERIVED_EXTRA, Posting, Remote, clean_text
+from pipeline.posting import DERIVED_EXTRA, Posting, Remote, StoredPosting, clean_text
 from pipeline.store.schema import postings, utcnow
 
 log = logging.getLogger(__name__)
@@ -209,8 +209,7 @@ class PostingsMixin:
     """Posting queries of ``Store``."""
 
     def upsert_postings(
-        self, batch: Iterable[Posting], now: datetime | None = None, *,
-        as_stored: Collection[int] = (),
+        self, batch: Iterable[Posting | StoredPosting], now: datetime | None = None
     ) -> UpsertResult:
         """Insert new postings and update changed ones, in one transaction.
 
@@ -220,14 +219,14 @@ class PostingsMixin:
         batches (one executemany per chunk); when the database refuses a chunk, the batch is
         written again row by row to find the posting it refuses.
 
-        ``as_stored``: ids of postings of ``batch`` read back from the store and handed back
-        unchanged (``Source.reuses_stored``); they are neither hashed nor looked up again.
+        A ``StoredPosting`` (a stored posting a source handed back unchanged,
+        ``Source.reuses_stored``) is neither hashed nor looked up again: it is stored as it is.
         """
         now = now or utcnow()
         batch, skipped, one_by_one = list(batch), [], False
         while True:
             try:
-                result = self._upsert_batch(batch, now, one_by_one, set(as_stored))
+                result = self._upsert_batch(batch, now, one_by_one)
             except _ChunkRefused:
                 one_by_one = True
                 continue
@@ -242,16 +241,16 @@ class PostingsMixin:
             result.skipped = skipped
             return result
 
-    def _upsert_batch(self, batch: list[Posting], now: datetime, one_by_one: bool = False,
-                      as_stored: set[int] | frozenset = frozenset()) -> UpsertResult:
+    def _upsert_batch(self, batch: list[Posting | StoredPosting], now: datetime,
+                      one_by_one: bool = False) -> UpsertResult:
         """Store ``batch`` in one transaction; _Unstorable (all rolled back) names a refused one,
         _ChunkRefused says a chunk was refused (only when not ``one_by_one``)."""
         result = UpsertResult()
         with self.engine.begin() as conn:
-            existing = self._existing(conn, [p for p in batch if p.id not in as_stored])
+            existing = self._existing(conn, [p for p in batch if isinstance(p, Posting)])
             plan = _Plan(now)
             for index, posting in enumerate(batch):
-                if posting.id is not None and posting.id in as_stored:
+                if isinstance(posting, StoredPosting):
                     plan.add_unchanged(index, posting.id, posting.closed_at,
                                        posting.valid_through, result)
                     continue
@@ -348,13 +347,13 @@ class PostingsMixin:
         with self.engine.connect() as conn:
             return [row_to_posting(r) for r in conn.execute(query)]
 
-    def postings_as_stored(self, source: str) -> list[Posting]:
-        """Every stored posting of ``source``, open or closed, built as stored (not validated
-        again): what a source that reuses stored postings starts from (``Source.previous``)."""
-        query = select(*[postings.c[name] for name in _COLUMNS]).where(
+    def postings_as_stored(self, source: str) -> list[StoredPosting]:
+        """Every stored posting of ``source``, open or closed, without its text: what a source
+        that reuses stored postings starts from (``Source.previous``)."""
+        query = select(*[postings.c[name] for name in StoredPosting._fields]).where(
             postings.c.source == source).order_by(postings.c.id)
         with self.engine.connect() as conn:
-            return [row_to_posting(r) for r in conn.execute(query)]
+            return [StoredPosting(*row[:-1], row.extra or {}) for row in conn.execute(query)]
 
     def is_open(self, posting_id: int) -> bool:
         """Whether a posting is still open (checked again just before a digest is sent)."""
