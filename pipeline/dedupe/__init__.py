@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline.dedupe.terms import EMPTY, FEATURES, Counts, count, decode, encode, joined
+from pipeline.dedupe.terms import EMPTY, FEATURES, Counts, count, decode, encode_rows, joined
 from pipeline.normalize.opening import norm_company, norm_location, norm_title
 from pipeline.posting import DERIVED_EXTRA, Posting
 
@@ -102,7 +102,7 @@ def describe(descriptions: list[str]) -> list[bytes]:
     for start in range(0, len(descriptions), BATCH_ROWS):
         made = count([text if len(text) >= MIN_DESCRIPTION_CHARS else ""
                       for text in descriptions[start:start + BATCH_ROWS]])
-        found += [encode(*made.row(i)) for i in range(len(made))]
+        found += encode_rows(made)
     return found
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from pipeline.posting import DERIVED_EXTRA, Posting, Remote, StoredPosting, clean_text
-from pipeline.store.schema import postings, utcnow
+from pipeline.store.schema import NUL_FREE, postings, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 _BOOKKEEPING = {"id", "first_seen", "last_seen", "closed_at"}
 _COLUMNS = [c.name for c in postings.columns if c.name not in {"content_hash", "canonical_id"}]
 _FIELDS = frozenset(_COLUMNS)
+#: The posting fields whose JSON-mode value is not the column's (dates become text, a NaN null).
+_NATIVE = ("posted_at", "valid_through", "salary_min", "salary_max")
 #: The columns ``open_posting_rows`` reads: what de-duplication compares and notes (it reads
 #: descriptions only where it has no kept counts of them: ``posting_descriptions``).
 DEDUPE_COLUMNS = ("source", "source_id", "url", "title", "company", "location", "city", "region",
@@ -163,20 +165,23 @@ class _Plan:
 
 #: RETURNING in no particular order (so SQLite writes a chunk in one statement): rows name
 #: their posting.
-_INSERT = postings.insert().returning(postings.c.id, postings.c.source, postings.c.source_id)
+_INSERT = postings.insert().returning(
+    postings.c.id, postings.c.source, postings.c.source_id).execution_options(**NUL_FREE)
 
 
 def _update(row: dict):
     """The executemany UPDATE setting the columns of ``row`` of the posting ``posting_id``."""
     return update(postings).where(postings.c.id == bindparam("posting_id")).values(
-        {name: bindparam(name) for name in row if name != "posting_id"})
+        {name: bindparam(name) for name in row if name != "posting_id"}).execution_options(
+        **NUL_FREE)
 
 
 def _values(posting: Posting, as_json: dict) -> dict:
-    """The column values of ``posting`` (``as_json``: its JSON-mode dump)."""
-    values = posting.model_dump(exclude=_BOOKKEEPING)
-    values["remote"] = posting.remote.value
-    values["extra"] = as_json["extra"]  # a date a board put in extra is stored as ISO text
+    """The column values of ``posting`` (``as_json``: its JSON-mode dump, which holds the
+    others as the database takes them; a date a board put in extra is stored as ISO text)."""
+    values = dict(as_json)
+    for name in _NATIVE:
+        values[name] = getattr(posting, name)
     return values
 
 
@@ -403,7 +408,7 @@ class PostingsMixin:
         if not values:
             return
         statement = update(postings).where(postings.c.id == bindparam("posting_id")).values(
-            {column: bindparam("value")})
+            {column: bindparam("value")}).execution_options(**NUL_FREE)
         with self.engine.begin() as conn:
             conn.execute(statement, [{"posting_id": posting_id, "value": value}
                                      for posting_id, value in values.items()])
