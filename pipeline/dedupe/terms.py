@@ -20,7 +20,9 @@ import numpy as np
 
 FEATURES_BITS = 20
 FEATURES = 2**FEATURES_BITS  # word and word-pair buckets; collisions are rare at this size
-_WORD = re.compile(r"(?u)\b\w\w+\b")
+#: Runs of two or more word characters: the words scikit-learn's ``\b\w\w+\b`` finds (a
+#: greedy run ends at a word boundary anyway), found faster without the boundary checks.
+_WORD = re.compile(r"\w\w+")
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads keys over the top bits
 _TOP = np.uint64(64 - FEATURES_BITS)
 _BUCKET = np.uint64(FEATURES - 1)
