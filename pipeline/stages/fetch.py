@@ -323,7 +323,8 @@ def _store_outcome(outcome: _Outcome, store: Store, now: datetime,
     try:
         result = store.upsert_postings(postings, now)
         if outcome.full_listing and not run.suspicious and not outcome.read_errors:
-            run.closed = store.close_missing(name, [p.source_id for p in postings], now)
+            run.closed = store.close_missing(name, [p.source_id for p in postings], now) \
+                if result.skipped else store.close_unseen(name, now)
         if not run.suspicious:  # unread for stale_after_days counts as gone, errors or not
             run.closed += store.close_stale(name, now - stale_after, now)
     except (SQLAlchemyError, ValueError, TypeError, ArithmeticError) as exc:

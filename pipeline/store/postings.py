@@ -296,6 +296,16 @@ class PostingsMixin:
                              .values(closed_at=now or utcnow()))
         return len(gone)
 
+    def close_unseen(self, source: str, now: datetime) -> int:
+        """Close the open postings of ``source`` that the upsert at ``now`` did not store (every
+        posting it stores is last seen at ``now``): ``close_missing`` of a full fetch whose
+        postings were all stored, in one statement."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(postings).where(
+                postings.c.source == source, postings.c.closed_at.is_(None),
+                postings.c.last_seen != now).values(closed_at=now))
+        return done.rowcount
+
     def close_stale(self, source: str, before: datetime, now: datetime | None = None) -> int:
         """Close the open postings of ``source`` it has not shown since ``before``."""
         with self.engine.begin() as conn:
