@@ -4,14 +4,15 @@ Anything a board says that has no field here goes into ``extra``; the model neve
 board-specific field. Every string a posting is made from, also the keys and strings nested in
 ``extra``, is cleaned on the way in (``clean_text``), whatever the source: a lone surrogate (a
 valid JSON escape such as ``"\\ud800"``) cannot be encoded as UTF-8 for the database or an e-mail,
-and PostgreSQL refuses a NUL byte in text.
+and PostgreSQL refuses a NUL byte in text. ``StoredPosting`` is the light view of a stored
+posting that a source reusing stored postings hands back unchanged.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -121,3 +122,18 @@ class Posting(BaseModel):
         low = self.salary_min * factor if self.salary_min is not None else None
         high = self.salary_max * factor if self.salary_max is not None else None
         return (low, high)
+
+
+class StoredPosting(NamedTuple):
+    """A stored posting as a source that reuses stored postings sees it (``Source.previous``):
+    what it needs to hand the posting back unchanged, and what storing an unchanged posting
+    reads (identity, dates, ``extra``), not its text. Handed back, it is stored as it is:
+    only ``last_seen`` moves (and a closed one opens again, unless past ``valid_through``)."""
+
+    id: int
+    source: str
+    source_id: str
+    posted_at: datetime | None
+    valid_through: datetime | None
+    closed_at: datetime | None
+    extra: dict[str, Any]

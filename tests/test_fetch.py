@@ -270,6 +270,26 @@ def test_a_posting_the_database_refuses_is_skipped_and_the_rest_stored(tmp_path)
     assert [p.source_id for p in store.all_postings()] == ["1", "g"]
 
 
+def test_a_posting_whose_update_the_database_refuses_stays_open(tmp_path):
+    """A full listing closes what it no longer lists, not what it lists but could not store."""
+    path = tmp_path / "postings.json"
+    write_postings(path, {"source_id": "1", "title": "Care Manager", "company": "A"},
+                   {"source_id": "2", "title": "Case Manager", "company": "B"})
+    config = make_config(tmp_path, [{"name": "l", "type": "files", "path": str(path)}])
+    _, store = run(config)
+    with store.engine.begin() as conn:  # the database refuses the change of the second one
+        conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE UPDATE OF title ON postings "
+                             "WHEN NEW.source_id = '2' BEGIN SELECT RAISE(ABORT, 'disk says no'); "
+                             "END")
+    write_postings(path, {"source_id": "1", "title": "Care Manager", "company": "A"},
+                   {"source_id": "2", "title": "Senior Case Manager", "company": "B"})
+    report, store = run(config, now=NOW + timedelta(hours=1))
+    assert (report.runs[0].status, report.runs[0].closed) == ("ok", 0)
+    assert "could not store 1 of its postings (first: 2:" in report.runs[0].error
+    assert [(p.source_id, p.title) for p in store.open_postings()] == [
+        ("1", "Care Manager"), ("2", "Case Manager")]
+
+
 def test_dates_a_board_put_in_extra_are_stored_as_text(tmp_path):
     path = tmp_path / "postings.yaml"
     path.write_text("- {source_id: '1', title: Care Manager, extra: {deadline: 2026-01-05}}\n",

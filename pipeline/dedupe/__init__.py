@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline.dedupe.terms import EMPTY, FEATURES, Counts, count, decode, encode, joined
+from pipeline.dedupe.terms import EMPTY, FEATURES, Counts, count, decode, encode_rows, joined
 from pipeline.normalize.opening import norm_company, norm_location, norm_title
 from pipeline.posting import DERIVED_EXTRA, Posting
 
@@ -102,7 +102,7 @@ def describe(descriptions: list[str]) -> list[bytes]:
     for start in range(0, len(descriptions), BATCH_ROWS):
         made = count([text if len(text) >= MIN_DESCRIPTION_CHARS else ""
                       for text in descriptions[start:start + BATCH_ROWS]])
-        found += [encode(*made.row(i)) for i in range(len(made))]
+        found += encode_rows(made)
     return found
 
 
@@ -194,7 +194,7 @@ def dedupe_postings(store) -> DedupeReport:
     signatures = {block: _signature(members) for block, members in blocks.items()}
     changed = [block for block in blocks if done.get(block, [None])[0] != signatures[block]]
     ids = sorted(row_id for block in changed for row_id, _, _ in blocks[block])
-    found = _regroup(store, store.open_posting_rows(ids)) if ids else {}
+    found = _regroup(store, _rows(store, ids, everything=len(changed) == len(blocks)))
     store.drop_closed_terms()
     counts = {block: found.get(block, (0, 0)) if block in changed else tuple(done[block][1:])
               for block in blocks}
@@ -229,6 +229,15 @@ def _signature(members: list[tuple]) -> str:
     """What a block's groups depend on: its open postings' ids and contents."""
     text = ";".join(f"{row_id}:{content}" for row_id, _, content in sorted(members))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _rows(store, ids: list[int], everything: bool) -> list[tuple]:
+    """The open posting rows of ``ids``: read all at once when they are every open posting
+    (a first pass: no lists of ids to send), filtered to ``ids`` all the same."""
+    if not ids or not everything:
+        return store.open_posting_rows(ids) if ids else []
+    wanted = set(ids)
+    return [row for row in store.open_posting_rows() if row[0] in wanted]
 
 
 def _regroup(store, rows: list[tuple]) -> dict[str, tuple[int, int]]:

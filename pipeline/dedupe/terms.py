@@ -5,7 +5,7 @@ description is lower-cased and split into words of two or more word characters (
 pattern of scikit-learn's vectorizers); each word and each pair of neighbouring words falls into
 one of ``FEATURES`` buckets by a fixed hash (the word's CRC-32; a pair's two CRCs; either spread
 by a multiplicative hash), the same in every process and on every machine, so the counts of a
-description can be kept in the database and used by later passes (``encode``/``decode``).
+description can be kept in the database and used by later passes (``encode_rows``/``decode``).
 
 Written here, not taken from scikit-learn's ``HashingVectorizer`` (same speed on our texts):
 importing scikit-learn costs a run more CPU time than hashing the few new descriptions it sees.
@@ -20,7 +20,9 @@ import numpy as np
 
 FEATURES_BITS = 20
 FEATURES = 2**FEATURES_BITS  # word and word-pair buckets; collisions are rare at this size
-_WORD = re.compile(r"(?u)\b\w\w+\b")
+#: Runs of two or more word characters: the words scikit-learn's ``\b\w\w+\b`` finds (a
+#: greedy run ends at a word boundary anyway), found faster without the boundary checks.
+_WORD = re.compile(r"\w\w+")
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads keys over the top bits
 _TOP = np.uint64(64 - FEATURES_BITS)
 _BUCKET = np.uint64(FEATURES - 1)
@@ -66,18 +68,37 @@ def count(texts: list[str]) -> Counts:
                   np.minimum(found, 65535).astype(np.uint16))
 
 
-def encode(buckets: np.ndarray, found: np.ndarray) -> bytes:
-    """The stored form of one description's counts: a width byte, bucket gaps, counts."""
-    gaps = np.diff(buckets, prepend=np.uint32(0))
-    wide_gaps, wide_counts = bool(gaps.size and gaps.max() > 65535), bool(
-        found.size and found.max() > 255)
-    return (bytes([wide_gaps | wide_counts << 1])
-            + gaps.astype("<u4" if wide_gaps else "<u2").tobytes()
-            + found.astype("<u2" if wide_counts else "u1").tobytes())
+def encode_rows(counts: Counts) -> list[bytes]:
+    """The stored form of each row of ``counts``: a width byte, bucket gaps, counts (gaps in
+    2 bytes unless one exceeds 65535, counts in 1 unless one exceeds 255; each array converted
+    once for all rows)."""
+    starts, ends = counts.indptr[:-1], counts.indptr[1:]
+    gaps = np.diff(counts.buckets, prepend=np.uint32(0))
+    filled = starts < ends
+    gaps[starts[filled]] = counts.buckets[starts[filled]]  # a row's first gap is its bucket
+    wide_gaps = _row_max(gaps, starts, filled) > 65535
+    wide_counts = _row_max(counts.found, starts, filled) > 255
+    gap_bytes = [memoryview(gaps.astype(t).tobytes()) for t in ("<u2", "<u4")]
+    count_bytes = [memoryview(counts.found.astype(t).tobytes()) for t in ("u1", "<u2")]
+    rows = []
+    for start, end, wg, wc in zip(starts.tolist(), ends.tolist(), wide_gaps.tolist(),
+                                  wide_counts.tolist(), strict=True):
+        g, c = 2 + 2 * wg, 1 + wc  # bytes per gap, per count
+        rows.append(bytes([wg | wc << 1]) + gap_bytes[wg][start * g:end * g]
+                    + count_bytes[wc][start * c:end * c])
+    return rows
+
+
+def _row_max(values: np.ndarray, starts: np.ndarray, filled: np.ndarray) -> np.ndarray:
+    """The largest of ``values`` in each row (0 for an empty row)."""
+    found = np.zeros(len(starts), dtype=np.int64)
+    if filled.any():
+        found[filled] = np.maximum.reduceat(values, starts[filled])
+    return found
 
 
 def decode(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """The counts ``encode`` stored: (buckets ascending, counts)."""
+    """The counts ``encode_rows`` stored: (buckets ascending, counts)."""
     wide_gaps, wide_counts = data[0] & 1, data[0] >> 1 & 1
     size = (len(data) - 1) // ((4 if wide_gaps else 2) + (2 if wide_counts else 1))
     gaps = np.frombuffer(data, dtype="<u4" if wide_gaps else "<u2", count=size, offset=1)

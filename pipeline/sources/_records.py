@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from pipeline.errors import ParseError, SourceError
 from pipeline.normalize import parse_date, parse_deadline, parse_salary
-from pipeline.posting import Posting, clean_text
+from pipeline.posting import Posting, StoredPosting, clean_text
 
 if TYPE_CHECKING:
     from pipeline.http import HttpClient
@@ -150,9 +150,9 @@ class Record:
 
 
 def build_postings(
-    records: Iterable[Any], build: Callable[[Any], Posting | None], *, source: Source | str,
-    where: str | None = None,
-) -> list[Posting]:
+    records: Iterable[Any], build: Callable[[Any], Posting | StoredPosting | None], *,
+    source: Source | str, where: str | None = None,
+) -> list[Posting | StoredPosting]:
     """Map every record with ``build``; skip unreadable ones with a warning, raise if all are.
 
     ``build`` returns None for a record that is deliberately left out (e.g. unlisted); that is
@@ -163,7 +163,7 @@ def build_postings(
     stays unreadable that long).
     """
     name = source if isinstance(source, str) else source.name
-    postings: list[Posting] = []
+    postings: list[Posting | StoredPosting] = []
     failures: list[str] = []
     for index, record in enumerate(records):
         try:
@@ -189,8 +189,8 @@ def build_postings(
     return postings
 
 
-def _build_one(record: Any, build: Callable[[Any], Posting | None], name: str,
-               where: str | None) -> Posting | None:
+def _build_one(record: Any, build: Callable[[Any], Posting | StoredPosting | None], name: str,
+               where: str | None) -> Posting | StoredPosting | None:
     """``build`` of one record (wrapped first when ``where``); a wrong field type is ParseError."""
     try:
         return build(Record(record, source=name, where=where) if where else record)
@@ -243,7 +243,7 @@ def pay_line(text_: str | None) -> str | None:
 
 
 def unchanged(source: Source, source_id: str, key: str,
-              today: date | None = None) -> Posting | None:
+              today: date | None = None) -> StoredPosting | None:
     """The stored posting of ``source_id`` when its listing entry still has change key ``key``
     and its detail is not due again; None when the detail should be read."""
     stored = source.previous.get(source_id)

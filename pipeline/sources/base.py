@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from pipeline.config.sources import Schedule, SourceConfig, whole_days
-from pipeline.posting import Posting
+from pipeline.posting import Posting, StoredPosting
 
 if TYPE_CHECKING:
     from pipeline.http import HttpClient
@@ -36,8 +36,9 @@ class Source(ABC):
     closes nothing as missing (only as stale). ``min_interval`` is the shortest time the board
     allows between two fetches (None: no limit), and ``min_interval_reason`` says so in a sentence
     for the run report. A board too big to read whole at every fetch sets ``reuses_stored``:
-    before its fetch, ``previous`` maps each source_id it stored to that posting, so it can
-    return a posting its listing shows unchanged as stored, without asking for its detail.
+    before its fetch, ``previous`` maps each source_id it stored to that posting (a
+    ``StoredPosting``: identity, dates and ``extra``, not the text), so it can return a posting
+    its listing shows unchanged as stored, without asking for its detail.
     """
 
     type: ClassVar[str]
@@ -51,7 +52,7 @@ class Source(ABC):
         self.config = config
         self.http = http
         self.read_errors = 0
-        self.previous: dict[str, Posting] = {}
+        self.previous: dict[str, StoredPosting] = {}
 
     @property
     def name(self) -> str:
@@ -59,5 +60,5 @@ class Source(ABC):
         return self.config.name
 
     @abstractmethod
-    def fetch(self) -> list[Posting]:
+    def fetch(self) -> list[Posting | StoredPosting]:
         """Return the board's current postings; raise ``SourceError`` when it cannot."""

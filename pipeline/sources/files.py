@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,7 +27,7 @@ from pydantic import Field, ValidationError
 
 from pipeline.errors import ParseError, SourceError
 from pipeline.normalize import parse_employment_type
-from pipeline.posting import Posting
+from pipeline.posting import Posting, StoredPosting
 from pipeline.sources._records import build_postings
 from pipeline.sources.base import Source, SourceConfig
 
@@ -47,7 +48,7 @@ class FilesSource(Source):
     Config = FilesConfig
     reuses_stored = True
 
-    def fetch(self) -> list[Posting]:
+    def fetch(self) -> list[Posting | StoredPosting]:
         """Read every posting file under the configured path (unchanged ones from the store)."""
         path = self.config.path
         if not path.exists():
@@ -94,15 +95,15 @@ def file_stamp(file: Path, source: str) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _by_file(postings) -> dict[str, list[Posting]]:
+def _by_file(postings: Iterable[StoredPosting]) -> dict[str, list[StoredPosting]]:
     """Stored postings grouped by the file they were read from."""
-    found: dict[str, list[Posting]] = defaultdict(list)
+    found: dict[str, list[StoredPosting]] = defaultdict(list)
     for posting in postings:
         found[str(posting.extra.get("file"))].append(posting)
     return found
 
 
-def _unchanged(stored: list[Posting], stamp: str) -> list[Posting]:
+def _unchanged(stored: list[StoredPosting], stamp: str) -> list[StoredPosting]:
     """The stored postings of a file still stamped ``stamp``; none when it must be read again
     (never read, changed, or an open posting of it read at another stamp)."""
     if any(p.closed_at is None and p.extra.get("file_stamp") != stamp for p in stored):

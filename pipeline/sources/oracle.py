@@ -29,7 +29,7 @@ from pipeline.normalize import (
     parse_remote,
     sanitize_html,
 )
-from pipeline.posting import Posting
+from pipeline.posting import Posting, StoredPosting
 from pipeline.sources._records import (
     Record,
     board_list,
@@ -122,7 +122,7 @@ class OracleSource(Source):
             return {"TotalJobsCount": 0, "requisitionList": []}
         return items[0]
 
-    def _posting(self, entry: Record) -> Posting | None:
+    def _posting(self, entry: Record) -> Posting | StoredPosting | None:
         """One requisition as a posting: as stored when unchanged, else from its detail."""
         req_id = entry.text("Id", required=True)
         key = "|".join(filter(None, (entry.text("Title"), entry.text("PostedDate"),

@@ -27,7 +27,7 @@ from pipeline.normalize import (
     parse_remote,
     sanitize_html,
 )
-from pipeline.posting import Posting
+from pipeline.posting import Posting, StoredPosting
 from pipeline.sources._records import (
     Record,
     board_list,
@@ -91,7 +91,7 @@ class WorkdaySource(Source):
         return (self.config.url or
                 f"https://{site['host']}/wday/cxs/{site['tenant']}/{site['site']}").rstrip("/")
 
-    def fetch(self) -> list[Posting]:
+    def fetch(self) -> list[Posting | StoredPosting]:
         """Search every page; map each entry, asking details only for new or changed ones."""
         self.full_listing = True
         return build_postings(self._list(), self._posting, source=self, where="jobPostings")
@@ -116,7 +116,7 @@ class WorkdaySource(Source):
         return http_of(self).post_json(f"{self.endpoint}/jobs", body, source=self.name,
                                        headers={"Accept": "application/json"})
 
-    def _posting(self, entry: Record) -> Posting | None:
+    def _posting(self, entry: Record) -> Posting | StoredPosting | None:
         """One list entry as a posting: as stored when unchanged, else from its detail."""
         path = entry.text("externalPath", required=True)
         source_id = _source_id(entry, path)

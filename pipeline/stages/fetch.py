@@ -31,7 +31,7 @@ from pipeline.dedupe import DedupeReport, dedupe_postings
 from pipeline.errors import LockedError, PipelineError, UnknownNameError
 from pipeline.http import HttpClient
 from pipeline.normalize import canonical_region, with_residency
-from pipeline.posting import Posting, clean_text
+from pipeline.posting import Posting, StoredPosting, clean_text
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import Source, SourceConfig
 from pipeline.stages.fetch_leases import DEDUPE_LOCK, FetchLeases
@@ -95,12 +95,11 @@ class _Outcome:
 
     config: SourceConfig
     full_listing: bool
-    postings: list[Posting] | None
+    postings: list[Posting | StoredPosting] | None
     error: str | None
     duration: float
     read_errors: int = 0
     too_old: int = 0
-    as_stored: set[int] = field(default_factory=set)  # ids of stored postings handed back as is
 
 
 def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: str | None = None,
@@ -245,7 +244,7 @@ def _next_minute(when: datetime) -> datetime:
     return whole if whole == when else whole + timedelta(minutes=1)
 
 
-def stored_postings(source_config: SourceConfig, store: Store) -> dict[str, Posting]:
+def stored_postings(source_config: SourceConfig, store: Store) -> dict[str, StoredPosting]:
     """The source's stored postings by source_id, for a source that reuses them (else none)."""
     if not REGISTRY[source_config.type].reuses_stored:
         return {}
@@ -253,11 +252,11 @@ def stored_postings(source_config: SourceConfig, store: Store) -> dict[str, Post
 
 
 def read_source(source_config: SourceConfig, http: HttpClient,
-                previous: dict[str, Posting] | None = None,
+                previous: dict[str, StoredPosting] | None = None,
                 now: datetime | None = None) -> _Outcome:
     """Read one source completely at ``now`` (runs in a worker thread); never raises."""
     started = time.monotonic()
-    full_listing, read_errors, too_old, as_stored = True, 0, 0, set()
+    full_listing, read_errors, too_old = True, 0, 0
     try:
         source: Source = REGISTRY[source_config.type](source_config, http)
         source.previous = previous or {}
@@ -266,7 +265,6 @@ def read_source(source_config: SourceConfig, http: HttpClient,
         read_errors, error = source.read_errors, None
         postings, too_old = recent(postings, source_config.max_age_days,
                                    now or utcnow())
-        as_stored = _as_stored(postings, source.previous)
     except PipelineError as exc:
         postings, error = None, clean_text(str(exc))  # it may quote what the board sent
         log.warning("source %s failed: %s", source_config.name, error)
@@ -274,17 +272,11 @@ def read_source(source_config: SourceConfig, http: HttpClient,
         postings, error = None, clean_text(f"unexpected {type(exc).__name__}: {exc}")
         log.exception("source %s crashed", source_config.name)
     return _Outcome(source_config, full_listing, postings, error, time.monotonic() - started,
-                    read_errors, too_old, as_stored)
+                    read_errors, too_old)
 
 
-def _as_stored(postings: list[Posting], previous: dict[str, Posting]) -> set[int]:
-    """Ids of the stored postings the source handed back as they were read from the store
-    (the very objects of ``previous``): storing them only marks them seen."""
-    return {p.id for p in postings if p.id is not None and previous.get(p.source_id) is p}
-
-
-def recent(postings: list[Posting], max_age_days: int | None,
-           now: datetime) -> tuple[list[Posting], int]:
+def recent(postings: list[Posting | StoredPosting], max_age_days: int | None,
+           now: datetime) -> tuple[list[Posting | StoredPosting], int]:
     """(the postings posted at most ``max_age_days`` before ``now`` or giving no date, how many
     were left out); all of them when ``max_age_days`` is None."""
     if max_age_days is None:
@@ -297,16 +289,19 @@ def recent(postings: list[Posting], max_age_days: int | None,
     return kept, len(postings) - len(kept)
 
 
-def _own(postings: list[Posting], name: str) -> list[Posting]:
+def _own(postings: list[Posting | StoredPosting], name: str) -> list[Posting | StoredPosting]:
     """The postings stamped with the source's name, one per board id (the last one wins).
 
     Regions sent as names become codes ('Illinois' -> 'IL') whatever the source, so filters and
     de-duplication see one form; the states a job's text restricts it to go in
     ``extra["residency"]`` (see ``pipeline.normalize.residency``), read once: a stored posting
-    a source hands back unchanged (``Source.reuses_stored``) keeps what was read when it was stored.
+    a source hands back unchanged (``StoredPosting``) keeps what was read when it was stored.
     """
-    unique: dict[str, Posting] = {}
+    unique: dict[str, Posting | StoredPosting] = {}
     for posting in postings:
+        if isinstance(posting, StoredPosting):
+            unique[posting.source_id] = posting
+            continue
         region, country = canonical_region(posting.region, posting.country)
         if (posting.source, posting.region, posting.country) != (name, region, country):
             posting = posting.model_copy(
@@ -326,9 +321,10 @@ def _store_outcome(outcome: _Outcome, store: Store, now: datetime,
     postings = outcome.postings
     run.suspicious = not postings and _had_postings(store, name)
     try:
-        result = store.upsert_postings(postings, now, as_stored=outcome.as_stored)
+        result = store.upsert_postings(postings, now)
         if outcome.full_listing and not run.suspicious and not outcome.read_errors:
-            run.closed = store.close_missing(name, [p.source_id for p in postings], now)
+            run.closed = store.close_missing(name, [p.source_id for p in postings], now) \
+                if result.skipped else store.close_unseen(name, now)
         if not run.suspicious:  # unread for stale_after_days counts as gone, errors or not
             run.closed += store.close_stale(name, now - stale_after, now)
     except (SQLAlchemyError, ValueError, TypeError, ArithmeticError) as exc:

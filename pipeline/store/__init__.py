@@ -33,6 +33,7 @@ from pipeline.store.leases import LeasesMixin
 from pipeline.store.outbox import OutboxMixin
 from pipeline.store.postings import PostingsMixin, UpsertResult
 from pipeline.store.runs import RunsMixin
+from pipeline.store.schema import NUL_FREE
 from pipeline.store.signups import SignupsMixin
 from pipeline.store.subscribers import Subscriber, SubscribersMixin
 from pipeline.store.terms import TermsMixin
@@ -146,9 +147,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor.close()
 
 
-def _without_nul(_conn, _cursor, statement, parameters, _context, executemany):
+def _without_nul(_conn, _cursor, statement, parameters, context, executemany):
     """The parameters with NUL taken out of every string, so both backends store the same text:
-    PostgreSQL refuses NUL in text, SQLite would keep it."""
+    PostgreSQL refuses NUL in text, SQLite would keep it. Statements run with ``NUL_FREE``
+    (rows of validated postings: thousands at a time) are left as they are."""
+    if context is not None and NUL_FREE.items() <= context.execution_options.items():
+        return statement, parameters
     if executemany:
         return statement, [_nul_free(row) for row in parameters]
     return statement, _nul_free(parameters)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
-from pipeline.posting import DERIVED_EXTRA, Posting, Remote, clean_text
-from pipeline.store.schema import postings, utcnow
+from pipeline.posting import DERIVED_EXTRA, Posting, Remote, StoredPosting, clean_text
+from pipeline.store.schema import NUL_FREE, postings, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 _BOOKKEEPING = {"id", "first_seen", "last_seen", "closed_at"}
 _COLUMNS = [c.name for c in postings.columns if c.name not in {"content_hash", "canonical_id"}]
 _FIELDS = frozenset(_COLUMNS)
+#: The posting fields whose JSON-mode value is not the column's (dates become text, a NaN null).
+_NATIVE = ("posted_at", "valid_through", "salary_min", "salary_max")
 #: The columns ``open_posting_rows`` reads: what de-duplication compares and notes (it reads
 #: descriptions only where it has no kept counts of them: ``posting_descriptions``).
 DEDUPE_COLUMNS = ("source", "source_id", "url", "title", "company", "location", "city", "region",
@@ -163,20 +165,23 @@ class _Plan:
 
 #: RETURNING in no particular order (so SQLite writes a chunk in one statement): rows name
 #: their posting.
-_INSERT = postings.insert().returning(postings.c.id, postings.c.source, postings.c.source_id)
+_INSERT = postings.insert().returning(
+    postings.c.id, postings.c.source, postings.c.source_id).execution_options(**NUL_FREE)
 
 
 def _update(row: dict):
     """The executemany UPDATE setting the columns of ``row`` of the posting ``posting_id``."""
     return update(postings).where(postings.c.id == bindparam("posting_id")).values(
-        {name: bindparam(name) for name in row if name != "posting_id"})
+        {name: bindparam(name) for name in row if name != "posting_id"}).execution_options(
+        **NUL_FREE)
 
 
 def _values(posting: Posting, as_json: dict) -> dict:
-    """The column values of ``posting`` (``as_json``: its JSON-mode dump)."""
-    values = posting.model_dump(exclude=_BOOKKEEPING)
-    values["remote"] = posting.remote.value
-    values["extra"] = as_json["extra"]  # a date a board put in extra is stored as ISO text
+    """The column values of ``posting`` (``as_json``: its JSON-mode dump, which holds the
+    others as the database takes them; a date a board put in extra is stored as ISO text)."""
+    values = dict(as_json)
+    for name in _NATIVE:
+        values[name] = getattr(posting, name)
     return values
 
 
@@ -209,8 +214,7 @@ class PostingsMixin:
     """Posting queries of ``Store``."""
 
     def upsert_postings(
-        self, batch: Iterable[Posting], now: datetime | None = None, *,
-        as_stored: Collection[int] = (),
+        self, batch: Iterable[Posting | StoredPosting], now: datetime | None = None
     ) -> UpsertResult:
         """Insert new postings and update changed ones, in one transaction.
 
@@ -220,14 +224,14 @@ class PostingsMixin:
         batches (one executemany per chunk); when the database refuses a chunk, the batch is
         written again row by row to find the posting it refuses.
 
-        ``as_stored``: ids of postings of ``batch`` read back from the store and handed back
-        unchanged (``Source.reuses_stored``); they are neither hashed nor looked up again.
+        A ``StoredPosting`` (a stored posting a source handed back unchanged,
+        ``Source.reuses_stored``) is neither hashed nor looked up again: it is stored as it is.
         """
         now = now or utcnow()
         batch, skipped, one_by_one = list(batch), [], False
         while True:
             try:
-                result = self._upsert_batch(batch, now, one_by_one, set(as_stored))
+                result = self._upsert_batch(batch, now, one_by_one)
             except _ChunkRefused:
                 one_by_one = True
                 continue
@@ -242,16 +246,16 @@ class PostingsMixin:
             result.skipped = skipped
             return result
 
-    def _upsert_batch(self, batch: list[Posting], now: datetime, one_by_one: bool = False,
-                      as_stored: set[int] | frozenset = frozenset()) -> UpsertResult:
+    def _upsert_batch(self, batch: list[Posting | StoredPosting], now: datetime,
+                      one_by_one: bool = False) -> UpsertResult:
         """Store ``batch`` in one transaction; _Unstorable (all rolled back) names a refused one,
         _ChunkRefused says a chunk was refused (only when not ``one_by_one``)."""
         result = UpsertResult()
         with self.engine.begin() as conn:
-            existing = self._existing(conn, [p for p in batch if p.id not in as_stored])
+            existing = self._existing(conn, [p for p in batch if isinstance(p, Posting)])
             plan = _Plan(now)
             for index, posting in enumerate(batch):
-                if posting.id is not None and posting.id in as_stored:
+                if isinstance(posting, StoredPosting):
                     plan.add_unchanged(index, posting.id, posting.closed_at,
                                        posting.valid_through, result)
                     continue
@@ -291,6 +295,16 @@ class PostingsMixin:
                 conn.execute(update(postings).where(postings.c.id.in_(gone[start:start + 500]))
                              .values(closed_at=now or utcnow()))
         return len(gone)
+
+    def close_unseen(self, source: str, now: datetime) -> int:
+        """Close the open postings of ``source`` that the upsert at ``now`` did not store (every
+        posting it stores is last seen at ``now``): ``close_missing`` of a full fetch whose
+        postings were all stored, in one statement."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(postings).where(
+                postings.c.source == source, postings.c.closed_at.is_(None),
+                postings.c.last_seen != now).values(closed_at=now))
+        return done.rowcount
 
     def close_stale(self, source: str, before: datetime, now: datetime | None = None) -> int:
         """Close the open postings of ``source`` it has not shown since ``before``."""
@@ -352,13 +366,13 @@ class PostingsMixin:
         with self.engine.connect() as conn:
             return [row_to_posting(r) for r in conn.execute(query)]
 
-    def postings_as_stored(self, source: str) -> list[Posting]:
-        """Every stored posting of ``source``, open or closed, built as stored (not validated
-        again): what a source that reuses stored postings starts from (``Source.previous``)."""
-        query = select(*[postings.c[name] for name in _COLUMNS]).where(
+    def postings_as_stored(self, source: str) -> list[StoredPosting]:
+        """Every stored posting of ``source``, open or closed, without its text: what a source
+        that reuses stored postings starts from (``Source.previous``)."""
+        query = select(*[postings.c[name] for name in StoredPosting._fields]).where(
             postings.c.source == source).order_by(postings.c.id)
         with self.engine.connect() as conn:
-            return [row_to_posting(r) for r in conn.execute(query)]
+            return [StoredPosting(*row[:-1], row.extra or {}) for row in conn.execute(query)]
 
     def is_open(self, posting_id: int) -> bool:
         """Whether a posting is still open (checked again just before a digest is sent)."""
@@ -408,7 +422,7 @@ class PostingsMixin:
         if not values:
             return
         statement = update(postings).where(postings.c.id == bindparam("posting_id")).values(
-            {column: bindparam("value")})
+            {column: bindparam("value")}).execution_options(**NUL_FREE)
         with self.engine.begin() as conn:
             conn.execute(statement, [{"posting_id": posting_id, "value": value}
                                      for posting_id, value in values.items()])

@@ -222,6 +222,12 @@ def add_columns(conn: Connection, table: str, columns: dict[str, str]) -> None:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
 
 
+#: Execution options of a statement whose text parameters can hold no NUL (the values of a
+#: validated ``Posting``, cleaned at its boundary, or ids and bytes): the NUL filter every
+#: statement goes through (``pipeline.store.engine_for``) skips its rows.
+NUL_FREE = {"nul_free": True}
+
+
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)

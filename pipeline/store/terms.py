@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, insert, select
 
-from pipeline.store.schema import dedupe_terms, postings
+from pipeline.store.schema import NUL_FREE, dedupe_terms, postings
 
 CHUNK = 500
 
@@ -38,7 +38,8 @@ class TermsMixin:
                 conn.execute(delete(dedupe_terms).where(
                     dedupe_terms.c.posting_id.in_(ids[start:start + CHUNK])))
             for start in range(0, len(rows), CHUNK):
-                conn.execute(insert(dedupe_terms), rows[start:start + CHUNK])
+                conn.execute(insert(dedupe_terms).execution_options(**NUL_FREE),
+                             rows[start:start + CHUNK])
 
     def drop_closed_terms(self) -> int:
         """Drop the counts kept for closed postings; how many were dropped."""
