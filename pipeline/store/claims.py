@@ -16,12 +16,13 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 
 from pipeline.store.outbox import OutboxRow
-from pipeline.store.schema import outbox, utcnow
+from pipeline.store.schema import outbox, postings, subscribers, utcnow
 
 
 def worker_name() -> str:
@@ -52,12 +53,25 @@ class ClaimsMixin:
             rows = [OutboxRow(**row._mapping) for row in conn.execute(claim.returning(*outbox.c))]
         return sorted(rows, key=lambda row: row.id)
 
-    def begin_send(self, outbox_id: int, worker: str, ttl: float) -> bool:
+    def begin_send(self, outbox_id: int, worker: str, ttl: float, *,
+                   subscriber_id: int | None = None, posting_ids: Iterable[int] = ()) -> bool:
         """Record that ``worker`` hands the row to the server now, extending its claim by ``ttl``
-        seconds; False (send nothing) when the row is no longer pending and claimed by it."""
+        seconds; False (send nothing) when the row is no longer pending and claimed by it, or,
+        checked in the same statement, the subscriber ``subscriber_id`` no longer receives
+        digests or one of ``posting_ids`` has closed."""
         now = utcnow()
-        query = (update(outbox).where(outbox.c.id == outbox_id, outbox.c.claimed_by == worker,
-                                      outbox.c.status == "pending")
+        guards = [outbox.c.id == outbox_id, outbox.c.claimed_by == worker,
+                  outbox.c.status == "pending"]
+        if subscriber_id is not None:
+            guards.append(exists().where(
+                subscribers.c.id == subscriber_id, subscribers.c.paused.is_(False),
+                subscribers.c.unsubscribed_at.is_(None), subscribers.c.removed_at.is_(None),
+                subscribers.c.purged_at.is_(None)))
+        ids = list(posting_ids)
+        if ids:
+            guards.append(~exists().where(postings.c.id.in_(ids),
+                                          postings.c.closed_at.is_not(None)))
+        query = (update(outbox).where(*guards)
                  .values(sending_at=now, claimed_until=now + timedelta(seconds=ttl)))
         with self.engine.begin() as conn:
             return conn.execute(query).rowcount == 1

@@ -162,6 +162,12 @@ class OutboxMixin:
             row = conn.execute(select(outbox).where(outbox.c.id == outbox_id)).first()
         return OutboxRow(**row._mapping) if row else None
 
+    def outbox_rows_by_id(self, outbox_ids: Iterable[int]) -> dict[int, OutboxRow]:
+        """Outbox rows as they are now (one query), by id; ids not found are left out."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(outbox).where(outbox.c.id.in_(list(outbox_ids))))
+            return {row.id: OutboxRow(**row._mapping) for row in rows}
+
     def still_open(self, posting_ids: Iterable[int]) -> set[int]:
         """Which of these postings are still open (one query; checked just before sending)."""
         ids = list(posting_ids)
