@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from pipeline.posting import Posting
 from pipeline.store.postings import row_to_posting
@@ -49,6 +49,13 @@ class OutboxRow:
     claimed_by: str | None = None
     claimed_until: datetime | None = None
     sending_at: datetime | None = None
+
+
+#: ``mark_sent``'s statement, built once (it runs for every message).
+_SENT = (update(outbox).where(outbox.c.id == bindparam("row"))
+         .values(status="sent", sent_at=bindparam("sent_at"), last_error=None,
+                 attempts=outbox.c.attempts + 1, claimed_by=None, claimed_until=None,
+                 sending_at=None))
 
 
 class OutboxMixin:
@@ -112,8 +119,8 @@ class OutboxMixin:
 
     def mark_sent(self, outbox_id: int, now: datetime | None = None) -> None:
         """The server accepted the digest."""
-        self._set_outbox(outbox_id, status="sent", sent_at=now or utcnow(), last_error=None,
-                         attempts=outbox.c.attempts + 1)
+        with self.engine.begin() as conn:
+            conn.execute(_SENT, {"row": outbox_id, "sent_at": now or utcnow()})
 
     def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
         """Sending failed for now; try again at ``next_attempt_at``."""
