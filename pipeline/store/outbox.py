@@ -107,7 +107,7 @@ class OutboxMixin:
         recording their postings as delivered, all in one transaction; their outbox ids."""
         now = now or utcnow()
         with self.engine.begin() as conn:
-            ids = [_insert_digest(conn, *digest[:5], now) for digest in digests]
+            ids = _insert_digests(conn, digests, now)
             _record_deliveries(conn, digests, ids, now)
         return ids
 
@@ -237,14 +237,23 @@ def cancel_pending(conn, reason: str, *, outbox_id: int | None = None,
                      .values(last_digest_at=latest))
 
 
-def _insert_digest(conn, subscriber_id: int, recipient: str, message_id: str, subject: str,
-                   message: str, now: datetime) -> int:
-    """Insert one pending digest on ``conn``; its outbox id."""
-    row = conn.execute(outbox.insert().values(
-        subscriber_id=subscriber_id, recipient=recipient, message_id=message_id,
-        subject=subject, message=message, status="pending", attempts=0,
-        created_at=now, next_attempt_at=now))
-    return row.inserted_primary_key[0]
+def _insert_digests(conn, digests: list[tuple], now: datetime) -> list[int]:
+    """Insert pending digests on ``conn`` (one executemany), then read their outbox ids by
+    their unique Message-IDs (a few hundred at a time); the ids, in order."""
+    if not digests:
+        return []
+    rows = [{"subscriber_id": subscriber_id, "recipient": recipient, "message_id": message_id,
+             "subject": subject, "message": message, "status": "pending", "attempts": 0,
+             "created_at": now, "next_attempt_at": now}
+            for subscriber_id, recipient, message_id, subject, message, *_ in digests]
+    conn.execute(outbox.insert(), rows)
+    message_ids = [row["message_id"] for row in rows]
+    id_of = {}
+    for start in range(0, len(message_ids), _SUBSCRIBERS_PER_QUERY):
+        some = message_ids[start:start + _SUBSCRIBERS_PER_QUERY]
+        id_of.update(conn.execute(select(outbox.c.message_id, outbox.c.id).where(
+            outbox.c.message_id.in_(some))).all())
+    return [id_of[message_id] for message_id in message_ids]
 
 
 def _record_deliveries(conn, digests: list[tuple], ids: list[int], now: datetime) -> None:
