@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
@@ -26,8 +26,32 @@ import idna
 from pipeline.config import EmailConfig
 from pipeline.errors import PermanentDeliveryError
 
+#: Headers whose value is the same in every message (the config's, and the MIME parts'):
+#: each distinct value is parsed once per process.
+_ALIKE = frozenset({"from", "reply-to", "list-id", "list-unsubscribe-post", "auto-submitted",
+                    "mime-version", "content-type", "content-transfer-encoding"})
+
+
+class _HeadersParsedOnce(HeaderRegistry):
+    """The standard header registry, except that a header of ``_ALIKE`` is parsed once per
+    distinct value: parsing (From's address, every part's Content-Type and
+    Content-Transfer-Encoding, set and re-set by ``set_content``) was most of the time spent
+    building a digest. A parsed header is an immutable string, safely shared by messages."""
+
+    def __call__(self, name: str, value):
+        if name.lower() in _ALIKE and isinstance(value, str) and "boundary=" not in value:
+            return _parsed_once(self, name, value)
+        return super().__call__(name, value)
+
+
+@lru_cache(maxsize=256)
+def _parsed_once(registry: _HeadersParsedOnce, name: str, value: str):
+    """The header ``name: value`` as the standard registry parses it, kept."""
+    return HeaderRegistry.__call__(registry, name, value)
+
+
 #: Long List-Unsubscribe URLs must stay unencoded: fold headers at the RFC 5322 limit only.
-_POLICY = SMTP.clone(max_line_length=998)
+_POLICY = SMTP.clone(max_line_length=998, header_factory=_HeadersParsedOnce())
 
 
 @dataclass(frozen=True)
@@ -85,14 +109,6 @@ def list_unsubscribe(url: str, mailto: str | None, token: str) -> str:
     return value
 
 
-@lru_cache(maxsize=64)
-def _shared(name: str, value: str):
-    """The header every digest carries alike, parsed once: a message given a parsed header
-    keeps it as it is (``EmailPolicy.header_store_parse``), where a string is parsed again by
-    the header registry for every message (From's address parsing most of all)."""
-    return _POLICY.header_factory(name, value)
-
-
 def build_message(email: EmailConfig, *, recipient: str, name: str | None, message_id: str,
                   subject: str, text: str, html: str, date: datetime, unsubscribe_url: str | None,
                   token: str) -> EmailMessage:
@@ -102,22 +118,24 @@ def build_message(email: EmailConfig, *, recipient: str, name: str | None, messa
     recipient = mail_address(recipient)
     international = needs_smtputf8(recipient, parseaddr(email.sender)[1])
     message = EmailMessage(policy=_POLICY.clone(utf8=True) if international else _POLICY)
-    message["From"] = _shared("From", email.sender)
+    message["From"] = email.sender
     local, _, domain = recipient.rpartition("@")
     # Address(addr_spec=...) refuses a non-ASCII local part; username/domain take it as given.
     message["To"] = Address(display_name=name or "", username=local, domain=domain)
     if email.reply_to:
-        message["Reply-To"] = _shared("Reply-To", email.reply_to)
+        message["Reply-To"] = email.reply_to
     message["Subject"] = subject
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
-    message["List-Id"] = _shared("List-Id", email.list_id)
+    message["List-Id"] = email.list_id
     if unsubscribe_url:
         message["List-Unsubscribe"] = list_unsubscribe(unsubscribe_url,
                                                        email.unsubscribe_mailto, token)
-        message["List-Unsubscribe-Post"] = _shared("List-Unsubscribe-Post",
-                                                   "List-Unsubscribe=One-Click")
-    message["Auto-Submitted"] = _shared("Auto-Submitted", "auto-generated")
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="base64")
+    # "=_" occurs in no quoted-printable or base64 body: no need for the generator's own
+    # boundary, which it checks against every body line with a regular expression of its own.
+    message.set_boundary(f"=_{uuid.uuid4().hex}")
     return message

@@ -5,8 +5,10 @@ transport took it, so a crash re-sends at most the one message in flight, with t
 Message-ID. Any number of relays run at once (every scheduler worker, `pipeline notify`, the
 sign-up page): each claims small batches of due rows (``pipeline.store.claims``) and records each
 try before handing it to the server, so each digest is sent by one relay. A row taken over from a
-relay that died mid-send counts as one unknown outcome. Before sending, each row is read again:
-cancelled or paused digests are skipped, postings closed since queueing are dropped.
+relay that died mid-send counts as one unknown outcome. Each claimed batch is read again before
+sending (its rows, subscribers and postings in three queries): cancelled or paused digests are
+skipped, postings closed since queueing are dropped; recording the try checks the same in one
+statement, so a row changed after that read is read again before it goes.
 Each message is flattened (and DKIM-signed) once per try; a row that cannot be built or signed
 fails for good and the batch goes on. A transient failure is retried after ``retry_backoff``
 seconds in this run, then ``retry_delay`` later (doubling, at most 6 hours) up to
@@ -128,21 +130,44 @@ def _claim(config: JobsConfig, store: Store, worker: str, now: datetime,
                               after=after)
 
 
-def _ready(store: Store, row: OutboxRow,
-           report: RelayReport) -> tuple[Subscriber | None, list] | None:
+@dataclass
+class _Current:
+    """What the rows of a claimed batch are now: read once per batch (three queries), and read
+    again for a row only when ``begin_send`` finds it changed since."""
+
+    rows: dict[int, OutboxRow]
+    subscribers: dict[int, Subscriber]
+    items: dict[int, list]
+    open_ids: set[int]
+
+    @classmethod
+    def read(cls, store: Store, rows: list[OutboxRow]) -> _Current:
+        """The rows, their subscribers and which of their postings are still open."""
+        current = store.outbox_rows_by_id(row.id for row in rows)
+        digests = [row for row in current.values()
+                   if row.status == "pending" and not is_notice(row.message)]
+        items = {row.id: json.loads(row.message)["items"] for row in digests}
+        subscribers = store.subscribers_by_id(
+            row.subscriber_id for row in digests if row.subscriber_id)
+        posting_ids = {item["posting_id"] for some in items.values() for item in some}
+        return cls(current, subscribers, items,
+                   store.still_open(posting_ids) if posting_ids else set())
+
+
+def _ready(store: Store, row: OutboxRow, report: RelayReport,
+           read: _Current) -> tuple[Subscriber | None, list] | None:
     """The subscriber and still-open items of a row still to be sent, else None (cancelled)."""
-    current = store.outbox_row(row.id)
+    current = read.rows.get(row.id)
     if current is None or current.status != "pending":
         return None
     if is_notice(current.message):  # a sign-up confirmation: nothing to re-check
         return None, []
-    subscriber = store.subscriber_by_id(row.subscriber_id) if row.subscriber_id else None
+    subscriber = read.subscribers.get(row.subscriber_id) if row.subscriber_id else None
     reason = None
     if subscriber is None or not subscriber.active:
         reason = "unsubscribed" if subscriber is None or subscriber.unsubscribed_at else "paused"
-    items = json.loads(current.message)["items"]
-    open_ids = store.still_open(item["posting_id"] for item in items)
-    still_open = [item for item in items if item["posting_id"] in open_ids]
+    items = read.items[row.id]
+    still_open = [item for item in items if item["posting_id"] in read.open_ids]
     if len(still_open) < len(items):
         store.release_postings(row.id, [i["posting_id"] for i in items if i not in still_open])
     if reason is None and not still_open:
@@ -172,10 +197,12 @@ class _Relay:
     sleep: Callable[[float], None]
     dkim: DkimSigner | None = None
     worker: str = ""
+    current: _Current = field(default_factory=lambda: _Current({}, {}, {}, set()))
 
     def send_batch(self, sender, rows: list[OutboxRow]) -> bool:
         """Send claimed rows in order; False when the server became unusable (the rest of the
         batch then waits for a later run)."""
+        self.current = _Current.read(self.store, rows)
         for done, row in enumerate(rows):
             error = self.send(sender, row)
             if error:
@@ -191,7 +218,7 @@ class _Relay:
                          f"(claimed by {row.claimed_by}, sending since "
                          f"{row.sending_at:%Y-%m-%d %H:%M:%S} UTC)")
             return None
-        ready = _ready(self.store, row, self.report)
+        ready = _ready(self.store, row, self.report, self.current)
         if ready is None:
             return None
         subscriber, items = ready
@@ -201,8 +228,14 @@ class _Relay:
             mail = self.prepare(subscriber, row, items, sent_at)
             if mail is None:
                 return None
-            if not self.store.begin_send(row.id, self.worker, email.claim_ttl):
-                return None  # its claim expired and another relay took it over
+            if not self.begin(row, subscriber, items):  # changed since read: read it again
+                ready = _ready(self.store, row, self.report, _Current.read(self.store, [row]))
+                if ready is None:
+                    return None
+                subscriber, items = ready
+                mail = self.prepare(subscriber, row, items, sent_at)
+                if mail is None or not self.begin(row, subscriber, items):
+                    return None  # e.g. its claim expired and another relay took it over
             try:
                 sender.send(mail)
             except PermanentDeliveryError as exc:
@@ -225,6 +258,14 @@ class _Relay:
             return error
         self.retry_later(row, error)
         return None
+
+    def begin(self, row: OutboxRow, subscriber: Subscriber | None, items: list) -> bool:
+        """Record the try just before sending, if the row is still pending and this relay's,
+        its subscriber still receives digests and none of its postings closed (one statement)."""
+        return self.store.begin_send(
+            row.id, self.worker, self.config.email.claim_ttl,
+            subscriber_id=subscriber.id if subscriber is not None else None,
+            posting_ids=[item["posting_id"] for item in items])
 
     def prepare(self, subscriber: Subscriber, row: OutboxRow, items: list,
                 sent_at: datetime) -> Outgoing | None:

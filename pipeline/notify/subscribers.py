@@ -69,11 +69,12 @@ def add_subscriber(store: Store, config: SubscriberConfig, from_config: bool = F
 
 
 def sync_subscriber(store: Store, config: SubscriberConfig,
-                    stored: Subscriber | None = None) -> Subscriber:
+                    stored: Subscriber | None = None, *, looked_up: bool = False) -> Subscriber:
     """Add or update a jobs.yaml subscriber (``stored``: as the database holds them, looked up
-    when not given); an unreadable resume is logged, not raised. Nothing is written when
-    neither the entry nor the resume changed."""
-    stored = stored or _stored(store, config.email)
+    when not given, unless ``looked_up`` says None means not stored); an unreadable resume is
+    logged, not raised. Nothing is written when neither the entry nor the resume changed."""
+    if stored is None and not looked_up:
+        stored = _stored(store, config.email)
     resume = resume_state(config, stored)
     if _unchanged(stored, config, resume):
         saved = stored
@@ -134,7 +135,7 @@ def sync_subscribers(config: JobsConfig, store: Store, now: datetime | None = No
     now = now or utcnow()
     stored = {s.email: s for s in store.list_subscribers()}
     for sub in config.subscribers:
-        sync_subscriber(store, sub, stored.get(sub.email))
+        sync_subscriber(store, sub, stored.get(sub.email), looked_up=True)
     _follow_removals(config, store, now)
     grace = timedelta(days=config.database.purge_removed_after_days)
     for email in store.purge_removed(before=now - grace):

@@ -16,12 +16,27 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Boolean, bindparam, exists, or_, select, update
 
 from pipeline.store.outbox import OutboxRow
-from pipeline.store.schema import outbox, utcnow
+from pipeline.store.schema import outbox, postings, subscribers, utcnow
+
+#: ``begin_send``'s statement, built once: the row still pending and the worker's.
+_BEGIN = (update(outbox).where(outbox.c.id == bindparam("row"),
+                               outbox.c.claimed_by == bindparam("worker"),
+                               outbox.c.status == "pending")
+          .values(sending_at=bindparam("sending_at"), claimed_until=bindparam("claimed_until")))
+#: ... and for a digest: its subscriber still receiving digests, none of its postings closed.
+_BEGIN_DIGEST = _BEGIN.where(
+    or_(bindparam("any_subscriber", type_=Boolean), exists().where(
+        subscribers.c.id == bindparam("subscriber"), subscribers.c.paused.is_(False),
+        subscribers.c.unsubscribed_at.is_(None), subscribers.c.removed_at.is_(None),
+        subscribers.c.purged_at.is_(None))),
+    ~exists().where(postings.c.id.in_(bindparam("postings", expanding=True)),
+                    postings.c.closed_at.is_not(None)))
 
 
 def worker_name() -> str:
@@ -52,15 +67,24 @@ class ClaimsMixin:
             rows = [OutboxRow(**row._mapping) for row in conn.execute(claim.returning(*outbox.c))]
         return sorted(rows, key=lambda row: row.id)
 
-    def begin_send(self, outbox_id: int, worker: str, ttl: float) -> bool:
+    def begin_send(self, outbox_id: int, worker: str, ttl: float, *,
+                   subscriber_id: int | None = None, posting_ids: Iterable[int] = ()) -> bool:
         """Record that ``worker`` hands the row to the server now, extending its claim by ``ttl``
-        seconds; False (send nothing) when the row is no longer pending and claimed by it."""
+        seconds; False (send nothing) when the row is no longer pending and claimed by it, or,
+        checked in the same statement, the subscriber ``subscriber_id`` no longer receives
+        digests or one of ``posting_ids`` has closed."""
         now = utcnow()
-        query = (update(outbox).where(outbox.c.id == outbox_id, outbox.c.claimed_by == worker,
-                                      outbox.c.status == "pending")
-                 .values(sending_at=now, claimed_until=now + timedelta(seconds=ttl)))
+        values = {"row": outbox_id, "worker": worker, "sending_at": now,
+                  "claimed_until": now + timedelta(seconds=ttl)}
+        ids = list(posting_ids)
+        if subscriber_id is None and not ids:
+            query = _BEGIN
+        else:
+            query = _BEGIN_DIGEST
+            values.update(subscriber=subscriber_id if subscriber_id is not None else -1,
+                          any_subscriber=subscriber_id is None, postings=ids)
         with self.engine.begin() as conn:
-            return conn.execute(query).rowcount == 1
+            return conn.execute(query, values).rowcount == 1
 
     def release_claims(self, worker: str) -> int:
         """Give back the rows ``worker`` claimed and never began sending; how many."""

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from pipeline.posting import Posting
 from pipeline.store.postings import row_to_posting
@@ -49,6 +49,13 @@ class OutboxRow:
     claimed_by: str | None = None
     claimed_until: datetime | None = None
     sending_at: datetime | None = None
+
+
+#: ``mark_sent``'s statement, built once (it runs for every message).
+_SENT = (update(outbox).where(outbox.c.id == bindparam("row"))
+         .values(status="sent", sent_at=bindparam("sent_at"), last_error=None,
+                 attempts=outbox.c.attempts + 1, claimed_by=None, claimed_until=None,
+                 sending_at=None))
 
 
 class OutboxMixin:
@@ -100,7 +107,7 @@ class OutboxMixin:
         recording their postings as delivered, all in one transaction; their outbox ids."""
         now = now or utcnow()
         with self.engine.begin() as conn:
-            ids = [_insert_digest(conn, *digest[:5], now) for digest in digests]
+            ids = _insert_digests(conn, digests, now)
             _record_deliveries(conn, digests, ids, now)
         return ids
 
@@ -112,8 +119,8 @@ class OutboxMixin:
 
     def mark_sent(self, outbox_id: int, now: datetime | None = None) -> None:
         """The server accepted the digest."""
-        self._set_outbox(outbox_id, status="sent", sent_at=now or utcnow(), last_error=None,
-                         attempts=outbox.c.attempts + 1)
+        with self.engine.begin() as conn:
+            conn.execute(_SENT, {"row": outbox_id, "sent_at": now or utcnow()})
 
     def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
         """Sending failed for now; try again at ``next_attempt_at``."""
@@ -161,6 +168,12 @@ class OutboxMixin:
         with self.engine.connect() as conn:
             row = conn.execute(select(outbox).where(outbox.c.id == outbox_id)).first()
         return OutboxRow(**row._mapping) if row else None
+
+    def outbox_rows_by_id(self, outbox_ids: Iterable[int]) -> dict[int, OutboxRow]:
+        """Outbox rows as they are now (one query), by id; ids not found are left out."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(outbox).where(outbox.c.id.in_(list(outbox_ids))))
+            return {row.id: OutboxRow(**row._mapping) for row in rows}
 
     def still_open(self, posting_ids: Iterable[int]) -> set[int]:
         """Which of these postings are still open (one query; checked just before sending)."""
@@ -224,14 +237,23 @@ def cancel_pending(conn, reason: str, *, outbox_id: int | None = None,
                      .values(last_digest_at=latest))
 
 
-def _insert_digest(conn, subscriber_id: int, recipient: str, message_id: str, subject: str,
-                   message: str, now: datetime) -> int:
-    """Insert one pending digest on ``conn``; its outbox id."""
-    row = conn.execute(outbox.insert().values(
-        subscriber_id=subscriber_id, recipient=recipient, message_id=message_id,
-        subject=subject, message=message, status="pending", attempts=0,
-        created_at=now, next_attempt_at=now))
-    return row.inserted_primary_key[0]
+def _insert_digests(conn, digests: list[tuple], now: datetime) -> list[int]:
+    """Insert pending digests on ``conn`` (one executemany), then read their outbox ids by
+    their unique Message-IDs (a few hundred at a time); the ids, in order."""
+    if not digests:
+        return []
+    rows = [{"subscriber_id": subscriber_id, "recipient": recipient, "message_id": message_id,
+             "subject": subject, "message": message, "status": "pending", "attempts": 0,
+             "created_at": now, "next_attempt_at": now}
+            for subscriber_id, recipient, message_id, subject, message, *_ in digests]
+    conn.execute(outbox.insert(), rows)
+    message_ids = [row["message_id"] for row in rows]
+    id_of = {}
+    for start in range(0, len(message_ids), _SUBSCRIBERS_PER_QUERY):
+        some = message_ids[start:start + _SUBSCRIBERS_PER_QUERY]
+        id_of.update(conn.execute(select(outbox.c.message_id, outbox.c.id).where(
+            outbox.c.message_id.in_(some))).all())
+    return [id_of[message_id] for message_id in message_ids]
 
 
 def _record_deliveries(conn, digests: list[tuple], ids: list[int], now: datetime) -> None:

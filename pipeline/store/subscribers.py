@@ -12,6 +12,7 @@ the tombstone over and never gets a posting it already had. The address itself i
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 
 from pydantic import ValidationError, field_validator
@@ -138,6 +139,13 @@ class SubscribersMixin:
             row = conn.execute(select(subscribers).where(
                 subscribers.c.id == subscriber_id, _LIVE)).first()
         return _from_row(row) if row else None
+
+    def subscribers_by_id(self, subscriber_ids: Iterable[int]) -> dict[int, Subscriber]:
+        """The subscribers with these ids (one query), by id; ids not found are left out."""
+        ids = sorted(set(subscriber_ids))
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(subscribers).where(subscribers.c.id.in_(ids), _LIVE))
+            return {row.id: _from_row(row) for row in rows}
 
     def list_subscribers(self, active_only: bool = False) -> list[Subscriber]:
         """Every subscriber, by e-mail (only those receiving digests with ``active_only``).

@@ -188,10 +188,13 @@ def test_another_process_on_either_backend_starts_from_the_kept_index(folder, db
 
 def test_every_due_digest_is_queued_in_one_transaction(folder):
     config, store, matcher = _store(folder)
-    writes = []
-    event.listen(store.engine, "before_cursor_execute",
-                 lambda conn, cursor, sql, *_: writes.append("o") if sql.startswith(
-                     "INSERT INTO outbox") else None)
+    writes = []  # "o" per outbox row inserted (an executemany inserts many), "c" per commit
+
+    def inserted(conn, cursor, sql, parameters, context, executemany):
+        if sql.startswith("INSERT INTO outbox"):
+            writes.extend("o" * (len(parameters) if executemany else 1))
+
+    event.listen(store.engine, "before_cursor_execute", inserted)
     event.listen(store.engine, "commit", lambda conn: writes.append("c"))
     report = queue_due(config, store, matcher, now=NOW)
     assert report.queued >= 3

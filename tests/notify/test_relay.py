@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import signal
 import subprocess
@@ -180,6 +181,38 @@ def test_digest_whose_postings_all_closed_is_not_sent(folder, smtp_server):
     store.close_missing("test", [], now=NOW)
     report = relay(config, store, now=NOW)
     assert report.sent == 0 and report.cancelled == 1 and recorder.messages == []
+
+
+def test_changes_after_the_batch_was_read_still_stop_or_trim_a_digest(folder, smtp_server,
+                                                                      db_url, monkeypatch):
+    """s0 pauses while their digest is being composed, s2 while s1's is on the wire, and a
+    posting of s3's closes while s3's is composed: s0 and s2 get nothing, s3 gets the rest."""
+    recorder, port = smtp_server
+    config, store = _setup(folder, port, subscribers=4, postings=2, database_url=db_url)
+    from pipeline.notify.queue import queue_due
+    queue_due(config, store, FixedRanker(), now=NOW)
+    relay_module = importlib.import_module("pipeline.notify.relay")  # not the function relay
+    render = relay_module.render_digest
+
+    def render_and_change(items, **kwargs):
+        """The digest rendered while its subscriber pauses or one of its postings closes."""
+        if kwargs["name"] == "Sub 0":
+            open_store(config).set_paused("s0@example.org", True)
+        if kwargs["name"] == "Sub 3" and len(items) == 2:
+            open_store(config).close_missing("test", ["p0"], now=NOW)
+        return render(items, **kwargs)
+
+    monkeypatch.setattr(relay_module, "render_digest", render_and_change)
+    recorder.on_message = lambda _m: open_store(config).set_paused("s2@example.org", True)
+    report = relay(config, store, now=NOW)
+    assert recorder.recipients() == ["s1@example.org", "s3@example.org"]
+    texts = [message.get_body(("plain",)).get_content() for _rcpt, message in recorder.messages]
+    assert "RN Case Manager 1" in texts[0]
+    assert "RN Case Manager 0" in texts[1] and "RN Case Manager 1" not in texts[1]
+    assert report.sent == 2 and report.cancelled == 2
+    assert [line for line in report.lines if "cancelled" in line] == [
+        "s0@example.org: digest cancelled (paused)", "s2@example.org: digest cancelled (paused)"]
+    assert store.outbox_rows(["pending"]) == []
 
 
 #: Short SMTP waits, so a killed relay's claims (which must outlast them) expire in seconds.
