@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from itertools import chain
 
 import numpy as np
 
@@ -46,13 +47,28 @@ class Counts:
         return self.buckets[start:end], self.found[start:end]
 
 
-def count(texts: list[str]) -> Counts:
-    """The hashed word and word-pair counts of each of ``texts``."""
+class WordHashes(dict):
+    """Each word's CRC-32, computed the first time the word is looked up: descriptions repeat
+    their words heavily, so one of these shared by the batches of a pass hashes each distinct
+    word once (forgetting them all past ``LIMIT`` words: bounded memory)."""
+
+    LIMIT = 1_000_000
+
+    def __missing__(self, word: str) -> int:
+        crc = self[word] = zlib.crc32(word.encode())
+        return crc
+
+
+def count(texts: list[str], crcs: WordHashes | None = None) -> Counts:
+    """The hashed word and word-pair counts of each of ``texts``; ``crcs``: word hashes
+    already known (and kept for the next call)."""
     words = [_WORD.findall(text.lower()) for text in texts]
-    crcs: dict[str, int] = {}
-    flat = np.fromiter((crcs[w] if w in crcs else crcs.setdefault(w, zlib.crc32(w.encode()))
-                        for text in words for w in text), dtype=np.uint64)
-    lengths = np.fromiter((len(text) for text in words), dtype=np.int64, count=len(words))
+    lookup = (crcs if crcs is not None else WordHashes()).__getitem__
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    flat = np.fromiter(map(lookup, chain.from_iterable(words)), dtype=np.uint64,
+                       count=int(lengths.sum()))
+    if crcs is not None and len(crcs) > crcs.LIMIT:
+        crcs.clear()
     rows = np.repeat(np.arange(len(texts), dtype=np.uint64), lengths)
     last = np.cumsum(lengths)[lengths > 0] - 1  # a text's last word starts no pair
     pair = np.ones(len(flat), dtype=bool)
