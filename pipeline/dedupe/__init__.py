@@ -291,7 +291,7 @@ def _kept_terms(store, rows: list) -> list[bytes]:
         texts = store.posting_descriptions([row.id for row in chunk])
         made = describe([texts[row.id] for row in chunk], crcs)
         fresh = {row.id: (row.content_hash, terms) for row, terms in zip(chunk, made, strict=True)}
-        store.keep_terms(fresh)
+        store.keep_terms(fresh, replaced=[row.id for row in chunk if row.id in kept])
         kept.update(fresh)
     return [kept[row.id][1] for row in rows]
 
