@@ -121,7 +121,7 @@ def _same_title_and_place(postings: list[Posting], members: list[int], groups: _
     """Join postings of one employer with the same normalized title and location."""
     first_of: dict[tuple[str, str], int] = {}
     for index in members:
-        key = (norm_title(postings[index].title), norm_location(postings[index]))
+        key = (_title(postings[index].title), norm_location(postings[index]))
         if key in first_of:
             groups.union(first_of[key], index)
         else:
@@ -216,10 +216,16 @@ def dedupe_postings(store) -> DedupeReport:
                         duplicates=sum(d for _, d in counts.values()))
 
 
+@lru_cache(maxsize=65536)
+def _title(title: str | None) -> str:
+    """A normalized title (a pass sees few distinct titles, many times)."""
+    return norm_title(title)
+
+
 @lru_cache(maxsize=4096)
 def _title_words(title: str | None) -> frozenset[str]:
     """The words of a normalized title (a run compares few distinct titles, many times)."""
-    return frozenset(norm_title(title).split())
+    return frozenset(_title(title).split())
 
 
 @lru_cache(maxsize=65536)
