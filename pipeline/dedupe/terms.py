@@ -57,7 +57,7 @@ class WordHashes(dict):
     hashes each distinct word once (forgetting them all past ``LIMIT`` words: bounded memory).
     A one-byte word is not a word: it maps to ``SHORT``, which no CRC-32 equals."""
 
-    LIMIT = 1_000_000
+    LIMIT = 200_000  # about 30 MB
     SHORT = 2**32
 
     def __missing__(self, word: bytes) -> int:
