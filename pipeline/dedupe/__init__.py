@@ -25,7 +25,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline.dedupe.terms import EMPTY, FEATURES, Counts, count, decode, encode_rows, joined
+from pipeline.dedupe.terms import (
+    EMPTY,
+    FEATURES,
+    Counts,
+    WordHashes,
+    count,
+    decode,
+    encode_rows,
+    joined,
+)
 from pipeline.normalize.opening import norm_company, norm_location, norm_title
 from pipeline.posting import DERIVED_EXTRA, Posting
 
@@ -95,13 +104,15 @@ def find_duplicate_groups(postings: list, terms: list[bytes] | None = None) -> l
     return sorted(groups.groups())
 
 
-def describe(descriptions: list[str]) -> list[bytes]:
+def describe(descriptions: list[str], crcs: WordHashes | None = None) -> list[bytes]:
     """The encoded hashed counts compared for each description (none for one too short to
-    compare), hashed ``BATCH_ROWS`` at a time (bounded memory)."""
-    found = []
+    compare), hashed ``BATCH_ROWS`` at a time (bounded memory); ``crcs``: the word hashes of
+    earlier calls in the same pass."""
+    found: list[bytes] = []
+    crcs = crcs if crcs is not None else WordHashes()
     for start in range(0, len(descriptions), BATCH_ROWS):
         made = count([text if len(text) >= MIN_DESCRIPTION_CHARS else ""
-                      for text in descriptions[start:start + BATCH_ROWS]])
+                      for text in descriptions[start:start + BATCH_ROWS]], crcs)
         found += encode_rows(made)
     return found
 
@@ -110,7 +121,7 @@ def _same_title_and_place(postings: list[Posting], members: list[int], groups: _
     """Join postings of one employer with the same normalized title and location."""
     first_of: dict[tuple[str, str], int] = {}
     for index in members:
-        key = (norm_title(postings[index].title), norm_location(postings[index]))
+        key = (_title(postings[index].title), norm_location(postings[index]))
         if key in first_of:
             groups.union(first_of[key], index)
         else:
@@ -205,10 +216,16 @@ def dedupe_postings(store) -> DedupeReport:
                         duplicates=sum(d for _, d in counts.values()))
 
 
+@lru_cache(maxsize=65536)
+def _title(title: str | None) -> str:
+    """A normalized title (a pass sees few distinct titles, many times)."""
+    return norm_title(title)
+
+
 @lru_cache(maxsize=4096)
 def _title_words(title: str | None) -> frozenset[str]:
     """The words of a normalized title (a run compares few distinct titles, many times)."""
-    return frozenset(norm_title(title).split())
+    return frozenset(_title(title).split())
 
 
 @lru_cache(maxsize=65536)
@@ -274,12 +291,13 @@ def _kept_terms(store, rows: list) -> list[bytes]:
     the descriptions (``BATCH_ROWS`` at a time) and kept."""
     kept = store.kept_terms([row.id for row in rows])
     stale = [row for row in rows if kept.get(row.id, (None,))[0] != row.content_hash]
+    crcs = WordHashes()
     for start in range(0, len(stale), BATCH_ROWS):
         chunk = stale[start:start + BATCH_ROWS]
         texts = store.posting_descriptions([row.id for row in chunk])
-        made = describe([texts[row.id] for row in chunk])
+        made = describe([texts[row.id] for row in chunk], crcs)
         fresh = {row.id: (row.content_hash, terms) for row, terms in zip(chunk, made, strict=True)}
-        store.keep_terms(fresh)
+        store.keep_terms(fresh, replaced=[row.id for row in chunk if row.id in kept])
         kept.update(fresh)
     return [kept[row.id][1] for row in rows]
 

@@ -7,6 +7,8 @@ made again by the next pass that compares the posting. Counts of closed postings
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import bindparam, delete, insert, select
 
 from pipeline.store.schema import NUL_FREE, dedupe_terms, postings
@@ -27,11 +29,14 @@ class TermsMixin:
                 found.update({r.posting_id: (r.content_hash, bytes(r.terms)) for r in rows})
         return found
 
-    def keep_terms(self, terms: dict[int, tuple[str, bytes]]) -> None:
-        """Keep (content hash, counts) for each posting id, replacing what was kept."""
+    def keep_terms(self, terms: dict[int, tuple[str, bytes]],
+                   replaced: Collection[int] | None = None) -> None:
+        """Keep (content hash, counts) for each posting id, replacing what was kept;
+        ``replaced``: the ids that may have counts kept (the others are only added), when
+        the caller knows (a first pass has nothing to replace)."""
         if not terms:
             return
-        ids = list(terms)
+        ids = list(terms) if replaced is None else list(replaced)
         rows = [{"posting_id": i, "content_hash": h, "terms": t} for i, (h, t) in terms.items()]
         with self.engine.begin() as conn:
             for start in range(0, len(ids), CHUNK):
