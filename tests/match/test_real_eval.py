@@ -222,7 +222,8 @@ def test_a_bad_resume_kind_is_refused_with_its_line(tmp_path):
     assert "resumes.csv:2: kind must be one of care, control (got 'contrl')" in result.output
 
 
-def test_each_care_resume_is_also_measured_against_the_jobs_it_can_take(tmp_path):
+def _write_folder_with_an_unlicensed_resume(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The eval folder plus a medical assistant's resume (no licence) and licence titles."""
     labels, postings, resumes = _write_folder(tmp_path)
     (resumes / "assistant.txt").write_text("Certified medical assistant: rooming patients, vital "
                                            "signs, scheduling and referrals.", encoding="utf-8")
@@ -230,6 +231,11 @@ def test_each_care_resume_is_also_measured_against_the_jobs_it_can_take(tmp_path
                                          "engineer,control,\n", encoding="utf-8")
     (tmp_path / "licence_titles.csv").write_text("title_word,licences\nnurse,RN\nrn,RN\n",
                                                  encoding="utf-8")
+    return labels, postings, resumes
+
+
+def test_each_care_resume_is_also_measured_against_the_jobs_it_can_take(tmp_path):
+    labels, postings, resumes = _write_folder_with_an_unlicensed_resume(tmp_path)
     result = _run(tmp_path, "eval", "--labels", str(labels), "--postings", str(postings),
                   "--resumes", str(resumes), "--json")
     assert result.exit_code == 0, result.output
@@ -281,13 +287,7 @@ def test_tune_searches_the_title_settings():
 
 
 def test_each_care_resume_shows_its_role_and_own_fit_ndcg_side_by_side(tmp_path):
-    labels, postings, resumes = _write_folder(tmp_path)
-    (resumes / "assistant.txt").write_text("Certified medical assistant: rooming patients, vital "
-                                           "signs, scheduling and referrals.", encoding="utf-8")
-    (resumes / "resumes.csv").write_text("resume,kind,licences\nrn,care,RN\nassistant,care,\n"
-                                         "engineer,control,\n", encoding="utf-8")
-    (tmp_path / "licence_titles.csv").write_text("title_word,licences\nnurse,RN\nrn,RN\n",
-                                                 encoding="utf-8")
+    labels, postings, resumes = _write_folder_with_an_unlicensed_resume(tmp_path)
     page = tmp_path / "report.html"
     args = ["--labels", str(labels), "--postings", str(postings), "--resumes", str(resumes)]
     result = _run(tmp_path, "eval", *args, "--html", str(page))
