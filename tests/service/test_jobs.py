@@ -282,7 +282,10 @@ def test_cron_is_read_in_schedule_timezone_daylight_saving_included(tmp_path):
 
 
 def test_the_stored_cron_job_runs_at_local_time_and_says_so(tmp_path):
-    config = _config(tmp_path, CHICAGO_EIGHT, schedule={"timezone": "America/Chicago"})
+    # a daily time 1.5-2.5 hours ahead: never one just missed, which a starting worker runs at once
+    hour = (datetime.now(ZoneInfo("America/Chicago")) + timedelta(hours=2)).hour
+    ahead = [{**CHICAGO_EIGHT[0], "schedule": {"cron": f"0 {hour} * * *"}}]
+    config = _config(tmp_path, ahead, schedule={"timezone": "America/Chicago"})
     scheduler = schedule.build_scheduler(config)
     try:
         job = scheduler.get_job("source:morning")
@@ -290,10 +293,10 @@ def test_the_stored_cron_job_runs_at_local_time_and_says_so(tmp_path):
         line = schedule.describe_job(job, "America/Chicago")
     finally:
         scheduler.shutdown(wait=False)
-    assert (local.hour, local.minute) == (8, 0)
+    assert (local.hour, local.minute) == (hour, 0)
     assert job.next_run_time > datetime.now(UTC)
     assert line.startswith("source:morning: cron[")
-    assert f"next run {local:%Y-%m-%d} 08:00:00 America/Chicago" in line
+    assert f"next run {local:%Y-%m-%d} {hour:02d}:00:00 America/Chicago" in line
 
 
 def test_an_unknown_schedule_timezone_names_the_key_and_an_example(tmp_path):

@@ -11,7 +11,9 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -294,15 +296,17 @@ class LogReader:
 def test_the_running_service_reloads_on_sighup_and_survives_a_broken_file(tmp_path):
     path = write_config(tmp_path, schedule={"timezone": "America/Chicago",
                                             "digests_every": "1h", "sources_every": "1h"})
+    # a daily time 1.5-2.5 hours ahead: never one just missed, which a starting worker runs at once
+    hour = (datetime.now(ZoneInfo("America/Chicago")) + timedelta(hours=2)).hour
     _rewrite(path, sources=[{"name": "local", "type": "files", "path": "postings",
-                             "schedule": {"cron": "30 7 * * *"}}],
+                             "schedule": {"cron": f"30 {hour} * * *"}}],
              subscribers=[])  # nobody to rank for: the reloads are what this test is about
     service = subprocess.Popen([sys.executable, "-m", "pipeline", "schedule", "--config",
                                 str(path)], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     log = LogReader(service.stderr)
     try:
         line = log.wait_for("job source:local:", service)
-        assert " 07:30:00 America/Chicago" in line
+        assert f" {hour:02d}:30:00 America/Chicago" in line
         log.wait_for("scheduler started with 2 jobs", service)
         _rewrite(path, sources=[{"name": "local", "type": "files", "path": "postings"},
                                 {"name": "acme-lever", "type": "files", "path": "postings"}])
