@@ -43,7 +43,9 @@ _OTHERS = re.compile(
 _OTHERS_WINDOW = 8
 _NOT_YET = re.compile(r"\b(towards?|enrolled|pursu\w*|studying|previously|formerly|former|"
                       r"close to obtaining|licensure track|trainee)\b")
-_CONDITIONAL = re.compile(r"\b(when|if|where|as) (needed|required|necessary|applicable)\b")
+# "as required (by state law)" asks for the licence; "as needed" and "if required" do not
+_CONDITIONAL = re.compile(r"\b((when|if|where) (needed|required|necessary|applicable)|"
+                          r"as (needed|necessary|applicable))\b")
 _CUE_ONLY = re.compile(r"^\s*((strongly|highly|very)\s+)?(preferred|required|a plus|desired|"
                        r"desirable|mandatory|essential)\s*$", re.IGNORECASE)
 _PAREN = re.compile(r"\(([^()]*)\)")

@@ -155,6 +155,12 @@ def test_a_licence_asked_only_when_needed_is_not_required(profile):
     assert found.codes() == []
 
 
+def test_a_licence_as_required_by_law_is_required(profile):
+    for text in ("Current RN license in the state of Ohio as required by state law.",
+                 "Active RN licensure as required."):
+        assert posting_credentials(text, profile.credentials).required == [["RN"]], text
+
+
 def test_the_rest_of_a_staff_list_cut_by_a_sentence_break_is_not_asked(profile):
     text = ("The director will oversee a staff of RN's. LPN's, CNA's and unit clerks report "
             "to the director too. Active RN license required.")
