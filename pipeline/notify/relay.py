@@ -168,12 +168,17 @@ def _ready(store: Store, row: OutboxRow, report: RelayReport,
         reason = "unsubscribed" if subscriber is None or subscriber.unsubscribed_at else "paused"
     items = read.items[row.id]
     still_open = [item for item in items if item["posting_id"] in read.open_ids]
-    if len(still_open) < len(items):
-        store.release_postings(row.id, [i["posting_id"] for i in items if i not in still_open])
+    # writes only while this relay still claims the row: one that took it over may be sending it
+    if len(still_open) < len(items) and not store.release_postings(
+            row.id, [i["posting_id"] for i in items if i not in still_open],
+            claimed_by=row.claimed_by):
+        return None
     if reason is None and not still_open:
         reason = "every posting closed before sending"
     if reason:
-        store.cancel_outbox(row.id, reason)  # maybe-delivered instead if a try may have arrived
+        # maybe-delivered instead if a try may have arrived
+        if not store.cancel_outbox(row.id, reason, claimed_by=row.claimed_by):
+            return None
         if current.unknown_outcomes:
             report.maybe_delivered += 1
             report.lines.append(f"{row.recipient}: not tried again ({reason}); an earlier "

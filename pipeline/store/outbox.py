@@ -185,22 +185,43 @@ class OutboxMixin:
                 postings.c.id.in_(ids)))
             return {row.id for row in rows if row.closed_at is None}
 
-    def release_postings(self, outbox_id: int, posting_ids: Iterable[int]) -> None:
-        """Take postings out of a queued digest (closed before sending): they count as unsent."""
+    def release_postings(self, outbox_id: int, posting_ids: Iterable[int], *,
+                         claimed_by: str | None = None) -> bool:
+        """Take postings out of a queued digest (closed before sending): they count as unsent.
+        With ``claimed_by``, only while that relay still claims the pending row; False if not."""
         with self.engine.begin() as conn:
+            if not _hold_claim(conn, outbox_id, claimed_by):
+                return False
             conn.execute(delete(deliveries).where(deliveries.c.outbox_id == outbox_id,
                                                   deliveries.c.posting_id.in_(list(posting_ids))))
+        return True
 
-    def cancel_outbox(self, outbox_id: int, reason: str) -> None:
-        """Drop a pending digest unsent (paused, all closed); its postings count as unsent."""
+    def cancel_outbox(self, outbox_id: int, reason: str, *,
+                      claimed_by: str | None = None) -> bool:
+        """Drop a pending digest unsent (paused, all closed); its postings count as unsent.
+        With ``claimed_by``, only while that relay still claims the pending row; False if not."""
         with self.engine.begin() as conn:
+            if not _hold_claim(conn, outbox_id, claimed_by):
+                return False
             cancel_pending(conn, reason, outbox_id=outbox_id)
+        return True
 
     def _set_outbox(self, outbox_id: int, **values) -> None:
         """Record an outcome: the row's values, its claim and send in flight cleared."""
         values.update(claimed_by=None, claimed_until=None, sending_at=None)
         with self.engine.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
+
+
+def _hold_claim(conn, outbox_id: int, claimed_by: str | None) -> bool:
+    """Whether ``claimed_by`` still claims the pending row (always, for None), locking it for
+    the rest of the transaction with a write that changes nothing: a relay taking an expired
+    claim over waits for this transaction, then finds the row no longer pending."""
+    if claimed_by is None:
+        return True
+    return conn.execute(update(outbox).where(
+        outbox.c.id == outbox_id, outbox.c.claimed_by == claimed_by,
+        outbox.c.status == "pending").values(claimed_by=claimed_by)).rowcount == 1
 
 
 def cancel_pending(conn, reason: str, *, outbox_id: int | None = None,

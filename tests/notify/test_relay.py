@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
 from notify_support import (
     NOW,
     OWN_UNSUBSCRIBE,
@@ -29,7 +30,7 @@ from pipeline.config import load_config, parse_config
 from pipeline.errors import LockedError
 from pipeline.notify import notify, relay
 from pipeline.store import Store
-from pipeline.store.schema import utcnow
+from pipeline.store.schema import outbox, utcnow
 
 
 def _setup(folder, port, subscribers=3, postings=3, database_url=None, **email):
@@ -213,6 +214,36 @@ def test_changes_after_the_batch_was_read_still_stop_or_trim_a_digest(folder, sm
     assert [line for line in report.lines if "cancelled" in line] == [
         "s0@example.org: digest cancelled (paused)", "s2@example.org: digest cancelled (paused)"]
     assert store.outbox_rows(["pending"]) == []
+
+
+def test_a_relay_whose_claim_was_taken_over_leaves_the_row_to_its_new_claimer(
+        folder, smtp_server, db_url, monkeypatch):
+    """While s0's digest is composed, s0 pauses and another relay takes the (expired) claim
+    over: this relay sends nothing and cancels nothing; the row and its postings stay with the
+    relay that now claims it."""
+    recorder, port = smtp_server
+    config, store = _setup(folder, port, subscribers=1, postings=2, database_url=db_url)
+    from pipeline.notify.queue import queue_due
+    queue_due(config, store, FixedRanker(), now=NOW)
+    relay_module = importlib.import_module("pipeline.notify.relay")  # not the function relay
+    render = relay_module.render_digest
+
+    def render_while_taken_over(items, **kwargs):
+        """The digest rendered while its subscriber pauses and another relay claims the row."""
+        other = open_store(config)
+        other.set_paused("s0@example.org", True)
+        with other.engine.begin() as conn:
+            conn.execute(update(outbox).values(claimed_by="other relay",
+                                               claimed_until=utcnow() + timedelta(minutes=5)))
+        return render(items, **kwargs)
+
+    monkeypatch.setattr(relay_module, "render_digest", render_while_taken_over)
+    report = relay(config, store, now=NOW)
+    assert recorder.messages == []
+    assert report.cancelled == 0
+    [row] = store.outbox_rows(["pending"])
+    assert row.claimed_by == "other relay"
+    assert len(store.sent_posting_ids(row.subscriber_id)) == 2  # still this digest's postings
 
 
 #: Short SMTP waits, so a killed relay's claims (which must outlast them) expire in seconds.
