@@ -163,12 +163,6 @@ class OutboxMixin:
             return conn.execute(query.values(status="pending", attempts=0,
                                              next_attempt_at=now or utcnow())).rowcount
 
-    def outbox_row(self, outbox_id: int) -> OutboxRow | None:
-        """One outbox row as it is now (re-read just before sending), or None."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(outbox).where(outbox.c.id == outbox_id)).first()
-        return OutboxRow(**row._mapping) if row else None
-
     def outbox_rows_by_id(self, outbox_ids: Iterable[int]) -> dict[int, OutboxRow]:
         """Outbox rows as they are now (one query), by id; ids not found are left out."""
         with self.engine.connect() as conn:

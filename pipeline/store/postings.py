@@ -374,13 +374,6 @@ class PostingsMixin:
         with self.engine.connect() as conn:
             return [StoredPosting(*row[:-1], row.extra or {}) for row in conn.execute(query)]
 
-    def is_open(self, posting_id: int) -> bool:
-        """Whether a posting is still open (checked again just before a digest is sent)."""
-        with self.engine.connect() as conn:
-            closed = conn.execute(select(postings.c.closed_at).where(
-                postings.c.id == posting_id)).first()
-        return closed is not None and closed.closed_at is None
-
     def set_canonical(self, duplicates: dict[int, int | None]) -> None:
         """Mark postings as duplicates of a canonical one (``None`` makes one canonical again)."""
         self._update_each("canonical_id", duplicates)

@@ -67,7 +67,7 @@ def test_postings_past_valid_through_close(store):
                            posting("new", valid_through=T0 + timedelta(days=9))], now=T0)
     assert store.close_expired(now=T0) == 1
     assert [p.source_id for p in store.open_postings()] == ["new"]
-    assert not store.is_open(store.all_postings()[0].id)
+    assert store.still_open([store.all_postings()[0].id]) == set()
     # Still listed by its board the next day: it stays closed, and is not counted again.
     again = store.upsert_postings([posting("old", valid_through=T0 - timedelta(days=1))],
                                   now=T0 + timedelta(days=1))

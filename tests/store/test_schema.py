@@ -139,7 +139,7 @@ def test_a_version_6_outbox_is_upgraded_and_its_waiting_digest_still_goes(tmp_pa
                                    due_by=datetime(2026, 10, 1, 9, 0, tzinfo=UTC))
         assert (row.message_id, row.attempts, row.unknown_outcomes) == ("<m1@x>", 1, 0)
         store.mark_unknown(row.id, "no reply", datetime(2026, 10, 1, 10, 0, tzinfo=UTC))
-        assert store.outbox_row(row.id).unknown_outcomes == 1
+        assert store.outbox_rows_by_id([row.id])[row.id].unknown_outcomes == 1
 
 
 def test_a_version_6_database_gets_resume_fingerprints_and_keeps_its_subscribers(tmp_path):

@@ -31,7 +31,7 @@ def test_text_with_nul_characters_is_stored_without_them_on_every_backend(db_url
         assert (dana.name, dana.resume_text) == ("Dana", "RN case manager")
         (run,) = store.source_runs("board")
         assert run.error == "HTTP 500: oops"
-        row = store.outbox_row(queued)
+        row = store.outbox_rows_by_id([queued])[queued]
         assert (row.subject, row.last_error) == ("1 new job", "550 no such user")
 
 
