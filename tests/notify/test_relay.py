@@ -184,26 +184,36 @@ def test_digest_whose_postings_all_closed_is_not_sent(folder, smtp_server):
     assert report.sent == 0 and report.cancelled == 1 and recorder.messages == []
 
 
-def test_changes_after_the_batch_was_read_still_stop_or_trim_a_digest(folder, smtp_server,
-                                                                      db_url, monkeypatch):
-    """s0 pauses while their digest is being composed, s2 while s1's is on the wire, and a
-    posting of s3's closes while s3's is composed: s0 and s2 get nothing, s3 gets the rest."""
-    recorder, port = smtp_server
-    config, store = _setup(folder, port, subscribers=4, postings=2, database_url=db_url)
+def _queue_and_change_while_rendering(config, store, monkeypatch, change) -> None:
+    """Queue the due digests, then make the relay call ``change(items, name)`` as it renders
+    each digest (the moment between reading a claimed batch and handing a message over)."""
     from pipeline.notify.queue import queue_due
     queue_due(config, store, FixedRanker(), now=NOW)
     relay_module = importlib.import_module("pipeline.notify.relay")  # not the function relay
     render = relay_module.render_digest
 
     def render_and_change(items, **kwargs):
-        """The digest rendered while its subscriber pauses or one of its postings closes."""
-        if kwargs["name"] == "Sub 0":
-            open_store(config).set_paused("s0@example.org", True)
-        if kwargs["name"] == "Sub 3" and len(items) == 2:
-            open_store(config).close_missing("test", ["p0"], now=NOW)
+        change(items, kwargs["name"])
         return render(items, **kwargs)
 
     monkeypatch.setattr(relay_module, "render_digest", render_and_change)
+
+
+def test_changes_after_the_batch_was_read_still_stop_or_trim_a_digest(folder, smtp_server,
+                                                                      db_url, monkeypatch):
+    """s0 pauses while their digest is being composed, s2 while s1's is on the wire, and a
+    posting of s3's closes while s3's is composed: s0 and s2 get nothing, s3 gets the rest."""
+    recorder, port = smtp_server
+    config, store = _setup(folder, port, subscribers=4, postings=2, database_url=db_url)
+
+    def pause_or_close(items, name):
+        """Its subscriber pauses, or one of its postings closes, while a digest is rendered."""
+        if name == "Sub 0":
+            open_store(config).set_paused("s0@example.org", True)
+        if name == "Sub 3" and len(items) == 2:
+            open_store(config).close_missing("test", ["p0"], now=NOW)
+
+    _queue_and_change_while_rendering(config, store, monkeypatch, pause_or_close)
     recorder.on_message = lambda _m: open_store(config).set_paused("s2@example.org", True)
     report = relay(config, store, now=NOW)
     assert recorder.recipients() == ["s1@example.org", "s3@example.org"]
@@ -223,21 +233,16 @@ def test_a_relay_whose_claim_was_taken_over_leaves_the_row_to_its_new_claimer(
     relay that now claims it."""
     recorder, port = smtp_server
     config, store = _setup(folder, port, subscribers=1, postings=2, database_url=db_url)
-    from pipeline.notify.queue import queue_due
-    queue_due(config, store, FixedRanker(), now=NOW)
-    relay_module = importlib.import_module("pipeline.notify.relay")  # not the function relay
-    render = relay_module.render_digest
 
-    def render_while_taken_over(items, **kwargs):
-        """The digest rendered while its subscriber pauses and another relay claims the row."""
+    def pause_and_take_over(_items, _name):
+        """The subscriber pauses and another relay claims the row while it is rendered."""
         other = open_store(config)
         other.set_paused("s0@example.org", True)
         with other.engine.begin() as conn:
             conn.execute(update(outbox).values(claimed_by="other relay",
                                                claimed_until=utcnow() + timedelta(minutes=5)))
-        return render(items, **kwargs)
 
-    monkeypatch.setattr(relay_module, "render_digest", render_while_taken_over)
+    _queue_and_change_while_rendering(config, store, monkeypatch, pause_and_take_over)
     report = relay(config, store, now=NOW)
     assert recorder.messages == []
     assert report.cancelled == 0
