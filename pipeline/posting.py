@@ -104,6 +104,11 @@ class Posting(BaseModel):
 
     _clean = field_validator("*", mode="before")(clean_value)
 
+    def updated(self, **changes: Any) -> Posting:
+        """A copy with ``changes``, cleaned as at construction (``model_copy`` alone skips the
+        cleaning, so text from outside must come in through here)."""
+        return self.model_copy(update={name: clean_value(value) for name, value in changes.items()})
+
     @property
     def key(self) -> tuple[str, str]:
         """The posting's identity: (source name, board id)."""

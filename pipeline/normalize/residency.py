@@ -147,4 +147,4 @@ def with_residency(posting: Posting) -> Posting:
         return posting
     extra = {key: value for key, value in posting.extra.items() if key not in found}
     extra.update({key: value for key, value in found.items() if value})
-    return posting.model_copy(update={"extra": extra})
+    return posting.updated(extra=extra)

@@ -101,8 +101,8 @@ class IcimsSource(Source):
         if nodes:
             posting = to_posting(nodes[0], source=self.name, page_url=url,
                                  company=self.config.company)
-            return posting.model_copy(update={"source_id": card["id"],
-                                              "extra": {**card["fields"], **posting.extra}})
+            return posting.updated(source_id=card["id"],
+                                   extra={**card["fields"], **posting.extra})
         return self._from_card(card, url, soup)
 
     def _from_card(self, card: dict[str, Any], url: str, soup: BeautifulSoup) -> Posting:

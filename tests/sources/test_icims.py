@@ -11,6 +11,7 @@ import pytest
 from pipeline.config import parse_config
 from pipeline.errors import FetchError, ParseError
 from pipeline.sources.icims import IcimsConfig, IcimsSource
+from tests.sources.conftest import fixture_text
 
 HTML = "text/html"
 JOBS = {"5120": "rn-care-manager", "5133": "social-work-case-manager",
@@ -71,6 +72,15 @@ def test_job_page_without_json_ld_uses_card_and_page_text(serve, http):
     assert "LSW or LISW in Ohio" in job.description
     assert job.extra["Job ID"] == "2026-5133"
     assert jobs["5141"].country == "US" and jobs["5141"].region is None
+
+
+def test_listing_card_fields_are_cleaned_like_every_posting_field(serve, http):
+    """A control character in a card's field is dropped, also for a job read from its JSON-LD
+    (whose posting takes the card's fields after it was built)."""
+    page = fixture_text("icims", "search_page0.html").replace("<span>Nursing<", "<span>Nurs\x01ing<")
+    serve("/jobs/search", page, query={"pr": "0", "in_iframe": "1"}, content_type=HTML)
+    jobs = by_id(source(serve_portal(serve), http).fetch())
+    assert jobs["5120"].extra["Category"] == "Nursing"
 
 
 def test_failed_job_page_skips_that_job_and_keeps_it_open(serve, http, caplog):
