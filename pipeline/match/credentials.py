@@ -263,6 +263,9 @@ class CredentialArrays:
         self._col = {code: i for i, code in enumerate(self.codes)}
         self._licensed = {c.code for c in credentials if c.kind != "degree"}
         self._licenses = {c.code for c in credentials if c.kind == "license"}
+        #: degree -> the licenses that need it (MSW: LCSW, LMSW)
+        self._degree_for = {c.code: set(c.implied_by) for c in credentials
+                            if c.kind == "degree" and c.implied_by}
         self.groups: dict[tuple[str, ...], int] = {}
         self._asked: list[sp.csr_matrix] = []
         self._required: list[tuple[np.ndarray, np.ndarray, int]] = []
@@ -340,10 +343,9 @@ class CredentialArrays:
         """Credentials of ``rows`` (None: all) against a resume holding ``held``.
 
         ``unlicensed`` is 1 where the resume holds none of the licenses the posting asks for
-        while it asks for one (required; or an open group, of a resume holding another
-        license: "a registered nurse, OT or social worker" is no post for an LPN, while a
-        resume naming no license may hold one the profile cannot see). A posting rarely
-        needs two licenses, so one that reads
+        while it asks for one, required or in an open group ("a registered nurse, OT or social
+        worker" is no post for an LPN or a medical assistant; it is for a social worker with
+        the MSW the licenses need). A posting rarely needs two licenses, so one that reads
         as asking for RN and LPN, or RN and LCSW, is open to a holder of either (the other is
         usually an alternative or the staff the job oversees).
         """
@@ -357,9 +359,12 @@ class CredentialArrays:
         license = np.array([1.0 if self._licenses.intersection(g) else 0.0
                             for g in self.groups])
         missing = np.asarray(required @ unmet).ravel()
-        # an open group is unmet only by a resume that shows another license (an LPN is no
-        # social worker or OT); one showing none may hold a registration the profile cannot see
-        asks = required + open_ if self._licenses.intersection(held) else required
-        lacks = np.asarray(asks @ (unmet * license)).ravel() > 0
-        holds = np.asarray(asks @ ((1.0 - unmet) * license)).ravel() > 0
+        # an open group is met by one of its licenses or by the degree one of them needs (the
+        # UK registers a social worker with an MSW); an LPN is no social worker or OT
+        for_licenses = set().union(*(self._degree_for.get(code, set()) for code in held))
+        open_unmet = np.array([0.0 if held.intersection(g) or for_licenses.intersection(g)
+                               else 1.0 for g in self.groups])
+        lacks = np.asarray(required @ (unmet * license) + open_ @ (open_unmet * license)
+                           ).ravel() > 0
+        holds = np.asarray((required + open_) @ ((1.0 - unmet) * license)).ravel() > 0
         return ResumeCredentials(share, missing, (lacks & ~holds).astype(float))

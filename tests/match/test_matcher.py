@@ -476,3 +476,19 @@ def test_a_post_open_to_a_nurse_ot_or_social_worker_is_no_post_for_an_lpn(matche
     assert "missing_credentials" in open_.why.components
     nurse = _score_of(matcher, board, rn, "open")
     assert nurse.why.missing_credentials == [] and nurse.score > open_.score
+
+
+def test_a_post_open_to_registered_professions_is_lowered_for_a_resume_with_none(
+        matcher, make_posting):
+    board = [make_posting("open", "Care Co-ordinator", "Are you a registered nurse, "
+                          "occupational therapist or social worker? " + CARE_PLANS),
+             make_posting("any", "Care Co-ordinator", "Are you an experienced professional? "
+                          + CARE_PLANS)]
+    assistant = ("Medical assistant: care plans and community resources, discharge follow-up, "
+                 "scheduling and referrals for a caseload.")
+    open_ = _score_of(matcher, board, assistant, "open")
+    assert open_.score < _score_of(matcher, board, assistant, "any").score
+    assert open_.why.missing_credentials == ["RN, LCSW, LMSW or another registration"]
+    # a social worker with the MSW the social-work licences need is not lowered
+    msw = _score_of(matcher, board, "Social worker, MSW: " + CARE_PLANS, "open")
+    assert msw.why.missing_credentials == [] and msw.score > open_.score
