@@ -290,8 +290,8 @@ def _tune_real(config: JobsConfig, labels: Path, postings_dir: Path, resumes_dir
                output: Path | None, trials: int, seed: int, metric: str):
     """Leave-one-dataset-out tuning on real labels; print it; (weights, settings file)."""
     from pipeline.match import Matcher
-    from pipeline.match.profile import settings_path_for
     from pipeline.match.fit_grades import load_fit_rule
+    from pipeline.match.profile import settings_path_for
     from pipeline.match.real_eval import METRICS, load_real
     from pipeline.match.real_eval import resumes_dir as resumes_of
     from pipeline.match.resume_kinds import controls, load_kinds

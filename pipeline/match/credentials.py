@@ -318,12 +318,6 @@ class CredentialArrays:
             self._cache = (asked, required)
         return self._cache
 
-    def open_matrix(self) -> sp.csr_matrix:
-        """postings x groups, 1 when the posting's requirement is that open group ("a
-        registered nurse, occupational therapist or social worker")."""
-        self.matrices()
-        return self._open_matrix
-
     def _rows(self, rows: np.ndarray | None
               ) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix, np.ndarray]:
         """The matrices (asked, required, open) and counts of ``rows``; the last slice is kept,

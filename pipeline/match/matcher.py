@@ -25,7 +25,14 @@ from pipeline.match.credentials import ResumeCredentials, held_with_implied
 from pipeline.match.explain import Explanation, Match
 from pipeline.match.filters import filter_mask
 from pipeline.match.index import PostingIndex
-from pipeline.match.profile import Credential, Profile, Weights, load_profile, load_weights, settings_path_for
+from pipeline.match.profile import (
+    Credential,
+    Profile,
+    Weights,
+    load_profile,
+    load_weights,
+    settings_path_for,
+)
 from pipeline.match.scoring import (
     TIE_EPSILON,
     Resume,

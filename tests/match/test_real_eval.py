@@ -17,8 +17,8 @@ from pipeline.cli import cli
 from pipeline.match import Matcher, load_profile
 from pipeline.match.fit_grades import load_fit_rule
 from pipeline.match.real_eval import load_real
-from pipeline.match.resume_kinds import controls as kind_controls
 from pipeline.match.resume_kinds import ResumeKind, load_kinds
+from pipeline.match.resume_kinds import controls as kind_controls
 from pipeline.match.tuning.tune_datasets import _dataset_table, search_pool, tune_datasets
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -25,9 +25,9 @@ import numpy as np
 
 from pipeline.config import JobsConfig
 from pipeline.errors import ConfigError
+from pipeline.match.fit_grades import FitRule
 from pipeline.match.matcher import Matcher
 from pipeline.match.profile import Weights
-from pipeline.match.fit_grades import FitRule
 from pipeline.match.real_eval import group_metrics, groups_of
 from pipeline.match.real_postings import Key
 from pipeline.match.resume_kinds import ResumeKind
