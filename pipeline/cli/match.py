@@ -290,6 +290,7 @@ def _tune_real(config: JobsConfig, labels: Path, postings_dir: Path, resumes_dir
                output: Path | None, trials: int, seed: int, metric: str):
     """Leave-one-dataset-out tuning on real labels; print it; (weights, settings file)."""
     from pipeline.match import Matcher
+    from pipeline.match.fit_grades import load_fit_rule
     from pipeline.match.profile import settings_path_for
     from pipeline.match.real_eval import METRICS, load_real
     from pipeline.match.real_eval import resumes_dir as resumes_of
@@ -306,9 +307,11 @@ def _tune_real(config: JobsConfig, labels: Path, postings_dir: Path, resumes_dir
                                + ", ".join(METRICS))
     graded, postings, resumes = load_real(labels, postings_dir, resumes_dir)
     matcher = Matcher.from_config(config)
+    kinds = load_kinds(resumes_of(labels, resumes_dir))
     result = tune_datasets(matcher, postings, graded, resumes, trials=trials, seed=seed,
                            metric=metric, more=fixture_judges(config, matcher),
-                           controls=controls(load_kinds(resumes_of(labels, resumes_dir))))
+                           controls=controls(kinds), fit=load_fit_rule(labels.parent),
+                           kinds=kinds)
     click.echo(format_dataset_result(result))
     target = output or config.matching.settings or settings_path_for(config.profile.path)
     return result.weights, write_dataset_settings(result, target)

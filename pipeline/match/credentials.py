@@ -48,9 +48,15 @@ class PostingCredentials:
         worker processes send one per posting)."""
         return (PostingCredentials, (self.required, self.preferred, self.open))
 
-    def missing(self, held: set[str]) -> list[str]:
-        """Required groups none of whose credentials are held, e.g. ['RN', 'LCSW or LMSW']."""
-        return [" or ".join(group) for group in self.required if not held.intersection(group)]
+    def missing(self, held: set[str], unlicensed: bool = False) -> list[str]:
+        """Required groups none of whose credentials are held, e.g. ['RN', 'LCSW or LMSW'];
+        with ``unlicensed`` (the resume holds none of the licenses the posting asks for), the
+        unmet open groups too, e.g. ['RN, LCSW, LMSW or another registration']."""
+        found = [" or ".join(group) for group in self.required if not held.intersection(group)]
+        if unlicensed:
+            found += [", ".join(group) + " or another registration" for group in self.open
+                      if not held.intersection(group)]
+        return found
 
 
 @lru_cache(maxsize=32)
@@ -72,6 +78,12 @@ def codes_in(text: str, credentials: list[Credential]) -> list[str]:
     found = {code_of.get(norm(m.group(1))) for m in pattern.finditer(lowered)
              if not someone_elses(_clause_before(lowered, m.start(1)))}
     return [c.code for c in credentials if c.code in found]
+
+
+def held_with_implied(held: set[str], credentials: list[Credential]) -> set[str]:
+    """``held`` and the credentials it implies (``implied_by``: an RN holds the LPN's scope,
+    an LCSW or LMSW the MSW their licence needs)."""
+    return held | {c.code for c in credentials if held.intersection(c.implied_by)}
 
 
 #: Where a clause starts: punctuation, a blank line or a bullet (a wrapped line goes on).
@@ -251,9 +263,13 @@ class CredentialArrays:
         self._col = {code: i for i, code in enumerate(self.codes)}
         self._licensed = {c.code for c in credentials if c.kind != "degree"}
         self._licenses = {c.code for c in credentials if c.kind == "license"}
+        #: degree -> the licenses that need it (MSW: LCSW, LMSW)
+        self._degree_for = {c.code: set(c.implied_by) for c in credentials
+                            if c.kind == "degree" and c.implied_by}
         self.groups: dict[tuple[str, ...], int] = {}
         self._asked: list[sp.csr_matrix] = []
         self._required: list[tuple[np.ndarray, np.ndarray, int]] = []
+        self._open: list[tuple[np.ndarray, np.ndarray]] = []
         self.profile_score = np.zeros(0)
         self.asked_count = np.zeros(0)
         self.rows = 0
@@ -261,6 +277,8 @@ class CredentialArrays:
     def extend(self, found: list[PostingCredentials]) -> None:
         """Append the rows of newly added postings."""
         a_rows, a_cols, r_rows, r_cols, profile = [], [], [], [], []
+        o_rows: list[int] = []
+        o_cols: list[int] = []
         for row, creds in enumerate(found):
             names = creds.codes()
             a_rows += [row] * len(names)
@@ -268,12 +286,16 @@ class CredentialArrays:
             for group in creds.required:
                 r_rows.append(row)
                 r_cols.append(self.groups.setdefault(tuple(group), len(self.groups)))
+            for group in creds.open:
+                o_rows.append(row)
+                o_cols.append(self.groups.setdefault(tuple(group), len(self.groups)))
             profile.append(1.0 if self._licensed & set(names) else 0.5 if names else 0.0)
         asked = sp.csr_matrix((np.ones(len(a_rows)), (a_rows, a_cols)),
                               shape=(len(found), len(self.codes)))
         self._asked.append(asked)
         self._required.append((np.array(r_rows, dtype=int) + self.rows,
                                np.array(r_cols, dtype=int), len(found)))
+        self._open.append((np.array(o_rows, dtype=int) + self.rows, np.array(o_cols, dtype=int)))
         self.asked_count = np.concatenate([self.asked_count, np.diff(asked.indptr)])
         self.profile_score = np.concatenate([self.profile_score, profile])
         self.rows += len(found)
@@ -289,33 +311,54 @@ class CredentialArrays:
             cols = np.concatenate([c for _, c, _ in self._required] or [np.zeros(0, int)])
             required = sp.csr_matrix((np.ones(len(rows)), (rows, cols)),
                                      shape=(self.rows, len(self.groups)))
+            rows = np.concatenate([r for r, _ in self._open] or [np.zeros(0, int)])
+            cols = np.concatenate([c for _, c in self._open] or [np.zeros(0, int)])
+            self._open_matrix = sp.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                                              shape=(self.rows, len(self.groups)))
             self._cache = (asked, required)
         return self._cache
 
-    def _rows(self, rows: np.ndarray | None) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-        """The matrices and counts of ``rows``; the last slice is kept, since many subscribers
-        are scored over the same rows one after another."""
+    def _rows(self, rows: np.ndarray | None
+              ) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+        """The matrices (asked, required, open) and counts of ``rows``; the last slice is kept,
+        since many subscribers are scored over the same rows one after another."""
         asked, required = self.matrices()
         if rows is None:
-            return asked, required, self.asked_count.astype(float)
+            return asked, required, self._open_matrix, self.asked_count.astype(float)
         last = getattr(self, "_last_slice", None)
         if last is None or last[0] is not rows:
-            last = (rows, asked[rows], required[rows], self.asked_count[rows].astype(float))
+            last = (rows, asked[rows], required[rows], self._open_matrix[rows],
+                    self.asked_count[rows].astype(float))
             self._last_slice = last
-        return last[1], last[2], last[3]
+        return last[1], last[2], last[3], last[4]
 
     def for_resume(self, held: set[str],
                    rows: np.ndarray | None = None) -> ResumeCredentials:
-        """Credentials of ``rows`` (None: all) against a resume holding ``held``."""
-        asked, required, count = self._rows(rows)
+        """Credentials of ``rows`` (None: all) against a resume holding ``held``.
+
+        ``unlicensed`` is 1 where the resume holds none of the licenses the posting asks for
+        while it asks for one, required or in an open group ("a registered nurse, OT or social
+        worker" is no post for an LPN or a medical assistant; it is for a social worker with
+        the MSW the licenses need). A posting rarely needs two licenses, so one that reads
+        as asking for RN and LPN, or RN and LCSW, is open to a holder of either (the other is
+        usually an alternative or the staff the job oversees).
+        """
+        asked, required, open_, count = self._rows(rows)
         has = np.array([code in held for code in self.codes], dtype=float)
         hits = asked @ has
         share = np.divide(hits, count, out=np.zeros_like(count), where=count > 0)
         if not self.groups:
             return ResumeCredentials(share, np.zeros(len(count)), np.zeros(len(count)))
         unmet = np.array([0.0 if held.intersection(g) else 1.0 for g in self.groups])
-        license_unmet = unmet * [1.0 if self._licenses.intersection(g) else 0.0
-                                 for g in self.groups]
+        license = np.array([1.0 if self._licenses.intersection(g) else 0.0
+                            for g in self.groups])
         missing = np.asarray(required @ unmet).ravel()
-        unlicensed = (np.asarray(required @ license_unmet).ravel() > 0).astype(float)
-        return ResumeCredentials(share, missing, unlicensed)
+        # an open group is met by one of its licenses or by the degree one of them needs (the
+        # UK registers a social worker with an MSW); an LPN is no social worker or OT
+        for_licenses = set().union(*(self._degree_for.get(code, set()) for code in held))
+        open_unmet = np.array([0.0 if held.intersection(g) or for_licenses.intersection(g)
+                               else 1.0 for g in self.groups])
+        lacks = np.asarray(required @ (unmet * license) + open_ @ (open_unmet * license)
+                           ).ravel() > 0
+        holds = np.asarray((required + open_) @ ((1.0 - unmet) * license)).ravel() > 0
+        return ResumeCredentials(share, missing, (lacks & ~holds).astype(float))

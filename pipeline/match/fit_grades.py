@@ -7,7 +7,8 @@ the licences each resume's person holds (``resumes.csv``, ``pipeline.match.resum
 credentials each posting requires where a person labelled them (``credential_labels.csv``; any
 one of a posting's required credentials satisfies it), and, for the other postings, title words
 that name a licensed profession (``licence_titles.csv``: ``title_word,licences``, any of the
-licences satisfies). A control resume can do none of the role's jobs: every grade is 0 for it.
+licences of any word in the title satisfies). A control resume can do none of the role's jobs:
+every grade is 0 for it.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ class FitRule:
         """Licences of which the posting's candidate must hold one (empty: none)."""
         if key in self.labelled:
             return self.labelled[key]
-        for pattern, licences in self.titles:
-            if pattern.search(posting.title or ""):
-                return licences
-        return frozenset()
+        # a title naming several professions ("Care Co-ordinator (Social Worker/OT/Nurse)") is
+        # open to each of them
+        return frozenset().union(*(licences for pattern, licences in self.titles
+                                   if pattern.search(posting.title or "")))
 
     def grades(self, keys: list[Key], postings: list[Posting], grades: np.ndarray,
                kind: ResumeKind) -> np.ndarray:

@@ -21,11 +21,18 @@ import scipy.sparse as sp
 
 from pipeline.config import Filters, JobsConfig
 from pipeline.match.calibration import Calibration, calibration_path_for, load_calibration
-from pipeline.match.credentials import ResumeCredentials
+from pipeline.match.credentials import ResumeCredentials, held_with_implied
 from pipeline.match.explain import Explanation, Match
 from pipeline.match.filters import filter_mask
 from pipeline.match.index import PostingIndex
-from pipeline.match.profile import Profile, Weights, load_profile, load_weights, settings_path_for
+from pipeline.match.profile import (
+    Credential,
+    Profile,
+    Weights,
+    load_profile,
+    load_weights,
+    settings_path_for,
+)
 from pipeline.match.scoring import (
     TIE_EPSILON,
     Resume,
@@ -99,7 +106,8 @@ class Matcher:
             return []
         index = self.index(postings)
         resume = Resume.from_text(index, resume_text) if resume_text else None
-        resume = holding(resume, filters.credentials_held if filters else ())
+        resume = holding(resume, filters.credentials_held if filters else (),
+                         self.profile.credentials)
         scores = score(index, self.weights, resume)
         texts = _texts(index.postings) if _needs_text(filters) else None
         keep = filter_mask(index.frame(), filters, texts) & (scores.score >= min_score)
@@ -123,7 +131,8 @@ class Matcher:
         """Each resume as the scorer sees it, holding its filters' ``credentials_held`` too
         (read once, then given to ``scored_many`` and ``explain``)."""
         filters = filters or [None] * len(resumes)
-        return [holding(resume, wanted.credentials_held if wanted else ())
+        return [holding(resume, wanted.credentials_held if wanted else (),
+                        self.profile.credentials)
                 for resume, wanted in zip(Resume.many(index, resumes), filters, strict=True)]
 
     def scored_many(self, index: PostingIndex, resumes: list[str | None],
@@ -185,7 +194,7 @@ class Matcher:
             return []
         if resume is None:
             resume = Resume.from_text(index, resume_text) if resume_text else None
-            resume = holding(resume, held)
+            resume = holding(resume, held, self.profile.credentials)
         rows = np.asarray(rows, dtype=np.int64)
         scores = score(index, self.weights, resume, rows=rows)
         more = evidence(index, self.weights)
@@ -225,13 +234,15 @@ class Matcher:
         base = sum(components.values())
         if scores.negative_factor[pos] < 1:
             components["negative_title"] = round(-base * (1 - scores.negative_factor[pos]), 4)
-        if scores.missing[pos]:
+        unlicensed = bool(scores.unlicensed[pos])
+        if scores.missing[pos] or unlicensed:
             components["missing_credentials"] = round(float(scores.score[pos]) - base
                                                       - components.get("negative_title", 0), 4)
         why = Explanation(
             title_match=index.title_match[row], title_score=round(float(index.title_score[row]), 4),
             skills=index.skills[row], credentials=[c for c in asked if c in held],
-            missing_credentials=creds.missing(resume.held) if resume is not None else [],
+            missing_credentials=creds.missing(resume.held, unlicensed) if resume is not None
+            else [],
             resume_terms=terms.shared(row), components=components,
             negative_title=index.negative[row])
         shown = round(float(scores.score[pos]), 4)
@@ -240,10 +251,12 @@ class Matcher:
         return Match(posting=index.postings[row], score=shown, why=why, strength=strength)
 
 
-def holding(resume: Resume | None, held: Iterable[str]) -> Resume | None:
+def holding(resume: Resume | None, held: Iterable[str],
+            credentials: list[Credential] | None = None) -> Resume | None:
     """The resume holding ``held`` credentials too (``Filters.credentials_held``), as if it
-    named them: required-credential checks and the credentials part count them."""
-    extra = set(held)
+    named them, and what they imply (``credentials``: the profile's): required-credential
+    checks and the credentials part count them."""
+    extra = held_with_implied(set(held), credentials or [])
     if resume is None or extra <= resume.held:
         return resume
     return replace(resume, held=resume.held | extra)

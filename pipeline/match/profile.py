@@ -42,6 +42,9 @@ class Credential(_Strict):
     title_terms: list[str] = Field(
         default_factory=list, description="job-title words that mean the job needs this "
         "license even when the text names none (\"staff nurse\" needs RN)")
+    implied_by: list[str] = Field(
+        default_factory=list, description="codes whose holder holds this one too: an RN may "
+        "take an LPN's post, an LCSW has the MSW the licence needs")
 
     def phrases(self) -> list[str]:
         """Every phrase that names this credential, its code included."""

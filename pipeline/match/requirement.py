@@ -6,13 +6,14 @@ own. A credential's strength comes from, in order: a strong word in its clause (
 "Nice to have", "Desirable"); a weaker required word in its clause ("active ... license",
 "licensed as"); a strong word elsewhere in the sentence; else required.
 
-A credential after "under the supervision of", "a team of"... is someone else's, and so is the
-rest of such a list when a sentence break cuts it ("oversee a staff of RN's. LPN's, CNA's"); one
-after "working towards", "enrolled in", "previously"... is not held yet, so not asked either. A
-conditional ("when needed", "if required") is no requirement word. Credentials
-joined by "or" or "/" are alternatives; when an alternative lies outside the profile the
-requirement is *open* and never reported missing; a profession offered beside it that one of the
-profile's licences makes ("a registered nurse, occupational therapist or social worker": the
+A credential after "under the supervision of", "a team of"... or before "supervision" ("LVN and
+HHA supervision") is someone else's, and so is the rest of such a list when a sentence break
+cuts it ("oversee a staff of RN's. LPN's, CNA's"); one after "working towards", "enrolled in",
+"previously"... is not held yet, so not asked either. A conditional ("when needed", "if
+required") is no requirement word. Credentials joined by "or" or "/" are alternatives; when an
+alternative lies outside the profile the requirement is *open*: a resume holding one of its
+licences (or the degree one of them needs) meets it; a profession offered beside it that one of
+the profile's licences makes ("a registered nurse, occupational therapist or social worker": the
 social-work licences) joins the open group.
 """
 
@@ -41,6 +42,10 @@ _OTHERS = re.compile(
     r"responsible to|support(s|ing)?|assist(s|ing)?|help(s|ing)?|team of|staff of|comprised of|"
     r"oversee\w*|schedul\w*|communicat\w*|consult\w* with)\b|\b((to|by)( the| an?)?|with the)\W*$")
 _OTHERS_WINDOW = 8
+#: After a credential (and a short list joined to it): the staff the job oversees ("including
+#: LVN and HHA supervision").
+_OTHERS_AFTER = re.compile(r"^[\s']*(?:(?:,|/|&|\band\b|\bor\b)\s*[\w']+[\s']*){0,3}"
+                           r"(supervision|oversight)\b", re.IGNORECASE)
 _NOT_YET = re.compile(r"\b(towards?|enrolled|pursu\w*|studying|previously|formerly|former|"
                       r"close to obtaining|licensure track|trainee)\b")
 # "as required (by state law)" asks for the licence; "as needed" and "if required" do not
@@ -186,7 +191,8 @@ def _someone_else(clause: Clause, before: str = "") -> bool:
     lead = clause.text[:clause.hits[0][0]]
     if before and clause.starts_with_credential():
         lead = f"{before} {lead}"
-    return (someone_elses(lead)
+    after = clause.text[clause.hits[-1][1]:]
+    return ((someone_elses(lead) or bool(_OTHERS_AFTER.search(after)))
             and not _REQUIRED.search(_CONDITIONAL.sub(" ", clause.text.lower())))
 
 

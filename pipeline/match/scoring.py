@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from pipeline.match.credentials import ResumeCredentials, codes_in
+from pipeline.match.credentials import ResumeCredentials, codes_in, held_with_implied
 from pipeline.match.index import PostingIndex
 from pipeline.match.profile import Weights
 from pipeline.match.resume_terms import comparable_text
@@ -53,12 +53,14 @@ class Resume:
         matrix = normalize(index.body_vectorizer.transform(
             [comparable_text(texts[i]) for i in given])).tocsr()
         ptr = matrix.indptr
+        credentials = index.profile.credentials
         for row, i in enumerate(given):
             a, b = ptr[row], ptr[row + 1]  # the row built directly: 4x cheaper than matrix[row]
             vector = sp.csr_matrix((matrix.data[a:b], matrix.indices[a:b], [0, b - a]),
                                    shape=(1, matrix.shape[1]))
             out[i] = cls(text=texts[i], vector=vector,
-                         held=set(codes_in(texts[i], index.profile.credentials)),
+                         held=held_with_implied(set(codes_in(texts[i], credentials)),
+                                                credentials),
                          role_terms=len(index.matchers.terms_in(texts[i])))
         return out
 
@@ -78,6 +80,7 @@ class Scores:
     parts: dict[str, np.ndarray]
     negative_factor: np.ndarray
     missing: np.ndarray
+    unlicensed: np.ndarray
 
 
 def lacking(weights: Weights, missing: np.ndarray, unlicensed: np.ndarray) -> np.ndarray:
@@ -170,7 +173,8 @@ def score(index: PostingIndex, weights: Weights, resume: Resume | None = None,
     negative = np.where(_take(index.negative_mask, rows),
                         1.0 - weights.negative_title_penalty, 1.0)
     factor = lacking(weights, missing, unlicensed)
-    return Scores(np.clip(base * negative * factor, 0.0, 1.0), parts, negative, missing)
+    return Scores(np.clip(base * negative * factor, 0.0, 1.0), parts, negative, missing,
+                  unlicensed)
 
 
 @dataclass

@@ -197,3 +197,15 @@ def test_a_post_offered_to_a_nurse_or_a_social_worker_is_open_to_both(profile):
 def test_social_workers_named_as_colleagues_are_not_alternatives(profile):
     text = "You will be a registered nurse or paramedic working with social workers and GPs."
     assert posting_credentials(text, profile.credentials).open == [["RN"]]
+
+
+def test_a_community_matron_post_needs_an_rn(profile):
+    found = posting_credentials("Lead a caseload of people with long-term conditions.",
+                                profile.credentials, title="Community Matron")
+    assert found.required == [["RN"]]
+
+
+def test_the_staff_a_case_manager_supervises_are_not_asked_of_them(profile):
+    text = ("Case manager for home health patients. Manages all aspects of patient care, "
+            "including LVN and aide supervision. Registered nurse license required.")
+    assert posting_credentials(text, profile.credentials).required == [["RN"]]

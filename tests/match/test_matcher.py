@@ -428,3 +428,67 @@ def test_a_title_naming_only_a_licence_is_adjacent_not_the_role(profile, make_po
     most = weights.licence_title_cap ** weights.title_fuzzy_power * weights.title / sum(
         getattr(weights, part) for part in ("title", "skills", "body", "peers", "credentials"))
     assert 0 < nurse.why.components["title"] <= round(most, 4)
+
+
+CARE_PLANS = ("Coordinate care plans and community resources for adults with complex needs, "
+              "follow up after discharge and manage a caseload.")
+
+
+def _score_of(matcher, board, resume, source_id):
+    return next(m for m in matcher.rank(board, resume) if m.posting.source_id == source_id)
+
+
+def test_an_rn_may_take_a_post_that_requires_an_lpn(matcher, make_posting):
+    board = [make_posting("lpn", "Care Coordinator", CARE_PLANS + " Active LPN license "
+                          "required."),
+             make_posting("none", "Care Coordinator", CARE_PLANS)]
+    rn = "Registered nurse (RN), care plans and community resources, discharge follow-up."
+    match = _score_of(matcher, board, rn, "lpn")
+    assert match.why.missing_credentials == []
+    assert match.score >= _score_of(matcher, board, rn, "none").score
+
+
+def test_a_posting_asking_two_licenses_is_open_to_a_holder_of_either(matcher, make_posting):
+    w = matcher.weights
+    board = [make_posting("both", "Care Coordinator", CARE_PLANS + " Requirements: active RN "
+                          "license; active LCSW license."),
+             make_posting("rn", "Care Coordinator", CARE_PLANS + " Requirements: active RN "
+                          "license.")]
+    rn = "Registered nurse (RN), care plans and community resources, discharge follow-up."
+    both, alone = _score_of(matcher, board, rn, "both"), _score_of(matcher, board, rn, "rn")
+    assert both.why.missing_credentials == ["LCSW"]  # still said, and still costs a little
+    assert both.score < alone.score
+    assert both.score > alone.score * (1 - w.missing_license_penalty)
+
+
+def test_a_post_open_to_a_nurse_ot_or_social_worker_is_no_post_for_an_lpn(matcher,
+                                                                          make_posting):
+    w = matcher.weights
+    board = [make_posting("open", "Care Co-ordinator", "Are you a registered nurse, "
+                          "occupational therapist or social worker? " + CARE_PLANS),
+             make_posting("any", "Care Co-ordinator", "Are you an experienced professional? "
+                          + CARE_PLANS)]
+    lpn = "Licensed practical nurse (LPN): care plans and community resources, discharge."
+    rn = "Registered nurse (RN): care plans and community resources, discharge."
+    open_, any_ = _score_of(matcher, board, lpn, "open"), _score_of(matcher, board, lpn, "any")
+    assert open_.score <= any_.score * (1 - w.missing_license_penalty) + 0.05
+    assert open_.why.missing_credentials == ["RN, LCSW, LMSW or another registration"]
+    assert "missing_credentials" in open_.why.components
+    nurse = _score_of(matcher, board, rn, "open")
+    assert nurse.why.missing_credentials == [] and nurse.score > open_.score
+
+
+def test_a_post_open_to_registered_professions_is_lowered_for_a_resume_with_none(
+        matcher, make_posting):
+    board = [make_posting("open", "Care Co-ordinator", "Are you a registered nurse, "
+                          "occupational therapist or social worker? " + CARE_PLANS),
+             make_posting("any", "Care Co-ordinator", "Are you an experienced professional? "
+                          + CARE_PLANS)]
+    assistant = ("Medical assistant: care plans and community resources, discharge follow-up, "
+                 "scheduling and referrals for a caseload.")
+    open_ = _score_of(matcher, board, assistant, "open")
+    assert open_.score < _score_of(matcher, board, assistant, "any").score
+    assert open_.why.missing_credentials == ["RN, LCSW, LMSW or another registration"]
+    # a social worker with the MSW the social-work licences need is not lowered
+    msw = _score_of(matcher, board, "Social worker, MSW: " + CARE_PLANS, "open")
+    assert msw.why.missing_credentials == [] and msw.score > open_.score

@@ -15,9 +15,10 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.match import Matcher, load_profile
+from pipeline.match.fit_grades import load_fit_rule
 from pipeline.match.real_eval import load_real
+from pipeline.match.resume_kinds import ResumeKind, load_kinds
 from pipeline.match.resume_kinds import controls as kind_controls
-from pipeline.match.resume_kinds import load_kinds
 from pipeline.match.tuning.tune_datasets import _dataset_table, search_pool, tune_datasets
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -307,3 +308,22 @@ def test_each_care_resume_shows_its_role_and_own_fit_ndcg_side_by_side(tmp_path)
     text = page.read_text(encoding="utf-8")
     assert "Care resumes: role grades / own-fit grades" in text
     assert f"{role:.3f} / {fit:.3f}" in text
+
+
+def test_tuning_counts_a_care_resume_by_the_jobs_it_can_take_too(tmp_path):
+    labels, postings, resumes = _write_folder_with_an_unlicensed_resume(tmp_path)
+    graded, found, _ = load_real(labels, postings, resumes)
+    # a care coordinator without a licence: the RN Case Manager post is core for the role,
+    # not for them
+    texts = {"coordinator": "Care coordinator, no licence: care plans, discharge planning, "
+                            "transitions of care, community resources, utilization review."}
+    kinds = {"coordinator": ResumeKind()}
+    matcher = Matcher(load_profile(PROFILE))
+    shown = matcher.weights.model_copy(update={"missing_license_penalty": 0.0,
+                                               "missing_credential_penalty": 0.0})
+    kept = matcher.weights.model_copy(update={"missing_license_penalty": 1.0})
+    role_only = _dataset_table(matcher, [shown, kept], found, graded, texts, "ndcg@10")
+    with_fit = _dataset_table(matcher, [shown, kept], found, graded, texts, "ndcg@10",
+                              fit=load_fit_rule(tmp_path), kinds=kinds)
+    assert role_only["linkedin_mini"][0] > role_only["linkedin_mini"][1]
+    assert with_fit["linkedin_mini"][1] > with_fit["linkedin_mini"][0]

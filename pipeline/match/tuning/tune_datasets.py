@@ -4,6 +4,7 @@ Each dataset of the real labels (one job board's style) is ranked on its own ind
 candidate weight set (``tune.candidates``: the current weights first, then a seeded random search)
 and half of them near the current weights: each weight scaled by up to +-30%) is scored once per
 dataset: the mean of ``metric`` over the queries (profile alone and profile with each resume;
+a care resume by the mean of its figure on the role's grades and on its own, ``fit_grades``;
 a control resume counts by ``metrics.clean_at``: a core posting in its top 10 is a loss).
 For each dataset that has a posting of grade >= 1, the candidate best on the *other* datasets is
 measured on it: the held-out figure. When the search's picks generalise (held out, better
@@ -24,10 +25,12 @@ import numpy as np
 
 from pipeline.config import JobsConfig
 from pipeline.errors import ConfigError
+from pipeline.match.fit_grades import FitRule
 from pipeline.match.matcher import Matcher
 from pipeline.match.profile import Weights
 from pipeline.match.real_eval import group_metrics, groups_of
 from pipeline.match.real_postings import Key
+from pipeline.match.resume_kinds import ResumeKind
 from pipeline.match.scoring import TIE_EPSILON, Resume, evidence, score
 from pipeline.match.tuning.tune import (
     INTEGERS,
@@ -75,46 +78,60 @@ def search_pool(start: Weights, trials: int, seed: int) -> list[Weights]:
 
 def _dataset_table(matcher: Matcher, pool: list[Weights], postings: dict[Key, Posting],
                    labels: dict[Key, int], resumes: dict[str, str], metric: str,
-                   controls: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+                   controls: frozenset[str] = frozenset(), fit: FitRule | None = None,
+                   kinds: dict[str, ResumeKind] | None = None) -> dict[str, np.ndarray]:
     """``dataset -> objective of each candidate`` (mean over queries), for datasets with a
-    positive."""
+    positive. With ``fit``, a care resume's query counts by the mean of its figure on the
+    role's grades and on its own (``fit_grades``: a post needing a licence it lacks is 0)."""
     table = {}
     for group in groups_of(postings, labels):
         if not group.name.startswith("dataset:") or not (group.grades >= 1).any():
             continue
         index = matcher.index(group.postings)
-        parsed = [(None, False), *((Resume.from_text(index, text), name in controls)
-                                   for name, text in resumes.items())]
+        parsed = [(None, False, None), *(
+            (Resume.from_text(index, text), name in controls,
+             None if fit is None or name in controls else fit.grades(
+                 group.keys, group.postings, group.grades, (kinds or {}).get(name, ResumeKind())))
+            for name, text in resumes.items())]
         values = np.zeros(len(pool))
         for number, weights in enumerate(pool):
             tie = TIE_EPSILON * np.tanh(evidence(index, weights))
             values[number] = np.mean([
-                _value(score(index, weights, r).score + tie, group.grades, metric, control)
-                for r, control in parsed])
+                _value(score(index, weights, r).score + tie, group.grades, metric, control, own)
+                for r, control, own in parsed])
         table[group.name.removeprefix("dataset:")] = values
     return table
 
 
-def _value(scores: np.ndarray, grades: np.ndarray, metric: str, control: bool) -> float:
-    """One query's share of the objective on one dataset (``tune.query_value``)."""
+def _value(scores: np.ndarray, grades: np.ndarray, metric: str, control: bool,
+           own: np.ndarray | None = None) -> float:
+    """One query's share of the objective on one dataset (``tune.query_value``); ``own``: the
+    resume's own grades, averaged with the role's."""
     if control:
         order = np.lexsort((np.arange(len(scores)), -scores))
         return query_value([int(g) for g in grades[order]], metric, control=True)
-    return group_metrics(scores, grades)[metric] or 0.0
+    role = group_metrics(scores, grades)[metric] or 0.0
+    if own is None:
+        return role
+    return (role + (group_metrics(scores, own)[metric] or 0.0)) / 2
 
 
 def tune_datasets(matcher: Matcher, postings: dict[Key, Posting], labels: dict[Key, int],
                   resumes: dict[str, str] | None = None, trials: int = 200, seed: int = 7,
                   metric: str = "ndcg@10",
                   more: dict[str, Callable[[Weights], float]] | None = None,
-                  controls: frozenset[str] = frozenset()) -> DatasetTuneResult:
+                  controls: frozenset[str] = frozenset(), fit: FitRule | None = None,
+                  kinds: dict[str, ResumeKind] | None = None) -> DatasetTuneResult:
     """Leave-one-dataset-out random search of the weights; see the module docstring.
 
     ``more`` adds datasets judged by a function of the weights (the fixtures' MAP), held out
-    and guarded against loss like the others; ``controls`` names the control resumes.
+    and guarded against loss like the others; ``controls`` names the control resumes; ``fit``
+    and ``kinds``: the own-fit rule and each resume's licences, so a care resume counts by
+    its role and own-fit figures alike.
     """
     pool = search_pool(matcher.weights, trials, seed)
-    table = _dataset_table(matcher, pool, postings, labels, resumes or {}, metric, controls)
+    table = _dataset_table(matcher, pool, postings, labels, resumes or {}, metric, controls,
+                           fit, kinds)
     table |= {name: np.array([judge(w) for w in pool]) for name, judge in (more or {}).items()}
     if len(table) < 2:
         raise ConfigError(f"only {len(table)} dataset(s) with a posting of grade 1 or 2; "
