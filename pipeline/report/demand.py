@@ -98,7 +98,7 @@ def credential_gaps(fit: Fit, shown: int = GAPS_SHOWN) -> list[Gap]:
             continue
         scores = fit.scores_holding({code})
         opens = sum(1 for row in nearly if scores[row] >= fit.min_score
-                    and not fit.index.creds[row].missing(held | {code}))
+                    and not fit.index.creds[row].missing(fit.holding({code})))
         if opens:
             gaps.append(Gap(code, opens, len(nearly)))
     return sorted(gaps, key=lambda g: -g.opens)[:shown]

@@ -15,6 +15,7 @@ import numpy as np
 
 from pipeline.config import Filters
 from pipeline.match import Matcher
+from pipeline.match.credentials import held_with_implied
 from pipeline.match.filters import filter_mask
 from pipeline.match.index import PostingIndex
 from pipeline.match.scoring import Resume, score
@@ -47,9 +48,14 @@ class Fit:
         """Credential codes the resume names (empty without a resume)."""
         return set(self.resume.held) if self.resume is not None else set()
 
+    def holding(self, codes: set[str]) -> set[str]:
+        """The credentials the resume would hold if it also named ``codes``: those and what
+        they imply (an RN holds the LPN's scope)."""
+        return self.held_codes() | held_with_implied(codes, self.matcher.profile.credentials)
+
     def scores_holding(self, codes: set[str]) -> np.ndarray:
         """Every posting's score if the resume also named these credentials."""
-        resume = replace(self.resume, held=self.held_codes() | codes)
+        resume = replace(self.resume, held=self.holding(codes))
         return score(self.index, self.matcher.weights, resume).score
 
 
