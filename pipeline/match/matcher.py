@@ -144,7 +144,7 @@ class Matcher:
         floor = min(min_scores, default=0.0)
         subset = self._reachable(index, None if rows is None else np.asarray(rows), floor)
         every = np.arange(len(index)) if subset is None else subset
-        frame = index.frame() if subset is None else index.frame().iloc[subset]
+        frame = index.frame() if subset is None else index.frame().take(subset)
         bodies = index.bodies if subset is None else index.bodies[subset]
         postings = index.postings if subset is None else [index.postings[r] for r in subset]
         profile_only = score(index, self.weights, None, rows=subset).score  # resume-less

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
 from pipeline.match.credentials import ResumeCredentials, codes_in
 from pipeline.match.index import PostingIndex
 from pipeline.match.profile import Weights
 from pipeline.match.resume_terms import comparable_text
+from pipeline.match.tfidf import unit_rows
 
 COMPONENTS = ("title", "skills", "body", "peers", "credentials", "resume")
 
@@ -50,7 +50,7 @@ class Resume:
         out: list[Resume | None] = [None] * len(texts)
         if not given:
             return out
-        matrix = normalize(index.body_vectorizer.transform(
+        matrix = unit_rows(index.body_vectorizer.transform(
             [comparable_text(texts[i]) for i in given])).tocsr()
         ptr = matrix.indptr
         for row, i in enumerate(given):
