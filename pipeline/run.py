@@ -150,11 +150,12 @@ def notify_stage(config: JobsConfig, store: Store, matcher: Matcher | None = Non
                  now: datetime | None = None, dry_run: bool = False,
                  progress: Tick | None = None, sync: bool = True) -> NotifyReport:
     """Queue the digests that are due (matching each subscriber) and send the outbox; first
-    sync the subscribers of ``config`` into ``store`` unless ``sync`` is False."""
+    sync the subscribers of ``config`` into ``store`` unless ``sync`` is False. Without a
+    ``matcher`` the config's is made only if some subscriber has something new."""
     if sync:
         sync_stage(config, store)
-    matcher = matcher or match.Matcher.from_config(config)
-    return notify(config, store, matcher, now=now, dry_run=dry_run, progress=progress)
+    return notify(config, store, matcher or MatcherOnFirstUse(config), now=now, dry_run=dry_run,
+                  progress=progress)
 
 
 def queue_stage(config: JobsConfig, store: Store, *, sync: bool = True) -> NotifyReport:
@@ -171,7 +172,7 @@ def relay_stage(config: JobsConfig, store: Store) -> RelayReport:
 
 
 class MatcherOnFirstUse:
-    """The config's ``Matcher``, made (scikit-learn imported, the profile read) when first
+    """The config's ``Matcher``, made (its modules imported, the profile read) when first
     asked for anything: a digest job with nothing new for anyone due, as most are, costs
     neither."""
 

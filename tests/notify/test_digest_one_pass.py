@@ -26,7 +26,7 @@ from pipeline.notify.digest import select_matches
 from pipeline.notify.queue import choose_digests, queue_digest, queue_due
 from pipeline.posting import Remote
 from pipeline.store import Store
-from pipeline.store.schema import kept_state
+from pipeline.store.schema import kept_state, utcnow
 
 PROFILE = Path(__file__).resolve().parents[2] / "models" / "care_manager.yaml"
 TITLES = ["RN Case Manager", "Care Coordinator", "Utilization Review Nurse", "Staff Nurse",
@@ -209,6 +209,29 @@ def test_a_digests_pass_on_a_kept_index_loads_no_scikit_learn_pandas_or_scipy_st
     queued, mailed, loaded = json.loads(done.stdout)
     assert queued > 0 and {"p200", "p201"} <= set(mailed)
     assert loaded == []
+
+
+NOTIFY_PROBE = """
+import json, sys
+from pipeline.config import parse_config
+from pipeline.run import notify_once
+url, folder = sys.argv[1:]
+config = parse_config({"database": {"url": url}, "email": {"outbox_dir": folder + "/out"}},
+                      base_dir=folder)
+report = notify_once(config)
+heavy = ("pipeline.match.matcher", "pipeline.match.index", "scipy.sparse")
+print(json.dumps([report.queued, [m for m in heavy if m in sys.modules]]))
+"""
+
+
+def test_notify_with_nothing_new_for_anyone_loads_no_matcher(folder):
+    """Most notify runs find nothing new: they read no profile and import no index modules."""
+    config, store, matcher = _store(folder)
+    queue_due(config, store, matcher, now=utcnow())  # everyone has had a digest now
+    done = subprocess.run([sys.executable, "-c", NOTIFY_PROBE, config.database_url(),
+                           str(folder)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [0, []]
 
 
 def test_another_process_on_either_backend_starts_from_the_kept_index(folder, db_url, fits):
