@@ -220,14 +220,15 @@ url, folder = sys.argv[1:]
 config = parse_config({"database": {"url": url}, "email": {"outbox_dir": folder + "/out"}},
                       base_dir=folder)
 report = notify_once(config)
-heavy = ("pipeline.match.matcher", "pipeline.match.index", "scipy.sparse", "dkim")
+heavy = ("pipeline.match.matcher", "pipeline.match.index", "scipy.sparse", "dkim",
+         "pipeline.stages.fetch", "requests")
 print(json.dumps([report.queued, [m for m in heavy if m in sys.modules]]))
 """
 
 
 def test_notify_with_nothing_new_for_anyone_loads_no_matcher(folder):
     """Most notify runs find nothing new: they read no profile and import no index modules
-    (nor dkimpy, which only a config with DKIM signing needs)."""
+    (nor dkimpy, which only a config with DKIM signing needs, nor the fetch stage's)."""
     config, store, matcher = _store(folder)
     queue_due(config, store, matcher, now=utcnow())  # everyone has had a digest now
     done = subprocess.run([sys.executable, "-c", NOTIFY_PROBE, config.database_url(),
