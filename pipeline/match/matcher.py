@@ -188,9 +188,9 @@ class Matcher:
             resume = holding(resume, held)
         rows = np.asarray(rows, dtype=np.int64)
         scores = score(index, self.weights, resume, rows=rows)
-        more = evidence(index, self.weights)
+        more = evidence(index, self.weights, rows)  # only these rows: explained one by one
         terms = _ResumeTerms(index, resume, self._rows_terms(index))
-        return [self._match(index, scores, pos, int(row), resume, float(more[row]), terms)
+        return [self._match(index, scores, pos, int(row), resume, float(more[pos]), terms)
                 for pos, row in enumerate(rows)]
 
     def _rows_terms(self, index: PostingIndex) -> dict[int, list[str]]:
@@ -295,7 +295,8 @@ class _ResumeTerms:
     def __init__(self, index: PostingIndex, resume: Resume | None,
                  rows_terms: dict[int, list[str]] | None = None):
         self.index = index
-        self.theirs = set(index.matchers.terms_in(resume.text)) if resume is not None else None
+        self.theirs = None if resume is None else resume.terms if resume.terms is not None else (
+            set(index.matchers.terms_in(resume.text)))
         self.rows_terms = {} if rows_terms is None else rows_terms
 
     def shared(self, row: int) -> list[str]:
