@@ -30,17 +30,16 @@ from pipeline import match
 from pipeline.config import JobsConfig
 from pipeline.config.checks import check_secrets as check_variables
 from pipeline.config.values import parse_interval
-from pipeline.http import HttpClient
 from pipeline.notify import NotifyReport, RelayReport, notify, queue_digests, relay
 from pipeline.notify.dkim_sign import check_signing_key
 from pipeline.notify.subscribers import sync_subscribers
-from pipeline.stages.fetch import FetchReport, board_turns, fetch_sources
 from pipeline.store import Store
 from pipeline.store.leases import LOCK_WAIT, RUN_LOCK
 from pipeline.store.schema import utcnow
 
 if TYPE_CHECKING:
     from pipeline.match import Matcher
+    from pipeline.stages.fetch import FetchReport
 
 #: The lease of the subscriber sync (jobs.yaml's subscribers into the database).
 SYNC_LOCK = "subscribers"
@@ -131,7 +130,11 @@ def notify_once(config: JobsConfig, *, dry_run: bool = False) -> NotifyReport:
 
 def fetch_stage(config: JobsConfig, store: Store, *, only: str | None = None,
                 now: datetime | None = None, progress: Tick | None = None) -> FetchReport:
-    """Fetch the enabled sources (or only the one named) into ``store``: stored, closed, deduped."""
+    """Fetch the enabled sources (or only the one named) into ``store``: stored, closed, deduped
+    (the boards' and HTTP modules are imported here: a notify or relay process needs none)."""
+    from pipeline.http import HttpClient
+    from pipeline.stages.fetch import fetch_sources
+
     with HttpClient(config.http) as http:
         return fetch_sources(config, store, http, only=only, now=now, progress=progress)
 
@@ -139,6 +142,8 @@ def fetch_stage(config: JobsConfig, store: Store, *, only: str | None = None,
 def fetch_board_turn(config: JobsConfig, store: Store, board: str) -> FetchReport:
     """Fetch the enabled source of a fetch-limited board whose turn it is (fetched longest ago),
     the rule ``fetch_stage`` applies within one run."""
+    from pipeline.stages.fetch import FetchReport, board_turns
+
     sources = [s for s in config.sources if s.enabled and s.type == board]
     if not sources:
         return FetchReport()
@@ -150,11 +155,12 @@ def notify_stage(config: JobsConfig, store: Store, matcher: Matcher | None = Non
                  now: datetime | None = None, dry_run: bool = False,
                  progress: Tick | None = None, sync: bool = True) -> NotifyReport:
     """Queue the digests that are due (matching each subscriber) and send the outbox; first
-    sync the subscribers of ``config`` into ``store`` unless ``sync`` is False."""
+    sync the subscribers of ``config`` into ``store`` unless ``sync`` is False. Without a
+    ``matcher`` the config's is made only if some subscriber has something new."""
     if sync:
         sync_stage(config, store)
-    matcher = matcher or match.Matcher.from_config(config)
-    return notify(config, store, matcher, now=now, dry_run=dry_run, progress=progress)
+    return notify(config, store, matcher or MatcherOnFirstUse(config), now=now, dry_run=dry_run,
+                  progress=progress)
 
 
 def queue_stage(config: JobsConfig, store: Store, *, sync: bool = True) -> NotifyReport:
@@ -171,7 +177,7 @@ def relay_stage(config: JobsConfig, store: Store) -> RelayReport:
 
 
 class MatcherOnFirstUse:
-    """The config's ``Matcher``, made (scikit-learn imported, the profile read) when first
+    """The config's ``Matcher``, made (its modules imported, the profile read) when first
     asked for anything: a digest job with nothing new for anyone due, as most are, costs
     neither."""
 

@@ -17,18 +17,24 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from pipeline.config import Filters
 from pipeline.match.text import norm
-from pipeline.normalize.geo import Point, locate, locate_listed, miles_to_nearest
 from pipeline.normalize.places import US_STATES as STATE_NAMES
 from pipeline.posting import Posting, Remote
 
+if TYPE_CHECKING:
+    from pipeline.normalize.geo import Point
+
 #: Two-letter code -> lower-case name, so 'tx', 'Texas' and 'TX' compare equal.
 US_STATES = {code: name.lower() for code, name in STATE_NAMES.items()}
+#: The columns holding a value per posting that many postings share (codes into distinct values).
+_SHARED = ("remote", "region", "city", "location", "type", "company", "residency", "excluded")
+#: The columns holding a number per posting (NaN: not stated).
+_NUMBERS = ("salary", "dated")
 
 
 def _state(value: str) -> str:
@@ -37,7 +43,70 @@ def _state(value: str) -> str:
     return US_STATES.get(value.upper(), norm(value))
 
 
-def posting_frame(postings: list[Posting]) -> pd.DataFrame:
+class Shared:
+    """A column of values many rows share: each row's code into the distinct values, so a
+    test on the values is worked out once per distinct value, not once per row."""
+
+    def __init__(self, codes: np.ndarray, values: list):
+        self.codes, self.values = codes, values
+
+    @classmethod
+    def of(cls, items: list) -> Shared:
+        """The column of ``items`` (hashable values)."""
+        index: dict = {}
+        codes = np.fromiter((index.setdefault(x, len(index)) for x in items), np.int64,
+                            len(items))
+        return cls(codes, list(index))
+
+    def test(self, check) -> np.ndarray:
+        """``check(value)`` of each row, as a boolean array."""
+        found = np.fromiter(map(check, self.values), dtype=bool, count=len(self.values))
+        return found[self.codes]
+
+    def isin(self, wanted) -> np.ndarray:
+        """Which rows hold one of ``wanted``."""
+        return self.test(wanted.__contains__)
+
+    def take(self, rows: np.ndarray) -> Shared:
+        return Shared(self.codes[rows], self.values)
+
+    def joined(self, other: Shared) -> Shared:
+        """This column's rows, then ``other``'s."""
+        index = {value: code for code, value in enumerate(self.values)}
+        recode = np.fromiter((index.setdefault(v, len(index)) for v in other.values), np.int64,
+                             len(other.values))
+        return Shared(np.concatenate([self.codes, recode[other.codes]]), list(index))
+
+    def __iter__(self):
+        return map(self.values.__getitem__, self.codes.tolist())
+
+
+class PostingColumns:
+    """The columns filters look at, one row per posting: ``Shared`` text columns (see
+    ``_SHARED``) and float arrays (``_NUMBERS``), by name."""
+
+    def __init__(self, columns: dict):
+        self.columns = columns
+
+    def __getitem__(self, name: str):
+        return self.columns[name]
+
+    def __len__(self) -> int:
+        return len(self.columns["salary"])
+
+    def take(self, rows: np.ndarray) -> PostingColumns:
+        """Only ``rows``, in that order."""
+        return PostingColumns({name: column.take(rows) if isinstance(column, Shared)
+                               else column[rows] for name, column in self.columns.items()})
+
+    def joined(self, other: PostingColumns) -> PostingColumns:
+        """These rows, then ``other``'s."""
+        return PostingColumns({name: column.joined(other[name]) if isinstance(column, Shared)
+                               else np.concatenate([column, other[name]])
+                               for name, column in self.columns.items()})
+
+
+def posting_frame(postings: list[Posting]) -> PostingColumns:
     """The columns filters look at, one row per posting (each distinct value normalised once)."""
     done: dict[str, str] = {}
 
@@ -45,21 +114,22 @@ def posting_frame(postings: list[Posting]) -> pd.DataFrame:
         text = text or ""
         return done[text] if text in done else done.setdefault(text, norm(text))
 
-    rows = []
+    values: dict[str, list] = {name: [] for name in _SHARED + _NUMBERS}
     for p in postings:
         low, high = p.annual_salary()
-        rows.append({
+        row = {
             "remote": p.remote.value, "region": _state(p.region) if p.region else "",
             "city": n(p.city), "location": n(_locations(p)),
             "salary": high if high is not None else low, "type": n(p.employment_type),
             "company": n(p.company), "residency": _residency(p, "residency"),
             "excluded": _residency(p, "residency_excluded"), "dated": _dated(p),
-        })
-    frame = pd.DataFrame(rows, columns=["remote", "region", "city", "location", "salary",
-                                        "type", "company", "residency", "excluded", "dated"])
-    frame["salary"] = frame["salary"].astype(float)
-    frame["dated"] = frame["dated"].astype(float)
-    return frame
+        }
+        for name, value in row.items():
+            values[name].append(value)
+    columns: dict = {name: Shared.of(values[name]) for name in _SHARED}
+    columns.update({name: np.array([np.nan if v is None else v for v in values[name]],
+                                   dtype=float) for name in _NUMBERS})
+    return PostingColumns(columns)
 
 
 def _dated(posting: Posting) -> float:
@@ -81,24 +151,23 @@ def _residency(posting: Posting, key: str) -> frozenset[str]:
     return frozenset(_state(code) for code in posting.extra.get(key) or [])
 
 
-def _place_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
+def _place_mask(frame: PostingColumns, filters: Filters) -> np.ndarray:
     keep = np.ones(len(frame), dtype=bool)
-    remote = (frame["remote"] == Remote.REMOTE.value).to_numpy()
-    restricted = frame["residency"].map(bool).to_numpy(dtype=bool)
+    remote = frame["remote"].isin({Remote.REMOTE.value})
+    restricted = frame["residency"].test(bool)
     anywhere = remote & ~restricted
     if filters.states:
         states = {_state(s) for s in filters.states}
         codes = {code.lower() for code, name in US_STATES.items() if name in states}
-        in_state = frame["region"].isin(states).to_numpy() | frame["location"].map(
-            lambda loc: bool(set(loc.split()) & codes) or any(s in loc for s in states)).to_numpy()
-        allowed = frame["residency"].map(lambda allowed: bool(allowed & states)).to_numpy(
-            dtype=bool)
-        barred = frame["excluded"].map(lambda excluded: states <= excluded).to_numpy(dtype=bool)
+        in_state = frame["region"].isin(states) | frame["location"].test(
+            lambda loc: bool(set(loc.split()) & codes) or any(s in loc for s in states))
+        allowed = frame["residency"].test(lambda allowed: bool(allowed & states))
+        barred = frame["excluded"].test(lambda excluded: states <= excluded)
         keep &= np.where(restricted, allowed, in_state | (anywhere & ~barred))
     if filters.cities:
         cities = [norm(c) for c in filters.cities]
-        in_city = (frame["city"].isin(cities) | frame["location"].map(
-            lambda loc: any(c in loc for c in cities))).to_numpy()
+        in_city = frame["city"].isin(set(cities)) | frame["location"].test(
+            lambda loc: any(c in loc for c in cities))
         if filters.radius_miles is not None:
             in_city = in_city | _within_radius(frame, filters)
         keep &= in_city | remote
@@ -107,6 +176,8 @@ def _place_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
 
 def _centre(city: str, states: list[str]) -> Point | None:
     """A listed city's coordinates; 'Columbus' is looked for first in the listed states."""
+    from pipeline.normalize.geo import locate, locate_listed  # the place data: only for a radius
+
     if "," in city:
         return locate_listed(city)
     for state in states:
@@ -115,21 +186,25 @@ def _centre(city: str, states: list[str]) -> Point | None:
     return locate(city)
 
 
-def _within_radius(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
+def _within_radius(frame: PostingColumns, filters: Filters) -> np.ndarray:
     """Rows whose city and state lie within ``radius_miles`` of a listed city (each distinct
     place located once; places not in the data are not within)."""
+    from pipeline.normalize.geo import locate, miles_to_nearest
+
     centres = [p for c in filters.cities if (p := _centre(c, filters.states)) is not None]
-    places = frame[["city", "region"]].drop_duplicates()
-    located = {(city, region): point for city, region in places.itertuples(index=False)
-               if (point := locate(city, region)) is not None}
+    city, region = frame["city"], frame["region"]
+    pairs, inverse = np.unique(np.stack([city.codes, region.codes], axis=1), axis=0,
+                               return_inverse=True)
+    places = [(city.values[c], region.values[r]) for c, r in pairs.tolist()]
+    located = {i: point for i, (c, r) in enumerate(places)
+               if (point := locate(c, r)) is not None}
     near = miles_to_nearest(list(located.values()), centres) <= filters.radius_miles
-    within = {place for place, ok in zip(located, near, strict=True) if ok}
-    return np.fromiter(((c, r) in within for c, r in zip(frame["city"], frame["region"],
-                                                           strict=True)),
-                       dtype=bool, count=len(frame))
+    within = np.zeros(len(places), dtype=bool)
+    within[[i for i, ok in zip(located, near, strict=True) if ok]] = True
+    return within[inverse.ravel()]
 
 
-def filter_mask(frame: pd.DataFrame, filters: Filters | None,
+def filter_mask(frame: PostingColumns, filters: Filters | None,
                 texts: list[str] | None = None, now: datetime | None = None) -> np.ndarray:
     """Boolean mask of the rows that pass ``filters`` at ``now`` (default: the current time);
     ``texts`` are titles + descriptions."""
@@ -137,22 +212,22 @@ def filter_mask(frame: pd.DataFrame, filters: Filters | None,
     if filters is None:
         return keep
     if filters.remote:
-        keep &= frame["remote"].isin([r.value for r in filters.remote]).to_numpy()
+        keep &= frame["remote"].isin({r.value for r in filters.remote})
     keep &= _place_mask(frame, filters)
     if filters.min_salary is not None:
-        salary = frame["salary"].to_numpy()
+        salary = frame["salary"]
         keep &= np.isnan(salary) | (salary >= filters.min_salary)
     if filters.employment_types:
         wanted = {norm(t) for t in filters.employment_types}
-        keep &= ((frame["type"] == "") | frame["type"].isin(wanted)).to_numpy()
+        keep &= frame["type"].isin(wanted | {""})
     if filters.exclude_companies:
-        keep &= ~frame["company"].isin({norm(c) for c in filters.exclude_companies}).to_numpy()
+        keep &= ~frame["company"].isin({norm(c) for c in filters.exclude_companies})
     if filters.exclude_words and texts is not None:
         pattern = re.compile(r"\b(" + "|".join(re.escape(w.lower()) for w in
                                                filters.exclude_words) + r")\b")
         keep &= np.array([not pattern.search(t.lower()) for t in texts], dtype=bool)
     if filters.max_age_days is not None:
         oldest = ((now or datetime.now(UTC)) - timedelta(days=filters.max_age_days)).timestamp()
-        dated = frame["dated"].to_numpy()
+        dated = frame["dated"]
         keep &= np.isnan(dated) | (dated >= oldest)
     return keep

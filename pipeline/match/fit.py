@@ -12,10 +12,10 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipeline.match.credentials import PostingCredentials, posting_credentials
 from pipeline.match.matchers import ProfileMatchers
@@ -23,6 +23,9 @@ from pipeline.match.profile import Profile
 from pipeline.match.text import sentence_spans
 from pipeline.match.tfidf import count_terms
 from pipeline.posting import Posting
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 
 @contextmanager

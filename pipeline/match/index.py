@@ -14,19 +14,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from pipeline.match.credentials import (
     CredentialArrays,
     PostingCredentials,
     posting_credentials,
 )
-from pipeline.match.filters import posting_frame
+from pipeline.match.filters import PostingColumns, posting_frame
 from pipeline.match.fit import TextFeatures, gc_paused, text_features
 from pipeline.match.matchers import ProfileMatchers
 from pipeline.match.peers import Peers, company_keys
@@ -38,8 +36,12 @@ from pipeline.match.tfidf import (
     finish_tfidf,
     fit_tfidf,
     merge_counts,
+    unit_rows,
 )
 from pipeline.posting import Posting
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 _BOILERPLATE_MIN_WORDS = 8
 _FUZZY_TITLE_MIN = 0.5
@@ -102,6 +104,8 @@ def clean_bodies(postings: list[Posting], split: list[list[str]],
 def _body_vectorizer(n_postings: int) -> TfidfVectorizer:
     """Body unigrams without English stop words; from ``_BIG_CORPUS`` postings, terms of a
     single posting are left out, and above 20 those in 90% of postings."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 1),
                            min_df=2 if n_postings >= _BIG_CORPUS else 1,
                            max_df=0.9 if n_postings > 20 else 1.0, dtype=np.float32)
@@ -119,6 +123,8 @@ def _fit_bodies(vectorizer: TfidfVectorizer, text: TextFeatures,
 def _fit_titles(matchers: ProfileMatchers,
                 postings: list[Posting]) -> tuple[FittedTfidf, FittedTfidf]:
     """Word (1-2) and character (3-5) n-gram TF-IDFs fitted on the normalised titles."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     titles = norm_titles(postings) + matchers.family
     word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
@@ -153,7 +159,7 @@ class PostingIndex:
     peers: Peers | None = None
     peer_sim: np.ndarray = field(default_factory=lambda: np.zeros(0))
     cred_arrays: CredentialArrays | None = None
-    filter_frame: pd.DataFrame | None = None
+    filter_frame: PostingColumns | None = None
 
     @classmethod
     def build(cls, profile: Profile, postings: list[Posting],
@@ -169,12 +175,14 @@ class PostingIndex:
             index = cls(profile=profile, matchers=matchers, body_vectorizer=body_fit,
                         title_vectorizers=_fit_titles(matchers, postings),
                         boilerplate=text.boilerplate, family_matrix=sp.csr_matrix((0, 0)),
-                        profile_vector=normalize(body_fit.transform([profile.body_text()])))
+                        profile_vector=unit_rows(body_fit.transform([profile.body_text()])))
             index.family_matrix = index._title_matrix(
                 [matchers.without_licences(t) for t in matchers.family])
             index.whole_family_matrix = index._title_matrix(matchers.family)
             if postings:
-                index._append(postings, matrix, text.skills, text.creds)
+                from sklearn.preprocessing import normalize  # loaded by the fit: faster here
+
+                index._append(postings, matrix, text.skills, text.creds, normalize)
             index._fit_peers()
         return index
 
@@ -192,7 +200,7 @@ class PostingIndex:
         """Word and character n-gram TF-IDF of normalised titles, side by side, unit length."""
         word, char = self.title_vectorizers
         unique, inverse = _distinct(titles)
-        rows = normalize(sp.hstack([word.transform(unique), char.transform(unique)]).tocsr())
+        rows = unit_rows(sp.hstack([word.transform(unique), char.transform(unique)]).tocsr())
         return rows[inverse]
 
     def add(self, postings: list[Posting]) -> None:
@@ -210,9 +218,10 @@ class PostingIndex:
                      [self.matchers.skills_in(b) for b in bodies], creds)
 
     def _append(self, postings: list[Posting], matrix: sp.csr_matrix, skills: list[list[str]],
-                creds: list[PostingCredentials]) -> None:
-        """Append postings whose body rows, skills and credentials are already worked out."""
-        matrix = normalize(matrix)
+                creds: list[PostingCredentials], unit=unit_rows) -> None:
+        """Append postings whose body rows, skills and credentials are already worked out
+        (``unit``: scales rows to unit length, ``unit_rows`` or scikit-learn's equal one)."""
+        matrix = unit(matrix)
         self.bodies = matrix if self.bodies is None else sp.vstack([self.bodies, matrix]).tocsr()
         self.body_sim = np.concatenate(
             [self.body_sim, (matrix @ self.profile_vector.T).toarray().ravel()])
@@ -227,8 +236,8 @@ class PostingIndex:
             self.cred_arrays = CredentialArrays(self.profile.credentials)
         self.cred_arrays.extend(creds)
         frame = posting_frame(postings)
-        self.filter_frame = frame if self.filter_frame is None else pd.concat(
-            [self.filter_frame, frame], ignore_index=True)
+        self.filter_frame = frame if self.filter_frame is None else self.filter_frame.joined(
+            frame)
         self.postings += postings
 
     def _add_titles(self, postings: list[Posting]) -> None:
@@ -263,7 +272,7 @@ class PostingIndex:
             self._feature_names = self.body_vectorizer.get_feature_names_out()
         return self._feature_names
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self) -> PostingColumns:
         """The filter columns of every posting."""
         return self.filter_frame if self.filter_frame is not None else posting_frame([])
 

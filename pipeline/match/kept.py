@@ -1,7 +1,10 @@
 """The fitted posting index kept between runs, scheduler jobs and workers, in the database.
 
 The index is pickled into the store's kept state (``Store.keep_blob``, name ``KEPT_NAME``), so
-SQLite and PostgreSQL alike start a run from the last fit. ``kept_index`` loads the index an
+SQLite and PostgreSQL alike start a run from the last fit. What is pickled is plain data (NumPy
+and SciPy arrays, the fitted TF-IDFs as ``tfidf.FittedTfidf``, the filter columns as
+``filters.PostingColumns``): loading it and appending postings imports no scikit-learn or pandas,
+which only a refit needs. ``kept_index`` loads the index an
 earlier run fitted, appends the postings it has not seen (a changed posting is appended again)
 and says which rows are the postings it is given: every open posting, or only those that can be
 news (a digests pass), every open one then being read only to refit. It refits, and saves,
@@ -31,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: Bump when PostingIndex, what it reads from a posting (credentials, titles) or this file's
 #: layout changes: older files are refitted.
-VERSION = 6
+VERSION = 7
 #: The name the index is kept under in the store.
 KEPT_NAME = "posting_index"
 DRIFT = 0.25

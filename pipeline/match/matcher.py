@@ -153,7 +153,7 @@ class Matcher:
         floor = min(min_scores, default=0.0)
         subset = self._reachable(index, None if rows is None else np.asarray(rows), floor)
         every = np.arange(len(index)) if subset is None else subset
-        frame = index.frame() if subset is None else index.frame().iloc[subset]
+        frame = index.frame() if subset is None else index.frame().take(subset)
         bodies = index.bodies if subset is None else index.bodies[subset]
         postings = index.postings if subset is None else [index.postings[r] for r in subset]
         profile_only = score(index, self.weights, None, rows=subset).score  # resume-less
@@ -197,9 +197,9 @@ class Matcher:
             resume = holding(resume, held, self.profile.credentials)
         rows = np.asarray(rows, dtype=np.int64)
         scores = score(index, self.weights, resume, rows=rows)
-        more = evidence(index, self.weights)
+        more = evidence(index, self.weights, rows)  # only these rows: explained one by one
         terms = _ResumeTerms(index, resume, self._rows_terms(index))
-        return [self._match(index, scores, pos, int(row), resume, float(more[row]), terms)
+        return [self._match(index, scores, pos, int(row), resume, float(more[pos]), terms)
                 for pos, row in enumerate(rows)]
 
     def _rows_terms(self, index: PostingIndex) -> dict[int, list[str]]:
@@ -308,7 +308,8 @@ class _ResumeTerms:
     def __init__(self, index: PostingIndex, resume: Resume | None,
                  rows_terms: dict[int, list[str]] | None = None):
         self.index = index
-        self.theirs = set(index.matchers.terms_in(resume.text)) if resume is not None else None
+        self.theirs = None if resume is None else resume.terms if resume.terms is not None else (
+            set(index.matchers.terms_in(resume.text)))
         self.rows_terms = {} if rows_terms is None else rows_terms
 
     def shared(self, row: int) -> list[str]:

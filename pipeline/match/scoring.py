@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
 from pipeline.match.credentials import ResumeCredentials, codes_in, held_with_implied
 from pipeline.match.index import PostingIndex
 from pipeline.match.profile import Weights
 from pipeline.match.resume_terms import comparable_text
+from pipeline.match.tfidf import unit_rows
 
 COMPONENTS = ("title", "skills", "body", "peers", "credentials", "resume")
 
@@ -31,12 +31,13 @@ COMPONENTS = ("title", "skills", "body", "peers", "credentials", "resume")
 @dataclass
 class Resume:
     """A resume as the scorer sees it: a unit TF-IDF vector, the credential codes it names and
-    how many of the role's domain terms it shows."""
+    how many of the role's domain terms it shows (``terms``: which, when read by ``many``)."""
 
     text: str
     vector: sp.csr_matrix
     held: set[str]
     role_terms: int = 0
+    terms: frozenset[str] | None = None
 
     @classmethod
     def from_text(cls, index: PostingIndex, text: str) -> Resume:
@@ -50,7 +51,7 @@ class Resume:
         out: list[Resume | None] = [None] * len(texts)
         if not given:
             return out
-        matrix = normalize(index.body_vectorizer.transform(
+        matrix = unit_rows(index.body_vectorizer.transform(
             [comparable_text(texts[i]) for i in given])).tocsr()
         ptr = matrix.indptr
         credentials = index.profile.credentials
@@ -58,10 +59,11 @@ class Resume:
             a, b = ptr[row], ptr[row + 1]  # the row built directly: 4x cheaper than matrix[row]
             vector = sp.csr_matrix((matrix.data[a:b], matrix.indices[a:b], [0, b - a]),
                                    shape=(1, matrix.shape[1]))
+            terms = index.matchers.terms_in(texts[i])
             out[i] = cls(text=texts[i], vector=vector,
                          held=held_with_implied(set(codes_in(texts[i], credentials)),
                                                 credentials),
-                         role_terms=len(index.matchers.terms_in(texts[i])))
+                         role_terms=len(terms), terms=frozenset(terms))
         return out
 
     def gate(self, weights: Weights) -> float:
@@ -135,14 +137,18 @@ def title_belief(index: PostingIndex, weights: Weights, parts: dict[str, np.ndar
 TIE_EPSILON = 1e-6
 
 
-def evidence(index: PostingIndex, weights: Weights) -> np.ndarray:
-    """How far each posting's body, peers and skills evidence goes past the caps.
+def evidence(index: PostingIndex, weights: Weights, rows: np.ndarray | None = None) -> np.ndarray:
+    """How far each posting's (or only ``rows``') body, peers and skills evidence goes past
+    the caps.
 
     Capped parts make many strong postings score exactly 1.0; this orders them (more evidence
     first) instead of leaving them in storage order. It never changes a shown score.
     """
-    return (index.body_sim / weights.body_cap + index.peer_sim / weights.peers_cap
-            + index.skill_count / max(1.0, weights.skills_saturation))
+    body, peers, skills = index.body_sim, index.peer_sim, index.skill_count
+    if rows is not None:
+        body, peers, skills = body[rows], peers[rows], skills[rows]
+    return (body / weights.body_cap + peers / weights.peers_cap
+            + skills / max(1.0, weights.skills_saturation))
 
 
 def score(index: PostingIndex, weights: Weights, resume: Resume | None = None,

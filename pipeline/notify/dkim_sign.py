@@ -21,9 +21,6 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import SMTP
 
-import dkim
-from dkim.crypto import UnparsableKeyError, parse_pem_private_key
-
 from pipeline.config import DkimConfig, JobsConfig, secret
 from pipeline.config.values import env_name
 from pipeline.errors import ConfigError
@@ -51,6 +48,8 @@ class DkimSigner:
     def sign(self, raw: bytes) -> bytes:
         """``raw`` (a flattened message, CRLF line ends, unsigned) with a DKIM-Signature header
         (relaxed/relaxed) prepended; the transports send exactly these bytes."""
+        import dkim  # dkimpy (and its crypto): loaded only where DKIM is configured
+
         present = BytesHeaderParser(policy=SMTP).parsebytes(raw)
         wanted = [name.lower().encode() for name in SIGNED_HEADERS if name in present]
         header = dkim.sign(raw, self.selector.encode(), self.domain.encode(), self.key,
@@ -60,6 +59,8 @@ class DkimSigner:
 
     def dns_record(self) -> tuple[str, str]:
         """(name, value) of the TXT record that publishes the public key."""
+        from dkim.crypto import parse_pem_private_key
+
         key = parse_pem_private_key(self.key)
         public = _der(0x30, _der_int(key["modulus"]) + _der_int(key["publicExponent"]))
         spki = _der(0x30, _der(0x30, _RSA_OID + b"\x05\x00") + _der(0x03, b"\x00" + public))
@@ -102,6 +103,8 @@ def _read_key(settings: DkimConfig) -> tuple[bytes, str]:
 
 def _check_key(key: bytes, where: str) -> None:
     """ConfigError unless ``key`` is an unencrypted PEM RSA private key of a usable size."""
+    from dkim.crypto import UnparsableKeyError, parse_pem_private_key
+
     label = _PEM_LABEL.search(key)
     if label is None:
         raise ConfigError(f"{where}: not a PEM key (no '-----BEGIN ... PRIVATE KEY-----' "
@@ -123,6 +126,8 @@ def _check_key(key: bytes, where: str) -> None:
 
 def _test_sign(signer: DkimSigner, where: str) -> None:
     """Sign a small message and verify it against the key's own public record."""
+    import dkim
+
     message = EmailMessage()
     message["From"] = f"check@{signer.domain}"
     message["Subject"] = "DKIM key check"

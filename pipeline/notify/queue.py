@@ -95,7 +95,7 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
     if not postings or not subscribers:
         yield from ((subscriber, []) for subscriber in subscribers)
         return
-    from pipeline.match.kept import kept_index  # scikit-learn: loaded only when ranking
+    from pipeline.match.kept import kept_index  # the index's modules: loaded only to rank
 
     index, rows_of = kept_index(matcher, postings, store, every_open=every_open)
     seen = np.full(len(index), -np.inf)  # rows of closed or changed postings: never news
