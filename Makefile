@@ -9,10 +9,11 @@ run: setup
 	$(BIN)/pipeline run
 
 # The tests run on SQLite and, through a throwaway local server (Debian's postgresql, installed
-# when missing and root), on PostgreSQL too; in TEST_WORKERS processes (pytest-xdist): more
-# workers than cores pays, as many tests wait on subprocesses, sockets and servers. Tests that
-# share an expensive fixture stay on one worker (tests/conftest.py). TEST_WORKERS=0: one process.
-TEST_WORKERS ?= 4
+# when missing and root), on PostgreSQL too; in TEST_WORKERS processes (pytest-xdist): one more
+# worker than cores pays, as many tests wait on subprocesses, sockets and servers; each further
+# worker costs more CPU (its own imports and collection) than it wins back. Tests that share an
+# expensive fixture stay on one worker (tests/conftest.py). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 3
 test: setup-test browser
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 

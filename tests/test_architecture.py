@@ -9,7 +9,6 @@ is mapped to the package it lands in.
 from __future__ import annotations
 
 import ast
-import functools
 import re
 from pathlib import Path
 
@@ -84,8 +83,7 @@ def target_unit(module: str, names: list[str], known: set[str]) -> list[str]:
     return [name if name in known else "pipeline" for name in names] or ["pipeline"]
 
 
-@functools.cache
-def edges() -> list[tuple[str, str, str, list[str]]]:
+def crossing_imports() -> list[tuple[str, str, str, list[str]]]:
     """(from package, to package, where, names) for every import that crosses a package line."""
     found_units = units()
     known = set(found_units)
@@ -106,6 +104,13 @@ def table() -> dict[str, list[str]]:
     return allowed_table(ARCHITECTURE.read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="module")
+def edges() -> list[tuple[str, str, str, list[str]]]:
+    """``crossing_imports()``, parsed once: module-scoped, so its tests share one xdist worker
+    (tests/conftest.py) and the package is parsed once a run, not once per worker."""
+    return crossing_imports()
+
+
 def test_every_package_is_in_the_table(table):
     """A new package or root module must be placed in ARCHITECTURE.md before it is used."""
     missing = sorted(set(units()) - set(table))
@@ -122,26 +127,26 @@ def test_the_table_is_a_layering(table):
     assert not wrong, f"allowed before being listed (or unknown): {wrong}"
 
 
-def test_imports_follow_the_documented_direction(table):
+def test_imports_follow_the_documented_direction(table, edges):
     """No module imports a package its own package may not depend on."""
-    wrong = sorted({f"{where}: {src} -> {dst}" for src, dst, where, _ in edges()
+    wrong = sorted({f"{where}: {src} -> {dst}" for src, dst, where, _ in edges
                     if dst not in table.get(src, []) and (src, dst) not in KNOWN_VIOLATIONS})
     assert not wrong, "imports against ARCHITECTURE.md:\n" + "\n".join(wrong)
 
 
-def test_no_package_imports_another_packages_private_names():
+def test_no_package_imports_another_packages_private_names(edges):
     """A name starting with ``_`` stays inside its package."""
-    wrong = sorted({f"{where}: {src} imports {dst}.{name}" for src, dst, where, names in edges()
+    wrong = sorted({f"{where}: {src} imports {dst}.{name}" for src, dst, where, names in edges
                     for name in names
                     if name.startswith("_") and not name.startswith("__")
                     and (src, dst, name) not in KNOWN_PRIVATE_IMPORTS})
     assert not wrong, "private names used across packages:\n" + "\n".join(wrong)
 
 
-def test_known_violations_still_exist():
+def test_known_violations_still_exist(edges):
     """An allow-list entry whose import is gone must be removed, so the list only shrinks."""
-    found = {(src, dst) for src, dst, _, _ in edges()}
-    private = {(src, dst, name) for src, dst, _, names in edges() for name in names}
+    found = {(src, dst) for src, dst, _, _ in edges}
+    private = {(src, dst, name) for src, dst, _, names in edges for name in names}
     stale = sorted(map(str, (KNOWN_VIOLATIONS - found) | (KNOWN_PRIVATE_IMPORTS - private)))
     assert not stale, "fixed: remove from the allow-lists in this file: " + ", ".join(stale)
 
