@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import update
 from notify_support import (
     NOW,
     OWN_UNSUBSCRIBE,
@@ -23,6 +22,7 @@ from notify_support import (
     open_store,
     posting,
 )
+from sqlalchemy import update
 from waiting import wait_for
 
 from pipeline.cli import cli

@@ -1,4 +1,4 @@
-"""Credential gaps count what a credential implies: a licence that meets another's posts opens them."""
+"""Credential gaps count what a credential implies: a licence meeting another's posts opens them."""
 
 from __future__ import annotations
 

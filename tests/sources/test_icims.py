@@ -77,7 +77,8 @@ def test_job_page_without_json_ld_uses_card_and_page_text(serve, http):
 def test_listing_card_fields_are_cleaned_like_every_posting_field(serve, http):
     """A control character in a card's field is dropped, also for a job read from its JSON-LD
     (whose posting takes the card's fields after it was built)."""
-    page = fixture_text("icims", "search_page0.html").replace("<span>Nursing<", "<span>Nurs\x01ing<")
+    page = fixture_text("icims", "search_page0.html")
+    page = page.replace("<span>Nursing<", "<span>Nurs\x01ing<")
     serve("/jobs/search", page, query={"pr": "0", "in_iframe": "1"}, content_type=HTML)
     jobs = by_id(source(serve_portal(serve), http).fetch())
     assert jobs["5120"].extra["Category"] == "Nursing"
