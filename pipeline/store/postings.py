@@ -19,6 +19,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from pipeline.posting import DERIVED_EXTRA, Posting, Remote, StoredPosting, clean_text
+from pipeline.store.bulk import CHUNK, insert_many, update_many
 from pipeline.store.schema import NUL_FREE, postings, utcnow
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 _BOOKKEEPING = {"id", "first_seen", "last_seen", "closed_at"}
 _COLUMNS = [c.name for c in postings.columns if c.name not in {"content_hash", "canonical_id"}]
 _FIELDS = frozenset(_COLUMNS)
+#: The columns a new posting's row is inserted with, in order.
+_INSERTED = (*[name for name in _COLUMNS if name not in _BOOKKEEPING],
+             "content_hash", "first_seen", "last_seen")
 #: The posting fields whose JSON-mode value is not the column's (dates become text, a NaN null).
 _NATIVE = ("posted_at", "valid_through", "salary_min", "salary_max")
 #: The columns ``open_posting_rows`` reads: what de-duplication compares and notes (it reads
@@ -100,16 +104,12 @@ class _ChunkRefused(Exception):
     """The database refused a chunk written at once; which posting, only row by row tells."""
 
 
-#: Rows per executemany: large enough to save round trips, small enough to bound memory.
-CHUNK = 500
-
-
 class _Plan:
     """The writes one batch needs, gathered first and run in chunks (executemany)."""
 
     def __init__(self, now: datetime):
         self.now = now
-        self.inserts: list[tuple[int, dict]] = []  # (index in batch, row)
+        self.inserts: list[tuple[int, tuple]] = []  # (index in batch, _INSERTED values)
         self.updates: list[tuple[int, dict]] = []  # changed postings: every column
         self.reopens: list[tuple[int, dict]] = []  # unchanged, listed again after closing
         self.seen_again: list[int] = []  # unchanged and open: only last_seen moves
@@ -119,8 +119,9 @@ class _Plan:
         as_json = posting.model_dump(mode="json", exclude=_BOOKKEEPING)
         digest = content_hash(posting, as_json)
         if known is None:
-            self.inserts.append((index, {**_values(posting, as_json), "content_hash": digest,
-                                         "first_seen": self.now, "last_seen": self.now}))
+            values = {**_values(posting, as_json), "content_hash": digest,
+                      "first_seen": self.now, "last_seen": self.now}
+            self.inserts.append((index, tuple(values[name] for name in _INSERTED)))
             return
         posting_id, old_digest, closed_at = known
         if old_digest == digest:
@@ -152,21 +153,29 @@ class _Plan:
     def write(self, conn, result: UpsertResult, one_by_one: bool) -> None:
         """Run the planned writes; the ids of new postings go into ``result.new``, in order."""
         for start in range(0, len(self.inserts), CHUNK):
-            chunk = self.inserts[start:start + CHUNK]
-            ids = {(r.source, r.source_id): r.id for r in _run(conn, _INSERT, chunk, one_by_one)}
-            result.new.extend(ids[row["source"], row["source_id"]] for _, row in chunk)
+            _run(lambda rows: insert_many(conn, postings, _INSERTED, rows),
+                 self.inserts[start:start + CHUNK], one_by_one)
+        result.new.extend(self._new_ids(conn))
         for planned in (self.updates, self.reopens):
             for start in range(0, len(planned), CHUNK):
-                _run(conn, _update(planned[0][1]), planned[start:start + CHUNK], one_by_one)
+                statement = _update(planned[0][1])
+                _run(lambda rows, statement=statement: conn.execute(statement, rows),
+                     planned[start:start + CHUNK], one_by_one)
         for start in range(0, len(self.seen_again), CHUNK):  # one statement per chunk
             conn.execute(update(postings).where(postings.c.id.in_(
                 self.seen_again[start:start + CHUNK])).values(last_seen=self.now))
 
 
-#: RETURNING in no particular order (so SQLite writes a chunk in one statement): rows name
-#: their posting.
-_INSERT = postings.insert().returning(
-    postings.c.id, postings.c.source, postings.c.source_id).execution_options(**NUL_FREE)
+    def _new_ids(self, conn) -> list[int]:
+        """The ids of the inserted postings, in order: read by source, among its postings first
+        seen now (every one inserted; any other is not looked up)."""
+        source_at, source_id_at = _INSERTED.index("source"), _INSERTED.index("source_id")
+        ids: dict[tuple[str, str], int] = {}
+        for source in dict.fromkeys(row[source_at] for _, row in self.inserts):
+            found = conn.execute(select(postings.c.source_id, postings.c.id).where(
+                postings.c.source == source, postings.c.first_seen == self.now))
+            ids.update(((source, source_id), posting_id) for source_id, posting_id in found)
+        return [ids[row[source_at], row[source_id_at]] for _, row in self.inserts]
 
 
 def _update(row: dict):
@@ -185,29 +194,23 @@ def _values(posting: Posting, as_json: dict) -> dict:
     return values
 
 
-def _rows(done) -> list:
-    """The rows a statement returned (none for an UPDATE)."""
-    return list(done) if done.returns_rows else []
-
-
-def _run(conn, statement, planned: list[tuple[int, dict]], one_by_one: bool) -> list:
-    """Execute ``statement`` for the planned rows: at once, or row by row naming a refused one."""
+def _run(write, planned: list[tuple[int, Any]], one_by_one: bool) -> None:
+    """``write`` the planned rows: at once, or row by row naming a refused one."""
     if not one_by_one:
         try:
-            return _rows(conn.execute(statement, [row for _, row in planned]))
+            write([row for _, row in planned])
         except Exception as exc:
             if not _refuses_posting(exc):
                 raise
             raise _ChunkRefused() from exc
-    found = []
+        return
     for index, row in planned:
         try:
-            found += _rows(conn.execute(statement, [row]))
+            write([row])
         except Exception as exc:
             if not _refuses_posting(exc):
                 raise
             raise _Unstorable(index, exc) from exc
-    return found
 
 
 class PostingsMixin:
@@ -269,8 +272,13 @@ class PostingsMixin:
         return result
 
     def _existing(self, conn, batch: list[Posting]) -> dict[tuple[str, str], tuple]:
+        """(id, content hash, closed_at) of the stored postings of ``batch``, by key; a source
+        with nothing stored (its first fetch) is not looked up posting by posting."""
         found: dict[tuple[str, str], tuple] = {}
         for source in {p.source for p in batch}:
+            if conn.execute(select(postings.c.id).where(postings.c.source == source)
+                            .limit(1)).first() is None:
+                continue
             ids = [p.source_id for p in batch if p.source == source]
             for start in range(0, len(ids), 500):
                 rows = conn.execute(
@@ -414,11 +422,9 @@ class PostingsMixin:
         (executemany), in one transaction."""
         if not values:
             return
-        statement = update(postings).where(postings.c.id == bindparam("posting_id")).values(
-            {column: bindparam("value")}).execution_options(**NUL_FREE)
         with self.engine.begin() as conn:
-            conn.execute(statement, [{"posting_id": posting_id, "value": value}
-                                     for posting_id, value in values.items()])
+            update_many(conn, postings, [column],
+                        [(value, posting_id) for posting_id, value in values.items()])
 
     def duplicates_of(self, posting_id: int) -> list[Posting]:
         """The postings recorded as the same job as ``posting_id`` (its other sources)."""
