@@ -275,14 +275,24 @@ def _regroup(store, rows: list[tuple]) -> dict[str, tuple[int, int]]:
         per_block[block] = (g + 1, d + len(members) - 1)
     store.set_canonical({row_id: wanted[row_id] for row_id, current, _ in rows
                          if current != wanted[row_id]})
+    store.update_extras(_changed_extras(rows, notes))
+    return per_block
+
+
+def _changed_extras(rows: list[tuple], notes: dict[int, dict]) -> dict[int, dict]:
+    """The ``extra`` of each posting of ``rows`` (its JSON text) whose notes are not ``notes``
+    (none where it has none); only a posting given notes, or whose text names a note key, is
+    decoded: most hold no notes and get none."""
     extras = {}
     for row_id, _, posting in rows:
-        extra = {k: v for k, v in posting.extra.items() if k not in NOTE_KEYS}
+        if row_id not in notes and not any(key in posting.extra for key in NOTE_KEYS):
+            continue
+        stored = json.loads(posting.extra)
+        extra = {k: v for k, v in stored.items() if k not in NOTE_KEYS}
         extra.update(notes.get(row_id, {}))
-        if extra != posting.extra:
+        if extra != stored:
             extras[row_id] = extra
-    store.update_extras(extras)
-    return per_block
+    return extras
 
 
 def _kept_terms(store, rows: list) -> list[bytes]:

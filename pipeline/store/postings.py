@@ -13,9 +13,10 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import Text, and_, bindparam, cast, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from pipeline.posting import DERIVED_EXTRA, Posting, Remote, StoredPosting, clean_text
@@ -28,11 +29,13 @@ log = logging.getLogger(__name__)
 _BOOKKEEPING = {"id", "first_seen", "last_seen", "closed_at"}
 _COLUMNS = [c.name for c in postings.columns if c.name not in {"content_hash", "canonical_id"}]
 _FIELDS = frozenset(_COLUMNS)
-#: The columns a new posting's row is inserted with, in order.
-_INSERTED = (*[name for name in _COLUMNS if name not in _BOOKKEEPING],
-             "content_hash", "first_seen", "last_seen")
 #: The posting fields whose JSON-mode value is not the column's (dates become text, a NaN null).
 _NATIVE = ("posted_at", "valid_through", "salary_min", "salary_max")
+#: The columns a new posting's row is inserted with, in order: what the board said, then ours.
+_SAID = tuple(name for name in _COLUMNS if name not in _BOOKKEEPING)
+_INSERTED = (*_SAID, "content_hash", "first_seen", "last_seen")
+_SAID_OF = itemgetter(*_SAID)
+_NATIVE_AT = [(_SAID.index(name), name) for name in _NATIVE]
 #: The columns ``open_posting_rows`` reads: what de-duplication compares and notes (it reads
 #: descriptions only where it has no kept counts of them: ``posting_descriptions``).
 DEDUPE_COLUMNS = ("source", "source_id", "url", "title", "company", "location", "city", "region",
@@ -119,9 +122,10 @@ class _Plan:
         as_json = posting.model_dump(mode="json", exclude=_BOOKKEEPING)
         digest = content_hash(posting, as_json)
         if known is None:
-            values = {**_values(posting, as_json), "content_hash": digest,
-                      "first_seen": self.now, "last_seen": self.now}
-            self.inserts.append((index, tuple(values[name] for name in _INSERTED)))
+            values = list(_SAID_OF(as_json))
+            for at, name in _NATIVE_AT:
+                values[at] = getattr(posting, name)
+            self.inserts.append((index, (*values, digest, self.now, self.now)))
             return
         posting_id, old_digest, closed_at = known
         if old_digest == digest:
@@ -389,8 +393,10 @@ class PostingsMixin:
     def open_posting_rows(self, ids: list[int] | None = None) -> list[tuple[int, int | None, Any]]:
         """Every open posting (or only ``ids``), duplicates included, as (id, canonical id,
         row), by id; a row has the posting's attributes that de-duplication reads
-        (``DEDUPE_COLUMNS``), as stored: no ``Posting`` is built, and memory matters."""
-        columns = [postings.c[name] for name in DEDUPE_COLUMNS]
+        (``DEDUPE_COLUMNS``), as stored: no ``Posting`` is built, and memory matters. Its
+        ``extra`` is the JSON text (de-duplication decodes the few it rewrites)."""
+        columns = [cast(postings.c.extra, Text).label("extra") if name == "extra"
+                   else postings.c[name] for name in DEDUPE_COLUMNS]
         query = select(postings.c.id, postings.c.canonical_id, postings.c.closed_at, *columns)
         chunks = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
         found = []

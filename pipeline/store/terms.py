@@ -22,6 +22,8 @@ class TermsMixin:
         """(content hash, counts) kept for each of ``ids`` that has them."""
         found = {}
         with self.engine.connect() as conn:
+            if conn.execute(select(dedupe_terms.c.posting_id).limit(1)).first() is None:
+                return found  # nothing kept yet (a first pass): no ids to look up
             for start in range(0, len(ids), CHUNK):
                 rows = conn.execute(select(dedupe_terms).where(
                     dedupe_terms.c.posting_id.in_(ids[start:start + CHUNK])))
