@@ -29,7 +29,6 @@ from pipeline.dedupe.terms import (
     EMPTY,
     FEATURES,
     Counts,
-    WordHashes,
     count,
     decode,
     encode_rows,
@@ -104,15 +103,13 @@ def find_duplicate_groups(postings: list, terms: list[bytes] | None = None) -> l
     return sorted(groups.groups())
 
 
-def describe(descriptions: list[str], crcs: WordHashes | None = None) -> list[bytes]:
+def describe(descriptions: list[str]) -> list[bytes]:
     """The encoded hashed counts compared for each description (none for one too short to
-    compare), hashed ``BATCH_ROWS`` at a time (bounded memory); ``crcs``: the word hashes of
-    earlier calls in the same pass."""
+    compare), hashed ``BATCH_ROWS`` at a time (bounded memory)."""
     found: list[bytes] = []
-    crcs = crcs if crcs is not None else WordHashes()
     for start in range(0, len(descriptions), BATCH_ROWS):
         made = count([text if len(text) >= MIN_DESCRIPTION_CHARS else ""
-                      for text in descriptions[start:start + BATCH_ROWS]], crcs)
+                      for text in descriptions[start:start + BATCH_ROWS]])
         found += encode_rows(made)
     return found
 
@@ -301,11 +298,10 @@ def _kept_terms(store, rows: list) -> list[bytes]:
     the descriptions (``BATCH_ROWS`` at a time) and kept."""
     kept = store.kept_terms([row.id for row in rows])
     stale = [row for row in rows if kept.get(row.id, (None,))[0] != row.content_hash]
-    crcs = WordHashes()
     for start in range(0, len(stale), BATCH_ROWS):
         chunk = stale[start:start + BATCH_ROWS]
         texts = store.posting_descriptions([row.id for row in chunk])
-        made = describe([texts[row.id] for row in chunk], crcs)
+        made = describe([texts[row.id] for row in chunk])
         fresh = {row.id: (row.content_hash, terms) for row, terms in zip(chunk, made, strict=True)}
         store.keep_terms(fresh, replaced=[row.id for row in chunk if row.id in kept])
         kept.update(fresh)
