@@ -270,9 +270,8 @@ def _regroup(store, rows: list[tuple]) -> dict[str, tuple[int, int]]:
         block = block_of(postings[members[0]].company)
         g, d = per_block.get(block, (0, 0))
         per_block[block] = (g + 1, d + len(members) - 1)
-    store.set_canonical({row_id: wanted[row_id] for row_id, current, _ in rows
-                         if current != wanted[row_id]})
-    store.update_extras(_changed_extras(rows, notes))
+    store.record_duplicates({row_id: wanted[row_id] for row_id, current, _ in rows
+                             if current != wanted[row_id]}, _changed_extras(rows, notes))
     return per_block
 
 

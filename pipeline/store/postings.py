@@ -388,7 +388,21 @@ class PostingsMixin:
 
     def set_canonical(self, duplicates: dict[int, int | None]) -> None:
         """Mark postings as duplicates of a canonical one (``None`` makes one canonical again)."""
-        self._update_each("canonical_id", duplicates)
+        self.record_duplicates(duplicates, {})
+
+    def record_duplicates(self, duplicates: dict[int, int | None],
+                          extras: dict[int, dict]) -> None:
+        """Set canonical ids (``set_canonical``) and replace ``extra`` mappings (dedupe notes;
+        hash untouched) in one transaction, a range of ids at a time: each stored page is
+        rewritten once, while in the database's cache, not once per column."""
+        ids = sorted(duplicates.keys() | extras.keys())
+        with self.engine.begin() as conn:
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start:start + CHUNK]
+                for column, values in (("canonical_id", duplicates), ("extra", extras)):
+                    rows = [(values[i], i) for i in chunk if i in values]
+                    if rows:
+                        update_many(conn, postings, [column], rows)
 
     def open_posting_rows(self, ids: list[int] | None = None) -> list[tuple[int, int | None, Any]]:
         """Every open posting (or only ``ids``), duplicates included, as (id, canonical id,
@@ -421,16 +435,7 @@ class PostingsMixin:
 
     def update_extras(self, extras: dict[int, dict]) -> None:
         """Replace the ``extra`` mapping of the given postings (dedupe notes; hash untouched)."""
-        self._update_each("extra", extras)
-
-    def _update_each(self, column: str, values: dict[int, object]) -> None:
-        """Set ``column`` of each posting id to its value: one statement run for all of them
-        (executemany), in one transaction."""
-        if not values:
-            return
-        with self.engine.begin() as conn:
-            update_many(conn, postings, [column],
-                        [(value, posting_id) for posting_id, value in values.items()])
+        self.record_duplicates({}, extras)
 
     def duplicates_of(self, posting_id: int) -> list[Posting]:
         """The postings recorded as the same job as ``posting_id`` (its other sources)."""
