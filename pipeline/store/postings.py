@@ -20,7 +20,7 @@ from sqlalchemy import Text, and_, bindparam, cast, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from pipeline.posting import DERIVED_EXTRA, Posting, Remote, StoredPosting, clean_text
-from pipeline.store.bulk import CHUNK, insert_many, update_many
+from pipeline.store.bulk import CHUNK, insert_many, marker, update_many
 from pipeline.store.schema import NUL_FREE, postings, utcnow
 
 log = logging.getLogger(__name__)
@@ -171,15 +171,21 @@ class _Plan:
 
 
     def _new_ids(self, conn) -> list[int]:
-        """The ids of the inserted postings, in order: read by source, among its postings first
-        seen now (every one inserted; any other is not looked up)."""
-        source_at, source_id_at = _INSERTED.index("source"), _INSERTED.index("source_id")
+        """The ids of the inserted postings, in order, looked up by their keys (``CHUNK`` at a
+        time, through the unique index of source and board id)."""
+        at = _INSERTED.index("source"), _INSERTED.index("source_id")
+        keys = [(row[at[0]], row[at[1]]) for _, row in self.inserts]
         ids: dict[tuple[str, str], int] = {}
-        for source in dict.fromkeys(row[source_at] for _, row in self.inserts):
-            found = conn.execute(select(postings.c.source_id, postings.c.id).where(
-                postings.c.source == source, postings.c.first_seen == self.now))
-            ids.update(((source, source_id), posting_id) for source_id, posting_id in found)
-        return [ids[row[source_at], row[source_id_at]] for _, row in self.inserts]
+        mark = marker(conn)
+        for source in dict.fromkeys(source for source, _ in keys):
+            wanted = [source_id for of, source_id in keys if of == source]
+            for start in range(0, len(wanted), CHUNK):
+                chunk = wanted[start:start + CHUNK]
+                found = conn.exec_driver_sql(
+                    f"SELECT source_id, id FROM postings WHERE source = {mark} "
+                    f"AND source_id IN ({', '.join([mark] * len(chunk))})", (source, *chunk))
+                ids.update(((source, source_id), posting_id) for source_id, posting_id in found)
+        return [ids[key] for key in keys]
 
 
 def _update(row: dict):
