@@ -402,6 +402,8 @@ class PostingsMixin:
         hash untouched) in one transaction, a range of ids at a time: each stored page is
         rewritten once, while in the database's cache, not once per column."""
         ids = sorted(duplicates.keys() | extras.keys())
+        if not ids:
+            return
         with self.engine.begin() as conn:
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start:start + CHUNK]

@@ -21,6 +21,8 @@ class TermsMixin:
     def kept_terms(self, ids: list[int]) -> dict[int, tuple[str, bytes]]:
         """(content hash, counts) kept for each of ``ids`` that has them."""
         found = {}
+        if not ids:
+            return found
         with self.engine.connect() as conn:
             if conn.execute(select(dedupe_terms.c.posting_id).limit(1)).first() is None:
                 return found  # nothing kept yet (a first pass): no ids to look up
