@@ -29,7 +29,6 @@ from pipeline.dedupe.terms import (
     EMPTY,
     FEATURES,
     Counts,
-    WordHashes,
     count,
     decode,
     encode_rows,
@@ -104,15 +103,13 @@ def find_duplicate_groups(postings: list, terms: list[bytes] | None = None) -> l
     return sorted(groups.groups())
 
 
-def describe(descriptions: list[str], crcs: WordHashes | None = None) -> list[bytes]:
+def describe(descriptions: list[str]) -> list[bytes]:
     """The encoded hashed counts compared for each description (none for one too short to
-    compare), hashed ``BATCH_ROWS`` at a time (bounded memory); ``crcs``: the word hashes of
-    earlier calls in the same pass."""
+    compare), hashed ``BATCH_ROWS`` at a time (bounded memory)."""
     found: list[bytes] = []
-    crcs = crcs if crcs is not None else WordHashes()
     for start in range(0, len(descriptions), BATCH_ROWS):
         made = count([text if len(text) >= MIN_DESCRIPTION_CHARS else ""
-                      for text in descriptions[start:start + BATCH_ROWS]], crcs)
+                      for text in descriptions[start:start + BATCH_ROWS]])
         found += encode_rows(made)
     return found
 
@@ -273,16 +270,25 @@ def _regroup(store, rows: list[tuple]) -> dict[str, tuple[int, int]]:
         block = block_of(postings[members[0]].company)
         g, d = per_block.get(block, (0, 0))
         per_block[block] = (g + 1, d + len(members) - 1)
-    store.set_canonical({row_id: wanted[row_id] for row_id, current, _ in rows
-                         if current != wanted[row_id]})
+    store.record_duplicates({row_id: wanted[row_id] for row_id, current, _ in rows
+                             if current != wanted[row_id]}, _changed_extras(rows, notes))
+    return per_block
+
+
+def _changed_extras(rows: list[tuple], notes: dict[int, dict]) -> dict[int, dict]:
+    """The ``extra`` of each posting of ``rows`` (its JSON text) whose notes are not ``notes``
+    (none where it has none); only a posting given notes, or whose text names a note key, is
+    decoded: most hold no notes and get none."""
     extras = {}
     for row_id, _, posting in rows:
-        extra = {k: v for k, v in posting.extra.items() if k not in NOTE_KEYS}
+        if row_id not in notes and not any(key in posting.extra for key in NOTE_KEYS):
+            continue
+        stored = json.loads(posting.extra)
+        extra = {k: v for k, v in stored.items() if k not in NOTE_KEYS}
         extra.update(notes.get(row_id, {}))
-        if extra != posting.extra:
+        if extra != stored:
             extras[row_id] = extra
-    store.update_extras(extras)
-    return per_block
+    return extras
 
 
 def _kept_terms(store, rows: list) -> list[bytes]:
@@ -291,11 +297,10 @@ def _kept_terms(store, rows: list) -> list[bytes]:
     the descriptions (``BATCH_ROWS`` at a time) and kept."""
     kept = store.kept_terms([row.id for row in rows])
     stale = [row for row in rows if kept.get(row.id, (None,))[0] != row.content_hash]
-    crcs = WordHashes()
     for start in range(0, len(stale), BATCH_ROWS):
         chunk = stale[start:start + BATCH_ROWS]
         texts = store.posting_descriptions([row.id for row in chunk])
-        made = describe([texts[row.id] for row in chunk], crcs)
+        made = describe([texts[row.id] for row in chunk])
         fresh = {row.id: (row.content_hash, terms) for row, terms in zip(chunk, made, strict=True)}
         store.keep_terms(fresh, replaced=[row.id for row in chunk if row.id in kept])
         kept.update(fresh)

@@ -51,20 +51,6 @@ class Counts:
         return self.buckets[start:end], self.found[start:end]
 
 
-class WordHashes(dict):
-    """Each word's CRC-32 (a word: its UTF-8 bytes), computed the first time the word is looked
-    up: descriptions repeat their words heavily, so one of these shared by the batches of a pass
-    hashes each distinct word once (forgetting them all past ``LIMIT`` words: bounded memory).
-    A one-byte word is not a word: it maps to ``SHORT``, which no CRC-32 equals."""
-
-    LIMIT = 200_000  # about 30 MB
-    SHORT = 2**32
-
-    def __missing__(self, word: bytes) -> int:
-        crc = self[word] = zlib.crc32(word) if len(word) > 1 else self.SHORT
-        return crc
-
-
 def _words(text: str) -> list[bytes]:
     """The lower-cased words of ``text`` as UTF-8, and for ASCII text also its one-character
     words (``count`` drops those): ASCII text is split by ``bytes.translate`` and ``split``,
@@ -74,17 +60,14 @@ def _words(text: str) -> list[bytes]:
     return [word.encode() for word in _WORD.findall(text.lower())]
 
 
-def count(texts: list[str], crcs: WordHashes | None = None) -> Counts:
-    """The hashed word and word-pair counts of each of ``texts``; ``crcs``: word hashes
-    already known (and kept for the next call)."""
+def count(texts: list[str]) -> Counts:
+    """The hashed word and word-pair counts of each of ``texts``."""
     words = [_words(text) for text in texts]
-    lookup = (crcs if crcs is not None else WordHashes()).__getitem__
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    flat = np.fromiter(map(lookup, chain.from_iterable(words)), dtype=np.uint64,
-                       count=int(lengths.sum()))
-    if crcs is not None and len(crcs) > crcs.LIMIT:
-        crcs.clear()
-    word = flat != np.uint64(WordHashes.SHORT)
+    total = int(lengths.sum())
+    # Each word's CRC-32 straight from zlib: faster than looking up the CRCs of words seen.
+    flat = np.fromiter(map(zlib.crc32, chain.from_iterable(words)), dtype=np.uint64, count=total)
+    word = np.fromiter(map(len, chain.from_iterable(words)), dtype=np.int64, count=total) > 1
     if not word.all():  # ASCII one-character words out
         text_of = np.repeat(np.arange(len(texts)), lengths)[word]
         flat, lengths = flat[word], np.bincount(text_of, minlength=len(texts))

@@ -14,6 +14,7 @@ PostgreSQL. ``Store`` is composed of one mixin per area:
     fires.py        the due time each scheduled job last ran for (several workers)
     kept.py         derived state kept between runs (the fitted posting index)
     terms.py        de-duplication's hashed description counts, kept between passes
+    bulk.py         many rows written by one statement through the driver's executemany
 """
 
 from __future__ import annotations

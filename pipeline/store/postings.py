@@ -13,12 +13,14 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import Text, and_, bindparam, cast, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from pipeline.posting import DERIVED_EXTRA, Posting, Remote, StoredPosting, clean_text
+from pipeline.store.bulk import CHUNK, insert_many, marker, update_many
 from pipeline.store.schema import NUL_FREE, postings, utcnow
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,11 @@ _COLUMNS = [c.name for c in postings.columns if c.name not in {"content_hash", "
 _FIELDS = frozenset(_COLUMNS)
 #: The posting fields whose JSON-mode value is not the column's (dates become text, a NaN null).
 _NATIVE = ("posted_at", "valid_through", "salary_min", "salary_max")
+#: The columns a new posting's row is inserted with, in order: what the board said, then ours.
+_SAID = tuple(name for name in _COLUMNS if name not in _BOOKKEEPING)
+_INSERTED = (*_SAID, "content_hash", "first_seen", "last_seen")
+_SAID_OF = itemgetter(*_SAID)
+_NATIVE_AT = [(_SAID.index(name), name) for name in _NATIVE]
 #: The columns ``open_posting_rows`` reads: what de-duplication compares and notes (it reads
 #: descriptions only where it has no kept counts of them: ``posting_descriptions``).
 DEDUPE_COLUMNS = ("source", "source_id", "url", "title", "company", "location", "city", "region",
@@ -100,16 +107,12 @@ class _ChunkRefused(Exception):
     """The database refused a chunk written at once; which posting, only row by row tells."""
 
 
-#: Rows per executemany: large enough to save round trips, small enough to bound memory.
-CHUNK = 500
-
-
 class _Plan:
     """The writes one batch needs, gathered first and run in chunks (executemany)."""
 
     def __init__(self, now: datetime):
         self.now = now
-        self.inserts: list[tuple[int, dict]] = []  # (index in batch, row)
+        self.inserts: list[tuple[int, tuple]] = []  # (index in batch, _INSERTED values)
         self.updates: list[tuple[int, dict]] = []  # changed postings: every column
         self.reopens: list[tuple[int, dict]] = []  # unchanged, listed again after closing
         self.seen_again: list[int] = []  # unchanged and open: only last_seen moves
@@ -119,8 +122,10 @@ class _Plan:
         as_json = posting.model_dump(mode="json", exclude=_BOOKKEEPING)
         digest = content_hash(posting, as_json)
         if known is None:
-            self.inserts.append((index, {**_values(posting, as_json), "content_hash": digest,
-                                         "first_seen": self.now, "last_seen": self.now}))
+            values = list(_SAID_OF(as_json))
+            for at, name in _NATIVE_AT:
+                values[at] = getattr(posting, name)
+            self.inserts.append((index, (*values, digest, self.now, self.now)))
             return
         posting_id, old_digest, closed_at = known
         if old_digest == digest:
@@ -152,21 +157,35 @@ class _Plan:
     def write(self, conn, result: UpsertResult, one_by_one: bool) -> None:
         """Run the planned writes; the ids of new postings go into ``result.new``, in order."""
         for start in range(0, len(self.inserts), CHUNK):
-            chunk = self.inserts[start:start + CHUNK]
-            ids = {(r.source, r.source_id): r.id for r in _run(conn, _INSERT, chunk, one_by_one)}
-            result.new.extend(ids[row["source"], row["source_id"]] for _, row in chunk)
+            _run(lambda rows: insert_many(conn, postings, _INSERTED, rows),
+                 self.inserts[start:start + CHUNK], one_by_one)
+        result.new.extend(self._new_ids(conn))
         for planned in (self.updates, self.reopens):
             for start in range(0, len(planned), CHUNK):
-                _run(conn, _update(planned[0][1]), planned[start:start + CHUNK], one_by_one)
+                statement = _update(planned[0][1])
+                _run(lambda rows, statement=statement: conn.execute(statement, rows),
+                     planned[start:start + CHUNK], one_by_one)
         for start in range(0, len(self.seen_again), CHUNK):  # one statement per chunk
             conn.execute(update(postings).where(postings.c.id.in_(
                 self.seen_again[start:start + CHUNK])).values(last_seen=self.now))
 
 
-#: RETURNING in no particular order (so SQLite writes a chunk in one statement): rows name
-#: their posting.
-_INSERT = postings.insert().returning(
-    postings.c.id, postings.c.source, postings.c.source_id).execution_options(**NUL_FREE)
+    def _new_ids(self, conn) -> list[int]:
+        """The ids of the inserted postings, in order, looked up by their keys (``CHUNK`` at a
+        time, through the unique index of source and board id)."""
+        at = _INSERTED.index("source"), _INSERTED.index("source_id")
+        keys = [(row[at[0]], row[at[1]]) for _, row in self.inserts]
+        ids: dict[tuple[str, str], int] = {}
+        mark = marker(conn)
+        for source in dict.fromkeys(source for source, _ in keys):
+            wanted = [source_id for of, source_id in keys if of == source]
+            for start in range(0, len(wanted), CHUNK):
+                chunk = wanted[start:start + CHUNK]
+                found = conn.exec_driver_sql(
+                    f"SELECT source_id, id FROM postings WHERE source = {mark} "
+                    f"AND source_id IN ({', '.join([mark] * len(chunk))})", (source, *chunk))
+                ids.update(((source, source_id), posting_id) for source_id, posting_id in found)
+        return [ids[key] for key in keys]
 
 
 def _update(row: dict):
@@ -185,29 +204,23 @@ def _values(posting: Posting, as_json: dict) -> dict:
     return values
 
 
-def _rows(done) -> list:
-    """The rows a statement returned (none for an UPDATE)."""
-    return list(done) if done.returns_rows else []
-
-
-def _run(conn, statement, planned: list[tuple[int, dict]], one_by_one: bool) -> list:
-    """Execute ``statement`` for the planned rows: at once, or row by row naming a refused one."""
+def _run(write, planned: list[tuple[int, Any]], one_by_one: bool) -> None:
+    """``write`` the planned rows: at once, or row by row naming a refused one."""
     if not one_by_one:
         try:
-            return _rows(conn.execute(statement, [row for _, row in planned]))
+            write([row for _, row in planned])
         except Exception as exc:
             if not _refuses_posting(exc):
                 raise
             raise _ChunkRefused() from exc
-    found = []
+        return
     for index, row in planned:
         try:
-            found += _rows(conn.execute(statement, [row]))
+            write([row])
         except Exception as exc:
             if not _refuses_posting(exc):
                 raise
             raise _Unstorable(index, exc) from exc
-    return found
 
 
 class PostingsMixin:
@@ -269,8 +282,13 @@ class PostingsMixin:
         return result
 
     def _existing(self, conn, batch: list[Posting]) -> dict[tuple[str, str], tuple]:
+        """(id, content hash, closed_at) of the stored postings of ``batch``, by key; a source
+        with nothing stored (its first fetch) is not looked up posting by posting."""
         found: dict[tuple[str, str], tuple] = {}
         for source in {p.source for p in batch}:
+            if conn.execute(select(postings.c.id).where(postings.c.source == source)
+                            .limit(1)).first() is None:
+                continue
             ids = [p.source_id for p in batch if p.source == source]
             for start in range(0, len(ids), 500):
                 rows = conn.execute(
@@ -376,13 +394,31 @@ class PostingsMixin:
 
     def set_canonical(self, duplicates: dict[int, int | None]) -> None:
         """Mark postings as duplicates of a canonical one (``None`` makes one canonical again)."""
-        self._update_each("canonical_id", duplicates)
+        self.record_duplicates(duplicates, {})
+
+    def record_duplicates(self, duplicates: dict[int, int | None],
+                          extras: dict[int, dict]) -> None:
+        """Set canonical ids (``set_canonical``) and replace ``extra`` mappings (dedupe notes;
+        hash untouched) in one transaction, a range of ids at a time: each stored page is
+        rewritten once, while in the database's cache, not once per column."""
+        ids = sorted(duplicates.keys() | extras.keys())
+        if not ids:
+            return
+        with self.engine.begin() as conn:
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start:start + CHUNK]
+                for column, values in (("canonical_id", duplicates), ("extra", extras)):
+                    rows = [(values[i], i) for i in chunk if i in values]
+                    if rows:
+                        update_many(conn, postings, [column], rows)
 
     def open_posting_rows(self, ids: list[int] | None = None) -> list[tuple[int, int | None, Any]]:
         """Every open posting (or only ``ids``), duplicates included, as (id, canonical id,
         row), by id; a row has the posting's attributes that de-duplication reads
-        (``DEDUPE_COLUMNS``), as stored: no ``Posting`` is built, and memory matters."""
-        columns = [postings.c[name] for name in DEDUPE_COLUMNS]
+        (``DEDUPE_COLUMNS``), as stored: no ``Posting`` is built, and memory matters. Its
+        ``extra`` is the JSON text (de-duplication decodes the few it rewrites)."""
+        columns = [cast(postings.c.extra, Text).label("extra") if name == "extra"
+                   else postings.c[name] for name in DEDUPE_COLUMNS]
         query = select(postings.c.id, postings.c.canonical_id, postings.c.closed_at, *columns)
         chunks = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
         found = []
@@ -407,18 +443,7 @@ class PostingsMixin:
 
     def update_extras(self, extras: dict[int, dict]) -> None:
         """Replace the ``extra`` mapping of the given postings (dedupe notes; hash untouched)."""
-        self._update_each("extra", extras)
-
-    def _update_each(self, column: str, values: dict[int, object]) -> None:
-        """Set ``column`` of each posting id to its value: one statement run for all of them
-        (executemany), in one transaction."""
-        if not values:
-            return
-        statement = update(postings).where(postings.c.id == bindparam("posting_id")).values(
-            {column: bindparam("value")}).execution_options(**NUL_FREE)
-        with self.engine.begin() as conn:
-            conn.execute(statement, [{"posting_id": posting_id, "value": value}
-                                     for posting_id, value in values.items()])
+        self.record_duplicates({}, extras)
 
     def duplicates_of(self, posting_id: int) -> list[Posting]:
         """The postings recorded as the same job as ``posting_id`` (its other sources)."""

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, select
 
-from pipeline.store.schema import NUL_FREE, dedupe_terms, postings
-
-CHUNK = 500
+from pipeline.store.bulk import CHUNK, insert_many
+from pipeline.store.schema import dedupe_terms, postings
 
 
 class TermsMixin:
@@ -22,7 +21,11 @@ class TermsMixin:
     def kept_terms(self, ids: list[int]) -> dict[int, tuple[str, bytes]]:
         """(content hash, counts) kept for each of ``ids`` that has them."""
         found = {}
+        if not ids:
+            return found
         with self.engine.connect() as conn:
+            if conn.execute(select(dedupe_terms.c.posting_id).limit(1)).first() is None:
+                return found  # nothing kept yet (a first pass): no ids to look up
             for start in range(0, len(ids), CHUNK):
                 rows = conn.execute(select(dedupe_terms).where(
                     dedupe_terms.c.posting_id.in_(ids[start:start + CHUNK])))
@@ -37,14 +40,12 @@ class TermsMixin:
         if not terms:
             return
         ids = list(terms) if replaced is None else list(replaced)
-        rows = [{"posting_id": i, "content_hash": h, "terms": t} for i, (h, t) in terms.items()]
+        rows = [(i, h, t) for i, (h, t) in terms.items()]
         with self.engine.begin() as conn:
             for start in range(0, len(ids), CHUNK):
                 conn.execute(delete(dedupe_terms).where(
                     dedupe_terms.c.posting_id.in_(ids[start:start + CHUNK])))
-            for start in range(0, len(rows), CHUNK):
-                conn.execute(insert(dedupe_terms).execution_options(**NUL_FREE),
-                             rows[start:start + CHUNK])
+            insert_many(conn, dedupe_terms, ("posting_id", "content_hash", "terms"), rows)
 
     def drop_closed_terms(self) -> int:
         """Drop the counts kept for closed postings; how many were dropped."""

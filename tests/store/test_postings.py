@@ -135,3 +135,16 @@ def test_new_postings_are_inserted_in_a_few_statements_not_one_each(tmp_path):
     assert result.new == [p.id for p in store.all_postings()]  # in batch order
     inserts = [sql for sql in statements if sql.startswith("INSERT")]
     assert len(result.new) == 1200 and len(inserts) <= 3
+
+
+def test_duplicates_and_their_notes_are_recorded_together_and_undone(store):
+    ids = store.upsert_postings([posting(str(i)) for i in range(1100)], now=T0).new
+    notes = {"team": "UM", "duplicate_listings": [{"source": "board", "source_id": "1"}]}
+    # more than one write chunk: ids from both ends of the batch
+    store.record_duplicates({ids[1]: ids[0], ids[1099]: ids[0]}, {ids[0]: notes})
+    assert [p.id for p in store.duplicates_of(ids[0])] == [ids[1], ids[1099]]
+    (kept,) = [p for p in store.open_postings() if p.id == ids[0]]
+    assert kept.extra == notes and len(store.open_postings()) == 1098
+    store.record_duplicates({ids[1]: None, ids[1099]: None}, {ids[0]: {"team": "UM"}})
+    assert store.duplicates_of(ids[0]) == [] and len(store.open_postings()) == 1100
+    assert store.all_postings()[0].extra == {"team": "UM"}
