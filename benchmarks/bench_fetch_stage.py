@@ -55,7 +55,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench-fetch-stage-"))
     try:
-        later = write_data(work, args.postings, 1, args.seed)
+        later = write_data(work, args.postings, 1, args.seed, args.root)
         _write_postings(work / "later.jsonl", later)
         env = {**os.environ, "PYTHONPATH": str(args.root.resolve())}
         done = subprocess.run([sys.executable, "-c", CHILD, str(work)], cwd=work, env=env,

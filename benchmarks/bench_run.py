@@ -95,8 +95,10 @@ def measure(command: list[str], cwd: Path, env: dict) -> dict:
     return figures
 
 
-def write_data(work: Path, n: int, subs: int, seed: int) -> list:
-    """The first ``n`` postings, the resumes and jobs.yaml; returns the postings still to come."""
+def write_data(work: Path, n: int, subs: int, seed: int, root: Path = ROOT) -> list:
+    """The first ``n`` postings, the resumes and jobs.yaml; returns the postings still to come.
+    The profile (and its weights beside it) is the one of the checkout at ``root``: another
+    checkout's code may not read this one's profile."""
     postings, resumes = generate(n + new_count(n), subs, seed)
     (work / "postings").mkdir(parents=True)
     (work / "resumes").mkdir()
@@ -108,7 +110,7 @@ def write_data(work: Path, n: int, subs: int, seed: int) -> list:
         subscribers.append({"email": f"s{i}@example.org", "resume": str(path),
                             **({"filters": {"remote": ["remote"]}} if i % 10 == 0 else {})})
     config = {"database": {"url": f"sqlite:///{work / 'jobs.db'}"},
-              "profile": {"path": "care_manager"}, "http": {"contact": "bench@example.org"},
+              "profile": {"path": str(root.resolve() / "models" / "care_manager.yaml")}, "http": {"contact": "bench@example.org"},
               "sources": [{"name": "board", "type": "files", "path": str(work / "postings")}],
               "subscribers": subscribers,
               "email": {"transport": "file", "outbox_dir": str(work / "out")}}
@@ -152,7 +154,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-run-"))
     print(f"{n:,} postings x {subs:,} subscribers (seed {args.seed}), pipeline of {args.root}, "
           f"work folder {work}")
-    later = write_data(work, n, subs, args.seed)
+    later = write_data(work, n, subs, args.seed, args.root)
     config = ["--config", str(work / "jobs.yaml")]
     figures = {"first run": measure(pipeline(args.root, args.profile, "run", *config), work, env)}
     _write_postings(work / "postings" / "board-2.jsonl", later)
