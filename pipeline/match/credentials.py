@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from pipeline.match.profile import Credential
 from pipeline.match.requirement import (
+    NOT_YET_AFTER,
     Finder,
     ProfessionFinder,
     heading_mode,
@@ -70,13 +71,18 @@ def _compiled(key: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[re.Pattern[
 
 def codes_in(text: str, credentials: list[Credential]) -> list[str]:
     """Codes of the credentials a resume holds, in profile order: those it names anywhere
-    except where it names someone else's ("reconciled with the RN care manager")."""
+    except where it names someone else's ("reconciled with the RN care manager", "with RNs and
+    therapists": a plural is other people) or one not held yet ("working towards the LCSW",
+    "LCSW supervision in progress", "CCM: eligible")."""
     if not credentials:
         return []
     pattern, code_of = _compiled(tuple((c.code, tuple(c.phrases())) for c in credentials))
     lowered = text.lower().replace("’", "'")
-    found = {code_of.get(norm(m.group(1))) for m in pattern.finditer(lowered)
-             if not someone_elses(_clause_before(lowered, m.start(1)))}
+    singular = {norm(phrase) for c in credentials for phrase in c.phrases()}
+    found = {code_of.get(key) for m in pattern.finditer(lowered)
+             if (key := norm(m.group(1))) in singular  # "RNs", "the RN's plan": other people
+             and not someone_elses(_clause_before(lowered, m.start(1)))
+             and not NOT_YET_AFTER.match(lowered, m.end(1), m.end(1) + 60)}
     return [c.code for c in credentials if c.code in found]
 
 

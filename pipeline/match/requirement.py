@@ -40,14 +40,19 @@ _WEAK_REQUIRED = re.compile(
 _OTHERS = re.compile(
     r"\b(supervis\w*|direct(ion|ed) (of|by)|delegated|instructed|report\w*|"
     r"responsible to|support(s|ing)?|assist(s|ing)?|help(s|ing)?|team of|staff of|comprised of|"
-    r"oversee\w*|schedul\w*|communicat\w*|consult\w* with)\b|\b((to|by)( the| an?)?|with the)\W*$")
+    r"oversee\w*|schedul\w*|communicat\w*|consult\w* with)\b|"
+    r"\b((to|by|under)( the| an?)?|with the|partnered with( the| an?)?|alongside)\W*$")
 _OTHERS_WINDOW = 8
 #: After a credential (and a short list joined to it): the staff the job oversees ("including
 #: LVN and HHA supervision").
 _OTHERS_AFTER = re.compile(r"^[\s']*(?:(?:,|/|&|\band\b|\bor\b)\s*[\w']+[\s']*){0,3}"
                            r"(supervision|oversight)\b", re.IGNORECASE)
 _NOT_YET = re.compile(r"\b(towards?|enrolled|pursu\w*|studying|previously|formerly|former|"
-                      r"close to obtaining|licensure track|trainee)\b")
+                      r"close to obtaining|licensure track|trainee)\b|"
+                      r"\bfinish\w* (my|an?|the)\W*$")
+#: After a credential a resume names: one it has not got yet ("LCSW supervision in progress",
+#: "RN licence pending", "LPN-to-RN bridge program", "CCM: eligible, exam planned").
+NOT_YET_AFTER = re.compile(r"\W*(?:\w+\W+){0,2}?(?:in progress|pending|bridge|eligible)\b")
 # "as required (by state law)" asks for the licence; "as needed" and "if required" do not
 _CONDITIONAL = re.compile(r"\b((when|if|where) (needed|required|necessary|applicable)|"
                           r"as (needed|necessary|applicable))\b")

@@ -209,3 +209,18 @@ def test_the_staff_a_case_manager_supervises_are_not_asked_of_them(profile):
     text = ("Case manager for home health patients. Manages all aspects of patient care, "
             "including LVN and aide supervision. Registered nurse license required.")
     assert posting_credentials(text, profile.credentials).required == [["RN"]]
+
+
+def test_a_resume_does_not_hold_a_licence_it_works_under_beside_or_towards(profile):
+    lpn = ("Licensed Practical Nurse (LPN), home health.\n"
+           "- Visit patients under the RN case manager's plan of care; escalate to the RN.\n"
+           "- Work alongside RN care managers.\n"
+           "- LPN-to-RN bridge program, expected 2027: I hope to finish my RN degree soon.\n")
+    assert codes_in(lpn, profile.credentials) == ["LPN"]
+    msw = ("MSW, hospital social worker. LCSW supervision in progress (2,000 hours).\n"
+           "- Partnered with an RN case manager on two units; case conferences with RNs.\n"
+           "- Certified Case Manager (CCM): eligible, exam planned for next year.\n")
+    assert codes_in(msw, profile.credentials) == ["MSW"]
+    # a licence held stays held next to a colleague's, and "under" a plan is not a licence
+    assert codes_in("RN, CCM. Led discharges under the RN case manager model.",
+                    profile.credentials) == ["RN", "CCM"]
