@@ -106,7 +106,7 @@ class PostingColumns:
                                for name, column in self.columns.items()})
 
 
-def posting_frame(postings: list[Posting]) -> PostingColumns:
+def posting_columns(postings: list[Posting]) -> PostingColumns:
     """The columns filters look at, one row per posting (each distinct value normalised once)."""
     done: dict[str, str] = {}
 
@@ -151,25 +151,25 @@ def _residency(posting: Posting, key: str) -> frozenset[str]:
     return frozenset(_state(code) for code in posting.extra.get(key) or [])
 
 
-def _place_mask(frame: PostingColumns, filters: Filters) -> np.ndarray:
-    keep = np.ones(len(frame), dtype=bool)
-    remote = frame["remote"].isin({Remote.REMOTE.value})
-    restricted = frame["residency"].test(bool)
+def _place_mask(columns: PostingColumns, filters: Filters) -> np.ndarray:
+    keep = np.ones(len(columns), dtype=bool)
+    remote = columns["remote"].isin({Remote.REMOTE.value})
+    restricted = columns["residency"].test(bool)
     anywhere = remote & ~restricted
     if filters.states:
         states = {_state(s) for s in filters.states}
         codes = {code.lower() for code, name in US_STATES.items() if name in states}
-        in_state = frame["region"].isin(states) | frame["location"].test(
+        in_state = columns["region"].isin(states) | columns["location"].test(
             lambda loc: bool(set(loc.split()) & codes) or any(s in loc for s in states))
-        allowed = frame["residency"].test(lambda allowed: bool(allowed & states))
-        barred = frame["excluded"].test(lambda excluded: states <= excluded)
+        allowed = columns["residency"].test(lambda allowed: bool(allowed & states))
+        barred = columns["excluded"].test(lambda excluded: states <= excluded)
         keep &= np.where(restricted, allowed, in_state | (anywhere & ~barred))
     if filters.cities:
         cities = [norm(c) for c in filters.cities]
-        in_city = frame["city"].isin(set(cities)) | frame["location"].test(
+        in_city = columns["city"].isin(set(cities)) | columns["location"].test(
             lambda loc: any(c in loc for c in cities))
         if filters.radius_miles is not None:
-            in_city = in_city | _within_radius(frame, filters)
+            in_city = in_city | _within_radius(columns, filters)
         keep &= in_city | remote
     return keep
 
@@ -186,13 +186,13 @@ def _centre(city: str, states: list[str]) -> Point | None:
     return locate(city)
 
 
-def _within_radius(frame: PostingColumns, filters: Filters) -> np.ndarray:
+def _within_radius(columns: PostingColumns, filters: Filters) -> np.ndarray:
     """Rows whose city and state lie within ``radius_miles`` of a listed city (each distinct
     place located once; places not in the data are not within)."""
     from pipeline.normalize.geo import locate, miles_to_nearest
 
     centres = [p for c in filters.cities if (p := _centre(c, filters.states)) is not None]
-    city, region = frame["city"], frame["region"]
+    city, region = columns["city"], columns["region"]
     pairs, inverse = np.unique(np.stack([city.codes, region.codes], axis=1), axis=0,
                                return_inverse=True)
     places = [(city.values[c], region.values[r]) for c, r in pairs.tolist()]
@@ -204,30 +204,30 @@ def _within_radius(frame: PostingColumns, filters: Filters) -> np.ndarray:
     return within[inverse.ravel()]
 
 
-def filter_mask(frame: PostingColumns, filters: Filters | None,
+def filter_mask(columns: PostingColumns, filters: Filters | None,
                 texts: list[str] | None = None, now: datetime | None = None) -> np.ndarray:
     """Boolean mask of the rows that pass ``filters`` at ``now`` (default: the current time);
     ``texts`` are titles + descriptions."""
-    keep = np.ones(len(frame), dtype=bool)
+    keep = np.ones(len(columns), dtype=bool)
     if filters is None:
         return keep
     if filters.remote:
-        keep &= frame["remote"].isin({r.value for r in filters.remote})
-    keep &= _place_mask(frame, filters)
+        keep &= columns["remote"].isin({r.value for r in filters.remote})
+    keep &= _place_mask(columns, filters)
     if filters.min_salary is not None:
-        salary = frame["salary"]
+        salary = columns["salary"]
         keep &= np.isnan(salary) | (salary >= filters.min_salary)
     if filters.employment_types:
         wanted = {norm(t) for t in filters.employment_types}
-        keep &= frame["type"].isin(wanted | {""})
+        keep &= columns["type"].isin(wanted | {""})
     if filters.exclude_companies:
-        keep &= ~frame["company"].isin({norm(c) for c in filters.exclude_companies})
+        keep &= ~columns["company"].isin({norm(c) for c in filters.exclude_companies})
     if filters.exclude_words and texts is not None:
         pattern = re.compile(r"\b(" + "|".join(re.escape(w.lower()) for w in
                                                filters.exclude_words) + r")\b")
         keep &= np.array([not pattern.search(t.lower()) for t in texts], dtype=bool)
     if filters.max_age_days is not None:
         oldest = ((now or datetime.now(UTC)) - timedelta(days=filters.max_age_days)).timestamp()
-        dated = frame["dated"]
+        dated = columns["dated"]
         keep &= np.isnan(dated) | (dated >= oldest)
     return keep

@@ -24,7 +24,7 @@ from pipeline.match.credentials import (
     PostingCredentials,
     posting_credentials,
 )
-from pipeline.match.filters import PostingColumns, posting_frame
+from pipeline.match.filters import PostingColumns, posting_columns
 from pipeline.match.fit import TextFeatures, gc_paused, text_features
 from pipeline.match.matchers import ProfileMatchers
 from pipeline.match.peers import Peers, company_keys
@@ -159,7 +159,7 @@ class PostingIndex:
     peers: Peers | None = None
     peer_sim: np.ndarray = field(default_factory=lambda: np.zeros(0))
     cred_arrays: CredentialArrays | None = None
-    filter_frame: PostingColumns | None = None
+    filter_columns: PostingColumns | None = None
 
     @classmethod
     def build(cls, profile: Profile, postings: list[Posting],
@@ -235,9 +235,9 @@ class PostingIndex:
         if self.cred_arrays is None:
             self.cred_arrays = CredentialArrays(self.profile.credentials)
         self.cred_arrays.extend(creds)
-        frame = posting_frame(postings)
-        self.filter_frame = frame if self.filter_frame is None else self.filter_frame.joined(
-            frame)
+        columns = posting_columns(postings)
+        self.filter_columns = columns if self.filter_columns is None else (
+            self.filter_columns.joined(columns))
         self.postings += postings
 
     def _add_titles(self, postings: list[Posting]) -> None:
@@ -272,9 +272,9 @@ class PostingIndex:
             self._feature_names = self.body_vectorizer.get_feature_names_out()
         return self._feature_names
 
-    def frame(self) -> PostingColumns:
+    def columns(self) -> PostingColumns:
         """The filter columns of every posting."""
-        return self.filter_frame if self.filter_frame is not None else posting_frame([])
+        return self.filter_columns if self.filter_columns is not None else posting_columns([])
 
     def __len__(self) -> int:
         return len(self.postings)

@@ -23,7 +23,7 @@ from pipeline.config import Filters, JobsConfig
 from pipeline.match.calibration import Calibration, calibration_path_for, load_calibration
 from pipeline.match.credentials import ResumeCredentials, held_with_implied
 from pipeline.match.explain import Explanation, Match
-from pipeline.match.filters import filter_mask
+from pipeline.match.filters import PostingColumns, filter_mask
 from pipeline.match.index import PostingIndex
 from pipeline.match.profile import (
     Credential,
@@ -110,7 +110,7 @@ class Matcher:
                          self.profile.credentials)
         scores = score(index, self.weights, resume)
         texts = _texts(index.postings) if _needs_text(filters) else None
-        keep = filter_mask(index.frame(), filters, texts) & (scores.score >= min_score)
+        keep = filter_mask(index.columns(), filters, texts) & (scores.score >= min_score)
         more = evidence(index, self.weights)
         order = scores.score + TIE_EPSILON * np.tanh(more)
         rows = top_rows(order, keep, -np.inf, top)
@@ -153,7 +153,7 @@ class Matcher:
         floor = min(min_scores, default=0.0)
         subset = self._reachable(index, None if rows is None else np.asarray(rows), floor)
         every = np.arange(len(index)) if subset is None else subset
-        frame = index.frame() if subset is None else index.frame().take(subset)
+        columns = index.columns() if subset is None else index.columns().take(subset)
         bodies = index.bodies if subset is None else index.bodies[subset]
         postings = index.postings if subset is None else [index.postings[r] for r in subset]
         profile_only = score(index, self.weights, None, rows=subset).score  # resume-less
@@ -162,7 +162,7 @@ class Matcher:
 
         # Subscribers often share filters ("remote only") and credentials (RN + CCM): each
         # distinct one is worked out once per call, not once per subscriber.
-        mask_for = _FilterMasks(frame, postings)
+        mask_for = _FilterMasks(columns, postings)
 
         @lru_cache(maxsize=_SHARED_CREDENTIALS)
         def credentials_for(held: frozenset[str]) -> ResumeCredentials:
@@ -265,8 +265,8 @@ def holding(resume: Resume | None, held: Iterable[str],
 class _FilterMasks:
     """Filter masks over the same rows, each distinct filter worked out once."""
 
-    def __init__(self, frame, postings: list[Posting]):
-        self.frame, self.postings = frame, postings
+    def __init__(self, columns: PostingColumns, postings: list[Posting]):
+        self.columns, self.postings = columns, postings
         self.masks: dict[str, np.ndarray] = {}
 
     def __call__(self, wanted: Filters | None) -> np.ndarray:
@@ -276,7 +276,7 @@ class _FilterMasks:
             if len(self.masks) >= _SHARED_MASKS:
                 self.masks.clear()
             texts = _texts(self.postings) if _needs_text(wanted) else None
-            self.masks[key] = filter_mask(self.frame, wanted, texts)
+            self.masks[key] = filter_mask(self.columns, wanted, texts)
         return self.masks[key]
 
 

@@ -67,8 +67,8 @@ def subscriber_fit(matcher: Matcher, postings: list[Posting], resume_text: str |
     index = matcher.index(postings)
     resume = Resume.from_text(index, resume_text) if resume_text else None
     texts = [f"{p.title}\n{p.description}" for p in index.postings]
-    passes = filter_mask(index.frame(), filters, texts)
-    any_pay = filter_mask(index.frame(), filters.model_copy(update={"min_salary": None}),
+    passes = filter_mask(index.columns(), filters, texts)
+    any_pay = filter_mask(index.columns(), filters.model_copy(update={"min_salary": None}),
                           texts) if filters is not None else passes
     good = score(index, matcher.weights, resume).score >= min_score
     return Fit(matcher, index, passes, np.flatnonzero(passes & good), resume, min_score,

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.config import Filters, parse_config
 from pipeline.errors import ConfigError
-from pipeline.match.filters import filter_mask, posting_frame
+from pipeline.match.filters import filter_mask, posting_columns
 from pipeline.normalize import employment_types, parse_employment_type
 from pipeline.posting import Posting
 
@@ -54,7 +54,7 @@ def test_a_subscriber_filter_matches_every_board_spelling():
     postings = [Posting(source="s", source_id=str(i), title="Care Manager",
                         employment_type=parse_employment_type(raw))
                 for i, raw in enumerate(raws)]
-    keep = filter_mask(posting_frame(postings), Filters(employment_types=["full-time"]))
+    keep = filter_mask(posting_columns(postings), Filters(employment_types=["full-time"]))
     kept = [raw for raw, kept in zip(raws, keep, strict=True) if kept]
     assert kept == ["full_time", "Full Time", "FULL_TIME", "FullTime", "Full-time", "Regular"]
 
