@@ -19,6 +19,8 @@ PostgreSQL. ``Store`` is composed of one mixin per area:
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -142,10 +144,28 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # The busy timeout first: switching a new file to WAL needs a lock another process creating
     # the same database may hold, and sqlite3's own default wait is only 5 s.
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode; far fewer fsyncs
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor) -> None:
+    """Put the file in WAL mode, waiting up to the busy timeout for other connections.
+
+    The switch reads the file, then needs it to itself; SQLite answers "database is locked" at
+    once, without its busy wait, when another connection switching the same new file holds it
+    (that wait could deadlock). So the switch is tried again, briefly apart, until the timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _without_nul(_conn, _cursor, statement, parameters, context, executemany):

@@ -120,6 +120,32 @@ def test_workers_opening_a_new_database_at_once_all_get_the_same_schema(db_url):
         store.close()
 
 
+def test_workers_opening_one_new_sqlite_file_at_once_never_find_it_locked(tmp_path):
+    """SQLite answers "locked" at once, without its busy wait, to a connection switching a new
+    file to WAL while another switches it; the race is short, so it is run many times."""
+    failed = []
+    for round_ in range(25):
+        url = f"sqlite:///{tmp_path}/jobs-{round_}.db"
+        start = threading.Barrier(6)
+        opened = []
+
+        def open_store(url=url, start=start, opened=opened) -> None:
+            start.wait()
+            try:
+                opened.append(Store(url))
+            except Exception as exc:  # noqa: BLE001 - the test reports whatever a worker hit
+                failed.append(exc)
+
+        threads = [threading.Thread(target=open_store) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        for store in opened:
+            store.close()
+    assert failed == []
+
+
 def _before_outbox_claims(store: Store) -> str:
     """Take the database back to the revision before the outbox claims; that revision."""
     [claims] = [r for r in scripts().walk_revisions() if r.path.endswith("_outbox_claims.py")]
