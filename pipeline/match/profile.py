@@ -112,18 +112,25 @@ class Profile(_Strict):
         """Responsibilities, technical and soft skills, in that order."""
         return [*self.responsibilities, *self.technical_skills, *self.soft_skills]
 
-    def body_text(self) -> str:
-        """The profile as one text for comparing with posting bodies."""
+    def _work_text(self) -> list[str]:
+        """Description, skills, settings and specialisations: the role's work."""
         parts = [self.description]
         for skill in self.skills():
             parts.append(" ".join(skill.phrases()))
-        parts += self.settings + self.specialisations + self.title_family
-        return "\n".join(parts)
+        return parts + self.settings + self.specialisations
+
+    def body_text(self) -> str:
+        """The role's work as one text for comparing with posting bodies, with the title
+        family less each phrase's last word, the job's name ("nurse case manager" gives "nurse
+        case"): the title part scores job names, and here "manager" or "coordinator" would
+        reward any body naming a manager or repeating its own title."""
+        qualifiers = [" ".join(phrase.split()[:-1]) for phrase in self.title_family]
+        return "\n".join(self._work_text() + qualifiers)
 
     def full_text(self) -> str:
         """Everything in the profile as one text (the plain TF-IDF baseline uses this)."""
         creds = [" ".join(c.phrases()) for c in self.credentials]
-        return "\n".join([self.name, self.body_text(), *creds])
+        return "\n".join([self.name, *self._work_text(), *self.title_family, *creds])
 
 
 def _read_yaml(path: Path, what: str) -> dict:
