@@ -230,7 +230,8 @@ class PostingIndex:
             self.peer_sim = np.concatenate([self.peer_sim, self.peers.similarity(matrix, keys)])
         self._add_titles(postings)
         self.skills += skills
-        self.skill_count = np.concatenate([self.skill_count, [len(s) for s in skills]])
+        self.skill_count = np.concatenate(
+            [self.skill_count, [self.matchers.role_skill_count(s) for s in skills]])
         self.creds += creds
         if self.cred_arrays is None:
             self.cred_arrays = CredentialArrays(self.profile.credentials)

@@ -37,6 +37,7 @@ class ProfileMatchers:
     n_skills: int
     term_regex: re.Pattern[str]
     licence_regex: re.Pattern[str] | None = None
+    soft_skills: frozenset[str] = frozenset()
 
     @classmethod
     def compile(cls, profile: Profile) -> ProfileMatchers:
@@ -48,7 +49,8 @@ class ProfileMatchers:
             skill_regex=phrase_pattern(skill_of),
             skill_of=skill_of, n_skills=len(profile.skills()),
             term_regex=phrase_pattern(domain_terms(profile)),
-            licence_regex=_licence_pattern(profile))
+            licence_regex=_licence_pattern(profile),
+            soft_skills=frozenset(s.name for s in profile.soft_skills))
 
     def skills_in(self, text: str) -> list[str]:
         """Names of the skills whose phrases occur in ``text``, in order of first appearance."""
@@ -56,6 +58,12 @@ class ProfileMatchers:
         found = (self.skill_of.get(m.group(1)) or self.skill_of.get(norm(m.group(1)))
                  for m in self.skill_regex.finditer(lowered))
         return [name for name in dict.fromkeys(found) if name]
+
+    def role_skill_count(self, names: list[str]) -> int:
+        """How many of the skills named (``skills_in``) are the role's work: responsibilities
+        and technical skills. Soft skills ("empathy", "teamwork") are left out, since every
+        advert asks for them: a long advert listing them is no more the role's for it."""
+        return sum(1 for name in names if name not in self.soft_skills)
 
     def terms_in(self, text: str) -> list[str]:
         """The profile's domain terms (``domain_terms``) that occur in ``text``, normalised, in

@@ -81,8 +81,9 @@ class Weights(_Strict):
     title_context_terms: int = Field(
         default=200, ge=1, description="distinct body terms at which a body silent on the role "
         "fully doubts its title; a shorter body doubts it in proportion, an empty one not at all")
-    skills_saturation: float = Field(default=8, gt=0, description="skills found for a full "
-                                     "skills component")
+    skills_saturation: float = Field(default=8, gt=0, description="role skills found "
+                                     "(responsibilities, technical skills; soft skills do not "
+                                     "count) for a full skills component")
     body_cap: float = Field(default=0.3, gt=0, description="body-profile cosine counted as 1")
     resume_cap: float = Field(default=0.3, gt=0, description="body-resume cosine counted as 1")
     resume_gate_terms: float = Field(
