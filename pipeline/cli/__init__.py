@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from contextlib import contextmanager
 from functools import cache
@@ -192,11 +193,22 @@ def open_config(path: Path) -> JobsConfig:
     return config
 
 
+def _may_be_terminal() -> bool:
+    """False when rich would surely find stderr is no terminal: not a tty, and neither
+    FORCE_COLOR nor TTY_COMPATIBLE set (then a command run by cron, the scheduler or a script,
+    output redirected, never loads rich)."""
+    if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
+        return True
+    try:
+        return bool(sys.stderr.isatty())
+    except (AttributeError, ValueError):  # no stream, or a closed one: rich says no terminal
+        return False
+
+
 @contextmanager
 def progress_bar(label: str, total: int):
     """A progress callback: a rich bar on a terminal, nothing when output is redirected."""
-    console = _err_console()
-    if not console.is_terminal or total == 0:
+    if total == 0 or not _may_be_terminal() or not (console := _err_console()).is_terminal:
         yield lambda _name: None
         return
     from rich.progress import BarColumn, Progress, TextColumn

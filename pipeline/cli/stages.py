@@ -14,7 +14,6 @@ import click
 from pipeline.cli import (
     CONFIG_OPTION,
     cli,
-    err_console,
     open_config,
     progress_bar,
     resolve_config_path,
@@ -89,6 +88,8 @@ def _imported() -> None:
 
 def _fail_with(message: str, code: int) -> int:
     """Print an error line and return the exit code to use."""
+    from pipeline.cli import err_console  # rich, loaded only to print this
+
     err_console.print(f"Error: {message}", markup=False, highlight=False)
     return code
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, EmailPolicy
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 
@@ -36,7 +36,20 @@ class _HeadersParsedOnce(HeaderRegistry):
     """The standard header registry, except that a header of ``_ALIKE`` is parsed once per
     distinct value: parsing (From's address, every part's Content-Type and
     Content-Transfer-Encoding, set and re-set by ``set_content``) was most of the time spent
-    building a digest. A parsed header is an immutable string, safely shared by messages."""
+    building a digest. A parsed header is an immutable string, safely shared by messages.
+    The class of each header name is made once too (the standard registry makes a new class
+    every time a header is set or counted)."""
+
+    def __init__(self):
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        made = self._classes.get(key)
+        if made is None:
+            made = self._classes[key] = super().__getitem__(key)
+        return made
 
     def __call__(self, name: str, value):
         if name.lower() in _ALIKE and isinstance(value, str) and "boundary=" not in value:
@@ -50,8 +63,35 @@ def _parsed_once(registry: _HeadersParsedOnce, name: str, value: str):
     return HeaderRegistry.__call__(registry, name, value)
 
 
+class _FoldedOnce(EmailPolicy):
+    """The SMTP policy, except that a header of ``_ALIKE`` (one ``_parsed_once`` object) is
+    folded once per distinct policy: flattening folds every header of every part again, under
+    a fresh clone of the policy for each part (equal policies are one key: a policy is
+    immutable, its settings are all it is)."""
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other.__dict__ == self.__dict__
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.__dict__.items())))
+
+    def fold_binary(self, name: str, value) -> bytes:
+        if name.lower() in _ALIKE and type(value) is not str and "boundary=" not in value:
+            return _folded_once(self, name, value)
+        return super().fold_binary(name, value)
+
+
+@lru_cache(maxsize=256)
+def _folded_once(policy: _FoldedOnce, name: str, header) -> bytes:
+    """``header`` folded as the standard policy folds it, kept."""
+    return EmailPolicy.fold_binary(policy, name, header)
+
+
 #: Long List-Unsubscribe URLs must stay unencoded: fold headers at the RFC 5322 limit only.
-_POLICY = SMTP.clone(max_line_length=998, header_factory=_HeadersParsedOnce())
+_POLICY = _FoldedOnce(linesep=SMTP.linesep, max_line_length=998,
+                      header_factory=_HeadersParsedOnce())
+#: The policy of an internationalized message (an address only SMTPUTF8 can carry).
+_POLICY_UTF8 = _POLICY.clone(utf8=True)
 
 
 @dataclass(frozen=True)
@@ -117,7 +157,7 @@ def build_message(email: EmailConfig, *, recipient: str, name: str | None, messa
     to someone not subscribed (``unsubscribe_url`` None) has no List-Unsubscribe headers."""
     recipient = mail_address(recipient)
     international = needs_smtputf8(recipient, parseaddr(email.sender)[1])
-    message = EmailMessage(policy=_POLICY.clone(utf8=True) if international else _POLICY)
+    message = EmailMessage(policy=_POLICY_UTF8 if international else _POLICY)
     message["From"] = email.sender
     local, _, domain = recipient.rpartition("@")
     # Address(addr_spec=...) refuses a non-ASCII local part; username/domain take it as given.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import re
 import subprocess
@@ -84,3 +85,34 @@ def test_sending_the_outbox_and_serving_pages_load_no_ranking_libraries():
                           check=True)
     loaded = {name.split(".")[0] for name in json.loads(done.stdout)}
     assert not {"sklearn", "pandas", "scipy"} & loaded
+
+
+def test_a_run_whose_output_is_redirected_loads_no_rich(tmp_path):
+    """Under cron, the scheduler or a script (output not a terminal) a ``pipeline run`` that
+    finds a new posting, and ``pipeline notify``, show no progress bar and print plain lines:
+    rich is never loaded (the first run may load it with the libraries a first fit needs)."""
+    from tests.conftest import SAMPLE_POSTINGS, write_config
+
+    more = [{**posting, "source_id": f"{posting['source_id']}-{city}", "location": f"{city}, OH",
+             "company": f"{posting['company']} of {city}"}
+            for posting in SAMPLE_POSTINGS for city in ("Dayton", "Akron")]
+    config = write_config(tmp_path, SAMPLE_POSTINGS[1:] + more)  # a new one then is no refit
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+
+    def pipeline(*args: str) -> tuple[str, set[str]]:
+        done = subprocess.run([sys.executable, "-c", CHILD, *args, "--config", str(config)],
+                              capture_output=True, text=True, check=True, cwd=tmp_path, env=env)
+        *shown, loaded = done.stdout.splitlines()
+        return "\n".join(shown), {name.split(".")[0] for name in json.loads(loaded)}
+
+    pipeline("run")
+    write_config(tmp_path, SAMPLE_POSTINGS + more)  # one more, fit for a care manager
+    shown, loaded = pipeline("run")
+    assert "postings: 12 seen, 1 new" in shown and "dana@example.org: queued" in shown
+    assert "rich" not in loaded
+    shown, loaded = pipeline("notify")
+    assert "Subscribers: 1; digests queued: 0" in shown
+    assert "rich" not in loaded
+    env["FORCE_COLOR"] = "1"  # a terminal, to rich: the bars are drawn with it
+    _, loaded = pipeline("run")
+    assert "rich" in loaded
