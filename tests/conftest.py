@@ -119,7 +119,7 @@ def _postgres_schema(name: str):
     """Yield a URL whose connections work in schema ``name`` only; drop it afterwards."""
     url = make_url(POSTGRES).update_query_dict(
         {"options": f"-csearch_path={name}", "application_name": name})
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    admin = _admin()
     with admin.connect() as conn:
         conn.execute(text(f"CREATE SCHEMA {name}"))
     try:
@@ -129,7 +129,18 @@ def _postgres_schema(name: str):
             conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                               "WHERE application_name = :name"), {"name": name})
             conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-        admin.dispose()
+
+
+_ADMIN = []
+
+
+def _admin():
+    """One engine per worker for creating and dropping the schemas (a new engine for each test
+    cost ~35 ms of connecting and reading the server's settings); not a fixture, so the tests
+    using ``db_url`` are not kept on one worker for it."""
+    if not _ADMIN:
+        _ADMIN.append(create_engine(POSTGRES, isolation_level="AUTOCOMMIT", pool_size=1))
+    return _ADMIN[0]
 
 
 @pytest.hookimpl(tryfirst=True)
