@@ -201,7 +201,20 @@ def pytest_configure(config) -> None:
     puts the groups with most tests first), and check that tests kept together stay so."""
     if hasattr(config.option, "loadscopereorder"):
         config.option.loadscopereorder = False
+    if (getattr(config.option, "dist", None) == "loadgroup"
+            and _version("pytest") >= (9, 2) and _version("pytest-xdist") < (3, 9)):
+        raise pytest.UsageError(
+            "pytest 9.2 drops the groups of pytest-xdist 3.8's --dist loadgroup "
+            "(pytest-dev/pytest-xdist#1386): install the versions pyproject.toml asks for "
+            "(pip install -e '.[test]')")
     config.pluginmanager.register(SlowFirst(), "slow-first")
+
+
+def _version(name: str) -> tuple[int, ...]:
+    """The first two numbers of an installed distribution's version."""
+    from importlib.metadata import version
+
+    return tuple(int(part) for part in version(name).split(".")[:2] if part.isdigit())
 
 
 class SlowFirst:
