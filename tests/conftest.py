@@ -119,7 +119,7 @@ def _postgres_schema(name: str):
     """Yield a URL whose connections work in schema ``name`` only; drop it afterwards."""
     url = make_url(POSTGRES).update_query_dict(
         {"options": f"-csearch_path={name}", "application_name": name})
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    admin = _admin()
     with admin.connect() as conn:
         conn.execute(text(f"CREATE SCHEMA {name}"))
     try:
@@ -129,7 +129,18 @@ def _postgres_schema(name: str):
             conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                               "WHERE application_name = :name"), {"name": name})
             conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-        admin.dispose()
+
+
+_ADMIN = []
+
+
+def _admin():
+    """One engine per worker for creating and dropping the schemas (a new engine for each test
+    cost ~35 ms of connecting and reading the server's settings); not a fixture, so the tests
+    using ``db_url`` are not kept on one worker for it."""
+    if not _ADMIN:
+        _ADMIN.append(create_engine(POSTGRES, isolation_level="AUTOCOMMIT", pool_size=1))
+    return _ADMIN[0]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -163,3 +174,89 @@ def _our_fixtures(item) -> list:
     info = getattr(item, "_fixtureinfo", None)
     return [defs for defs in (info.name2fixturedefs.values() if info else ())
             if defs and defs[-1].baseid]
+
+
+#: Tests that take seconds of real time (processes started, leases and claims left to expire,
+#: a wheel built, Chromium), by node id prefix: roughly their seconds on a quiet machine.
+SLOW = {
+    "tests/test_install.py": 12,  # the wheel, built once for its group
+    "tests/service/test_workers.py::test_two_workers": 8,
+    "tests/service/test_workers.py::test_a_worker_killed": 7,
+    "tests/notify/test_relay_workers.py::test_a_relay_killed": 8,
+    "tests/notify/test_relay.py::test_pipeline_run_killed": 8,
+    "tests/service/test_subscriber_e2e.py": 5,
+    "tests/service/test_jobs.py::test_s": 4,
+    "tests/store/test_postings.py::test_a_batch_is_stored_as_one": 4,
+    "tests/store/test_migrations.py::test_": 2,
+    "tests/notify/test_digest_one_pass.py::test_": 1,
+    "tests/service/test_web.py::test_pipeline_serve_access_log": 3,
+    "tests/service/test_scheduler.py::test_the_running_service": 3,
+    "tests/service/test_signals.py::test_": 2,
+    "tests/match/test_real_eval.py::test_": 2,
+}
+
+
+def pytest_configure(config) -> None:
+    """Order the work of xdist workers by ``SlowFirst`` (without pytest-xdist's own order, which
+    puts the groups with most tests first), and check that tests kept together stay so."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+    if (getattr(config.option, "dist", None) == "loadgroup"
+            and _version("pytest") >= (9, 2) and _version("pytest-xdist") < (3, 9)):
+        raise pytest.UsageError(
+            "pytest 9.2 drops the groups of pytest-xdist 3.8's --dist loadgroup "
+            "(pytest-dev/pytest-xdist#1386): install the versions pyproject.toml asks for "
+            "(pip install -e '.[test]')")
+    config.pluginmanager.register(SlowFirst(), "slow-first")
+
+
+def _version(name: str) -> tuple[int, ...]:
+    """The first two numbers of an installed distribution's version."""
+    from importlib.metadata import version
+
+    return tuple(int(part) for part in version(name).split(".")[:2] if part.isdigit())
+
+
+class SlowFirst:
+    """Runs the work units (an xdist group, else one test) that take longest first, so that under
+    ``--dist loadgroup`` no worker is left alone at the end with a long one: a unit's cost is its
+    tests' ``SLOW`` seconds (0.1 for any other test); units keep the collection order otherwise."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items) -> None:
+        """Sort ``items`` (after the grouping above and pytest-xdist's own hook)."""
+        _check_groups_kept(config, items)
+        cost: dict[str, float] = {}
+        first: dict[str, int] = {}
+        for index, item in enumerate(items):
+            unit = _unit(item)
+            seconds = next((s for prefix, s in SLOW.items() if item.nodeid.startswith(prefix)),
+                           0.1)
+            cost[unit] = cost.get(unit, 0.0) + seconds
+            first.setdefault(unit, index)
+        order = {id(item): index for index, item in enumerate(items)}
+        items.sort(key=lambda item: (-cost[_unit(item)], first[_unit(item)], order[id(item)]))
+
+
+def _unit(item) -> str:
+    """What pytest-xdist hands a worker at once: the item's group, else the item alone."""
+    mark = item.get_closest_marker("xdist_group")
+    return f"@{mark.args[0]}" if mark else item.nodeid
+
+
+def _check_groups_kept(config, items) -> None:
+    """Fail at once where ``--dist loadgroup`` would spread a group over the workers.
+
+    pytest-xdist tells the controller a test's group by adding ``@group`` to its node id on the
+    worker; pytest 9.2 ignores that change (pytest-dev/pytest-xdist#1386), and every group was
+    silently spread again (a wheel built and Chromium started on each worker).
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    lost = [item.nodeid for item in items
+            if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+    if lost:
+        raise pytest.UsageError(
+            f"--dist loadgroup would not keep {len(lost)} grouped tests together (e.g. "
+            f"{lost[0]}): this pytest does not take pytest-xdist's group names; install "
+            "the versions pyproject.toml asks for")

@@ -45,7 +45,8 @@ LEASE_TTL = 90.0
 #: before skipping this time (``pipeline.service.jobs``); fetch limits leave this much slack.
 LOCK_WAIT = 300.0
 
-#: Seconds between two tries while waiting for a lease.
+#: Seconds between two tries while waiting for a lease; a tenth of the lease time when that is
+#: shorter (``schedule.lease_ttl`` of seconds, as the tests set it, is waited for in steps to match).
 _POLL = 2.0
 
 
@@ -154,7 +155,8 @@ class LeasesMixin:
                 break
             if time.monotonic() >= deadline:
                 raise LockedError(_held_message(self.engine, name))
-            time.sleep(min(_POLL, max(deadline - time.monotonic(), 0.01)))
+            time.sleep(min(_POLL, self.lease_ttl / 10,
+                           max(deadline - time.monotonic(), 0.01)))
         self._heartbeats().add(name, owner, self.lease_ttl)
         return owner
 

@@ -38,9 +38,10 @@ from pipeline.store.schema import utcnow
 DIGESTS = 100
 #: Digests of the kill test: several claimed batches (``CLAIM_BATCH``) for two relays.
 KILL_DIGESTS = 60
-#: Claims that lapse in seconds (they must outlast the SMTP waits, so those are short too).
-EMAIL = {"claim_ttl": 7, "retry_backoff": 0, "retry_delay": 300}
-SMTP = {"timeout": 3, "data_timeout": 3}
+#: Claims that lapse in seconds (they must outlast the SMTP waits, so those are short too, yet
+#: long enough that a loaded machine's slow reply never leaves a sent digest's outcome unknown).
+EMAIL = {"claim_ttl": 11, "retry_backoff": 0, "retry_delay": 300}
+SMTP = {"timeout": 5, "data_timeout": 5}
 
 #: One relay in a process of its own: ready once imported and connected, it starts when the file
 #: named by argv[3] appears (so the relays overlap), then prints how many digests it sent.
@@ -168,7 +169,9 @@ def test_a_relay_killed_mid_send_is_taken_over_once_its_claims_expire(
     relay(config, store)  # the next relay takes the expired claims over
     counts = Counter(recorder.message_ids())
     assert len(counts) == KILL_DIGESTS and set(counts.values()) == {1}  # all delivered, none twice
-    [waiting] = store.outbox_rows(("pending", "failed"))
+    rows = store.outbox_rows(("pending", "failed"))  # only the one in flight at the kill
+    assert len(rows) == 1, [(r.recipient, r.unknown_outcomes, r.last_error) for r in rows]
+    [waiting] = rows
     assert (waiting.message_id, waiting.unknown_outcomes) == (in_flight, 1)
     assert "stopped before the outcome was recorded" in waiting.last_error
     assert waiting.next_attempt_at > utcnow()  # not resent at once: one more try, later
