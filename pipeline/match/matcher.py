@@ -317,9 +317,10 @@ def _resume_sims(bodies: sp.csr_matrix, resumes: list[Resume | None]) -> np.ndar
 
 class _Explaining:
     """The resume-free parts of every row of one index, and each credential set's
-    ``for_resume`` over every row (``_SHARED_CREDENTIALS`` of them): explaining a digest's few
-    rows takes them from these, instead of slicing the index's matrices once per subscriber.
-    Taken row by row, each value is the one worked out over those rows alone."""
+    ``for_resume`` over every row (the first ``_SHARED_CREDENTIALS`` sets; the others over the
+    explained rows alone): explaining a digest's few rows takes them from these, instead of
+    slicing the index's matrices once per subscriber. Taken row by row, each value is the one
+    worked out over those rows alone."""
 
     def __init__(self, index: PostingIndex, weights: Weights):
         self.index, self.rows, self.weights = weakref.ref(index), len(index), weights
@@ -335,10 +336,10 @@ class _Explaining:
         key = frozenset(held)
         every = self._credentials.get(key)
         if every is None:
-            if len(self._credentials) >= _SHARED_CREDENTIALS:
-                self._credentials.clear()
             index = self.index()
             assert index is not None  # called while explaining that index
+            if len(self._credentials) >= _SHARED_CREDENTIALS:  # many sets: these rows only
+                return index.cred_arrays.for_resume(set(held), rows)
             every = self._credentials[key] = index.cred_arrays.for_resume(set(held))
         return ResumeCredentials(*(values[rows] for values in every))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -517,3 +518,17 @@ def test_explained_rows_say_what_ranking_says_from_one_subscriber_to_the_next(ma
             wanted = Matcher(matcher.profile).explain(index, rows, resume_text=resume)
         explained = matcher.explain(index, rows, resume_text=resume)
         assert [m.model_dump() for m in explained] == [m.model_dump() for m in wanted], step
+
+
+def test_explanations_are_the_same_whatever_the_number_of_credential_sets(matcher, make_posting):
+    board = _board(make_posting)
+    index = matcher.index(board)
+    codes = [credential.code for credential in matcher.profile.credentials]
+    sets = [set(pair) for pair in combinations(codes, 2)] + [set()]  # more than are kept
+    assert len(sets) > 20
+    resume = "Case management, care plans, discharge planning, community resources."
+    rows = list(range(len(board)))
+    for held in sets:
+        fresh = Matcher(matcher.profile).explain(index, rows, resume_text=resume, held=held)
+        explained = matcher.explain(index, rows, resume_text=resume, held=held)
+        assert [m.model_dump() for m in explained] == [m.model_dump() for m in fresh], held
