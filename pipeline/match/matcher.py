@@ -71,6 +71,7 @@ class Matcher:
         self._index: PostingIndex | None = None
         self._index_key: tuple | None = None
         self._terms_of: tuple[Callable, dict[int, list[str]]] = (lambda: None, {})
+        self._explained: _Explaining | None = None
 
     @classmethod
     def from_config(cls, config: JobsConfig) -> Matcher:
@@ -196,11 +197,24 @@ class Matcher:
             resume = Resume.from_text(index, resume_text) if resume_text else None
             resume = holding(resume, held, self.profile.credentials)
         rows = np.asarray(rows, dtype=np.int64)
-        scores = score(index, self.weights, resume, rows=rows)
+        shared = self._explaining(index)
+        scores = score(index, self.weights, resume, rows=rows, parts=shared.parts(rows),
+                       credentials=None if resume is None else shared.credentials(resume.held,
+                                                                                   rows))
         more = evidence(index, self.weights, rows)  # only these rows: explained one by one
         terms = _ResumeTerms(index, resume, self._rows_terms(index))
         return [self._match(index, scores, pos, int(row), resume, float(more[pos]), terms)
                 for pos, row in enumerate(rows)]
+
+    def _explaining(self, index: PostingIndex) -> _Explaining:
+        """What explaining rows of ``index`` shares from one subscriber to the next: worked out
+        over every row once, then taken row by row (made again when the index grows or the
+        weights are replaced; the index itself is not kept alive)."""
+        kept = self._explained
+        if kept is None or kept.index() is not index or kept.rows != len(index) or (
+                kept.weights is not self.weights):
+            kept = self._explained = _Explaining(index, self.weights)
+        return kept
 
     def _rows_terms(self, index: PostingIndex) -> dict[int, list[str]]:
         """The domain terms of each row of ``index`` explained so far: a posting mailed to many
@@ -299,6 +313,35 @@ def _resume_sims(bodies: sp.csr_matrix, resumes: list[Resume | None]) -> np.ndar
             resume.vector.sum_duplicates()  # one value per term, as the sparse product sums them
             block[resume.vector.indices, column] = resume.vector.data
     return bodies @ block
+
+
+class _Explaining:
+    """The resume-free parts of every row of one index, and each credential set's
+    ``for_resume`` over every row (the first ``_SHARED_CREDENTIALS`` sets; the others over the
+    explained rows alone): explaining a digest's few rows takes them from these, instead of
+    slicing the index's matrices once per subscriber. Taken row by row, each value is the one
+    worked out over those rows alone."""
+
+    def __init__(self, index: PostingIndex, weights: Weights):
+        self.index, self.rows, self.weights = weakref.ref(index), len(index), weights
+        self._parts = profile_parts(index, weights)
+        self._credentials: dict[frozenset[str], ResumeCredentials] = {}
+
+    def parts(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """``profile_parts`` of ``rows``."""
+        return {name: values[rows] for name, values in self._parts.items()}
+
+    def credentials(self, held: set[str], rows: np.ndarray) -> ResumeCredentials:
+        """``cred_arrays.for_resume(held, rows)``."""
+        key = frozenset(held)
+        every = self._credentials.get(key)
+        if every is None:
+            index = self.index()
+            assert index is not None  # called while explaining that index
+            if len(self._credentials) >= _SHARED_CREDENTIALS:  # many sets: these rows only
+                return index.cred_arrays.for_resume(set(held), rows)
+            every = self._credentials[key] = index.cred_arrays.for_resume(set(held))
+        return ResumeCredentials(*(values[rows] for values in every))
 
 
 class _ResumeTerms:

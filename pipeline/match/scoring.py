@@ -153,11 +153,13 @@ def evidence(index: PostingIndex, weights: Weights, rows: np.ndarray | None = No
 
 def score(index: PostingIndex, weights: Weights, resume: Resume | None = None,
           resume_sim: np.ndarray | None = None, rows: np.ndarray | None = None,
-          parts: dict[str, np.ndarray] | None = None) -> Scores:
+          parts: dict[str, np.ndarray] | None = None,
+          credentials: ResumeCredentials | None = None) -> Scores:
     """Score the postings of the index (all, or only ``rows``) for one subscriber.
 
-    ``resume_sim`` may hold the precomputed body-resume cosines of the same rows, and ``parts``
-    the ``profile_parts`` of the same rows (both are shared by many subscribers).
+    ``resume_sim`` may hold the precomputed body-resume cosines of the same rows, ``parts``
+    the ``profile_parts`` of the same rows (both are shared by many subscribers), and
+    ``credentials`` the resume's ``cred_arrays.for_resume`` over the same rows.
     """
     parts = dict(parts if parts is not None else profile_parts(index, weights, rows))
     missing = unlicensed = np.zeros(len(parts["title"]))
@@ -166,8 +168,8 @@ def score(index: PostingIndex, weights: Weights, resume: Resume | None = None,
             bodies = index.bodies if rows is None else index.bodies[rows]
             resume_sim = (bodies @ resume.vector.T).toarray().ravel()
         parts["resume"] = np.minimum(1.0, resume_sim / weights.resume_cap)
-        parts["credentials"], missing, unlicensed = index.cred_arrays.for_resume(resume.held,
-                                                                                 rows)
+        parts["credentials"], missing, unlicensed = (
+            credentials or index.cred_arrays.for_resume(resume.held, rows))
     total = sum(getattr(weights, name) for name in parts) or 1.0
     parts = {name: getattr(weights, name) * values / total for name, values in parts.items()}
     base = sum(parts.values())

@@ -14,6 +14,7 @@ in AZ") is no residency restriction.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipeline.normalize.places import US_STATES
 from pipeline.posting import Posting
@@ -89,43 +90,75 @@ _NEEDS = {id(pattern): needs for pattern, needs in _NEEDS.items()}
 def residency_states(title: str | None = None, location: str | None = None,
                      description: str | None = None) -> list[str]:
     """The state codes a job is restricted to (sorted); empty when the texts restrict nothing."""
-    found: set[str] = set()
-    for text in (title, location):
-        if text:
-            found |= _states_of(text, (*_BESIDE_REMOTE, *_PHRASES))
-    if description:
-        found |= _states_of(description, _PHRASES)
-    return sorted(found)
+    return sorted(_restricted(title, location, description)[0])
 
 
 def excluded_states(title: str | None = None, location: str | None = None,
                     description: str | None = None) -> list[str]:
     """The state codes a job says it is not open to (sorted); usually empty."""
-    texts = [text for text in (title, location, description) if text]
-    return sorted({code for text in texts for code in _states_of(text, _EXCLUSIONS, tails=False)})
+    return sorted(_restricted(title, location, description)[1])
 
 
-def _states_of(text: str, patterns: tuple[re.Pattern, ...], tails: bool = True) -> set[str]:
-    """Codes of every state listed after one of ``patterns`` in ``text``, and (``tails``)
-    before "residents only"."""
-    folded = text.lower() if text.isascii() else None
-    patterns = tuple(p for p in patterns if _may_match(p, folded))
+def _restricted(title: str | None, location: str | None,
+                description: str | None) -> tuple[set[str], set[str]]:
+    """(the states a job's texts restrict it to, the states they close it to): each text is
+    folded and searched for the words the patterns need once, for both."""
+    found: set[str] = set()
+    excluded: set[str] = set()
+    for text in (title, location):
+        if text:
+            states, closed = _short_restricted(text)
+            found |= states
+            excluded |= closed
+    if description:
+        words = _Words(description)
+        found |= _states_of(description, _PHRASES, words)
+        excluded |= _states_of(description, _EXCLUSIONS, words, tails=False)
+    return found, excluded
+
+
+@lru_cache(maxsize=16384)
+def _short_restricted(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """``_restricted`` of a title or location (a board repeats few of them, many times)."""
+    words = _Words(text)
+    return (frozenset(_states_of(text, (*_BESIDE_REMOTE, *_PHRASES), words)),
+            frozenset(_states_of(text, _EXCLUSIONS, words, tails=False)))
+
+
+def _states_of(text: str, patterns: tuple[re.Pattern, ...], words: _Words,
+               tails: bool = True) -> set[str]:
+    """Codes of every state listed after one of ``patterns`` in ``text`` (``words``: its
+    ``_Words``), and (``tails``) before "residents only"."""
+    patterns = tuple(p for p in patterns if _may_match(p, words))
     lists = [match.group("states") for pattern in patterns for match in pattern.finditer(text)]
-    tails = tails and _may_match(_RESIDENTS_ONLY, folded)
+    tails = tails and _may_match(_RESIDENTS_ONLY, words)
     for tail in _RESIDENTS_ONLY.finditer(text) if tails else ():
         before = _LIST_AT_END.search(text[max(0, tail.start() - _BEFORE):tail.start()])
         lists += [before.group("states")] if before else []
     return {_code(token) for states in lists for token in re.findall(_STATE, states)}
 
 
-def _may_match(pattern: re.Pattern, folded: str | None) -> bool:
-    """False when the lower-cased ASCII text ``folded`` lacks every word of one of the groups
-    ``pattern`` needs; True for None (beyond ASCII, case folding has exceptions)."""
-    if folded is None:
-        return True
+class _Words:
+    """The words the patterns need that a text holds (as parts of words too), each searched
+    for once, when first asked about; every word counts as held beyond ASCII, where case
+    folding has exceptions (then every pattern is tried)."""
+
+    def __init__(self, text: str):
+        self.folded = text.lower() if text.isascii() else None
+        self.found: dict[str, bool] = {}
+
+    def __contains__(self, word: str) -> bool:
+        found = self.found.get(word)
+        if found is None:
+            found = self.found[word] = self.folded is None or word in self.folded
+        return found
+
+
+def _may_match(pattern: re.Pattern, words: _Words) -> bool:
+    """False when ``words`` lack every word of one of the groups ``pattern`` needs."""
     for group in _NEEDS.get(id(pattern), ()):
         for word in group:
-            if word in folded:
+            if word in words:
                 break
         else:
             return False
@@ -141,8 +174,8 @@ def _code(token: str) -> str:
 def with_residency(posting: Posting) -> Posting:
     """The posting with ``extra["residency"]`` (the states its texts restrict it to) and
     ``extra["residency_excluded"]`` (the states it is not open to) set, each only when found."""
-    texts = (posting.title, posting.location, posting.description)
-    found = {"residency": residency_states(*texts), "residency_excluded": excluded_states(*texts)}
+    states, excluded = _restricted(posting.title, posting.location, posting.description)
+    found = {"residency": sorted(states), "residency_excluded": sorted(excluded)}
     if all(posting.extra.get(key, []) == value for key, value in found.items()):
         return posting
     extra = {key: value for key, value in posting.extra.items() if key not in found}

@@ -35,6 +35,8 @@ log = logging.getLogger("pipeline.sources")
 CHANGE_KEY = "list_key"
 #: The key of ``Posting.extra`` holding the day its detail was last read (ISO date).
 DETAIL_DAY = "detail_day"
+#: What ``unchanged`` reads of a stored posting's ``extra`` (``Source.stored_extra``).
+REUSE_KEYS = (CHANGE_KEY, DETAIL_DAY)
 #: A reused posting's detail is read again after this many days plus up to as many more (spread
 #: by its id, so a board's postings do not all come due on the same day).
 REFRESH_DAYS = 7

@@ -47,6 +47,9 @@ class Source(ABC):
     min_interval: ClassVar[timedelta | None] = None
     min_interval_reason: ClassVar[str] = "the board limits how often it may be fetched"
     reuses_stored: ClassVar[bool] = False
+    #: The entries of ``extra`` a source that reuses stored postings reads from ``previous``
+    #: (text values; the others are not read); None: the whole of ``extra``.
+    stored_extra: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, config: SourceConfig, http: HttpClient | None = None):
         self.config = config

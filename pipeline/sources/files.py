@@ -47,6 +47,7 @@ class FilesSource(Source):
     type = "files"
     Config = FilesConfig
     reuses_stored = True
+    stored_extra = ("file", "file_stamp")
 
     def fetch(self) -> list[Posting | StoredPosting]:
         """Read every posting file under the configured path (unchanged ones from the store)."""

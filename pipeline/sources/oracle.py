@@ -31,6 +31,7 @@ from pipeline.normalize import (
 )
 from pipeline.posting import Posting, StoredPosting
 from pipeline.sources._records import (
+    REUSE_KEYS,
     Record,
     board_list,
     build_postings,
@@ -78,6 +79,7 @@ class OracleSource(Source):
     Config = OracleConfig
     full_listing = True
     reuses_stored = True
+    stored_extra = REUSE_KEYS
 
     def __init__(self, config: OracleConfig, http: HttpClient | None = None):
         super().__init__(config, http)

@@ -29,6 +29,7 @@ from pipeline.normalize import (
 )
 from pipeline.posting import Posting, StoredPosting
 from pipeline.sources._records import (
+    REUSE_KEYS,
     Record,
     board_list,
     build_postings,
@@ -79,6 +80,7 @@ class WorkdaySource(Source):
     Config = WorkdayConfig
     full_listing = True
     reuses_stored = True
+    stored_extra = REUSE_KEYS
 
     def __init__(self, config: WorkdayConfig, http: HttpClient | None = None):
         super().__init__(config, http)

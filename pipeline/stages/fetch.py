@@ -248,7 +248,9 @@ def stored_postings(source_config: SourceConfig, store: Store) -> dict[str, Stor
     """The source's stored postings by source_id, for a source that reuses them (else none)."""
     if not REGISTRY[source_config.type].reuses_stored:
         return {}
-    return {p.source_id: p for p in store.postings_as_stored(source_config.name)}
+    kind = REGISTRY[source_config.type]
+    return {p.source_id: p for p in store.postings_as_stored(source_config.name,
+                                                             kind.stored_extra)}
 
 
 def read_source(source_config: SourceConfig, http: HttpClient,

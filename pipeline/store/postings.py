@@ -384,13 +384,27 @@ class PostingsMixin:
         with self.engine.connect() as conn:
             return [row_to_posting(r) for r in conn.execute(query)]
 
-    def postings_as_stored(self, source: str) -> list[StoredPosting]:
+    def postings_as_stored(self, source: str,
+                           extra_keys: Iterable[str] | None = None) -> list[StoredPosting]:
         """Every stored posting of ``source``, open or closed, without its text: what a source
-        that reuses stored postings starts from (``Source.previous``)."""
-        query = select(*[postings.c[name] for name in StoredPosting._fields]).where(
+        that reuses stored postings starts from (``Source.previous``). ``extra_keys``: the
+        only entries of ``extra`` wanted (those holding text), read by the database without
+        decoding the rest; None: the whole of ``extra``."""
+        if extra_keys is None:
+            query = select(*[postings.c[name] for name in StoredPosting._fields]).where(
+                postings.c.source == source).order_by(postings.c.id)
+            with self.engine.connect() as conn:
+                return [StoredPosting(*row[:-1], row.extra or {}) for row in conn.execute(query)]
+        keys = list(extra_keys)
+        query = select(*[postings.c[name] for name in StoredPosting._fields[:-1]],
+                       *[postings.c.extra[key].as_string() for key in keys]).where(
             postings.c.source == source).order_by(postings.c.id)
+        width = len(StoredPosting._fields) - 1
         with self.engine.connect() as conn:
-            return [StoredPosting(*row[:-1], row.extra or {}) for row in conn.execute(query)]
+            return [StoredPosting(*row[:width], {key: value for key, value in
+                                                 zip(keys, row[width:], strict=True)
+                                                 if value is not None})
+                    for row in conn.execute(query)]
 
     def set_canonical(self, duplicates: dict[int, int | None]) -> None:
         """Mark postings as duplicates of a canonical one (``None`` makes one canonical again)."""

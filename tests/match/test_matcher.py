@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -492,3 +493,42 @@ def test_a_post_open_to_registered_professions_is_lowered_for_a_resume_with_none
     # a social worker with the MSW the social-work licences need is not lowered
     msw = _score_of(matcher, board, "Social worker, MSW: " + CARE_PLANS, "open")
     assert msw.why.missing_credentials == [] and msw.score > open_.score
+
+
+def test_explained_rows_say_what_ranking_says_from_one_subscriber_to_the_next(matcher,
+                                                                              make_posting):
+    """A digest explains a few rows of the index per subscriber, one subscriber after another
+    and after the index grows: each explanation is the one ``rank`` gives that posting (after
+    the index grew, the one a matcher explaining that index for the first time gives)."""
+    board = _board(make_posting)
+    index = matcher.index(board[:6])
+    resumes = ["RN, CCM. Case management, care plans, discharge planning, InterQual.",
+               "LCSW. Community resources, care coordination, caseload.", None,
+               "RN, CCM. Case management, care plans, discharge planning, InterQual.",
+               "LCSW. Community resources, care coordination, caseload."]
+    for step, resume in enumerate(resumes):
+        if step == 3:
+            index.add(board[6:])  # new postings arrive: the index grows in place
+        rows = list(range(len(index)))[::-1]
+        if step < 3:
+            ranked = {m.posting.source_id: m for m in Matcher(matcher.profile).rank(
+                board[:6], resume_text=resume)}
+            wanted = [ranked[index.postings[r].source_id] for r in rows]
+        else:
+            wanted = Matcher(matcher.profile).explain(index, rows, resume_text=resume)
+        explained = matcher.explain(index, rows, resume_text=resume)
+        assert [m.model_dump() for m in explained] == [m.model_dump() for m in wanted], step
+
+
+def test_explanations_are_the_same_whatever_the_number_of_credential_sets(matcher, make_posting):
+    board = _board(make_posting)
+    index = matcher.index(board)
+    codes = [credential.code for credential in matcher.profile.credentials]
+    sets = [set(pair) for pair in combinations(codes, 2)] + [set()]  # more than are kept
+    assert len(sets) > 20
+    resume = "Case management, care plans, discharge planning, community resources."
+    rows = list(range(len(board)))
+    for held in sets:
+        fresh = Matcher(matcher.profile).explain(index, rows, resume_text=resume, held=held)
+        explained = matcher.explain(index, rows, resume_text=resume, held=held)
+        assert [m.model_dump() for m in explained] == [m.model_dump() for m in fresh], held

@@ -148,3 +148,17 @@ def test_duplicates_and_their_notes_are_recorded_together_and_undone(store):
     store.record_duplicates({ids[1]: None, ids[1099]: None}, {ids[0]: {"team": "UM"}})
     assert store.duplicates_of(ids[0]) == [] and len(store.open_postings()) == 1100
     assert store.all_postings()[0].extra == {"team": "UM"}
+
+
+def test_a_source_reusing_stored_postings_reads_only_the_extra_it_asks_for(store):
+    store.upsert_postings([
+        posting("1", extra={"file": "/data/a.jsonl", "file_stamp": "10:20", "team": "UM",
+                            "residency": ["AZ"]}),
+        posting("2", extra={"file": "/data/ü b.jsonl", "team": "CM"}),
+        posting("3", extra={})], now=T0)
+    whole = store.postings_as_stored("board")
+    asked = store.postings_as_stored("board", ("file", "file_stamp"))
+    assert [p.extra for p in asked] == [{"file": "/data/a.jsonl", "file_stamp": "10:20"},
+                                        {"file": "/data/ü b.jsonl"}, {}]
+    assert [p._replace(extra={}) for p in asked] == [p._replace(extra={}) for p in whole]
+    assert whole[0].extra["team"] == "UM"
