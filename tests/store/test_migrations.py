@@ -96,22 +96,28 @@ def test_a_database_from_a_newer_program_is_refused_by_db_upgrade(db_url, tmp_pa
     assert "schema revision 0999, newer than this program knows" in result.output
 
 
-def test_workers_opening_a_new_database_at_once_all_get_the_same_schema(db_url):
+def _open_at_once(url: str, workers: int) -> tuple[list[Store], list[Exception]]:
+    """Open ``url`` from ``workers`` threads released together: the stores opened, the errors."""
     opened, failed = [], []
-    start = threading.Barrier(4)
+    start = threading.Barrier(workers)
 
     def open_store() -> None:
         start.wait()
         try:
-            opened.append(Store(db_url))
+            opened.append(Store(url))
         except Exception as exc:  # noqa: BLE001 - the test reports whatever a worker hit
             failed.append(exc)
 
-    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    threads = [threading.Thread(target=open_store) for _ in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
+    return opened, failed
+
+
+def test_workers_opening_a_new_database_at_once_all_get_the_same_schema(db_url):
+    opened, failed = _open_at_once(db_url, 4)
     assert failed == []
     assert sorted(str(s.migrated_from) for s in opened) == sorted([HEAD] * 3 + ["None"])
     with opened[0].engine.connect() as conn:
@@ -125,22 +131,8 @@ def test_workers_opening_one_new_sqlite_file_at_once_never_find_it_locked(tmp_pa
     file to WAL while another switches it; the race is short, so it is run many times."""
     failed = []
     for round_ in range(25):
-        url = f"sqlite:///{tmp_path}/jobs-{round_}.db"
-        start = threading.Barrier(6)
-        opened = []
-
-        def open_store(url=url, start=start, opened=opened) -> None:
-            start.wait()
-            try:
-                opened.append(Store(url))
-            except Exception as exc:  # noqa: BLE001 - the test reports whatever a worker hit
-                failed.append(exc)
-
-        threads = [threading.Thread(target=open_store) for _ in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        opened, failed_now = _open_at_once(f"sqlite:///{tmp_path}/jobs-{round_}.db", 6)
+        failed += failed_now
         for store in opened:
             store.close()
     assert failed == []
