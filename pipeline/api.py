@@ -40,15 +40,13 @@ def fetch(config: JobsConfig, source: str | None = None) -> FetchReport:
     """Fetch every enabled source (or only ``source``) and store the postings, holding the run
     lock (LockedError while a run holds it)."""
     from pipeline.config.checks import check_secrets
-    from pipeline.http import HttpClient
     from pipeline.stages.fetch import fetch_sources
     from pipeline.store import Store
     from pipeline.store.leases import RUN_LOCK
 
     check_secrets(config, smtp=False)
-    with (Store(config.database_url()) as store, store.holding(RUN_LOCK),
-          HttpClient(config.http) as http):
-        return fetch_sources(config, store, http, only=source)
+    with Store(config.database_url()) as store, store.holding(RUN_LOCK):
+        return fetch_sources(config, store, only=source)
 
 
 def rank_matches(config: JobsConfig, resume: str | PathLike | None = None, *,

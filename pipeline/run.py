@@ -131,12 +131,10 @@ def notify_once(config: JobsConfig, *, dry_run: bool = False) -> NotifyReport:
 def fetch_stage(config: JobsConfig, store: Store, *, only: str | None = None,
                 now: datetime | None = None, progress: Tick | None = None) -> FetchReport:
     """Fetch the enabled sources (or only the one named) into ``store``: stored, closed, deduped
-    (the boards' and HTTP modules are imported here: a notify or relay process needs none)."""
-    from pipeline.http import HttpClient
+    (the boards' modules are imported here: a notify or relay process needs none)."""
     from pipeline.stages.fetch import fetch_sources
 
-    with HttpClient(config.http) as http:
-        return fetch_sources(config, store, http, only=only, now=now, progress=progress)
+    return fetch_sources(config, store, only=only, now=now, progress=progress)
 
 
 def fetch_board_turn(config: JobsConfig, store: Store, board: str) -> FetchReport:

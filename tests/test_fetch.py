@@ -477,20 +477,20 @@ def test_a_board_with_its_own_keys_checks_the_shared_day_counts_too(tmp_path, ke
 FETCH_PROBE = """
 import sys
 from pipeline.config import load_config
-from pipeline.http import HttpClient
-from pipeline.stages.fetch import fetch_sources
+from pipeline.run import fetch_stage
 from pipeline.store import Store
 config = load_config(sys.argv[1])
-with Store(config.database_url()) as store, HttpClient(config.http) as http:
-    report = fetch_sources(config, store, http)
-heavy = ("sklearn", "bs4", "feedparser", "alembic")
+with Store(config.database_url()) as store:
+    report = fetch_stage(config, store)
+heavy = ("sklearn", "bs4", "feedparser", "alembic", "requests", "urllib3")
 print(report.new, report.dedupe.groups, sorted(m for m in heavy if m in sys.modules))
 """
 
 
 def test_fetching_local_files_loads_no_library_it_does_not_use(tmp_path):
     """Start-up costs every run: the fetch stage of local files imports no scikit-learn, no
-    HTML or feed parser, and no Alembic for a database already at the current schema."""
+    HTML or feed parser, no HTTP library, and no Alembic for a database already at the current
+    schema."""
     folder = tmp_path / "postings"
     folder.mkdir()
     text = "Coordinate care for members after discharge with their physicians. " * 5

@@ -38,7 +38,9 @@ class Source(ABC):
     for the run report. A board too big to read whole at every fetch sets ``reuses_stored``:
     before its fetch, ``previous`` maps each source_id it stored to that posting (a
     ``StoredPosting``: identity, dates and ``extra``, not the text), so it can return a posting
-    its listing shows unchanged as stored, without asking for its detail.
+    its listing shows unchanged as stored, without asking for its detail. ``reads_network`` is
+    False for a source that never sends a request (local files): a fetch of such sources alone
+    opens no HTTP client.
     """
 
     type: ClassVar[str]
@@ -47,6 +49,7 @@ class Source(ABC):
     min_interval: ClassVar[timedelta | None] = None
     min_interval_reason: ClassVar[str] = "the board limits how often it may be fetched"
     reuses_stored: ClassVar[bool] = False
+    reads_network: ClassVar[bool] = True
     #: The entries of ``extra`` a source that reuses stored postings reads from ``previous``
     #: (text values; the others are not read); None: the whole of ``extra``.
     stored_extra: ClassVar[tuple[str, ...] | None] = None

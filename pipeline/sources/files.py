@@ -47,6 +47,7 @@ class FilesSource(Source):
     type = "files"
     Config = FilesConfig
     reuses_stored = True
+    reads_network = False
     stored_extra = ("file", "file_stamp")
 
     def fetch(self) -> list[Posting | StoredPosting]:

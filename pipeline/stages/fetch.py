@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.config import JobsConfig
 from pipeline.dedupe import DedupeReport, dedupe_postings
 from pipeline.errors import LockedError, PipelineError, UnknownNameError
-from pipeline.http import HttpClient
 from pipeline.normalize import canonical_region, with_residency
 from pipeline.posting import Posting, StoredPosting, clean_text
 from pipeline.sources import REGISTRY
@@ -39,6 +40,9 @@ from pipeline.store import Store
 from pipeline.store.leases import LOCK_WAIT
 from pipeline.store.runs import SourceRun
 from pipeline.store.schema import utcnow
+
+if TYPE_CHECKING:
+    from pipeline.http import HttpClient
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +106,13 @@ class _Outcome:
     too_old: int = 0
 
 
-def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: str | None = None,
-                  now: datetime | None = None,
+def fetch_sources(config: JobsConfig, store: Store, http: HttpClient | None = None, *,
+                  only: str | None = None, now: datetime | None = None,
                   progress: Callable[[str], None] | None = None) -> FetchReport:
-    """Fetch every enabled source (or only the one named), store postings, record source health."""
+    """Fetch every enabled source (or only the one named), store postings, record source health.
+
+    The sources share ``http``; without it, one client is opened for this fetch when a due
+    source reads the network (``config.http``), none for local files alone."""
     now = now or utcnow()
     chosen = [s for s in config.sources if s.enabled and (only is None or s.name == only)]
     if only is not None and not chosen:
@@ -117,7 +124,8 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
     try:
         due = _due(chosen, config.sources, store, now, report, progress, held)
         workers = max(1, min(config.http.concurrency, len(due)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
+        with (_client(due, config, http) as http,
+              ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool):
             futures: list[Future[_Outcome]] = [
                 pool.submit(read_source, c, http, stored_postings(c, store), now)
                 for c in due]
@@ -136,6 +144,20 @@ def fetch_sources(config: JobsConfig, store: Store, http: HttpClient, *, only: s
         held.release_all()
     _close_and_dedupe(config, store, now, report)
     return report
+
+
+@contextmanager
+def _client(due: list[SourceConfig], config: JobsConfig,
+            given: HttpClient | None) -> Iterator[HttpClient | None]:
+    """``given``, else a client open while the due sources are read if any reads the network
+    (requests, urllib3 and the charset detector load only then)."""
+    if given is not None or not any(REGISTRY[c.type].reads_network for c in due):
+        yield given
+        return
+    from pipeline.http import HttpClient
+
+    with HttpClient(config.http) as http:
+        yield http
 
 
 def _close_and_dedupe(config: JobsConfig, store: Store, now: datetime,
@@ -253,7 +275,7 @@ def stored_postings(source_config: SourceConfig, store: Store) -> dict[str, Stor
                                                              kind.stored_extra)}
 
 
-def read_source(source_config: SourceConfig, http: HttpClient,
+def read_source(source_config: SourceConfig, http: HttpClient | None,
                 previous: dict[str, StoredPosting] | None = None,
                 now: datetime | None = None) -> _Outcome:
     """Read one source completely at ``now`` (runs in a worker thread); never raises."""

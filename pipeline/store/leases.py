@@ -46,7 +46,7 @@ LEASE_TTL = 90.0
 LOCK_WAIT = 300.0
 
 #: Seconds between two tries while waiting for a lease; a tenth of the lease time when that is
-#: shorter (``schedule.lease_ttl`` of seconds, as the tests set it, is waited for in steps to match).
+#: shorter (a ``schedule.lease_ttl`` of seconds, as the tests set, is waited for in short steps).
 _POLL = 2.0
 
 
