@@ -117,14 +117,60 @@ def _compiled_for(credentials: list[Credential]) -> tuple[re.Pattern[str], dict,
     return _LAST_COMPILED[1]
 
 
+#: A whitespace-free run holding an e-mail or web address ("jane@ccm.com", "www.rn.org/jobs").
+_ADDRESS = re.compile(r"@|://|\bwww\.")
+
+
+def _in_address(lowered: str, start: int, end: int) -> bool:
+    """True when the hit at ``start:end`` is part of an e-mail or web address."""
+    left = max(lowered.rfind(" ", 0, start), lowered.rfind("\n", 0, start)) + 1
+    right = min((i for i in (lowered.find(" ", end), lowered.find("\n", end)) if i >= 0),
+                default=len(lowered))
+    return bool(_ADDRESS.search(lowered, left, right))
+
+
+_PARENTHESISED = re.compile(r"\(\s*([a-z]{2,8})\s*\)")
+_WORD = re.compile(r"[a-z][\w&'-]*")
+_RUN_OF_WORDS = re.compile(r"(?:[a-z][\w&'-]*[ \t-]+)*[a-z][\w&'-]*\s*$")
+
+
+def foreign_abbreviations(lowered: str, credentials: list[Credential]) -> frozenset[str]:
+    """Credential abbreviations the text defines as something else: "Carlisle Construction
+    Materials (CCM)" makes every "CCM" of that posting the company's, not a certification
+    (a definition by the credential's own words, "Certified Case Manager (CCM)", keeps it)."""
+    out = set()
+    for m in _PARENTHESISED.finditer(lowered):
+        abbreviation = m.group(1)
+        own = [c for c in credentials if abbreviation in {norm(p) for p in c.phrases()}]
+        if not own:
+            continue
+        # the words just before, joined by spaces or hyphens only: "(LPCC)Clinical Social
+        # worker (LCSW)" does not spell LCSW
+        lead = _RUN_OF_WORDS.search(lowered, max(0, m.start() - 120), m.start())
+        words = _WORD.findall(lead.group(0))[-len(abbreviation):] if lead else []
+        if "".join(w[0] for w in words) == abbreviation and not any(
+                norm(" ".join(words)) == norm(p) for c in own for p in c.phrases()):
+            out.add(abbreviation)
+    return frozenset(out)
+
+
+def _not_a_credential(lowered: str, start: int, end: int, foreign: frozenset[str]) -> bool:
+    """True when a hit names no credential: inside an address or an abbreviation the text
+    defines as something else."""
+    return (norm(lowered[start:end]) in foreign) or _in_address(lowered, start, end)
+
+
 def _codes_per_sentence(text: str, credentials: list[Credential],
                         spans: list[tuple[int, int]] | None,
-                        parts: list[str] | None = None) -> list[tuple[str, list]]:
+                        parts: list[str] | None = None,
+                        foreign: frozenset[str] = frozenset()) -> list[tuple[str, list]]:
     """Each sentence of ``text`` up to the last one naming a credential, with the codes it
-    names (one regex pass over the text; ``parts``: the sentences of ``spans``, stripped)."""
+    names (one regex pass over the text; ``parts``: the sentences of ``spans``, stripped;
+    ``foreign``: abbreviations the text defines as something else)."""
     pattern, code_of, order = _compiled_for(credentials)
     lowered = text.lower().replace("’", "'")  # same length: positions still line up
-    hits = [(m.start(), m.group(1)) for m in pattern.finditer(lowered)]
+    hits = [(m.start(), m.group(1)) for m in pattern.finditer(lowered)
+            if not _not_a_credential(lowered, m.start(1), m.end(1), foreign)]
     if not hits:
         return []
     spans = sentence_spans(text) if spans is None else spans
@@ -144,14 +190,16 @@ def _codes_per_sentence(text: str, credentials: list[Credential],
             for i in range(last + 1)]
 
 
-def _finder(credentials: list[Credential]) -> Finder:
-    """``find(text)``: (start, end, code) of every credential named in ``text``."""
+def _finder(credentials: list[Credential], foreign: frozenset[str] = frozenset()) -> Finder:
+    """``find(text)``: (start, end, code) of every credential named in ``text`` (not in an
+    address, nor one of the ``foreign`` abbreviations)."""
     pattern, code_of, _ = _compiled_for(credentials)
 
     def find(text: str) -> list[tuple[int, int, str]]:
         lowered = text.lower().replace("’", "'")
         hits = [(m.start(1), m.end(1), code_of.get(m.group(1)) or code_of.get(norm(m.group(1))))
-                for m in pattern.finditer(lowered)]
+                for m in pattern.finditer(lowered)
+                if not _not_a_credential(lowered, m.start(1), m.end(1), foreign)]
         return [hit for hit in hits if hit[2] is not None]
 
     return find
@@ -228,10 +276,11 @@ def posting_credentials(text: str, credentials: list[Credential],
     result = PostingCredentials()
     if not credentials:
         return result
-    find, professions = _finder(credentials), _profession_finder(credentials)
+    foreign = foreign_abbreviations(text.lower().replace("’", "'"), credentials)
+    find, professions = _finder(credentials, foreign), _profession_finder(credentials)
     section: str | None = None
     previous = ""
-    for sentence, codes in _codes_per_sentence(text, credentials, spans, parts):
+    for sentence, codes in _codes_per_sentence(text, credentials, spans, parts, foreign):
         before, previous = previous, sentence
         if not codes:
             section = heading_mode(sentence, section)

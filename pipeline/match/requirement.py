@@ -40,7 +40,8 @@ _WEAK_REQUIRED = re.compile(
 _OTHERS = re.compile(
     r"\b(supervis\w*|direct(ion|ed) (of|by)|delegated|instructed|report\w*|"
     r"responsible to|support(s|ing)?|assist(s|ing)?|help(s|ing)?|team of|staff of|comprised of|"
-    r"oversee\w*|schedul\w*|communicat\w*|consult\w* with)\b|"
+    r"oversee\w*|schedul\w*|communicat\w*|consult\w* with|"
+    r"(among|across|between|with|other|all)\s+(\w+\s+)?disciplines)\b|"
     r"\b((to|by|under)( the| an?)?|with the|partnered with( the| an?)?|alongside)\W*$")
 _OTHERS_WINDOW = 8
 #: After a credential (and a short list joined to it): the staff the job oversees ("including

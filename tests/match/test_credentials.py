@@ -224,3 +224,27 @@ def test_a_resume_does_not_hold_a_licence_it_works_under_beside_or_towards(profi
     # a licence held stays held next to a colleague's, and "under" a plan is not a licence
     assert codes_in("RN, CCM. Led discharges under the RN case manager model.",
                     profile.credentials) == ["RN", "CCM"]
+
+
+def test_a_credential_inside_an_address_is_not_asked(profile):
+    text = ("Bachelor's degree in social work required. Send your resume to "
+            "talent@ccm.example.org or apply at www.rn-careers.example.com/jobs.")
+    found = posting_credentials(text, profile.credentials)
+    assert "CCM" not in found.codes() and "RN" not in found.codes()
+
+
+def test_an_abbreviation_defined_as_something_else_is_no_credential(profile):
+    text = ("Cascade Construction Materials (CCM) is hiring a site manager.\n"
+            "Why join CCM? Follow CCM safety programs. Five years of experience required.")
+    assert posting_credentials(text, profile.credentials).codes() == []
+    own = posting_credentials("Certified Case Manager (CCM) required. Why CCM? Growth.",
+                              profile.credentials)
+    assert own.required == [["CCM"]]
+
+
+def test_disciplines_the_job_coordinates_are_not_asked_of_the_applicant(profile):
+    text = ("Coordinates the distribution of visits among all disciplines (SN, PT, OT, MSW, "
+            "HHA) after the start of care. Active RN license required.")
+    found = posting_credentials(text, profile.credentials)
+    assert found.required == [["RN"]]
+    assert "MSW" not in found.codes()
