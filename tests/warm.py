@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from multiprocessing import forkserver, reduction
+from multiprocessing import forkserver, reduction, resource_tracker
 
 #: What ``pipeline schedule`` and a relay import before their first job, and nothing more.
 PRELOAD = ["warm", "pipeline.cli", "pipeline.cli.service", "pipeline.run",
@@ -146,8 +146,9 @@ def popen(args, **options) -> WarmPopen:
 
 
 def stop() -> None:
-    """End the fork server, if one was started, and wait for it (and so for its children's
-    CPU time to be counted)."""
+    """End the fork server, if one was started, and the resource tracker it started; wait for
+    both (and so for their children's CPU time to be counted)."""
     if _STARTED:
         forkserver._forkserver._stop()
+        resource_tracker._resource_tracker._stop()
         _STARTED.clear()
