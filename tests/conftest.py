@@ -210,6 +210,13 @@ def pytest_configure(config) -> None:
     config.pluginmanager.register(SlowFirst(), "slow-first")
 
 
+def pytest_unconfigure(config) -> None:
+    """Stop the fork server of tests/warm.py, if a test started one, waiting for it: its
+    children's CPU time is then counted in this process's."""
+    if "warm" in sys.modules:
+        sys.modules["warm"].stop()
+
+
 def _version(name: str) -> tuple[int, ...]:
     """The first two numbers of an installed distribution's version."""
     from importlib.metadata import version

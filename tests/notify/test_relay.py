@@ -6,7 +6,6 @@ import importlib
 import json
 import signal
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -24,6 +23,7 @@ from notify_support import (
 )
 from sqlalchemy import update
 from waiting import wait_for
+from warm import popen
 
 from pipeline.cli import cli
 from pipeline.config import load_config, parse_config
@@ -431,15 +431,15 @@ def test_pipeline_run_killed_mid_batch_then_run_again_delivers_each_digest_once(
     recorder, port = smtp_server
     recorder.on_message = hold = HoldAfter(recorder, 3)
     path = _jobs_yaml(folder, port, subscribers=12)
-    command = [sys.executable, "-m", "pipeline", "run", "--config", str(path)]
-    first = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    command = ["-m", "pipeline", "run", "--config", str(path)]
+    first = popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                  text=True)  # forked warm: tests/warm.py
     _kill_mid_batch(first, recorder, hold)  # the whole CLI, its locks held
     assert len(recorder.messages) == 3
     in_flight = recorder.message_ids()[2]
     store = Store(load_config(path).database_url())
     _wait_for_claims_to_expire(store)  # the killed run's batch is taken over after that
-    again = CliRunner().invoke(cli, command[3:])  # in-process: only the killed run needs its own
+    again = CliRunner().invoke(cli, command[2:])  # in-process: only the killed run needs its own
     assert again.exit_code == 0, again.output
     assert sorted(set(recorder.recipients())) == sorted(f"s{n}@example.org" for n in range(12))
     assert len(recorder.messages) == len(set(recorder.message_ids())) == 12  # none lost, no copy

@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import threading
 from collections import Counter
@@ -26,6 +25,7 @@ from notify_support import (
     posting,
 )
 from waiting import HANG_GUARD, wait_for
+from warm import popen
 
 from pipeline.cli import cli
 from pipeline.config import parse_config
@@ -83,8 +83,8 @@ def _start_relays(folder, port, db_url, count: int) -> list[subprocess.Popen]:
     settings = json.dumps(_settings(port, db_url))
     gate = folder / "go"
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    relays = [subprocess.Popen([sys.executable, "-c", _RELAY, str(folder), settings, str(gate)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    relays = [popen(["-c", _RELAY, str(folder), settings, str(gate)],  # forked warm
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
               for _ in range(count)]
     _wait_for(lambda: len(list(folder.glob("go.ready.*"))) == count
               or any(r.poll() is not None for r in relays))

@@ -10,7 +10,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from click.testing import CliRunner
 from waiting import HANG_GUARD
+from warm import popen
 
 from pipeline.cli import cli
 from pipeline.config import load_config
@@ -166,10 +166,10 @@ def test_a_job_of_a_source_gone_from_jobs_yaml_logs_a_warning_and_fetches_nothin
     assert Store(config.database_url()).count_postings() == 0
 
 
-def _start(config_path, cwd) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipeline", "schedule", "--config",
-                             str(config_path)], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+def _start(config_path, cwd):
+    """A `pipeline schedule` process (forked warm: tests/warm.py)."""
+    return popen(["-m", "pipeline", "schedule", "--config", str(config_path)], cwd=cwd,
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_schedule_service_runs_jobs_shows_in_status_and_stops_on_sigterm(tmp_path):

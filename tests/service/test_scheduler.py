@@ -8,7 +8,6 @@ import queue
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from apscheduler.events import EVENT_JOB_ADDED, EVENT_JOB_ERROR, EVENT_JOB_EXECU
 from click.testing import CliRunner
 from test_jobs import SOURCES, write_config
 from waiting import HANG_GUARD
+from warm import popen
 
 from pipeline.cli import cli
 from pipeline.config import load_config
@@ -301,8 +301,8 @@ def test_the_running_service_reloads_on_sighup_and_survives_a_broken_file(tmp_pa
     _rewrite(path, sources=[{"name": "local", "type": "files", "path": "postings",
                              "schedule": {"cron": f"30 {hour} * * *"}}],
              subscribers=[])  # nobody to rank for: the reloads are what this test is about
-    service = subprocess.Popen([sys.executable, "-m", "pipeline", "schedule", "--config",
-                                str(path)], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    service = popen(["-m", "pipeline", "schedule", "--config", str(path)], cwd=tmp_path,
+                    stderr=subprocess.PIPE, text=True)  # forked warm: tests/warm.py
     log = LogReader(service.stderr)
     try:
         line = log.wait_for("job source:local:", service)

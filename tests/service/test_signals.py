@@ -9,12 +9,12 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from waiting import wait_for
+from warm import popen
 
 from pipeline.config import load_config
 from pipeline.store import Store
@@ -41,9 +41,8 @@ def _start_blocked(tmp_path):
     blocker = sqlite3.connect(db_path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # no other writer until the test lets go
     log = tmp_path / "service.log"
-    service = subprocess.Popen([sys.executable, "-m", "pipeline", "schedule", "--config",
-                                str(path)], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                               stderr=log.open("w"))
+    service = popen(["-m", "pipeline", "schedule", "--config", str(path)], cwd=tmp_path,
+                    stdout=subprocess.DEVNULL, stderr=log.open("w"))  # forked warm
     wait_for(lambda: _catches(service.pid, signal.SIGHUP), "the service to catch SIGHUP", service)
     return service, blocker, log
 

@@ -13,7 +13,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -22,6 +21,7 @@ import pytest
 from browser_support import CHROMIUM, MISSING_BROWSER, browser_missing_outcome
 from bs4 import BeautifulSoup
 from waiting import wait_for
+from warm import popen
 from werkzeug.serving import make_server
 
 from pipeline.config import SubscriberConfig, load_config, parse_config
@@ -440,9 +440,9 @@ def test_pipeline_serve_access_log_holds_no_token(tmp_path, monkeypatch):
     sync_subscribers(config, store)
     token = signer_for(config, store).token(store.get_subscriber("a@example.org"))
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--config", str(jobs),
-                               "--port", str(port)], cwd=tmp_path, stderr=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    server = popen(["-m", "pipeline", "serve", "--config", str(jobs), "--port", str(port)],
+                   cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                   text=True)  # forked warm: tests/warm.py
     try:
         _wait_until_listening(port, server)
         base = f"http://127.0.0.1:{port}"

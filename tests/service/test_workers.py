@@ -11,7 +11,6 @@ import queue
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from warm import popen
 
 from pipeline.cli import cli
 from pipeline.store import Store
@@ -86,12 +86,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class Worker:
-    """One `pipeline schedule` process; its log lines collected from a thread."""
+    """One `pipeline schedule` process (forked warm: tests/warm.py); its log lines collected
+    from a thread."""
 
     def __init__(self, path: Path):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "schedule", "--config", str(path)],
-            cwd=path.parent, stderr=subprocess.PIPE, text=True)
+        self.process = popen(["-m", "pipeline", "schedule", "--config", str(path)],
+                             cwd=path.parent, stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
         self.new: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()

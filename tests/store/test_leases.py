@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select
+from warm import popen
 
 from pipeline.errors import LockedError
 from pipeline.store import Store
@@ -138,8 +138,7 @@ time.sleep(600)
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see the pid")
 def test_a_holder_killed_on_this_machine_is_taken_over_at_once(url):
     Store(url).close()
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, url], stdout=subprocess.PIPE,
-                              text=True)
+    holder = popen(["-c", HOLD, url], stdout=subprocess.PIPE, text=True)  # forked warm
     try:
         assert holder.stdout.readline().strip() == "held"
         with Store(url) as store:

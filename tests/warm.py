@@ -1,0 +1,154 @@
+"""Processes of the long-running commands (``pipeline schedule``, a relay) without each paying
+for its imports: ``popen([...])`` takes what ``subprocess.Popen`` takes in these tests and gives
+what they use of it (pid, poll, wait, communicate, send_signal, kill, returncode, stdout and
+stderr pipes), for ``["-m", "pipeline", ...]`` or ``["-c", code, ...]`` (sys.executable's
+arguments).
+
+Each child is a process of its own, with its own pid, signal handlers, exit code and pipes, that a
+test may stop, signal or kill like any: it is forked by multiprocessing's fork server, one per test
+process, which has imported ``PRELOAD`` first: the modules these commands import anyway (~1 CPU s
+of each start). Never the ranking libraries (scikit-learn, SciPy, pandas): tests check that a
+worker with nothing to rank does not load them. A command's own start (its console script,
+``python -m pipeline``'s imports) is what tests/cli/test_start.py and tests/test_install.py check
+in fresh interpreters. ``stop()`` (tests/conftest.py, at the end of the session) ends the fork
+server and waits for it, so the CPU time of every child is counted in the test process's.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import runpy
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing import forkserver, reduction, resource_tracker
+
+#: What ``pipeline schedule`` and a relay import before their first job, and nothing more.
+PRELOAD = ["warm", "pipeline.cli", "pipeline.cli.service", "pipeline.run",
+           "pipeline.service.scheduler", "pipeline.stages.fetch", "pipeline.notify.relay"]
+
+_STARTED = []
+
+
+def _context():
+    if not _STARTED:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        _STARTED.append(context)
+    return _STARTED[0]
+
+
+class _Fd:
+    """A file descriptor handed to the child (duplicated into it through the fork server)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def __reduce__(self):
+        return _detach, (reduction.DupFd(self.fd),)
+
+
+def _detach(dup) -> int:
+    return dup.detach()
+
+
+def _child(argv: list[str], cwd: str, env: dict, out: int, err: int) -> None:
+    """In the child: stdout and stderr on the given descriptors, then run ``argv`` as Python
+    would (``-m module`` or ``-c code``); its SystemExit is the process's exit code."""
+    for fd, target in ((out, 1), (err, 2)):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    if argv[0] == "-m":
+        sys.argv = [argv[1], *argv[2:]]
+        runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+    else:
+        sys.argv = ["-c", *argv[2:]]
+        exec(compile(argv[1], "<string>", "exec"), {"__name__": "__main__"})
+
+
+class WarmPopen:
+    """A forked child running ``args`` (the arguments after ``sys.executable``)."""
+
+    def __init__(self, args, cwd=None, env=None, stdout=None, stderr=None, text=False):
+        self.args = list(args)
+        reads, fds = [], []
+        for spec, inherited in ((stdout, 1), (stderr, 2)):
+            if spec is subprocess.PIPE:
+                read, write = os.pipe()
+                reads.append(read)
+                fds.append(write)
+            else:
+                reads.append(None)
+                fds.append(os.open(os.devnull, os.O_WRONLY) if spec is subprocess.DEVNULL
+                           else os.dup(inherited if spec is None else spec.fileno()))
+        self._process = _context().Process(
+            target=_child, daemon=True,
+            args=(self.args, str(cwd or os.getcwd()),
+                  dict(os.environ if env is None else env), *(_Fd(fd) for fd in fds)))
+        try:
+            self._process.start()
+        finally:
+            for fd in fds:
+                os.close(fd)
+        self.pid = self._process.pid
+        self.stdout, self.stderr = (None if read is None else open(read, "r" if text else "rb")
+                                    for read in reads)
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self._process.exitcode
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        self._process.join(timeout)
+        if self.poll() is None:
+            raise subprocess.TimeoutExpired(self.args, timeout)
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(15)
+
+    def kill(self) -> None:
+        self.send_signal(9)
+
+    def communicate(self, timeout: float | None = None):
+        """Read stdout and stderr to their ends, and wait for the exit (as Popen's does)."""
+        read = {}
+        streams = {name: s for name, s in (("out", self.stdout), ("err", self.stderr)) if s}
+        readers = [threading.Thread(target=lambda n, s: read.__setitem__(n, s.read()),
+                                    args=item, daemon=True) for item in streams.items()]
+        for reader in readers:
+            reader.start()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for reader in readers:
+            reader.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if reader.is_alive():
+                raise subprocess.TimeoutExpired(self.args, timeout)
+        self.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        for stream in streams.values():
+            stream.close()
+        return read.get("out"), read.get("err")
+
+
+def popen(args, **options) -> WarmPopen:
+    """``subprocess.Popen([sys.executable, *args], **options)``, forked from the warm server."""
+    return WarmPopen(args, **options)
+
+
+def stop() -> None:
+    """End the fork server, if one was started, and the resource tracker it started; wait for
+    both (and so for their children's CPU time to be counted)."""
+    if _STARTED:
+        forkserver._forkserver._stop()
+        resource_tracker._resource_tracker._stop()
+        _STARTED.clear()
