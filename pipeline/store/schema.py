@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     inspect,
     text,
 )
@@ -70,9 +71,21 @@ postings = Table(
     Column("extra", JSON, nullable=False, default=dict),
     Column("content_hash", String(64), nullable=False),
     Column("canonical_id", Integer, ForeignKey("postings.id")),
+    # In its source's latest listing: last seen then (``source_listings``), not at ``last_seen``,
+    # which holds when it was last seen only while this is false. A posting listed run after run
+    # is not written at all.
+    Column("listed", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("source", "source_id", name="uq_postings_source_id"),
 )
 Index("ix_postings_open", postings.c.closed_at, postings.c.canonical_id)
+
+#: When each source's postings were last stored (its latest listing): the last time a posting
+#: marked ``listed`` was seen.
+source_listings = Table(
+    "source_listings", metadata,
+    Column("source", String(200), primary_key=True),
+    Column("listed_at", UTCDateTime, nullable=False),
+)
 
 subscribers = Table(
     "subscribers", metadata,

@@ -3,10 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from pipeline.posting import Posting, Remote
 from pipeline.store import Store
+from pipeline.store.postings import POSTING_COLUMNS
+from pipeline.store.schema import postings
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
@@ -95,9 +97,11 @@ def test_close_stale_closes_only_that_sources_postings_unseen_since_the_cutoff(s
 
 
 def _stored_rows(store: Store) -> list[tuple]:
-    """Every stored posting row, as plain values, by id."""
+    """Every stored posting row, as plain values, by id (when each was last seen, whether the
+    row says it or its source's latest listing does)."""
     with store.engine.connect() as conn:
-        return [tuple(row) for row in conn.exec_driver_sql("SELECT * FROM postings ORDER BY id")]
+        return [tuple(row) for row in conn.execute(
+            select(*POSTING_COLUMNS).order_by(postings.c.id))]
 
 
 def _refuse(store: Store, source_id: str) -> None:
@@ -133,7 +137,7 @@ def test_new_postings_are_inserted_in_a_few_statements_not_one_each(tmp_path):
                      lambda conn, cursor, sql, *rest: statements.append(sql))
         result = store.upsert_postings([posting(str(i)) for i in range(1200)], now=T0)
     assert result.new == [p.id for p in store.all_postings()]  # in batch order
-    inserts = [sql for sql in statements if sql.startswith("INSERT")]
+    inserts = [sql for sql in statements if sql.startswith("INSERT INTO postings")]
     assert len(result.new) == 1200 and len(inserts) <= 3
 
 
