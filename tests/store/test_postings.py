@@ -166,3 +166,40 @@ def test_a_source_reusing_stored_postings_reads_only_the_extra_it_asks_for(store
                                         {"file": "/data/ü b.jsonl"}, {}]
     assert [p._replace(extra={}) for p in asked] == [p._replace(extra={}) for p in whole]
     assert whole[0].extra["team"] == "UM"
+
+
+def test_postings_listed_again_and_again_are_not_rewritten_yet_seen_each_time(store):
+    batch = [posting(str(i)) for i in range(1200)]  # several write chunks
+    store.upsert_postings(batch + [posting("x", source="elsewhere")], now=T0)
+    written = []
+    event.listen(store.engine, "after_cursor_execute", lambda conn, cursor, sql, *rest:
+                 written.append(cursor.rowcount) if sql.startswith("UPDATE postings") else None)
+    for days in (1, 2, 40):
+        assert store.upsert_postings(batch, now=T0 + timedelta(days=days)).unchanged == 1200
+    assert sum(written) == 0  # no posting row was written
+    later = T0 + timedelta(days=40)
+    assert store.close_stale("board", before=later - timedelta(days=30), now=later) == 0
+    assert store.close_unseen("board", later) == 0
+    seen = {p.source_id: p.last_seen for p in store.all_postings()}
+    assert seen == {**{str(i): later for i in range(1200)}, "x": T0}
+    assert store.close_stale("elsewhere", before=later - timedelta(days=30), now=later) == 1
+
+
+def test_a_posting_left_out_of_a_listing_keeps_the_time_it_was_last_listed(store):
+    store.upsert_postings([posting("1"), posting("2"), posting("3")], now=T0)
+    store.upsert_postings([posting("1"), posting("2"), posting("3")], now=T0 + timedelta(days=1))
+    store.upsert_postings([posting("1"), posting("3")], now=T0 + timedelta(days=2))
+    store.upsert_postings([posting("1")], now=T0 + timedelta(days=3))
+    assert store.close_unseen("board", T0 + timedelta(days=3)) == 2
+    assert [(p.source_id, p.last_seen, p.closed_at) for p in store.all_postings()] == [
+        ("1", T0 + timedelta(days=3), None),
+        ("2", T0 + timedelta(days=1), T0 + timedelta(days=3)),
+        ("3", T0 + timedelta(days=2), T0 + timedelta(days=3))]
+    store.upsert_postings([posting("1"), posting("2")], now=T0 + timedelta(days=4))  # back
+    assert [(p.source_id, p.last_seen) for p in store.open_postings()] == [
+        ("1", T0 + timedelta(days=4)), ("2", T0 + timedelta(days=4))]
+    later = T0 + timedelta(days=33)
+    assert store.close_unconfigured(["elsewhere"], before=later - timedelta(days=30),
+                                    now=later) == 0
+    assert store.close_unconfigured(["elsewhere"], before=later - timedelta(days=28),
+                                    now=later) == 2
