@@ -21,7 +21,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from pipeline.posting import DERIVED_EXTRA, Posting, Remote, StoredPosting, clean_text
 from pipeline.store.bulk import CHUNK, insert_many, marker, update_many
-from pipeline.store.schema import NUL_FREE, postings, source_listings, utcnow
+from pipeline.store.schema import NUL_FREE, UNLISTED, postings, source_listings, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -189,15 +189,17 @@ class _Plan:
         just inserted) are in it, the source's others are out of it, last seen at the listing
         before. Only postings coming in or going out are written: at a source's every fetch
         the same postings are listed, and rewriting each one's row cost more than the rest."""
-        before = conn.execute(select(source_listings.c.listed_at).where(
-            source_listings.c.source == source)).scalar()
+        before = _listed_at(conn, source)
         if before is None:
             conn.execute(insert(source_listings).values(source=source, listed_at=self.now))
+            listed = set()
         else:
             conn.execute(update(source_listings).where(source_listings.c.source == source)
                          .values(listed_at=self.now))
-        listed = set() if before is None else set(conn.execute(select(postings.c.id).where(
-            postings.c.source == source, postings.c.listed)).scalars())
+            # every id of the source (from the unique index) but the few unlisted ones
+            every = conn.execute(select(postings.c.id).where(postings.c.source == source))
+            listed = set(every.scalars()).difference(conn.execute(select(postings.c.id).where(
+                postings.c.source == source, UNLISTED)).scalars())
         for values, chosen in (({"listed": False, "last_seen": before}, listed - ids - new),
                                ({"listed": True, "last_seen": self.now},
                                 ids.intersection(self.seen_again) - listed)):
@@ -223,6 +225,12 @@ class _Plan:
                     f"AND source_id IN ({', '.join([mark] * len(chunk))})", (source, *chunk))
                 ids.update(((source, source_id), posting_id) for source_id, posting_id in found)
         return [ids[key] for key in keys]
+
+
+def _listed_at(conn, source: str) -> datetime | None:
+    """When ``source``'s latest listing was stored (None: never since it is kept)."""
+    return conn.execute(select(source_listings.c.listed_at).where(
+        source_listings.c.source == source)).scalar()
 
 
 def _update(row: dict):
@@ -356,17 +364,24 @@ class PostingsMixin:
         posting it stores is last seen at ``now``): ``close_missing`` of a full fetch whose
         postings were all stored, in one statement."""
         with self.engine.begin() as conn:
+            unseen = LAST_SEEN != now
+            if _listed_at(conn, source) == now:  # the listed ones were seen now
+                unseen = and_(UNLISTED, postings.c.last_seen != now)
             done = conn.execute(update(postings).where(
                 postings.c.source == source, postings.c.closed_at.is_(None),
-                LAST_SEEN != now).values(closed_at=now))
+                unseen).values(closed_at=now))
         return done.rowcount
 
     def close_stale(self, source: str, before: datetime, now: datetime | None = None) -> int:
         """Close the open postings of ``source`` it has not shown since ``before``."""
         with self.engine.begin() as conn:
+            stale = LAST_SEEN < before
+            listed_at = _listed_at(conn, source)
+            if listed_at is not None and listed_at >= before:  # the listed ones are not stale
+                stale = and_(UNLISTED, postings.c.last_seen < before)
             done = conn.execute(update(postings).where(
                 postings.c.source == source, postings.c.closed_at.is_(None),
-                LAST_SEEN < before).values(closed_at=now or utcnow()))
+                stale).values(closed_at=now or utcnow()))
         return done.rowcount
 
     def close_unconfigured(self, configured: Iterable[str], before: datetime,
@@ -375,9 +390,13 @@ class PostingsMixin:
 
         A source removed, renamed or disabled is never fetched again, so nothing else closes them.
         """
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn:  # the sources stored, from the unique index
+            stored = conn.execute(select(postings.c.source).distinct()).scalars()
+            gone = sorted(set(stored).difference(configured))
+            if not gone:
+                return 0
             done = conn.execute(update(postings).where(
-                postings.c.source.not_in(list(configured)), postings.c.closed_at.is_(None),
+                postings.c.source.in_(gone), postings.c.closed_at.is_(None),
                 LAST_SEEN < before).values(closed_at=now or utcnow()))
         return done.rowcount
 

@@ -78,6 +78,11 @@ postings = Table(
     UniqueConstraint("source", "source_id", name="uq_postings_source_id"),
 )
 Index("ix_postings_open", postings.c.closed_at, postings.c.canonical_id)
+#: Postings out of their source's latest listing: few while a source lists what it listed,
+#: so its fetch finds them (to close or list again) without reading every posting of it.
+UNLISTED = postings.c.listed == false()
+Index("ix_postings_unlisted", postings.c.source, postings.c.closed_at,
+      sqlite_where=UNLISTED, postgresql_where=UNLISTED)
 
 #: When each source's postings were last stored (its latest listing): the last time a posting
 #: marked ``listed`` was seen.

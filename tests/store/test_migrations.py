@@ -224,6 +224,7 @@ def test_a_database_at_revision_0015_keeps_when_its_postings_were_last_seen(db_u
                                        company="Acme") for i in (7, 8)], now=T0 + timedelta(1))
         with store.engine.begin() as conn:  # the database as revision 0015 left it
             conn.execute(text("DROP TABLE source_listings"))
+            conn.execute(text("DROP INDEX ix_postings_unlisted"))
             conn.execute(text("ALTER TABLE postings DROP COLUMN listed"))
             conn.execute(text("UPDATE postings SET last_seen = :t WHERE source_id = '8'"),
                          {"t": (T0 + timedelta(2)).replace(tzinfo=None)})

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from pipeline.store.schema import source_listings
+from pipeline.store.schema import postings, source_listings
 
 revision = "0016"
 down_revision = "0015"
@@ -11,9 +11,11 @@ down_revision = "0015"
 
 def upgrade() -> None:
     """Add ``postings.listed`` (false: every stored posting keeps its own ``last_seen``) and
-    create ``source_listings``."""
+    its index, and create ``source_listings``."""
     bind = op.get_bind()
     if "listed" not in {c["name"] for c in sa.inspect(bind).get_columns("postings")}:
         op.add_column("postings", sa.Column("listed", sa.Boolean, nullable=False,
                                             server_default=sa.false()))
+    [unlisted] = [i for i in postings.indexes if i.name == "ix_postings_unlisted"]
+    unlisted.create(bind, checkfirst=True)
     source_listings.create(bind, checkfirst=True)
