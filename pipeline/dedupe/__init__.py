@@ -292,19 +292,21 @@ def _changed_extras(rows: list[tuple], notes: dict[int, dict]) -> dict[int, dict
 
 
 def _kept_terms(store, rows: list) -> list[bytes]:
-    """The encoded description counts of stored postings (``rows`` with ``id`` and
-    ``content_hash``), row for row: those kept for the same content, the others made from
-    the descriptions (``BATCH_ROWS`` at a time) and kept."""
-    kept = store.kept_terms([row.id for row in rows])
-    stale = [row for row in rows if kept.get(row.id, (None,))[0] != row.content_hash]
+    """The encoded description counts of stored postings (``open_posting_rows``: with
+    ``id``, ``content_hash`` and the counts kept), row for row: those kept for the same
+    content, the others made from the descriptions (``BATCH_ROWS`` at a time) and kept."""
+    found = [bytes(row.terms) if row.terms_hash == row.content_hash else None for row in rows]
+    stale = [at for at, terms in enumerate(found) if terms is None]
     for start in range(0, len(stale), BATCH_ROWS):
-        chunk = stale[start:start + BATCH_ROWS]
+        chunk = [rows[at] for at in stale[start:start + BATCH_ROWS]]
         texts = store.posting_descriptions([row.id for row in chunk])
         made = describe([texts[row.id] for row in chunk])
-        fresh = {row.id: (row.content_hash, terms) for row, terms in zip(chunk, made, strict=True)}
-        store.keep_terms(fresh, replaced=[row.id for row in chunk if row.id in kept])
-        kept.update(fresh)
-    return [kept[row.id][1] for row in rows]
+        store.keep_terms({row.id: (row.content_hash, terms)
+                          for row, terms in zip(chunk, made, strict=True)},
+                         replaced=[row.id for row in chunk if row.terms_hash is not None])
+        for at, terms in zip(stale[start:start + BATCH_ROWS], made, strict=True):
+            found[at] = terms
+    return found
 
 
 def _load_state(store) -> dict[str, list]:

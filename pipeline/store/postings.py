@@ -21,7 +21,14 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from pipeline.posting import DERIVED_EXTRA, Posting, Remote, StoredPosting, clean_text
 from pipeline.store.bulk import CHUNK, insert_many, marker, update_many
-from pipeline.store.schema import NUL_FREE, UNLISTED, postings, source_listings, utcnow
+from pipeline.store.schema import (
+    NUL_FREE,
+    UNLISTED,
+    dedupe_terms,
+    postings,
+    source_listings,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -486,10 +493,16 @@ class PostingsMixin:
         """Every open posting (or only ``ids``), duplicates included, as (id, canonical id,
         row), by id; a row has the posting's attributes that de-duplication reads
         (``DEDUPE_COLUMNS``), as stored: no ``Posting`` is built, and memory matters. Its
-        ``extra`` is the JSON text (de-duplication decodes the few it rewrites)."""
+        ``extra`` is the JSON text (de-duplication decodes the few it rewrites); ``terms``
+        and ``terms_hash`` are the description counts kept for it and the content hash they
+        were made from (None when none are kept: ``Store.kept_terms``), read in the same
+        query."""
         columns = [cast(postings.c.extra, Text).label("extra") if name == "extra"
                    else postings.c[name] for name in DEDUPE_COLUMNS]
-        query = select(postings.c.id, postings.c.canonical_id, postings.c.closed_at, *columns)
+        query = select(postings.c.id, postings.c.canonical_id, postings.c.closed_at, *columns,
+                       dedupe_terms.c.content_hash.label("terms_hash"), dedupe_terms.c.terms
+                       ).select_from(postings.outerjoin(
+                           dedupe_terms, dedupe_terms.c.posting_id == postings.c.id))
         chunks = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
         found = []
         with self.engine.connect() as conn:
