@@ -22,6 +22,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from pipeline.posting import DERIVED_EXTRA, Posting, Remote, StoredPosting, clean_text
 from pipeline.store.bulk import CHUNK, insert_many, marker, update_many
 from pipeline.store.schema import (
+    EXPIRING,
     NUL_FREE,
     UNLISTED,
     dedupe_terms,
@@ -412,8 +413,7 @@ class PostingsMixin:
         now = now or utcnow()
         with self.engine.begin() as conn:
             done = conn.execute(update(postings).where(
-                postings.c.closed_at.is_(None), postings.c.valid_through.is_not(None),
-                postings.c.valid_through < now).values(closed_at=now))
+                EXPIRING, postings.c.valid_through < now).values(closed_at=now))
         return done.rowcount
 
     def open_postings(self, ids: Iterable[int] | None = None,

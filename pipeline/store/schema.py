@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     false,
     inspect,
     text,
@@ -83,6 +84,11 @@ Index("ix_postings_open", postings.c.closed_at, postings.c.canonical_id)
 UNLISTED = postings.c.listed == false()
 Index("ix_postings_unlisted", postings.c.source, postings.c.closed_at,
       sqlite_where=UNLISTED, postgresql_where=UNLISTED)
+#: Open postings with a ``valid_through``: what closing expired postings reads (most boards
+#: give none, so it stays small).
+EXPIRING = and_(postings.c.closed_at.is_(None), postings.c.valid_through.is_not(None))
+Index("ix_postings_expiring", postings.c.closed_at, postings.c.valid_through,
+      sqlite_where=EXPIRING, postgresql_where=EXPIRING)
 
 #: When each source's postings were last stored (its latest listing): the last time a posting
 #: marked ``listed`` was seen.

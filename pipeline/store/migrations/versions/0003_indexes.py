@@ -8,7 +8,7 @@ revision = "0003"
 down_revision = "0002"
 
 #: Indexes on a column that a later revision adds (0005, 0016), created there.
-LATER = ("ix_source_runs_board", "ix_postings_unlisted")
+LATER = ("ix_source_runs_board", "ix_postings_unlisted", "ix_postings_expiring")
 
 
 def upgrade() -> None:

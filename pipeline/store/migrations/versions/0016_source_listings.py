@@ -11,11 +11,12 @@ down_revision = "0015"
 
 def upgrade() -> None:
     """Add ``postings.listed`` (false: every stored posting keeps its own ``last_seen``) and
-    its index, and create ``source_listings``."""
+    its index, the index of open postings that expire, and create ``source_listings``."""
     bind = op.get_bind()
     if "listed" not in {c["name"] for c in sa.inspect(bind).get_columns("postings")}:
         op.add_column("postings", sa.Column("listed", sa.Boolean, nullable=False,
                                             server_default=sa.false()))
-    [unlisted] = [i for i in postings.indexes if i.name == "ix_postings_unlisted"]
-    unlisted.create(bind, checkfirst=True)
+    for index in postings.indexes:
+        if index.name in ("ix_postings_unlisted", "ix_postings_expiring"):
+            index.create(bind, checkfirst=True)
     source_listings.create(bind, checkfirst=True)
