@@ -190,6 +190,22 @@ def test_passes_over_changes_agree_with_a_full_pass(store, tmp_path):
         assert (report.groups, report.duplicates) == (full.groups, full.duplicates)
 
 
+def test_descriptions_are_weighed_only_where_they_could_join_postings(store, monkeypatch):
+    store.upsert_postings([posting("a", "1"), posting("b", "2"),  # same title and place
+                           posting("a", "3", title="Billing Specialist",
+                                   description=BILLING + BOILERPLATE),
+                           posting("a", "5", company="Blue Plan"),  # one opening, two cities
+                           posting("b", "6", company="Blue Plan", location="Dayton, OH")], NOW)
+    weighed = []
+    real = dedupe_module._block_tfidf
+    monkeypatch.setattr(dedupe_module, "_block_tfidf",
+                        lambda counts, sizes: weighed.extend(sizes) or real(counts, sizes))
+    report = dedupe_postings(store)
+    assert weighed == [2], "Acme Health's alike titles were grouped by title and place"
+    assert (report.groups, report.duplicates) == (2, 2)
+    assert sorted(p.source_id for p in store.open_postings()) == ["1", "3", "5"]
+
+
 def _reading_descriptions(store, monkeypatch) -> list[int]:
     """The ids whose description the store is asked for, recorded as passes read them."""
     read: list[int] = []

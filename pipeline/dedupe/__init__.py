@@ -2,7 +2,9 @@
 
 Two open postings of the same employer are one opening when they have the same normalized title
 and location, or near-identical descriptions (TF-IDF cosine >= ``SIMILARITY``, IDF fitted on the
-employer's postings) and similar titles (word Jaccard >= ``TITLE_JACCARD``).
+employer's postings) and similar titles (word Jaccard >= ``TITLE_JACCARD``). Descriptions
+are weighed and compared only for employers where that could join two postings: two of them
+not yet grouped by title and place have similar titles.
 
 Each group keeps its lowest id as canonical; the others get ``canonical_id`` and drop out of
 ``Store.open_postings``. The canonical posting's ``extra`` gains ``duplicate_listings`` and, when
@@ -21,6 +23,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import combinations
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -99,7 +102,9 @@ def find_duplicate_groups(postings: list, terms: list[bytes] | None = None) -> l
     blocks = [members for members in by_company.values() if len(members) > 1]
     for members in blocks:
         _same_title_and_place(postings, members, groups)
-    _similar_descriptions(postings, terms, blocks, groups)
+    usable = [[i for i in block if len(terms[i]) > EMPTY] for block in blocks]
+    _similar_descriptions(postings, terms, [block for block in usable if len(block) > 1
+                                            and _may_join(postings, block, groups)], groups)
     return sorted(groups.groups())
 
 
@@ -125,11 +130,25 @@ def _same_title_and_place(postings: list[Posting], members: list[int], groups: _
             first_of[key] = index
 
 
-def _similar_descriptions(postings: list, terms: list[bytes], blocks: list[list[int]],
+def _may_join(postings: list, members: list[int], groups: _Groups) -> bool:
+    """Whether comparing descriptions could join any of ``members`` (one employer's): only
+    when two of them not yet in one group have alike titles. An employer whose alike titles
+    are all grouped already (the same title and place) is not compared, nor weighed."""
+    by_words: dict[frozenset[str], set[int]] = defaultdict(set)
+    for index in members:
+        words = _title_words(postings[index].title)
+        if words:
+            by_words[words].add(groups.find(index))
+    if any(len(found) > 1 for found in by_words.values()):
+        return True
+    return any(by_words[a] != by_words[b] and _words_alike(a, b)
+               for a, b in combinations(by_words, 2))
+
+
+def _similar_descriptions(postings: list, terms: list[bytes], usable: list[list[int]],
                           groups: _Groups) -> None:
-    """Join postings of one employer whose descriptions are near-identical and titles alike."""
-    usable = [[i for i in block if len(terms[i]) > EMPTY] for block in blocks]
-    usable = [block for block in usable if len(block) > 1]
+    """Join postings of one employer whose descriptions are near-identical and titles alike
+    (``usable``: each employer's postings with counts to compare)."""
     for batch in _batches(usable):
         order = [i for block in batch for i in block]
         rows = _block_tfidf(joined([decode(terms[i]) for i in order]),
@@ -184,7 +203,11 @@ def _block_tfidf(counts: Counts, sizes: list[int]) -> sparse.csr_matrix:
 
 def _titles_alike(first: Posting, second: Posting) -> bool:
     """Titles share at least ``TITLE_JACCARD`` of their words (Jaccard)."""
-    words_a, words_b = _title_words(first.title), _title_words(second.title)
+    return _words_alike(_title_words(first.title), _title_words(second.title))
+
+
+def _words_alike(words_a: frozenset[str], words_b: frozenset[str]) -> bool:
+    """Two titles' words: both some, and Jaccard at least ``TITLE_JACCARD``."""
     if not words_a or not words_b:
         return False
     return len(words_a & words_b) / len(words_a | words_b) >= TITLE_JACCARD
@@ -292,19 +315,21 @@ def _changed_extras(rows: list[tuple], notes: dict[int, dict]) -> dict[int, dict
 
 
 def _kept_terms(store, rows: list) -> list[bytes]:
-    """The encoded description counts of stored postings (``rows`` with ``id`` and
-    ``content_hash``), row for row: those kept for the same content, the others made from
-    the descriptions (``BATCH_ROWS`` at a time) and kept."""
-    kept = store.kept_terms([row.id for row in rows])
-    stale = [row for row in rows if kept.get(row.id, (None,))[0] != row.content_hash]
+    """The encoded description counts of stored postings (``open_posting_rows``: with
+    ``id``, ``content_hash`` and the counts kept), row for row: those kept for the same
+    content, the others made from the descriptions (``BATCH_ROWS`` at a time) and kept."""
+    found = [bytes(row.terms) if row.terms_hash == row.content_hash else None for row in rows]
+    stale = [at for at, terms in enumerate(found) if terms is None]
     for start in range(0, len(stale), BATCH_ROWS):
-        chunk = stale[start:start + BATCH_ROWS]
+        chunk = [rows[at] for at in stale[start:start + BATCH_ROWS]]
         texts = store.posting_descriptions([row.id for row in chunk])
         made = describe([texts[row.id] for row in chunk])
-        fresh = {row.id: (row.content_hash, terms) for row, terms in zip(chunk, made, strict=True)}
-        store.keep_terms(fresh, replaced=[row.id for row in chunk if row.id in kept])
-        kept.update(fresh)
-    return [kept[row.id][1] for row in rows]
+        store.keep_terms({row.id: (row.content_hash, terms)
+                          for row, terms in zip(chunk, made, strict=True)},
+                         replaced=[row.id for row in chunk if row.terms_hash is not None])
+        for at, terms in zip(stale[start:start + BATCH_ROWS], made, strict=True):
+            found[at] = terms
+    return found
 
 
 def _load_state(store) -> dict[str, list]:

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from pipeline.normalize.opening import opening_key
 from pipeline.posting import Posting
 from pipeline.store import Store
-from pipeline.store.postings import row_to_posting
+from pipeline.store.postings import POSTING_COLUMNS, row_to_posting
 from pipeline.store.schema import postings, utcnow
 
 #: The windows a report covers, in days.
@@ -26,7 +26,7 @@ WINDOWS = (30, 90)
 def window_postings(store: Store, days: int, now: datetime | None = None) -> list[Posting]:
     """Canonical postings open now or closed in the last ``days`` days, one per opening."""
     since = (now or utcnow()) - timedelta(days=days)
-    query = select(postings).where(
+    query = select(*POSTING_COLUMNS).where(
         postings.c.canonical_id.is_(None),
         or_(postings.c.closed_at.is_(None), postings.c.closed_at >= since)
     ).order_by(postings.c.closed_at.is_not(None), postings.c.id)

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 
 from pipeline.posting import Posting
-from pipeline.store.postings import row_to_posting
+from pipeline.store.postings import POSTING_COLUMNS, row_to_posting
 from pipeline.store.schema import feedback, postings, subscribers, utcnow
 
 #: The verdicts a feedback link records.
@@ -55,8 +55,9 @@ class FeedbackMixin:
 
     def feedback_of(self, subscriber_id: int | None = None) -> list[Judgment]:
         """The judgments of one subscriber (None: of everyone), oldest first, with postings."""
-        query = (select(postings, feedback.c.subscriber_id, feedback.c.verdict, feedback.c.reason,
-                        feedback.c.created_at.label("judged_at"))
+        query = (select(*POSTING_COLUMNS, feedback.c.subscriber_id, feedback.c.verdict,
+                        feedback.c.reason, feedback.c.created_at.label("judged_at"))
+                 .select_from(feedback)
                  .join(postings, postings.c.id == feedback.c.posting_id)
                  .join(subscribers, subscribers.c.id == feedback.c.subscriber_id)
                  .where(subscribers.c.purged_at.is_(None))

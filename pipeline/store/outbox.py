@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, func, select, update
 
 from pipeline.posting import Posting
-from pipeline.store.postings import row_to_posting
+from pipeline.store.postings import POSTING_COLUMNS, row_to_posting
 from pipeline.store.schema import deliveries, outbox, postings, subscribers, utcnow
 
 #: The final state of a digest that may have been delivered (sent whole, never answered).
@@ -70,7 +70,7 @@ class OutboxMixin:
 
     def delivered_postings(self, subscriber_id: int) -> list[Posting]:
         """Every posting already put in a digest for this subscriber, open or closed."""
-        query = (select(postings).join(deliveries, deliveries.c.posting_id == postings.c.id)
+        query = (select(*POSTING_COLUMNS).join(deliveries, deliveries.c.posting_id == postings.c.id)
                  .where(deliveries.c.subscriber_id == subscriber_id))
         with self.engine.connect() as conn:
             return [row_to_posting(row) for row in conn.execute(query)]
@@ -88,7 +88,8 @@ class OutboxMixin:
                                      .where(deliveries.c.subscriber_id.in_(some))).all()
                 wanted = select(deliveries.c.posting_id).where(
                     deliveries.c.subscriber_id.in_(some))
-                for row in conn.execute(select(postings).where(postings.c.id.in_(wanted))):
+                for row in conn.execute(select(*POSTING_COLUMNS).where(
+                        postings.c.id.in_(wanted))):
                     if row.id not in built:
                         built[row.id] = row_to_posting(row)
                 for subscriber_id, posting_id in pairs:

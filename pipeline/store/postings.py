@@ -16,26 +16,44 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, cast, func, select, update
+from sqlalchemy import Text, and_, bindparam, case, cast, func, insert, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from pipeline.posting import DERIVED_EXTRA, Posting, Remote, StoredPosting, clean_text
 from pipeline.store.bulk import CHUNK, insert_many, marker, update_many
-from pipeline.store.schema import NUL_FREE, postings, utcnow
+from pipeline.store.schema import (
+    EXPIRING,
+    NUL_FREE,
+    UNLISTED,
+    dedupe_terms,
+    postings,
+    source_listings,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
 #: Fields that belong to the database, not to what the board said; they never mark a change.
 _BOOKKEEPING = {"id", "first_seen", "last_seen", "closed_at"}
-_COLUMNS = [c.name for c in postings.columns if c.name not in {"content_hash", "canonical_id"}]
+_COLUMNS = [c.name for c in postings.columns
+            if c.name not in {"content_hash", "canonical_id", "listed"}]
 _FIELDS = frozenset(_COLUMNS)
 #: The posting fields whose JSON-mode value is not the column's (dates become text, a NaN null).
 _NATIVE = ("posted_at", "valid_through", "salary_min", "salary_max")
 #: The columns a new posting's row is inserted with, in order: what the board said, then ours.
 _SAID = tuple(name for name in _COLUMNS if name not in _BOOKKEEPING)
-_INSERTED = (*_SAID, "content_hash", "first_seen", "last_seen")
+_INSERTED = (*_SAID, "content_hash", "first_seen", "last_seen", "listed")
 _SAID_OF = itemgetter(*_SAID)
 _NATIVE_AT = [(_SAID.index(name), name) for name in _NATIVE]
+#: When a posting was last seen: its source's latest listing while it is in that listing
+#: (``listed``), else its own ``last_seen``.
+LAST_SEEN = case((postings.c.listed, select(source_listings.c.listed_at).where(
+    source_listings.c.source == postings.c.source).scalar_subquery()),
+    else_=postings.c.last_seen)
+#: A stored posting's columns, ``last_seen`` as ``LAST_SEEN`` gives it: what reads whole
+#: postings selects instead of the table.
+POSTING_COLUMNS = [LAST_SEEN.label("last_seen") if c.name == "last_seen" else c
+                   for c in postings.columns if c.name != "listed"]
 #: The columns ``open_posting_rows`` reads: what de-duplication compares and notes (it reads
 #: descriptions only where it has no kept counts of them: ``posting_descriptions``).
 DEDUPE_COLUMNS = ("source", "source_id", "url", "title", "company", "location", "city", "region",
@@ -115,7 +133,8 @@ class _Plan:
         self.inserts: list[tuple[int, tuple]] = []  # (index in batch, _INSERTED values)
         self.updates: list[tuple[int, dict]] = []  # changed postings: every column
         self.reopens: list[tuple[int, dict]] = []  # unchanged, listed again after closing
-        self.seen_again: list[int] = []  # unchanged and open: only last_seen moves
+        self.seen_again: list[int] = []  # unchanged and open: at most ``listed`` is set
+        self.stored: dict[str, set[int]] = {}  # per source, the ids of stored postings listed
 
     def add(self, index: int, posting: Posting, known, result: UpsertResult) -> None:
         """Plan the write of one posting (``known``: its stored id, hash and closed_at)."""
@@ -125,29 +144,34 @@ class _Plan:
             values = list(_SAID_OF(as_json))
             for at, name in _NATIVE_AT:
                 values[at] = getattr(posting, name)
-            self.inserts.append((index, (*values, digest, self.now, self.now)))
+            self.inserts.append((index, (*values, digest, self.now, self.now, True)))
+            self.stored.setdefault(posting.source, set())
             return
         posting_id, old_digest, closed_at = known
         if old_digest == digest:
-            self.add_unchanged(index, posting_id, closed_at, posting.valid_through, result)
+            self.add_unchanged(index, posting.source, posting_id, closed_at,
+                               posting.valid_through, result)
             return
+        self.stored.setdefault(posting.source, set()).add(posting_id)
         if closed_at is not None and not self._expired(posting.valid_through):
             closed_at = None  # listed again: open again
             result.reopened += 1
         result.changed.append(posting_id)
         self.updates.append((index, {**_values(posting, as_json), "content_hash": digest,
                                      "closed_at": closed_at, "last_seen": self.now,
-                                     "posting_id": posting_id}))
+                                     "listed": True, "posting_id": posting_id}))
 
-    def add_unchanged(self, index: int, posting_id: int, closed_at: datetime | None,
-                      valid_through: datetime | None, result: UpsertResult) -> None:
-        """Plan a posting stored as it is: ``last_seen`` moves; closed, it opens again unless
-        its ``valid_through`` has passed."""
+    def add_unchanged(self, index: int, source: str, posting_id: int,
+                      closed_at: datetime | None, valid_through: datetime | None,
+                      result: UpsertResult) -> None:
+        """Plan a posting stored as it is: it is seen now (see ``_list``); closed, it opens
+        again unless its ``valid_through`` has passed."""
         result.unchanged += 1
+        self.stored.setdefault(source, set()).add(posting_id)
         if closed_at is not None and not self._expired(valid_through):
             result.reopened += 1
             self.reopens.append((index, {"posting_id": posting_id, "closed_at": None,
-                                         "last_seen": self.now}))
+                                         "last_seen": self.now, "listed": True}))
         else:
             self.seen_again.append(posting_id)
 
@@ -165,9 +189,32 @@ class _Plan:
                 statement = _update(planned[0][1])
                 _run(lambda rows, statement=statement: conn.execute(statement, rows),
                      planned[start:start + CHUNK], one_by_one)
-        for start in range(0, len(self.seen_again), CHUNK):  # one statement per chunk
-            conn.execute(update(postings).where(postings.c.id.in_(
-                self.seen_again[start:start + CHUNK])).values(last_seen=self.now))
+        for source, ids in self.stored.items():
+            self._list(conn, source, ids, set(result.new))
+
+    def _list(self, conn, source: str, ids: set[int], new: set[int]) -> None:
+        """Make this batch ``source``'s latest listing: its stored postings ``ids`` (and those
+        just inserted) are in it, the source's others are out of it, last seen at the listing
+        before. Only postings coming in or going out are written: at a source's every fetch
+        the same postings are listed, and rewriting each one's row cost more than the rest."""
+        before = _listed_at(conn, source)
+        if before is None:
+            conn.execute(insert(source_listings).values(source=source, listed_at=self.now))
+            listed = set()
+        else:
+            conn.execute(update(source_listings).where(source_listings.c.source == source)
+                         .values(listed_at=self.now))
+            # every id of the source (from the unique index) but the few unlisted ones
+            every = conn.execute(select(postings.c.id).where(postings.c.source == source))
+            listed = set(every.scalars()).difference(conn.execute(select(postings.c.id).where(
+                postings.c.source == source, UNLISTED)).scalars())
+        for values, chosen in (({"listed": False, "last_seen": before}, listed - ids - new),
+                               ({"listed": True, "last_seen": self.now},
+                                ids.intersection(self.seen_again) - listed)):
+            chosen = sorted(chosen)
+            for start in range(0, len(chosen), CHUNK):
+                conn.execute(update(postings).where(postings.c.id.in_(
+                    chosen[start:start + CHUNK])).values(values))
 
 
     def _new_ids(self, conn) -> list[int]:
@@ -186,6 +233,12 @@ class _Plan:
                     f"AND source_id IN ({', '.join([mark] * len(chunk))})", (source, *chunk))
                 ids.update(((source, source_id), posting_id) for source_id, posting_id in found)
         return [ids[key] for key in keys]
+
+
+def _listed_at(conn, source: str) -> datetime | None:
+    """When ``source``'s latest listing was stored (None: never since it is kept)."""
+    return conn.execute(select(source_listings.c.listed_at).where(
+        source_listings.c.source == source)).scalar()
 
 
 def _update(row: dict):
@@ -269,7 +322,7 @@ class PostingsMixin:
             plan = _Plan(now)
             for index, posting in enumerate(batch):
                 if isinstance(posting, StoredPosting):
-                    plan.add_unchanged(index, posting.id, posting.closed_at,
+                    plan.add_unchanged(index, posting.source, posting.id, posting.closed_at,
                                        posting.valid_through, result)
                     continue
                 try:
@@ -319,17 +372,24 @@ class PostingsMixin:
         posting it stores is last seen at ``now``): ``close_missing`` of a full fetch whose
         postings were all stored, in one statement."""
         with self.engine.begin() as conn:
+            unseen = LAST_SEEN != now
+            if _listed_at(conn, source) == now:  # the listed ones were seen now
+                unseen = and_(UNLISTED, postings.c.last_seen != now)
             done = conn.execute(update(postings).where(
                 postings.c.source == source, postings.c.closed_at.is_(None),
-                postings.c.last_seen != now).values(closed_at=now))
+                unseen).values(closed_at=now))
         return done.rowcount
 
     def close_stale(self, source: str, before: datetime, now: datetime | None = None) -> int:
         """Close the open postings of ``source`` it has not shown since ``before``."""
         with self.engine.begin() as conn:
+            stale = LAST_SEEN < before
+            listed_at = _listed_at(conn, source)
+            if listed_at is not None and listed_at >= before:  # the listed ones are not stale
+                stale = and_(UNLISTED, postings.c.last_seen < before)
             done = conn.execute(update(postings).where(
                 postings.c.source == source, postings.c.closed_at.is_(None),
-                postings.c.last_seen < before).values(closed_at=now or utcnow()))
+                stale).values(closed_at=now or utcnow()))
         return done.rowcount
 
     def close_unconfigured(self, configured: Iterable[str], before: datetime,
@@ -338,10 +398,14 @@ class PostingsMixin:
 
         A source removed, renamed or disabled is never fetched again, so nothing else closes them.
         """
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn:  # the sources stored, from the unique index
+            stored = conn.execute(select(postings.c.source).distinct()).scalars()
+            gone = sorted(set(stored).difference(configured))
+            if not gone:
+                return 0
             done = conn.execute(update(postings).where(
-                postings.c.source.not_in(list(configured)), postings.c.closed_at.is_(None),
-                postings.c.last_seen < before).values(closed_at=now or utcnow()))
+                postings.c.source.in_(gone), postings.c.closed_at.is_(None),
+                LAST_SEEN < before).values(closed_at=now or utcnow()))
         return done.rowcount
 
     def close_expired(self, now: datetime | None = None) -> int:
@@ -349,8 +413,7 @@ class PostingsMixin:
         now = now or utcnow()
         with self.engine.begin() as conn:
             done = conn.execute(update(postings).where(
-                postings.c.closed_at.is_(None), postings.c.valid_through.is_not(None),
-                postings.c.valid_through < now).values(closed_at=now))
+                EXPIRING, postings.c.valid_through < now).values(closed_at=now))
         return done.rowcount
 
     def open_postings(self, ids: Iterable[int] | None = None,
@@ -358,11 +421,11 @@ class PostingsMixin:
         """Open postings that duplicate no other, oldest first (optionally only ``ids``, or
         only those first seen after ``first_seen_after``)."""
         if ids is not None:  # by id, then filtered (see ``open_posting_rows``)
-            query = select(postings).where(postings.c.id.in_(list(ids)))
+            query = select(*POSTING_COLUMNS).where(postings.c.id.in_(list(ids)))
             with self.engine.connect() as conn:
                 return [row_to_posting(r) for r in conn.execute(query.order_by(postings.c.id))
                         if r.closed_at is None and r.canonical_id is None]
-        query = select(postings).where(postings.c.closed_at.is_(None),
+        query = select(*POSTING_COLUMNS).where(postings.c.closed_at.is_(None),
                                        postings.c.canonical_id.is_(None))
         if first_seen_after is not None:
             query = query.where(postings.c.first_seen > first_seen_after)
@@ -378,7 +441,7 @@ class PostingsMixin:
 
     def all_postings(self, source: str | None = None) -> list[Posting]:
         """Every stored posting, open or closed (optionally of one source)."""
-        query = select(postings).order_by(postings.c.id)
+        query = select(*POSTING_COLUMNS).order_by(postings.c.id)
         if source is not None:
             query = query.where(postings.c.source == source)
         with self.engine.connect() as conn:
@@ -430,10 +493,16 @@ class PostingsMixin:
         """Every open posting (or only ``ids``), duplicates included, as (id, canonical id,
         row), by id; a row has the posting's attributes that de-duplication reads
         (``DEDUPE_COLUMNS``), as stored: no ``Posting`` is built, and memory matters. Its
-        ``extra`` is the JSON text (de-duplication decodes the few it rewrites)."""
+        ``extra`` is the JSON text (de-duplication decodes the few it rewrites); ``terms``
+        and ``terms_hash`` are the description counts kept for it and the content hash they
+        were made from (None when none are kept: ``Store.kept_terms``), read in the same
+        query."""
         columns = [cast(postings.c.extra, Text).label("extra") if name == "extra"
                    else postings.c[name] for name in DEDUPE_COLUMNS]
-        query = select(postings.c.id, postings.c.canonical_id, postings.c.closed_at, *columns)
+        query = select(postings.c.id, postings.c.canonical_id, postings.c.closed_at, *columns,
+                       dedupe_terms.c.content_hash.label("terms_hash"), dedupe_terms.c.terms
+                       ).select_from(postings.outerjoin(
+                           dedupe_terms, dedupe_terms.c.posting_id == postings.c.id))
         chunks = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
         found = []
         with self.engine.connect() as conn:
@@ -462,7 +531,8 @@ class PostingsMixin:
     def duplicates_of(self, posting_id: int) -> list[Posting]:
         """The postings recorded as the same job as ``posting_id`` (its other sources)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(postings).where(postings.c.canonical_id == posting_id))
+            rows = conn.execute(select(*POSTING_COLUMNS).where(
+                postings.c.canonical_id == posting_id))
             return [row_to_posting(r) for r in rows]
 
     def count_postings(self, open_only: bool = False) -> int:

@@ -26,6 +26,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    false,
     inspect,
     text,
 )
@@ -70,9 +72,31 @@ postings = Table(
     Column("extra", JSON, nullable=False, default=dict),
     Column("content_hash", String(64), nullable=False),
     Column("canonical_id", Integer, ForeignKey("postings.id")),
+    # In its source's latest listing: last seen then (``source_listings``), not at ``last_seen``,
+    # which holds when it was last seen only while this is false. A posting listed run after run
+    # is not written at all.
+    Column("listed", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("source", "source_id", name="uq_postings_source_id"),
 )
 Index("ix_postings_open", postings.c.closed_at, postings.c.canonical_id)
+#: Postings out of their source's latest listing: few while a source lists what it listed,
+#: so its fetch finds them (to close or list again) without reading every posting of it.
+UNLISTED = postings.c.listed == false()
+Index("ix_postings_unlisted", postings.c.source, postings.c.closed_at,
+      sqlite_where=UNLISTED, postgresql_where=UNLISTED)
+#: Open postings with a ``valid_through``: what closing expired postings reads (most boards
+#: give none, so it stays small).
+EXPIRING = and_(postings.c.closed_at.is_(None), postings.c.valid_through.is_not(None))
+Index("ix_postings_expiring", postings.c.closed_at, postings.c.valid_through,
+      sqlite_where=EXPIRING, postgresql_where=EXPIRING)
+
+#: When each source's postings were last stored (its latest listing): the last time a posting
+#: marked ``listed`` was seen.
+source_listings = Table(
+    "source_listings", metadata,
+    Column("source", String(200), primary_key=True),
+    Column("listed_at", UTCDateTime, nullable=False),
+)
 
 subscribers = Table(
     "subscribers", metadata,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import yaml
 from click.testing import CliRunner
@@ -215,3 +215,31 @@ def test_opening_an_up_to_date_database_does_not_load_alembic(db_url):
     done = subprocess.run([sys.executable, "-c", probe, db_url], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_database_at_revision_0015_keeps_when_its_postings_were_last_seen(db_url, tmp_path):
+    with Store(db_url) as store:
+        _fill(store)  # posting 7, seen at T0
+        store.upsert_postings([Posting(source="board", source_id=str(i), title="Care Manager",
+                                       company="Acme") for i in (7, 8)], now=T0 + timedelta(1))
+        with store.engine.begin() as conn:  # the database as revision 0015 left it
+            conn.execute(text("DROP TABLE source_listings"))
+            conn.execute(text("DROP INDEX ix_postings_unlisted"))
+            conn.execute(text("ALTER TABLE postings DROP COLUMN listed"))
+            conn.execute(text("UPDATE postings SET last_seen = :t WHERE source_id = '8'"),
+                         {"t": (T0 + timedelta(2)).replace(tzinfo=None)})
+            conn.execute(text("UPDATE alembic_version SET version_num = '0015'"))
+    config = _jobs_yaml(tmp_path, db_url)
+    done = CliRunner().invoke(cli, ["db", "upgrade", "--config", str(config)])
+    assert done.exit_code == 0, done.output
+    assert f"Upgraded the database from revision 0015 to {HEAD}." in done.output
+    with Store(db_url) as store:
+        assert [(p.source_id, p.last_seen) for p in store.all_postings()] == [
+            ("7", T0 + timedelta(1)), ("8", T0 + timedelta(2))]
+        later = T0 + timedelta(days=31, hours=12)
+        assert store.close_stale("board", before=later - timedelta(days=30), now=later) == 1
+        store.upsert_postings([Posting(source="board", source_id="8", title="Care Manager",
+                                       company="Acme")], now=later)
+        assert store.close_unseen("board", later) == 0  # 7 closed already
+        assert [(p.source_id, p.last_seen, p.closed_at) for p in store.all_postings()] == [
+            ("7", T0 + timedelta(1), later), ("8", later, None)]

@@ -3,10 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from pipeline.posting import Posting, Remote
 from pipeline.store import Store
+from pipeline.store.postings import POSTING_COLUMNS
+from pipeline.store.schema import postings
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
@@ -95,9 +97,11 @@ def test_close_stale_closes_only_that_sources_postings_unseen_since_the_cutoff(s
 
 
 def _stored_rows(store: Store) -> list[tuple]:
-    """Every stored posting row, as plain values, by id."""
+    """Every stored posting row, as plain values, by id (when each was last seen, whether the
+    row says it or its source's latest listing does)."""
     with store.engine.connect() as conn:
-        return [tuple(row) for row in conn.exec_driver_sql("SELECT * FROM postings ORDER BY id")]
+        return [tuple(row) for row in conn.execute(
+            select(*POSTING_COLUMNS).order_by(postings.c.id))]
 
 
 def _refuse(store: Store, source_id: str) -> None:
@@ -133,7 +137,7 @@ def test_new_postings_are_inserted_in_a_few_statements_not_one_each(tmp_path):
                      lambda conn, cursor, sql, *rest: statements.append(sql))
         result = store.upsert_postings([posting(str(i)) for i in range(1200)], now=T0)
     assert result.new == [p.id for p in store.all_postings()]  # in batch order
-    inserts = [sql for sql in statements if sql.startswith("INSERT")]
+    inserts = [sql for sql in statements if sql.startswith("INSERT INTO postings")]
     assert len(result.new) == 1200 and len(inserts) <= 3
 
 
@@ -162,3 +166,40 @@ def test_a_source_reusing_stored_postings_reads_only_the_extra_it_asks_for(store
                                         {"file": "/data/ü b.jsonl"}, {}]
     assert [p._replace(extra={}) for p in asked] == [p._replace(extra={}) for p in whole]
     assert whole[0].extra["team"] == "UM"
+
+
+def test_postings_listed_again_and_again_are_not_rewritten_yet_seen_each_time(store):
+    batch = [posting(str(i)) for i in range(1200)]  # several write chunks
+    store.upsert_postings(batch + [posting("x", source="elsewhere")], now=T0)
+    written = []
+    event.listen(store.engine, "after_cursor_execute", lambda conn, cursor, sql, *rest:
+                 written.append(cursor.rowcount) if sql.startswith("UPDATE postings") else None)
+    for days in (1, 2, 40):
+        assert store.upsert_postings(batch, now=T0 + timedelta(days=days)).unchanged == 1200
+    assert sum(written) == 0  # no posting row was written
+    later = T0 + timedelta(days=40)
+    assert store.close_stale("board", before=later - timedelta(days=30), now=later) == 0
+    assert store.close_unseen("board", later) == 0
+    seen = {p.source_id: p.last_seen for p in store.all_postings()}
+    assert seen == {**{str(i): later for i in range(1200)}, "x": T0}
+    assert store.close_stale("elsewhere", before=later - timedelta(days=30), now=later) == 1
+
+
+def test_a_posting_left_out_of_a_listing_keeps_the_time_it_was_last_listed(store):
+    store.upsert_postings([posting("1"), posting("2"), posting("3")], now=T0)
+    store.upsert_postings([posting("1"), posting("2"), posting("3")], now=T0 + timedelta(days=1))
+    store.upsert_postings([posting("1"), posting("3")], now=T0 + timedelta(days=2))
+    store.upsert_postings([posting("1")], now=T0 + timedelta(days=3))
+    assert store.close_unseen("board", T0 + timedelta(days=3)) == 2
+    assert [(p.source_id, p.last_seen, p.closed_at) for p in store.all_postings()] == [
+        ("1", T0 + timedelta(days=3), None),
+        ("2", T0 + timedelta(days=1), T0 + timedelta(days=3)),
+        ("3", T0 + timedelta(days=2), T0 + timedelta(days=3))]
+    store.upsert_postings([posting("1"), posting("2")], now=T0 + timedelta(days=4))  # back
+    assert [(p.source_id, p.last_seen) for p in store.open_postings()] == [
+        ("1", T0 + timedelta(days=4)), ("2", T0 + timedelta(days=4))]
+    later = T0 + timedelta(days=33)
+    assert store.close_unconfigured(["elsewhere"], before=later - timedelta(days=30),
+                                    now=later) == 0
+    assert store.close_unconfigured(["elsewhere"], before=later - timedelta(days=28),
+                                    now=later) == 2

@@ -7,8 +7,8 @@ from pipeline.store.schema import metadata
 revision = "0003"
 down_revision = "0002"
 
-#: Indexes on a column that revision 0005 adds, created there.
-LATER = ("ix_source_runs_board",)
+#: Indexes on a column that a later revision adds (0005, 0016), created there.
+LATER = ("ix_source_runs_board", "ix_postings_unlisted", "ix_postings_expiring")
 
 
 def upgrade() -> None:
