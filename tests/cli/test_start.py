@@ -116,3 +116,30 @@ def test_a_run_whose_output_is_redirected_loads_no_rich(tmp_path):
     env["FORCE_COLOR"] = "1"  # a terminal, to rich: the bars are drawn with it
     _, loaded = pipeline("run")
     assert "rich" in loaded
+
+
+def test_a_run_of_local_files_loads_no_board_module_nor_their_parsers(tmp_path):
+    """A ``pipeline run`` whose sources are all local files, finding a new posting, imports
+    no other board's module, no HTML parser (lxml) and no date parser (dateutil): a start
+    cost of every run that reads only files."""
+    from tests.conftest import SAMPLE_POSTINGS, write_config
+
+    more = [{**posting, "source_id": f"{posting['source_id']}-{city}", "location": f"{city}, OH",
+             "company": f"{posting['company']} of {city}"}
+            for posting in SAMPLE_POSTINGS for city in ("Dayton", "Akron")]
+    config = write_config(tmp_path, SAMPLE_POSTINGS[1:] + more)  # a new one then is no refit
+
+    def run() -> tuple[str, set[str]]:
+        done = subprocess.run([sys.executable, "-c", CHILD, "run", "--config", str(config)],
+                              capture_output=True, text=True, check=True, cwd=tmp_path)
+        *shown, loaded = done.stdout.splitlines()
+        return "\n".join(shown), set(json.loads(loaded))
+
+    run()
+    write_config(tmp_path, SAMPLE_POSTINGS + more)  # one new posting
+    shown, loaded = run()
+    assert "1 new" in shown and "dana@example.org: queued" in shown
+    boards = {name for name in loaded if name.startswith("pipeline.sources.")}
+    assert boards == {"pipeline.sources.files", "pipeline.sources.base",
+                      "pipeline.sources._records"}
+    assert not {"lxml", "dateutil"} & {name.split(".")[0] for name in loaded}
