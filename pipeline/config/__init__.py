@@ -37,7 +37,7 @@ from sqlalchemy.exc import ArgumentError
 
 from pipeline import models
 from pipeline.config.messages import allowed_keys, describe_error, read_yaml
-from pipeline.config.sources import SourceConfig, source_configs, whole_days
+from pipeline.config.sources import SourceConfig, source_config, source_types, whole_days
 from pipeline.config.values import (  # noqa: F401  (secret: re-exported)
     check_email,
     check_timezone,
@@ -473,7 +473,7 @@ class JobsConfig(Strict):
     profile: ProfileConfig = Field(default_factory=ProfileConfig)
     http: HttpConfig = Field(default_factory=HttpConfig)
     sources: list[SourceConfig] = Field(default_factory=list, description="each entry is "
-                                        "validated by its type's model (``source_configs``)")
+                                        "validated by its type's model (``source_config``)")
     subscribers: list[SubscriberConfig] = Field(default_factory=list)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
@@ -562,7 +562,7 @@ def _whole_file(path: Path, data: Any) -> dict:
 def parse_config(data: dict, base_dir: Path, path: Path | None = None) -> JobsConfig:
     """Validate an already-parsed config mapping."""
     try:
-        config = _validating_model().model_validate(data)
+        config = _validating_model(data.get("sources")).model_validate(data)
     except ValidationError as exc:
         lines = [describe_error(error, data, JobsConfig) for error in exc.errors()]
         where = str(path) if path else "config"
@@ -576,9 +576,15 @@ def parse_config(data: dict, base_dir: Path, path: Path | None = None) -> JobsCo
 _MODELS: dict[tuple[type[SourceConfig], ...], type[JobsConfig]] = {}
 
 
-def _validating_model() -> type[JobsConfig]:
-    """``JobsConfig`` whose ``sources`` entries are the registered source types, by ``type``."""
-    configs = tuple(source_configs().values())
+def _validating_model(sources: Any) -> type[JobsConfig]:
+    """``JobsConfig`` whose ``sources`` entries are validated by their ``type``'s model: the
+    models of the registered types ``sources`` names (all of them when it names none), so only
+    those are loaded; an entry of another type is refused as before (``describe_error`` lists
+    every type)."""
+    named = {entry.get("type") for entry in sources if isinstance(entry, dict) and isinstance(
+        entry.get("type"), str)} if isinstance(sources, list) else set()
+    kinds = [kind for kind in source_types() if kind in named] or source_types()
+    configs = tuple(source_config(kind) for kind in kinds)
     if configs not in _MODELS:
         union = configs[0] if len(configs) == 1 else Union[configs]  # noqa: UP007
         entry = Annotated[union, Field(discriminator="type")]

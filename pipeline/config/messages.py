@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from pipeline.config.sources import source_configs
+from pipeline.config.sources import source_config, source_types
 from pipeline.errors import ConfigError
 
 #: Keys whose values are secrets: only ``${ENV_VAR}`` references are allowed, and never echoed.
@@ -24,7 +24,7 @@ SECRET_KEYS = frozenset({"username", "password", "api_key", "secret", "token",
 def describe_error(error: dict, data: dict, root: type[BaseModel]) -> str:
     """One line for one validation error: key path, bad value, what is allowed."""
     loc = list(error["loc"])
-    types = source_configs()
+    types = source_types()
     if len(loc) >= 3 and loc[0] == "sources" and isinstance(loc[1], int) and loc[2] in types:
         del loc[2]  # pydantic puts the union tag in the path; the user never wrote it
     kind = error["type"]
@@ -89,7 +89,7 @@ def _model_at(loc: list, data: Any, root: type[BaseModel]) -> type[BaseModel] | 
             kind = data["sources"][loc[1]].get("type")
         except (KeyError, IndexError, TypeError, AttributeError):
             return None
-        model, rest = source_configs().get(kind), loc[2:]
+        model, rest = source_config(kind), loc[2:]
     for part in rest:
         if model is None:
             return None

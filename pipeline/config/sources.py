@@ -1,14 +1,17 @@
 """The keys every source accepts in jobs.yaml, and the registry of each source type's own keys.
 
-A source type registers its config model here (``register_source_config``); ``pipeline.sources``
-does so for the built-in boards when it is imported. The config layer only reads the registry,
-so it never imports a source module: on first use ``source_configs`` imports the package named by
-``BUILTIN_SOURCES`` (by name, as a plug-in is found), which registers the built-in types.
+A source type registers its config model here (``register_source_config``), or a function that
+imports it on first use (``register_source_type``); ``pipeline.sources`` registers the built-in
+boards so when it is imported. The config layer only reads the registry, so it never imports a
+source module: on first use ``source_types`` / ``source_config`` import the package named by
+``BUILTIN_SOURCES`` (by name, as a plug-in is found), which registers the built-in types, and
+a type's model is loaded only when a jobs.yaml names that type.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -18,7 +21,7 @@ from pipeline.config.values import check_crontab, parse_interval
 #: The package whose import registers the built-in source types.
 BUILTIN_SOURCES = "pipeline.sources"
 
-_MODELS: dict[str, type[SourceConfig]] = {}
+_MODELS: dict[str, type[SourceConfig] | Callable[[], type[SourceConfig]]] = {}
 
 
 class Schedule(BaseModel):
@@ -84,7 +87,24 @@ def register_source_config(kind: str, model: type[SourceConfig]) -> None:
     _MODELS[kind] = model
 
 
-def source_configs() -> dict[str, type[SourceConfig]]:
-    """Every registered source type's config model, by type name, in registration order."""
+def register_source_type(kind: str, load: Callable[[], type[SourceConfig]]) -> None:
+    """Make ``type: <kind>`` in jobs.yaml validate its entry with the model ``load()`` returns,
+    called when a jobs.yaml first names the type."""
+    _MODELS[kind] = load
+
+
+def source_types() -> list[str]:
+    """Every registered source type's name, in registration order (no model is loaded)."""
     importlib.import_module(BUILTIN_SOURCES)  # registers the built-in types once, on first use
-    return dict(_MODELS)
+    return list(_MODELS)
+
+
+def source_config(kind: str) -> type[SourceConfig] | None:
+    """The config model of a source type (loaded now if it was registered to load on first
+    use); None for a type nobody registered."""
+    importlib.import_module(BUILTIN_SOURCES)
+    model = _MODELS.get(kind)
+    if model is None or isinstance(model, type):
+        return model
+    _MODELS[kind] = model = model()
+    return model

@@ -10,19 +10,38 @@
     residency_states, with_residency states a remote job is restricted to ('must reside in AZ')
     excluded_states                  states a job is not open to ('not open to residents of CA')
     decode_body                      response bytes -> text, whatever the charset says
+
+Each name is imported from its module on first use, so a process that needs one of them (the
+config layer reads employment types) loads no HTML parser (lxml), charset detector or date
+parser it does not use.
 """
 
-from pipeline.normalize.dates import parse_date, parse_deadline
-from pipeline.normalize.employment import employment_types, parse_employment_type
-from pipeline.normalize.encoding import decode_body
-from pipeline.normalize.html import html_to_text, sanitize_html
-from pipeline.normalize.location import canonical_region, parse_location, parse_remote
-from pipeline.normalize.residency import excluded_states, residency_states, with_residency
-from pipeline.normalize.salary import Salary, annualize, parse_period, parse_salary
+from importlib import import_module
 
-__all__ = [
-    "Salary", "annualize", "canonical_region", "decode_body", "employment_types",
-    "excluded_states", "html_to_text", "parse_date", "parse_deadline", "parse_employment_type",
-    "parse_location", "parse_period", "parse_remote", "parse_salary", "residency_states",
-    "sanitize_html", "with_residency",
-]
+#: Where each public name lives.
+_PUBLIC = {
+    "parse_date": "dates", "parse_deadline": "dates",
+    "employment_types": "employment", "parse_employment_type": "employment",
+    "decode_body": "encoding",
+    "html_to_text": "html", "sanitize_html": "html",
+    "canonical_region": "location", "parse_location": "location", "parse_remote": "location",
+    "excluded_states": "residency", "residency_states": "residency",
+    "with_residency": "residency",
+    "Salary": "salary", "annualize": "salary", "parse_period": "salary", "parse_salary": "salary",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    """A public name, imported from its module on first use."""
+    if name in _PUBLIC:
+        value = getattr(import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, the public ones included before they are loaded."""
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -14,10 +14,32 @@ in AZ") is no residency restriction.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cached_property, lru_cache
 
 from pipeline.normalize.places import US_STATES
 from pipeline.posting import Posting
+
+
+class _Pattern:
+    """A regular expression compiled when first searched with: each holds the list of states
+    twice, and compiling all of them was most of the cost of importing this module, while the
+    new postings of most runs need few (``_NEEDS`` skips the others)."""
+
+    def __init__(self, source: str, flags: int = 0):
+        self.source, self.flags = source, flags
+
+    @cached_property
+    def _compiled(self) -> re.Pattern:
+        return re.compile(self.source, self.flags)
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        """``re.Pattern.finditer``."""
+        return self._compiled.finditer(text)
+
+    def search(self, text: str) -> re.Match | None:
+        """``re.Pattern.search``."""
+        return self._compiled.search(text)
 
 _NAMES = sorted(US_STATES.values(), key=len, reverse=True)  # "West Virginia" before "Virginia"
 _STATE = (r"(?:(?i:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in _NAMES) + r")"
@@ -32,32 +54,32 @@ _STATE_WORD = r"(?>(?:the\s+)?(?:following\s+)?(?:states?(?:\s+of)?\s*:?\s*)?(?:
 
 #: Short texts (title, location): a remote word right beside a list of states.
 _BESIDE_REMOTE = (
-    re.compile(rf"\b{_REMOTE}\b(?>(?:\s*(?:[-–—:,(/|]|\b(?:in|within|from)\b))+\s*)"
+    _Pattern(rf"\b{_REMOTE}\b(?>(?:\s*(?:[-–—:,(/|]|\b(?:in|within|from)\b))+\s*)"
                rf"{_STATE_WORD}{_LIST}", re.I),
-    re.compile(rf"(?:^|[-–—(|:]\s*){_LIST}(?>(?:\s*[-–—,(/|])+\s*){_REMOTE}\b", re.I),
+    _Pattern(rf"(?:^|[-–—(|:]\s*){_LIST}(?>(?:\s*[-–—,(/|])+\s*){_REMOTE}\b", re.I),
 )
 #: Any text: a residency phrase followed by a list of states.
 _PHRASES = (
-    re.compile(
+    _Pattern(
         r"\b(?:must|required\s+to|need\s+to|needs\s+to|should|will\s+need\s+to)\s+"
         r"(?:currently\s+|already\s+|permanently\s+)?"
         r"(?:reside|live|be\s+located|be\s+based|be\s+(?:a\s+)?residents?|work)\s+"
         r"(?:and\s+work\s+)?(?:in|of|within|from)\s+(?:one\s+of\s+)?" + _STATE_WORD + _LIST, re.I),
-    re.compile(r"(?<!not )\b(?:open|available|limited|restricted)\s+(?:only\s+)?to\s+"
+    _Pattern(r"(?<!not )\b(?:open|available|limited|restricted)\s+(?:only\s+)?to\s+"
                r"(?:candidates|applicants|residents|people|those)\s+"
                r"(?:(?:who\s+)?(?:reside|residing|live|living|located|based|are\s+located)\s+)?"
                r"(?:in|of|within)\s+(?:one\s+of\s+)?" + _STATE_WORD + _LIST, re.I),
-    re.compile(r"\bresidency\s+in\s+" + _STATE_WORD + _LIST, re.I),
-    re.compile(rf"\b(?:remote|remotely)\s+(?:(?:position|role|job|opportunity|work)\s+)?"
+    _Pattern(r"\bresidency\s+in\s+" + _STATE_WORD + _LIST, re.I),
+    _Pattern(rf"\b(?:remote|remotely)\s+(?:(?:position|role|job|opportunity|work)\s+)?"
                rf"(?:in|within|from)\s+{_STATE_WORD}{_LIST}", re.I),
 )
 #: The states a job is closed to: "not open to residents of CA, WA, NY & CO", "we cannot hire
 #: candidates located in California".
 _EXCLUSIONS = (
-    re.compile(r"\bnot\s+(?:open|available)\s+to\s+(?:candidates|applicants|residents|people|"
+    _Pattern(r"\bnot\s+(?:open|available)\s+to\s+(?:candidates|applicants|residents|people|"
                r"those)\s+(?:(?:who\s+)?(?:reside|residing|live|living|located|based)\s+)?"
                r"(?:in|of|within|from)\s+" + _STATE_WORD + _LIST, re.I),
-    re.compile(r"\b(?:cannot|can\s*not|unable\s+to|not\s+able\s+to)\s+(?:hire|employ|consider)\s+"
+    _Pattern(r"\b(?:cannot|can\s*not|unable\s+to|not\s+able\s+to)\s+(?:hire|employ|consider)\s+"
                r"(?:(?:candidates|applicants|residents|people|anyone)\s+)?"
                r"(?:(?:who\s+)?(?:reside|residing|live|living|located|based)\s+)?"
                r"(?:in|of|within|from)\s+" + _STATE_WORD + _LIST, re.I),
@@ -65,8 +87,8 @@ _EXCLUSIONS = (
 #: "Texas residents only": found by its tail, then the states are read just before it (a list
 #: searched for at every position of a long description would cost 20 times more). A heading
 #: ("Colorado residents only: the salary range for ...") is a pay notice, not a restriction.
-_RESIDENTS_ONLY = re.compile(r"\s+residents?\s+only\b(?!\s*:)", re.I)
-_LIST_AT_END = re.compile(rf"{_LIST}$")
+_RESIDENTS_ONLY = _Pattern(r"\s+residents?\s+only\b(?!\s*:)", re.I)
+_LIST_AT_END = _Pattern(rf"{_LIST}$")
 _BEFORE = 200
 _CODES = {name.lower(): code for code, name in US_STATES.items()}
 
@@ -74,7 +96,7 @@ _CODES = {name.lower(): code for code, name in US_STATES.items()}
 #: Words a pattern cannot match without (lower case; one of each group): an ASCII text missing
 #: a group is not searched with it. Every new description is read; most name no residency.
 _WHO = ("candidates", "applicants", "residents", "people", "those")
-_NEEDS = {  # by id: a compiled pattern hashes its whole source at every lookup
+_NEEDS = {  # by id: cheaper than hashing a pattern
     _PHRASES[0]: (("must", "required", "need", "should"),
                   ("reside", "live", "located", "based", "resident", "work")),
     _PHRASES[1]: (("open", "available", "limited", "restricted"), _WHO),
@@ -125,7 +147,7 @@ def _short_restricted(text: str) -> tuple[frozenset[str], frozenset[str]]:
             frozenset(_states_of(text, _EXCLUSIONS, words, tails=False)))
 
 
-def _states_of(text: str, patterns: tuple[re.Pattern, ...], words: _Words,
+def _states_of(text: str, patterns: tuple[_Pattern, ...], words: _Words,
                tails: bool = True) -> set[str]:
     """Codes of every state listed after one of ``patterns`` in ``text`` (``words``: its
     ``_Words``), and (``tails``) before "residents only"."""
@@ -154,7 +176,7 @@ class _Words:
         return found
 
 
-def _may_match(pattern: re.Pattern, words: _Words) -> bool:
+def _may_match(pattern: _Pattern, words: _Words) -> bool:
     """False when ``words`` lack every word of one of the groups ``pattern`` needs."""
     for group in _NEEDS.get(id(pattern), ()):
         for word in group:

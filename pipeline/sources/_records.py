@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from pipeline import normalize  # its date and salary parsers load when a board first uses them
 from pipeline.errors import ParseError, SourceError
-from pipeline.normalize import parse_date, parse_deadline, parse_salary
 from pipeline.posting import Posting, StoredPosting, clean_text
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class Record:
             value = int(value.strip())
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise self._fail(key, "a date", value)
-        when = parse_deadline(value) if deadline else parse_date(value)
+        when = normalize.parse_deadline(value) if deadline else normalize.parse_date(value)
         if when is None:
             raise self._fail(key, "a date", value)
         return when
@@ -221,13 +221,13 @@ def http_of(source: Source) -> HttpClient:
 def salary_fields(low: float | None, high: float | None, *, currency: str | None,
                   period: str | None = None, cents: bool = False) -> dict[str, Any]:
     """Posting salary keyword arguments from a range (``parse_salary`` infers a missing period)."""
-    return _salary_kwargs(parse_salary((low, high), currency=currency, period=period,
-                                       cents=cents))
+    return _salary_kwargs(normalize.parse_salary((low, high), currency=currency, period=period,
+                                                 cents=cents))
 
 
 def text_salary_fields(line: str | None, *, currency: str | None = None) -> dict[str, Any]:
     """Posting salary keyword arguments from a pay text such as ``pay_line`` finds."""
-    return _salary_kwargs(parse_salary(line, currency=currency)) if line else {}
+    return _salary_kwargs(normalize.parse_salary(line, currency=currency)) if line else {}
 
 
 def _salary_kwargs(salary: Any) -> dict[str, Any]:

