@@ -54,6 +54,13 @@ def _jobs_yaml(tmp_path, url: str):
     return path
 
 
+def _upgrade_by_the_cli(tmp_path, url: str, revision: str) -> None:
+    """``pipeline db upgrade`` on a database left at ``revision``: it says it upgraded it."""
+    done = CliRunner().invoke(cli, ["db", "upgrade", "--config", str(_jobs_yaml(tmp_path, url))])
+    assert done.exit_code == 0, done.output
+    assert f"Upgraded the database from revision {revision} to {HEAD}." in done.output
+
+
 def test_a_database_from_before_alembic_is_upgraded_by_db_upgrade_keeping_every_row(
         db_url, tmp_path):
     with Store(db_url) as store:
@@ -174,10 +181,7 @@ def test_a_database_at_revision_0013_gains_kept_state_and_keeps_every_row(db_url
         with store.engine.begin() as conn:  # the database as revision 0013 left it
             conn.execute(text("DROP TABLE kept_state"))
             conn.execute(text("UPDATE alembic_version SET version_num = '0013'"))
-    config = _jobs_yaml(tmp_path, db_url)
-    done = CliRunner().invoke(cli, ["db", "upgrade", "--config", str(config)])
-    assert done.exit_code == 0, done.output
-    assert f"Upgraded the database from revision 0013 to {HEAD}." in done.output
+    _upgrade_by_the_cli(tmp_path, db_url, "0013")
     with Store(db_url) as store:
         (posting,) = store.open_postings()
         lee = store.get_subscriber("lee@example.org")
@@ -194,10 +198,7 @@ def test_a_database_at_revision_0014_gains_dedupe_terms_and_keeps_every_row(db_u
         with store.engine.begin() as conn:  # the database as revision 0014 left it
             conn.execute(text("DROP TABLE dedupe_terms"))
             conn.execute(text("UPDATE alembic_version SET version_num = '0014'"))
-    config = _jobs_yaml(tmp_path, db_url)
-    done = CliRunner().invoke(cli, ["db", "upgrade", "--config", str(config)])
-    assert done.exit_code == 0, done.output
-    assert f"Upgraded the database from revision 0014 to {HEAD}." in done.output
+    _upgrade_by_the_cli(tmp_path, db_url, "0014")
     with Store(db_url) as store:
         (posting,) = store.open_postings()
         lee = store.get_subscriber("lee@example.org")
@@ -229,10 +230,7 @@ def test_a_database_at_revision_0015_keeps_when_its_postings_were_last_seen(db_u
             conn.execute(text("UPDATE postings SET last_seen = :t WHERE source_id = '8'"),
                          {"t": (T0 + timedelta(2)).replace(tzinfo=None)})
             conn.execute(text("UPDATE alembic_version SET version_num = '0015'"))
-    config = _jobs_yaml(tmp_path, db_url)
-    done = CliRunner().invoke(cli, ["db", "upgrade", "--config", str(config)])
-    assert done.exit_code == 0, done.output
-    assert f"Upgraded the database from revision 0015 to {HEAD}." in done.output
+    _upgrade_by_the_cli(tmp_path, db_url, "0015")
     with Store(db_url) as store:
         assert [(p.source_id, p.last_seen) for p in store.all_postings()] == [
             ("7", T0 + timedelta(1)), ("8", T0 + timedelta(2))]
