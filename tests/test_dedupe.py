@@ -206,6 +206,25 @@ def test_descriptions_are_weighed_only_where_they_could_join_postings(store, mon
     assert sorted(p.source_id for p in store.open_postings()) == ["1", "3", "5"]
 
 
+def test_an_employer_with_very_many_titles_is_weighed_without_pairing_its_titles(
+        store, monkeypatch):
+    """Whether two titles are alike is checked pair by pair, which for an employer with
+    thousands of unalike titles costs more than weighing its descriptions: past
+    ``MAY_JOIN_TITLES`` distinct titles (here 2) they are weighed, with the same groups."""
+    titles = ["Billing Specialist", "Care Manager", "Payroll Clerk"]
+    store.upsert_postings([posting(letter, str(number), title=title)
+                           for number, (letter, title) in enumerate(zip("abc", titles))], NOW)
+    monkeypatch.setattr(dedupe_module, "MAY_JOIN_TITLES", 2)
+    weighed = []
+    real = dedupe_module._block_tfidf
+    monkeypatch.setattr(dedupe_module, "_block_tfidf",
+                        lambda counts, sizes: weighed.extend(sizes) or real(counts, sizes))
+    report = dedupe_postings(store)
+    assert weighed == [3], "three distinct titles, more than the limit: weighed"
+    assert (report.groups, report.duplicates) == (0, 0)
+    assert len(store.open_postings()) == 3
+
+
 def _reading_descriptions(store, monkeypatch) -> list[int]:
     """The ids whose description the store is asked for, recorded as passes read them."""
     read: list[int] = []
