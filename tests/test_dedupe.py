@@ -190,16 +190,22 @@ def test_passes_over_changes_agree_with_a_full_pass(store, tmp_path):
         assert (report.groups, report.duplicates) == (full.groups, full.duplicates)
 
 
+def _recording_weighed(monkeypatch) -> list[int]:
+    """The sizes of the employers whose descriptions a pass weighs, recorded as it weighs them."""
+    weighed: list[int] = []
+    real = dedupe_module._block_tfidf
+    monkeypatch.setattr(dedupe_module, "_block_tfidf",
+                        lambda counts, sizes: weighed.extend(sizes) or real(counts, sizes))
+    return weighed
+
+
 def test_descriptions_are_weighed_only_where_they_could_join_postings(store, monkeypatch):
     store.upsert_postings([posting("a", "1"), posting("b", "2"),  # same title and place
                            posting("a", "3", title="Billing Specialist",
                                    description=BILLING + BOILERPLATE),
                            posting("a", "5", company="Blue Plan"),  # one opening, two cities
                            posting("b", "6", company="Blue Plan", location="Dayton, OH")], NOW)
-    weighed = []
-    real = dedupe_module._block_tfidf
-    monkeypatch.setattr(dedupe_module, "_block_tfidf",
-                        lambda counts, sizes: weighed.extend(sizes) or real(counts, sizes))
+    weighed = _recording_weighed(monkeypatch)
     report = dedupe_postings(store)
     assert weighed == [2], "Acme Health's alike titles were grouped by title and place"
     assert (report.groups, report.duplicates) == (2, 2)
@@ -215,10 +221,7 @@ def test_an_employer_with_very_many_titles_is_weighed_without_pairing_its_titles
     store.upsert_postings([posting(letter, str(number), title=title)
                            for number, (letter, title) in enumerate(zip("abc", titles))], NOW)
     monkeypatch.setattr(dedupe_module, "MAY_JOIN_TITLES", 2)
-    weighed = []
-    real = dedupe_module._block_tfidf
-    monkeypatch.setattr(dedupe_module, "_block_tfidf",
-                        lambda counts, sizes: weighed.extend(sizes) or real(counts, sizes))
+    weighed = _recording_weighed(monkeypatch)
     report = dedupe_postings(store)
     assert weighed == [3], "three distinct titles, more than the limit: weighed"
     assert (report.groups, report.duplicates) == (0, 0)
