@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
@@ -54,6 +54,8 @@ LAST_SEEN = case((postings.c.listed, select(source_listings.c.listed_at).where(
 #: postings selects instead of the table.
 POSTING_COLUMNS = [LAST_SEEN.label("last_seen") if c.name == "last_seen" else c
                    for c in postings.columns if c.name != "listed"]
+#: What ``postings_as_stored`` reads of a posting besides its ``extra``.
+_STORED = [postings.c[name] for name in StoredPosting._fields if name != "extra"]
 #: The columns ``open_posting_rows`` reads: what de-duplication compares and notes (it reads
 #: descriptions only where it has no kept counts of them: ``posting_descriptions``).
 DEDUPE_COLUMNS = ("source", "source_id", "url", "title", "company", "location", "city", "region",
@@ -233,6 +235,21 @@ class _Plan:
                     f"AND source_id IN ({', '.join([mark] * len(chunk))})", (source, *chunk))
                 ids.update(((source, source_id), posting_id) for source_id, posting_id in found)
         return [ids[key] for key in keys]
+
+
+def _whole_extra(values: tuple) -> dict:
+    """The ``extra`` of a stored posting read whole (``postings_as_stored``)."""
+    return values[0] or {}
+
+
+def _extra_of(keys: tuple[str, ...]) -> Callable[[tuple], dict]:
+    """What builds a stored posting's ``extra`` from the values of ``keys`` read for it (a
+    key it lacks reads as None and is left out)."""
+    def given(values: tuple) -> dict:
+        if None not in values:
+            return dict(zip(keys, values, strict=True))
+        return {key: value for key, value in zip(keys, values, strict=True) if value is not None}
+    return given
 
 
 def _listed_at(conn, source: str) -> datetime | None:
@@ -453,21 +470,17 @@ class PostingsMixin:
         that reuses stored postings starts from (``Source.previous``). ``extra_keys``: the
         only entries of ``extra`` wanted (those holding text), read by the database without
         decoding the rest; None: the whole of ``extra``."""
-        if extra_keys is None:
-            query = select(*[postings.c[name] for name in StoredPosting._fields]).where(
-                postings.c.source == source).order_by(postings.c.id)
-            with self.engine.connect() as conn:
-                return [StoredPosting(*row[:-1], row.extra or {}) for row in conn.execute(query)]
-        keys = list(extra_keys)
-        query = select(*[postings.c[name] for name in StoredPosting._fields[:-1]],
-                       *[postings.c.extra[key].as_string() for key in keys]).where(
-            postings.c.source == source).order_by(postings.c.id)
-        width = len(StoredPosting._fields) - 1
+        keys = None if extra_keys is None else tuple(extra_keys)
+        extra = [postings.c.extra] if keys is None else \
+            [postings.c.extra[key].as_string() for key in keys]
+        query = select(*_STORED, *extra).where(postings.c.source == source).order_by(
+            postings.c.id)
         with self.engine.connect() as conn:
-            return [StoredPosting(*row[:width], {key: value for key, value in
-                                                 zip(keys, row[width:], strict=True)
-                                                 if value is not None})
-                    for row in conn.execute(query)]
+            rows = conn.execute(query).all()
+        width, given = len(_STORED), _whole_extra if keys is None else _extra_of(keys)
+        # rows as tuples: slicing a Row costs more than building the posting
+        return [StoredPosting._make((*row[:width], given(row[width:])))
+                for row in map(tuple, rows)]
 
     def set_canonical(self, duplicates: dict[int, int | None]) -> None:
         """Mark postings as duplicates of a canonical one (``None`` makes one canonical again)."""
