@@ -208,8 +208,8 @@ class _Plan:
                          .values(listed_at=self.now))
             # every id of the source (from the unique index) but the few unlisted ones
             every = conn.execute(select(postings.c.id).where(postings.c.source == source))
-            listed = set(every.scalars()).difference(conn.execute(select(postings.c.id).where(
-                postings.c.source == source, UNLISTED)).scalars())
+            listed = set(every.scalars().all()).difference(conn.execute(select(
+                postings.c.id).where(postings.c.source == source, UNLISTED)).scalars().all())
         for values, chosen in (({"listed": False, "last_seen": before}, listed - ids - new),
                                ({"listed": True, "last_seen": self.now},
                                 ids.intersection(self.seen_again) - listed)):
