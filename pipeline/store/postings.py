@@ -525,7 +525,7 @@ class PostingsMixin:
                 # NULL" too and scan every open posting once per chunk.
                 part = query.where(postings.c.closed_at.is_(None)) if chunk is None else \
                     query.where(postings.c.id.in_(chunk))
-                found += [(r.id, r.canonical_id, r) for r in conn.execute(part)
+                found += [(r.id, r.canonical_id, r) for r in conn.execute(part).all()
                           if r.closed_at is None]
         return sorted(found, key=lambda row: row[0])
 
@@ -535,7 +535,7 @@ class PostingsMixin:
         query = select(postings.c.id, postings.c.canonical_id, postings.c.company,
                        postings.c.content_hash).where(postings.c.closed_at.is_(None))
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(query.order_by(postings.c.id))]
+            return [tuple(r) for r in conn.execute(query.order_by(postings.c.id)).all()]
 
     def update_extras(self, extras: dict[int, dict]) -> None:
         """Replace the ``extra`` mapping of the given postings (dedupe notes; hash untouched)."""
