@@ -46,8 +46,9 @@ _JOB_HEADING = re.compile(
     r"|licen[cs]|certif|competenc|knowledge\b|functions?\b|summary\b|person\b|purpose\b"
     r"|candidate|post\b|you\b)")
 _EQUAL_OPPORTUNITY = re.compile(
-    r"equal (?:employment )?opportunit|affirmative action|without regard to (?:race|age|sex)",
-    re.IGNORECASE)
+    r"equal (?:employment )?opportunit|affirmative action|without regard to (?:race|age|sex)")
+#: Words one of which an equal-opportunity sentence holds: looked for before the regex, faster.
+_EQUAL_OPPORTUNITY_WORDS = ("opportunit", "affirmative", "regard to")
 _PARENTHESES = re.compile(r"\([^)]*\)")
 
 
@@ -66,11 +67,21 @@ def company_opening(company: str | None) -> str:
     return " ".join(words[:2])
 
 
+def _equal_opportunity(text: str) -> bool:
+    """Whether the text holds an equal-opportunity statement."""
+    low = text.lower()
+    return (any(word in low for word in _EQUAL_OPPORTUNITY_WORDS)
+            and _EQUAL_OPPORTUNITY.search(low) is not None)
+
+
 def _about_employer(sentence: str, opening: str) -> bool:
-    """Whether a sentence opens with the employer's name, or with "At <employer>"."""
+    """Whether a sentence opens with the employer's name, or with "At <employer>" (``opening``
+    not empty; its first letters are compared before the sentence is normalised)."""
+    head = sentence[:2].lower()
+    if head != opening[:2] and head != "at":
+        return False
     start = f"{norm(sentence[:80])} "
-    return bool(opening) and (start.startswith(f"{opening} ")
-                              or start.startswith(f"at {opening} "))
+    return start.startswith(f"{opening} ") or start.startswith(f"at {opening} ")
 
 
 def job_text(sentences: list[str], company: str | None, title: str = "") -> list[str]:
@@ -78,6 +89,8 @@ def job_text(sentences: list[str], company: str | None, title: str = "") -> list
     (all of them when none would be left); a heading naming the job's ``title`` is the job's."""
     opening = company_opening(company)
     title = title.strip().lower().replace("’", "'")
+    # one search of the whole text, then per sentence only where it found something
+    equal_opportunity = _equal_opportunity("\n".join(sentences))
     kept: list[str] = []
     section = None  # None: no heading yet; "job" or "employer" after one
     for sentence in sentences:
@@ -87,9 +100,9 @@ def job_text(sentences: list[str], company: str | None, title: str = "") -> list
         elif heading is not None and _EMPLOYER_HEADING.fullmatch(heading):
             section = "employer"
             continue
-        if section == "employer" or _EQUAL_OPPORTUNITY.search(sentence):
+        if section == "employer" or (equal_opportunity and _equal_opportunity(sentence)):
             continue
-        if section is None and _about_employer(sentence, opening):
+        if section is None and opening and _about_employer(sentence, opening):
             continue
         kept.append(sentence)
-    return kept or sentences
+    return sentences if not kept or len(kept) == len(sentences) else kept

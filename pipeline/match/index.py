@@ -95,9 +95,11 @@ def clean_bodies(postings: list[Posting], split: list[list[str]],
     bodies = []
     for posting, parts in zip(postings, split, strict=True):
         company = norm(posting.company or "") if companies else ""
+        cleaned = parts
         if company in companies:
-            parts = [s for s in parts if (company, s.lower()) not in boilerplate]
-        bodies.append("\n".join(job_text(parts, posting.company, posting.title)))
+            cleaned = [s for s in parts if (company, s.lower()) not in boilerplate]
+        job = job_text(cleaned, posting.company, posting.title)
+        bodies.append(posting.description if job is parts else "\n".join(job))
     return bodies
 
 
