@@ -24,6 +24,7 @@ from pipeline.match.credentials import (
     PostingCredentials,
     posting_credentials,
 )
+from pipeline.match.employer import job_text
 from pipeline.match.filters import PostingColumns, posting_columns
 from pipeline.match.fit import TextFeatures, gc_paused, text_features
 from pipeline.match.matchers import ProfileMatchers
@@ -88,16 +89,17 @@ def boilerplate_keys(postings: list[Posting], split: list[list[str]],
 
 def clean_bodies(postings: list[Posting], split: list[list[str]],
                  boilerplate: set[tuple[str, str]]) -> list[str]:
-    """Each posting's description without its company's boilerplate sentences, from its
-    sentences already split (a company without boilerplate keeps its description as it is)."""
+    """Each posting's text about the job (``employer.job_text``) without its company's
+    boilerplate sentences, from its sentences already split."""
     companies = {company for company, _ in boilerplate}
     bodies = []
     for posting, parts in zip(postings, split, strict=True):
         company = norm(posting.company or "") if companies else ""
-        if company not in companies:
-            bodies.append(posting.description)
-            continue
-        bodies.append("\n".join(s for s in parts if (company, s.lower()) not in boilerplate))
+        cleaned = parts
+        if company in companies:
+            cleaned = [s for s in parts if (company, s.lower()) not in boilerplate]
+        job = job_text(cleaned, posting.company, posting.title)
+        bodies.append(posting.description if job is parts else "\n".join(job))
     return bodies
 
 

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: Bump when PostingIndex, what it reads from a posting (credentials, titles) or this file's
 #: layout changes: older files are refitted.
-VERSION = 11
+VERSION = 12
 #: The name the index is kept under in the store.
 KEPT_NAME = "posting_index"
 DRIFT = 0.25

@@ -48,8 +48,8 @@ def test_a_fit_leaves_garbage_collection_as_it_found_it(profile, make_posting, m
 def test_boilerplate_ignores_case_and_stays_out_of_postings_added_later(profile, make_posting):
     """A company's repeated sentence counts whatever its case, and is dropped from postings
     added to the index afterwards too: a skill named only there is not a skill of the job."""
-    eeo = ("We are an equal opportunity employer and value care coordination across our "
-           "whole workforce.")
+    eeo = ("Every member of staff here values care coordination across our whole "
+           "workforce.")
     variants = [eeo, eeo.upper(), eeo.lower()]
     board = [make_posting(str(i), "Staff Nurse", f"Provide bedside care on unit {i}. {text}",
                           company="Mercy Health") for i, text in enumerate(variants)]
