@@ -183,5 +183,8 @@ def build_message(email: EmailConfig, *, recipient: str, name: str | None, messa
     message.add_alternative(html, subtype="html", cte="base64")
     # "=_" occurs in no quoted-printable or base64 body: no need for the generator's own
     # boundary, which it checks against every body line with a regular expression of its own.
-    message.set_boundary(f"=_{uuid.uuid4().hex}")
+    # Written whole, the header is the one set_boundary writes, without its re-reading and
+    # re-quoting of the parameters.
+    message.replace_header("Content-Type",
+                           f'multipart/alternative; boundary="=_{uuid.uuid4().hex}"')
     return message
