@@ -26,10 +26,10 @@ import idna
 from pipeline.config import EmailConfig
 from pipeline.errors import PermanentDeliveryError
 
-#: Headers whose value is the same in every message (the config's, and the MIME parts'):
-#: each distinct value is parsed once per process.
+#: Headers whose value is the same in every message (the config's, and the MIME parts'), or
+#: in every message made in the same second (Date): each distinct value is parsed once.
 _ALIKE = frozenset({"from", "reply-to", "list-id", "list-unsubscribe-post", "auto-submitted",
-                    "mime-version", "content-type", "content-transfer-encoding"})
+                    "mime-version", "content-type", "content-transfer-encoding", "date"})
 
 
 class _HeadersParsedOnce(HeaderRegistry):
@@ -128,16 +128,22 @@ def mail_address(address: str) -> str:
     return address if not local.isascii() else f"{local}@{a_label}"
 
 
+@lru_cache(maxsize=16)
+def sender_address(sender: str) -> str:
+    """The address of the configured From (``"Alerts <a@example.org>"``): parsed once."""
+    return parseaddr(sender)[1]
+
+
 def outgoing(message: EmailMessage, sender: str, recipient: str) -> Outgoing:
     """Flatten ``message`` once (CRLF line ends) with its envelope: ``sender`` is the From,
     ``recipient`` goes as ``mail_address`` gives it."""
-    return Outgoing(message.as_bytes(), parseaddr(sender)[1], mail_address(recipient),
+    return Outgoing(message.as_bytes(), sender_address(sender), mail_address(recipient),
                     message["Message-ID"], bool(message.policy.utf8))
 
 
 def new_message_id(sender: str) -> str:
     """A globally unique Message-ID in the sender's domain."""
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    domain = sender_address(sender).rpartition("@")[2] or "localhost"
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
@@ -156,7 +162,7 @@ def build_message(email: EmailConfig, *, recipient: str, name: str | None, messa
     when an address is still not ASCII (PermanentDeliveryError: a domain IDNA refuses). A notice
     to someone not subscribed (``unsubscribe_url`` None) has no List-Unsubscribe headers."""
     recipient = mail_address(recipient)
-    international = needs_smtputf8(recipient, parseaddr(email.sender)[1])
+    international = needs_smtputf8(recipient, sender_address(email.sender))
     message = EmailMessage(policy=_POLICY_UTF8 if international else _POLICY)
     message["From"] = email.sender
     local, _, domain = recipient.rpartition("@")
@@ -177,5 +183,8 @@ def build_message(email: EmailConfig, *, recipient: str, name: str | None, messa
     message.add_alternative(html, subtype="html", cte="base64")
     # "=_" occurs in no quoted-printable or base64 body: no need for the generator's own
     # boundary, which it checks against every body line with a regular expression of its own.
-    message.set_boundary(f"=_{uuid.uuid4().hex}")
+    # Written whole, the header is the one set_boundary writes, without its re-reading and
+    # re-quoting of the parameters.
+    message.replace_header("Content-Type",
+                           f'multipart/alternative; boundary="=_{uuid.uuid4().hex}"')
     return message

@@ -19,9 +19,9 @@ from pipeline.store.outbox import OutboxRow
 CONFIRM_SUBJECT = "Confirm your Care Manager job alerts"
 
 
-def is_notice(message: str) -> bool:
-    """Whether an outbox row's stored message is a notice (not a digest)."""
-    return json.loads(message).get("kind") == "notice"
+def is_notice(stored: dict) -> bool:
+    """Whether an outbox row's stored message (parsed) is a notice (not a digest)."""
+    return stored.get("kind") == "notice"
 
 
 def queue_confirmation(config: JobsConfig, store: Store, email: str, name: str | None,

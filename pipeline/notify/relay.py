@@ -139,19 +139,23 @@ class _Current:
     subscribers: dict[int, Subscriber]
     items: dict[int, list]
     open_ids: set[int]
+    notices: set[int] = field(default_factory=set)
 
     @classmethod
     def read(cls, store: Store, rows: list[OutboxRow]) -> _Current:
-        """The rows, their subscribers and which of their postings are still open."""
+        """The rows, their subscribers and which of their postings are still open (each
+        pending row's stored message parsed once)."""
         current = store.outbox_rows_by_id(row.id for row in rows)
-        digests = [row for row in current.values()
-                   if row.status == "pending" and not is_notice(row.message)]
-        items = {row.id: json.loads(row.message)["items"] for row in digests}
+        stored = {row.id: json.loads(row.message) for row in current.values()
+                  if row.status == "pending"}
+        notices = {row_id for row_id, message in stored.items() if is_notice(message)}
+        items = {row_id: message["items"] for row_id, message in stored.items()
+                 if row_id not in notices}
         subscribers = store.subscribers_by_id(
-            row.subscriber_id for row in digests if row.subscriber_id)
+            current[row_id].subscriber_id for row_id in items if current[row_id].subscriber_id)
         posting_ids = {item["posting_id"] for some in items.values() for item in some}
         return cls(current, subscribers, items,
-                   store.still_open(posting_ids) if posting_ids else set())
+                   store.still_open(posting_ids) if posting_ids else set(), notices)
 
 
 def _ready(store: Store, row: OutboxRow, report: RelayReport,
@@ -160,7 +164,7 @@ def _ready(store: Store, row: OutboxRow, report: RelayReport,
     current = read.rows.get(row.id)
     if current is None or current.status != "pending":
         return None
-    if is_notice(current.message):  # a sign-up confirmation: nothing to re-check
+    if row.id in read.notices:  # a sign-up confirmation: nothing to re-check
         return None, []
     subscriber = read.subscribers.get(row.subscriber_id) if row.subscriber_id else None
     reason = None

@@ -24,9 +24,23 @@ _FREQUENCY_TEXT = {"instant": "new-postings", "daily": "daily", "weekly": "weekl
 MAX_SKILLS_SHOWN = 6
 
 
+class _KeysFirst(Environment):
+    """Jinja2's environment, except that ``item.name`` on a plain dict reads the key first.
+
+    Digest items are dicts, and the standard lookup tries the attribute first: each of the few
+    hundred ``item.name`` of a digest raised and caught an AttributeError before reading the
+    key. No key of a rendered dict is the name of a dict method, so the text is the same.
+    """
+
+    def getattr(self, obj, attribute: str):
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+    return _KeysFirst(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                        autoescape=select_autoescape(enabled_extensions=("html",)),
                        trim_blocks=False, keep_trailing_newline=True)
 

@@ -14,7 +14,13 @@ from __future__ import annotations
 import os
 import secrets as random_secrets
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    Signer,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -55,11 +61,13 @@ class LinkSigner:
         self._serializer = URLSafeSerializer(secret, salt=_SALT)
         self._posting_serializer = URLSafeSerializer(secret, salt=_POSTING_SALT)
         self._signup_serializer = URLSafeTimedSerializer(secret, salt=_SIGNUP_SALT)
+        self._signer = _signer_of(self._serializer)
+        self._posting_signer = _signer_of(self._posting_serializer)
         self.secret = secret
 
     def token(self, subscriber: Subscriber) -> str:
         """The token naming this subscriber."""
-        return self._serializer.dumps([subscriber.id, subscriber.email])
+        return _dumps(self._serializer, self._signer, [subscriber.id, subscriber.email])
 
     def subscriber(self, store: Store, token: str) -> Subscriber:
         """The subscriber a token names; SubscriberError when it is forged, altered or stale."""
@@ -72,7 +80,8 @@ class LinkSigner:
 
     def posting_token(self, subscriber: Subscriber, posting_id: int) -> str:
         """The token of this subscriber's feedback on one posting."""
-        return self._posting_serializer.dumps([subscriber.id, subscriber.email, posting_id])
+        return _dumps(self._posting_serializer, self._posting_signer,
+                      [subscriber.id, subscriber.email, posting_id])
 
     def posting(self, store: Store, token: str) -> tuple[Subscriber, int]:
         """(subscriber, posting id) a feedback token names; SubscriberError like ``subscriber``."""
@@ -107,6 +116,20 @@ class LinkSigner:
         if found is None or found.email != email:
             raise SubscriberError("this link belongs to a subscription that no longer exists")
         return found
+
+
+def _signer_of(serializer: URLSafeSerializer) -> Signer:
+    """The signer ``serializer.dumps`` makes, made once, its key derived once: ``dumps`` makes
+    a new signer and derives its key again for every token, and a digest has a token for the
+    subscriber and one for each posting in it."""
+    made = serializer.make_signer()
+    return Signer(made.derive_key(), salt=made.salt, sep=made.sep, key_derivation="none",
+                  digest_method=made.digest_method, algorithm=made.algorithm)
+
+
+def _dumps(serializer: URLSafeSerializer, signer: Signer, value) -> str:
+    """``serializer.dumps(value)``, signed by ``signer`` (the same token, byte for byte)."""
+    return signer.sign(serializer.dump_payload(value)).decode("utf-8")
 
 
 def signer_for(config: JobsConfig, store: Store) -> LinkSigner:

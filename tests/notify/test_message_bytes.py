@@ -80,3 +80,17 @@ def test_every_digest_is_byte_for_byte_what_the_plain_smtp_policy_gives(monkeypa
     assert "To: Zoë <s1.zoë@exämple.org>" in reference[4].decode("utf-8")  # SMTPUTF8 mail
     assert b"From: Alerts =?utf-8?q?=C3=9C?= <alerts@" in reference[3]  # encoded in ASCII mail
     assert "From: Alerts Ü <alerts@example.org>" in reference[5].decode("utf-8")  # raw in UTF-8
+
+
+def test_the_boundary_is_written_as_set_boundary_writes_it(counted_uuids):
+    for n, (settings, recipient, name, subject) in enumerate(CASES):
+        email = EmailConfig(**settings)
+        message = build_message(
+            email, recipient=recipient, name=name, message_id=f"<{n:032x}@example.org>",
+            subject=subject, text=TEXT, html=HTML, date=WHEN,
+            unsubscribe_url="https://alerts.example.org/unsubscribe/t", token="t")
+        ours = outgoing(message, email.sender, recipient).raw
+        boundary = message.get_boundary()
+        assert boundary.startswith("=_") and f"\r\n--{boundary}--\r\n".encode() in ours
+        message.set_boundary(boundary)  # the standard way of writing that header
+        assert outgoing(message, email.sender, recipient).raw == ours
