@@ -2,8 +2,8 @@
 
 An advert says what the job is (duties, qualifications) and, beside it, who the employer is: an
 "About us" or "Our mission" section, the benefits on offer, the equal-opportunity paragraph. The
-employer's text names the employer's work ("MassHealth, the Commonwealth's Medicaid program,
-improves the health outcomes of its members"), not the applicant's, so ``job_text`` leaves it
+employer's text names the employer's work ("Harbor Health Plan, the state's Medicaid plan,
+improves its members' health outcomes"), not the applicant's, so ``job_text`` leaves it
 out of what the body and skills parts read. Boilerplate removal finds such text only when an
 employer repeats it across its adverts; this finds it in a single advert, by its shape:
 
@@ -12,7 +12,7 @@ employer repeats it across its adverts; this finds it in a single advert, by its
   next heading about the job ("Responsibilities", "Qualifications", "About the role", the job's
   title...);
 - before any heading, a sentence whose subject is the employer: it opens with the company's
-  name ("Tufts Medical Center is...", "At Innovive Health, our mission...");
+  name ("Riverside Medical Center is...", "At Lakeside Health, our mission...");
 - anywhere, an equal-opportunity sentence ("an equal opportunity employer", "without regard
   to race"), whose list of people and services served is the employer's policy, not the work.
 
@@ -62,7 +62,7 @@ def _heading(sentence: str) -> str | None:
 
 def company_opening(company: str | None) -> str:
     """The first two words of the company's name, normalised ("" without a name): how a
-    sentence about it opens ("Tufts Medical Center is...", "Steward Health Care's model")."""
+    sentence about it opens ("Riverside Medical Center is...", "Lakeside Health Care's model")."""
     words = norm(_PARENTHESES.sub(" ", company or "")).split()
     return " ".join(words[:2])
 
