@@ -32,7 +32,7 @@ from multiprocessing import forkserver, popen_forkserver, reduction, resource_tr
 #: What ``pipeline schedule`` and a relay import before their first job, and nothing more.
 PRELOAD = ["warm", "pipeline.cli", "pipeline.cli.service", "pipeline.run",
            "pipeline.service.scheduler", "pipeline.stages.fetch", "pipeline.notify.relay"]
-#: What a command that ranks postings imports besides: the matcher and scikit-learn's TF-IDF.
+#: What a command that ranks postings imports as well: the matcher and scikit-learn's TF-IDF.
 RANKING = [*PRELOAD, "pipeline.cli.stages", "pipeline.match.kept", "pipeline.match.matcher",
            "sklearn.feature_extraction.text"]
 
@@ -189,8 +189,8 @@ def popen(args, **options) -> WarmPopen:
 
 
 def stop() -> None:
-    """End the fork server, if one was started, and the resource tracker it started; wait for
-    both (and so for their children's CPU time to be counted)."""
+    """End the fork servers that were started, and the resource tracker they started; wait for
+    them (and so for their children's CPU time to be counted)."""
     for server in _RANKING_SERVER:
         server._stop()
     if _STARTED:
