@@ -8,10 +8,14 @@ Each child is a process of its own, with its own pid, signal handlers, exit code
 test may stop, signal or kill like any: it is forked by multiprocessing's fork server, one per test
 process, which has imported ``PRELOAD`` first: the modules these commands import anyway (~1 CPU s
 of each start). Never the ranking libraries (scikit-learn, SciPy, pandas): tests check that a
-worker with nothing to rank does not load them. A command's own start (its console script,
-``python -m pipeline``'s imports) is what tests/cli/test_start.py and tests/test_install.py check
-in fresh interpreters. ``stop()`` (tests/conftest.py, at the end of the session) ends the fork
-server and waits for it, so the CPU time of every child is counted in the test process's.
+worker with nothing to rank does not load them. A test whose command ranks, and that does not
+look at what its process loads, asks for ``popen(..., ranking=True)``: a second fork server,
+which has imported ``RANKING`` too (~1.5 CPU s of each such start); such tests are marked
+``xdist_group(RANKING_GROUP)``, so that one xdist worker starts that server, not each. A
+command's own start (its console script, ``python -m pipeline``'s imports) is what
+tests/cli/test_start.py and tests/test_install.py check in fresh interpreters. ``stop()``
+(tests/conftest.py, at the end of the session) ends the fork servers and waits for them, so the
+CPU time of every child is counted in the test process's.
 """
 
 from __future__ import annotations
@@ -23,13 +27,21 @@ import subprocess
 import sys
 import threading
 import time
-from multiprocessing import forkserver, reduction, resource_tracker
+from multiprocessing import forkserver, popen_forkserver, reduction, resource_tracker
 
 #: What ``pipeline schedule`` and a relay import before their first job, and nothing more.
 PRELOAD = ["warm", "pipeline.cli", "pipeline.cli.service", "pipeline.run",
            "pipeline.service.scheduler", "pipeline.stages.fetch", "pipeline.notify.relay"]
+#: What a command that ranks postings imports as well: the matcher and scikit-learn's TF-IDF.
+RANKING = [*PRELOAD, "pipeline.cli.stages", "pipeline.match.kept", "pipeline.match.matcher",
+           "sklearn.feature_extraction.text"]
+
+#: The pytest-xdist group of the tests using the ``RANKING`` server.
+RANKING_GROUP = "ranking-fork-server"
 
 _STARTED = []
+#: The second fork server (``RANKING`` preloaded), once started.
+_RANKING_SERVER: list[forkserver.ForkServer] = []
 
 
 def _context():
@@ -38,6 +50,35 @@ def _context():
         context.set_forkserver_preload(PRELOAD)
         _STARTED.append(context)
     return _STARTED[0]
+
+
+def _ranking_server() -> forkserver.ForkServer:
+    if not _RANKING_SERVER:
+        server = forkserver.ForkServer()
+        server.set_forkserver_preload(RANKING)
+        _RANKING_SERVER.append(server)
+    return _RANKING_SERVER[0]
+
+
+class _RankingPopen(popen_forkserver.Popen):
+    """multiprocessing's fork-server start, asking the ``RANKING`` server rather than the
+    module's own (which ``popen_forkserver`` looks up when a process starts)."""
+
+    def _launch(self, process_obj):
+        own = forkserver.connect_to_new_process
+        forkserver.connect_to_new_process = _ranking_server().connect_to_new_process
+        try:
+            super()._launch(process_obj)
+        finally:
+            forkserver.connect_to_new_process = own
+
+
+class _RankingProcess(multiprocessing.context.ForkServerProcess):
+    """A process forked by the ``RANKING`` fork server."""
+
+    @staticmethod
+    def _Popen(process_obj):
+        return _RankingPopen(process_obj)
 
 
 class _Fd:
@@ -74,7 +115,8 @@ def _child(argv: list[str], cwd: str, env: dict, out: int, err: int) -> None:
 class WarmPopen:
     """A forked child running ``args`` (the arguments after ``sys.executable``)."""
 
-    def __init__(self, args, cwd=None, env=None, stdout=None, stderr=None, text=False):
+    def __init__(self, args, cwd=None, env=None, stdout=None, stderr=None, text=False,
+                 ranking=False):
         self.args = list(args)
         reads, fds = [], []
         for spec, inherited in ((stdout, 1), (stderr, 2)):
@@ -86,7 +128,7 @@ class WarmPopen:
                 reads.append(None)
                 fds.append(os.open(os.devnull, os.O_WRONLY) if spec is subprocess.DEVNULL
                            else os.dup(inherited if spec is None else spec.fileno()))
-        self._process = _context().Process(
+        self._process = (_RankingProcess if ranking else _context().Process)(
             target=_child, daemon=True,
             args=(self.args, str(cwd or os.getcwd()),
                   dict(os.environ if env is None else env), *(_Fd(fd) for fd in fds)))
@@ -141,14 +183,19 @@ class WarmPopen:
 
 
 def popen(args, **options) -> WarmPopen:
-    """``subprocess.Popen([sys.executable, *args], **options)``, forked from the warm server."""
+    """``subprocess.Popen([sys.executable, *args], **options)``, forked from the warm server
+    (``ranking=True``: from the one that has the ranking libraries loaded too)."""
     return WarmPopen(args, **options)
 
 
 def stop() -> None:
-    """End the fork server, if one was started, and the resource tracker it started; wait for
-    both (and so for their children's CPU time to be counted)."""
+    """End the fork servers that were started, and the resource tracker they started; wait for
+    them (and so for their children's CPU time to be counted)."""
+    for server in _RANKING_SERVER:
+        server._stop()
     if _STARTED:
         forkserver._forkserver._stop()
+    if _STARTED or _RANKING_SERVER:
         resource_tracker._resource_tracker._stop()
-        _STARTED.clear()
+    _STARTED.clear()
+    _RANKING_SERVER.clear()

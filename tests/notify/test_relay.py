@@ -23,7 +23,7 @@ from notify_support import (
 )
 from sqlalchemy import update
 from waiting import wait_for
-from warm import popen
+from warm import RANKING_GROUP, popen
 
 from pipeline.cli import cli
 from pipeline.config import load_config, parse_config
@@ -426,6 +426,7 @@ def _jobs_yaml(folder, port: int, subscribers: int):
     return path
 
 
+@pytest.mark.xdist_group(RANKING_GROUP)
 def test_pipeline_run_killed_mid_batch_then_run_again_delivers_each_digest_once(
         folder, smtp_server):
     recorder, port = smtp_server
@@ -433,7 +434,7 @@ def test_pipeline_run_killed_mid_batch_then_run_again_delivers_each_digest_once(
     path = _jobs_yaml(folder, port, subscribers=12)
     command = ["-m", "pipeline", "run", "--config", str(path)]
     first = popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                  text=True)  # forked warm: tests/warm.py
+                  text=True, ranking=True)  # forked warm, ranking libraries loaded: tests/warm.py
     _kill_mid_batch(first, recorder, hold)  # the whole CLI, its locks held
     assert len(recorder.messages) == 3
     in_flight = recorder.message_ids()[2]

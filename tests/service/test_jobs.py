@@ -23,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from click.testing import CliRunner
 from waiting import HANG_GUARD
-from warm import popen
+from warm import RANKING_GROUP, popen
 
 from pipeline.cli import cli
 from pipeline.config import load_config
@@ -167,11 +167,13 @@ def test_a_job_of_a_source_gone_from_jobs_yaml_logs_a_warning_and_fetches_nothin
 
 
 def _start(config_path, cwd):
-    """A `pipeline schedule` process (forked warm: tests/warm.py)."""
+    """A `pipeline schedule` process that ranks and sends (forked warm, the ranking libraries
+    loaded: tests/warm.py)."""
     return popen(["-m", "pipeline", "schedule", "--config", str(config_path)], cwd=cwd,
-                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, ranking=True)
 
 
+@pytest.mark.xdist_group(RANKING_GROUP)
 def test_schedule_service_runs_jobs_shows_in_status_and_stops_on_sigterm(tmp_path):
     # On SQLite: the workers of tests/service/test_workers.py run, show in status and let go
     # of their leases on PostgreSQL too, and tests/test_run.py queues and sends there.
@@ -225,6 +227,7 @@ class HoldingServer:
         return "250 OK"
 
 
+@pytest.mark.xdist_group(RANKING_GROUP)
 def test_sigterm_mid_batch_finishes_the_job_and_delivers_each_digest_once(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
