@@ -175,11 +175,15 @@ def test_two_workers_fetch_each_due_time_once_and_hold_a_board_limit(tmp_path, d
     path = _config(tmp_path, db_url, _rss(server, *feeds) + remotive, sources_every="2s")
     workers = [Worker(path), Worker(path)]
     try:
-        def three_due_times_each() -> bool:
+        def three_due_times_each_and_both_fetching() -> bool:
             due = Counter(job for w in workers for job, _ in w.claims())
-            return all(due[f"source:{name}"] >= 3 for name in feeds)
+            return all(due[f"source:{name}"] >= 3 for name in feeds) and all(
+                any(job.startswith("source:") for job, _ in w.claims()) for w in workers)
 
-        _wait(three_due_times_each, workers, "each source was not run for 3 due times")
+        # a worker started late under load may find the first due times taken: wait until
+        # both have fetched, as both do once both run
+        _wait(three_due_times_each_and_both_fetching, workers,
+              "each source was not run for 3 due times, or a worker never fetched")
         # nothing to rank (no subscriber) or compare (no employer's postings alike): a worker
         # that only fetches never loads the ranking libraries (about a second of each start)
         assert [ranking_libraries(w.process.pid) for w in workers] == [set(), set()]
