@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    event,
     false,
     inspect,
     text,
@@ -82,13 +83,28 @@ Index("ix_postings_open", postings.c.closed_at, postings.c.canonical_id)
 #: Postings out of their source's latest listing: few while a source lists what it listed,
 #: so its fetch finds them (to close or list again) without reading every posting of it.
 UNLISTED = postings.c.listed == false()
-Index("ix_postings_unlisted", postings.c.source, postings.c.closed_at,
-      sqlite_where=UNLISTED, postgresql_where=UNLISTED)
 #: Open postings with a ``valid_through``: what closing expired postings reads (most boards
 #: give none, so it stays small).
 EXPIRING = and_(postings.c.closed_at.is_(None), postings.c.valid_through.is_not(None))
-Index("ix_postings_expiring", postings.c.closed_at, postings.c.valid_through,
-      sqlite_where=EXPIRING, postgresql_where=EXPIRING)
+
+
+def _partial_index(name: str, *columns: Column, where) -> Index:
+    """An index of the rows ``where`` holds, on SQLite and PostgreSQL alike. The WHERE is given
+    to the dialect creating the index, when it does: ``postgresql_where`` in the table's
+    definition would load SQLAlchemy's PostgreSQL dialect to check the keyword in every
+    process, SQLite ones included (about 55 ms of each command's start)."""
+    index = Index(name, *columns)
+
+    @event.listens_for(index, "before_create")
+    def _where(target: Index, connection: Connection, **_) -> None:
+        target.dialect_options[connection.dialect.name]["where"] = where
+
+    return index
+
+
+_partial_index("ix_postings_unlisted", postings.c.source, postings.c.closed_at, where=UNLISTED)
+_partial_index("ix_postings_expiring", postings.c.closed_at, postings.c.valid_through,
+               where=EXPIRING)
 
 #: When each source's postings were last stored (its latest listing): the last time a posting
 #: marked ``listed`` was seen.

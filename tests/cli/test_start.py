@@ -110,9 +110,10 @@ def test_a_redirected_run_of_local_files_loads_no_rich_no_other_board_no_parsers
     finds a new posting, and ``pipeline notify``, show no progress bar and print plain lines:
     rich is never loaded (the first run may load it with the libraries a first fit needs, so it
     runs here, in-process). That run, whose sources are all local files, imports no other
-    board's module, no HTML parser (lxml) and no date parser (dateutil): a start cost of every
-    run that reads only files. The commands share one interpreter: rich loaded by neither the
-    run nor the notify after it means by neither alone; then, with FORCE_COLOR, a run loads it."""
+    board's module, no HTML parser (lxml), no date parser (dateutil) and, its store being
+    SQLite, no PostgreSQL dialect: a start cost of every run that reads only files. The
+    commands share one interpreter: rich loaded by neither the run nor the notify after it
+    means by neither alone; then, with FORCE_COLOR, a run loads it."""
     from tests.conftest import SAMPLE_POSTINGS, write_config
 
     more = [{**posting, "source_id": f"{posting['source_id']}-{city}", "location": f"{city}, OH",
@@ -138,6 +139,7 @@ def test_a_redirected_run_of_local_files_loads_no_rich_no_other_board_no_parsers
     assert boards == {"pipeline.sources.files", "pipeline.sources.base",
                       "pipeline.sources._records"}
     assert not {"lxml", "dateutil"} & loaded[0]
+    assert "sqlalchemy.dialects.postgresql" not in modules[0]  # the store is SQLite
     assert "Subscribers: 1; digests queued: 0" in outputs[1]
     assert "rich" not in loaded[1]
     assert "rich" in loaded[2]

@@ -241,3 +241,25 @@ def test_a_database_at_revision_0015_keeps_when_its_postings_were_last_seen(db_u
         assert store.close_unseen("board", later) == 0  # 7 closed already
         assert [(p.source_id, p.last_seen, p.closed_at) for p in store.all_postings()] == [
             ("7", T0 + timedelta(1), later), ("8", later, None)]
+        assert " where " in _index_definition(store, "ix_postings_unlisted").lower()
+
+
+def _index_definition(store: Store, name: str) -> str:
+    """The index's CREATE INDEX statement as the database keeps it."""
+    query = ("SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+             " AND schemaname = current_schema()"
+             if store.engine.dialect.name == "postgresql" else
+             "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name")
+    with store.engine.connect() as conn:
+        return conn.execute(text(query), {"name": name}).scalar_one()
+
+
+def test_the_indexes_of_unlisted_and_expiring_postings_hold_only_those(db_url):
+    """Closing reads postings out of their listing, expiring open ones with a closing date: the
+    indexes it reads by are partial on either database, so they stay small."""
+    with Store(db_url) as store:
+        unlisted = _index_definition(store, "ix_postings_unlisted")
+        expiring = _index_definition(store, "ix_postings_expiring")
+    assert "listed" in unlisted.lower().partition(" where ")[2]
+    where = expiring.lower().partition(" where ")[2]
+    assert "closed_at is null" in where and "valid_through is not null" in where
