@@ -18,7 +18,8 @@ time and peak RSS from ``os.wait4``):
 * +1% run: 1% new postings appear in the folder, ``pipeline run`` again;
 * nothing new: ``pipeline notify`` when no posting arrived since the last digests, and
   ``pipeline schedule``'s digests job doing the same inside a process that has already
-  imported everything (as in the long-running scheduler);
+  imported everything (as in the long-running scheduler), twice: the first job after the
+  scheduler starts (it loads the kept index) and the next one;
 * naive: one process reading the same postings and resumes, ``TfidfVectorizer.fit_transform``,
   cosine of every resume with every posting, writing the top 10 per subscriber.
 
@@ -84,9 +85,13 @@ JOB = '''
 import json, sys, time
 import pipeline.match, pipeline.notify, pipeline.store, sklearn.feature_extraction.text
 from pipeline.service.jobs import digest_job
-wall, cpu = time.perf_counter(), time.process_time()
-digest_job(sys.argv[1])
-print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}))
+times = []
+for _ in range(2):  # the scheduler's first job after start, then a later one in the same process
+    wall, cpu = time.perf_counter(), time.process_time()
+    digest_job(sys.argv[1])
+    times.append((time.perf_counter() - wall, time.process_time() - cpu))
+print(json.dumps({"wall": times[0][0], "cpu": times[0][1],
+                  "wall again": times[1][0], "cpu again": times[1][1]}))
 '''
 
 
@@ -218,7 +223,8 @@ def _report(figures: dict, emails: int, spread: dict | None = None) -> None:
           f"CPU {first['cpu'] / naive['cpu']:.2f}x, memory {first['mb'] / naive['mb']:.2f}x")
     job = figures["digests job"]
     print(f"digests job with nothing new, in a warm process: wall {job['wall']:.2f} s, "
-          f"CPU {job['cpu']:.2f} s")
+          f"CPU {job['cpu']:.2f} s; the next job in that process: wall "
+          f"{job['wall again']:.2f} s, CPU {job['cpu again']:.2f} s")
     print(f"+1% run / first run: wall {figures['+1% run']['wall'] / first['wall']:.2f}x, "
           f"CPU {figures['+1% run']['cpu'] / first['cpu']:.2f}x")
 
