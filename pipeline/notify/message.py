@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from email import quoprimime
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
@@ -33,8 +33,26 @@ import idna
 from pipeline.config import EmailConfig
 from pipeline.errors import PermanentDeliveryError
 
+
+class _ClassesMadeOnce(HeaderRegistry):
+    """The standard header registry, except that the class of each header name is made once:
+    the standard one makes a new class every time a header is parsed (a fifth of the time of
+    parsing a digest's To or Subject)."""
+
+    def __init__(self):
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        made = self._classes.get(key)
+        if made is None:
+            made = self._classes[key] = super().__getitem__(key)
+        return made
+
+
 #: Long List-Unsubscribe URLs must stay unencoded: fold headers at the RFC 5322 limit only.
-_POLICY = SMTP.clone(max_line_length=998)
+_POLICY = SMTP.clone(max_line_length=998, header_factory=_ClassesMadeOnce())
 #: The policy of an internationalized message (an address only SMTPUTF8 can carry).
 _POLICY_UTF8 = _POLICY.clone(utf8=True)
 #: Bytes of a body line the base64 encoder takes (as ``email.contentmanager`` does at 998).
