@@ -10,19 +10,21 @@ with ``utf8=True``, sent with SMTPUTF8). A domain IDNA refuses fails its digest 
 
 ``build_message`` writes the message's bytes once; those bytes are signed, sent and written
 alike. Every header is parsed, encoded and folded by the standard library's SMTP policy (lines
-up to 998), and each body is encoded by the standard library's quoted-printable and base64
-encoders, exactly as ``EmailMessage.set_content`` and ``as_bytes`` do; only the frame of this
-one message shape (the two parts between their boundary lines) is written here, instead of
-building the message's object tree and flattening it again (most of a digest's instructions).
+up to 998, as ``EmailMessage.as_bytes`` writes them), and each body is encoded by the standard
+library's quoted-printable and base64 encoders in lines of at most 76 characters (RFC 2045
+6.7 and 6.8; ``set_content`` would write body lines up to the headers' 998). Only the frame of
+this one message shape (the two parts between their boundary lines) is written here, instead
+of building the message's object tree and flattening it again (most of a digest's
+instructions).
 """
 
 from __future__ import annotations
 
+import base64
 import binascii
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from email import quoprimime
 from email.headerregistry import Address, HeaderRegistry
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
@@ -55,8 +57,6 @@ class _ClassesMadeOnce(HeaderRegistry):
 _POLICY = SMTP.clone(max_line_length=998, header_factory=_ClassesMadeOnce())
 #: The policy of an internationalized message (an address only SMTPUTF8 can carry).
 _POLICY_UTF8 = _POLICY.clone(utf8=True)
-#: Bytes of a body line the base64 encoder takes (as ``email.contentmanager`` does at 998).
-_BASE64_CHUNK = _POLICY.max_line_length // 4 * 3
 _CRLF = b"\r\n"
 
 
@@ -128,26 +128,22 @@ def _alike(policy, name: str, value: str) -> bytes:
 
 
 def _text_part(policy, text: str) -> bytes:
-    """The text/plain part, quoted-printable, as ``set_content(text, cte="quoted-printable")``
-    makes it and the generator writes it (its lines end in CRLF)."""
+    """The text/plain part: the UTF-8 lines, quoted-printable in lines of at most 76
+    characters (the C encoder of ``quopri``, soft line breaks ``=``), ending in CRLF."""
     body = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
-    encoded = quoprimime.body_encode(body.decode("latin-1"), policy.max_line_length)
     return (_alike(policy, "Content-Type", 'text/plain; charset="utf-8"')
             + _alike(policy, "Content-Transfer-Encoding", "quoted-printable") + _CRLF
-            + "\r\n".join(encoded.split("\n")).encode("ascii"))
+            + binascii.b2a_qp(body).replace(b"\n", _CRLF))
 
 
 def _html_part(policy, html: str) -> bytes:
-    """The text/html part, base64 of the CRLF-ended UTF-8 lines, as ``add_alternative(html,
-    subtype="html", cte="base64")`` makes it (MIME-Version included) and the generator writes
-    it."""
+    """The text/html part: base64 of its CRLF-ended UTF-8 lines, in lines of 76 characters
+    (MIME-Version included, as ``add_alternative`` writes it)."""
     data = b"\r\n".join(html.encode("utf-8").splitlines()) + _CRLF
-    encoded = b"".join(binascii.b2a_base64(data[start:start + _BASE64_CHUNK])
-                       for start in range(0, len(data), _BASE64_CHUNK))
     return (_alike(policy, "Content-Type", 'text/html; charset="utf-8"')
             + _alike(policy, "Content-Transfer-Encoding", "base64")
             + _alike(policy, "MIME-Version", "1.0") + _CRLF
-            + encoded.replace(b"\n", _CRLF))
+            + base64.encodebytes(data).replace(b"\n", _CRLF))
 
 
 def build_message(email: EmailConfig, *, recipient: str, name: str | None, message_id: str,
