@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 
 from pipeline.config import JobsConfig
-from pipeline.notify.message import build_message, new_message_id
+from pipeline.notify.message import Outgoing, build_message, new_message_id
 from pipeline.notify.render import _environment
 from pipeline.store import Store
 from pipeline.store.outbox import OutboxRow
@@ -37,8 +37,8 @@ def queue_confirmation(config: JobsConfig, store: Store, email: str, name: str |
                                 json.dumps(message, ensure_ascii=False), now=now)
 
 
-def compose_notice(config: JobsConfig, row: OutboxRow, now: datetime):
-    """The message of a notice row, as stored."""
+def compose_notice(config: JobsConfig, row: OutboxRow, now: datetime) -> Outgoing:
+    """The message of a notice row, as stored: its bytes and envelope."""
     stored = json.loads(row.message)
     return build_message(config.email, recipient=row.recipient, name=stored.get("name"),
                          message_id=row.message_id, subject=row.subject, text=stored["text"],

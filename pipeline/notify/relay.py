@@ -9,8 +9,8 @@ relay that died mid-send counts as one unknown outcome. Each claimed batch is re
 sending (its rows, subscribers and postings in three queries): cancelled or paused digests are
 skipped, postings closed since queueing are dropped; recording the try checks the same in one
 statement, so a row changed after that read is read again before it goes.
-Each message is flattened (and DKIM-signed) once per try; a row that cannot be built or signed
-fails for good and the batch goes on. A transient failure is retried after ``retry_backoff``
+Each message's bytes are written (and DKIM-signed) once per try; a row that cannot be built or
+signed fails for good and the batch goes on. A transient failure is retried after ``retry_backoff``
 seconds in this run, then ``retry_delay`` later (doubling, at most 6 hours) up to
 ``max_attempts``; a permanent one fails the row; an unusable server stops this relay. A row whose
 outcome is unknown (sent, no reply) gets one later try, then stays ``maybe-delivered`` until an
@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.errors import MessageError
-from email.message import EmailMessage
 
 from pipeline.config import JobsConfig
 from pipeline.errors import (
@@ -35,7 +34,7 @@ from pipeline.errors import (
     TransientDeliveryError,
 )
 from pipeline.notify.dkim_sign import DkimSigner, load_signer
-from pipeline.notify.message import Outgoing, build_message, outgoing
+from pipeline.notify.message import Outgoing, build_message
 from pipeline.notify.notice import compose_notice, is_notice
 from pipeline.notify.render import render_digest
 from pipeline.notify.tokens import LinkSigner, signer_for
@@ -87,9 +86,10 @@ def with_feedback_links(config: JobsConfig, signer: LinkSigner, subscriber: Subs
 
 
 def compose(config: JobsConfig, signer: LinkSigner, subscriber: Subscriber, row: OutboxRow,
-            items: list[dict], now: datetime, store: Store | None = None) -> EmailMessage:
-    """The message of an outbox row, rendered from its stored items (with ``store``, the
-    report link when the subscriber's ``report`` setting puts it in this digest)."""
+            items: list[dict], now: datetime, store: Store | None = None) -> Outgoing:
+    """The message of an outbox row (its bytes and envelope), rendered from its stored items
+    (with ``store``, the report link when the subscriber's ``report`` setting puts it in this
+    digest)."""
     token = signer.token(subscriber)
     unsubscribe_url, preferences_url = links(config, token)
     report = digest_report_url(config, store, subscriber, token, row.created_at, row.id) if (
@@ -280,9 +280,8 @@ class _Relay:
                 sent_at: datetime) -> Outgoing | None:
         """The bytes to send, signed last; None (the row failed for good) if they cannot be made."""
         try:
-            message = compose_notice(self.config, row, sent_at) if subscriber is None else (
+            mail = compose_notice(self.config, row, sent_at) if subscriber is None else (
                 compose(self.config, self.signer, subscriber, row, items, sent_at, self.store))
-            mail = outgoing(message, self.config.email.sender, row.recipient)
             if self.dkim:  # signed last, so every header and byte of the body is final
                 mail = replace(mail, raw=self.dkim.sign(mail.raw))
         except PermanentDeliveryError as exc:  # e.g. a domain IDNA refuses: the reason says it

@@ -23,7 +23,7 @@ from test_dkim import RawRecorder, dkim_section, dns_for, key  # noqa: F401 (key
 from pipeline.config import SubscriberConfig
 from pipeline.notify import notify, relay
 from pipeline.notify.dkim_sign import load_signer
-from pipeline.notify.message import build_message, mail_address, outgoing
+from pipeline.notify.message import build_message, mail_address
 from pipeline.notify.queue import queue_due
 from pipeline.notify.transport import FileTransport, SmtpTransport
 from pipeline.store.schema import outbox, subscribers
@@ -147,10 +147,9 @@ def test_smtputf8_digest_is_sent_as_signed_and_verifies(folder, server, key):  #
 def test_the_eml_written_is_byte_for_byte_what_smtp_sends(folder, server, key):  # noqa: F811
     recorder, port = server
     config = make_config(folder, port, dkim=dkim_section(key[0]))
-    message = build_message(config.email, recipient=ZOE, name="Zoë", subject="Neue Stellen – 3",
-                            message_id="<fixed-1@example.org>", text="Hallo\n", html="<p>Ö</p>",
-                            date=NOW, unsubscribe_url="https://a.example/u/t", token="t")
-    mail = outgoing(message, config.email.sender, ZOE)
+    mail = build_message(config.email, recipient=ZOE, name="Zoë", subject="Neue Stellen – 3",
+                         message_id="<fixed-1@example.org>", text="Hallo\n", html="<p>Ö</p>",
+                         date=NOW, unsubscribe_url="https://a.example/u/t", token="t")
     mail = replace(mail, raw=load_signer(config).sign(mail.raw))
     FileTransport(folder / "out").send(mail)
     with SmtpTransport(config.email.smtp) as transport:
