@@ -524,12 +524,12 @@ class PostingsMixin:
         return sorted(found, key=lambda row: row[0])
 
     def open_posting_keys(self) -> list[tuple[int, int | None, str | None, str]]:
-        """(id, canonical id, company, content hash) of every open posting, by id: what tells
-        dedupe which employers changed, without reading any text."""
+        """(id, canonical id, company, content hash) of every open posting, in no particular
+        order: what tells dedupe which employers changed, without reading any text."""
         query = select(postings.c.id, postings.c.canonical_id, postings.c.company,
                        postings.c.content_hash).where(postings.c.closed_at.is_(None))
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(query.order_by(postings.c.id)).all()]
+            return conn.execute(query).tuples().all()
 
     def update_extras(self, extras: dict[int, dict]) -> None:
         """Replace the ``extra`` mapping of the given postings (dedupe notes; hash untouched)."""
