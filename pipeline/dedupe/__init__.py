@@ -38,7 +38,7 @@ from pipeline.dedupe.terms import (
     encode_rows,
     joined,
 )
-from pipeline.normalize.opening import norm_company, norm_location, norm_title
+from pipeline.normalize.opening import norm_company, norm_place, norm_title
 from pipeline.posting import DERIVED_EXTRA, Posting
 
 if TYPE_CHECKING:
@@ -149,7 +149,8 @@ def _same_title_and_place(postings: list[Posting], members: list[int], groups: _
     """Join postings of one employer with the same normalized title and location."""
     first_of: dict[tuple[str, str], int] = {}
     for index in members:
-        key = (_title(postings[index].title), norm_location(postings[index]))
+        row = postings[index]
+        key = (_title(row.title), _place(row.city, row.region, row.country, row.location))
         if key in first_of:
             groups.union(first_of[key], index)
         else:
@@ -267,6 +268,13 @@ def dedupe_postings(store) -> DedupeReport:
 def _title(title: str | None) -> str:
     """A normalized title (a pass sees few distinct titles, many times)."""
     return norm_title(title)
+
+
+@lru_cache(maxsize=65536)
+def _place(city: str | None, region: str | None, country: str | None,
+           location: str | None) -> str:
+    """A normalized location (a pass sees few distinct places, many times)."""
+    return norm_place(city, region, country, location)
 
 
 @lru_cache(maxsize=4096)
