@@ -250,6 +250,20 @@ def test_a_pass_hashes_only_descriptions_it_has_not_kept(store, monkeypatch):
     assert (report.groups, report.duplicates) == (1, 2)
 
 
+def test_a_pass_reads_no_description_of_an_employer_it_does_not_weigh(store, monkeypatch):
+    """A new posting whose title is like none of its employer's others cannot join them by
+    description: the pass regroups the employer without reading or hashing any description."""
+    store.upsert_postings([posting("a", "1"), posting("b", "2")], NOW)  # title and place
+    assert dedupe_postings(store).groups == 1
+    read = _reading_descriptions(store, monkeypatch)
+    store.upsert_postings([posting("c", "3", title="Billing Specialist",
+                                   description=BILLING + BOILERPLATE)], NOW + timedelta(hours=1))
+    report = dedupe_postings(store)
+    assert read == []
+    assert (report.groups, report.duplicates) == (1, 1)
+    assert sorted(p.source_id for p in store.open_postings()) == ["1", "3"]
+
+
 def test_a_changed_description_is_compared_by_its_new_text(store, monkeypatch):
     store.upsert_postings([posting("a", "1"), posting("b", "2", location="Dayton, OH")], NOW)
     assert dedupe_postings(store).groups == 1

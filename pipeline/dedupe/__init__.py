@@ -10,9 +10,9 @@ Each group keeps its lowest id as canonical; the others get ``canonical_id`` and
 ``Store.open_postings``. The canonical posting's ``extra`` gains ``duplicate_listings`` and, when
 they differ, ``opening_locations``. Closed postings take no part; running it again gives the
 same result. A pass regroups only the employers whose open postings changed (their signatures
-are kept in the database), and hashes only the descriptions it has no counts of: the
-hashed counts of each description (``pipeline.dedupe.terms``) are kept in the database with the
-content hash they were made from.
+are kept in the database), and reads or hashes descriptions only of the employers it weighs,
+hashing only those it has no counts of: the hashed counts of each description
+(``pipeline.dedupe.terms``) are kept in the database with the content hash they were made from.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
@@ -37,7 +38,7 @@ from pipeline.dedupe.terms import (
     encode_rows,
     joined,
 )
-from pipeline.normalize.opening import norm_company, norm_location, norm_title
+from pipeline.normalize.opening import norm_company, norm_place, norm_title
 from pipeline.posting import DERIVED_EXTRA, Posting
 
 if TYPE_CHECKING:
@@ -93,10 +94,17 @@ class _Groups:
         return [members for members in found.values() if len(members) > 1]
 
 
-def find_duplicate_groups(postings: list, terms: list[bytes] | None = None) -> list[list[int]]:
+def find_duplicate_groups(postings: list,
+                          terms: list[bytes] | Callable[[list[int]], list[bytes]] | None = None,
+                          ) -> list[list[int]]:
     """Positions of postings that are one opening, each group in ascending order; ``terms``:
-    the encoded hashed counts of their descriptions, row for row (made when not given)."""
-    terms = terms if terms is not None else describe([p.description for p in postings])
+    the encoded hashed counts of their descriptions, row for row, or what gives them for the
+    positions asked (made when not given). Counts are asked for only where descriptions could
+    join postings."""
+    if terms is None:
+        terms = _described(postings)
+    elif not callable(terms):
+        terms = _taken(terms)
     groups = _Groups(len(postings))
     by_company: dict[str, list[int]] = defaultdict(list)
     for index, posting in enumerate(postings):
@@ -106,10 +114,24 @@ def find_duplicate_groups(postings: list, terms: list[bytes] | None = None) -> l
     blocks = [members for members in by_company.values() if len(members) > 1]
     for members in blocks:
         _same_title_and_place(postings, members, groups)
-    usable = [[i for i in block if len(terms[i]) > EMPTY] for block in blocks]
-    _similar_descriptions(postings, terms, [block for block in usable if len(block) > 1
+    # an employer whose postings cannot join this way cannot with only those that have counts
+    maybe = [block for block in blocks if _may_join(postings, block, groups)]
+    wanted = sorted(i for block in maybe for i in block)
+    found = dict(zip(wanted, terms(wanted), strict=True))
+    usable = [[i for i in block if len(found[i]) > EMPTY] for block in maybe]
+    _similar_descriptions(postings, found, [block for block in usable if len(block) > 1
                                             and _may_join(postings, block, groups)], groups)
     return sorted(groups.groups())
+
+
+def _described(postings: list) -> Callable[[list[int]], list[bytes]]:
+    """What makes the counts of the postings at the positions asked."""
+    return lambda at: describe([postings[i].description for i in at])
+
+
+def _taken(terms: list[bytes]) -> Callable[[list[int]], list[bytes]]:
+    """What takes the counts at the positions asked from ``terms``."""
+    return lambda at: [terms[i] for i in at]
 
 
 def describe(descriptions: list[str]) -> list[bytes]:
@@ -127,7 +149,8 @@ def _same_title_and_place(postings: list[Posting], members: list[int], groups: _
     """Join postings of one employer with the same normalized title and location."""
     first_of: dict[tuple[str, str], int] = {}
     for index in members:
-        key = (_title(postings[index].title), norm_location(postings[index]))
+        row = postings[index]
+        key = (_title(row.title), _place(row.city, row.region, row.country, row.location))
         if key in first_of:
             groups.union(first_of[key], index)
         else:
@@ -150,7 +173,7 @@ def _may_join(postings: list, members: list[int], groups: _Groups) -> bool:
                for a, b in combinations(by_words, 2))
 
 
-def _similar_descriptions(postings: list, terms: list[bytes], usable: list[list[int]],
+def _similar_descriptions(postings: list, terms: dict[int, bytes], usable: list[list[int]],
                           groups: _Groups) -> None:
     """Join postings of one employer whose descriptions are near-identical and titles alike
     (``usable``: each employer's postings with counts to compare)."""
@@ -247,6 +270,13 @@ def _title(title: str | None) -> str:
     return norm_title(title)
 
 
+@lru_cache(maxsize=65536)
+def _place(city: str | None, region: str | None, country: str | None,
+           location: str | None) -> str:
+    """A normalized location (a pass sees few distinct places, many times)."""
+    return norm_place(city, region, country, location)
+
+
 @lru_cache(maxsize=4096)
 def _title_words(title: str | None) -> frozenset[str]:
     """The words of a normalized title (a run compares few distinct titles, many times)."""
@@ -319,22 +349,29 @@ def _changed_extras(rows: list[tuple], notes: dict[int, dict]) -> dict[int, dict
     return extras
 
 
-def _kept_terms(store, rows: list) -> list[bytes]:
-    """The encoded description counts of stored postings (``open_posting_rows``: with
-    ``id``, ``content_hash`` and the counts kept), row for row: those kept for the same
-    content, the others made from the descriptions (``BATCH_ROWS`` at a time) and kept."""
-    found = [bytes(row.terms) if row.terms_hash == row.content_hash else None for row in rows]
-    stale = [at for at, terms in enumerate(found) if terms is None]
-    for start in range(0, len(stale), BATCH_ROWS):
-        chunk = [rows[at] for at in stale[start:start + BATCH_ROWS]]
-        texts = store.posting_descriptions([row.id for row in chunk])
-        made = describe([texts[row.id] for row in chunk])
-        store.keep_terms({row.id: (row.content_hash, terms)
-                          for row, terms in zip(chunk, made, strict=True)},
-                         replaced=[row.id for row in chunk if row.terms_hash is not None])
-        for at, terms in zip(stale[start:start + BATCH_ROWS], made, strict=True):
-            found[at] = terms
-    return found
+def _kept_terms(store, rows: list) -> Callable[[list[int]], list[bytes]]:
+    """What gives the encoded description counts of the stored postings at the positions asked
+    (``rows``: ``open_posting_rows``' rows, with ``id`` and ``content_hash``): those kept for
+    the same content, the others made from the descriptions (``BATCH_ROWS`` at a time) and
+    kept."""
+    def terms_of(at: list[int]) -> list[bytes]:
+        kept = store.kept_terms([rows[i].id for i in at])
+        found: list[bytes | None] = []
+        for i in at:
+            made_from, terms = kept.get(rows[i].id, (None, None))
+            found.append(terms if made_from == rows[i].content_hash else None)
+        stale = [n for n, terms in enumerate(found) if terms is None]
+        for start in range(0, len(stale), BATCH_ROWS):
+            chunk = [rows[at[n]] for n in stale[start:start + BATCH_ROWS]]
+            texts = store.posting_descriptions([row.id for row in chunk])
+            made = describe([texts[row.id] for row in chunk])
+            store.keep_terms({row.id: (row.content_hash, terms)
+                              for row, terms in zip(chunk, made, strict=True)},
+                             replaced=[row.id for row in chunk if row.id in kept])
+            for n, terms in zip(stale[start:start + BATCH_ROWS], made, strict=True):
+                found[n] = terms
+        return found
+    return terms_of
 
 
 def _load_state(store) -> dict[str, list]:

@@ -5,7 +5,9 @@ sentences (8+ words, repeated in ``boilerplate_min_repeats`` postings of one com
 computes each posting's profile-only features: title score and match (by the title's work, less
 licence names; the whole title's similarity is kept beside it), negative title cue, skills, body
 similarity to the profile and to its title-family peers, credentials asked.
-``add(postings)`` appends rows with the fitted vectorizers, without a refit.
+``add(postings)`` appends rows with the fitted vectorizers, without a refit; ``rows_since(n)``
+gives the features of the rows from ``n`` on, which ``extend_rows`` appends to an index of ``n``
+rows as they were (what is kept of postings appended since a fit, ``pipeline.match.kept``).
 
 The text work is in ``fit.text_features``; ``tfidf`` turns term counts into scikit-learn's TF-IDF.
 """
@@ -48,6 +50,10 @@ _BOILERPLATE_MIN_WORDS = 8
 _FUZZY_TITLE_MIN = 0.5
 #: From this many postings, body terms seen in only one posting are left out of the vocabulary.
 _BIG_CORPUS = 1000
+#: The features holding one entry per posting, in row order, besides the body rows, the filter
+#: columns and the credential matrices (``rows_since``, ``extend_rows``).
+_ROW_FEATURES = ("title_score", "licence_title_sim", "title_match", "negative", "skills",
+                 "body_sim", "creds", "skill_count", "negative_mask", "peer_sim")
 
 
 def _distinct(items: list[str]) -> tuple[list[str], np.ndarray]:
@@ -242,6 +248,32 @@ class PostingIndex:
         self.filter_columns = columns if self.filter_columns is None else (
             self.filter_columns.joined(columns))
         self.postings += postings
+
+    def rows_since(self, start: int) -> dict:
+        """The features of rows ``start``.. (no posting objects), for ``extend_rows``."""
+        return {"rows": len(self) - start,
+                "bodies": None if self.bodies is None else self.bodies[start:],
+                "filter_columns": None if self.filter_columns is None else
+                self.filter_columns.take(np.arange(start, len(self))),
+                **{name: getattr(self, name)[start:] for name in _ROW_FEATURES}}
+
+    def extend_rows(self, rows: dict) -> None:
+        """Append rows worked out by ``rows_since`` on this index when it had its present rows
+        (their postings unknown, None, until set)."""
+        if not rows["rows"]:
+            return
+        bodies, columns = rows["bodies"], rows["filter_columns"]
+        self.bodies = bodies if self.bodies is None else sp.vstack([self.bodies, bodies]).tocsr()
+        self.filter_columns = columns if self.filter_columns is None else (
+            self.filter_columns.joined(columns))
+        for name in _ROW_FEATURES:
+            mine, more = getattr(self, name), rows[name]
+            setattr(self, name, mine + more if isinstance(mine, list) else
+                    np.concatenate([mine, more]))
+        if self.cred_arrays is None:
+            self.cred_arrays = CredentialArrays(self.profile.credentials)
+        self.cred_arrays.extend(rows["creds"])
+        self.postings += [None] * rows["rows"]
 
     def _add_titles(self, postings: list[Posting]) -> None:
         """Title score and matched family title (exact phrase, else the most similar above

@@ -1,16 +1,20 @@
 """The fitted posting index kept between runs, scheduler jobs and workers, in the database.
 
 The index is pickled into the store's kept state (``Store.keep_blob``, name ``KEPT_NAME``), so
-SQLite and PostgreSQL alike start a run from the last fit. What is pickled is plain data (NumPy
-and SciPy arrays, the fitted TF-IDFs as ``tfidf.FittedTfidf``, the filter columns as
-``filters.PostingColumns``): loading it and appending postings imports no scikit-learn or pandas,
-which only a refit needs. ``kept_index`` loads the index an
-earlier run fitted, appends the postings it has not seen (a changed posting is appended again)
-and says which rows are the postings it is given: every open posting, or only those that can be
-news (a digests pass), every open one then being read only to refit. It refits, and saves,
-when there is no readable kept index from this code version, the profile or weights changed,
-appended or unused rows reach ``DRIFT`` (25%) of the fitted postings, or the fit is older
-than ``MAX_AGE`` (7 days).
+SQLite and PostgreSQL alike start a run from the last fit. The rows appended since that whole
+index was kept go beside it (``ADDED_NAME``: their features, ``PostingIndex.rows_since``): a run
+appending a few postings writes their rows, not the whole index again (47 MB at 100,000
+postings). Appended rows name the whole index they extend (its ``token``); beside another they
+are left out. What is pickled is plain data (NumPy and SciPy arrays, the fitted TF-IDFs as
+``tfidf.FittedTfidf``, the filter columns as ``filters.PostingColumns``): loading it and
+appending postings imports no scikit-learn or pandas, which only a refit needs.
+
+``kept_index`` loads the index an earlier run fitted, appends the postings it has not seen (a
+changed posting is appended again) and says which rows are the postings it is given: every open
+posting, or only those that can be news (a digests pass), every open one then being read only to
+refit. It refits, and saves it whole, when there is no readable kept index from this code
+version, the profile or weights changed, appended or unused rows reach ``DRIFT`` (25%) of the
+fitted postings, or the fit is older than ``MAX_AGE`` (7 days).
 
 Scores from a kept index use its fit's IDF and boilerplate, so they can differ slightly from a
 fresh fit (``pipeline rank``) until the next refit.
@@ -21,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -34,9 +39,11 @@ log = logging.getLogger(__name__)
 
 #: Bump when PostingIndex, what it reads from a posting (credentials, titles) or this file's
 #: layout changes: older files are refitted.
-VERSION = 12
+VERSION = 13
 #: The name the index is kept under in the store.
 KEPT_NAME = "posting_index"
+#: The name the rows appended since the whole index was kept are kept under.
+ADDED_NAME = "posting_index_added"
 DRIFT = 0.25
 MAX_AGE = timedelta(days=7)
 _UNREADABLE = (EOFError, pickle.UnpicklingError, AttributeError, ImportError,
@@ -53,6 +60,21 @@ class _Kept:
     fitted_rows: int
     index: PostingIndex
     keys: list[str] = field(default_factory=list)
+    #: Tells this fit's whole index from any other: the appended rows kept name it.
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: The rows the whole index kept has (those after it are kept as appended rows).
+    whole_rows: int = 0
+
+
+@dataclass
+class _Added:
+    """What ``ADDED_NAME`` holds: the rows appended to the whole index kept as ``token``."""
+
+    version: int
+    token: str
+    whole_rows: int
+    keys: list[str]
+    rows: dict
 
 
 def posting_key(posting: Posting) -> str:
@@ -89,7 +111,7 @@ def kept_index(matcher, postings: list[Posting], store, now: datetime | None = N
     for posting, row in zip(postings, rows, strict=True):
         kept.index.postings[row] = posting  # today's fields (notes, ids) in digests
     if new:
-        _save(store, kept)
+        _save_added(store, kept)
     return kept.index, rows
 
 
@@ -138,11 +160,41 @@ def _load(store, matcher) -> _Kept | None:
             kept.fingerprint != fingerprint(matcher)):
         log.info("refitting the posting index: profile, weights or version changed")
         return None
+    kept.whole_rows = len(kept.keys)
+    added = _load_added(store, kept)
+    if added is not None:
+        kept.index.extend_rows(added.rows)
+        kept.keys += added.keys
     return kept
 
 
+def _load_added(store, kept: _Kept) -> _Added | None:
+    """The rows kept as appended to ``kept`` (None: none, or appended to another whole index)."""
+    data = store.kept_blob(ADDED_NAME)
+    if data is None:
+        return None
+    try:
+        added = pickle.loads(data)
+    except _UNREADABLE as exc:
+        log.info("appending again the postings added to the index: unreadable (%s)", exc)
+        return None
+    if not isinstance(added, _Added) or added.version != VERSION or (
+            added.token, added.whole_rows) != (kept.token, kept.whole_rows):
+        return None
+    return added
+
+
+def _save_added(store, kept: _Kept) -> None:
+    """Keep the rows appended since ``kept``'s whole index was kept (replacing those kept)."""
+    start = kept.whole_rows
+    added = _Added(VERSION, kept.token, start, kept.keys[start:], kept.index.rows_since(start))
+    store.keep_blob(ADDED_NAME, pickle.dumps(added, protocol=pickle.HIGHEST_PROTOCOL))
+
+
 def _save(store, kept: _Kept) -> None:
-    """Keep the index (without posting objects) in the store, replacing the last one whole."""
+    """Keep the index (without posting objects) in the store, replacing the last one whole
+    (the rows kept as appended to the last one no longer count)."""
+    kept.whole_rows = len(kept.keys)
     postings = kept.index.postings
     kept.index.postings = [None] * len(postings)
     try:

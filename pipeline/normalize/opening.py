@@ -34,8 +34,14 @@ def norm_title(title: str | None) -> str:
 
 def norm_location(posting: Posting) -> str:
     """City / region / country when parsed, else the location text, normalized."""
-    parts = [posting.city, posting.region, posting.country]
-    text = " ".join(p for p in parts if p) if any(parts[:2]) else (posting.location or "")
+    return norm_place(posting.city, posting.region, posting.country, posting.location)
+
+
+def norm_place(city: str | None, region: str | None, country: str | None,
+               location: str | None) -> str:
+    """``norm_location`` of a posting with these fields."""
+    parts = [city, region, country]
+    text = " ".join(p for p in parts if p) if any(parts[:2]) else (location or "")
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 

@@ -25,7 +25,6 @@ from pipeline.store.schema import (
     EXPIRING,
     NUL_FREE,
     UNLISTED,
-    dedupe_terms,
     postings,
     source_listings,
     utcnow,
@@ -57,7 +56,8 @@ POSTING_COLUMNS = [LAST_SEEN.label("last_seen") if c.name == "last_seen" else c
 #: What ``postings_as_stored`` reads of a posting besides its ``extra``.
 _STORED = [postings.c[name] for name in StoredPosting._fields if name != "extra"]
 #: The columns ``open_posting_rows`` reads: what de-duplication compares and notes (it reads
-#: descriptions only where it has no kept counts of them: ``posting_descriptions``).
+#: the counts of descriptions, ``kept_terms``, only where it compares them, and descriptions
+#: only where it has no counts kept: ``posting_descriptions``).
 DEDUPE_COLUMNS = ("source", "source_id", "url", "title", "company", "location", "city", "region",
                   "country", "extra", "content_hash")
 #: Postings one batch may leave out before the batch fails as a whole: each one left out costs
@@ -506,16 +506,10 @@ class PostingsMixin:
         """Every open posting (or only ``ids``), duplicates included, as (id, canonical id,
         row), by id; a row has the posting's attributes that de-duplication reads
         (``DEDUPE_COLUMNS``), as stored: no ``Posting`` is built, and memory matters. Its
-        ``extra`` is the JSON text (de-duplication decodes the few it rewrites); ``terms``
-        and ``terms_hash`` are the description counts kept for it and the content hash they
-        were made from (None when none are kept: ``Store.kept_terms``), read in the same
-        query."""
+        ``extra`` is the JSON text (de-duplication decodes the few it rewrites)."""
         columns = [cast(postings.c.extra, Text).label("extra") if name == "extra"
                    else postings.c[name] for name in DEDUPE_COLUMNS]
-        query = select(postings.c.id, postings.c.canonical_id, postings.c.closed_at, *columns,
-                       dedupe_terms.c.content_hash.label("terms_hash"), dedupe_terms.c.terms
-                       ).select_from(postings.outerjoin(
-                           dedupe_terms, dedupe_terms.c.posting_id == postings.c.id))
+        query = select(postings.c.id, postings.c.canonical_id, postings.c.closed_at, *columns)
         chunks = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
         found = []
         with self.engine.connect() as conn:
@@ -530,12 +524,12 @@ class PostingsMixin:
         return sorted(found, key=lambda row: row[0])
 
     def open_posting_keys(self) -> list[tuple[int, int | None, str | None, str]]:
-        """(id, canonical id, company, content hash) of every open posting, by id: what tells
-        dedupe which employers changed, without reading any text."""
+        """(id, canonical id, company, content hash) of every open posting, in no particular
+        order: what tells dedupe which employers changed, without reading any text."""
         query = select(postings.c.id, postings.c.canonical_id, postings.c.company,
                        postings.c.content_hash).where(postings.c.closed_at.is_(None))
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(query.order_by(postings.c.id)).all()]
+            return conn.execute(query).tuples().all()
 
     def update_extras(self, extras: dict[int, dict]) -> None:
         """Replace the ``extra`` mapping of the given postings (dedupe notes; hash untouched)."""

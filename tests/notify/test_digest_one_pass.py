@@ -251,6 +251,30 @@ def test_another_process_on_either_backend_starts_from_the_kept_index(folder, db
     assert not list(folder.glob("*.pickle")), "nothing kept outside the database"
 
 
+def test_postings_appended_to_the_kept_index_are_kept_beside_it_not_rewriting_it(
+        folder, db_url, monkeypatch):
+    """At 100,000 postings the whole index is some 47 MB: a run appending a few postings
+    keeps only their rows, and the next process starts from both (appending only its own)."""
+    config, store, matcher = _store(folder, db_url)
+    queue_due(config, store, matcher, now=NOW)
+    whole = store.kept_blob(KEPT_NAME)
+    store.upsert_postings(_board(200, 2), now=NOW + timedelta(minutes=20))
+    queue_due(config, store, Matcher(load_profile(PROFILE)), now=NOW + timedelta(minutes=30))
+    assert store.kept_blob(KEPT_NAME) == whole, "the whole index kept as it was"
+    appended, add = [], PostingIndex.add
+    monkeypatch.setattr(PostingIndex, "add", lambda index, postings: appended.append(
+        sorted(p.source_id for p in postings)) or add(index, postings))
+    store.upsert_postings(_board(300, 2), now=NOW + timedelta(minutes=40))
+    with Store(config.database_url()) as other:  # a later run: the kept rows of p200, p201
+        report = queue_due(config, other, Matcher(load_profile(PROFILE)),
+                           now=NOW + timedelta(minutes=50))
+    assert appended == [["p300", "p301"]]
+    assert report.queued > 0
+    mailed = {p.source_id for s in store.list_subscribers()
+              for p in store.delivered_postings(s.id)}
+    assert {"p300", "p301"} & mailed
+
+
 def test_every_due_digest_is_queued_in_one_transaction(folder):
     config, store, matcher = _store(folder)
     writes = []  # "o" per outbox row inserted (an executemany inserts many), "c" per commit
