@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 from pipeline.config import SubscriberConfig, parse_config
 from pipeline.match import Explanation, Match
 from pipeline.posting import Posting
-from pipeline.store import Store
+from pipeline.store import Store, claims
+from pipeline.store.schema import utcnow
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 #: The operator's own unsubscribe addresses, which the smtp transport requires.
@@ -139,3 +140,15 @@ def add_subscribers(store: Store, count: int, **fields) -> list:
     return [store.save_subscriber(SubscriberConfig(email=f"s{i}@example.org", name=f"Sub {i}",
                                                    **fields))
             for i in range(count)]
+
+
+def let_claims_lapse(monkeypatch, store: Store) -> None:
+    """Move the outbox claims' clock (``utcnow`` of pipeline.store.claims, in this process) just
+    past the last claim a pending row holds, as if its time to live had passed in real time: a
+    claim lapses by that comparison alone, so the claims of a killed relay are taken over by the
+    next relay here without waiting ``claim_ttl`` seconds."""
+    held = [row.claimed_until for row in store.outbox_rows(("pending",)) if row.claimed_until]
+    ahead = max(held, default=utcnow()) - utcnow() + timedelta(milliseconds=1)
+    if ahead > timedelta(0):
+        real = claims.utcnow
+        monkeypatch.setattr(claims, "utcnow", lambda: real() + ahead)

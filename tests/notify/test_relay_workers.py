@@ -20,6 +20,7 @@ from notify_support import (
     OWN_UNSUBSCRIBE,
     FixedRanker,
     add_subscribers,
+    let_claims_lapse,
     make_config,
     open_store,
     posting,
@@ -38,9 +39,10 @@ from pipeline.store.schema import utcnow
 DIGESTS = 100
 #: Digests of the kill test: several claimed batches (``CLAIM_BATCH``) for two relays.
 KILL_DIGESTS = 60
-#: Claims that lapse in seconds (they must outlast the SMTP waits, so those are short too, yet
-#: long enough that a loaded machine's slow reply never leaves a sent digest's outcome unknown).
-EMAIL = {"claim_ttl": 11, "retry_backoff": 0, "retry_delay": 300}
+#: Claims outlasting any run of these tests (a killed relay's claims lapse by
+#: ``let_claims_lapse``, not by waiting for them); SMTP waits long enough that a loaded
+#: machine's slow reply never leaves a sent digest's outcome unknown.
+EMAIL = {"claim_ttl": 60, "retry_backoff": 0, "retry_delay": 300}
 SMTP = {"timeout": 5, "data_timeout": 5}
 
 #: One relay in a process of its own: ready once imported and connected, it starts when the file
@@ -106,13 +108,6 @@ def _wait_for(condition, interval: float = 0.02) -> None:
     wait_for(condition, "the relays", interval=interval)
 
 
-def _wait_for_claims_to_expire(store) -> None:
-    """Until no pending digest is claimed any longer, looking a few times a second (each look
-    reads the outbox)."""
-    _wait_for(lambda: all(r.claimed_until < utcnow() for r in store.outbox_rows(("pending",))),
-              interval=0.25)
-
-
 def _relays_at_once(folder, port, db_url, count: int) -> list[int]:
     """``count`` relays of ``_settings`` in threads, each with its own Store, started together
     once all are ready; how many digests each sent."""
@@ -148,7 +143,7 @@ def _claimer_pid(store, recipient: str) -> int:
 
 
 def test_a_relay_killed_mid_send_is_taken_over_once_its_claims_expire(
-        folder, smtp_server, db_url):
+        folder, smtp_server, db_url, monkeypatch):
     recorder, port = smtp_server
     stalled = "s37@example.org"
     recorder.stall = lambda message: stalled in str(message["To"])  # accepted, reply withheld
@@ -165,7 +160,7 @@ def test_a_relay_killed_mid_send_is_taken_over_once_its_claims_expire(
     [in_flight] = [m["Message-ID"] for rcpt, m in recorder.messages if rcpt == [stalled]]
     assert len(recorder.messages) < KILL_DIGESTS  # the dead relay's claimed batch is held back
 
-    _wait_for_claims_to_expire(store)
+    let_claims_lapse(monkeypatch, store)
     relay(config, store)  # the next relay takes the expired claims over
     counts = Counter(recorder.message_ids())
     assert len(counts) == KILL_DIGESTS and set(counts.values()) == {1}  # all delivered, none twice
