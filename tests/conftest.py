@@ -182,11 +182,10 @@ SLOW = {
     "tests/test_install.py": 12,  # the wheel, built once for its group
     "tests/service/test_workers.py::test_two_workers": 8,
     "tests/service/test_workers.py::test_a_worker_killed": 7,
-    "tests/notify/test_relay_workers.py::test_a_relay_killed": 8,
-    "tests/notify/test_relay.py::test_pipeline_run_killed": 8,
+    "tests/notify/test_relay_workers.py::test_a_relay_killed": 1,
+    "tests/notify/test_relay.py::test_pipeline_run_killed": 2,
     "tests/service/test_subscriber_e2e.py": 5,
     "tests/service/test_jobs.py::test_s": 4,
-    "tests/store/test_postings.py::test_a_batch_is_stored_as_one": 4,
     "tests/store/test_migrations.py::test_": 2,
     "tests/notify/test_digest_one_pass.py::test_": 1,
     "tests/service/test_web.py::test_pipeline_serve_access_log": 3,

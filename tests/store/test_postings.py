@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import event, select
 
 from pipeline.posting import Posting, Remote
-from pipeline.store import Store
+from pipeline.store import Store, bulk
+from pipeline.store import postings as stored_postings
 from pipeline.store.postings import POSTING_COLUMNS
 from pipeline.store.schema import postings
 
@@ -111,12 +112,17 @@ def _refuse(store: Store, source_id: str) -> None:
 
 
 def test_a_batch_is_stored_as_one_posting_at_a_time_would_be_with_the_refused_one_alone_skipped(
-        tmp_path):
-    batch = [posting(str(i), title=f"Care Manager {i}") for i in range(1200)]
+        tmp_path, monkeypatch):
+    # Write chunks of 50 rather than 500: the batch spans three of them (the refused one in the
+    # middle chunk) as a batch of 1,200 spans three real ones, for a tenth of the reference's
+    # transactions (one per posting); the real chunk's batches are checked below.
+    for module in (bulk, stored_postings):
+        monkeypatch.setattr(module, "CHUNK", 50)
+    batch = [posting(str(i), title=f"Care Manager {i}") for i in range(120)]
     with Store(f"sqlite:///{tmp_path}/batch.db") as at_once, \
             Store(f"sqlite:///{tmp_path}/single.db") as single:
-        _refuse(at_once, "700")
-        _refuse(single, "700")
+        _refuse(at_once, "70")
+        _refuse(single, "70")
         result = at_once.upsert_postings(batch, now=T0)
         for one in batch:
             single.upsert_postings([one], now=T0)
@@ -124,9 +130,9 @@ def test_a_batch_is_stored_as_one_posting_at_a_time_would_be_with_the_refused_on
         at_once.upsert_postings(changed, now=T0 + timedelta(hours=1))
         for one in changed:
             single.upsert_postings([one], now=T0 + timedelta(hours=1))
-        assert result.skipped == ["700: IntegrityError: no"]
-        assert len(result.new) == 1199
-        assert "700" not in {p.source_id for p in at_once.open_postings()}
+        assert result.skipped == ["70: IntegrityError: no"]
+        assert len(result.new) == 119
+        assert "70" not in {p.source_id for p in at_once.open_postings()}
         assert _stored_rows(at_once) == _stored_rows(single)
 
 
