@@ -29,7 +29,7 @@ from pipeline.service import jobs as schedule
 from pipeline.service import scheduler as schedule_service
 from pipeline.service.scheduler import JobsFile, Reloader
 from pipeline.service.signals import ServiceSignals
-from pipeline.store import Store
+from pipeline.store import Store, leases
 from pipeline.store.leases import LOCK_WAIT
 
 #: Seconds to wait for a job before calling the test hung: a lease may make it wait for the
@@ -89,8 +89,11 @@ def test_editing_jobs_yaml_adds_removes_and_reschedules_jobs(service, caplog):
     assert [s.name for s in live.sources] == ["local", "every-one", "acme-lever"]
 
 
-def test_a_source_added_by_a_reload_runs_its_first_fetch_with_the_new_config(service):
+def test_a_source_added_by_a_reload_runs_its_first_fetch_with_the_new_config(service,
+                                                                            monkeypatch):
     path, scheduler, reloader = service
+    # the added job waits for the start-up runs' run lock: looked at every 50 ms, not 2 s
+    monkeypatch.setattr(leases, "_POLL", 0.05)
     config_seen_when_added: list[list[str]] = []
     finished: queue.Queue = queue.Queue()
 
