@@ -172,7 +172,7 @@ def test_two_workers_fetch_each_due_time_once_and_hold_a_board_limit(tmp_path, d
                  "search": "care manager"},
                 {"name": "rm-medical", "type": "remotive", "url": server.url("/remotive"),
                  "category": "medical"}]
-    path = _config(tmp_path, db_url, _rss(server, *feeds) + remotive, sources_every="2s")
+    path = _config(tmp_path, db_url, _rss(server, *feeds) + remotive, sources_every="1s")
     workers = [Worker(path), Worker(path)]
     try:
         def three_due_times_each_and_both_fetching() -> bool:
