@@ -218,8 +218,9 @@ def test_an_employer_with_very_many_titles_is_weighed_without_pairing_its_titles
     thousands of unalike titles costs more than weighing its descriptions: past
     ``MAY_JOIN_TITLES`` distinct titles (here 2) they are weighed, with the same groups."""
     titles = ["Billing Specialist", "Care Manager", "Payroll Clerk"]
+    letters_titles = zip("abc", titles, strict=True)
     store.upsert_postings([posting(letter, str(number), title=title)
-                           for number, (letter, title) in enumerate(zip("abc", titles))], NOW)
+                           for number, (letter, title) in enumerate(letters_titles)], NOW)
     monkeypatch.setattr(dedupe_module, "MAY_JOIN_TITLES", 2)
     weighed = _recording_weighed(monkeypatch)
     report = dedupe_postings(store)
