@@ -92,9 +92,12 @@ def clean_bodies(postings: list[Posting], split: list[list[str]],
     """Each posting's text about the job (``employer.job_text``) without its company's
     boilerplate sentences, from its sentences already split."""
     companies = {company for company, _ in boilerplate}
+    normalised: dict[str | None, str] = {}
     bodies = []
     for posting, parts in zip(postings, split, strict=True):
-        company = norm(posting.company or "") if companies else ""
+        company = "" if not companies else normalised.get(posting.company)
+        if company is None:
+            company = normalised.setdefault(posting.company, norm(posting.company or ""))
         cleaned = parts
         if company in companies:
             cleaned = [s for s in parts if (company, s.lower()) not in boilerplate]
