@@ -21,7 +21,7 @@ from pipeline.match.requirement import (
     Finder,
     ProfessionFinder,
     heading_mode,
-    sentence_requirements,
+    requirements_reading_before,
     someone_elses,
 )
 from pipeline.match.text import norm, phrase_pattern, sentence_spans
@@ -294,6 +294,30 @@ def _with_title(result: PostingCredentials, title: str,
     return result
 
 
+#: (credentials, {(sentence, section, foreign abbreviations): (requirements, whether they read
+#: the sentence before, that sentence)}) for the last list of credentials: adverts repeat their
+#: credential sentences ("Active RN license required."), within an employer and across.
+_LAST_REQUIREMENTS: list = [None, {}]
+
+
+def _requirements(sentence: str, credentials: list[Credential], foreign: frozenset[str],
+                  find: Finder, section: str | None, before: str,
+                  professions: ProfessionFinder) -> list[tuple[str, list[str]]]:
+    """``sentence_requirements`` of a sentence (``find`` and ``professions``: those of
+    ``credentials`` and ``foreign``), worked out once per sentence, section and foreign
+    abbreviations, and per sentence before when they read it."""
+    if _LAST_REQUIREMENTS[0] is not credentials or len(_LAST_REQUIREMENTS[1]) > 100_000:
+        _LAST_REQUIREMENTS[:] = [credentials, {}]
+    done = _LAST_REQUIREMENTS[1]
+    key = (sentence, section, foreign)
+    known = done.get(key)
+    if known is None or (known[1] and known[2] != before):
+        found, reads_before = requirements_reading_before(sentence, find, section, before,
+                                                          professions)
+        known = done[key] = (found, reads_before, before)
+    return [(mode, list(group)) for mode, group in known[0]]
+
+
 def posting_credentials(text: str, credentials: list[Credential],
                         spans: list[tuple[int, int]] | None = None,
                         parts: list[str] | None = None, title: str = "") -> PostingCredentials:
@@ -314,7 +338,8 @@ def posting_credentials(text: str, credentials: list[Credential],
         if not codes:
             section = heading_mode(sentence, section)
             continue
-        for mode, group in sentence_requirements(sentence, find, section, before, professions):
+        for mode, group in _requirements(sentence, credentials, foreign, find, section,
+                                         before, professions):
             if mode == "preferred":
                 result.preferred += [c for c in group if c not in result.preferred]
             elif group not in (groups := result.open if mode == "open" else result.required):

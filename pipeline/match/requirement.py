@@ -85,7 +85,7 @@ def heading_mode(line: str, current: str | None) -> str | None:
     to required or preferred, a short heading of anything else ends it, other lines keep it."""
     text = line.strip()
     words = _HEADING_WORDS * 2 if text.endswith(":") else _HEADING_WORDS
-    if len(text.split(None, words)) > words or text.endswith((".", "!", "?")):
+    if text.endswith((".", "!", "?")) or len(text.split(None, words)) > words:
         return current
     lowered = text.lower()
     if not (text.endswith(":") or _HEADING_START.search(text)):
@@ -260,7 +260,17 @@ def sentence_requirements(sentence: str, find: Finder, section: str | None,
     ``open`` entry is required but may also be met by something outside the profile or by a
     licence whose profession the sentence offers (``before``: the previous sentence, for a
     list a sentence break cut)."""
+    return requirements_reading_before(sentence, find, section, before, professions)[0]
+
+
+def requirements_reading_before(sentence: str, find: Finder, section: str | None,
+                                before: str = "", professions: ProfessionFinder | None = None,
+                                ) -> tuple[list[tuple[str, list[str]]], bool]:
+    """``sentence_requirements``, and whether they depend on ``before`` at all (only when the
+    sentence's first clause opens with a credential): when not, the same sentence in the
+    same section asks for the same, whatever precedes it."""
     clauses, outer = _clauses(sentence, find)
+    reads_before = bool(clauses) and clauses[0].starts_with_credential()
     open_codes = _open_codes(outer, find) if _OR.search(outer.lower()) else set()
     out: list[tuple[str, list[str]]] = []
     for i, clause in enumerate(clauses):
@@ -282,4 +292,4 @@ def sentence_requirements(sentence: str, find: Finder, section: str | None,
         else:
             out += [("required", [code]) for code in required]
         out += [("preferred", [code]) for code in by_mode.get("preferred", [])]
-    return out
+    return out, reads_before
