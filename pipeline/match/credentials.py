@@ -20,6 +20,7 @@ from pipeline.match.requirement import (
     NOT_YET_AFTER,
     Finder,
     ProfessionFinder,
+    before_is_someone_elses,
     heading_mode,
     requirements_reading_before,
     someone_elses,
@@ -294,9 +295,10 @@ def _with_title(result: PostingCredentials, title: str,
     return result
 
 
-#: (credentials, {(sentence, section, foreign abbreviations): (requirements, whether they read
-#: the sentence before, that sentence)}) for the last list of credentials: adverts repeat their
-#: credential sentences ("Active RN license required."), within an employer and across.
+#: (credentials, {(sentence, section, foreign abbreviations): (lead, {what the requirements
+#: read of the sentence before: requirements})}) for the last list of credentials: adverts
+#: repeat their credential sentences ("Active RN license required."), within an employer and
+#: across.
 _LAST_REQUIREMENTS: list = [None, {}]
 
 
@@ -305,17 +307,23 @@ def _requirements(sentence: str, credentials: list[Credential], foreign: frozens
                   professions: ProfessionFinder) -> list[tuple[str, list[str]]]:
     """``sentence_requirements`` of a sentence (``find`` and ``professions``: those of
     ``credentials`` and ``foreign``), worked out once per sentence, section and foreign
-    abbreviations, and per sentence before when they read it."""
+    abbreviations, and per answer of ``before_is_someone_elses`` when they read it."""
     if _LAST_REQUIREMENTS[0] is not credentials or len(_LAST_REQUIREMENTS[1]) > 100_000:
         _LAST_REQUIREMENTS[:] = [credentials, {}]
     done = _LAST_REQUIREMENTS[1]
     key = (sentence, section, foreign)
     known = done.get(key)
-    if known is None or (known[1] and known[2] != before):
-        found, reads_before = requirements_reading_before(sentence, find, section, before,
-                                                          professions)
-        known = done[key] = (found, reads_before, before)
-    return [(mode, list(group)) for mode, group in known[0]]
+    if known is None:
+        found, lead = requirements_reading_before(sentence, find, section, before, professions)
+        read = None if lead is None else before_is_someone_elses(before, lead)
+        known = done[key] = (lead, {read: found})
+    else:
+        lead, answers = known
+        read = None if lead is None else before_is_someone_elses(before, lead)
+        if read not in answers:
+            answers[read] = requirements_reading_before(sentence, find, section, before,
+                                                        professions)[0]
+    return [(mode, list(group)) for mode, group in known[1][read]]
 
 
 def posting_credentials(text: str, credentials: list[Credential],

@@ -195,10 +195,10 @@ def _someone_else(clause: Clause, before: str = "") -> bool:
     a registered nurse") or as not held yet; ``before``: the text before the clause, read
     when the clause opens with the credential (the rest of a list cut by a sentence break)."""
     lead = clause.text[:clause.hits[0][0]]
-    if before and clause.starts_with_credential():
-        lead = f"{before} {lead}"
+    others = (before_is_someone_elses(before, lead) if clause.starts_with_credential()
+              else someone_elses(lead))
     after = clause.text[clause.hits[-1][1]:]
-    return ((someone_elses(lead) or bool(_OTHERS_AFTER.search(after)))
+    return ((others or bool(_OTHERS_AFTER.search(after)))
             and not _REQUIRED.search(_CONDITIONAL.sub(" ", clause.text.lower())))
 
 
@@ -265,12 +265,14 @@ def sentence_requirements(sentence: str, find: Finder, section: str | None,
 
 def requirements_reading_before(sentence: str, find: Finder, section: str | None,
                                 before: str = "", professions: ProfessionFinder | None = None,
-                                ) -> tuple[list[tuple[str, list[str]]], bool]:
-    """``sentence_requirements``, and whether they depend on ``before`` at all (only when the
-    sentence's first clause opens with a credential): when not, the same sentence in the
-    same section asks for the same, whatever precedes it."""
+                                ) -> tuple[list[tuple[str, list[str]]], str | None]:
+    """``sentence_requirements``, and the lead of the first clause when they read ``before``
+    (None when not: the same sentence in the same section then asks for the same, whatever
+    precedes it). When they do, they depend on it only through
+    ``before_is_someone_elses(before, lead)``."""
     clauses, outer = _clauses(sentence, find)
-    reads_before = bool(clauses) and clauses[0].starts_with_credential()
+    lead = (clauses[0].text[:clauses[0].hits[0][0]]
+            if clauses and clauses[0].starts_with_credential() else None)
     open_codes = _open_codes(outer, find) if _OR.search(outer.lower()) else set()
     out: list[tuple[str, list[str]]] = []
     for i, clause in enumerate(clauses):
@@ -292,4 +294,10 @@ def requirements_reading_before(sentence: str, find: Finder, section: str | None
         else:
             out += [("required", [code]) for code in required]
         out += [("preferred", [code]) for code in by_mode.get("preferred", [])]
-    return out, reads_before
+    return out, lead
+
+
+def before_is_someone_elses(before: str, lead: str) -> bool:
+    """What ``_someone_else`` reads of the sentence ``before`` a first clause whose credential
+    list, after ``lead``, continues a list a sentence break cut."""
+    return someone_elses(f"{before} {lead}" if before else lead)
