@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from pipeline.match.text import norm
 
 #: Rows whose own-company dot products are worked out at once (bounds the memory it takes).
-_CHUNK = 16_384
+_CHUNK = 4096
 
 
 def company_keys(companies: list[str | None], first_row: int = 0) -> list[str]:
