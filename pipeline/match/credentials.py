@@ -251,7 +251,7 @@ def _professions(credentials: list[Credential]) -> ProfessionFinder:
 
 
 #: (credentials, {title: its ``title_licenses``}) for the last list of credentials asked about:
-#: an index asks once per posting, and titles repeat.
+#: an index asks once per posting, and titles repeat (emptied past 20,000 titles).
 _LAST_TITLES: list = [None, {}]
 
 
@@ -259,7 +259,7 @@ def title_licenses(title: str, credentials: list[Credential]) -> list[str]:
     """Licenses a job title says the job needs, as one group of alternatives, in profile order:
     those it names ("RN Case Manager") and those whose ``title_terms`` it uses ("Staff Nurse":
     RN; "Care Co-ordinator/CPN/SW": RN or a social-work license)."""
-    if _LAST_TITLES[0] is not credentials or len(_LAST_TITLES[1]) > 100_000:
+    if _LAST_TITLES[0] is not credentials or len(_LAST_TITLES[1]) > 20_000:
         _LAST_TITLES[:] = [credentials, {}]
     done = _LAST_TITLES[1]
     if title not in done:
@@ -298,7 +298,7 @@ def _with_title(result: PostingCredentials, title: str,
 #: (credentials, {(sentence, section, foreign abbreviations): (lead, {what the requirements
 #: read of the sentence before: requirements})}) for the last list of credentials: adverts
 #: repeat their credential sentences ("Active RN license required."), within an employer and
-#: across.
+#: across. Emptied past 20,000 sentences, so a long-running service keeps a few MB at most.
 _LAST_REQUIREMENTS: list = [None, {}]
 
 
@@ -308,7 +308,7 @@ def _requirements(sentence: str, credentials: list[Credential], foreign: frozens
     """``sentence_requirements`` of a sentence (``find`` and ``professions``: those of
     ``credentials`` and ``foreign``), worked out once per sentence, section and foreign
     abbreviations, and per answer of ``before_is_someone_elses`` when they read it."""
-    if _LAST_REQUIREMENTS[0] is not credentials or len(_LAST_REQUIREMENTS[1]) > 100_000:
+    if _LAST_REQUIREMENTS[0] is not credentials or len(_LAST_REQUIREMENTS[1]) > 20_000:
         _LAST_REQUIREMENTS[:] = [credentials, {}]
     done = _LAST_REQUIREMENTS[1]
     key = (sentence, section, foreign)
