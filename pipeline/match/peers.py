@@ -17,9 +17,6 @@ import scipy.sparse as sp
 
 from pipeline.match.text import norm
 
-#: Rows whose own-company dot products are worked out at once (bounds the memory it takes).
-_CHUNK = 4096
-
 
 def company_keys(companies: list[str | None], first_row: int = 0) -> list[str]:
     """A key per posting for ``Peers``: its normalised company, or its own row when it names
@@ -67,26 +64,11 @@ class Peers:
             return np.where(rest > 1e-6, dots / rest, 0.0)
 
     def _own_dots(self, bodies: sp.csr_matrix, own: np.ndarray, has: np.ndarray) -> np.ndarray:
-        """Each of the ``has`` rows' dot product with its own company's sum: each stored value
-        times its company's sum at that column (looked up among the sums' values sorted by
-        company and column), added up row by row in column order, as the sparse product of
-        the row with that sum would add them; a chunk of rows at a time (one company's sum is
-        never copied per row)."""
-        width = bodies.shape[1]
-        sums = self.sums.tocoo()
-        keys = sums.row.astype(np.int64) * width + sums.col
-        order = np.argsort(keys, kind="stable")
-        keys, values = keys[order], sums.data[order].astype(np.float64)
-        out = np.empty(len(has))
-        for start in range(0, len(has), _CHUNK):
-            rows = has[start:start + _CHUNK]
-            chunk = bodies[rows]
-            wanted = np.repeat(own[rows].astype(np.int64), np.diff(chunk.indptr)) * width
-            wanted += chunk.indices
-            at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-            found = (np.where(keys[at] == wanted, values[at], 0.0) if len(keys)
-                     else np.zeros(len(wanted)))
-            products = sp.csr_matrix((chunk.data.astype(np.float64) * found, chunk.indices,
-                                      chunk.indptr), shape=chunk.shape)
-            out[start:start + len(rows)] = products @ np.ones(width)
-        return out
+        """Each of the ``has`` rows' dot product with its own company's sum, company by company
+        (one company's sum is never copied per row)."""
+        rows = has[np.argsort(own[has], kind="stable")]
+        companies, starts = np.unique(own[rows], return_index=True)
+        out = np.zeros(len(bodies.indptr) - 1)
+        for company, members in zip(companies, np.split(rows, starts[1:]), strict=True):
+            out[members] = (bodies[members] @ self.sums[company].T).toarray().ravel()
+        return out[has]
