@@ -20,8 +20,9 @@ from pipeline.match.requirement import (
     NOT_YET_AFTER,
     Finder,
     ProfessionFinder,
+    before_is_someone_elses,
     heading_mode,
-    sentence_requirements,
+    requirements_reading_before,
     someone_elses,
 )
 from pipeline.match.text import norm, phrase_pattern, sentence_spans
@@ -104,17 +105,21 @@ def _clause_before(text: str, position: int) -> str:
     return window[cut:]
 
 
-_LAST_COMPILED: list = [None, None]
+#: id(list of credentials) -> (that list, its ``_compiled_for``): the few lists in use (the
+#: profile's, its licences) remembered by identity, since an index asks once per posting.
+_COMPILED_FOR: dict[int, tuple[list[Credential], tuple]] = {}
 
 
 def _compiled_for(credentials: list[Credential]) -> tuple[re.Pattern[str], dict, dict]:
-    """``_compiled`` for this list of credentials plus code -> profile order; the last list is
-    remembered by identity, since an index asks for the same list once per posting."""
-    if _LAST_COMPILED[0] is not credentials:
+    """``_compiled`` for this list of credentials plus code -> profile order."""
+    known = _COMPILED_FOR.get(id(credentials))
+    if known is None or known[0] is not credentials:
         pattern, code_of = _compiled(tuple((c.code, tuple(c.phrases())) for c in credentials))
         order = {c.code: i for i, c in enumerate(credentials)}
-        _LAST_COMPILED[:] = [credentials, (pattern, code_of, order)]
-    return _LAST_COMPILED[1]
+        if len(_COMPILED_FOR) >= 8:
+            _COMPILED_FOR.clear()
+        known = _COMPILED_FOR[id(credentials)] = (credentials, (pattern, code_of, order))
+    return known[1]
 
 
 #: A whitespace-free run holding an e-mail or web address ("jane@ccm.com", "www.rn.org/jobs").
@@ -154,23 +159,32 @@ def foreign_abbreviations(lowered: str, credentials: list[Credential]) -> frozen
     return frozenset(out)
 
 
-def _not_a_credential(lowered: str, start: int, end: int, foreign: frozenset[str]) -> bool:
-    """True when a hit names no credential: inside an address or an abbreviation the text
-    defines as something else."""
-    return (norm(lowered[start:end]) in foreign) or _in_address(lowered, start, end)
+def _credential_hits(pattern: re.Pattern[str], lowered: str,
+                     foreign: frozenset[str]) -> list[re.Match[str]]:
+    """The matches of ``pattern`` in ``lowered`` that name a credential: not inside an address
+    nor an abbreviation the text defines as something else (``foreign``). An address is looked
+    for around a hit only when the text holds the marks of one (what ``_ADDRESS`` finds)."""
+    addresses = "@" in lowered or "://" in lowered or "www." in lowered
+    if not (foreign or addresses):
+        return list(pattern.finditer(lowered))
+    return [m for m in pattern.finditer(lowered)
+            if not ((foreign and norm(m.group(1)) in foreign)
+                    or (addresses and _in_address(lowered, m.start(1), m.end(1))))]
 
 
 def _codes_per_sentence(text: str, credentials: list[Credential],
                         spans: list[tuple[int, int]] | None,
                         parts: list[str] | None = None,
-                        foreign: frozenset[str] = frozenset()) -> list[tuple[str, list]]:
+                        foreign: frozenset[str] = frozenset(),
+                        lowered: str | None = None) -> list[tuple[str, list]]:
     """Each sentence of ``text`` up to the last one naming a credential, with the codes it
     names (one regex pass over the text; ``parts``: the sentences of ``spans``, stripped;
-    ``foreign``: abbreviations the text defines as something else)."""
+    ``foreign``: abbreviations the text defines as something else; ``lowered``: the text
+    lower-cased with straight apostrophes, when already worked out)."""
     pattern, code_of, order = _compiled_for(credentials)
-    lowered = text.lower().replace("’", "'")  # same length: positions still line up
-    hits = [(m.start(), m.group(1)) for m in pattern.finditer(lowered)
-            if not _not_a_credential(lowered, m.start(1), m.end(1), foreign)]
+    lowered = text.lower().replace("’", "'") if lowered is None else lowered
+    # same length: positions still line up
+    hits = [(m.start(), m.group(1)) for m in _credential_hits(pattern, lowered, foreign)]
     if not hits:
         return []
     spans = sentence_spans(text) if spans is None else spans
@@ -198,8 +212,7 @@ def _finder(credentials: list[Credential], foreign: frozenset[str] = frozenset()
     def find(text: str) -> list[tuple[int, int, str]]:
         lowered = text.lower().replace("’", "'")
         hits = [(m.start(1), m.end(1), code_of.get(m.group(1)) or code_of.get(norm(m.group(1))))
-                for m in pattern.finditer(lowered)
-                if not _not_a_credential(lowered, m.start(1), m.end(1), foreign)]
+                for m in _credential_hits(pattern, lowered, foreign)]
         return [hit for hit in hits if hit[2] is not None]
 
     return find
@@ -237,10 +250,25 @@ def _professions(credentials: list[Credential]) -> ProfessionFinder:
     return find
 
 
+#: (credentials, {title: its ``title_licenses``}) for the last list of credentials asked about:
+#: an index asks once per posting, and titles repeat (emptied past 20,000 titles).
+_LAST_TITLES: list = [None, {}]
+
+
 def title_licenses(title: str, credentials: list[Credential]) -> list[str]:
     """Licenses a job title says the job needs, as one group of alternatives, in profile order:
     those it names ("RN Case Manager") and those whose ``title_terms`` it uses ("Staff Nurse":
     RN; "Care Co-ordinator/CPN/SW": RN or a social-work license)."""
+    if _LAST_TITLES[0] is not credentials or len(_LAST_TITLES[1]) > 20_000:
+        _LAST_TITLES[:] = [credentials, {}]
+    done = _LAST_TITLES[1]
+    if title not in done:
+        done[title] = _title_licenses(title, credentials)
+    return list(done[title])
+
+
+def _title_licenses(title: str, credentials: list[Credential]) -> list[str]:
+    """``title_licenses``, worked out."""
     licenses = [c for c in credentials if c.kind == "license"]
     if not licenses:
         return []
@@ -267,6 +295,37 @@ def _with_title(result: PostingCredentials, title: str,
     return result
 
 
+#: (credentials, {(sentence, section, foreign abbreviations): (lead, {what the requirements
+#: read of the sentence before: requirements})}) for the last list of credentials: adverts
+#: repeat their credential sentences ("Active RN license required."), within an employer and
+#: across. Emptied past 20,000 sentences, so a long-running service keeps a few MB at most.
+_LAST_REQUIREMENTS: list = [None, {}]
+
+
+def _requirements(sentence: str, credentials: list[Credential], foreign: frozenset[str],
+                  find: Finder, section: str | None, before: str,
+                  professions: ProfessionFinder) -> list[tuple[str, list[str]]]:
+    """``sentence_requirements`` of a sentence (``find`` and ``professions``: those of
+    ``credentials`` and ``foreign``), worked out once per sentence, section and foreign
+    abbreviations, and per answer of ``before_is_someone_elses`` when they read it."""
+    if _LAST_REQUIREMENTS[0] is not credentials or len(_LAST_REQUIREMENTS[1]) > 20_000:
+        _LAST_REQUIREMENTS[:] = [credentials, {}]
+    done = _LAST_REQUIREMENTS[1]
+    key = (sentence, section, foreign)
+    known = done.get(key)
+    if known is None:
+        found, lead = requirements_reading_before(sentence, find, section, before, professions)
+        read = None if lead is None else before_is_someone_elses(before, lead)
+        known = done[key] = (lead, {read: found})
+    else:
+        lead, answers = known
+        read = None if lead is None else before_is_someone_elses(before, lead)
+        if read not in answers:
+            answers[read] = requirements_reading_before(sentence, find, section, before,
+                                                        professions)[0]
+    return [(mode, list(group)) for mode, group in known[1][read]]
+
+
 def posting_credentials(text: str, credentials: list[Credential],
                         spans: list[tuple[int, int]] | None = None,
                         parts: list[str] | None = None, title: str = "") -> PostingCredentials:
@@ -276,16 +335,19 @@ def posting_credentials(text: str, credentials: list[Credential],
     result = PostingCredentials()
     if not credentials:
         return result
-    foreign = foreign_abbreviations(text.lower().replace("’", "'"), credentials)
+    lowered = text.lower().replace("’", "'")
+    foreign = foreign_abbreviations(lowered, credentials)
     find, professions = _finder(credentials, foreign), _profession_finder(credentials)
     section: str | None = None
     previous = ""
-    for sentence, codes in _codes_per_sentence(text, credentials, spans, parts, foreign):
+    for sentence, codes in _codes_per_sentence(text, credentials, spans, parts, foreign,
+                                               lowered):
         before, previous = previous, sentence
         if not codes:
             section = heading_mode(sentence, section)
             continue
-        for mode, group in sentence_requirements(sentence, find, section, before, professions):
+        for mode, group in _requirements(sentence, credentials, foreign, find, section,
+                                         before, professions):
             if mode == "preferred":
                 result.preferred += [c for c in group if c not in result.preferred]
             elif group not in (groups := result.open if mode == "open" else result.required):

@@ -25,6 +25,7 @@ posting that would keep nothing keeps all its text.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipeline.match.text import norm
 
@@ -60,6 +61,7 @@ def _heading(sentence: str) -> str | None:
     return text.rstrip(":").strip().lower().replace("’", "'")
 
 
+@lru_cache(maxsize=4096)
 def company_opening(company: str | None) -> str:
     """The first two words of the company's name, normalised ("" without a name): how a
     sentence about it opens ("Riverside Medical Center is...", "Lakeside Health Care's model")."""

@@ -114,18 +114,16 @@ def posting_columns(postings: list[Posting]) -> PostingColumns:
         text = text or ""
         return done[text] if text in done else done.setdefault(text, norm(text))
 
-    values: dict[str, list] = {name: [] for name in _SHARED + _NUMBERS}
-    for p in postings:
+    def row(p: Posting) -> tuple:  # a value per column, in the order of _SHARED + _NUMBERS
         low, high = p.annual_salary()
-        row = {
-            "remote": p.remote.value, "region": _state(p.region) if p.region else "",
-            "city": n(p.city), "location": n(_locations(p)),
-            "salary": high if high is not None else low, "type": n(p.employment_type),
-            "company": n(p.company), "residency": _residency(p, "residency"),
-            "excluded": _residency(p, "residency_excluded"), "dated": _dated(p),
-        }
-        for name, value in row.items():
-            values[name].append(value)
+        return (p.remote.value, _state(p.region) if p.region else "", n(p.city),
+                n(_locations(p)), n(p.employment_type), n(p.company),
+                _residency(p, "residency"), _residency(p, "residency_excluded"),
+                high if high is not None else low, _dated(p))
+
+    names = _SHARED + _NUMBERS
+    values = dict(zip(names, map(list, zip(*map(row, postings), strict=True)
+                                 if postings else [()] * len(names)), strict=True))
     columns: dict = {name: Shared.of(values[name]) for name in _SHARED}
     columns.update({name: np.array([np.nan if v is None else v for v in values[name]],
                                    dtype=float) for name in _NUMBERS})

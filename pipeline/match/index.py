@@ -79,31 +79,40 @@ def boilerplate_keys(postings: list[Posting], split: list[list[str]],
     Python caches a string's hash, so counting them costs less than hashing them anew."""
     least = _BOILERPLATE_MIN_WORDS - 1  # spaces in a sentence that long
     companies: dict[str | None, str] = {}
-    jobs: dict[tuple[str, str], set[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    counts: dict[str, Counter[str]] = {}  # per company: in how many of its texts
     for posting, parts in zip(postings, split, strict=True):
         company = companies.get(posting.company)
         if company is None:
             company = companies.setdefault(posting.company, norm(posting.company or ""))
-        if (company, posting.description) not in jobs:
-            jobs[company, posting.description] = {s.lower() for s in parts
-                                                  if s.count(" ") >= least}
-    counts: Counter[tuple[str, str]] = Counter()
-    for (company, _), sentences in jobs.items():
-        counts.update((company, s) for s in sentences)
-    return {pair for pair, count in counts.items() if count >= min_repeats}
+        if (company, posting.description) in seen:
+            continue
+        seen.add((company, posting.description))
+        counted = counts.get(company)
+        if counted is None:
+            counted = counts.setdefault(company, Counter())
+        counted.update({s.lower() for s in parts if s.count(" ") >= least})
+    return {(company, sentence) for company, counted in counts.items()
+            for sentence, count in counted.items() if count >= min_repeats}
 
 
 def clean_bodies(postings: list[Posting], split: list[list[str]],
                  boilerplate: set[tuple[str, str]]) -> list[str]:
     """Each posting's text about the job (``employer.job_text``) without its company's
     boilerplate sentences, from its sentences already split."""
-    companies = {company for company, _ in boilerplate}
+    companies: dict[str, set[str]] = {}
+    for company, sentence in boilerplate:
+        companies.setdefault(company, set()).add(sentence)
+    normalised: dict[str | None, str] = {}
     bodies = []
     for posting, parts in zip(postings, split, strict=True):
-        company = norm(posting.company or "") if companies else ""
+        company = "" if not companies else normalised.get(posting.company)
+        if company is None:
+            company = normalised.setdefault(posting.company, norm(posting.company or ""))
         cleaned = parts
         if company in companies:
-            cleaned = [s for s in parts if (company, s.lower()) not in boilerplate]
+            own = companies[company]
+            cleaned = [s for s in parts if s.lower() not in own]
         job = job_text(cleaned, posting.company, posting.title)
         bodies.append(posting.description if job is parts else "\n".join(job))
     return bodies

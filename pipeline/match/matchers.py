@@ -54,10 +54,12 @@ class ProfileMatchers:
 
     def skills_in(self, text: str) -> list[str]:
         """Names of the skills whose phrases occur in ``text``, in order of first appearance."""
-        lowered = text.lower().replace("’", "'")
-        found = (self.skill_of.get(m.group(1)) or self.skill_of.get(norm(m.group(1)))
-                 for m in self.skill_regex.finditer(lowered))
-        return [name for name in dict.fromkeys(found) if name]
+        phrases = self.skill_regex.findall(text.lower().replace("’", "'"))
+        names = list(map(self.skill_of.get, phrases))  # a phrase as the profile spells it
+        if None in names:  # else spelt another way ("care-plan"): its normalised form
+            names = [name or self.skill_of.get(norm(phrase))
+                     for name, phrase in zip(names, phrases, strict=True)]
+        return [name for name in dict.fromkeys(names) if name]
 
     def role_skill_count(self, names: list[str]) -> int:
         """How many of the skills named (``skills_in``) are the role's work: responsibilities

@@ -85,7 +85,7 @@ def heading_mode(line: str, current: str | None) -> str | None:
     to required or preferred, a short heading of anything else ends it, other lines keep it."""
     text = line.strip()
     words = _HEADING_WORDS * 2 if text.endswith(":") else _HEADING_WORDS
-    if len(text.split(None, words)) > words or text.endswith((".", "!", "?")):
+    if text.endswith((".", "!", "?")) or len(text.split(None, words)) > words:
         return current
     lowered = text.lower()
     if not (text.endswith(":") or _HEADING_START.search(text)):
@@ -195,10 +195,10 @@ def _someone_else(clause: Clause, before: str = "") -> bool:
     a registered nurse") or as not held yet; ``before``: the text before the clause, read
     when the clause opens with the credential (the rest of a list cut by a sentence break)."""
     lead = clause.text[:clause.hits[0][0]]
-    if before and clause.starts_with_credential():
-        lead = f"{before} {lead}"
+    others = (before_is_someone_elses(before, lead) if clause.starts_with_credential()
+              else someone_elses(lead))
     after = clause.text[clause.hits[-1][1]:]
-    return ((someone_elses(lead) or bool(_OTHERS_AFTER.search(after)))
+    return ((others or bool(_OTHERS_AFTER.search(after)))
             and not _REQUIRED.search(_CONDITIONAL.sub(" ", clause.text.lower())))
 
 
@@ -260,7 +260,19 @@ def sentence_requirements(sentence: str, find: Finder, section: str | None,
     ``open`` entry is required but may also be met by something outside the profile or by a
     licence whose profession the sentence offers (``before``: the previous sentence, for a
     list a sentence break cut)."""
+    return requirements_reading_before(sentence, find, section, before, professions)[0]
+
+
+def requirements_reading_before(sentence: str, find: Finder, section: str | None,
+                                before: str = "", professions: ProfessionFinder | None = None,
+                                ) -> tuple[list[tuple[str, list[str]]], str | None]:
+    """``sentence_requirements``, and the lead of the first clause when they read ``before``
+    (None when not: the same sentence in the same section then asks for the same, whatever
+    precedes it). When they do, they depend on it only through
+    ``before_is_someone_elses(before, lead)``."""
     clauses, outer = _clauses(sentence, find)
+    lead = (clauses[0].text[:clauses[0].hits[0][0]]
+            if clauses and clauses[0].starts_with_credential() else None)
     open_codes = _open_codes(outer, find) if _OR.search(outer.lower()) else set()
     out: list[tuple[str, list[str]]] = []
     for i, clause in enumerate(clauses):
@@ -282,4 +294,10 @@ def sentence_requirements(sentence: str, find: Finder, section: str | None,
         else:
             out += [("required", [code]) for code in required]
         out += [("preferred", [code]) for code in by_mode.get("preferred", [])]
-    return out
+    return out, lead
+
+
+def before_is_someone_elses(before: str, lead: str) -> bool:
+    """What ``_someone_else`` reads of the sentence ``before`` a first clause whose credential
+    list, after ``lead``, continues a list a sentence break cut."""
+    return someone_elses(f"{before} {lead}" if before else lead)

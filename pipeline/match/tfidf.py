@@ -209,8 +209,8 @@ def finish_tfidf(vectorizer: TfidfVectorizer, counts: sp.csr_matrix,
     from sklearn.preprocessing import normalize
 
     stop = vectorizer.get_stop_words() or frozenset()
-    keep = np.flatnonzero([t not in stop and t != "" for t in terms])
-    counts, vocabulary = _limit(vectorizer, counts[:, keep].tocsr(), terms[keep])
+    keep = np.fromiter((t not in stop and t != "" for t in terms), bool, len(terms))
+    counts, vocabulary = _limit(vectorizer, counts.tocsr(), terms, keep)
     if counts.dtype not in (np.float32, np.float64):
         counts = counts.astype(np.float64)
     fitted = FittedTfidf.of(vectorizer, vocabulary,
@@ -282,16 +282,17 @@ def _fast_counts(vec: TfidfVectorizer, docs: list[str]) -> tuple[sp.csr_matrix, 
     return counts, np.array(list(vocabulary) or [""], dtype=object)
 
 
-def _limit(vec: TfidfVectorizer, counts: sp.csr_matrix,
-           terms: np.ndarray) -> tuple[sp.csr_matrix, dict[str, int]]:
-    """Drop terms outside ``min_df`` / ``max_df`` and order the columns alphabetically."""
+def _limit(vec: TfidfVectorizer, counts: sp.csr_matrix, terms: np.ndarray,
+           keep: np.ndarray) -> tuple[sp.csr_matrix, dict[str, int]]:
+    """Keep the columns ``keep`` (a mask) within ``min_df`` / ``max_df``, ordered
+    alphabetically by term: one column selection of the counts."""
     n_doc = counts.shape[0]
     high = vec.max_df if isinstance(vec.max_df, Integral) else vec.max_df * n_doc
     low = vec.min_df if isinstance(vec.min_df, Integral) else vec.min_df * n_doc
     if high < low:
         raise PipelineError("max_df corresponds to fewer documents than min_df")
     dfs = np.bincount(counts.indices, minlength=counts.shape[1])
-    kept = np.flatnonzero((dfs <= high) & (dfs >= low))
+    kept = np.flatnonzero(keep & (dfs <= high) & (dfs >= low))
     order = kept[np.argsort(terms[kept].astype(str), kind="stable")]
     if len(order) == 0:
         raise PipelineError("After pruning, no terms remain; the postings have no usable words")
