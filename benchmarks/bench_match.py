@@ -7,7 +7,7 @@
 Postings and resumes are synthetic, generated from a seed (same data every run): titles from
 care-management and near-miss families, bodies mixing role phrases, company boilerplate and a
 Zipf-distributed vocabulary of 30,000 filler words. Each approach runs in its own child process so
-its peak memory (``ru_maxrss``, plus that of its largest helper process) is its own:
+its peak memory (``ru_maxrss``, plus that of any child process it starts) is its own:
 
 * ``matcher``: ``PostingIndex.build`` (fit once) + ``Matcher.rank_many`` (sparse, resume chunks of
   128, top 20 per subscriber, the default ``matching.min_score`` 0.35 as ``pipeline run`` uses it,
@@ -97,8 +97,8 @@ def generate(n_postings: int, n_resumes: int, seed: int = 42) -> tuple[list, lis
 
 
 def _peak_mb() -> float:
-    """Peak RSS of this process plus that of its largest child (the matcher forks helpers for
-    the fit on big corpora): an upper bound on what the approach held at once."""
+    """Peak RSS of this process plus that of its largest child process, if it started one
+    (neither approach does today): an upper bound on what the approach held at once."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return (own + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
