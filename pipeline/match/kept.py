@@ -148,13 +148,8 @@ def _refit(matcher, postings: list[Posting], keys: list[str], store,
 
 def _load(store, matcher) -> _Kept | None:
     """The kept index when it is readable and fitted for this matcher, else None."""
-    data = store.kept_blob(KEPT_NAME)
-    if data is None:
-        return None
-    try:
-        kept = pickle.loads(data)
-    except _UNREADABLE as exc:
-        log.info("refitting the posting index: the kept one is unreadable (%s)", exc)
+    kept = _unpickled(store, KEPT_NAME, "refitting the posting index: the kept one")
+    if kept is None:
         return None
     if not isinstance(kept, _Kept) or kept.version != VERSION or (
             kept.fingerprint != fingerprint(matcher)):
@@ -170,18 +165,24 @@ def _load(store, matcher) -> _Kept | None:
 
 def _load_added(store, kept: _Kept) -> _Added | None:
     """The rows kept as appended to ``kept`` (None: none, or appended to another whole index)."""
-    data = store.kept_blob(ADDED_NAME)
-    if data is None:
-        return None
-    try:
-        added = pickle.loads(data)
-    except _UNREADABLE as exc:
-        log.info("appending again the postings added to the index: unreadable (%s)", exc)
-        return None
+    added = _unpickled(store, ADDED_NAME, "appending again the postings added to the index")
     if not isinstance(added, _Added) or added.version != VERSION or (
             added.token, added.whole_rows) != (kept.token, kept.whole_rows):
         return None
     return added
+
+
+def _unpickled(store, name: str, otherwise: str):
+    """What the store keeps as ``name``, unpickled; None when it keeps nothing there, or
+    something unreadable (logged as ``otherwise``, what is done instead)."""
+    data = store.kept_blob(name)
+    if data is None:
+        return None
+    try:
+        return pickle.loads(data)
+    except _UNREADABLE as exc:
+        log.info("%s: unreadable (%s)", otherwise, exc)
+        return None
 
 
 def _save_added(store, kept: _Kept) -> None:
