@@ -59,3 +59,16 @@ def test_a_damaged_calibration_file_is_a_one_line_error(tmp_path, labelled):
     assert result.exit_code == 2
     assert "tuned.calibration.yaml: not a calibration file" in result.output
     assert "pipeline calibrate" in result.output
+
+
+def test_the_shipped_calibration_is_the_one_the_current_scoring_writes(tmp_path):
+    """The strength a digest shows is read against `models/care_manager.calibration.yaml`; a
+    change to the profile or the scoring that is not recalibrated shows stale strengths."""
+    root = PROFILE.parent
+    written = tmp_path / "calibration.yaml"
+    result = CliRunner().invoke(cli, ["calibrate", "--config", str(root.parent / "jobs.yaml"),
+                                      "--output", str(written)])
+    assert result.exit_code == 0, result.output
+    shipped = yaml.safe_load((root / "care_manager.calibration.yaml").read_text(encoding="utf-8"))
+    assert yaml.safe_load(written.read_text(encoding="utf-8")) == shipped, (
+        "run `pipeline calibrate` and commit models/care_manager.calibration.yaml")
