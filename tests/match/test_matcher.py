@@ -532,3 +532,22 @@ def test_explanations_are_the_same_whatever_the_number_of_credential_sets(matche
         fresh = Matcher(matcher.profile).explain(index, rows, resume_text=resume, held=held)
         explained = matcher.explain(index, rows, resume_text=resume, held=held)
         assert [m.model_dump() for m in explained] == [m.model_dump() for m in fresh], held
+
+
+COUNSELLING = (
+    "Provide individual and family counselling to adults with serious mental illness, complete "
+    "psychosocial assessments, write treatment plans, coordinate care with psychiatrists and "
+    "community resources and manage a caseload. LCSW or LMSW required.")
+REHAB = (
+    "Evaluate patients after surgery, plan and deliver exercise programmes to restore mobility, "
+    "track progress against goals and teach home exercises. Physical therapy license required.")
+
+
+def test_a_counselling_therapist_is_adjacent_work_but_a_physical_therapist_another_trade(
+        profile, make_posting):
+    board = [make_posting("mh", "Mental Health Therapist", COUNSELLING, company="Elm Clinic"),
+             make_posting("pt", "Physical Therapist", REHAB, company="Harbor Hospital")]
+    ranked = _tuned(profile).rank(board, LCSW_RESUME)
+    cues = {m.posting.source_id: m.why.negative_title for m in ranked}
+    assert cues == {"mh": None, "pt": "physical therapist"}
+    assert ranked[0].posting.source_id == "mh"
