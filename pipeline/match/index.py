@@ -164,7 +164,9 @@ class PostingIndex:
     postings: list[Posting] = field(default_factory=list)
     bodies: sp.csr_matrix | None = None
     title_score: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    #: similarity of the whole title, licence names included, to the closest family title
+    #: similarity of the whole title, licence names included, to the closest family title;
+    #: 1 for a neighbouring job's title (the profile's ``adjacent_titles``); both count at
+    #: most ``licence_title_cap``: adjacent, not the role
     licence_title_sim: np.ndarray = field(default_factory=lambda: np.zeros(0))
     title_match: list[str | None] = field(default_factory=list)
     negative: list[str | None] = field(default_factory=list)
@@ -293,7 +295,9 @@ class PostingIndex:
         sims = (self._title_matrix(work) @ self.family_matrix.T).toarray()
         best = sims.argmax(axis=1)
         scores = sims[np.arange(len(unique)), best]
-        whole = (self._title_matrix(unique) @ self.whole_family_matrix.T).max(axis=1)
+        whole = (self._title_matrix(unique) @ self.whole_family_matrix.T).max(axis=1).toarray()
+        # a neighbouring job's title is as alike as one sharing only a licence: capped, adjacent
+        whole = np.where([self.matchers.adjacent(t) for t in unique], 1.0, whole.ravel())
         matches, cues = [], []
         for i, title in enumerate(unique):
             exact = self.matchers.exact_title(title)
@@ -306,7 +310,7 @@ class PostingIndex:
         self.negative += [cues[i] for i in inverse]
         self.title_score = np.concatenate([self.title_score, scores[inverse]])
         self.licence_title_sim = np.concatenate(
-            [self.licence_title_sim, whole.toarray().ravel()[inverse]])
+            [self.licence_title_sim, whole[inverse]])
         new_cues = np.array([cues[i] is not None for i in inverse], dtype=bool)
         self.negative_mask = np.concatenate([self.negative_mask, new_cues])
 

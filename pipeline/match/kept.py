@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 #: Bump when PostingIndex, what it reads from a posting (credentials, titles) or this file's
 #: layout changes: older files are refitted.
-VERSION = 13
+VERSION = 14
 #: The name the index is kept under in the store.
 KEPT_NAME = "posting_index"
 #: The name the rows appended since the whole index was kept are kept under.

@@ -38,6 +38,7 @@ class ProfileMatchers:
     term_regex: re.Pattern[str]
     licence_regex: re.Pattern[str] | None = None
     soft_skills: frozenset[str] = frozenset()
+    adjacents: tuple[str, ...] = ()
 
     @classmethod
     def compile(cls, profile: Profile) -> ProfileMatchers:
@@ -50,7 +51,8 @@ class ProfileMatchers:
             skill_of=skill_of, n_skills=len(profile.skills()),
             term_regex=phrase_pattern(domain_terms(profile)),
             licence_regex=_licence_pattern(profile),
-            soft_skills=frozenset(s.name for s in profile.soft_skills))
+            soft_skills=frozenset(s.name for s in profile.soft_skills),
+            adjacents=tuple(dict.fromkeys(norm_title(t) for t in profile.adjacent_titles)))
 
     def skills_in(self, text: str) -> list[str]:
         """Names of the skills whose phrases occur in ``text``, in order of first appearance."""
@@ -85,6 +87,11 @@ class ProfileMatchers:
         if self.licence_regex is None:
             return title
         return " ".join(self.licence_regex.sub(" ", title).split())
+
+    def adjacent(self, title: str) -> bool:
+        """Whether the normalised title names a neighbouring job (plural too: "counselors")."""
+        padded = f" {title} "
+        return any(f" {a} " in padded or f" {a}s " in padded for a in self.adjacents)
 
     def negative(self, title: str) -> str | None:
         """The first negative cue inside the normalised title, if any."""

@@ -101,6 +101,9 @@ class Profile(_Strict):
     description: str = ""
     title_family: list[str] = Field(min_length=1)
     negative_titles: list[str] = Field(default_factory=list)
+    #: neighbouring jobs' titles: adjacent work the role's people take (a counsellor, a
+    #: patient navigator), as alike as a title sharing only a licence (``licence_title_cap``)
+    adjacent_titles: list[str] = Field(default_factory=list)
     responsibilities: list[Skill] = Field(default_factory=list)
     technical_skills: list[Skill] = Field(default_factory=list)
     soft_skills: list[Skill] = Field(default_factory=list)

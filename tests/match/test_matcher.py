@@ -431,6 +431,27 @@ def test_a_title_naming_only_a_licence_is_adjacent_not_the_role(profile, make_po
     assert 0 < nurse.why.components["title"] <= round(most, 4)
 
 
+COUNSELLING = (
+    "Provide crisis support and short-term counselling to adults and families, write safety "
+    "plans with each client, hold a caseload and refer clients to housing and legal services.")
+
+
+def test_a_neighbouring_jobs_title_is_adjacent_and_ranks_above_other_work(profile, make_posting):
+    # the same duties under two titles: a counsellor's (work next to care management) and a
+    # supervisor's of billing (none), so only the title tells them apart
+    board = [make_posting("billing", "Revenue Supervisor", COUNSELLING, company="Elm Clinic"),
+             make_posting("counsel", "Bilingual Counselor Advocate", COUNSELLING,
+                          company="Harbor Services")]
+    matcher = _tuned(profile)
+    ranked = matcher.rank(board)
+    assert [m.posting.source_id for m in ranked] == ["counsel", "billing"]
+    weights = matcher.weights
+    most = weights.licence_title_cap ** weights.title_fuzzy_power * weights.title / sum(
+        getattr(weights, part) for part in ("title", "skills", "body", "peers", "credentials"))
+    counsellor = ranked[0].why.components["title"]
+    assert ranked[1].why.components["title"] < counsellor <= round(most, 4)
+
+
 CARE_PLANS = ("Coordinate care plans and community resources for adults with complex needs, "
               "follow up after discharge and manage a caseload.")
 
