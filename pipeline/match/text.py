@@ -99,6 +99,13 @@ def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
     return _compiled_phrases(frozenset(norm(p) for p in phrases if norm(p)))
 
 
+#: ``phrase_pattern``'s regex (its source) -> the same search in the text with a space put
+#: before it, written to match the character before a phrase instead of looking behind: a regex
+#: that opens with a set of characters lets the engine skip ahead to the next one (a space or a
+#: punctuation mark) instead of trying every position (a third fewer instructions).
+_PADDED: dict[str, re.Pattern[str]] = {}
+
+
 @lru_cache(maxsize=64)
 def _compiled_phrases(phrases: frozenset[str]) -> re.Pattern[str]:
     """The regex of ``phrase_pattern`` for normalised phrases; a profile's few phrase sets are
@@ -109,4 +116,23 @@ def _compiled_phrases(phrases: frozenset[str]) -> re.Pattern[str]:
         for char in phrase:
             node = node.setdefault(char, {})
         node[""] = {}
-    return re.compile(rf"(?<![a-z0-9])({_trie_regex(trie)})(?![a-z0-9])")
+    body = _trie_regex(trie)
+    pattern = re.compile(rf"(?<![a-z0-9])({body})(?![a-z0-9])")
+    # a phrase opening with "+" or "'" could follow one closing with either with nothing in
+    # between, where no character is left to match before it: such sets keep the look-behind
+    if phrases and all(p[0].isascii() and p[0].isalnum() for p in phrases):
+        _PADDED[pattern.pattern] = re.compile(rf"[^a-z0-9]({body})(?![a-z0-9])")
+    return pattern
+
+
+def phrase_matches(pattern: re.Pattern[str], lowered: str) -> list[tuple[int, int, str]]:
+    """(start, end, phrase as written) of each match of ``pattern``, a ``phrase_pattern``, in
+    the lower-cased text ``lowered``: its ``finditer``, faster."""
+    padded = _PADDED.get(pattern.pattern, pattern)
+    return [(m.start(1) - 1, m.end(1) - 1, m.group(1)) for m in padded.finditer(f" {lowered}")]
+
+
+def phrases_in(pattern: re.Pattern[str], lowered: str) -> list[str]:
+    """Each phrase ``pattern``, a ``phrase_pattern``, finds in the lower-cased text
+    ``lowered``, as written: its ``findall``, faster."""
+    return _PADDED.get(pattern.pattern, pattern).findall(f" {lowered}")
