@@ -63,13 +63,45 @@ def found_phrases(normalised_text: str, phrases: Iterable[str]) -> list[str]:
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence or bullet item of ``text`` (never empty or all blank)."""
     spans, start = [], 0
-    for separator in _SENTENCE.finditer(text or ""):
-        if not text[start:separator.start()].isspace() and separator.start() > start:
-            spans.append((start, separator.start()))
-        start = separator.end()
+    for at, end in _separators(text or ""):
+        if not text[start:at].isspace() and at > start:
+            spans.append((start, at))
+        start = end
     if text and start < len(text) and not text[start:].isspace():
         spans.append((start, len(text)))
     return spans
+
+
+#: The marks next to which a sentence break (``_SENTENCE``) can start: the punctuation before
+#: its white space, a line break or bullet in or after it, the hyphen after it.
+_BREAK_MARK = re.compile(r"[.!?;:\n•·▪-]")
+
+
+def _separators(text: str) -> list[tuple[int, int]]:
+    """The spans of ``_SENTENCE.finditer(text)``, found by trying the regex only where a break
+    can start: after . ! ? ; or :, in the white space up to a line break or a bullet, before a
+    hyphen. Most white space is between two words; the regex engine would try each."""
+    starts = []
+    for mark in _BREAK_MARK.finditer(text):
+        at = mark.start()
+        char = text[at]
+        if char in ".!?;:":
+            if text[at + 1:at + 2].isspace():
+                starts.append(at + 1)
+        elif char == "-":
+            if at and text[at - 1].isspace():
+                starts.append(at - 1)
+        else:  # every position of the white space up to a line break, or before a bullet
+            at -= char != "\n"
+            while at >= 0 and text[at].isspace():
+                starts.append(at)
+                at -= 1
+    found, end, match = [], 0, _SENTENCE.match
+    for at in sorted(set(starts)):
+        if at >= end and (separator := match(text, at)) is not None:
+            end = separator.end()
+            found.append((at, end))
+    return found
 
 
 def sentences(text: str) -> list[str]:
