@@ -73,29 +73,33 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 #: The marks next to which a sentence break (``_SENTENCE``) can start: the punctuation before
-#: its white space, a line break or bullet in or after it, the hyphen after it.
-_BREAK_MARK = re.compile(r"[.!?;:\n•·▪-]")
+#: its white space, a line break or bullet in or after it, the hyphen after it (the bullets
+#: are looked for only in a text that is not all ASCII).
+_BREAK_MARKS = ".!?;:\n-"
+_BULLETS = "•·▪"
 
 
 def _separators(text: str) -> list[tuple[int, int]]:
     """The spans of ``_SENTENCE.finditer(text)``, found by trying the regex only where a break
     can start: after . ! ? ; or :, in the white space up to a line break or a bullet, before a
-    hyphen. Most white space is between two words; the regex engine would try each."""
+    hyphen. Most white space is between two words, and the regex engine would try each; the
+    marks are found by ``str.find``, which skips through text far faster than a regex."""
     starts = []
-    for mark in _BREAK_MARK.finditer(text):
-        at = mark.start()
-        char = text[at]
-        if char in ".!?;:":
-            if text[at + 1:at + 2].isspace():
-                starts.append(at + 1)
-        elif char == "-":
-            if at and text[at - 1].isspace():
-                starts.append(at - 1)
-        else:  # every position of the white space up to a line break, or before a bullet
-            at -= char != "\n"
-            while at >= 0 and text[at].isspace():
-                starts.append(at)
-                at -= 1
+    for char in _BREAK_MARKS if text.isascii() else _BREAK_MARKS + _BULLETS:
+        at = text.find(char)
+        while at >= 0:
+            if char in ".!?;:":
+                if text[at + 1:at + 2].isspace():
+                    starts.append(at + 1)
+            elif char == "-":
+                if at and text[at - 1].isspace():
+                    starts.append(at - 1)
+            else:  # every position of the white space up to a line break, or before a bullet
+                back = at - (char != "\n")
+                while back >= 0 and text[back].isspace():
+                    starts.append(back)
+                    back -= 1
+            at = text.find(char, at + 1)
     found, end, match = [], 0, _SENTENCE.match
     for at in sorted(set(starts)):
         if at >= end and (separator := match(text, at)) is not None:
