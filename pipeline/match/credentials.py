@@ -25,7 +25,7 @@ from pipeline.match.requirement import (
     requirements_reading_before,
     someone_elses,
 )
-from pipeline.match.text import norm, phrase_pattern, sentence_spans
+from pipeline.match.text import norm, phrase_matches, phrase_pattern, sentence_spans
 
 
 @dataclass
@@ -160,16 +160,18 @@ def foreign_abbreviations(lowered: str, credentials: list[Credential]) -> frozen
 
 
 def _credential_hits(pattern: re.Pattern[str], lowered: str,
-                     foreign: frozenset[str]) -> list[re.Match[str]]:
-    """The matches of ``pattern`` in ``lowered`` that name a credential: not inside an address
-    nor an abbreviation the text defines as something else (``foreign``). An address is looked
-    for around a hit only when the text holds the marks of one (what ``_ADDRESS`` finds)."""
+                     foreign: frozenset[str]) -> list[tuple[int, int, str]]:
+    """(start, end, phrase) of the matches of ``pattern`` in ``lowered`` that name a
+    credential: not inside an address nor an abbreviation the text defines as something else
+    (``foreign``). An address is looked for around a hit only when the text holds the marks of
+    one (what ``_ADDRESS`` finds)."""
     addresses = "@" in lowered or "://" in lowered or "www." in lowered
+    hits = phrase_matches(pattern, lowered)
     if not (foreign or addresses):
-        return list(pattern.finditer(lowered))
-    return [m for m in pattern.finditer(lowered)
-            if not ((foreign and norm(m.group(1)) in foreign)
-                    or (addresses and _in_address(lowered, m.start(1), m.end(1))))]
+        return hits
+    return [hit for hit in hits
+            if not ((foreign and norm(hit[2]) in foreign)
+                    or (addresses and _in_address(lowered, hit[0], hit[1])))]
 
 
 def _codes_per_sentence(text: str, credentials: list[Credential],
@@ -184,7 +186,7 @@ def _codes_per_sentence(text: str, credentials: list[Credential],
     pattern, code_of, order = _compiled_for(credentials)
     lowered = text.lower().replace("’", "'") if lowered is None else lowered
     # same length: positions still line up
-    hits = [(m.start(), m.group(1)) for m in _credential_hits(pattern, lowered, foreign)]
+    hits = [(start, phrase) for start, _, phrase in _credential_hits(pattern, lowered, foreign)]
     if not hits:
         return []
     spans = sentence_spans(text) if spans is None else spans
@@ -211,8 +213,8 @@ def _finder(credentials: list[Credential], foreign: frozenset[str] = frozenset()
 
     def find(text: str) -> list[tuple[int, int, str]]:
         lowered = text.lower().replace("’", "'")
-        hits = [(m.start(1), m.end(1), code_of.get(m.group(1)) or code_of.get(norm(m.group(1))))
-                for m in _credential_hits(pattern, lowered, foreign)]
+        hits = [(start, end, code_of.get(phrase) or code_of.get(norm(phrase)))
+                for start, end, phrase in _credential_hits(pattern, lowered, foreign)]
         return [hit for hit in hits if hit[2] is not None]
 
     return find

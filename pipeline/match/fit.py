@@ -64,14 +64,16 @@ def text_features(profile: Profile, matchers: ProfileMatchers, postings: list[Po
     (boilerplate: a sentence repeated in ``min_repeats`` postings of one company)."""
     from pipeline.match.index import boilerplate_keys, clean_bodies
 
-    spans = [sentence_spans(p.description) for p in postings]
-    split = [[p.description[a:b].strip() for a, b in sp_] for p, sp_ in zip(postings, spans,
-                                                                            strict=True)]
+    split, creds = [], []
+    for posting in postings:  # a posting's sentence spans are needed only for its credentials
+        spans = sentence_spans(posting.description)
+        parts = [posting.description[a:b].strip() for a, b in spans]
+        split.append(parts)
+        creds.append(posting_credentials(posting.description, profile.credentials, spans, parts,
+                                         title=posting.title))
     boilerplate = boilerplate_keys(postings, split, min_repeats)
     bodies = clean_bodies(postings, split, boilerplate)
-    creds = [posting_credentials(p.description, profile.credentials, sp_, parts,
-                                 title=p.title)
-             for p, sp_, parts in zip(postings, spans, split, strict=True)]
+    del split
     counts, terms = count_terms(vectorizer, bodies)
     return TextFeatures(boilerplate, [matchers.skills_in(b) for b in bodies], creds, counts,
                         terms)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.match.profile import Profile
-from pipeline.match.text import norm, norm_title, phrase_pattern
+from pipeline.match.text import norm, norm_title, phrase_pattern, phrases_in
 
 
 def domain_terms(profile: Profile) -> list[str]:
@@ -56,7 +56,7 @@ class ProfileMatchers:
 
     def skills_in(self, text: str) -> list[str]:
         """Names of the skills whose phrases occur in ``text``, in order of first appearance."""
-        phrases = self.skill_regex.findall(text.lower().replace("’", "'"))
+        phrases = phrases_in(self.skill_regex, text.lower().replace("’", "'"))
         names = list(map(self.skill_of.get, phrases))  # a phrase as the profile spells it
         if None in names:  # else spelt another way ("care-plan"): its normalised form
             names = [name or self.skill_of.get(norm(phrase))

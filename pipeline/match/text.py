@@ -63,13 +63,49 @@ def found_phrases(normalised_text: str, phrases: Iterable[str]) -> list[str]:
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence or bullet item of ``text`` (never empty or all blank)."""
     spans, start = [], 0
-    for separator in _SENTENCE.finditer(text or ""):
-        if not text[start:separator.start()].isspace() and separator.start() > start:
-            spans.append((start, separator.start()))
-        start = separator.end()
+    for at, end in _separators(text or ""):
+        if not text[start:at].isspace() and at > start:
+            spans.append((start, at))
+        start = end
     if text and start < len(text) and not text[start:].isspace():
         spans.append((start, len(text)))
     return spans
+
+
+#: The marks next to which a sentence break (``_SENTENCE``) can start: the punctuation before
+#: its white space, a line break or bullet in or after it, the hyphen after it (the bullets
+#: are looked for only in a text that is not all ASCII).
+_BREAK_MARKS = ".!?;:\n-"
+_BULLETS = "•·▪"
+
+
+def _separators(text: str) -> list[tuple[int, int]]:
+    """The spans of ``_SENTENCE.finditer(text)``, found by trying the regex only where a break
+    can start: after . ! ? ; or :, in the white space up to a line break or a bullet, before a
+    hyphen. Most white space is between two words, and the regex engine would try each; the
+    marks are found by ``str.find``, which skips through text far faster than a regex."""
+    starts = []
+    for char in _BREAK_MARKS if text.isascii() else _BREAK_MARKS + _BULLETS:
+        at = text.find(char)
+        while at >= 0:
+            if char in ".!?;:":
+                if text[at + 1:at + 2].isspace():
+                    starts.append(at + 1)
+            elif char == "-":
+                if at and text[at - 1].isspace():
+                    starts.append(at - 1)
+            else:  # every position of the white space up to a line break, or before a bullet
+                back = at - (char != "\n")
+                while back >= 0 and text[back].isspace():
+                    starts.append(back)
+                    back -= 1
+            at = text.find(char, at + 1)
+    found, end, match = [], 0, _SENTENCE.match
+    for at in sorted(set(starts)):
+        if at >= end and (separator := match(text, at)) is not None:
+            end = separator.end()
+            found.append((at, end))
+    return found
 
 
 def sentences(text: str) -> list[str]:
@@ -99,6 +135,13 @@ def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
     return _compiled_phrases(frozenset(norm(p) for p in phrases if norm(p)))
 
 
+#: ``phrase_pattern``'s regex (its source) -> the same search in the text with a space put
+#: before it, written to match the character before a phrase instead of looking behind: a regex
+#: that opens with a set of characters lets the engine skip ahead to the next one (a space or a
+#: punctuation mark) instead of trying every position (a third fewer instructions).
+_PADDED: dict[str, re.Pattern[str]] = {}
+
+
 @lru_cache(maxsize=64)
 def _compiled_phrases(phrases: frozenset[str]) -> re.Pattern[str]:
     """The regex of ``phrase_pattern`` for normalised phrases; a profile's few phrase sets are
@@ -109,4 +152,23 @@ def _compiled_phrases(phrases: frozenset[str]) -> re.Pattern[str]:
         for char in phrase:
             node = node.setdefault(char, {})
         node[""] = {}
-    return re.compile(rf"(?<![a-z0-9])({_trie_regex(trie)})(?![a-z0-9])")
+    body = _trie_regex(trie)
+    pattern = re.compile(rf"(?<![a-z0-9])({body})(?![a-z0-9])")
+    # a phrase opening with "+" or "'" could follow one closing with either with nothing in
+    # between, where no character is left to match before it: such sets keep the look-behind
+    if phrases and all(p[0].isascii() and p[0].isalnum() for p in phrases):
+        _PADDED[pattern.pattern] = re.compile(rf"[^a-z0-9]({body})(?![a-z0-9])")
+    return pattern
+
+
+def phrase_matches(pattern: re.Pattern[str], lowered: str) -> list[tuple[int, int, str]]:
+    """(start, end, phrase as written) of each match of ``pattern``, a ``phrase_pattern``, in
+    the lower-cased text ``lowered``: its ``finditer``, faster."""
+    padded = _PADDED.get(pattern.pattern, pattern)
+    return [(m.start(1) - 1, m.end(1) - 1, m.group(1)) for m in padded.finditer(f" {lowered}")]
+
+
+def phrases_in(pattern: re.Pattern[str], lowered: str) -> list[str]:
+    """Each phrase ``pattern``, a ``phrase_pattern``, finds in the lower-cased text
+    ``lowered``, as written: its ``findall``, faster."""
+    return _PADDED.get(pattern.pattern, pattern).findall(f" {lowered}")

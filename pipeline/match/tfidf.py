@@ -39,6 +39,11 @@ _TOKEN_DEFAULT = r"(?u)\b\w\w+\b"
 #: at a word's first character and runs to its end, so the ``\b`` checks never change a match;
 #: without them the regex engine can jump straight to the next word character (25% faster).
 _TOKEN_FAST = re.compile(r"\w\w+")
+#: Every ASCII character that is no word character (``\w``) -> a space: an ASCII text so
+#: translated splits on white space into its runs of word characters, which are the default
+#: pattern's tokens but for those of one character (string methods only, no regex: faster).
+_ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128)
+                                 if not (chr(c).isalnum() or chr(c) == "_")})
 #: Runs of white space, which the character analyser folds to one space.
 _WHITE_SPACES = re.compile(r"\s\s+")
 
@@ -264,11 +269,15 @@ def _sklearn_counts(vec: TfidfVectorizer, docs: list[str]) -> tuple[sp.csr_matri
 def _fast_counts(vec: TfidfVectorizer, docs: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
     """Term counts (columns in first-seen order) and the terms: tokenised a chunk at a time,
     each token mapped to its column by a dictionary that numbers new terms itself (C speed)."""
-    token = _TOKEN_FAST if vec.token_pattern == _TOKEN_DEFAULT else re.compile(vec.token_pattern)
+    default = vec.token_pattern == _TOKEN_DEFAULT
+    token = _TOKEN_FAST if default else re.compile(vec.token_pattern)
     vocabulary: defaultdict[str, int] = defaultdict(count().__next__)  # new term: next column
     parts = []
     for start in range(0, len(docs), _CHUNK):
-        tokens = [token.findall(doc.lower()) for doc in docs[start:start + _CHUNK]]
+        lowered = map(str.lower, docs[start:start + _CHUNK])
+        tokens = ([low.translate(_ASCII_NON_WORD).split() if low.isascii() else
+                   token.findall(low) for low in lowered] if default
+                  else [token.findall(low) for low in lowered])
         lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
         ids = np.fromiter(map(vocabulary.__getitem__, chain.from_iterable(tokens)), np.int64,
                           int(lengths.sum()))
@@ -279,7 +288,15 @@ def _fast_counts(vec: TfidfVectorizer, docs: list[str]) -> tuple[sp.csr_matrix, 
     width = max(len(vocabulary), 1)
     counts = sp.vstack([sp.csr_matrix(p, shape=(p.shape[0], width)) for p in parts] or
                        [sp.csr_matrix((0, width), dtype=vec.dtype)]).tocsr()
-    return counts, np.array(list(vocabulary) or [""], dtype=object)
+    terms = np.array(list(vocabulary) or [""], dtype=object)
+    if default:  # the split ASCII texts' one-character words are no tokens
+        single = np.fromiter(map(len, terms), np.int64, len(terms)) == 1
+        if single.any():
+            kept = np.flatnonzero(~single)
+            if not len(kept):  # as when no token at all was seen
+                return sp.csr_matrix((len(docs), 1), dtype=vec.dtype), np.array([""], object)
+            counts, terms = counts[:, kept].tocsr(), terms[kept]
+    return counts, terms
 
 
 def _limit(vec: TfidfVectorizer, counts: sp.csr_matrix, terms: np.ndarray,
