@@ -15,6 +15,7 @@ import yaml
 from browser_support import CHROMIUM, CHROMIUM_ARGS
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from warm import RANKING_GROUP
 
 # Compiled modules are cached even where the environment says not to (PYTHONDONTWRITEBYTECODE):
 # without the cache each xdist worker rewrites the asserts of every test module and compiles the
@@ -157,10 +158,21 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker(pytest.mark.xdist_group(group))
 
 
+#: Tests that mostly wait on real time (two `pipeline schedule` workers running 1 s intervals,
+#: a killed worker's lease expiring), by node id prefix. They join the group of the ranking fork
+#: server's tests (tests/warm.py), which wait the same way: one xdist worker waits through them
+#: in turn while the two others keep both cores busy; spread, two workers waited at once and a
+#: core idled.
+WAITING = ("tests/service/test_workers.py::",)
+
+
 def _shared_fixture_group(item) -> str | None:
-    """The xdist group of ``item``: "browser", a session fixture's name, its module, or None."""
+    """The xdist group of ``item``: "browser", the waiting tests' group, a session fixture's
+    name, its module, or None."""
     if item.get_closest_marker("browser"):
         return "browser"
+    if item.nodeid.startswith(WAITING):
+        return RANKING_GROUP
     scopes = {fixturedefs[-1].scope for fixturedefs in _our_fixtures(item)}
     if "session" in scopes or "package" in scopes:
         return "session:" + min(d[-1].argname for d in _our_fixtures(item)

@@ -2,11 +2,12 @@
 
 The wheel is built once per session from a copy of the project (so the checkout gets no build/
 folder), offline, by calling the build backend of pyproject.toml (setuptools' ``build_meta``, as
-``pip wheel --no-build-isolation`` does, without pip's own start), and installed with ``pip
-install --target`` into a temporary folder. The commands then run as ``python -m pipeline``
-does, each in a temporary folder of its own, all in one interpreter that has only that folder
-on its path (``_COMMANDS``: one start, not one per command); each test checks that the
-installed package, not the checkout's, is the one that ran.
+``pip wheel --no-build-isolation`` does, without pip's own start), and installed into a
+temporary folder as ``pip install --no-deps --target`` would, by PyPA's ``installer`` in this
+process. The commands then run as ``python -m pipeline`` does, each in a temporary folder of
+its own, all in one interpreter that has only that folder on its path (``_COMMANDS``: one
+start, not one per command); each test checks that the installed package, not the checkout's,
+is the one that ran.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from installer import install
+from installer.destinations import SchemeDictionaryDestination
+from installer.sources import WheelFile
 
 from pipeline.cli import cli
 
@@ -67,11 +71,6 @@ print(json.dumps({"results": results, "files": files}))
 """
 
 
-def _pip(*args: str, cwd: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args],
-                   cwd=cwd, check=True, capture_output=True, text=True)
-
-
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory) -> Path:
     """A folder holding the package installed from a freshly built wheel."""
@@ -86,7 +85,14 @@ def installed(tmp_path_factory) -> Path:
                    capture_output=True, text=True)
     (wheel,) = wheels.glob("*.whl")
     target = tmp_path_factory.mktemp("site")
-    _pip("install", "--no-deps", "--no-index", "--target", str(target), str(wheel), cwd=wheels)
+    # what `pip install --no-deps --target` does with a wheel, by the library pip's own
+    # installs follow (PyPA's installer), without starting pip
+    scheme = {"purelib": target, "platlib": target, "headers": target / "include",
+              "scripts": target / "bin", "data": target}
+    destination = SchemeDictionaryDestination({k: str(v) for k, v in scheme.items()},
+                                              interpreter=sys.executable, script_kind="posix")
+    with WheelFile.open(wheel) as source:
+        install(source, destination, additional_metadata={"INSTALLER": b"tests\n"})
     return target
 
 

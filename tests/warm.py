@@ -29,9 +29,16 @@ import threading
 import time
 from multiprocessing import forkserver, popen_forkserver, reduction, resource_tracker
 
-#: What ``pipeline schedule`` and a relay import before their first job, and nothing more.
+#: What ``pipeline schedule`` and a relay import before their first job, and what their first
+#: jobs import: a database's schema made or checked (Alembic, both drivers), a feed fetched
+#: (requests, feedparser, lxml, dateutil): ~0.3 CPU s of each child otherwise. Nothing more.
 PRELOAD = ["warm", "pipeline.cli", "pipeline.cli.service", "pipeline.run",
-           "pipeline.service.scheduler", "pipeline.stages.fetch", "pipeline.notify.relay"]
+           "pipeline.service.scheduler", "pipeline.stages.fetch", "pipeline.notify.relay",
+           "pipeline.http", "pipeline.sources.rss", "pipeline.sources.remotive",
+           "alembic.config", "alembic.script", "alembic.runtime.migration",
+           "alembic.runtime.environment", "alembic.op", "sqlalchemy.dialects.sqlite",
+           "sqlalchemy.dialects.postgresql.psycopg", "psycopg", "feedparser", "lxml.html",
+           "dateutil.parser", "xml.sax.expatreader", "apscheduler.triggers.date"]
 #: What a command that ranks postings imports as well: the matcher and scikit-learn's TF-IDF.
 RANKING = [*PRELOAD, "pipeline.cli.stages", "pipeline.match.kept", "pipeline.match.matcher",
            "sklearn.feature_extraction.text"]

@@ -98,10 +98,13 @@ def link_under(message, title: str, which: str) -> str:
 @pytest.mark.browser
 @needs_browser
 def test_a_subscriber_signs_up_gives_feedback_changes_settings_and_leaves(
-        site, browser, shots, tmp_path):
+        site, browser, shots, tmp_path, request):
     base, config, store, inbox = site
-    page = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800},
-                               timezone_id="America/New_York").new_page()
+    context = browser.new_context(java_script_enabled=False,
+                                  viewport={"width": 375, "height": 800},
+                                  timezone_id="America/New_York")
+    request.addfinalizer(context.close)
+    page = context.new_page()
     page.goto(f"{base}/signup")
     shots(page, "signup")
     page.fill("#email", "dana@example.org")
@@ -170,6 +173,10 @@ def test_a_subscriber_signs_up_gives_feedback_changes_settings_and_leaves(
 @needs_browser
 def test_with_javascript_the_time_zone_is_guessed_from_the_browser(site, browser):
     base, _config, _store, _inbox = site
-    page = browser.new_context(timezone_id="America/Chicago").new_page()
-    page.goto(f"{base}/signup")
-    assert page.input_value("#timezone") == "America/Chicago"
+    context = browser.new_context(timezone_id="America/Chicago")
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/signup")
+        assert page.input_value("#timezone") == "America/Chicago"
+    finally:
+        context.close()
