@@ -128,13 +128,16 @@ class Matcher:
                     index, resumes, filters, [min_score] * len(resumes), rows)]
 
     def read_resumes(self, index: PostingIndex, resumes: list[str | None],
-                     filters: list[Filters | None] | None = None) -> list[Resume | None]:
+                     filters: list[Filters | None] | None = None,
+                     read: Callable[[PostingIndex, list[str | None]], list[Resume | None]]
+                     = Resume.many) -> list[Resume | None]:
         """Each resume as the scorer sees it, holding its filters' ``credentials_held`` too
-        (read once, then given to ``scored_many`` and ``explain``)."""
+        (read once, then given to ``scored_many`` and ``explain``); ``read``: what reads the
+        texts against the index (``kept.kept_resumes`` takes those read before)."""
         filters = filters or [None] * len(resumes)
         return [holding(resume, wanted.credentials_held if wanted else (),
                         self.profile.credentials)
-                for resume, wanted in zip(Resume.many(index, resumes), filters, strict=True)]
+                for resume, wanted in zip(read(index, resumes), filters, strict=True)]
 
     def scored_many(self, index: PostingIndex, resumes: list[str | None],
                     filters: list[Filters | None] | None, min_scores: list[float],

@@ -95,7 +95,8 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
     if not postings or not subscribers:
         yield from ((subscriber, []) for subscriber in subscribers)
         return
-    from pipeline.match.kept import kept_index  # the index's modules: loaded only to rank
+    # the index's modules: loaded only to rank
+    from pipeline.match.kept import kept_index, kept_resumes
 
     index, rows_of = kept_index(matcher, postings, store, every_open=every_open)
     seen = np.full(len(index), -np.inf)  # rows of closed or changed postings: never news
@@ -104,7 +105,8 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
                       for s in subscribers])
     thresholds = [_threshold(config, s) for s in subscribers]
     texts, filters = [s.resume_text for s in subscribers], [digest_filters(s) for s in subscribers]
-    resumes = matcher.read_resumes(index, texts, filters)  # each read once, scored and explained
+    resumes = matcher.read_resumes(  # each read once (or kept with the fit), scored, explained
+        index, texts, filters, read=lambda fitted, some: kept_resumes(store, fitted, some))
     scored = matcher.scored_many(
         index, texts, filters, thresholds, rows=np.flatnonzero(seen > since.min()),
         keep=lambda i, rows: seen[rows] > since[i], parsed=resumes)
