@@ -161,9 +161,11 @@ def queue_digest(config: JobsConfig, store: Store, subscriber: Subscriber, match
     return store.enqueue_digests([outbox_digest(config, subscriber, matches)], now)[0]
 
 
-def outbox_digest(config: JobsConfig, subscriber: Subscriber, matches: list) -> tuple:
-    """What ``Store.enqueue_digests`` stores for one digest of ``matches``."""
-    items = digest_items(matches)
+def outbox_digest(config: JobsConfig, subscriber: Subscriber, matches: list,
+                  shown: dict | None = None) -> tuple:
+    """What ``Store.enqueue_digests`` stores for one digest of ``matches`` (``shown``: see
+    ``digest_items``)."""
+    items = digest_items(matches, shown)
     return (subscriber.id, subscriber.email, new_message_id(config.email.sender),
             subject_for(items), json.dumps({"items": items}, ensure_ascii=False),
             {item["posting_id"]: item["score"] for item in items})
@@ -181,6 +183,7 @@ def queue_due(config: JobsConfig, store: Store, matcher, *, now: datetime, dry_r
     postings = store.open_postings(first_seen_after=oldest) if _anything_new(store, due) else []
     every_open = store.open_postings if oldest is not None else None
     digests = []
+    shown: dict = {}  # what each posting shows in any digest: worked out once per pass
     for subscriber, matches in choose_digests(config, store, matcher, due, postings, every_open):
         if progress:
             progress(subscriber.email)
@@ -190,7 +193,7 @@ def queue_due(config: JobsConfig, store: Store, matcher, *, now: datetime, dry_r
         if dry_run:
             report.lines.append(f"{subscriber.email}: would get {len(matches)} postings")
         else:
-            digests.append(outbox_digest(config, subscriber, matches))
+            digests.append(outbox_digest(config, subscriber, matches, shown))
             report.lines.append(f"{subscriber.email}: queued {len(matches)} postings")
         report.queued += 1
     if digests:
