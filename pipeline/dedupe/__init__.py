@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -252,7 +253,7 @@ def dedupe_postings(store) -> DedupeReport:
     done = _load_state(store)
     signatures = {block: _signature(members) for block, members in blocks.items()}
     changed = [block for block in blocks if done.get(block, [None])[0] != signatures[block]]
-    ids = sorted(row_id for block in changed for row_id, _, _ in blocks[block])
+    ids = sorted(key[0] for block in changed for key in blocks[block])
     found = _regroup(store, _rows(store, ids, everything=len(changed) == len(blocks)))
     store.drop_closed_terms()
     counts = {block: found.get(block, (0, 0)) if block in changed else tuple(done[block][1:])
@@ -290,16 +291,21 @@ def block_of(company: str | None) -> str:
 
 
 def _blocks(keys: list[tuple]) -> dict[str, list[tuple]]:
-    """(id, canonical id, content hash) of the open postings, by employer block."""
+    """The open postings' (id, canonical id, company, content hash), by employer block (the
+    block of each distinct company worked out once)."""
+    by_company: dict[str | None, list[tuple]] = defaultdict(list)
+    for key in keys:
+        by_company[key[2]].append(key)
     blocks: dict[str, list[tuple]] = defaultdict(list)
-    for row_id, canonical, company, content in keys:
-        blocks[block_of(company)].append((row_id, canonical, content))
+    for company, members in by_company.items():
+        blocks[block_of(company)] += members
     return blocks
 
 
 def _signature(members: list[tuple]) -> str:
     """What a block's groups depend on: its open postings' ids and contents."""
-    text = ";".join(f"{row_id}:{content}" for row_id, _, content in sorted(members))
+    text = ";".join(f"{row_id}:{content}" for row_id, _, _, content in sorted(
+        members, key=itemgetter(0)))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

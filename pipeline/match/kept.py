@@ -9,6 +9,12 @@ are left out. What is pickled is plain data (NumPy and SciPy arrays, the fitted 
 ``tfidf.FittedTfidf``, the filter columns as ``filters.PostingColumns``): loading it and
 appending postings imports no scikit-learn or pandas, which only a refit needs.
 
+Each resume read against a fit (its TF-IDF vector, the credentials and role terms it names) is
+kept beside it too (``RESUMES_NAME``, by the fit's ``token`` and a hash of the resume's text):
+``kept_resumes`` reads again only the resumes that are new or changed since, not every
+subscriber's at every pass. They depend on the fit alone (its vectorizer, profile and term
+matchers) and on the code that reads them, which ``VERSION`` covers like the index's.
+
 ``kept_index`` loads the index an earlier run fitted, appends the postings it has not seen (a
 changed posting is appended again) and says which rows are the postings it is given: every open
 posting, or only those that can be news (a digests pass), every open one then being read only to
@@ -26,13 +32,16 @@ import hashlib
 import logging
 import pickle
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import scipy.sparse as sp
 
 from pipeline.match.index import PostingIndex
+from pipeline.match.scoring import Resume
 from pipeline.posting import Posting
 
 log = logging.getLogger(__name__)
@@ -44,6 +53,8 @@ VERSION = 14
 KEPT_NAME = "posting_index"
 #: The name the rows appended since the whole index was kept are kept under.
 ADDED_NAME = "posting_index_added"
+#: The name the resumes read against the kept fit are kept under.
+RESUMES_NAME = "posting_index_resumes"
 DRIFT = 0.25
 MAX_AGE = timedelta(days=7)
 _UNREADABLE = (EOFError, pickle.UnpicklingError, AttributeError, ImportError,
@@ -77,6 +88,20 @@ class _Added:
     rows: dict
 
 
+@dataclass
+class _Resumes:
+    """What ``RESUMES_NAME`` holds: resumes read against the fit kept as ``token``, by
+    ``resume_key``: (vector width, indices, data, credentials held, role terms shown)."""
+
+    version: int
+    token: str
+    rows: dict[str, tuple]
+
+
+#: The fit (its ``token``) of the last index ``kept_index`` gave, and that index (not kept alive).
+_last_fit: tuple[Callable[[], PostingIndex | None], str] = (lambda: None, "")
+
+
 def posting_key(posting: Posting) -> str:
     """What the index's row of a posting depends on: its id and every field but bookkeeping."""
     data = posting.model_dump_json(exclude={"first_seen", "last_seen", "closed_at"})
@@ -95,6 +120,7 @@ def kept_index(matcher, postings: list[Posting], store, now: datetime | None = N
     kept = _load(store, matcher)
     if kept is None or now - kept.fitted_at > MAX_AGE:
         return _refit_for(matcher, postings, keys, every_open, store, now)
+    _remember(kept)
     row_of = {key: row for row, key in enumerate(kept.keys)}
     new = [i for i, key in enumerate(keys) if key not in row_of]
     appended = len(kept.keys) - kept.fitted_rows + len(new)
@@ -113,6 +139,49 @@ def kept_index(matcher, postings: list[Posting], store, now: datetime | None = N
     if new:
         _save_added(store, kept)
     return kept.index, rows
+
+
+def resume_key(text: str) -> str:
+    """What a resume read against a fit depends on besides the fit: its text."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def kept_resumes(store, index: PostingIndex, texts: list[str | None]) -> list[Resume | None]:
+    """``Resume.many(index, texts)``: the resumes read against the fit of the index
+    ``kept_index`` last gave are taken from ``store``, the others read and kept beside them
+    (until the next refit). Any other index reads every resume."""
+    found, token = _last_fit
+    if found() is not index:
+        return Resume.many(index, texts)
+    kept = _unpickled(store, RESUMES_NAME, "reading every resume again")
+    rows = kept.rows if isinstance(kept, _Resumes) and (kept.version, kept.token) == (
+        VERSION, token) else {}
+    keys = [resume_key(text) if text else None for text in texts]
+    missing = list({key: i for i, key in enumerate(keys) if key and key not in rows}.values())
+    if missing:
+        for i, resume in zip(missing, Resume.many(index, [texts[i] for i in missing]),
+                             strict=True):
+            vector = resume.vector
+            rows[keys[i]] = (vector.shape[1], vector.indices, vector.data, sorted(resume.held),
+                             resume.role_terms, sorted(resume.terms))
+        store.keep_blob(RESUMES_NAME, pickle.dumps(_Resumes(VERSION, token, rows),
+                                                   protocol=pickle.HIGHEST_PROTOCOL))
+    return [None if key is None else _resume(text, rows[key])
+            for text, key in zip(texts, keys, strict=True)]
+
+
+def _resume(text: str, row: tuple) -> Resume:
+    """The ``Resume`` of ``text`` from what ``kept_resumes`` kept of it."""
+    width, indices, data, held, role_terms, terms = row
+    vector = sp.csr_matrix((data, indices, [0, len(indices)]), shape=(1, width))
+    return Resume(text=text, vector=vector, held=set(held), role_terms=role_terms,
+                  terms=frozenset(terms))
+
+
+def _remember(kept: _Kept) -> None:
+    """Note ``kept`` as the fit of the index ``kept_index`` gives (``kept_resumes``)."""
+    global _last_fit
+    _last_fit = (weakref.ref(kept.index), kept.token)
 
 
 def fingerprint(matcher) -> str:
@@ -142,7 +211,9 @@ def _refit_for(matcher, postings: list[Posting], keys: list[str],
 def _refit(matcher, postings: list[Posting], keys: list[str], store,
            now: datetime) -> tuple[PostingIndex, np.ndarray]:
     index = PostingIndex.build(matcher.profile, postings, matcher.weights.boilerplate_min_repeats)
-    _save(store, _Kept(VERSION, fingerprint(matcher), now, len(postings), index, list(keys)))
+    kept = _Kept(VERSION, fingerprint(matcher), now, len(postings), index, list(keys))
+    _save(store, kept)
+    _remember(kept)
     return index, np.arange(len(postings), dtype=np.int64)
 
 

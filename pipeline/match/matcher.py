@@ -128,13 +128,16 @@ class Matcher:
                     index, resumes, filters, [min_score] * len(resumes), rows)]
 
     def read_resumes(self, index: PostingIndex, resumes: list[str | None],
-                     filters: list[Filters | None] | None = None) -> list[Resume | None]:
+                     filters: list[Filters | None] | None = None,
+                     read: Callable[[PostingIndex, list[str | None]], list[Resume | None]]
+                     = Resume.many) -> list[Resume | None]:
         """Each resume as the scorer sees it, holding its filters' ``credentials_held`` too
-        (read once, then given to ``scored_many`` and ``explain``)."""
+        (read once, then given to ``scored_many`` and ``explain``); ``read``: what reads the
+        texts against the index (``kept.kept_resumes`` takes those read before)."""
         filters = filters or [None] * len(resumes)
         return [holding(resume, wanted.credentials_held if wanted else (),
                         self.profile.credentials)
-                for resume, wanted in zip(Resume.many(index, resumes), filters, strict=True)]
+                for resume, wanted in zip(read(index, resumes), filters, strict=True)]
 
     def scored_many(self, index: PostingIndex, resumes: list[str | None],
                     filters: list[Filters | None] | None, min_scores: list[float],
@@ -198,7 +201,8 @@ class Matcher:
             resume = holding(resume, held, self.profile.credentials)
         rows = np.asarray(rows, dtype=np.int64)
         shared = self._explaining(index)
-        scores = score(index, self.weights, resume, rows=rows, parts=shared.parts(rows),
+        sims = None if resume is None else _row_sims(index.bodies, resume, rows)
+        scores = score(index, self.weights, resume, sims, rows=rows, parts=shared.parts(rows),
                        credentials=None if resume is None else shared.credentials(resume.held,
                                                                                    rows))
         more = evidence(index, self.weights, rows)  # only these rows: explained one by one
@@ -313,6 +317,24 @@ def _resume_sims(bodies: sp.csr_matrix, resumes: list[Resume | None]) -> np.ndar
             resume.vector.sum_duplicates()  # one value per term, as the sparse product sums them
             block[resume.vector.indices, column] = resume.vector.data
     return bodies @ block
+
+
+def _row_sims(bodies: sp.csr_matrix, resume: Resume, rows: np.ndarray) -> np.ndarray:
+    """``(bodies[rows] @ resume.vector.T).toarray().ravel()`` to the last bit, without slicing
+    the index's matrix for a digest's few rows: each row's products with the resume, summed in
+    the row's order from zero as the sparse product sums them (a product with a term the
+    resume lacks adds zero)."""
+    resume.vector.sum_duplicates()  # one value per term, as the sparse product sums them
+    dtype = np.result_type(bodies.dtype, resume.vector.dtype)
+    dense = np.zeros(bodies.shape[1], dtype=dtype)
+    dense[resume.vector.indices] = resume.vector.data
+    indptr, indices, data = bodies.indptr, bodies.indices, bodies.data
+    sims = np.zeros(len(rows), dtype=dtype)
+    for pos, row in enumerate(rows.tolist()):
+        start, end = indptr[row], indptr[row + 1]
+        if end > start:
+            sims[pos] = np.cumsum(data[start:end].astype(dtype) * dense[indices[start:end]])[-1]
+    return sims
 
 
 class _Explaining:

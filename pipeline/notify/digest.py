@@ -212,19 +212,30 @@ def _why(why) -> dict:
     }
 
 
-def digest_items(matches: list) -> list[dict]:
-    """The JSON-ready data of each posting of a digest (stored in the outbox)."""
+def digest_items(matches: list, shown: dict[int, tuple] | None = None) -> list[dict]:
+    """The JSON-ready data of each posting of a digest (stored in the outbox); ``shown``: what
+    each posting shows whoever gets it (``_shown``), by the ``id`` of the posting object, as
+    worked out for earlier digests of the same pass (grown here)."""
+    shown = {} if shown is None else shown
     items = []
     for match in matches:
         posting = match.posting
-        posted = posting.posted_at or posting.first_seen
-        items.append({
-            "posting_id": posting.id, "title": posting.title,
-            "company": posting.company or "Employer not named", "where": where_text(posting),
-            "salary": salary_text(posting), "posted_at": posted.isoformat() if posted else None,
-            "url": safe_url(posting.url), "score": round(float(match.score), 4),
-            "strength": match.strength,
-            "why": _why(match.why),
-            "snippet": role_snippet(posting.description, posting.company, posting.title),
-        })
+        known = shown.get(id(posting))
+        if known is None or known[0] is not posting:
+            known = shown[id(posting)] = (posting, *_shown(posting))
+        _, facts, snippet = known
+        items.append({**facts, "score": round(float(match.score), 4),
+                      "strength": match.strength, "why": _why(match.why), "snippet": snippet})
     return items
+
+
+def _shown(posting) -> tuple[dict, str]:
+    """What a digest item shows of a posting whoever gets it: the fields before the score
+    (in their order), and the snippet."""
+    posted = posting.posted_at or posting.first_seen
+    return {
+        "posting_id": posting.id, "title": posting.title,
+        "company": posting.company or "Employer not named", "where": where_text(posting),
+        "salary": salary_text(posting), "posted_at": posted.isoformat() if posted else None,
+        "url": safe_url(posting.url),
+    }, role_snippet(posting.description, posting.company, posting.title)

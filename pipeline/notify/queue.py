@@ -95,7 +95,8 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
     if not postings or not subscribers:
         yield from ((subscriber, []) for subscriber in subscribers)
         return
-    from pipeline.match.kept import kept_index  # the index's modules: loaded only to rank
+    # the index's modules: loaded only to rank
+    from pipeline.match.kept import kept_index, kept_resumes
 
     index, rows_of = kept_index(matcher, postings, store, every_open=every_open)
     seen = np.full(len(index), -np.inf)  # rows of closed or changed postings: never news
@@ -104,7 +105,8 @@ def _one_pass(config: JobsConfig, store: Store, matcher, subscribers: list[Subsc
                       for s in subscribers])
     thresholds = [_threshold(config, s) for s in subscribers]
     texts, filters = [s.resume_text for s in subscribers], [digest_filters(s) for s in subscribers]
-    resumes = matcher.read_resumes(index, texts, filters)  # each read once, scored and explained
+    resumes = matcher.read_resumes(  # each read once (or kept with the fit), scored, explained
+        index, texts, filters, read=lambda fitted, some: kept_resumes(store, fitted, some))
     scored = matcher.scored_many(
         index, texts, filters, thresholds, rows=np.flatnonzero(seen > since.min()),
         keep=lambda i, rows: seen[rows] > since[i], parsed=resumes)
@@ -159,9 +161,11 @@ def queue_digest(config: JobsConfig, store: Store, subscriber: Subscriber, match
     return store.enqueue_digests([outbox_digest(config, subscriber, matches)], now)[0]
 
 
-def outbox_digest(config: JobsConfig, subscriber: Subscriber, matches: list) -> tuple:
-    """What ``Store.enqueue_digests`` stores for one digest of ``matches``."""
-    items = digest_items(matches)
+def outbox_digest(config: JobsConfig, subscriber: Subscriber, matches: list,
+                  shown: dict | None = None) -> tuple:
+    """What ``Store.enqueue_digests`` stores for one digest of ``matches`` (``shown``: see
+    ``digest_items``)."""
+    items = digest_items(matches, shown)
     return (subscriber.id, subscriber.email, new_message_id(config.email.sender),
             subject_for(items), json.dumps({"items": items}, ensure_ascii=False),
             {item["posting_id"]: item["score"] for item in items})
@@ -179,6 +183,7 @@ def queue_due(config: JobsConfig, store: Store, matcher, *, now: datetime, dry_r
     postings = store.open_postings(first_seen_after=oldest) if _anything_new(store, due) else []
     every_open = store.open_postings if oldest is not None else None
     digests = []
+    shown: dict = {}  # what each posting shows in any digest: worked out once per pass
     for subscriber, matches in choose_digests(config, store, matcher, due, postings, every_open):
         if progress:
             progress(subscriber.email)
@@ -188,7 +193,7 @@ def queue_due(config: JobsConfig, store: Store, matcher, *, now: datetime, dry_r
         if dry_run:
             report.lines.append(f"{subscriber.email}: would get {len(matches)} postings")
         else:
-            digests.append(outbox_digest(config, subscriber, matches))
+            digests.append(outbox_digest(config, subscriber, matches, shown))
             report.lines.append(f"{subscriber.email}: queued {len(matches)} postings")
         report.queued += 1
     if digests:
