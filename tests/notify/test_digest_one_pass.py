@@ -20,8 +20,10 @@ from sqlalchemy import delete, event
 
 from pipeline.config import Filters, SubscriberConfig
 from pipeline.match import Matcher, load_profile
+from pipeline.match import kept as kept_module
 from pipeline.match.index import PostingIndex
-from pipeline.match.kept import KEPT_NAME
+from pipeline.match.kept import KEPT_NAME, RESUMES_NAME
+from pipeline.match.scoring import Resume
 from pipeline.notify.digest import select_matches
 from pipeline.notify.queue import choose_digests, queue_digest, queue_due
 from pipeline.posting import Remote
@@ -273,6 +275,31 @@ def test_postings_appended_to_the_kept_index_are_kept_beside_it_not_rewriting_it
     mailed = {p.source_id for s in store.list_subscribers()
               for p in store.delivered_postings(s.id)}
     assert {"p300", "p301"} & mailed
+
+
+def test_a_resume_changed_since_the_kept_fit_is_read_again(folder, db_url, monkeypatch):
+    """Resumes read against the kept fit are kept beside it; a subscriber who changed theirs
+    gets the digest the new resume gives, the one a pass reading every resume afresh gives."""
+    config, store, matcher = _store(folder, db_url)
+    queue_due(config, store, matcher, now=NOW)  # fits the index and keeps the resumes read
+    assert store.kept_blob(RESUMES_NAME) is not None
+    changed = store.list_subscribers(active_only=True)[1]
+    assert changed.resume_text == RESUMES[1]  # the RN's
+    store.set_resume_text(changed.id, RESUMES[2])  # now the social worker's
+    store.upsert_postings(_board(200, 8), now=NOW + timedelta(minutes=20))
+    subscribers, postings = store.list_subscribers(active_only=True), store.open_postings()
+
+    def digests() -> dict:
+        return {s.email: _shown(m) for s, m in choose_digests(
+            config, store, Matcher(load_profile(PROFILE)), subscribers, postings)}
+
+    kept = digests()
+    # the same kept index, every resume read afresh, nothing kept
+    monkeypatch.setattr(kept_module, "kept_resumes",
+                        lambda store, index, texts: Resume.many(index, texts))
+    assert kept == digests()
+    resume_terms = {term for *_, why in kept[changed.email] for term in why["resume_terms"]}
+    assert resume_terms and "InterQual" not in resume_terms, resume_terms
 
 
 def test_every_due_digest_is_queued_in_one_transaction(folder):
