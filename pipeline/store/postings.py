@@ -540,7 +540,7 @@ class PostingsMixin:
         query = select(postings.c.id, postings.c.canonical_id, postings.c.company,
                        postings.c.content_hash).where(postings.c.closed_at.is_(None))
         with self.engine.connect() as conn:
-            return conn.execute(query).tuples().all()
+            return conn.execute(query).all()
 
     def update_extras(self, extras: dict[int, dict]) -> None:
         """Replace the ``extra`` mapping of the given postings (dedupe notes; hash untouched)."""
