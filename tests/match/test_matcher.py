@@ -417,6 +417,12 @@ HOME_HEALTH_CASES = (
     "discharges and refer patients to community resources. Current RN license required.")
 
 
+def _licence_title_share(weights) -> float:
+    """The most the title part can add for a title capped at ``licence_title_cap``: adjacent."""
+    return weights.licence_title_cap ** weights.title_fuzzy_power * weights.title / sum(
+        getattr(weights, part) for part in ("title", "skills", "body", "peers", "credentials"))
+
+
 def test_a_title_naming_only_a_licence_is_adjacent_not_the_role(profile, make_posting):
     board = [make_posting("rn", "Registered Nurse", BEDSIDE, company="Harbor Hospital"),
              make_posting("hh", "Fulltime RN - Home Health Houston", HOME_HEALTH_CASES,
@@ -425,9 +431,7 @@ def test_a_title_naming_only_a_licence_is_adjacent_not_the_role(profile, make_po
     ranked = matcher.rank(board)
     assert [m.posting.source_id for m in ranked] == ["hh", "rn"]
     nurse = next(m for m in ranked if m.posting.source_id == "rn")
-    weights = matcher.weights
-    most = weights.licence_title_cap ** weights.title_fuzzy_power * weights.title / sum(
-        getattr(weights, part) for part in ("title", "skills", "body", "peers", "credentials"))
+    most = _licence_title_share(matcher.weights)
     assert 0 < nurse.why.components["title"] <= round(most, 4)
 
 
@@ -445,9 +449,7 @@ def test_a_neighbouring_jobs_title_is_adjacent_and_ranks_above_other_work(profil
     matcher = _tuned(profile)
     ranked = matcher.rank(board)
     assert [m.posting.source_id for m in ranked] == ["counsel", "billing"]
-    weights = matcher.weights
-    most = weights.licence_title_cap ** weights.title_fuzzy_power * weights.title / sum(
-        getattr(weights, part) for part in ("title", "skills", "body", "peers", "credentials"))
+    most = _licence_title_share(matcher.weights)
     counsellor = ranked[0].why.components["title"]
     assert ranked[1].why.components["title"] < counsellor <= round(most, 4)
 
@@ -555,7 +557,7 @@ def test_explanations_are_the_same_whatever_the_number_of_credential_sets(matche
         assert [m.model_dump() for m in explained] == [m.model_dump() for m in fresh], held
 
 
-COUNSELLING = (
+PSYCHOTHERAPY = (
     "Provide individual and family counselling to adults with serious mental illness, complete "
     "psychosocial assessments, write treatment plans, coordinate care with psychiatrists and "
     "community resources and manage a caseload. LCSW or LMSW required.")
@@ -566,7 +568,7 @@ REHAB = (
 
 def test_a_counselling_therapist_is_adjacent_work_but_a_physical_therapist_another_trade(
         profile, make_posting):
-    board = [make_posting("mh", "Mental Health Therapist", COUNSELLING, company="Elm Clinic"),
+    board = [make_posting("mh", "Mental Health Therapist", PSYCHOTHERAPY, company="Elm Clinic"),
              make_posting("pt", "Physical Therapist", REHAB, company="Harbor Hospital")]
     ranked = _tuned(profile).rank(board, LCSW_RESUME)
     cues = {m.posting.source_id: m.why.negative_title for m in ranked}
